@@ -1,0 +1,94 @@
+//! A finding: one rule, one primary span, any number of labelled related spans.
+
+use crate::rules::RuleMeta;
+use crate::severity::Severity;
+use crate::source::Span;
+
+#[derive(Clone, Debug)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: String,
+    /// What the primary span is, shown as its label in the text report.
+    pub label: String,
+    pub primary: Span,
+    pub related: Vec<Label>,
+    pub help: Option<String>,
+    /// The logical place (`services.app.healthcheck.test`), used for fingerprints
+    /// that survive unrelated edits.
+    pub place: Option<String>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static RuleMeta, primary: Span, message: impl Into<String>) -> Self {
+        Finding {
+            rule,
+            severity: rule.severity,
+            message: message.into(),
+            label: String::new(),
+            primary,
+            related: Vec::new(),
+            help: None,
+            place: None,
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    pub fn place(mut self, place: impl Into<String>) -> Self {
+        self.place = Some(place.into());
+        self
+    }
+}
+
+/// A problem found while reading a file, before any rule runs. The loader turns
+/// these into `parse-error` findings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseDiag {
+    pub span: Span,
+    pub message: String,
+    /// Other places that explain the problem (the first of two duplicate keys, ...).
+    pub related: Vec<(Span, String)>,
+}
+
+impl ParseDiag {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        ParseDiag {
+            span,
+            message: message.into(),
+            related: Vec::new(),
+        }
+    }
+
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push((span, message.into()));
+        self
+    }
+}

@@ -1,0 +1,12 @@
+//! stacklint: a linter for container stacks. A stack is read into one spanned
+//! model (compose files, `.env` files, NGINX configs) and checked by rules that
+//! may read several files at once.
+#![forbid(unsafe_code)]
+
+pub mod compose;
+pub mod finding;
+pub mod output;
+pub mod parse;
+pub mod rules;
+pub mod severity;
+pub mod source;
