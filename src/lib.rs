@@ -3,10 +3,17 @@
 //! may read several files at once.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod compose;
+pub mod discover;
+pub mod env;
 pub mod finding;
 pub mod output;
 pub mod parse;
+pub mod paths;
+pub mod proxy;
 pub mod rules;
+pub mod secrets;
 pub mod severity;
 pub mod source;
+pub mod stack;

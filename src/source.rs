@@ -150,7 +150,9 @@ impl SourceFile {
 
     pub fn slice(&self, span: &Span) -> &str {
         let s = self.floor_char_boundary(span.start.min(self.text.len()));
-        let e = self.floor_char_boundary(span.end.min(self.text.len())).max(s);
+        let e = self
+            .floor_char_boundary(span.end.min(self.text.len()))
+            .max(s);
         &self.text[s..e]
     }
 

@@ -1,1 +1,6 @@
-//! The compose model.
+//! The compose model: loading (override files, include, extends), merging, and the
+//! typed view the rules read.
+
+pub mod load;
+pub mod merge;
+pub mod model;

@@ -1,1 +1,120 @@
-//! Output formats.
+//! Output formats. Every format reads the same resolved findings: paths relative to
+//! the working directory, lines and columns computed once.
+
+pub mod json;
+pub mod text;
+
+use crate::finding::Finding;
+use crate::severity::Severity;
+use crate::source::{Sources, Span};
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Location {
+    pub path: String,
+    pub start: Position,
+    pub end: Position,
+}
+
+impl Location {
+    pub fn of(sources: &Sources, span: &Span) -> Location {
+        let f = sources.get(span.file);
+        let s = f.line_col(span.start);
+        let e = f.line_col(span.end);
+        Location {
+            path: crate::paths::slash(&f.path),
+            start: Position {
+                line: s.line,
+                column: s.column,
+                offset: span.start,
+            },
+            end: Position {
+                line: e.line,
+                column: e.column,
+                offset: span.end,
+            },
+        }
+    }
+}
+
+/// The findings of one project with the files they point into.
+pub struct ProjectReport<'a> {
+    pub sources: &'a Sources,
+    pub findings: Vec<Finding>,
+    /// Spans of secret values, masked wherever source text is shown.
+    pub secrets: Vec<Span>,
+}
+
+/// A finding with its locations resolved, ready for any format.
+#[derive(Clone, Debug)]
+pub struct Resolved<'a> {
+    pub finding: &'a Finding,
+    pub sources: &'a Sources,
+    pub secrets: &'a [Span],
+    pub location: Location,
+    pub related: Vec<(String, Location)>,
+}
+
+/// All findings of a run, resolved, deduplicated (a file shared by two projects
+/// reports once) and in a stable order: path, position, code.
+pub fn resolve<'a>(reports: &'a [ProjectReport<'a>]) -> Vec<Resolved<'a>> {
+    let mut out: Vec<Resolved<'a>> = Vec::new();
+    for r in reports {
+        for f in &r.findings {
+            out.push(Resolved {
+                finding: f,
+                sources: r.sources,
+                secrets: &r.secrets,
+                location: Location::of(r.sources, &f.primary),
+                related: f
+                    .related
+                    .iter()
+                    .map(|l| (l.message.clone(), Location::of(r.sources, &l.span)))
+                    .collect(),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.location, a.finding.rule.code, &a.finding.message).cmp(&(
+            &b.location,
+            b.finding.rule.code,
+            &b.finding.message,
+        ))
+    });
+    out.dedup_by(|a, b| {
+        a.location == b.location
+            && a.finding.rule.code == b.finding.rule.code
+            && a.finding.message == b.finding.message
+    });
+    out
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub projects: usize,
+    pub files: usize,
+    pub findings: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    pub fn of(resolved: &[Resolved<'_>], projects: usize, files: usize) -> Summary {
+        let count = |s: Severity| resolved.iter().filter(|r| r.finding.severity == s).count();
+        Summary {
+            projects,
+            files,
+            findings: resolved.len(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+        }
+    }
+}

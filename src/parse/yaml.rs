@@ -165,8 +165,10 @@ pub fn parse(file: FileId, src: &SourceFile) -> YamlFile {
             Some(Err(e)) => {
                 let at = src.char_to_byte(e.marker().index());
                 let end = next_char_end(&src.text, at);
-                b.diags
-                    .push(ParseDiag::new(Span::new(file, at, end), yaml_message(e.info())));
+                b.diags.push(ParseDiag::new(
+                    Span::new(file, at, end),
+                    yaml_message(e.info()),
+                ));
                 b.docs.clear();
                 break;
             }
@@ -281,8 +283,10 @@ impl Builder<'_> {
             }
             Event::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
-                    self.diags
-                        .push(ParseDiag::new(span, "invalid YAML: alias to an unknown anchor"));
+                    self.diags.push(ParseDiag::new(
+                        span,
+                        "invalid YAML: alias to an unknown anchor",
+                    ));
                     return false;
                 };
                 let cost = count_nodes(target);
@@ -406,10 +410,7 @@ impl Builder<'_> {
             .map(|t| t.trim_start_matches(|c: char| c != '[' && c != '{'))
             .is_some_and(|t| t.starts_with('[') || t.starts_with('{'));
         if opener {
-            let s = start.start
-                + text[start.start..start.end]
-                    .find(['[', '{'])
-                    .unwrap_or(0);
+            let s = start.start + text[start.start..start.end].find(['[', '{']).unwrap_or(0);
             return Span::new(self.file, s, end.end.max(s));
         }
         match (first, last) {

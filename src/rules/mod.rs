@@ -25,3 +25,107 @@ pub struct RuleMeta {
     /// One line: what the rule reports.
     pub summary: &'static str,
 }
+
+pub mod compose;
+pub mod parse_error;
+
+use crate::finding::Finding;
+use crate::stack::Project;
+
+/// A check over one project. Each rule lives in a file of its own, next to its tests.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, project: &Project, out: &mut Vec<Finding>);
+}
+
+/// Every rule, in code order.
+pub static RULES: &[&dyn Rule] = &[
+    &parse_error::ParseError,
+    &compose::missing_resource_limits::MissingResourceLimits,
+];
+
+pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
+    RULES.iter().map(|r| r.meta())
+}
+
+/// A rule by its name (`missing-resource-limits`) or code (`SL103`), any case.
+pub fn lookup(name_or_code: &str) -> Option<&'static RuleMeta> {
+    all().find(|m| {
+        m.name.eq_ignore_ascii_case(name_or_code) || m.code.eq_ignore_ascii_case(name_or_code)
+    })
+}
+
+/// Runs every rule for which `enabled` says yes; findings come back in a stable order.
+pub fn run(project: &Project, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in RULES {
+        if enabled(rule.meta()) {
+            rule.check(project, &mut out);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_and_codes_are_unique_and_well_formed() {
+        let mut names = HashSet::new();
+        let mut codes = HashSet::new();
+        for m in all() {
+            assert!(names.insert(m.name), "duplicate name {}", m.name);
+            assert!(codes.insert(m.code), "duplicate code {}", m.code);
+            assert!(
+                m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is not kebab-case",
+                m.name
+            );
+            assert!(
+                m.code.len() == 5
+                    && m.code.starts_with("SL")
+                    && m.code[2..].chars().all(|c| c.is_ascii_digit()),
+                "{} is not SLnnn",
+                m.code
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_has_a_page_and_every_page_a_rule() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        for m in all() {
+            let page = dir.join(format!("{}.md", m.name));
+            let text = std::fs::read_to_string(&page)
+                .unwrap_or_else(|_| panic!("rules/{}.md is missing", m.name));
+            for section in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Use instead",
+            ] {
+                assert!(
+                    text.contains(section),
+                    "rules/{}.md lacks `{section}`",
+                    m.name
+                );
+            }
+            assert!(
+                text.contains(m.code),
+                "rules/{}.md does not name its code",
+                m.name
+            );
+        }
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if let Some(stem) = name.strip_suffix(".md") {
+                assert!(
+                    lookup(stem).is_some(),
+                    "rules/{name} documents no registered rule"
+                );
+            }
+        }
+    }
+}

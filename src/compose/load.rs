@@ -1,0 +1,426 @@
+//! Loading the compose files of one project into one merged, interpolated tree:
+//! override files, `include` and `extends`, as docker compose does.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::compose::merge::{merge, normalize_service, sub_span};
+use crate::env::Vars;
+use crate::finding::ParseDiag;
+use crate::parse::interpolate::{interpolate, Lookup};
+use crate::parse::yaml::{self, Node, Value};
+use crate::source::{read_text, FileId, FileKind, SourceFile, Sources, Span};
+
+/// Bound on `include` and `extends` chains: deeper means a loop we did not spot.
+const MAX_CHAIN: usize = 16;
+
+/// The loaded compose files of a project.
+pub struct Loaded {
+    /// The merged tree; `None` when no compose file could be read.
+    pub root: Option<Node>,
+    /// The compose files read, in order (base, overrides, includes, extended files).
+    pub files: Vec<FileId>,
+    /// Directory against which each file's relative paths resolve.
+    pub base_dirs: HashMap<FileId, PathBuf>,
+    pub diags: Vec<ParseDiag>,
+    /// Files that could not be read at all: path and the I/O error.
+    pub unreadable: Vec<(PathBuf, String, Option<Span>)>,
+}
+
+pub struct Loader<'a> {
+    pub sources: &'a mut Sources,
+    pub loaded: Loaded,
+    /// Parsed, interpolated files by path, so a file is read once.
+    cache: HashMap<PathBuf, Option<(FileId, Node)>>,
+}
+
+impl<'a> Loader<'a> {
+    pub fn new(sources: &'a mut Sources) -> Self {
+        Loader {
+            sources,
+            loaded: Loaded {
+                root: None,
+                files: Vec::new(),
+                base_dirs: HashMap::new(),
+                diags: Vec::new(),
+                unreadable: Vec::new(),
+            },
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Loads `files` (the first is the base, the others override it) with the
+    /// variables `vars`; `project_dir` is where relative paths resolve.
+    pub fn load_project(mut self, files: &[PathBuf], project_dir: &Path, vars: &Vars) -> Loaded {
+        let mut root: Option<Node> = None;
+        for path in files {
+            let Some((_, node)) = self.load_file(path, project_dir, vars, None, 0) else {
+                continue;
+            };
+            match &mut root {
+                None => root = Some(node),
+                Some(r) => merge(r, node, &mut Vec::new()),
+            }
+        }
+        if let Some(r) = &mut root {
+            self.apply_extends(r, vars);
+        }
+        self.loaded.root = root;
+        self.loaded
+    }
+
+    /// Reads, parses and interpolates one file, and applies its `include`s.
+    fn load_file(
+        &mut self,
+        path: &Path,
+        base_dir: &Path,
+        vars: &dyn Lookup,
+        from: Option<Span>,
+        depth: usize,
+    ) -> Option<(FileId, Node)> {
+        let key = crate::compose::model::normalize_path(path);
+        if let Some(hit) = self.cache.get(&key) {
+            return hit.clone();
+        }
+        let text = match read_text(path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.loaded
+                    .unreadable
+                    .push((path.to_path_buf(), e.to_string(), from));
+                self.cache.insert(key, None);
+                return None;
+            }
+        };
+        let id = self.sources.add(SourceFile::new(
+            crate::paths::display(path),
+            FileKind::Compose,
+            text,
+        ));
+        self.loaded.files.push(id);
+        self.loaded.base_dirs.insert(id, base_dir.to_path_buf());
+        let parsed = yaml::parse(id, self.sources.get(id));
+        self.loaded.diags.extend(parsed.diags);
+        let mut docs = parsed.docs.into_iter();
+        let mut node = docs.next()?;
+        // Later documents of the same file are merged on top, as compose does.
+        for d in docs {
+            merge(&mut node, d, &mut Vec::new());
+        }
+        if node.as_map().is_none() {
+            if !node.is_null() {
+                self.loaded.diags.push(ParseDiag::new(
+                    node.span,
+                    "a compose file must be a mapping (`services:` and so on)",
+                ));
+            }
+            self.cache.insert(key, None);
+            return None;
+        }
+        self.interpolate_tree(&mut node, vars);
+        normalize_services(&mut node, self.sources);
+        if depth < MAX_CHAIN {
+            self.apply_includes(&mut node, base_dir, vars, depth);
+        } else {
+            self.loaded.diags.push(ParseDiag::new(
+                node.span,
+                "`include` nests too deeply (a loop?)",
+            ));
+        }
+        self.cache.insert(key, Some((id, node.clone())));
+        Some((id, node))
+    }
+
+    /// Interpolates every value (never a key) of the tree, as compose does. The
+    /// recursion is bounded by the YAML depth limit.
+    fn interpolate_tree(&mut self, n: &mut Node, vars: &dyn Lookup) {
+        match &mut n.value {
+            Value::Map(entries) => {
+                for (_, v) in entries.iter_mut() {
+                    self.interpolate_tree(v, vars);
+                }
+                return;
+            }
+            Value::Seq(items) => {
+                for v in items.iter_mut() {
+                    self.interpolate_tree(v, vars);
+                }
+                return;
+            }
+            _ => {}
+        }
+        let result = match n.as_scalar() {
+            Some(s) if s.value.contains('$') => interpolate(&s.value, vars),
+            _ => return,
+        };
+        match result {
+            Ok(out) => {
+                let uses = out
+                    .uses
+                    .into_iter()
+                    .map(|mut u| {
+                        u.span = Some(sub_span(n, self.sources, u.range.start, u.range.end));
+                        u
+                    })
+                    .collect();
+                if let Value::Scalar(s) = &mut n.value {
+                    s.value = out.value;
+                    s.vars = uses;
+                }
+            }
+            Err(e) => {
+                let span = sub_span(n, self.sources, e.range.start, e.range.end);
+                self.loaded.diags.push(ParseDiag::new(
+                    span,
+                    format!("invalid interpolation: {}", e.message),
+                ));
+            }
+        }
+    }
+
+    fn apply_includes(
+        &mut self,
+        node: &mut Node,
+        base_dir: &Path,
+        vars: &dyn Lookup,
+        depth: usize,
+    ) {
+        let Some(includes) = node.get("include").cloned() else {
+            return;
+        };
+        let items: Vec<Node> = match includes.value {
+            Value::Seq(items) => items,
+            _ => vec![includes],
+        };
+        for item in items {
+            let (paths, project_dir, env_files) = match &item.value {
+                Value::Scalar(_) => (vec![item.clone()], None, Vec::new()),
+                Value::Map(_) => {
+                    let paths = match item.get("path") {
+                        Some(p) => match &p.value {
+                            Value::Seq(v) => v.clone(),
+                            _ => vec![p.clone()],
+                        },
+                        None => continue,
+                    };
+                    let env: Vec<Node> = match item.get("env_file") {
+                        Some(e) => match &e.value {
+                            Value::Seq(v) => v.clone(),
+                            _ => vec![e.clone()],
+                        },
+                        None => Vec::new(),
+                    };
+                    (
+                        paths,
+                        item.get("project_directory")
+                            .and_then(Node::as_str)
+                            .map(str::to_string),
+                        env,
+                    )
+                }
+                _ => continue,
+            };
+            let Some(first) = paths.first().and_then(Node::as_str) else {
+                continue;
+            };
+            let first_path = base_dir.join(first);
+            let inc_dir = match &project_dir {
+                Some(d) => base_dir.join(d),
+                None => first_path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+            };
+            // The included project reads its own env file(s), then falls back to ours.
+            let env_paths: Vec<(PathBuf, Option<Span>)> = if env_files.is_empty() {
+                vec![(inc_dir.join(".env"), None)]
+            } else {
+                env_files
+                    .iter()
+                    .filter_map(|e| Some((base_dir.join(e.as_str()?), Some(e.span))))
+                    .collect()
+            };
+            let mut inc_vars = Vars::default();
+            for (p, _) in &env_paths {
+                if p.is_file() {
+                    crate::env::load_env_file(self.sources, p, &mut inc_vars, vars);
+                }
+            }
+            let layered = Layered {
+                first: &inc_vars,
+                then: vars,
+            };
+            let mut merged: Option<Node> = None;
+            for p in &paths {
+                let Some(rel) = p.as_str() else { continue };
+                let path = base_dir.join(rel);
+                if let Some((_, n)) =
+                    self.load_file(&path, &inc_dir, &layered, Some(p.span), depth + 1)
+                {
+                    match &mut merged {
+                        None => merged = Some(n),
+                        Some(m) => merge(m, n, &mut Vec::new()),
+                    }
+                }
+            }
+            if let Some(inc) = merged {
+                add_missing(node, inc);
+            }
+        }
+    }
+
+    /// Resolves `extends` of every service: the base service is merged under it.
+    fn apply_extends(&mut self, root: &mut Node, vars: &Vars) {
+        let Some(services) = root.get("services").cloned() else {
+            return;
+        };
+        let names: Vec<String> = services.keys().map(str::to_string).collect();
+        let mut resolved: HashMap<String, Node> = HashMap::new();
+        for name in &names {
+            let mut chain = Vec::new();
+            if let Some(n) = self.resolve_service(&services, name, vars, &mut chain) {
+                resolved.insert(name.clone(), n);
+            }
+        }
+        if let Some(Value::Map(entries)) = root_services_mut(root) {
+            for (k, v) in entries.iter_mut() {
+                if let Some(n) = k.as_str().and_then(|k| resolved.remove(k)) {
+                    *v = n;
+                }
+            }
+        }
+    }
+
+    fn resolve_service(
+        &mut self,
+        services: &Node,
+        name: &str,
+        vars: &Vars,
+        chain: &mut Vec<(String, Option<PathBuf>)>,
+    ) -> Option<Node> {
+        let svc = services.get(name)?.clone();
+        let Some(ext) = svc.get("extends") else {
+            return Some(svc);
+        };
+        let (base_name, file) = match &ext.value {
+            Value::Scalar(s) => (s.value.clone(), None),
+            Value::Map(_) => (
+                ext.get("service").and_then(Node::as_str)?.to_string(),
+                ext.get("file")
+                    .and_then(|f| Some((f.as_str()?.to_string(), f.span))),
+            ),
+            _ => return Some(svc),
+        };
+        let ext_span = ext.span;
+        let base_file = file.as_ref().map(|(f, span)| {
+            let dir = self
+                .sources
+                .get(span.file)
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            crate::compose::model::normalize_path(&dir.join(f))
+        });
+        let link = (base_name.clone(), base_file.clone());
+        if chain.contains(&link) || chain.len() >= MAX_CHAIN {
+            self.loaded.diags.push(ParseDiag::new(
+                ext_span,
+                format!("`extends` of `{name}` loops back to `{base_name}`"),
+            ));
+            return Some(svc);
+        }
+        chain.push(link);
+        let base = match &base_file {
+            None => {
+                if services.get(&base_name).is_none() {
+                    // Reported by unknown-service-reference; nothing to merge.
+                    chain.pop();
+                    return Some(svc);
+                }
+                self.resolve_service(services, &base_name, vars, chain)
+            }
+            Some(path) => {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let other = self.load_file(path, &dir, vars, Some(ext_span), 0);
+                match other {
+                    Some((_, other_root)) => match other_root.get("services").cloned() {
+                        Some(other_services) => {
+                            self.resolve_service(&other_services, &base_name, vars, chain)
+                        }
+                        None => None,
+                    },
+                    None => None,
+                }
+            }
+        };
+        chain.pop();
+        let Some(mut base) = base else {
+            return Some(svc);
+        };
+        let mut path = vec!["services".to_string(), name.to_string()];
+        merge(&mut base, svc, &mut path);
+        Some(base)
+    }
+}
+
+fn root_services_mut(root: &mut Node) -> Option<&mut Value> {
+    let Value::Map(entries) = &mut root.value else {
+        return None;
+    };
+    entries
+        .iter_mut()
+        .find(|(k, _)| k.as_str() == Some("services"))
+        .map(|(_, v)| &mut v.value)
+}
+
+fn normalize_services(root: &mut Node, sources: &Sources) {
+    if let Some(Value::Map(entries)) = root_services_mut(root) {
+        for (_, svc) in entries.iter_mut() {
+            normalize_service(svc, sources);
+        }
+    }
+}
+
+/// Adds the resources of an included project that the including file does not
+/// define itself (compose reports such conflicts; the including file wins here).
+fn add_missing(node: &mut Node, inc: Node) {
+    let Value::Map(inc_entries) = inc.value else {
+        return;
+    };
+    let Value::Map(entries) = &mut node.value else {
+        return;
+    };
+    for (k, v) in inc_entries {
+        let Some(key) = k.as_str().map(str::to_string) else {
+            continue;
+        };
+        if key == "include" {
+            continue;
+        }
+        match entries.iter_mut().find(|(ek, _)| ek.as_str() == Some(&key)) {
+            None => entries.push((k, v)),
+            Some((_, existing)) => {
+                if let (Value::Map(ex), Value::Map(new)) = (&mut existing.value, v.value) {
+                    for (nk, nv) in new {
+                        if !ex.iter().any(|(ek, _)| ek.as_str() == nk.as_str()) {
+                            ex.push((nk, nv));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Variables looked up in one set first, then another.
+pub struct Layered<'a> {
+    pub first: &'a dyn Lookup,
+    pub then: &'a dyn Lookup,
+}
+
+impl Lookup for Layered<'_> {
+    fn lookup(&self, name: &str) -> Option<(String, Option<Span>)> {
+        self.first.lookup(name).or_else(|| self.then.lookup(name))
+    }
+}

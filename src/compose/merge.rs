@@ -1,0 +1,336 @@
+//! Merging compose trees the way docker compose does: override files on top of the
+//! base file, an extended service under the service that extends it.
+//!
+//! Values keep the spans of the file that supplied them. Fields that may be written
+//! as a list or as a mapping are normalized to a mapping first (see [`normalize`]),
+//! so that `environment: [A=1]` in one file merges with `environment: {B: 2}` in
+//! another.
+
+use crate::parse::yaml::{Node, Scalar, Style, Value};
+use crate::source::{Sources, Span};
+
+/// How a sequence at a given path merges.
+#[derive(PartialEq)]
+enum SeqMerge {
+    /// The later value replaces the earlier one (`command`, `healthcheck.test`).
+    Replace,
+    /// Items are appended; an item equal to an earlier one (or, for mounts and
+    /// ports, with the same target) replaces it.
+    Append,
+}
+
+fn seq_merge_for(path: &[&str]) -> SeqMerge {
+    match path {
+        ["services", _, "command" | "entrypoint"] => SeqMerge::Replace,
+        ["services", _, "healthcheck", "test"] => SeqMerge::Replace,
+        _ => SeqMerge::Append,
+    }
+}
+
+/// Merges `over` on top of `base`. `path` is the logical path of `base`
+/// (`["services", "app"]`), which selects the special cases.
+pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
+    if over.has_tag("!override") {
+        *base = strip_tag(over);
+        return;
+    }
+    match (&mut base.value, over.value) {
+        (Value::Map(base_entries), Value::Map(over_entries)) => {
+            for (k, v) in over_entries {
+                let key = k.as_str().map(str::to_string);
+                let existing = key.as_deref().and_then(|key| {
+                    base_entries
+                        .iter()
+                        .position(|(bk, _)| bk.as_str() == Some(key))
+                });
+                if v.has_tag("!reset") {
+                    if let Some(i) = existing {
+                        base_entries.remove(i);
+                    }
+                    continue;
+                }
+                match existing {
+                    Some(i) => {
+                        path.push(key.unwrap_or_default());
+                        merge(&mut base_entries[i].1, v, path);
+                        path.pop();
+                        // The key now also comes from the later file; point at it.
+                        base_entries[i].0 = k;
+                    }
+                    None => base_entries.push((k, strip_tag(v))),
+                }
+            }
+            base.span = over.span;
+        }
+        (Value::Seq(base_items), Value::Seq(over_items)) => {
+            let p: Vec<&str> = path.iter().map(String::as_str).collect();
+            if seq_merge_for(&p) == SeqMerge::Replace {
+                base.value = Value::Seq(over_items);
+            } else {
+                let keyed = matches!(
+                    p.as_slice(),
+                    ["services", _, "volumes" | "ports" | "secrets" | "configs"]
+                );
+                for item in over_items {
+                    let id = seq_item_identity(&item, keyed);
+                    if let Some(pos) = base_items
+                        .iter()
+                        .position(|b| seq_item_identity(b, keyed) == id && id.is_some())
+                    {
+                        base_items[pos] = item;
+                    } else {
+                        base_items.push(item);
+                    }
+                }
+            }
+            base.span = over.span;
+        }
+        (_, v) => {
+            base.value = v;
+            base.span = over.span;
+            base.tag = over.tag.filter(|t| t != "!reset" && t != "!override");
+        }
+    }
+}
+
+fn strip_tag(mut n: Node) -> Node {
+    if matches!(n.tag.as_deref(), Some("!override" | "!reset")) {
+        n.tag = None;
+    }
+    n
+}
+
+/// What makes two sequence items "the same" for deduplication: the mount target or
+/// the container port for keyed lists, the scalar text otherwise.
+fn seq_item_identity(n: &Node, keyed: bool) -> Option<String> {
+    if keyed {
+        if let Some(t) = n.get("target").and_then(Node::as_str) {
+            return Some(format!("target:{t}"));
+        }
+        if let Some(s) = n.as_str() {
+            // `src:/target[:mode]` for mounts; ports stay whole (two hosts may map one port).
+            return Some(s.to_string());
+        }
+        return n
+            .get("source")
+            .and_then(Node::as_str)
+            .map(|s| format!("source:{s}"));
+    }
+    n.as_str().map(str::to_string)
+}
+
+/// Fields of a service that may be a list or a mapping, normalized to a mapping.
+const LIST_OR_MAP: &[&str] = &[
+    "environment",
+    "labels",
+    "annotations",
+    "sysctls",
+    "extra_hosts",
+];
+
+/// Rewrites list forms of a service into the mapping forms, in place, so merges and
+/// the model see one shape. Spans of the new keys and values point into the list item.
+pub fn normalize_service(svc: &mut Node, sources: &Sources) {
+    let Value::Map(entries) = &mut svc.value else {
+        return;
+    };
+    for (k, v) in entries.iter_mut() {
+        match k.as_str() {
+            Some(key) if LIST_OR_MAP.contains(&key) => {
+                list_to_map(v, sources, key == "extra_hosts")
+            }
+            Some("build") => {
+                if let Value::Map(b) = &mut v.value {
+                    for (bk, bv) in b.iter_mut() {
+                        if matches!(bk.as_str(), Some("args" | "labels")) {
+                            list_to_map(bv, sources, false);
+                        }
+                    }
+                }
+            }
+            Some("depends_on") => depends_on_to_map(v),
+            Some("networks") => names_to_map(v),
+            _ => {}
+        }
+    }
+}
+
+/// `["A=1", "B"]` → `{A: "1", B: null}`; `extra_hosts` also splits on `:`.
+fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
+    let Value::Seq(items) = &v.value else {
+        return;
+    };
+    let mut entries = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(s) = item.as_scalar() else {
+            continue;
+        };
+        let sep = if hosts {
+            s.value.find(['=', ':'])
+        } else {
+            s.value.find('=')
+        };
+        let (key, val) = match sep {
+            Some(i) => (&s.value[..i], Some((&s.value[i + 1..], i + 1))),
+            None => (s.value.as_str(), None),
+        };
+        let key_span = sub_span(item, sources, 0, key.len());
+        let key_node = Node {
+            span: key_span,
+            tag: None,
+            value: Value::Scalar(Scalar {
+                value: key.to_string(),
+                style: Style::Plain,
+                vars: Vec::new(),
+            }),
+        };
+        let val_node = match val {
+            None => Node::null(key_span),
+            Some((text, at)) => {
+                let span = sub_span(item, sources, at, at + text.len());
+                // Keep the variable uses that fall into the value part.
+                let vars = s
+                    .vars
+                    .iter()
+                    .filter(|u| u.range.start >= at)
+                    .cloned()
+                    .map(|mut u| {
+                        u.range = u.range.start - at..u.range.end - at;
+                        u
+                    })
+                    .collect();
+                Node {
+                    span,
+                    tag: None,
+                    value: Value::Scalar(Scalar {
+                        value: text.to_string(),
+                        style: s.style,
+                        vars,
+                    }),
+                }
+            }
+        };
+        entries.push((key_node, val_node));
+    }
+    v.value = Value::Map(entries);
+}
+
+/// The span of bytes `[from, to)` of a scalar's value, mapped into its source text
+/// when the value is written there verbatim; otherwise the whole scalar.
+pub fn sub_span(node: &Node, sources: &Sources, from: usize, to: usize) -> Span {
+    let Some(value) = node.as_str() else {
+        return node.span;
+    };
+    let src = sources.get(node.span.file);
+    let raw = src.slice(&node.span);
+    let inner = match node.as_scalar().map(|s| s.style) {
+        Some(Style::SingleQuoted | Style::DoubleQuoted) if raw.len() >= 2 => {
+            (1, &raw[1..raw.len() - 1])
+        }
+        _ => (0, raw),
+    };
+    if inner.1 == value {
+        return node.span.sub(inner.0 + from, inner.0 + to);
+    }
+    // Escapes or folding changed the text: find the piece itself in the source.
+    if let Some(piece) = value.get(from..to) {
+        if !piece.is_empty() {
+            if let Some(i) = inner.1.find(piece) {
+                return node.span.sub(inner.0 + i, inner.0 + i + piece.len());
+            }
+        }
+    }
+    node.span
+}
+
+/// `depends_on: [a, b]` → `{a: {condition: service_started}, b: ...}`.
+fn depends_on_to_map(v: &mut Node) {
+    let Value::Seq(items) = &v.value else {
+        return;
+    };
+    let entries = items
+        .iter()
+        .filter(|i| i.as_str().is_some())
+        .map(|i| (i.clone(), Node::null(i.span)))
+        .collect();
+    v.value = Value::Map(entries);
+}
+
+/// `networks: [a, b]` → `{a: null, b: null}`.
+fn names_to_map(v: &mut Node) {
+    depends_on_to_map(v);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::yaml;
+    use crate::source::{FileId, FileKind, SourceFile};
+
+    fn tree(text: &str, id: u32) -> (SourceFile, Node) {
+        let f = SourceFile::new("t.yaml", FileKind::Compose, text.to_string());
+        let y = yaml::parse(FileId(id), &f);
+        assert!(y.diags.is_empty(), "{:?}", y.diags);
+        let n = y.docs.into_iter().next().unwrap();
+        (f, n)
+    }
+
+    fn merged(a: &str, b: &str) -> Node {
+        let (_, mut base) = tree(a, 0);
+        let (_, over) = tree(b, 1);
+        merge(&mut base, over, &mut Vec::new());
+        base
+    }
+
+    #[test]
+    fn maps_merge_and_scalars_override() {
+        let m = merged(
+            "services:\n  a:\n    image: x\n    restart: always\n",
+            "services:\n  a:\n    image: y\n",
+        );
+        let a = m.get("services").unwrap().get("a").unwrap();
+        assert_eq!(a.get("image").unwrap().as_str(), Some("y"));
+        assert_eq!(a.get("image").unwrap().span.file, FileId(1));
+        assert_eq!(a.get("restart").unwrap().span.file, FileId(0));
+    }
+
+    #[test]
+    fn command_replaces_and_ports_append() {
+        let m = merged(
+            "services:\n  a:\n    command: [a, b]\n    ports: ['80:80']\n",
+            "services:\n  a:\n    command: [c]\n    ports: ['443:443', '80:80']\n",
+        );
+        let a = m.get("services").unwrap().get("a").unwrap();
+        assert_eq!(a.get("command").unwrap().as_seq().unwrap().len(), 1);
+        assert_eq!(a.get("ports").unwrap().as_seq().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn reset_and_override_tags() {
+        let m = merged(
+            "services:\n  a:\n    ports: ['80:80']\n    environment: {A: 1, B: 2}\n",
+            "services:\n  a:\n    ports: !reset []\n    environment: !override {C: 3}\n",
+        );
+        let a = m.get("services").unwrap().get("a").unwrap();
+        assert!(a.get("ports").is_none());
+        let env: Vec<&str> = a.get("environment").unwrap().keys().collect();
+        assert_eq!(env, vec!["C"]);
+    }
+
+    #[test]
+    fn environment_list_normalizes_with_spans() {
+        let (f, mut n) = tree("environment:\n  - \"A=1\"\n  - B=two\n  - C\n", 0);
+        let mut sources = Sources::new();
+        sources.add(f);
+        normalize_service(&mut n, &sources);
+        let f = sources.get(FileId(0));
+        let env = n.get("environment").unwrap();
+        let (k, v) = env.get_entry("B").unwrap();
+        assert_eq!(f.slice(&k.span), "B");
+        assert_eq!(f.slice(&v.span), "two");
+        let (k, v) = env.get_entry("A").unwrap();
+        assert_eq!(f.slice(&k.span), "A");
+        assert_eq!(f.slice(&v.span), "1");
+        assert!(env.get("C").unwrap().is_null());
+    }
+}

@@ -1,0 +1,772 @@
+//! The typed compose model, built from the merged, interpolated tree. Every value
+//! keeps the span of the text that supplied it.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::parse::interpolate::VarUse;
+use crate::parse::yaml::{Node, Value};
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span }
+    }
+}
+
+fn text(n: &Node) -> Option<Spanned<String>> {
+    n.as_str().map(|s| Spanned::new(s.to_string(), n.span))
+}
+
+fn texts(n: Option<&Node>) -> Vec<Spanned<String>> {
+    match n {
+        None => Vec::new(),
+        Some(n) => match &n.value {
+            Value::Seq(items) => items.iter().filter_map(text).collect(),
+            Value::Scalar(_) => text(n).into_iter().collect(),
+            _ => Vec::new(),
+        },
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PortRange {
+    pub start: u16,
+    pub end: u16,
+}
+
+impl PortRange {
+    pub fn contains(&self, p: u16) -> bool {
+        self.start <= p && p <= self.end
+    }
+
+    fn parse(s: &str) -> Option<PortRange> {
+        let s = s.trim();
+        match s.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+                (a <= b).then_some(PortRange { start: a, end: b })
+            }
+            None => {
+                let p = s.parse().ok()?;
+                Some(PortRange { start: p, end: p })
+            }
+        }
+    }
+}
+
+/// One entry of `ports`, in either syntax.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Port {
+    /// The host interface; `None` means all interfaces.
+    pub host_ip: Option<String>,
+    pub published: Option<PortRange>,
+    pub target: PortRange,
+    pub protocol: String,
+    /// The whole entry.
+    pub span: Span,
+    pub vars: Vec<VarUse>,
+}
+
+impl Port {
+    /// Whether the host side listens on every interface (no IP or a wildcard IP).
+    pub fn on_all_interfaces(&self) -> bool {
+        match self.host_ip.as_deref() {
+            None => true,
+            Some(ip) => matches!(ip, "" | "0.0.0.0" | "::" | "[::]"),
+        }
+    }
+}
+
+/// Parses the short syntax `[[HOST_IP:]HOST[-RANGE]:]CONTAINER[-RANGE][/PROTOCOL]`.
+pub fn parse_port_short(s: &str) -> Option<(Option<String>, Option<PortRange>, PortRange, String)> {
+    let s = s.trim();
+    let (body, proto) = match s.rsplit_once('/') {
+        Some((b, p)) => (b, p.to_ascii_lowercase()),
+        None => (s, "tcp".to_string()),
+    };
+    // A bracketed IPv6 host IP: `[::1]:80:80`.
+    let (ip, rest) = if let Some(r) = body.strip_prefix('[') {
+        let (ip, rest) = r.split_once(']')?;
+        (Some(ip.to_string()), rest.strip_prefix(':')?)
+    } else {
+        let colons = body.matches(':').count();
+        if colons >= 3 {
+            // An unbracketed IPv6 address: the last two fields are ports.
+            let mut parts = body.rsplitn(3, ':');
+            let target = parts.next()?;
+            let host = parts.next()?;
+            let ip = parts.next()?;
+            return Some((
+                Some(ip.to_string()),
+                if host.is_empty() {
+                    None
+                } else {
+                    Some(PortRange::parse(host)?)
+                },
+                PortRange::parse(target)?,
+                proto,
+            ));
+        }
+        if colons == 2 {
+            let (ip, rest) = body.split_once(':')?;
+            (Some(ip.to_string()), rest)
+        } else {
+            (None, body)
+        }
+    };
+    let (host, target) = match rest.rsplit_once(':') {
+        Some((h, t)) => (if h.is_empty() { None } else { Some(h) }, t),
+        None => (None, rest),
+    };
+    let target = PortRange::parse(target)?;
+    let published = match host {
+        Some(h) => Some(PortRange::parse(h)?),
+        None => None,
+    };
+    Some((ip, published, target, proto))
+}
+
+fn parse_port(n: &Node) -> Option<Port> {
+    let vars = n.as_scalar().map(|s| s.vars.clone()).unwrap_or_default();
+    if let Some(s) = n.as_str() {
+        let (host_ip, published, target, protocol) = parse_port_short(s)?;
+        return Some(Port {
+            host_ip,
+            published,
+            target,
+            protocol,
+            span: n.span,
+            vars,
+        });
+    }
+    let target = PortRange::parse(n.get("target")?.as_str()?)?;
+    let published = n
+        .get("published")
+        .and_then(Node::as_str)
+        .filter(|s| !s.is_empty())
+        .and_then(PortRange::parse);
+    Some(Port {
+        host_ip: n.get("host_ip").and_then(Node::as_str).map(str::to_string),
+        published,
+        target,
+        protocol: n
+            .get("protocol")
+            .and_then(Node::as_str)
+            .unwrap_or("tcp")
+            .to_string(),
+        span: n.span,
+        vars: Vec::new(),
+    })
+}
+
+/// `command` / `entrypoint` / a healthcheck test: shell form or exec form.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Command {
+    /// The string form, run by a shell.
+    pub shell: Option<Spanned<String>>,
+    /// The list form, one spanned argument each.
+    pub exec: Vec<Spanned<String>>,
+    pub span: Span,
+}
+
+impl Command {
+    fn from_node(n: &Node) -> Option<Command> {
+        match &n.value {
+            Value::Scalar(_) => Some(Command {
+                shell: text(n),
+                exec: Vec::new(),
+                span: n.span,
+            }),
+            Value::Seq(_) => Some(Command {
+                shell: None,
+                exec: texts(Some(n)),
+                span: n.span,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The words of the command, with spans (shell form split on whitespace).
+    pub fn words(&self) -> Vec<Spanned<String>> {
+        if let Some(sh) = &self.shell {
+            let mut out = Vec::new();
+            let mut start = None;
+            for (i, c) in sh.value.char_indices().chain([(sh.value.len(), ' ')]) {
+                match (c.is_whitespace(), start) {
+                    (false, None) => start = Some(i),
+                    (true, Some(s)) => {
+                        out.push(Spanned::new(sh.value[s..i].to_string(), sh.span));
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            return out;
+        }
+        self.exec.clone()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum HealthTest {
+    /// `["NONE"]`: the image's healthcheck is disabled.
+    None,
+    /// `["CMD", ...]`: exec form.
+    Cmd(Vec<Spanned<String>>),
+    /// `["CMD-SHELL", "..."]` or a plain string: run by a shell.
+    Shell(Spanned<String>),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Healthcheck {
+    pub test: Option<Spanned<HealthTest>>,
+    pub disable: bool,
+    pub interval: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    pub retries: Option<Spanned<String>>,
+    pub start_period: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+impl Healthcheck {
+    /// Whether this healthcheck switches checking off.
+    pub fn disabled(&self) -> bool {
+        self.disable || matches!(self.test.as_ref().map(|t| &t.value), Some(HealthTest::None))
+    }
+
+    fn from_node(n: &Node) -> Healthcheck {
+        let test = n.get("test").and_then(|t| match &t.value {
+            Value::Scalar(_) => text(t).map(|s| Spanned::new(HealthTest::Shell(s), t.span)),
+            Value::Seq(items) => {
+                let first = items.first().and_then(Node::as_str)?;
+                let rest: Vec<Spanned<String>> = items[1..].iter().filter_map(text).collect();
+                let v = match first {
+                    "NONE" => HealthTest::None,
+                    "CMD" => HealthTest::Cmd(rest),
+                    "CMD-SHELL" => HealthTest::Shell(rest.into_iter().next()?),
+                    _ => return None,
+                };
+                Some(Spanned::new(v, t.span))
+            }
+            _ => None,
+        });
+        let get = |k: &str| n.get(k).and_then(text);
+        Healthcheck {
+            test,
+            disable: n.get("disable").and_then(Node::as_bool).unwrap_or(false),
+            interval: get("interval"),
+            timeout: get("timeout"),
+            retries: get("retries"),
+            start_period: get("start_period"),
+            span: n.span,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Dependency {
+    pub service: Spanned<String>,
+    pub condition: Option<Spanned<String>>,
+    pub required: bool,
+    pub restart: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ServiceNetwork {
+    pub name: Spanned<String>,
+    pub aliases: Vec<Spanned<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MountKind {
+    Bind,
+    Volume,
+    Tmpfs,
+    Npipe,
+    Image,
+    Cluster,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Mount {
+    pub kind: MountKind,
+    pub source: Option<Spanned<String>>,
+    pub target: Spanned<String>,
+    pub read_only: bool,
+    /// For bind mounts: the host path, resolved against the project directory.
+    pub host_path: Option<PathBuf>,
+    pub span: Span,
+}
+
+fn is_path_like(s: &str) -> bool {
+    s.starts_with('/')
+        || s.starts_with('.')
+        || s.starts_with('~')
+        || s.starts_with('$')
+        || s.contains('/')
+        || s.contains('\\')
+        || (s.len() >= 2 && s.as_bytes()[1] == b':' && s.as_bytes()[0].is_ascii_alphabetic())
+}
+
+fn resolve_host(base: &Path, s: &str) -> PathBuf {
+    let p = Path::new(s);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        normalize_path(&base.join(p))
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system.
+pub fn normalize_path(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn parse_mount(n: &Node, base: &Path) -> Option<Mount> {
+    if let Some(s) = n.as_str() {
+        // `SRC:DST[:MODE]` or `DST`. A Windows drive letter holds a colon of its own.
+        let parts: Vec<&str> = split_volume(s);
+        let (source, target, mode) = match parts.as_slice() {
+            [t] => (None, *t, None),
+            [s, t] => (Some(*s), *t, None),
+            [s, t, m, ..] => (Some(*s), *t, Some(*m)),
+            [] => return None,
+        };
+        let kind = match source {
+            None => MountKind::Volume,
+            Some(src) if is_path_like(src) => MountKind::Bind,
+            Some(_) => MountKind::Volume,
+        };
+        let read_only = mode.is_some_and(|m| m.split(',').any(|o| o == "ro"));
+        return Some(Mount {
+            kind,
+            host_path: (kind == MountKind::Bind).then(|| resolve_host(base, source.unwrap_or(""))),
+            source: source.map(|s| Spanned::new(s.to_string(), n.span)),
+            target: Spanned::new(target.to_string(), n.span),
+            read_only,
+            span: n.span,
+        });
+    }
+    let kind = match n.get("type").and_then(Node::as_str).unwrap_or("volume") {
+        "bind" => MountKind::Bind,
+        "tmpfs" => MountKind::Tmpfs,
+        "npipe" => MountKind::Npipe,
+        "image" => MountKind::Image,
+        "cluster" => MountKind::Cluster,
+        _ => MountKind::Volume,
+    };
+    let source = n.get("source").and_then(text);
+    Some(Mount {
+        kind,
+        host_path: match (&source, kind) {
+            (Some(s), MountKind::Bind) => Some(resolve_host(base, &s.value)),
+            _ => None,
+        },
+        source,
+        target: n.get("target").and_then(text)?,
+        read_only: n.get("read_only").and_then(Node::as_bool).unwrap_or(false),
+        span: n.span,
+    })
+}
+
+fn split_volume(s: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        // `C:\x` or `C:/x` at the start of a part is a drive, not a separator.
+        if c == b':'
+            && !(i == start + 1
+                && b[start].is_ascii_alphabetic()
+                && matches!(b.get(i + 1), Some(b'\\' | b'/')))
+        {
+            parts.push(&s[start..i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Resources {
+    pub mem_limit: Option<Spanned<String>>,
+    pub cpus_limit: Option<Spanned<String>>,
+    pub pids_limit: Option<Spanned<String>>,
+    pub mem_reservation: Option<Spanned<String>>,
+    pub cpus_reservation: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Build {
+    pub context: Option<Spanned<String>>,
+    pub dockerfile: Option<Spanned<String>>,
+    /// The build context on the host, when it is a local directory.
+    pub context_dir: Option<PathBuf>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnvFileRef {
+    pub path: Spanned<String>,
+    pub required: bool,
+    pub resolved: PathBuf,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnvVar {
+    pub key: Spanned<String>,
+    /// `None` for `- KEY` (taken from the environment of `docker compose`).
+    pub value: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Service {
+    pub name: Spanned<String>,
+    pub image: Option<Spanned<String>>,
+    pub build: Option<Build>,
+    pub command: Option<Command>,
+    pub entrypoint: Option<Command>,
+    pub ports: Vec<Port>,
+    pub expose: Vec<Spanned<String>>,
+    pub environment: Vec<EnvVar>,
+    pub env_files: Vec<EnvFileRef>,
+    pub healthcheck: Option<Healthcheck>,
+    pub depends_on: Vec<Dependency>,
+    pub networks: Vec<ServiceNetwork>,
+    pub network_mode: Option<Spanned<String>>,
+    pub volumes: Vec<Mount>,
+    pub volumes_from: Vec<Spanned<String>>,
+    pub links: Vec<Spanned<String>>,
+    pub resources: Resources,
+    pub restart: Option<Spanned<String>>,
+    pub profiles: Vec<Spanned<String>>,
+    pub labels: Vec<EnvVar>,
+    pub container_name: Option<Spanned<String>>,
+    pub hostname: Option<Spanned<String>>,
+    pub privileged: Option<Spanned<String>>,
+    pub user: Option<Spanned<String>>,
+    pub read_only: Option<Spanned<String>>,
+    pub cap_add: Vec<Spanned<String>>,
+    pub secrets: Vec<Spanned<String>>,
+    pub configs: Vec<Spanned<String>>,
+    /// The whole service mapping.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopLevel {
+    pub name: Spanned<String>,
+    pub external: bool,
+    pub internal: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ComposeModel {
+    pub name: Option<Spanned<String>>,
+    pub version: Option<Spanned<String>>,
+    pub services: Vec<Service>,
+    pub networks: Vec<TopLevel>,
+    pub volumes: Vec<TopLevel>,
+    pub secrets: Vec<TopLevel>,
+    pub configs: Vec<TopLevel>,
+}
+
+impl ComposeModel {
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name.value == name)
+    }
+
+    pub fn network(&self, name: &str) -> Option<&TopLevel> {
+        self.networks.iter().find(|s| s.name.value == name)
+    }
+}
+
+fn key_value_list(n: Option<&Node>) -> Vec<EnvVar> {
+    n.and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|(k, v)| {
+            Some(EnvVar {
+                key: text(k)?,
+                value: text(v),
+            })
+        })
+        .collect()
+}
+
+fn top_level(n: Option<&Node>) -> Vec<TopLevel> {
+    n.and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|(k, v)| {
+            Some(TopLevel {
+                name: text(k)?,
+                external: v
+                    .get("external")
+                    .is_some_and(|e| e.as_bool() == Some(true) || e.as_map().is_some()),
+                internal: v.get("internal").and_then(Node::as_bool).unwrap_or(false),
+                span: k.span,
+            })
+        })
+        .collect()
+}
+
+/// Builds the model from the merged tree. `base_dir` gives the directory against
+/// which relative paths of a file resolve (the project directory for override files).
+pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf) -> ComposeModel {
+    let services = root
+        .get("services")
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|(k, v)| Some(build_service(text(k)?, v, base_dir)))
+        .collect();
+    ComposeModel {
+        name: root.get("name").and_then(text),
+        version: root.get("version").and_then(text),
+        services,
+        networks: top_level(root.get("networks")),
+        volumes: top_level(root.get("volumes")),
+        secrets: top_level(root.get("secrets")),
+        configs: top_level(root.get("configs")),
+    }
+}
+
+fn build_service(name: Spanned<String>, n: &Node, base_dir: &dyn Fn(Span) -> PathBuf) -> Service {
+    let get = |k: &str| n.get(k);
+    let build = get("build").map(|b| {
+        let (context, dockerfile) = match &b.value {
+            Value::Scalar(_) => (text(b), None),
+            _ => (
+                b.get("context").and_then(text),
+                b.get("dockerfile").and_then(text),
+            ),
+        };
+        let context_dir = match &context {
+            None => Some(base_dir(b.span)),
+            Some(c) if c.value.contains("://") || c.value.starts_with("git@") => None,
+            Some(c) => Some(resolve_host(&base_dir(c.span), &c.value)),
+        };
+        Build {
+            context,
+            dockerfile,
+            context_dir,
+            span: b.span,
+        }
+    });
+    let env_files = match get("env_file") {
+        None => Vec::new(),
+        Some(e) => {
+            let items: Vec<&Node> = match &e.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![e],
+            };
+            items
+                .into_iter()
+                .filter_map(|i| {
+                    let (path, required) = match &i.value {
+                        Value::Scalar(_) => (text(i)?, true),
+                        Value::Map(_) => (
+                            i.get("path").and_then(text)?,
+                            i.get("required").and_then(Node::as_bool).unwrap_or(true),
+                        ),
+                        _ => return None,
+                    };
+                    let resolved = resolve_host(&base_dir(path.span), &path.value);
+                    Some(EnvFileRef {
+                        path,
+                        required,
+                        resolved,
+                    })
+                })
+                .collect()
+        }
+    };
+    let deploy_res = get("deploy").and_then(|d| d.get("resources"));
+    let lim = |k: &str| {
+        deploy_res
+            .and_then(|r| r.get("limits"))
+            .and_then(|l| l.get(k))
+            .and_then(text)
+    };
+    let res = |k: &str| {
+        deploy_res
+            .and_then(|r| r.get("reservations"))
+            .and_then(|l| l.get(k))
+            .and_then(text)
+    };
+    let resources = Resources {
+        mem_limit: lim("memory").or_else(|| get("mem_limit").and_then(text)),
+        cpus_limit: lim("cpus").or_else(|| get("cpus").and_then(text)),
+        pids_limit: lim("pids").or_else(|| get("pids_limit").and_then(text)),
+        mem_reservation: res("memory").or_else(|| get("mem_reservation").and_then(text)),
+        cpus_reservation: res("cpus"),
+    };
+    let depends_on = get("depends_on")
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|(k, v)| {
+            Some(Dependency {
+                service: text(k)?,
+                condition: v.get("condition").and_then(text),
+                required: v.get("required").and_then(Node::as_bool).unwrap_or(true),
+                restart: v.get("restart").and_then(Node::as_bool).unwrap_or(false),
+            })
+        })
+        .collect();
+    let networks = get("networks")
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|(k, v)| {
+            Some(ServiceNetwork {
+                name: text(k)?,
+                aliases: texts(v.get("aliases")),
+            })
+        })
+        .collect();
+    let base = base_dir(n.span);
+    let volumes = get("volumes")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|v| parse_mount(v, &base_dir(v.span)))
+        .collect();
+    let _ = base;
+    let names = |k: &str| -> Vec<Spanned<String>> {
+        get(k)
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|i| match &i.value {
+                Value::Scalar(_) => text(i),
+                Value::Map(_) => i.get("source").and_then(text),
+                _ => None,
+            })
+            .collect()
+    };
+    Service {
+        image: get("image").and_then(text),
+        build,
+        command: get("command").and_then(Command::from_node),
+        entrypoint: get("entrypoint").and_then(Command::from_node),
+        ports: get("ports")
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(parse_port)
+            .collect(),
+        expose: texts(get("expose")),
+        environment: key_value_list(get("environment")),
+        env_files,
+        healthcheck: get("healthcheck").map(Healthcheck::from_node),
+        depends_on,
+        networks,
+        network_mode: get("network_mode").and_then(text),
+        volumes,
+        volumes_from: texts(get("volumes_from")),
+        links: texts(get("links")),
+        resources,
+        restart: get("restart").and_then(text),
+        profiles: texts(get("profiles")),
+        labels: key_value_list(get("labels")),
+        container_name: get("container_name").and_then(text),
+        hostname: get("hostname").and_then(text),
+        privileged: get("privileged").and_then(text),
+        user: get("user").and_then(text),
+        read_only: get("read_only").and_then(text),
+        cap_add: texts(get("cap_add")),
+        secrets: names("secrets"),
+        configs: names("configs"),
+        span: n.span,
+        name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_port_syntax() {
+        let p = |s: &str| parse_port_short(s);
+        let r = |a, b| PortRange { start: a, end: b };
+        assert_eq!(p("80"), Some((None, None, r(80, 80), "tcp".into())));
+        assert_eq!(
+            p("8080:80"),
+            Some((None, Some(r(8080, 8080)), r(80, 80), "tcp".into()))
+        );
+        assert_eq!(
+            p("127.0.0.1:5432:5432"),
+            Some((
+                Some("127.0.0.1".into()),
+                Some(r(5432, 5432)),
+                r(5432, 5432),
+                "tcp".into()
+            ))
+        );
+        assert_eq!(
+            p("127.0.0.1::5000"),
+            Some((Some("127.0.0.1".into()), None, r(5000, 5000), "tcp".into()))
+        );
+        assert_eq!(
+            p("[::1]:6001:6001/udp"),
+            Some((
+                Some("::1".into()),
+                Some(r(6001, 6001)),
+                r(6001, 6001),
+                "udp".into()
+            ))
+        );
+        assert_eq!(
+            p("::1:80:80"),
+            Some((Some("::1".into()), Some(r(80, 80)), r(80, 80), "tcp".into()))
+        );
+        assert_eq!(
+            p("9090-9091:8080-8081"),
+            Some((None, Some(r(9090, 9091)), r(8080, 8081), "tcp".into()))
+        );
+        assert_eq!(p("nope"), None);
+        assert_eq!(p("70000"), None);
+    }
+
+    #[test]
+    fn volume_short_syntax() {
+        assert_eq!(split_volume("./a:/b:ro"), vec!["./a", "/b", "ro"]);
+        assert_eq!(split_volume("C:\\x:/b"), vec!["C:\\x", "/b"]);
+        assert_eq!(split_volume("/b"), vec!["/b"]);
+    }
+
+    #[test]
+    fn paths_normalize() {
+        assert_eq!(
+            normalize_path(Path::new("a/./b/../c")),
+            PathBuf::from("a/c")
+        );
+        assert_eq!(normalize_path(Path::new("../x")), PathBuf::from("../x"));
+    }
+}

@@ -1,0 +1,97 @@
+//! The variables of a project: `.env` files read in order, each value expanded
+//! with the keys before it, as compose does.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::parse::env as envparse;
+use crate::parse::interpolate::{interpolate, Lookup};
+use crate::source::{read_text, FileId, FileKind, SourceFile, Sources, Span};
+
+/// A set of variables, each with the span of the line that defined it.
+#[derive(Clone, Debug, Default)]
+pub struct Vars {
+    map: HashMap<String, (String, Option<Span>)>,
+    /// Read the process environment too (`--use-env`); it wins, as in compose.
+    pub use_process_env: bool,
+}
+
+impl Vars {
+    pub fn insert(&mut self, name: String, value: String, span: Option<Span>) {
+        self.map.insert(name, (value, span));
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.lookup(name).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+impl Lookup for Vars {
+    fn lookup(&self, name: &str) -> Option<(String, Option<Span>)> {
+        if self.use_process_env {
+            if let Ok(v) = std::env::var(name) {
+                return Some((v, None));
+            }
+        }
+        self.map.get(name).cloned()
+    }
+}
+
+/// A parsed env file and where it sits in the project.
+#[derive(Debug)]
+pub struct EnvFile {
+    pub file: FileId,
+    pub parsed: envparse::EnvFile,
+}
+
+/// Reads `path` as an env file into `sources`, expands its values with `outer`
+/// and the keys before each one, and adds them to `into`.
+pub fn load_env_file(
+    sources: &mut Sources,
+    path: &Path,
+    into: &mut Vars,
+    outer: &dyn Lookup,
+) -> Option<EnvFile> {
+    let text = read_text(path).ok()?;
+    let id = sources.add(SourceFile::new(
+        crate::paths::display(path),
+        FileKind::Env,
+        text,
+    ));
+    let parsed = envparse::parse(id, sources.get(id));
+    expand_into(&parsed, into, outer);
+    Some(EnvFile { file: id, parsed })
+}
+
+/// Adds the entries of `parsed` to `into`, expanding `${VAR}` in each value with
+/// the keys defined before it (in `into`), then `outer`.
+pub fn expand_into(parsed: &envparse::EnvFile, into: &mut Vars, outer: &dyn Lookup) {
+    for e in &parsed.entries {
+        let value = if e.expand && e.value.contains('$') {
+            let layered = crate::compose::load::Layered {
+                first: &*into,
+                then: outer,
+            };
+            match interpolate(&e.value, &layered) {
+                Ok(v) => v.value,
+                Err(_) => e.value.clone(),
+            }
+        } else {
+            e.value.clone()
+        };
+        into.insert(e.key.clone(), value, Some(e.value_span));
+    }
+}
+
+/// No variables at all (the outer scope of a project's own `.env`).
+pub struct NoVars;
+
+impl Lookup for NoVars {
+    fn lookup(&self, _: &str) -> Option<(String, Option<Span>)> {
+        None
+    }
+}

@@ -1,0 +1,239 @@
+//! The text report: each finding rendered by miette with its source snippet,
+//! labels and help, then a summary line.
+
+use std::fmt;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
+
+use super::{Resolved, Summary};
+use crate::source::{FileId, SourceFile, Span};
+
+/// One file's text for miette, named by its display path.
+struct FileSource<'a> {
+    name: String,
+    text: std::borrow::Cow<'a, str>,
+}
+
+impl SourceCode for FileSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner =
+            self.text
+                .as_ref()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// A finding (or one of its related spans in another file) as a miette diagnostic.
+struct Report<'a> {
+    code: String,
+    message: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: FileSource<'a>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report<'a>>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        if self.code.is_empty() {
+            None
+        } else {
+            Some(Box::new(&self.code))
+        }
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+        }
+    }
+}
+
+/// The file's text as shown: secret values masked.
+fn file_source<'a>(f: &'a SourceFile, id: FileId, secrets: &[Span]) -> FileSource<'a> {
+    let mine: Vec<(usize, usize)> = secrets
+        .iter()
+        .filter(|s| s.file == id)
+        .map(|s| (s.start, s.end))
+        .collect();
+    FileSource {
+        name: crate::paths::slash(&f.path),
+        text: if mine.is_empty() {
+            std::borrow::Cow::Borrowed(&f.text)
+        } else {
+            std::borrow::Cow::Owned(crate::secrets::mask(&f.text, &mine))
+        },
+    }
+}
+
+fn labeled(span: &Span, text: &str, primary: bool) -> LabeledSpan {
+    let label = if text.is_empty() {
+        None
+    } else {
+        Some(text.to_string())
+    };
+    let s = SourceSpan::new(span.start.into(), span.len());
+    if primary {
+        LabeledSpan::new_primary_with_span(label, s)
+    } else {
+        LabeledSpan::new_with_span(label, s)
+    }
+}
+
+fn report<'a>(r: &Resolved<'a>) -> Report<'a> {
+    let f = r.finding;
+    let file = r.sources.get(f.primary.file);
+    let mut labels = vec![labeled(&f.primary, &f.label, true)];
+    // Related spans in the same file are labels; in other files, related reports.
+    let mut others: Vec<(FileId, Vec<LabeledSpan>)> = Vec::new();
+    for l in &f.related {
+        if l.span.file == f.primary.file {
+            labels.push(labeled(&l.span, &l.message, false));
+        } else {
+            match others.iter_mut().find(|(id, _)| *id == l.span.file) {
+                Some((_, v)) => v.push(labeled(&l.span, &l.message, false)),
+                None => others.push((l.span.file, vec![labeled(&l.span, &l.message, false)])),
+            }
+        }
+    }
+    let related = others
+        .into_iter()
+        .map(|(id, labels)| {
+            let other = r.sources.get(id);
+            Report {
+                code: String::new(),
+                message: format!("see {}", crate::paths::slash(&other.path)),
+                severity: miette::Severity::Advice,
+                help: None,
+                source: file_source(other, id, r.secrets),
+                labels,
+                related: Vec::new(),
+            }
+        })
+        .collect();
+    Report {
+        code: format!("{}({})", f.rule.code, f.rule.name),
+        message: f.message.clone(),
+        severity: f.severity.row().miette,
+        help: f.help.clone(),
+        source: file_source(file, f.primary.file, r.secrets),
+        labels,
+        related,
+    }
+}
+
+pub fn render(resolved: &[Resolved<'_>], summary: &Summary, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_context_lines(1)
+        .with_width(100);
+    let mut out = String::new();
+    for r in resolved {
+        let rep = report(r);
+        if handler.render_report(&mut out, &rep).is_err() {
+            // Rendering cannot fail on our own spans; fall back to one line if it does.
+            let l = &r.location;
+            out.push_str(&format!(
+                "{}:{}:{}: {} [{}] {}\n",
+                l.path,
+                l.start.line,
+                l.start.column,
+                r.finding.severity,
+                r.finding.rule.code,
+                r.finding.message
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary_line(summary));
+    out
+}
+
+pub fn summary_line(s: &Summary) -> String {
+    if s.findings == 0 {
+        return format!(
+            "No findings in {} file{} ({} project{}).\n",
+            s.files,
+            plural(s.files),
+            s.projects,
+            plural(s.projects)
+        );
+    }
+    format!(
+        "Found {} finding{} ({} error{}, {} warning{}, {} info) in {} file{} ({} project{}).\n",
+        s.findings,
+        plural(s.findings),
+        s.errors,
+        plural(s.errors),
+        s.warnings,
+        plural(s.warnings),
+        s.infos,
+        s.files,
+        plural(s.files),
+        s.projects,
+        plural(s.projects)
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,560 @@
+//! The NGINX configs of a stack, found by following the mounts of its proxy
+//! services: which host file lands where in the container, and whether nginx
+//! reads it there.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::compose::model::{normalize_path, MountKind, Service};
+use crate::parse::dockerfile::{self, Dockerfile};
+use crate::parse::nginx::{self, Directive, NginxFile};
+use crate::source::{read_text, FileId, FileKind, SourceFile, Span};
+use crate::stack::{Project, Unreadable};
+
+/// Where the official image's nginx.conf and its `include` of conf.d live.
+pub const MAIN_CONF: &str = "/etc/nginx/nginx.conf";
+pub const CONF_D: &str = "/etc/nginx/conf.d";
+pub const TEMPLATES_DIR: &str = "/etc/nginx/templates";
+
+/// Files read through `include` at most this deep.
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+#[derive(Clone, Debug)]
+pub struct NginxConfig {
+    pub file: FileId,
+    pub parsed: NginxFile,
+    /// The proxy service it belongs to (`None` for a file linted on its own).
+    pub service: Option<String>,
+    /// Where it sits in the container.
+    pub container_path: Option<String>,
+    /// The mount (or Dockerfile COPY) that puts it there.
+    pub mount_span: Option<Span>,
+    /// Whether nginx reads it: the main config, a file it includes, or (with the
+    /// image's own nginx.conf) a file in conf.d.
+    pub loaded: bool,
+    /// The block names that enclose this file where it is included
+    /// (`["http"]` for conf.d files); empty for the main config.
+    pub context: Vec<String>,
+    /// The `include` directive that reads it, when it is included by another file.
+    pub included_at: Option<Span>,
+    /// `/etc/nginx/templates/*.template`, rendered by envsubst at start.
+    pub template: bool,
+}
+
+/// A host path placed at a container path, by a bind mount or a Dockerfile COPY.
+#[derive(Clone, Debug)]
+struct Placement {
+    container: String,
+    host: PathBuf,
+    span: Span,
+}
+
+/// Is this image an NGINX (official, nginxinc, openresty, bitnami)?
+pub fn is_nginx_image(image: &str) -> bool {
+    let name = image.split('@').next().unwrap_or(image);
+    // Drop the tag, keeping a registry port (`host:5000/nginx`) intact.
+    let name = match name.rsplit_once(':') {
+        Some((n, tag)) if !tag.contains('/') => n,
+        _ => name,
+    };
+    let name = name.to_ascii_lowercase();
+    let path = name
+        .strip_prefix("docker.io/")
+        .or_else(|| name.strip_prefix("index.docker.io/"))
+        .unwrap_or(&name);
+    let path = path.strip_prefix("library/").unwrap_or(path);
+    path == "nginx"
+        || path.starts_with("nginxinc/")
+        || path.starts_with("openresty/")
+        || path == "bitnami/nginx"
+        || path.ends_with("/nginx") && path.matches('/').count() == 1 && path.contains('.')
+}
+
+/// The Dockerfile of a service's build, parsed, with its file id.
+pub fn service_dockerfile(p: &mut Project, svc: &Service) -> Option<(FileId, Dockerfile)> {
+    let build = svc.build.as_ref()?;
+    let dir = build.context_dir.as_ref()?;
+    let name = build
+        .dockerfile
+        .as_ref()
+        .map(|d| d.value.clone())
+        .unwrap_or_else(|| "Dockerfile".into());
+    let path = normalize_path(&dir.join(name));
+    let shown = crate::paths::display(&path);
+    let id = match p.sources.find(&shown) {
+        Some(id) => id,
+        None => {
+            let text = read_text(&path).ok()?;
+            p.sources
+                .add(SourceFile::new(shown, FileKind::Dockerfile, text))
+        }
+    };
+    Some((id, dockerfile::parse(id, p.sources.get(id))))
+}
+
+fn is_proxy(p: &mut Project, svc: &Service) -> bool {
+    if svc.image.as_ref().is_some_and(|i| is_nginx_image(&i.value)) {
+        return true;
+    }
+    match service_dockerfile(p, svc) {
+        Some((_, df)) => df.from_images().iter().any(|w| is_nginx_image(&w.value)),
+        None => false,
+    }
+}
+
+/// Finds and parses the NGINX configs of every proxy service of the project.
+pub fn collect(p: &mut Project) {
+    let services: Vec<Service> = p.model.services.clone();
+    let mut parsed: HashMap<PathBuf, FileId> = HashMap::new();
+    for svc in &services {
+        if !is_proxy(p, svc) {
+            continue;
+        }
+        let placements = placements(p, svc);
+        if placements.is_empty() {
+            continue;
+        }
+        collect_service(p, svc, &placements, &mut parsed);
+    }
+}
+
+/// What the service puts into its container: bind mounts, then Dockerfile COPYs.
+fn placements(p: &mut Project, svc: &Service) -> Vec<Placement> {
+    let mut out: Vec<Placement> = svc
+        .volumes
+        .iter()
+        .filter(|m| m.kind == MountKind::Bind)
+        .filter_map(|m| {
+            Some(Placement {
+                container: m.target.value.trim_end_matches('/').to_string(),
+                host: m.host_path.clone()?,
+                span: m.span,
+            })
+        })
+        .collect();
+    if let (Some((_, df)), Some(ctx)) = (
+        service_dockerfile(p, svc),
+        svc.build.as_ref().and_then(|b| b.context_dir.clone()),
+    ) {
+        for ins in df.final_stage() {
+            if ins.name != "COPY" && ins.name != "ADD" {
+                continue;
+            }
+            let words: Vec<_> = ins
+                .args
+                .iter()
+                .filter(|w| !w.value.starts_with("--"))
+                .collect();
+            if words.len() < 2 || ins.args.iter().any(|w| w.value.starts_with("--from")) {
+                continue;
+            }
+            let dest = &words[words.len() - 1].value;
+            for src in &words[..words.len() - 1] {
+                let host = normalize_path(&ctx.join(&src.value));
+                // `COPY a.conf /etc/nginx/conf.d/` keeps the file name.
+                let container = if dest.ends_with('/') && host.is_file() {
+                    format!(
+                        "{}/{}",
+                        dest.trim_end_matches('/'),
+                        host.file_name()
+                            .map(|n| n.to_string_lossy())
+                            .unwrap_or_default()
+                    )
+                } else {
+                    dest.trim_end_matches('/').to_string()
+                };
+                out.push(Placement {
+                    container,
+                    host,
+                    span: ins.span,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The host path behind a container path, through the deepest placement above it.
+fn host_of(placements: &[Placement], container: &str) -> Option<(PathBuf, Span)> {
+    placements
+        .iter()
+        .filter(|pl| {
+            container == pl.container || container.starts_with(&format!("{}/", pl.container))
+        })
+        .max_by_key(|pl| pl.container.len())
+        .map(|pl| {
+            let rest = container[pl.container.len()..].trim_start_matches('/');
+            let host = if rest.is_empty() {
+                pl.host.clone()
+            } else {
+                pl.host.join(rest)
+            };
+            (host, pl.span)
+        })
+}
+
+/// Every nginx-looking file the placements put into the container: (container path, host path, span).
+fn placed_files(placements: &[Placement]) -> Vec<(String, PathBuf, Span)> {
+    let mut out = Vec::new();
+    for pl in placements {
+        if pl.host.is_file() {
+            out.push((pl.container.clone(), pl.host.clone(), pl.span));
+        } else if pl.host.is_dir() {
+            let walker = walkdir::WalkDir::new(&pl.host)
+                .max_depth(4)
+                .follow_links(false);
+            for e in walker.into_iter().filter_map(Result::ok) {
+                if !e.file_type().is_file() {
+                    continue;
+                }
+                let Ok(rel) = e.path().strip_prefix(&pl.host) else {
+                    continue;
+                };
+                let rel = crate::paths::slash(rel);
+                out.push((
+                    format!("{}/{}", pl.container, rel),
+                    e.path().to_path_buf(),
+                    pl.span,
+                ));
+            }
+        }
+    }
+    out.retain(|(c, h, _)| looks_like_nginx(c, h));
+    out
+}
+
+fn looks_like_nginx(container: &str, host: &Path) -> bool {
+    let name = host
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let under_nginx = container.starts_with("/etc/nginx/")
+        || container.starts_with("/usr/local/openresty/nginx/conf")
+        || container.starts_with("/opt/bitnami/nginx/conf");
+    under_nginx
+        && (name.ends_with(".conf")
+            || name.ends_with(".template")
+            || name == "nginx.conf"
+            || container.contains("/sites-"))
+}
+
+fn collect_service(
+    p: &mut Project,
+    svc: &Service,
+    placements: &[Placement],
+    parsed: &mut HashMap<PathBuf, FileId>,
+) {
+    let files = placed_files(placements);
+    let env: HashMap<String, String> = svc
+        .environment
+        .iter()
+        .filter_map(|e| Some((e.key.value.clone(), e.value.as_ref()?.value.clone())))
+        .collect();
+    let mut configs: Vec<NginxConfig> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (container, host, span) in &files {
+        let template =
+            container.starts_with(&format!("{TEMPLATES_DIR}/")) && container.ends_with(".template");
+        let Some(mut cfg) = parse_config(p, host, parsed, Some(*span)) else {
+            continue;
+        };
+        if template {
+            substitute_env(&mut cfg.parsed.directives, &env);
+        }
+        cfg.service = Some(svc.name.value.clone());
+        cfg.container_path = Some(container.clone());
+        cfg.template = template;
+        seen.insert(container.clone(), configs.len());
+        configs.push(cfg);
+    }
+
+    // What nginx reads: the main config and what it includes; without a mounted
+    // main config, the image's own, which includes conf.d/*.conf inside `http`.
+    let main = seen.get(MAIN_CONF).copied();
+    let mut queue: Vec<(usize, Vec<String>, usize)> = Vec::new();
+    match main {
+        Some(i) => {
+            configs[i].loaded = true;
+            queue.push((i, Vec::new(), 0));
+        }
+        None => {
+            for (i, c) in configs.iter_mut().enumerate() {
+                let path = c.container_path.clone().unwrap_or_default();
+                let rendered = c.template
+                    && path
+                        .strip_prefix(&format!("{TEMPLATES_DIR}/"))
+                        .is_some_and(|rest| !rest.contains('/'));
+                let in_conf_d = path
+                    .strip_prefix(&format!("{CONF_D}/"))
+                    .is_some_and(|rest| !rest.contains('/') && rest.ends_with(".conf"));
+                if in_conf_d || rendered {
+                    c.loaded = true;
+                    c.context = vec!["http".into()];
+                    queue.push((i, vec!["http".into()], 0));
+                }
+            }
+        }
+    }
+    // Follow includes through container paths.
+    while let Some((i, ctx, depth)) = queue.pop() {
+        if depth >= MAX_INCLUDE_DEPTH {
+            continue;
+        }
+        let includes = find_includes(&configs[i].parsed.directives, &ctx);
+        let from_dir = configs[i]
+            .container_path
+            .as_deref()
+            .and_then(|c| Path::new(c).parent())
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "/etc/nginx".into());
+        for (pattern, at, inner_ctx) in includes {
+            // Relative includes are relative to nginx's prefix (/etc/nginx).
+            let pattern = if pattern.starts_with('/') {
+                pattern
+            } else {
+                format!("/etc/nginx/{pattern}")
+            };
+            let _ = &from_dir;
+            for container in expand_include(&pattern, placements) {
+                let idx = match seen.get(&container) {
+                    Some(&j) => j,
+                    None => {
+                        let Some((host, span)) = host_of(placements, &container) else {
+                            continue;
+                        };
+                        let Some(mut cfg) = parse_config(p, &host, parsed, Some(span)) else {
+                            continue;
+                        };
+                        cfg.service = Some(svc.name.value.clone());
+                        cfg.container_path = Some(container.clone());
+                        seen.insert(container.clone(), configs.len());
+                        configs.push(cfg);
+                        configs.len() - 1
+                    }
+                };
+                if !configs[idx].loaded {
+                    configs[idx].loaded = true;
+                    configs[idx].context = inner_ctx.clone();
+                    configs[idx].included_at = Some(at);
+                    queue.push((idx, inner_ctx.clone(), depth + 1));
+                }
+            }
+        }
+    }
+    p.nginx.extend(configs);
+}
+
+fn parse_config(
+    p: &mut Project,
+    host: &Path,
+    parsed: &mut HashMap<PathBuf, FileId>,
+    referenced_at: Option<Span>,
+) -> Option<NginxConfig> {
+    let id = match parsed.get(host) {
+        Some(id) => *id,
+        None => match read_text(host) {
+            Ok(text) => {
+                let id = p.sources.add(SourceFile::new(
+                    crate::paths::display(host),
+                    FileKind::Nginx,
+                    text,
+                ));
+                parsed.insert(host.to_path_buf(), id);
+                id
+            }
+            Err(e) => {
+                p.unreadable.push(Unreadable {
+                    path: host.to_path_buf(),
+                    error: e.to_string(),
+                    referenced_at,
+                });
+                return None;
+            }
+        },
+    };
+    let file = nginx::parse(id, p.sources.get(id));
+    // Report each file's syntax problems once, even when two services mount it.
+    if !p.nginx.iter().any(|c| c.file == id) {
+        p.diags.extend(file.diags.iter().cloned());
+    }
+    Some(NginxConfig {
+        file: id,
+        parsed: file,
+        service: None,
+        container_path: None,
+        mount_span: referenced_at,
+        loaded: false,
+        context: Vec::new(),
+        included_at: None,
+        template: false,
+    })
+}
+
+/// Every `include` in the tree with the block names that enclose it.
+fn find_includes(dirs: &[Directive], ctx: &[String]) -> Vec<(String, Span, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut todo: Vec<(&Directive, Vec<String>)> = dirs.iter().map(|d| (d, ctx.to_vec())).collect();
+    while let Some((d, c)) = todo.pop() {
+        if d.name == "include" {
+            if let Some(a) = d.args.first() {
+                out.push((a.value.clone(), d.span, c.clone()));
+            }
+        }
+        if let Some(children) = &d.block {
+            let mut inner = c.clone();
+            inner.push(d.name.clone());
+            todo.extend(children.iter().map(|ch| (ch, inner.clone())));
+        }
+    }
+    out
+}
+
+/// The container paths an include pattern matches among the placed files.
+fn expand_include(pattern: &str, placements: &[Placement]) -> Vec<String> {
+    let pattern = normalize_path(Path::new(pattern))
+        .to_string_lossy()
+        .into_owned();
+    if !pattern.contains(['*', '?', '[']) {
+        return vec![pattern];
+    }
+    let Ok(glob) = glob::Pattern::new(&pattern) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = placed_all(placements)
+        .into_iter()
+        .filter(|c| {
+            glob.matches_with(
+                c,
+                glob::MatchOptions {
+                    require_literal_separator: true,
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn placed_all(placements: &[Placement]) -> Vec<String> {
+    let mut out = Vec::new();
+    for pl in placements {
+        if pl.host.is_file() {
+            out.push(pl.container.clone());
+        } else if pl.host.is_dir() {
+            for e in walkdir::WalkDir::new(&pl.host)
+                .max_depth(4)
+                .into_iter()
+                .filter_map(Result::ok)
+            {
+                if let (true, Ok(rel)) = (e.file_type().is_file(), e.path().strip_prefix(&pl.host))
+                {
+                    out.push(format!("{}/{}", pl.container, crate::paths::slash(rel)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// envsubst as the official image runs it: `${VAR}` and `$VAR` for the variables the
+/// service defines; everything else (nginx's own `$host`) stays.
+fn substitute_env(dirs: &mut [Directive], env: &HashMap<String, String>) {
+    if env.is_empty() {
+        return;
+    }
+    for d in dirs.iter_mut() {
+        for a in d.args.iter_mut() {
+            if a.value.contains('$') {
+                a.value = envsubst(&a.value, env);
+            }
+        }
+        if let Some(children) = &mut d.block {
+            substitute_env(children, env);
+        }
+    }
+}
+
+pub fn envsubst(s: &str, env: &HashMap<String, String>) -> String {
+    let re_braced = |name: &str| format!("${{{name}}}");
+    let mut out = s.to_string();
+    // Longer names first so `$HOST_NAME` is not cut at `$HOST`.
+    let mut names: Vec<&String> = env.keys().collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    for name in names {
+        let v = &env[name];
+        out = out.replace(&re_braced(name), v);
+        let plain = format!("${name}");
+        let mut result = String::new();
+        let mut rest = out.as_str();
+        while let Some(i) = rest.find(&plain) {
+            let after = &rest[i + plain.len()..];
+            let boundary = !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            result.push_str(&rest[..i]);
+            result.push_str(if boundary { v } else { &plain });
+            rest = after;
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
+}
+
+/// A single NGINX file named on the command line.
+pub fn load_standalone(p: &mut Project, path: &Path) {
+    let mut parsed = HashMap::new();
+    if let Some(mut cfg) = parse_config(p, path, &mut parsed, None) {
+        cfg.loaded = true;
+        // A file with `server` blocks at the top is a conf.d fragment, read inside `http`.
+        if cfg
+            .parsed
+            .directives
+            .iter()
+            .any(|d| d.name == "server" || d.name == "upstream")
+        {
+            cfg.context = vec!["http".into()];
+        }
+        p.nginx.push(cfg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nginx_images() {
+        for i in [
+            "nginx",
+            "nginx:1.27-alpine",
+            "docker.io/library/nginx:latest",
+            "nginxinc/nginx-unprivileged:stable",
+            "openresty/openresty:alpine",
+            "bitnami/nginx:1.25",
+        ] {
+            assert!(is_nginx_image(i), "{i}");
+        }
+        for i in [
+            "nginx-proxy/nginx-proxy",
+            "jwilder/nginx-proxy",
+            "postgres",
+            "myorg/nginx-exporter",
+        ] {
+            assert!(!is_nginx_image(i), "{i}");
+        }
+    }
+
+    #[test]
+    fn envsubst_only_defined_names() {
+        let env: HashMap<String, String> = [
+            ("HOST".to_string(), "app".to_string()),
+            ("HOSTNAME_X".into(), "z".into()),
+        ]
+        .into();
+        assert_eq!(
+            envsubst("http://${HOST}:$HOSTNAME_X/$host", &env),
+            "http://app:z/$host"
+        );
+        assert_eq!(envsubst("$HOSTS", &env), "$HOSTS");
+    }
+}

@@ -1,0 +1,59 @@
+//! SL103 `missing-resource-limits`: a service without a memory or CPU limit.
+
+use crate::finding::Finding;
+use crate::rules::{Category, Rule, RuleMeta};
+use crate::severity::Severity;
+use crate::stack::Project;
+
+pub struct MissingResourceLimits;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL103",
+    name: "missing-resource-limits",
+    severity: Severity::Warning,
+    category: Category::Correctness,
+    summary: "A service has no memory limit or no CPU limit",
+};
+
+impl Rule for MissingResourceLimits {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+        for svc in &p.model.services {
+            let r = &svc.resources;
+            let missing: Vec<&str> = [
+                ("memory", r.mem_limit.is_none()),
+                ("CPU", r.cpus_limit.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(what, absent)| absent.then_some(what))
+            .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let name = &svc.name.value;
+            let mut f = Finding::new(
+                &META,
+                svc.name.span,
+                format!("service `{name}` has no {} limit", missing.join(" and no ")),
+            )
+            .label(format!("no {} limit", missing.join(" or ")))
+            .help("set `deploy.resources.limits.memory` and `deploy.resources.limits.cpus` (or `mem_limit` and `cpus`)")
+            .place(format!("services.{name}"));
+            for (res, what) in [(&r.mem_reservation, "memory"), (&r.cpus_reservation, "CPU")] {
+                if let Some(res) = res {
+                    f = f.related(res.span, format!("a {what} reservation is not a limit"));
+                }
+            }
+            if let Some(m) = &r.mem_limit {
+                f = f.related(m.span, "memory limit");
+            }
+            if let Some(c) = &r.cpus_limit {
+                f = f.related(c.span, "CPU limit");
+            }
+            out.push(f);
+        }
+    }
+}

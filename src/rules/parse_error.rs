@@ -1,0 +1,50 @@
+//! SL001 `parse-error`: a file of the stack cannot be read as written.
+
+use crate::finding::Finding;
+use crate::rules::{Category, Rule, RuleMeta};
+use crate::severity::Severity;
+use crate::stack::Project;
+
+pub struct ParseError;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL001",
+    name: "parse-error",
+    severity: Severity::Error,
+    category: Category::Syntax,
+    summary: "A file of the stack cannot be parsed or read",
+};
+
+impl Rule for ParseError {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+        for d in &p.diags {
+            let mut f = Finding::new(&META, d.span, d.message.clone()).label("here");
+            for (span, msg) in &d.related {
+                f = f.related(*span, msg.clone());
+            }
+            out.push(f);
+        }
+        for u in &p.unreadable {
+            // Without a place that refers to the file there is nothing to point at;
+            // the runner reports those as I/O errors instead.
+            if let Some(at) = u.referenced_at {
+                out.push(
+                    Finding::new(
+                        &META,
+                        at,
+                        format!(
+                            "cannot read `{}`: {}",
+                            crate::paths::slash(&crate::paths::display(&u.path)),
+                            u.error
+                        ),
+                    )
+                    .label("referenced here"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! The stack model of one project: its compose model, its variables and `.env`
+//! files, and the NGINX configs mounted into its proxies, all over one [`Sources`].
+
+use std::path::{Path, PathBuf};
+
+use crate::compose::load::Loader;
+use crate::compose::model::{self, ComposeModel};
+use crate::discover::{ProjectSpec, ENV_TEMPLATES};
+use crate::env::{load_env_file, EnvFile, NoVars, Vars};
+use crate::finding::ParseDiag;
+use crate::parse::interpolate::Lookup;
+use crate::parse::yaml::Node;
+use crate::proxy::NginxConfig;
+use crate::source::{FileId, FileKind, Sources, Span};
+
+/// How variables are found, from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// `--env-file`: replaces the project's `.env`.
+    pub env_files: Vec<PathBuf>,
+    /// `--use-env`: read the process environment too.
+    pub use_env: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnvRole {
+    /// The project's `.env` (or an `--env-file`): the variables of interpolation.
+    Project,
+    /// `.env.example` and the like.
+    Template,
+    /// A service's `env_file`.
+    Service(String),
+    /// A `.env` file linted on its own.
+    Standalone,
+}
+
+#[derive(Debug)]
+pub struct EnvFileInfo {
+    pub role: EnvRole,
+    pub env: EnvFile,
+}
+
+/// A file stacklint wanted to read but could not.
+#[derive(Clone, Debug)]
+pub struct Unreadable {
+    pub path: PathBuf,
+    pub error: String,
+    /// The text that referred to the file, when there is one.
+    pub referenced_at: Option<Span>,
+}
+
+#[derive(Debug, Default)]
+pub struct Project {
+    pub dir: PathBuf,
+    pub sources: Sources,
+    pub compose_files: Vec<FileId>,
+    /// The merged, interpolated compose tree.
+    pub tree: Option<Node>,
+    pub model: ComposeModel,
+    pub vars: Vars,
+    /// Whether a `.env` (or `--env-file`) supplied the variables.
+    pub has_env_file: bool,
+    pub env_files: Vec<EnvFileInfo>,
+    pub nginx: Vec<NginxConfig>,
+    /// Problems found while reading files; each becomes a `parse-error` finding.
+    pub diags: Vec<ParseDiag>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+impl Project {
+    pub fn env_files_with_role<'a>(
+        &'a self,
+        role: &'a EnvRole,
+    ) -> impl Iterator<Item = &'a EnvFileInfo> {
+        self.env_files.iter().filter(move |e| &e.role == role)
+    }
+}
+
+/// Loads one compose project.
+pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
+    let mut p = Project {
+        dir: spec.dir.clone(),
+        ..Default::default()
+    };
+    p.vars.use_process_env = opts.use_env;
+
+    // Variables: --env-file replaces the project's .env, as in compose.
+    let env_paths: Vec<PathBuf> = if opts.env_files.is_empty() {
+        let dot = spec.dir.join(".env");
+        if dot.is_file() {
+            vec![dot]
+        } else {
+            Vec::new()
+        }
+    } else {
+        opts.env_files.clone()
+    };
+    for path in &env_paths {
+        let mut vars = std::mem::take(&mut p.vars);
+        match load_env_file(&mut p.sources, path, &mut vars, &NoVars) {
+            Some(env) => {
+                p.diags.extend(env.parsed.diags.iter().cloned());
+                p.env_files.push(EnvFileInfo {
+                    role: EnvRole::Project,
+                    env,
+                });
+                p.has_env_file = true;
+            }
+            None => p.unreadable.push(Unreadable {
+                path: path.clone(),
+                error: "cannot read the env file".into(),
+                referenced_at: None,
+            }),
+        }
+        p.vars = vars;
+    }
+
+    // COMPOSE_FILE in the project's .env names the files when -f does not.
+    let mut files = spec.files.clone();
+    if !spec.explicit {
+        if let Some((list, _)) = p.vars.lookup("COMPOSE_FILE") {
+            let sep = p
+                .vars
+                .lookup("COMPOSE_PATH_SEPARATOR")
+                .map(|(s, _)| s)
+                .unwrap_or_else(|| ":".into());
+            let named: Vec<PathBuf> = list
+                .split(sep.as_str())
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| spec.dir.join(s.trim()))
+                .collect();
+            if !named.is_empty() {
+                files = named;
+            }
+        }
+    }
+
+    let loaded = Loader::new(&mut p.sources).load_project(&files, &spec.dir, &p.vars);
+    p.compose_files = loaded.files.clone();
+    p.diags.extend(loaded.diags);
+    p.unreadable.extend(
+        loaded
+            .unreadable
+            .into_iter()
+            .map(|(path, error, at)| Unreadable {
+                path,
+                error,
+                referenced_at: at,
+            }),
+    );
+    if let Some(root) = &loaded.root {
+        let base_dirs = &loaded.base_dirs;
+        let dir = spec.dir.clone();
+        let base_dir = |span: Span| {
+            base_dirs
+                .get(&span.file)
+                .cloned()
+                .unwrap_or_else(|| dir.clone())
+        };
+        p.model = model::build(root, &base_dir);
+    }
+    p.tree = loaded.root;
+
+    // Templates beside the compose file.
+    for name in ENV_TEMPLATES {
+        let path = spec.dir.join(name);
+        if path.is_file() {
+            let mut scratch = Vars::default();
+            if let Some(env) = load_env_file(&mut p.sources, &path, &mut scratch, &NoVars) {
+                p.diags.extend(env.parsed.diags.iter().cloned());
+                p.env_files.push(EnvFileInfo {
+                    role: EnvRole::Template,
+                    env,
+                });
+            }
+        }
+    }
+
+    // Each service's env_file, read once even when several services share it.
+    let refs: Vec<(String, model::EnvFileRef)> = p
+        .model
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.env_files
+                .iter()
+                .map(move |e| (s.name.value.clone(), e.clone()))
+        })
+        .collect();
+    for (service, r) in refs {
+        let shown = crate::paths::display(&r.resolved);
+        if let Some(id) = p.sources.find(&shown) {
+            if p.env_files.iter().any(|e| e.env.file == id) {
+                continue;
+            }
+        }
+        if !r.resolved.is_file() {
+            if r.required {
+                p.unreadable.push(Unreadable {
+                    path: r.resolved.clone(),
+                    error: "env_file does not exist".into(),
+                    referenced_at: Some(r.path.span),
+                });
+            }
+            continue;
+        }
+        let mut scratch = Vars::default();
+        if let Some(env) = load_env_file(&mut p.sources, &r.resolved, &mut scratch, &NoVars) {
+            p.diags.extend(env.parsed.diags.iter().cloned());
+            p.env_files.push(EnvFileInfo {
+                role: EnvRole::Service(service),
+                env,
+            });
+        }
+    }
+
+    crate::proxy::collect(&mut p);
+    p
+}
+
+/// Loads a single `.env` or NGINX file as a project of its own.
+pub fn load_single(path: &Path, kind: FileKind) -> Project {
+    let mut p = Project {
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        ..Default::default()
+    };
+    match kind {
+        FileKind::Env => {
+            let mut scratch = Vars::default();
+            match load_env_file(&mut p.sources, path, &mut scratch, &NoVars) {
+                Some(env) => {
+                    p.diags.extend(env.parsed.diags.iter().cloned());
+                    p.env_files.push(EnvFileInfo {
+                        role: EnvRole::Standalone,
+                        env,
+                    });
+                }
+                None => p.unreadable.push(Unreadable {
+                    path: path.to_path_buf(),
+                    error: "cannot read the file".into(),
+                    referenced_at: None,
+                }),
+            }
+        }
+        _ => crate::proxy::load_standalone(&mut p, path),
+    }
+    p
+}
