@@ -71,6 +71,13 @@ pub fn load_env_file(
 /// the keys defined before it (in `into`), then `outer`.
 pub fn expand_into(parsed: &envparse::EnvFile, into: &mut Vars, outer: &dyn Lookup) {
     for e in &parsed.entries {
+        // A bare `KEY` takes the value compose itself was started with, if any.
+        if e.is_inherited() {
+            if let Some((v, _)) = outer.lookup(&e.key) {
+                into.insert(e.key.clone(), v, Some(e.key_span));
+            }
+            continue;
+        }
         let value = if e.expand && e.value.contains('$') {
             let layered = crate::compose::load::Layered {
                 first: &*into,

@@ -15,10 +15,10 @@ pub fn display(path: &Path) -> PathBuf {
         }
     };
     let abs = crate::compose::model::normalize_path(&abs);
-    let rel = cwd
-        .as_ref()
-        .and_then(|c| abs.strip_prefix(c).ok().map(Path::to_path_buf))
-        .unwrap_or(abs);
+    let rel = match &cwd {
+        Some(c) => relative_to(&abs, c),
+        None => abs,
+    };
     if rel.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
@@ -26,7 +26,47 @@ pub fn display(path: &Path) -> PathBuf {
     }
 }
 
+/// `path` relative to `base` (both absolute and normalized), with `..` where needed.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    // Only the root in common: an absolute path reads better than a chain of `..`.
+    if common <= 1 {
+        return path.to_path_buf();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    out
+}
+
 /// A path as a string with `/` separators, for every output format.
 pub fn slash(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative_to(Path::new("/w/main/a/b"), Path::new("/w/main")),
+            PathBuf::from("a/b")
+        );
+        assert_eq!(
+            relative_to(Path::new("/w/shared/c"), Path::new("/w/main")),
+            PathBuf::from("../shared/c")
+        );
+        assert_eq!(
+            relative_to(Path::new("/etc/x"), Path::new("/w/main")),
+            PathBuf::from("/etc/x")
+        );
+    }
 }

@@ -157,7 +157,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
                 .cloned()
                 .unwrap_or_else(|| dir.clone())
         };
-        p.model = model::build(root, &base_dir);
+        p.model = model::build(root, &base_dir, &p.sources);
     }
     p.tree = loaded.root;
 
@@ -194,14 +194,9 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
                 continue;
             }
         }
+        // A missing env_file is often a `.env` kept out of version control on
+        // purpose; that is not a finding of this loader.
         if !r.resolved.is_file() {
-            if r.required {
-                p.unreadable.push(Unreadable {
-                    path: r.resolved.clone(),
-                    error: "env_file does not exist".into(),
-                    referenced_at: Some(r.path.span),
-                });
-            }
             continue;
         }
         let mut scratch = Vars::default();

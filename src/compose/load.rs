@@ -32,6 +32,8 @@ pub struct Loader<'a> {
     pub loaded: Loaded,
     /// Parsed, interpolated files by path, so a file is read once.
     cache: HashMap<PathBuf, Option<(FileId, Node)>>,
+    /// Files being loaded right now, to spot an `include` that loops back.
+    loading: Vec<PathBuf>,
 }
 
 impl<'a> Loader<'a> {
@@ -46,6 +48,7 @@ impl<'a> Loader<'a> {
                 unreadable: Vec::new(),
             },
             cache: HashMap::new(),
+            loading: Vec::new(),
         }
     }
 
@@ -81,6 +84,18 @@ impl<'a> Loader<'a> {
         let key = crate::compose::model::normalize_path(path);
         if let Some(hit) = self.cache.get(&key) {
             return hit.clone();
+        }
+        if self.loading.contains(&key) {
+            if let Some(at) = from {
+                self.loaded.diags.push(ParseDiag::new(
+                    at,
+                    format!(
+                        "`{}` includes itself (an include loop)",
+                        crate::paths::slash(&crate::paths::display(&key))
+                    ),
+                ));
+            }
+            return None;
         }
         let text = match read_text(path) {
             Ok(t) => t,
@@ -120,7 +135,9 @@ impl<'a> Loader<'a> {
         self.interpolate_tree(&mut node, vars);
         normalize_services(&mut node, self.sources);
         if depth < MAX_CHAIN {
+            self.loading.push(key.clone());
             self.apply_includes(&mut node, base_dir, vars, depth);
+            self.loading.pop();
         } else {
             self.loaded.diags.push(ParseDiag::new(
                 node.span,
@@ -223,6 +240,10 @@ impl<'a> Loader<'a> {
             let Some(first) = paths.first().and_then(Node::as_str) else {
                 continue;
             };
+            // Remote includes (git, oci) are fetched by compose; we cannot read them.
+            if is_remote(first) {
+                continue;
+            }
             let first_path = base_dir.join(first);
             let inc_dir = match &project_dir {
                 Some(d) => base_dir.join(d),
@@ -312,6 +333,9 @@ impl<'a> Loader<'a> {
             _ => return Some(svc),
         };
         let ext_span = ext.span;
+        if file.as_ref().is_some_and(|(f, _)| is_remote(f)) {
+            return Some(svc);
+        }
         let base_file = file.as_ref().map(|(f, span)| {
             let dir = self
                 .sources
@@ -358,8 +382,11 @@ impl<'a> Loader<'a> {
         let Some(mut base) = base else {
             return Some(svc);
         };
+        let own_span = svc.span;
         let mut path = vec!["services".to_string(), name.to_string()];
         merge(&mut base, svc, &mut path);
+        // The service is the one written here; only its inherited values point elsewhere.
+        base.span = own_span;
         Some(base)
     }
 }
@@ -411,6 +438,15 @@ fn add_missing(node: &mut Node, inc: Node) {
             }
         }
     }
+}
+
+/// `oci://...`, `https://...`, `git@...`: not a local path.
+fn is_remote(path: &str) -> bool {
+    path.contains("://")
+        || path.starts_with("git@")
+        || path.split_once(':').is_some_and(|(scheme, _)| {
+            scheme.len() > 1 && scheme.chars().all(|c| c.is_ascii_alphabetic())
+        })
 }
 
 /// Variables looked up in one set first, then another.

@@ -54,18 +54,18 @@ pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
                         path.push(key.unwrap_or_default());
                         merge(&mut base_entries[i].1, v, path);
                         path.pop();
-                        // The key now also comes from the later file; point at it.
-                        base_entries[i].0 = k;
+                        // The key keeps its first definition: findings on a service
+                        // point at where it is declared.
                     }
                     None => base_entries.push((k, strip_tag(v))),
                 }
             }
-            base.span = over.span;
         }
         (Value::Seq(base_items), Value::Seq(over_items)) => {
             let p: Vec<&str> = path.iter().map(String::as_str).collect();
             if seq_merge_for(&p) == SeqMerge::Replace {
                 base.value = Value::Seq(over_items);
+                base.span = over.span;
             } else {
                 let keyed = matches!(
                     p.as_slice(),
@@ -83,7 +83,6 @@ pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
                     }
                 }
             }
-            base.span = over.span;
         }
         (_, v) => {
             base.value = v;

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::compose::merge::sub_span;
 use crate::parse::interpolate::VarUse;
 use crate::parse::yaml::{Node, Value};
-use crate::source::Span;
+use crate::source::{Sources, Span};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Spanned<T> {
@@ -343,14 +344,26 @@ pub fn normalize_path(p: &Path) -> PathBuf {
     out
 }
 
-fn parse_mount(n: &Node, base: &Path) -> Option<Mount> {
+fn parse_mount(n: &Node, base: &Path, sources: &Sources) -> Option<Mount> {
     if let Some(s) = n.as_str() {
         // `SRC:DST[:MODE]` or `DST`. A Windows drive letter holds a colon of its own.
         let parts: Vec<&str> = split_volume(s);
-        let (source, target, mode) = match parts.as_slice() {
-            [t] => (None, *t, None),
-            [s, t] => (Some(*s), *t, None),
-            [s, t, m, ..] => (Some(*s), *t, Some(*m)),
+        // Byte offset of each part in the value, for sub-spans.
+        let mut offsets = Vec::with_capacity(parts.len());
+        let mut at = 0;
+        for p in &parts {
+            offsets.push(at);
+            at += p.len() + 1;
+        }
+        let part_span = |i: usize| {
+            let start = offsets.get(i).copied().unwrap_or(0);
+            let len = parts.get(i).map(|p| p.len()).unwrap_or(0);
+            sub_span(n, sources, start, start + len)
+        };
+        let (source, target, mode, target_idx) = match parts.as_slice() {
+            [t] => (None, *t, None, 0),
+            [s, t] => (Some(*s), *t, None, 1),
+            [s, t, m, ..] => (Some(*s), *t, Some(*m), 1),
             [] => return None,
         };
         let kind = match source {
@@ -362,8 +375,8 @@ fn parse_mount(n: &Node, base: &Path) -> Option<Mount> {
         return Some(Mount {
             kind,
             host_path: (kind == MountKind::Bind).then(|| resolve_host(base, source.unwrap_or(""))),
-            source: source.map(|s| Spanned::new(s.to_string(), n.span)),
-            target: Spanned::new(target.to_string(), n.span),
+            source: source.map(|s| Spanned::new(s.to_string(), part_span(0))),
+            target: Spanned::new(target.to_string(), part_span(target_idx)),
             read_only,
             span: n.span,
         });
@@ -536,13 +549,13 @@ fn top_level(n: Option<&Node>) -> Vec<TopLevel> {
 
 /// Builds the model from the merged tree. `base_dir` gives the directory against
 /// which relative paths of a file resolve (the project directory for override files).
-pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf) -> ComposeModel {
+pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf, sources: &Sources) -> ComposeModel {
     let services = root
         .get("services")
         .and_then(Node::as_map)
         .unwrap_or(&[])
         .iter()
-        .filter_map(|(k, v)| Some(build_service(text(k)?, v, base_dir)))
+        .filter_map(|(k, v)| Some(build_service(text(k)?, v, base_dir, sources)))
         .collect();
     ComposeModel {
         name: root.get("name").and_then(text),
@@ -555,7 +568,12 @@ pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf) -> ComposeModel {
     }
 }
 
-fn build_service(name: Spanned<String>, n: &Node, base_dir: &dyn Fn(Span) -> PathBuf) -> Service {
+fn build_service(
+    name: Spanned<String>,
+    n: &Node,
+    base_dir: &dyn Fn(Span) -> PathBuf,
+    sources: &Sources,
+) -> Service {
     let get = |k: &str| n.get(k);
     let build = get("build").map(|b| {
         let (context, dockerfile) = match &b.value {
@@ -654,7 +672,7 @@ fn build_service(name: Spanned<String>, n: &Node, base_dir: &dyn Fn(Span) -> Pat
         .and_then(Node::as_seq)
         .unwrap_or(&[])
         .iter()
-        .filter_map(|v| parse_mount(v, &base_dir(v.span)))
+        .filter_map(|v| parse_mount(v, &base_dir(v.span), sources))
         .collect();
     let _ = base;
     let names = |k: &str| -> Vec<Spanned<String>> {

@@ -194,12 +194,15 @@ fn yaml_message(info: &str) -> String {
 enum Frame {
     Seq {
         start: Span,
+        /// End of the last event inside this collection (aliases included).
+        end: usize,
         anchor: usize,
         tag: Option<String>,
         items: Vec<Node>,
     },
     Map {
         start: Span,
+        end: usize,
         anchor: usize,
         tag: Option<String>,
         entries: Vec<(Node, Node)>,
@@ -257,6 +260,13 @@ fn count_nodes(n: &Node) -> usize {
 impl Builder<'_> {
     /// Handles one event; returns false when the file cannot be read further.
     fn on_event(&mut self, ev: Event<'_>, span: Span) -> bool {
+        // Every event inside a collection extends it, aliases included (whose node
+        // keeps the span of the anchored text elsewhere).
+        if !matches!(ev, Event::SequenceEnd | Event::MappingEnd) {
+            if let Some(Frame::Seq { end, .. } | Frame::Map { end, .. }) = self.stack.last_mut() {
+                *end = (*end).max(span.end);
+            }
+        }
         match ev {
             Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
             Event::DocumentStart(_) | Event::DocumentEnd => {}
@@ -319,6 +329,7 @@ impl Builder<'_> {
                 }
                 self.stack.push(Frame::Seq {
                     start: span,
+                    end: span.end,
                     anchor,
                     tag: tag_string(tag),
                     items: Vec::new(),
@@ -330,6 +341,7 @@ impl Builder<'_> {
                 }
                 self.stack.push(Frame::Map {
                     start: span,
+                    end: span.end,
                     anchor,
                     tag: tag_string(tag),
                     entries: Vec::new(),
@@ -340,12 +352,14 @@ impl Builder<'_> {
             Event::SequenceEnd => {
                 if let Some(Frame::Seq {
                     start,
+                    end,
                     anchor,
                     tag,
                     items,
                 }) = self.stack.pop()
                 {
-                    let span = self.collection_span(start, span, items.first(), items.last());
+                    let span =
+                        self.collection_span(start, span, items.first().map(|n| n.span), end);
                     let node = Node {
                         span,
                         tag,
@@ -357,6 +371,7 @@ impl Builder<'_> {
             Event::MappingEnd => {
                 if let Some(Frame::Map {
                     start,
+                    end,
                     anchor,
                     tag,
                     mut entries,
@@ -364,9 +379,11 @@ impl Builder<'_> {
                     ..
                 }) = self.stack.pop()
                 {
-                    let first = entries.first().map(|(k, _)| k);
-                    let last = entries.last().map(|(_, v)| v);
-                    let span = self.collection_span(start, span, first, last);
+                    let first = entries
+                        .first()
+                        .map(|(k, _)| k.span)
+                        .or(merges.first().map(|_| start));
+                    let span = self.collection_span(start, span, first, end);
                     self.apply_merges(&mut entries, merges);
                     let node = Node {
                         span,
@@ -401,8 +418,8 @@ impl Builder<'_> {
         &self,
         start: Span,
         end: Span,
-        first: Option<&Node>,
-        last: Option<&Node>,
+        first: Option<Span>,
+        last_end: usize,
     ) -> Span {
         let text = &self.src.text;
         let opener = text
@@ -413,9 +430,9 @@ impl Builder<'_> {
             let s = start.start + text[start.start..start.end].find(['[', '{']).unwrap_or(0);
             return Span::new(self.file, s, end.end.max(s));
         }
-        match (first, last) {
-            (Some(f), Some(l)) => Span::new(self.file, f.span.start, l.span.end.max(f.span.start)),
-            _ => Span::new(self.file, start.start, start.start),
+        match first {
+            Some(f) => Span::new(self.file, f.start, last_end.max(f.start)),
+            None => Span::new(self.file, start.start, start.start),
         }
     }
 
@@ -457,6 +474,9 @@ impl Builder<'_> {
     }
 
     fn attach(&mut self, node: Node) {
+        if let Some(Frame::Seq { end, .. } | Frame::Map { end, .. }) = self.stack.last_mut() {
+            *end = (*end).max(node.span.end);
+        }
         match self.stack.last_mut() {
             None => self.docs.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
