@@ -1,0 +1,119 @@
+//! The binary end to end: formats, exit codes, errors, secrets.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn stacklint(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_stacklint"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let (code, out, _) = stacklint(&["fixtures/seed-001-before", "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["tool"]["name"], "stacklint");
+    assert!(v["tool"]["version"].is_string());
+    let findings = v["findings"].as_array().expect("findings");
+    assert!(!findings.is_empty());
+    for f in findings {
+        for key in [
+            "rule", "code", "severity", "message", "location", "related", "help",
+        ] {
+            assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+        }
+        let loc = &f["location"];
+        let path = loc["path"].as_str().expect("path");
+        assert!(path.starts_with("fixtures/seed-001-before/"), "{path}");
+        assert!(!path.contains('\\'));
+        for end in ["start", "end"] {
+            for k in ["line", "column", "offset"] {
+                assert!(loc[end][k].as_u64().is_some(), "{end}.{k}");
+            }
+        }
+    }
+    for k in [
+        "projects", "files", "findings", "errors", "warnings", "infos",
+    ] {
+        assert!(v["summary"][k].as_u64().is_some(), "summary.{k}");
+    }
+    // Stable: the same run gives the same bytes.
+    assert_eq!(
+        out,
+        stacklint(&["fixtures/seed-001-before", "--format", "json"]).1
+    );
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    assert_eq!(
+        stacklint(&["fixtures/seed-001-before", "--fail-on", "never"]).0,
+        0
+    );
+    assert_eq!(
+        stacklint(&["fixtures/seed-001-before", "--fail-on", "error"]).0,
+        0
+    );
+    assert_eq!(
+        stacklint(&["fixtures/seed-001-before", "--fail-on", "warning"]).0,
+        1
+    );
+}
+
+#[test]
+fn a_missing_path_is_one_line_and_exit_2() {
+    let (code, out, err) = stacklint(&["no/such/dir"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("no/such/dir"));
+}
+
+#[test]
+fn a_bad_flag_is_exit_2() {
+    let (code, _, err) = stacklint(&["--formt", "json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--format"), "suggests the right flag: {err}");
+}
+
+#[test]
+fn text_is_plain_when_not_a_terminal_and_ends_with_a_summary() {
+    let (_, out, _) = stacklint(&["fixtures/seed-001-before"]);
+    assert!(!out.contains('\u{1b}'), "no colour codes when piped");
+    assert!(out
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or("")
+        .starts_with("Found "));
+    assert!(out.contains("SL103(missing-resource-limits)"));
+}
+
+#[test]
+fn secrets_never_appear_in_any_format() {
+    for format in ["text", "json"] {
+        let (code, out, err) = stacklint(&["fixtures/stack/secret-env", "--format", format]);
+        assert_eq!(code, 1, "{out}");
+        // The parse error on the line after the secret shows that line as context.
+        if format == "text" {
+            assert!(out.contains("BAD KEY"), "{out}");
+        }
+        assert!(
+            !out.contains("hunter2-secret"),
+            "{format} printed a secret:\n{out}"
+        );
+        assert!(!err.contains("hunter2-secret"));
+    }
+}

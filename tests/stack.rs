@@ -1,0 +1,146 @@
+//! The stack model beyond compose: NGINX configs found through proxy mounts, what
+//! nginx loads, templates, Dockerfile COPYs, variables and env files.
+
+use std::path::Path;
+
+use stacklint::discover::{discover, Target};
+use stacklint::stack::{load_project, EnvRole, LoadOptions, Project};
+
+fn load(dir: &str, opts: &LoadOptions) -> Project {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(dir);
+    let targets = discover(&[root], &[]).expect("fixture exists");
+    let Some(Target::Project(spec)) = targets.into_iter().next() else {
+        panic!("no project in fixtures/{dir}");
+    };
+    load_project(&spec, opts)
+}
+
+/// (container path, loaded, context) of every NGINX config, sorted.
+fn configs(p: &Project) -> Vec<(String, bool, String)> {
+    let mut v: Vec<_> = p
+        .nginx
+        .iter()
+        .map(|c| {
+            (
+                c.container_path.clone().unwrap_or_default(),
+                c.loaded,
+                c.context.join(">"),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn config_mounted_where_nginx_never_reads_it() {
+    let p = load("seed-001-before", &LoadOptions::default());
+    assert_eq!(
+        configs(&p),
+        vec![("/etc/nginx/default.conf".to_string(), false, String::new())]
+    );
+}
+
+#[test]
+fn main_config_and_includes_through_container_paths() {
+    let p = load("stack/nginx-main", &LoadOptions::default());
+    assert_eq!(
+        configs(&p),
+        vec![
+            (
+                "/etc/nginx/conf.d/app.conf".to_string(),
+                true,
+                "http".to_string()
+            ),
+            (
+                "/etc/nginx/conf.d/snippets/proxy.conf".to_string(),
+                true,
+                "http>server".to_string()
+            ),
+            ("/etc/nginx/nginx.conf".to_string(), true, String::new()),
+            ("/etc/nginx/unused.conf".to_string(), false, String::new()),
+        ]
+    );
+    let snippet = p
+        .nginx
+        .iter()
+        .find(|c| c.container_path.as_deref() == Some("/etc/nginx/conf.d/snippets/proxy.conf"));
+    let at = snippet.and_then(|c| c.included_at).expect("included");
+    assert_eq!(
+        p.sources.get(at.file).slice(&at),
+        "include conf.d/snippets/proxy.conf;"
+    );
+}
+
+#[test]
+fn templates_are_rendered_with_the_service_environment() {
+    let p = load("stack/nginx-template", &LoadOptions::default());
+    assert_eq!(
+        configs(&p),
+        vec![(
+            "/etc/nginx/templates/default.conf.template".to_string(),
+            true,
+            "http".to_string()
+        )]
+    );
+    let cfg = &p.nginx[0];
+    let pass: Vec<_> = cfg
+        .parsed
+        .find_all("proxy_pass")
+        .map(|v| v.directive)
+        .collect();
+    assert_eq!(pass[0].args[0].value, "http://app:5000$request_uri");
+    // The span still points at the template's own text.
+    let span = pass[0].args[0].span;
+    assert_eq!(
+        p.sources.get(span.file).slice(&span),
+        "http://${BACKEND}$request_uri"
+    );
+}
+
+#[test]
+fn proxy_built_from_nginx_copies_its_config() {
+    let p = load("stack/proxy-build", &LoadOptions::default());
+    assert_eq!(
+        configs(&p),
+        vec![(
+            "/etc/nginx/conf.d/default.conf".to_string(),
+            true,
+            "http".to_string()
+        )]
+    );
+    let at = p.nginx[0].mount_span.expect("COPY");
+    assert_eq!(
+        p.sources.get(at.file).slice(&at),
+        "COPY default.conf /etc/nginx/conf.d/default.conf"
+    );
+}
+
+#[test]
+fn env_file_flag_replaces_the_project_env() {
+    let p = load("model/interpolation", &LoadOptions::default());
+    assert!(p.has_env_file);
+    assert_eq!(
+        p.env_files
+            .iter()
+            .filter(|e| e.role == EnvRole::Project)
+            .count(),
+        1
+    );
+    let other = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/model/include/sub/vars.env");
+    let p = load(
+        "model/interpolation",
+        &LoadOptions {
+            env_files: vec![other],
+            use_env: false,
+        },
+    );
+    use stacklint::parse::interpolate::Lookup;
+    assert!(p.vars.lookup("DB_USER").is_none());
+    assert_eq!(
+        p.vars.lookup("PG_VERSION").map(|v| v.0),
+        Some("16".to_string())
+    );
+}
