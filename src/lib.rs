@@ -11,6 +11,7 @@ pub mod finding;
 pub mod output;
 pub mod parse;
 pub mod paths;
+pub mod ports;
 pub mod proxy;
 pub mod rules;
 pub mod secrets;

@@ -70,40 +70,51 @@ pub fn is_nginx_image(image: &str) -> bool {
         || path.ends_with("/nginx") && path.matches('/').count() == 1 && path.contains('.')
 }
 
-/// The Dockerfile of a service's build, parsed, with its file id.
-pub fn service_dockerfile(p: &mut Project, svc: &Service) -> Option<(FileId, Dockerfile)> {
-    let build = svc.build.as_ref()?;
-    let dir = build.context_dir.as_ref()?;
-    let name = build
-        .dockerfile
-        .as_ref()
-        .map(|d| d.value.clone())
-        .unwrap_or_else(|| "Dockerfile".into());
-    let path = normalize_path(&dir.join(name));
-    let shown = crate::paths::display(&path);
-    let id = match p.sources.find(&shown) {
-        Some(id) => id,
-        None => {
-            let text = read_text(&path).ok()?;
-            p.sources
-                .add(SourceFile::new(shown, FileKind::Dockerfile, text))
-        }
-    };
-    Some((id, dockerfile::parse(id, p.sources.get(id))))
+/// Reads and parses the Dockerfile of every service with a local build, once.
+pub fn load_dockerfiles(p: &mut Project) {
+    let services: Vec<Service> = p.model.services.clone();
+    for svc in &services {
+        let Some(build) = svc.build.as_ref() else {
+            continue;
+        };
+        let Some(dir) = build.context_dir.as_ref() else {
+            continue;
+        };
+        let name = build
+            .dockerfile
+            .as_ref()
+            .map(|d| d.value.clone())
+            .unwrap_or_else(|| "Dockerfile".into());
+        let path = normalize_path(&dir.join(name));
+        let shown = crate::paths::display(&path);
+        let id = match p.sources.find(&shown) {
+            Some(id) => id,
+            None => match read_text(&path) {
+                Ok(text) => p.sources.add(SourceFile::new(shown, FileKind::Dockerfile, text)),
+                Err(_) => continue,
+            },
+        };
+        let parsed = dockerfile::parse(id, p.sources.get(id));
+        p.dockerfiles.insert(svc.name.value.clone(), (id, parsed));
+    }
 }
 
-fn is_proxy(p: &mut Project, svc: &Service) -> bool {
+/// The parsed Dockerfile of a service's build, when it has a readable one.
+pub fn service_dockerfile<'a>(p: &'a Project, svc: &Service) -> Option<&'a Dockerfile> {
+    p.dockerfiles.get(&svc.name.value).map(|(_, d)| d)
+}
+
+/// Is this service an NGINX proxy: an NGINX image, or a build from one?
+pub fn is_proxy(p: &Project, svc: &Service) -> bool {
     if svc.image.as_ref().is_some_and(|i| is_nginx_image(&i.value)) {
         return true;
     }
-    match service_dockerfile(p, svc) {
-        Some((_, df)) => df.from_images().iter().any(|w| is_nginx_image(&w.value)),
-        None => false,
-    }
+    service_dockerfile(p, svc).is_some_and(|df| df.from_images().iter().any(|w| is_nginx_image(&w.value)))
 }
 
 /// Finds and parses the NGINX configs of every proxy service of the project.
 pub fn collect(p: &mut Project) {
+    load_dockerfiles(p);
     let services: Vec<Service> = p.model.services.clone();
     let mut parsed: HashMap<PathBuf, FileId> = HashMap::new();
     for svc in &services {
@@ -119,7 +130,7 @@ pub fn collect(p: &mut Project) {
 }
 
 /// What the service puts into its container: bind mounts, then Dockerfile COPYs.
-fn placements(p: &mut Project, svc: &Service) -> Vec<Placement> {
+fn placements(p: &Project, svc: &Service) -> Vec<Placement> {
     let mut out: Vec<Placement> = svc
         .volumes
         .iter()
@@ -132,7 +143,7 @@ fn placements(p: &mut Project, svc: &Service) -> Vec<Placement> {
             })
         })
         .collect();
-    if let (Some((_, df)), Some(ctx)) = (
+    if let (Some(df), Some(ctx)) = (
         service_dockerfile(p, svc),
         svc.build.as_ref().and_then(|b| b.context_dir.clone()),
     ) {

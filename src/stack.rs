@@ -62,6 +62,8 @@ pub struct Project {
     pub has_env_file: bool,
     pub env_files: Vec<EnvFileInfo>,
     pub nginx: Vec<NginxConfig>,
+    /// The parsed Dockerfile of each service with a local build, by service name.
+    pub dockerfiles: std::collections::HashMap<String, (FileId, crate::parse::dockerfile::Dockerfile)>,
     /// Problems found while reading files; each becomes a `parse-error` finding.
     pub diags: Vec<ParseDiag>,
     pub unreadable: Vec<Unreadable>,

@@ -27,6 +27,8 @@ pub struct RuleMeta {
 }
 
 pub mod compose;
+pub mod env;
+pub mod nginx;
 pub mod parse_error;
 
 use crate::finding::Finding;
@@ -41,7 +43,17 @@ pub trait Rule: Sync {
 /// Every rule, in code order.
 pub static RULES: &[&dyn Rule] = &[
     &parse_error::ParseError,
+    &compose::healthcheck_port_mismatch::HealthcheckPortMismatch,
+    &compose::internal_port_published::InternalPortPublished,
     &compose::missing_resource_limits::MissingResourceLimits,
+    &nginx::static_upstream_without_resolver::StaticUpstreamWithoutResolver,
+    &nginx::resolver_not_used::ResolverNotUsed,
+    &nginx::nginx_config_not_loaded::NginxConfigNotLoaded,
+    &nginx::proxy_target_unknown::ProxyTargetUnknown,
+    &nginx::proxy_port_mismatch::ProxyPortMismatch,
+    &env::undefined_variable::UndefinedVariable,
+    &env::env_example_drift::EnvExampleDrift,
+    &env::placeholder_secret::PlaceholderSecret,
 ];
 
 pub fn all() -> impl Iterator<Item = &'static RuleMeta> {

@@ -1,3 +1,5 @@
 //! Rules that read the compose model alone.
 
+pub mod healthcheck_port_mismatch;
+pub mod internal_port_published;
 pub mod missing_resource_limits;
