@@ -121,6 +121,14 @@ fn projects_in(dir: &Path) -> Vec<ProjectSpec> {
                 });
             }
         }
+        None if env_names_compose_file(dir) => {
+            // `COMPOSE_FILE` in `.env` names the files; the loader reads it.
+            out.push(ProjectSpec {
+                dir: dir.to_path_buf(),
+                files: Vec::new(),
+                explicit: false,
+            });
+        }
         None => {
             // No default file: each compose-named file stands alone.
             for o in others {
@@ -133,6 +141,17 @@ fn projects_in(dir: &Path) -> Vec<ProjectSpec> {
         }
     }
     out
+}
+
+/// Does the directory's `.env` set `COMPOSE_FILE`? (A cheap look; the loader parses it.)
+fn env_names_compose_file(dir: &Path) -> bool {
+    crate::source::read_text(&dir.join(".env")).is_ok_and(|t| {
+        t.lines().any(|l| {
+            let l = l.trim_start();
+            let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
+            l.starts_with("COMPOSE_FILE=") || l.starts_with("COMPOSE_FILE ")
+        })
+    })
 }
 
 /// Resolves the command line's paths into targets. `compose_files` (`-f`) names

@@ -144,3 +144,47 @@ fn env_file_flag_replaces_the_project_env() {
         Some("16".to_string())
     );
 }
+
+/// (image, memory limit) of the single service of each project under `dir`, in discovery order.
+fn images(dir: &str) -> Vec<(String, Option<String>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(dir);
+    discover(&[root], &[])
+        .expect("fixture exists")
+        .into_iter()
+        .filter_map(|t| match t {
+            Target::Project(spec) => Some(load_project(&spec, &LoadOptions::default())),
+            Target::File(..) => None,
+        })
+        .map(|p| {
+            let s = &p.model.services[0];
+            (
+                s.image
+                    .as_ref()
+                    .map(|i| i.value.clone())
+                    .unwrap_or_default(),
+                s.resources.mem_limit.as_ref().map(|m| m.value.clone()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn override_is_merged_and_other_compose_files_lint_on_top_of_the_base() {
+    assert_eq!(
+        images("discover/multi"),
+        vec![
+            ("example/app:dev".to_string(), None),
+            ("example/app:prod".to_string(), None)
+        ]
+    );
+}
+
+#[test]
+fn compose_file_in_env_names_the_files() {
+    assert_eq!(
+        images("discover/compose-file-env"),
+        vec![("example/app:1".to_string(), Some("1g".to_string()))]
+    );
+}

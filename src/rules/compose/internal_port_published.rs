@@ -1,6 +1,9 @@
-//! SL102 `internal-port-published`: a datastore or internal-only service publishes a port on all host interfaces.
+//! SL102 `internal-port-published`: a datastore or internal-only service publishes
+//! a port on all host interfaces.
 
+use crate::compose::model::{Port, Service};
 use crate::finding::Finding;
+use crate::parse::interpolate::Op;
 use crate::rules::{Category, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::stack::Project;
@@ -15,10 +18,192 @@ pub static META: RuleMeta = RuleMeta {
     summary: "A datastore or internal-only service publishes a port on all host interfaces",
 };
 
+/// Images meant to be reached only inside the stack: (repository name, what it is).
+const INTERNAL_IMAGES: &[(&str, &str)] = &[
+    ("postgres", "a database"),
+    ("postgresql", "a database"),
+    ("postgis", "a database"),
+    ("timescaledb", "a database"),
+    ("mysql", "a database"),
+    ("mariadb", "a database"),
+    ("percona", "a database"),
+    ("mongo", "a database"),
+    ("mongodb", "a database"),
+    ("mongodb-community-server", "a database"),
+    ("server", "a database"), // mcr.microsoft.com/mssql/server, checked with its namespace below
+    ("cassandra", "a database"),
+    ("scylla", "a database"),
+    ("couchdb", "a database"),
+    ("couchbase", "a database"),
+    ("cockroach", "a database"),
+    ("neo4j", "a database"),
+    ("influxdb", "a database"),
+    ("clickhouse-server", "a database"),
+    ("clickhouse", "a database"),
+    ("questdb", "a database"),
+    ("redis", "a cache"),
+    ("redis-stack-server", "a cache"),
+    ("valkey", "a cache"),
+    ("keydb", "a cache"),
+    ("dragonfly", "a cache"),
+    ("memcached", "a cache"),
+    ("rabbitmq", "a message broker"),
+    ("kafka", "a message broker"),
+    ("cp-kafka", "a message broker"),
+    ("zookeeper", "a coordination service"),
+    ("cp-zookeeper", "a coordination service"),
+    ("nats", "a message broker"),
+    ("etcd", "a key-value store"),
+    ("elasticsearch", "a search engine"),
+    ("opensearch", "a search engine"),
+    ("meilisearch", "a search engine"),
+    ("typesense", "a search engine"),
+    ("solr", "a search engine"),
+];
+
+/// Ports of those images that serve people, not data (management UIs).
+const UI_PORTS: &[(&str, u16)] = &[("rabbitmq", 15672), ("neo4j", 7474), ("couchbase", 8091)];
+
+/// The repository name of an image (`bitnami/postgresql:16` → `postgresql`), and its
+/// namespace (`bitnami`).
+fn repository(image: &str) -> (String, String) {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let no_tag = match no_digest.rsplit_once(':') {
+        Some((n, tag)) if !tag.contains('/') => n,
+        _ => no_digest,
+    };
+    let lower = no_tag.to_ascii_lowercase();
+    let mut parts = lower.rsplitn(2, '/');
+    let name = parts.next().unwrap_or("").to_string();
+    let ns = parts.next().unwrap_or("").to_string();
+    (name, ns)
+}
+
+/// What makes the service internal: its image's kind, if it is one we know.
+pub fn internal_kind(image: &str) -> Option<&'static str> {
+    let (name, ns) = repository(image);
+    if name == "server" {
+        return ns.ends_with("mssql").then_some("a database");
+    }
+    INTERNAL_IMAGES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, kind)| *kind)
+}
+
+/// A port whose value depends on a variable with no value cannot be judged.
+fn uncertain(port: &Port) -> bool {
+    port.vars
+        .iter()
+        .any(|u| !u.defined && matches!(u.op, Op::Plain | Op::Required { .. }))
+}
+
+fn only_internal_networks(p: &Project, svc: &Service) -> Option<Vec<crate::source::Span>> {
+    if svc.networks.is_empty() || svc.network_mode.is_some() {
+        return None;
+    }
+    let mut spans = Vec::new();
+    for n in &svc.networks {
+        let top = p.model.network(&n.name.value)?;
+        if !top.internal {
+            return None;
+        }
+        spans.push(top.span);
+    }
+    Some(spans)
+}
+
 impl Rule for InternalPortPublished {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, _p: &Project, _out: &mut Vec<Finding>) {}
+    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+        for svc in &p.model.services {
+            if svc.ports.is_empty() || crate::proxy::is_proxy(p, svc) {
+                continue;
+            }
+            let image = svc.image.as_ref();
+            let kind = image.and_then(|i| internal_kind(&i.value));
+            let internal_nets = if kind.is_none() {
+                only_internal_networks(p, svc)
+            } else {
+                None
+            };
+            if kind.is_none() && internal_nets.is_none() {
+                continue;
+            }
+            let repo = image.map(|i| repository(&i.value).0).unwrap_or_default();
+            let name = &svc.name.value;
+            for port in &svc.ports {
+                if !port.on_all_interfaces() || uncertain(port) {
+                    continue;
+                }
+                if UI_PORTS
+                    .iter()
+                    .any(|(r, ui)| *r == repo && port.target.contains(*ui))
+                {
+                    continue;
+                }
+                let target = if port.target.start == port.target.end {
+                    port.target.start.to_string()
+                } else {
+                    format!("{}-{}", port.target.start, port.target.end)
+                };
+                let host = match &port.published {
+                    Some(h) if h.start == h.end => format!("host port {}", h.start),
+                    Some(h) => format!("host ports {}-{}", h.start, h.end),
+                    None => "a random host port".to_string(),
+                };
+                let why = match kind {
+                    Some(k) => k.to_string(),
+                    None => "attached only to internal networks".to_string(),
+                };
+                let mut f = Finding::new(
+                    &META,
+                    port.span,
+                    format!(
+                        "`{name}` ({why}) publishes port {target} on all host interfaces ({host})"
+                    ),
+                )
+                .label("reachable from outside the host")
+                .help(format!(
+                    "bind it to the loopback interface (\"127.0.0.1:{}:{target}\") or drop the mapping: services of the stack reach it as {name}:{target}",
+                    port.published.as_ref().map(|h| h.start).unwrap_or(port.target.start)
+                ))
+                .place(format!("services.{name}.ports"));
+                if let (Some(i), Some(k)) = (image, kind) {
+                    f = f.related(i.span, format!("{k} image"));
+                }
+                for span in internal_nets.iter().flatten() {
+                    f = f.related(*span, "an internal network");
+                }
+                out.push(f);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images() {
+        assert_eq!(internal_kind("postgres:16-alpine"), Some("a database"));
+        assert_eq!(internal_kind("docker.io/library/redis:7"), Some("a cache"));
+        assert_eq!(
+            internal_kind("bitnami/postgresql@sha256:abc"),
+            Some("a database")
+        );
+        assert_eq!(
+            internal_kind("mcr.microsoft.com/mssql/server:2022-latest"),
+            Some("a database")
+        );
+        assert_eq!(internal_kind("registry:5000/team/redis"), Some("a cache"));
+        assert_eq!(internal_kind("nginx"), None);
+        assert_eq!(internal_kind("example/server"), None);
+        assert_eq!(internal_kind("dpage/pgadmin4"), None);
+        assert_eq!(internal_kind("redis-commander"), None);
+    }
 }
