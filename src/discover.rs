@@ -25,12 +25,14 @@ const OVERRIDE_NAMES: [&str; 4] = [
 const SKIP_DIRS: [&str; 4] = [".git", "node_modules", "target", "vendor"];
 
 /// The env-file templates that sit beside a compose file.
-pub const ENV_TEMPLATES: [&str; 5] = [
+pub const ENV_TEMPLATES: [&str; 6] = [
     ".env.example",
     ".env.sample",
     ".env.template",
     ".env.dist",
     "example.env",
+    // jitsi, mattermost and many self-hosting stacks ship this one
+    "env.example",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]

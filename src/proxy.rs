@@ -41,6 +41,159 @@ pub struct NginxConfig {
     pub template: bool,
 }
 
+/// Which NGINX distribution an image is: it decides where the main config lives
+/// and what the image's own main config includes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// The official image (and nginxinc/*): /etc/nginx, conf.d, templates.
+    Official,
+    /// openresty/*: its nginx.conf lives under /usr/local/openresty and includes conf.d.
+    OpenResty,
+    /// bitnami/nginx: /opt/bitnami/nginx/conf, server_blocks.
+    Bitnami,
+}
+
+/// Where a proxy service's nginx starts reading, and what the image's own main
+/// config reads when none is mounted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub flavor: Flavor,
+    /// The main config: the image's default or the one named with `nginx -c`.
+    pub main: String,
+    /// Relative `include` paths resolve against this directory.
+    pub conf_dir: String,
+    /// The includes of the image's own main config: glob, and the blocks around it.
+    pub default_includes: Vec<(String, Vec<String>)>,
+    /// Whether the image renders `/etc/nginx/templates/*.template` into conf.d at start.
+    pub renders_templates: bool,
+    /// The `-c <file>` of `command` / `entrypoint`, when it names the main config.
+    pub main_from_command: Option<Span>,
+}
+
+impl Layout {
+    fn for_flavor(flavor: Flavor) -> Layout {
+        let http = || vec!["http".to_string()];
+        let (main, conf_dir, default_includes) = match flavor {
+            Flavor::Official => (
+                MAIN_CONF,
+                "/etc/nginx",
+                vec![(format!("{CONF_D}/*.conf"), http())],
+            ),
+            Flavor::OpenResty => (
+                "/usr/local/openresty/nginx/conf/nginx.conf",
+                "/usr/local/openresty/nginx/conf",
+                vec![(format!("{CONF_D}/*.conf"), http())],
+            ),
+            Flavor::Bitnami => (
+                "/opt/bitnami/nginx/conf/nginx.conf",
+                "/opt/bitnami/nginx/conf",
+                vec![
+                    (
+                        "/opt/bitnami/nginx/conf/server_blocks/*.conf".to_string(),
+                        http(),
+                    ),
+                    (
+                        "/opt/bitnami/nginx/conf/bitnami/*.conf".to_string(),
+                        vec!["http".into(), "server".into()],
+                    ),
+                ],
+            ),
+        };
+        Layout {
+            flavor,
+            main: main.into(),
+            conf_dir: conf_dir.into(),
+            default_includes,
+            renders_templates: flavor == Flavor::Official,
+            main_from_command: None,
+        }
+    }
+
+    /// The blocks around a container path that the image's own main config includes.
+    pub fn default_context(&self, container: &str) -> Option<Vec<String>> {
+        let opts = glob::MatchOptions {
+            require_literal_separator: true,
+            ..Default::default()
+        };
+        self.default_includes.iter().find_map(|(pat, ctx)| {
+            glob::Pattern::new(pat)
+                .ok()
+                .filter(|g| g.matches_with(container, opts))
+                .map(|_| ctx.clone())
+        })
+    }
+}
+
+fn flavor_of(image: &str) -> Flavor {
+    let lower = image.to_ascii_lowercase();
+    if lower.contains("openresty/") {
+        Flavor::OpenResty
+    } else if lower.contains("bitnami/nginx") {
+        Flavor::Bitnami
+    } else {
+        Flavor::Official
+    }
+}
+
+/// The layout of a proxy service: its image's flavor, and a main config named
+/// with `nginx -c` in `command` / `entrypoint`.
+pub fn layout(p: &Project, svc: &Service) -> Layout {
+    let image = svc
+        .image
+        .as_ref()
+        .filter(|i| is_nginx_image(&i.value))
+        .map(|i| i.value.clone())
+        .or_else(|| {
+            let df = service_dockerfile(p, svc)?;
+            let last = df.final_stage().first().filter(|i| i.name == "FROM");
+            let from_last = last
+                .and_then(|i| i.args.iter().find(|a| !a.value.starts_with("--")))
+                .filter(|w| is_nginx_image(&w.value));
+            from_last
+                .or_else(|| {
+                    df.from_images()
+                        .into_iter()
+                        .find(|w| is_nginx_image(&w.value))
+                })
+                .map(|w| w.value.clone())
+        })
+        .unwrap_or_default();
+    let mut layout = Layout::for_flavor(flavor_of(&image));
+    // `nginx -c FILE` (or `-cFILE`), only after a word that runs nginx.
+    for cmd in [&svc.entrypoint, &svc.command].into_iter().flatten() {
+        let words = cmd.words();
+        let mut after_nginx = false;
+        for (i, w) in words.iter().enumerate() {
+            let base = w.value.rsplit('/').next().unwrap_or(&w.value);
+            if base == "nginx" || base == "nginx-debug" || base == "openresty" {
+                after_nginx = true;
+                continue;
+            }
+            if !after_nginx {
+                continue;
+            }
+            let path = if w.value == "-c" {
+                words.get(i + 1).map(|n| (n.value.clone(), n.span))
+            } else {
+                w.value
+                    .strip_prefix("-c")
+                    .filter(|r| r.starts_with('/'))
+                    .map(|r| (r.to_string(), w.span))
+            };
+            if let Some((path, span)) = path.filter(|(p, _)| p.starts_with('/')) {
+                layout.main = normalize_path(Path::new(&path))
+                    .to_string_lossy()
+                    .into_owned();
+                if let Some(dir) = Path::new(&layout.main).parent() {
+                    layout.conf_dir = dir.to_string_lossy().into_owned();
+                }
+                layout.main_from_command = Some(span);
+            }
+        }
+    }
+    layout
+}
+
 /// A host path placed at a container path, by a bind mount or a Dockerfile COPY.
 #[derive(Clone, Debug)]
 struct Placement {
@@ -90,7 +243,9 @@ pub fn load_dockerfiles(p: &mut Project) {
         let id = match p.sources.find(&shown) {
             Some(id) => id,
             None => match read_text(&path) {
-                Ok(text) => p.sources.add(SourceFile::new(shown, FileKind::Dockerfile, text)),
+                Ok(text) => p
+                    .sources
+                    .add(SourceFile::new(shown, FileKind::Dockerfile, text)),
                 Err(_) => continue,
             },
         };
@@ -109,7 +264,8 @@ pub fn is_proxy(p: &Project, svc: &Service) -> bool {
     if svc.image.as_ref().is_some_and(|i| is_nginx_image(&i.value)) {
         return true;
     }
-    service_dockerfile(p, svc).is_some_and(|df| df.from_images().iter().any(|w| is_nginx_image(&w.value)))
+    service_dockerfile(p, svc)
+        .is_some_and(|df| df.from_images().iter().any(|w| is_nginx_image(&w.value)))
 }
 
 /// Finds and parses the NGINX configs of every proxy service of the project.
@@ -280,28 +436,35 @@ fn collect_service(
     }
 
     // What nginx reads: the main config and what it includes; without a mounted
-    // main config, the image's own, which includes conf.d/*.conf inside `http`.
-    let main = seen.get(MAIN_CONF).copied();
+    // main config, the image's own, which includes conf.d/*.conf inside `http`
+    // (server_blocks for bitnami).
+    let layout = layout(p, svc);
+    let main = seen.get(&layout.main).copied();
     let mut queue: Vec<(usize, Vec<String>, usize)> = Vec::new();
     match main {
         Some(i) => {
             configs[i].loaded = true;
             queue.push((i, Vec::new(), 0));
         }
+        // A main config named with `-c` but not visible: nothing is known.
+        None if layout.main_from_command.is_some() => {}
         None => {
             for (i, c) in configs.iter_mut().enumerate() {
                 let path = c.container_path.clone().unwrap_or_default();
-                let rendered = c.template
+                let rendered = layout.renders_templates
+                    && c.template
                     && path
                         .strip_prefix(&format!("{TEMPLATES_DIR}/"))
                         .is_some_and(|rest| !rest.contains('/'));
-                let in_conf_d = path
-                    .strip_prefix(&format!("{CONF_D}/"))
-                    .is_some_and(|rest| !rest.contains('/') && rest.ends_with(".conf"));
-                if in_conf_d || rendered {
+                let ctx = if rendered {
+                    Some(vec!["http".to_string()])
+                } else {
+                    layout.default_context(&path)
+                };
+                if let Some(ctx) = ctx {
                     c.loaded = true;
-                    c.context = vec!["http".into()];
-                    queue.push((i, vec!["http".into()], 0));
+                    c.context = ctx.clone();
+                    queue.push((i, ctx, 0));
                 }
             }
         }
@@ -319,11 +482,11 @@ fn collect_service(
             .map(|d| d.to_string_lossy().into_owned())
             .unwrap_or_else(|| "/etc/nginx".into());
         for (pattern, at, inner_ctx) in includes {
-            // Relative includes are relative to nginx's prefix (/etc/nginx).
+            // Relative includes are relative to the main config's directory.
             let pattern = if pattern.starts_with('/') {
                 pattern
             } else {
-                format!("/etc/nginx/{pattern}")
+                format!("{}/{pattern}", layout.conf_dir)
             };
             let _ = &from_dir;
             for container in expand_include(&pattern, placements) {

@@ -57,6 +57,11 @@ fn collect_yaml(n: &Node, out: &mut Vec<Span>, depth: usize) {
             for (k, v) in entries {
                 if k.as_str().is_some_and(is_secret_key) && v.as_str().is_some() {
                     out.push(v.span);
+                    // `POSTGRES_PASSWORD: ${DB_PASS}`: the .env line of DB_PASS
+                    // holds a secret too, whatever its own name.
+                    if let Some(s) = v.as_scalar() {
+                        out.extend(s.vars.iter().filter_map(|u| u.source));
+                    }
                 }
                 collect_yaml(v, out, depth + 1);
             }

@@ -56,6 +56,9 @@ pub struct Project {
     pub compose_files: Vec<FileId>,
     /// The merged, interpolated compose tree.
     pub tree: Option<Node>,
+    /// Every `${VAR}` use of every compose file read, overridden values included
+    /// (see [`crate::compose::load::Loaded::uses`]).
+    pub var_uses: Vec<crate::parse::interpolate::VarUse>,
     pub model: ComposeModel,
     pub vars: Vars,
     /// Whether a `.env` (or `--env-file`) supplied the variables.
@@ -63,10 +66,15 @@ pub struct Project {
     pub env_files: Vec<EnvFileInfo>,
     pub nginx: Vec<NginxConfig>,
     /// The parsed Dockerfile of each service with a local build, by service name.
-    pub dockerfiles: std::collections::HashMap<String, (FileId, crate::parse::dockerfile::Dockerfile)>,
+    pub dockerfiles:
+        std::collections::HashMap<String, (FileId, crate::parse::dockerfile::Dockerfile)>,
     /// Problems found while reading files; each becomes a `parse-error` finding.
     pub diags: Vec<ParseDiag>,
     pub unreadable: Vec<Unreadable>,
+    /// A compose file of an ancestor directory whose `include:` names this
+    /// project's base file: the project is then a fragment of that stack (its
+    /// variables come from the including project), not a stack of its own.
+    pub included_by: Option<PathBuf>,
 }
 
 impl Project {
@@ -139,6 +147,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
 
     let loaded = Loader::new(&mut p.sources).load_project(&files, &spec.dir, &p.vars);
     p.compose_files = loaded.files.clone();
+    p.var_uses = loaded.uses;
     p.diags.extend(loaded.diags);
     p.unreadable.extend(
         loaded
@@ -211,8 +220,92 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         }
     }
 
+    if let Some(base) = files.first() {
+        p.included_by = included_by_ancestor(&spec.dir, base);
+    }
+
     crate::proxy::collect(&mut p);
     p
+}
+
+/// How many directories up [`included_by_ancestor`] looks for an including file.
+const INCLUDE_LOOKUP_LEVELS: usize = 3;
+
+/// A compose file in one of the few directories above `dir` whose `include:`
+/// names `base` (laradock's root file includes `adminer/compose.yml`, ...).
+pub fn included_by_ancestor(dir: &Path, base: &Path) -> Option<PathBuf> {
+    let target = crate::compose::model::normalize_path(&absolute(base));
+    let mut ancestor = crate::compose::model::normalize_path(&absolute(dir));
+    for _ in 0..INCLUDE_LOOKUP_LEVELS {
+        ancestor = ancestor.parent()?.to_path_buf();
+        let Ok(read) = std::fs::read_dir(&ancestor) else {
+            continue;
+        };
+        let mut names: Vec<PathBuf> = read
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .filter(|path| {
+                path.file_name()
+                    .is_some_and(|n| crate::discover::is_compose_name(&n.to_string_lossy()))
+            })
+            .collect();
+        names.sort();
+        for file in names {
+            if includes(&file, &ancestor, &target) {
+                return Some(file);
+            }
+        }
+    }
+    None
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|c| c.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// Whether the compose file `file` (in `dir`) lists `target` under `include:`.
+fn includes(file: &Path, dir: &Path, target: &Path) -> bool {
+    // Compose files are small; a huge one is not worth parsing for this.
+    let Ok(text) = crate::source::read_text(file) else {
+        return false;
+    };
+    if text.len() > 4 << 20 || !text.contains("include") {
+        return false;
+    }
+    let mut sources = Sources::default();
+    let id = sources.add(crate::source::SourceFile::new(
+        file.to_path_buf(),
+        FileKind::Compose,
+        text,
+    ));
+    let parsed = crate::parse::yaml::parse(id, sources.get(id));
+    let Some(include) = parsed.docs.first().and_then(|d| d.get("include")) else {
+        return false;
+    };
+    let items: Vec<&Node> = match include.as_seq() {
+        Some(items) => items.iter().collect(),
+        None => vec![include],
+    };
+    items.iter().any(|item| {
+        let paths: Vec<&Node> = match item.get("path") {
+            Some(p) => match p.as_seq() {
+                Some(v) => v.iter().collect(),
+                None => vec![p],
+            },
+            None => vec![*item],
+        };
+        paths
+            .iter()
+            .filter_map(|p| p.as_str())
+            .any(|p| crate::compose::model::normalize_path(&dir.join(p)) == target)
+    })
 }
 
 /// Loads a single `.env` or NGINX file as a project of its own.

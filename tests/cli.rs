@@ -58,18 +58,13 @@ fn json_has_the_documented_shape() {
 
 #[test]
 fn fail_on_sets_the_exit_code() {
-    assert_eq!(
-        stacklint(&["fixtures/seed-001-before", "--fail-on", "never"]).0,
-        0
-    );
-    assert_eq!(
-        stacklint(&["fixtures/seed-001-before", "--fail-on", "error"]).0,
-        0
-    );
-    assert_eq!(
-        stacklint(&["fixtures/seed-001-before", "--fail-on", "warning"]).0,
-        1
-    );
+    // seed-000 has warnings only; seed-001-before has errors; seed-001-fixed nothing.
+    let code = |args: &[&str]| stacklint(args).0;
+    assert_eq!(code(&["fixtures/seed-000", "--fail-on", "never"]), 0);
+    assert_eq!(code(&["fixtures/seed-000", "--fail-on", "error"]), 0);
+    assert_eq!(code(&["fixtures/seed-000", "--fail-on", "warning"]), 1);
+    assert_eq!(code(&["fixtures/seed-001-before", "--fail-on", "error"]), 1);
+    assert_eq!(code(&["fixtures/seed-001-fixed", "--fail-on", "info"]), 0);
 }
 
 #[test]

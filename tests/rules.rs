@@ -22,8 +22,19 @@ fn show(sources: &Sources, span: &Span, base: &Path) -> String {
     let e = f.line_col(span.end);
     let path = f.path.to_string_lossy().replace('\\', "/");
     let base = base.to_string_lossy().replace('\\', "/");
-    let path = path.split(&format!("{base}/")).last().unwrap_or(&path).to_string();
-    format!("{path}:{}:{}-{}:{} {:?}", s.line, s.column, e.line, e.column, f.slice(span))
+    let path = path
+        .split(&format!("{base}/"))
+        .last()
+        .unwrap_or(&path)
+        .to_string();
+    format!(
+        "{path}:{}:{}-{}:{} {:?}",
+        s.line,
+        s.column,
+        e.line,
+        e.column,
+        f.slice(span)
+    )
 }
 
 /// Loads every project (and single file) below `dir`.
@@ -47,10 +58,18 @@ fn render(findings: &[(&Project, Finding)], base: &Path) -> String {
             f.severity,
             f.message,
             show(&p.sources, &f.primary, base),
-            if f.label.is_empty() { String::new() } else { format!(" ({})", f.label) },
+            if f.label.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", f.label)
+            },
         ));
         for r in &f.related {
-            out.push_str(&format!("  related {}: {}\n", r.message, show(&p.sources, &r.span, base)));
+            out.push_str(&format!(
+                "  related {}: {}\n",
+                r.message,
+                show(&p.sources, &r.span, base)
+            ));
         }
         if let Some(h) = &f.help {
             out.push_str(&format!("  help: {h}\n"));
@@ -72,7 +91,10 @@ fn every_rule_against_its_fixtures() {
             continue;
         }
         let Ok(entries) = std::fs::read_dir(&dir) else {
-            problems.push(format!("{}: no fixtures in fixtures/rules/{}", meta.code, meta.name));
+            problems.push(format!(
+                "{}: no fixtures in fixtures/rules/{}",
+                meta.code, meta.name
+            ));
             continue;
         };
         let mut names: Vec<String> = entries
@@ -81,7 +103,9 @@ fn every_rule_against_its_fixtures() {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        if !names.iter().any(|n| n.starts_with("fail")) || !names.iter().any(|n| n.starts_with("pass")) {
+        if !names.iter().any(|n| n.starts_with("fail"))
+            || !names.iter().any(|n| n.starts_with("pass"))
+        {
             problems.push(format!("{}: needs a fail* and a pass* case", meta.name));
         }
         for case in names {
@@ -90,12 +114,21 @@ fn every_rule_against_its_fixtures() {
             let projects = load_dir(&case_dir);
             let mut findings: Vec<(&Project, Finding)> = projects
                 .iter()
-                .flat_map(|p| rules::run(p, &|m| m.code == meta.code).into_iter().map(move |f| (p, f)))
+                .flat_map(|p| {
+                    rules::run(p, &|m| m.code == meta.code)
+                        .into_iter()
+                        .map(move |f| (p, f))
+                })
                 .collect();
-            findings.sort_by_key(|(p, f)| (p.sources.get(f.primary.file).path.clone(), f.primary.start));
+            findings.sort_by_key(|(p, f)| {
+                (p.sources.get(f.primary.file).path.clone(), f.primary.start)
+            });
             let fires = !findings.is_empty();
             if case.starts_with("fail") && !fires {
-                problems.push(format!("{}/{case}: expected a finding, got none", meta.name));
+                problems.push(format!(
+                    "{}/{case}: expected a finding, got none",
+                    meta.name
+                ));
             }
             if case.starts_with("pass") && fires {
                 problems.push(format!(
@@ -104,7 +137,10 @@ fn every_rule_against_its_fixtures() {
                     render(&findings, &case_dir)
                 ));
             }
-            insta::assert_snapshot!(format!("{}__{case}", meta.name), render(&findings, &case_dir));
+            insta::assert_snapshot!(
+                format!("{}__{case}", meta.name),
+                render(&findings, &case_dir)
+            );
         }
     }
     assert!(cases > 0);

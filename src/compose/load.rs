@@ -25,6 +25,10 @@ pub struct Loaded {
     pub diags: Vec<ParseDiag>,
     /// Files that could not be read at all: path and the I/O error.
     pub unreadable: Vec<(PathBuf, String, Option<Span>)>,
+    /// Every variable use of every file read, spans set, including values that
+    /// the merge later overrode: compose interpolates each file before merging,
+    /// so `${X:?}` in an overridden value still stops it.
+    pub uses: Vec<crate::parse::interpolate::VarUse>,
 }
 
 pub struct Loader<'a> {
@@ -46,6 +50,7 @@ impl<'a> Loader<'a> {
                 base_dirs: HashMap::new(),
                 diags: Vec::new(),
                 unreadable: Vec::new(),
+                uses: Vec::new(),
             },
             cache: HashMap::new(),
             loading: Vec::new(),
@@ -179,7 +184,8 @@ impl<'a> Loader<'a> {
                         u.span = Some(sub_span(n, self.sources, u.range.start, u.range.end));
                         u
                     })
-                    .collect();
+                    .collect::<Vec<_>>();
+                self.loaded.uses.extend(uses.iter().cloned());
                 if let Value::Scalar(s) = &mut n.value {
                     s.value = out.value;
                     s.vars = uses;

@@ -1,6 +1,9 @@
 //! SL302 `env-example-drift`: the env template and .env disagree on their keys.
 
+use std::collections::HashSet;
+
 use crate::finding::Finding;
+use crate::rules::env::{file_name, file_start, project_envs, templates};
 use crate::rules::{Category, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::stack::Project;
@@ -15,10 +18,145 @@ pub static META: RuleMeta = RuleMeta {
     summary: "The env template and .env disagree on their keys",
 };
 
+/// Keys that configure the local docker / compose client (`COMPOSE_PROFILES`,
+/// `DOCKER_HOST`): they belong to one machine's `.env`, not to the template.
+fn machine_local(key: &str) -> bool {
+    key.starts_with("COMPOSE_") || key.starts_with("DOCKER_")
+}
+
+/// Keys that a comment of `text` mentions as `KEY=` or `# KEY`: a key someone
+/// commented out on purpose.
+fn commented_keys(text: &str) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let rest = rest.strip_prefix("export ").unwrap_or(rest).trim_start();
+        let key: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            .collect();
+        if key.is_empty() {
+            continue;
+        }
+        let after = rest[key.len()..].trim_start();
+        if after.starts_with('=') || after.is_empty() {
+            out.insert(key);
+        }
+    }
+    out
+}
+
 impl Rule for EnvExampleDrift {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, _p: &Project, _out: &mut Vec<Finding>) {}
+    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+        let envs = project_envs(p);
+        // One template: the first in precedence order. A second template is
+        // usually for something else (production, another tool), and comparing
+        // .env with each would report the same key twice.
+        let Some(template) = templates(p).into_iter().next() else {
+            return;
+        };
+        let Some(first_env) = envs.first() else {
+            return;
+        };
+        let tname = file_name(p, template.env.file);
+        let ename = file_name(p, first_env.env.file);
+
+        let env_keys: HashSet<&str> = envs
+            .iter()
+            .flat_map(|e| e.env.parsed.entries.iter().map(|en| en.key.as_str()))
+            .collect();
+        let env_commented: HashSet<String> = envs
+            .iter()
+            .flat_map(|e| commented_keys(&p.sources.get(e.env.file).text))
+            .collect();
+        let tpl_keys: HashSet<&str> = template
+            .env
+            .parsed
+            .entries
+            .iter()
+            .map(|en| en.key.as_str())
+            .collect();
+        let tpl_commented = commented_keys(&p.sources.get(template.env.file).text);
+
+        let mut reported = HashSet::new();
+        for en in &template.env.parsed.entries {
+            let key = en.key.as_str();
+            if env_keys.contains(key) || env_commented.contains(key) || !reported.insert(key) {
+                continue;
+            }
+            let mut f = Finding::new(
+                &META,
+                en.key_span,
+                format!("`{key}` is in {tname} but not in {ename}"),
+            )
+            .label(format!("declared in {tname}"))
+            .help(format!(
+                "add `{key}=` with its value to {ename}, or remove it from {tname} if nothing reads it any more"
+            ))
+            .place(format!("env.{key}"));
+            for e in &envs {
+                f = f.related(
+                    file_start(e.env.file),
+                    format!("`{key}` is not among the keys of this file"),
+                );
+            }
+            out.push(f);
+        }
+
+        let mut reported = HashSet::new();
+        for e in &envs {
+            for en in &e.env.parsed.entries {
+                let key = en.key.as_str();
+                if tpl_keys.contains(key)
+                    || tpl_commented.contains(key)
+                    || machine_local(key)
+                    || !reported.insert(key)
+                {
+                    continue;
+                }
+                let ename = file_name(p, e.env.file);
+                out.push(
+                    Finding::new(
+                        &META,
+                        en.key_span,
+                        format!("`{key}` is set in {ename} but not declared in {tname}"),
+                    )
+                    .severity(Severity::Info)
+                    .label(format!("only in {ename}"))
+                    .related(
+                        file_start(template.env.file),
+                        format!("`{key}` is not among the keys of this template"),
+                    )
+                    .help(format!(
+                        "declare `{key}=` in {tname} (without the value) so the next person knows to set it"
+                    ))
+                    .place(format!("env.{key}")),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commented_out_keys() {
+        let keys = commented_keys(
+            "# SMTP_PASSWORD=\n#export A_B = 1\n  #  C\n# a sentence here\nD=1\n#\n",
+        );
+        for k in ["SMTP_PASSWORD", "A_B", "C"] {
+            assert!(keys.contains(k), "{k}");
+        }
+        assert!(!keys.contains("D"));
+        assert!(!keys.contains("a"));
+    }
 }

@@ -1,5 +1,91 @@
-//! Rules that read variables and `.env` files.
+//! Rules that read variables and `.env` files, and what they share: which files
+//! play which part, and the variable uses of the merged compose tree.
 
 pub mod env_example_drift;
 pub mod placeholder_secret;
 pub mod undefined_variable;
+
+use crate::parse::env::EnvEntry;
+use crate::parse::interpolate::VarUse;
+use crate::parse::yaml::{Node, Value};
+use crate::source::{FileId, Span};
+use crate::stack::{EnvFileInfo, EnvRole, Project};
+
+/// Bound on the depth of the tree walks (the YAML parser bounds it already).
+const MAX_DEPTH: usize = 200;
+
+/// The file name of a source, as messages show it (`.env`, `.env.example`):
+/// short, and the same on every machine.
+pub(crate) fn file_name(p: &Project, id: FileId) -> String {
+    let path = &p.sources.get(id).path;
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| crate::paths::slash(path))
+}
+
+/// The project's own env files (`.env` or the `--env-file`s), in order.
+pub(crate) fn project_envs(p: &Project) -> Vec<&EnvFileInfo> {
+    p.env_files_with_role(&EnvRole::Project).collect()
+}
+
+/// The env templates beside the compose file, in precedence order
+/// (`.env.example`, `.env.sample`, `.env.template`, `.env.dist`, `example.env`).
+pub(crate) fn templates(p: &Project) -> Vec<&EnvFileInfo> {
+    p.env_files_with_role(&EnvRole::Template).collect()
+}
+
+/// The last entry of `key` in `env` (the one compose keeps).
+pub(crate) fn entry<'a>(env: &'a EnvFileInfo, key: &str) -> Option<&'a EnvEntry> {
+    env.env.parsed.entries.iter().rev().find(|e| e.key == key)
+}
+
+/// An empty span at the start of a file: "this file", for a related label that
+/// says something is absent from it.
+pub(crate) fn file_start(id: FileId) -> Span {
+    Span::new(id, 0, 0)
+}
+
+/// A variable use of the merged tree and where it sits (`services.app.command`).
+pub(crate) struct PlacedUse<'a> {
+    pub use_: &'a VarUse,
+    pub path: Vec<String>,
+}
+
+/// Every variable use in the merged tree, with its path.
+pub(crate) fn tree_uses(tree: &Node) -> Vec<PlacedUse<'_>> {
+    let mut out = Vec::new();
+    let mut path = Vec::new();
+    walk(tree, &mut path, &mut out, 0);
+    out
+}
+
+fn walk<'a>(n: &'a Node, path: &mut Vec<String>, out: &mut Vec<PlacedUse<'a>>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match &n.value {
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                path.push(k.as_str().unwrap_or("?").to_string());
+                walk(v, path, out, depth + 1);
+                path.pop();
+            }
+        }
+        Value::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                path.push(i.to_string());
+                walk(v, path, out, depth + 1);
+                path.pop();
+            }
+        }
+        Value::Scalar(s) => {
+            for u in &s.vars {
+                out.push(PlacedUse {
+                    use_: u,
+                    path: path.clone(),
+                });
+            }
+        }
+        Value::Null => {}
+    }
+}

@@ -1,9 +1,22 @@
 //! SL303 `placeholder-secret`: a secret-looking key has a placeholder value.
+//!
+//! Read where a value reaches a container: the project's `.env`, the services'
+//! `env_file`s, and literal values and defaults in `environment:`. Templates
+//! (`.env.example`) are skipped unless a service uses one as its `env_file`:
+//! placeholders are what a template is for. No output holds the value.
+
+use std::collections::{HashMap, HashSet};
 
 use crate::finding::Finding;
+use crate::parse::interpolate::Lookup;
+use crate::parse::interpolate::{Op, VarUse};
+use crate::parse::yaml::Node;
+use crate::rules::env::{file_name, tree_uses};
 use crate::rules::{Category, Rule, RuleMeta};
+use crate::secrets::is_secret_key;
 use crate::severity::Severity;
-use crate::stack::Project;
+use crate::source::Span;
+use crate::stack::{EnvFileInfo, EnvRole, Project};
 
 pub struct PlaceholderSecret;
 
@@ -15,10 +28,500 @@ pub static META: RuleMeta = RuleMeta {
     summary: "A secret-looking key has a placeholder value",
 };
 
+const HELP: &str =
+    "generate a real value, e.g. with `openssl rand -hex 32`, and keep it out of version control";
+
+/// The last word of a key that makes it a setting *about* a secret, not the
+/// secret: `PASSWORD_RESET_URL`, `JWT_SECRET_FILE`, `TOKEN_EXPIRE_MINUTES`.
+const NOT_A_SECRET: [&str; 44] = [
+    "url",
+    "uri",
+    "urls",
+    "host",
+    "hostname",
+    "port",
+    "user",
+    "username",
+    "name",
+    "file",
+    "path",
+    "dir",
+    "expiry",
+    "expires",
+    "expire",
+    "expiration",
+    "ttl",
+    "timeout",
+    "length",
+    "len",
+    "algorithm",
+    "alg",
+    "enabled",
+    "enable",
+    "disabled",
+    "minutes",
+    "seconds",
+    "hours",
+    "days",
+    "lifetime",
+    "type",
+    "mode",
+    "id",
+    "email",
+    "issuer",
+    "audience",
+    "header",
+    "prefix",
+    "endpoint",
+    "policy",
+    "min",
+    "max",
+    "size",
+    "version",
+];
+
+/// A secret-looking key as this rule reads it: [`is_secret_key`] (which output
+/// masking uses, and so errs on the side of masking) without the keys that
+/// name a setting about a secret.
+pub(crate) fn is_secret_setting(key: &str) -> bool {
+    if !is_secret_key(key) {
+        return false;
+    }
+    let lower = key.to_ascii_lowercase();
+    let last = lower
+        .rsplit(|c: char| !c.is_ascii_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    !NOT_A_SECRET.contains(&last)
+}
+
+/// Whether `value` is a placeholder that someone was meant to replace:
+/// `change_me`, `change_this_to_a_secure_password`, `your_api_key_here`,
+/// `<token>`, `xxx`, `sk-...`, `example`, `TODO`. Weak but real values
+/// (`postgres`, `admin123`) are not placeholders.
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    // `- KEY='<token>'` in a list: compose keeps the quotes, the text inside counts.
+    let v = ['\'', '"']
+        .iter()
+        .find_map(|q| {
+            v.strip_prefix(*q)
+                .and_then(|r| r.strip_suffix(*q))
+                .filter(|_| v.len() >= 2)
+        })
+        .unwrap_or(v)
+        .trim();
+    if v.is_empty() || v.contains("://") || v.starts_with('/') {
+        return false;
+    }
+    // `<your key>`, `[token]`
+    if v.len() > 2
+        && ((v.starts_with('<') && v.ends_with('>')) || (v.starts_with('[') && v.ends_with(']')))
+    {
+        return true;
+    }
+    // A shortened example (`sk-proj-...`, `ghp_…`), or only dots.
+    if v.contains("...") || v.contains('…') {
+        return true;
+    }
+    if v.len() >= 3 && v.chars().all(|c| c == '*') {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    let tokens: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let joined: String = tokens.concat();
+    // `xxx`, `XXXX-XXXX-XXXX`
+    if joined.len() >= 3 && joined.chars().all(|c| c == 'x') {
+        return true;
+    }
+    const WHOLE: [&str; 11] = [
+        "secret",
+        "password",
+        "passwd",
+        "todo",
+        "tbd",
+        "fixme",
+        "example",
+        "placeholder",
+        "changeme",
+        "changeit",
+        "replaceme",
+    ];
+    if WHOLE.contains(&joined.as_str()) {
+        return true;
+    }
+    const PREFIXES: [&str; 7] = [
+        "changeme",
+        "changethis",
+        "changeit",
+        "replaceme",
+        "replacethis",
+        "replacewith",
+        "pleasechange",
+    ];
+    if PREFIXES.iter().any(|p| joined.starts_with(p)) {
+        return true;
+    }
+    // `please_change_me`, `must-change-this`
+    if tokens.windows(2).any(|w| {
+        matches!(w[0], "change" | "replace") && matches!(w[1], "me" | "this" | "it" | "with")
+    }) {
+        return true;
+    }
+    match tokens.as_slice() {
+        // `your_api_key`, `your-secret-here`
+        ["your", _, ..] => return true,
+        // `todo: generate`, `fixme`
+        ["todo" | "fixme" | "tbd", ..] => return true,
+        // `generated_key_here`, `put_token_here`
+        [_, .., "here"] => return true,
+        _ => {}
+    }
+    if let Some(rest) = joined.strip_prefix("your") {
+        if ["password", "secret", "token", "key", "apikey", "api"]
+            .iter()
+            .any(|w| rest.starts_with(w))
+        {
+            return true;
+        }
+    }
+    tokens
+        .iter()
+        .any(|t| matches!(*t, "example" | "placeholder"))
+}
+
+/// A template's file name (`.env.example`, `app.env.sample`): placeholders are
+/// its purpose.
+fn template_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    crate::discover::ENV_TEMPLATES.contains(&lower.as_str())
+        || ["example", "sample", "template", "dist"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
 impl Rule for PlaceholderSecret {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn check(&self, _p: &Project, _out: &mut Vec<Finding>) {}
+    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+        let mut reported: HashSet<Span> = HashSet::new();
+        let uses = p.tree.as_ref().map(tree_uses).unwrap_or_default();
+        let mut uses_by_name: HashMap<&str, Vec<Span>> = HashMap::new();
+        for u in &uses {
+            if let Some(span) = u.use_.span {
+                uses_by_name
+                    .entry(u.use_.name.as_str())
+                    .or_default()
+                    .push(span);
+            }
+        }
+        // The env files whose own secret-looking keys are checked below.
+        let mut checked_files: HashSet<crate::source::FileId> = HashSet::new();
+
+        // The env files whose values reach compose or a container.
+        for e in &p.env_files {
+            let readers = env_file_readers(p, e);
+            let checked = match &e.role {
+                EnvRole::Project | EnvRole::Service(_) => true,
+                EnvRole::Template => !readers.is_empty(),
+                EnvRole::Standalone => !template_name(&file_name(p, e.env.file)),
+            };
+            if !checked {
+                continue;
+            }
+            checked_files.insert(e.env.file);
+            let fname = file_name(p, e.env.file);
+            for en in &e.env.parsed.entries {
+                if !is_secret_setting(&en.key)
+                    || en.is_inherited()
+                    || (en.expand && en.value.contains('$'))
+                    || !is_placeholder(&en.value)
+                    || !reported.insert(en.value_span)
+                {
+                    continue;
+                }
+                let key = &en.key;
+                let mut f = Finding::new(
+                    &META,
+                    en.value_span,
+                    format!("`{key}` has a placeholder value in {fname}"),
+                )
+                .label("placeholder value")
+                .help(HELP)
+                .place(format!("env.{key}"));
+                for (svc, at) in &readers {
+                    f = f.related(*at, format!("the env_file of `{svc}`"));
+                }
+                if e.role == EnvRole::Project {
+                    for span in uses_by_name.get(key.as_str()).into_iter().flatten() {
+                        f = f.related(*span, "compose substitutes it here");
+                    }
+                }
+                out.push(f);
+            }
+        }
+
+        // `environment:` of each service in the merged tree.
+        let Some(services) = p.tree.as_ref().and_then(|t| t.get("services")) else {
+            return;
+        };
+        for (sk, svc) in services.as_map().unwrap_or(&[]) {
+            let Some(sname) = sk.as_str() else { continue };
+            let Some(env) = svc.get("environment").and_then(Node::as_map) else {
+                continue;
+            };
+            for (k, v) in env {
+                let Some(key) = k.as_str() else { continue };
+                if !is_secret_setting(key) {
+                    continue;
+                }
+                let Some(s) = v.as_scalar() else { continue };
+                if !is_placeholder(&s.value) {
+                    continue;
+                }
+                let place = format!("services.{sname}.environment.{key}");
+                if s.vars.is_empty() {
+                    if reported.insert(v.span) {
+                        out.push(
+                            Finding::new(
+                                &META,
+                                v.span,
+                                format!("`{key}` of service `{sname}` has a placeholder value"),
+                            )
+                            .label("placeholder value")
+                            .help(HELP)
+                            .place(place),
+                        );
+                    }
+                    continue;
+                }
+                // Only a value made of one `${...}`: then the placeholder came
+                // whole from its default or from the variable's value.
+                let [u] = s.vars.as_slice() else { continue };
+                let Some(uspan) = u.span else { continue };
+                if u.range.start != 0 {
+                    continue;
+                }
+                let target = Target {
+                    key,
+                    service: sname,
+                    value: &s.value,
+                    place: &place,
+                };
+                if let Some(f) = via_variable(p, &target, u, uspan, &checked_files) {
+                    if reported.insert(f.primary) {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A secret-looking key of a service's `environment:` and its final value.
+struct Target<'a> {
+    key: &'a str,
+    service: &'a str,
+    value: &'a str,
+    place: &'a str,
+}
+
+/// The services that read `e` as their `env_file`, with the reference.
+fn env_file_readers(p: &Project, e: &EnvFileInfo) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    for s in &p.model.services {
+        for r in &s.env_files {
+            let shown = crate::paths::display(&r.resolved);
+            if p.sources.find(&shown) == Some(e.env.file) {
+                out.push((s.name.value.clone(), r.path.span));
+            }
+        }
+    }
+    out
+}
+
+/// A placeholder that reached `key` through the variable `u`: from its
+/// default (`${DB_PASSWORD:-changeme}` while DB_PASSWORD is unset), or from
+/// the env line that set the variable: a `.env` key whose own name does not
+/// look secret, or any key of an env file that the first pass does not read
+/// (an `include`'s `env_file`). A secret-looking key of a checked file is
+/// reported on its own line already.
+fn via_variable(
+    p: &Project,
+    target: &Target,
+    u: &VarUse,
+    uspan: Span,
+    checked_files: &HashSet<crate::source::FileId>,
+) -> Option<Finding> {
+    let Target {
+        key,
+        service: sname,
+        value,
+        place,
+    } = *target;
+    let var = &u.name;
+    match (&u.op, u.defined) {
+        (Op::Default { .. }, false) => {
+            let default = default_span(p, u, uspan)?;
+            // The whole value is the default, written out (no nested `${...}`).
+            if p.sources.get(default.file).slice(&default) != value {
+                return None;
+            }
+            Some(
+                Finding::new(
+                    &META,
+                    default,
+                    format!(
+                        "`{key}` of service `{sname}` falls back to a placeholder default while `{var}` has no value"
+                    ),
+                )
+                .label("placeholder default")
+                .related(uspan, format!("used when `{var}` is unset or empty"))
+                .help(format!(
+                    "set `{var}` in .env to a real value and drop the default (`${{{var}:?}}` makes compose refuse to start without it); {HELP}"
+                ))
+                .place(place.to_string()),
+            )
+        }
+        (Op::Plain | Op::Default { .. } | Op::Required { .. }, true) => {
+            let source = u.source?;
+            // A secret-looking key of a checked env file is reported on its line.
+            if source.is_empty() || (checked_files.contains(&source.file) && is_secret_setting(var))
+            {
+                return None;
+            }
+            // The whole value is the variable's (the text of its line, for a
+            // variable of an include's env_file, which the project's vars lack).
+            let line_value = p.sources.get(source.file).slice(&source);
+            let own = p.vars.lookup(var).map(|(v, _)| v);
+            let unquoted = ['\'', '"']
+                .iter()
+                .find_map(|q| line_value.strip_prefix(*q).and_then(|r| r.strip_suffix(*q)))
+                .unwrap_or(line_value);
+            if own.as_deref() != Some(value) && unquoted != value {
+                return None;
+            }
+            let fname = file_name(p, source.file);
+            Some(
+                Finding::new(
+                    &META,
+                    source,
+                    format!(
+                        "`{key}` of service `{sname}` gets a placeholder value from `{var}` in {fname}"
+                    ),
+                )
+                .label("placeholder value")
+                .related(uspan, format!("`{key}` takes the value of `{var}` here"))
+                .help(HELP)
+                .place(place.to_string()),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// The span of the default text of `${VAR:-default}` / `${VAR-default}`.
+fn default_span(p: &Project, u: &VarUse, uspan: Span) -> Option<Span> {
+    let raw = p.sources.get(uspan.file).slice(&uspan);
+    let op = match u.op {
+        Op::Default { colon: true } => ":-",
+        Op::Default { colon: false } => "-",
+        _ => return None,
+    };
+    let start = 2 + u.name.len();
+    if !raw.get(start..)?.starts_with(op) || !raw.ends_with('}') {
+        return None;
+    }
+    let from = start + op.len();
+    let to = raw.len() - 1;
+    (from < to).then(|| uspan.sub(from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        for v in [
+            "change_me",
+            "changeme",
+            "CHANGEME",
+            "change-me-please",
+            "change_this_to_secure_password",
+            "change_this_to_a_secure_random_key_minimum_32_characters",
+            "please_change_me",
+            "replace_me",
+            "replace-with-a-real-token",
+            "your_api_key_here",
+            "your-secret",
+            "YourPassword",
+            "generated_key_here",
+            "<your-token>",
+            "[api key]",
+            "xxx",
+            "XXXX-XXXX-XXXX",
+            "sk-...",
+            "sk-proj-...",
+            "...",
+            "secret",
+            "password",
+            "TODO",
+            "todo: generate one",
+            "example",
+            "example-secret-key",
+            "placeholder",
+            "***",
+            "'<PRIVKEY>'",
+            "\"changeme\"",
+        ] {
+            assert!(is_placeholder(v), "{v}");
+        }
+        for v in [
+            "",
+            "postgres",
+            "admin123",
+            "3f9c1e7a5b2d48c6a0e4f7b19d2c8a61",
+            "hunter2",
+            "s3cr3t-Xk29",
+            "https://example.com/token",
+            "/run/secrets/db_password",
+            "none",
+            "exchange",
+            "yourself2024",
+            "xx",
+            "django-insecure-7f3k2",
+            "'",
+            "\"\"",
+        ] {
+            assert!(!is_placeholder(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn secret_settings() {
+        for k in [
+            "POSTGRES_PASSWORD",
+            "JWT_SECRET_KEY",
+            "OPENAI_API_KEY",
+            "GITHUB_TOKEN",
+        ] {
+            assert!(is_secret_setting(k), "{k}");
+        }
+        for k in [
+            "PASSWORD_RESET_URL",
+            "JWT_SECRET_FILE",
+            "TOKEN_EXPIRE_MINUTES",
+            "POSTGRES_PASSWORD_FILE",
+            "PUBLIC_KEY",
+            "POSTGRES_USER",
+        ] {
+            assert!(!is_secret_setting(k), "{k}");
+        }
+    }
 }

@@ -1,6 +1,16 @@
-//! SL205 `proxy-port-mismatch`: nGINX proxies to a stack service on a port it does not listen on.
+//! SL205 `proxy-port-mismatch`: NGINX proxies to a stack service on a port it does not listen on.
+//!
+//! Evidence: the port of a `*_pass` or upstream `server` (written, or the
+//! scheme's default: `http://app` is 80), and the ports the target service
+//! listens on from `crate::ports::listening` (ports, expose, command flags,
+//! environment, NGINX listen, Dockerfile, image defaults), together with the
+//! services that share its network namespace. Fires only when that evidence
+//! defines the ports the server binds (not only what it publishes), nothing
+//! unreadable may add a port, and none of it is the proxied port.
 
 use crate::finding::Finding;
+use crate::ports::{listening, PortEvidence};
+use crate::rules::nginx::scope::{self, StackNames};
 use crate::rules::{Category, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::stack::Project;
@@ -20,5 +30,121 @@ impl Rule for ProxyPortMismatch {
         &META
     }
 
-    fn check(&self, _p: &Project, _out: &mut Vec<Finding>) {}
+    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+        let mut once = scope::Once::default();
+        for g in scope::analyze(p) {
+            let Some(proxy) = g.service else {
+                continue;
+            };
+            let names = StackNames::new(p, Some(proxy));
+            if names.host_network {
+                continue;
+            }
+            for t in &g.targets {
+                if t.upstream.is_some() || t.unix {
+                    continue;
+                }
+                let (Some(host), Some(port)) = (t.host.as_deref(), t.port) else {
+                    continue;
+                };
+                let Some(svc) = names.get(host).and_then(|k| k.service) else {
+                    continue;
+                };
+                // A service in another's network namespace has no address of its own.
+                if svc.network_mode.is_some() {
+                    continue;
+                }
+                let mut evidence: Vec<(PortEvidence, &str)> = Vec::new();
+                let mut known = true;
+                for s in scope::same_namespace(p, svc) {
+                    let l = listening(p, s);
+                    // Only evidence that defines the ports the server binds, with nothing
+                    // unreadable, says which ports it does not listen on; `ports` and
+                    // `expose` alone list what is published or documented. A service in
+                    // the namespace whose ports are not known may be the one listening.
+                    known &= l.is_known();
+                    evidence.extend(l.evidence.into_iter().map(|e| (e, s.name.value.as_str())));
+                }
+                if !known || evidence.iter().any(|(e, _)| e.port == port) {
+                    continue;
+                }
+                let name = &svc.name.value;
+                let mut ports: Vec<u16> = evidence.iter().map(|(e, _)| e.port).collect();
+                ports.sort_unstable();
+                ports.dedup();
+                let mut kinds: Vec<String> = Vec::new();
+                for (e, _) in &evidence {
+                    let k = e.kind.to_string();
+                    if !kinds.contains(&k) {
+                        kinds.push(k);
+                    }
+                }
+                let ports_text = ports
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let shown = t.host_text.clone().unwrap_or_else(|| host.to_string());
+                let how = if t.port_written {
+                    format!("port {port}")
+                } else {
+                    format!(
+                        "port {port} (the default of `{}`)",
+                        t.scheme.as_deref().unwrap_or("server")
+                    )
+                };
+                let mut f = Finding::new(
+                    &META,
+                    t.arg.span,
+                    format!(
+                        "{}nginx sends requests to `{shown}` on {how}, but `{name}` listens on {ports_text} ({})",
+                        scope::misplaced_prefix(t),
+                        kinds.join(", ")
+                    ),
+                )
+                .label(format!("port {port}"))
+                .place(scope::place(t));
+                for d in &t.sets {
+                    f = f.related(
+                        d.span,
+                        format!("`{}` gets its value here", d.arg(0).unwrap_or("")),
+                    );
+                }
+                for (e, owner) in &evidence {
+                    let label = if owner == name {
+                        format!("`{name}` listens on {} ({})", e.port, e.kind)
+                    } else {
+                        format!(
+                            "`{owner}` (in `{name}`'s network namespace) listens on {} ({})",
+                            e.port, e.kind
+                        )
+                    };
+                    let span = e.span.or_else(|| {
+                        p.model
+                            .service(owner)
+                            .and_then(|s| s.image.as_ref())
+                            .map(|i| i.span)
+                    });
+                    if let Some(span) = span {
+                        f = f.related(span, label);
+                    }
+                }
+                let published = svc
+                    .ports
+                    .iter()
+                    .any(|pt| pt.published.as_ref().is_some_and(|r| r.contains(port)));
+                let mut help = if ports.len() == 1 {
+                    format!("send requests to port {ports_text} (`{shown}:{ports_text}`)")
+                } else {
+                    format!("send requests to one of the ports {ports_text}")
+                };
+                if published {
+                    help.push_str(&format!(
+                        "; {port} is the port published on the host, containers reach `{name}` on its container port"
+                    ));
+                }
+                once.push(out, f.help(help));
+            }
+        }
+    }
 }

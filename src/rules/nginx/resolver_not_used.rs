@@ -1,6 +1,13 @@
 //! SL202 `resolver-not-used`: a resolver is in scope but the hostname is still resolved only at startup.
+//!
+//! Evidence: a `resolver` in scope of a `*_pass` whose host is written
+//! literally, or of an upstream `server` without `resolve` (in the upstream's
+//! http block, or in the server that proxies to the upstream). nginx uses a
+//! resolver only for addresses with variables (and `resolve` servers).
 
 use crate::finding::Finding;
+use crate::rules::nginx::scope::{self, PassKind, StackNames};
+use crate::rules::nginx::static_upstream_without_resolver::{with_known, with_users};
 use crate::rules::{Category, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::stack::Project;
@@ -20,5 +27,40 @@ impl Rule for ResolverNotUsed {
         &META
     }
 
-    fn check(&self, _p: &Project, _out: &mut Vec<Finding>) {}
+    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+        let mut once = scope::Once::default();
+        for g in scope::analyze(p) {
+            let names = StackNames::new(p, g.service);
+            for s in scope::startup_names(&g, &names) {
+                let Some(resolver) = s.resolver else {
+                    continue;
+                };
+                let t = s.target;
+                let host = &s.host;
+                let why = match t.kind {
+                    PassKind::UpstreamServer => format!(
+                        "the upstream server `{}` has no `resolve` parameter",
+                        t.arg.value
+                    ),
+                    kind => format!("`{host}` is written literally in `{}`", kind.directive()),
+                };
+                let message = format!(
+                    "{}a `resolver` is in scope, but {why}, so nginx still resolves `{host}` once, at startup: if `{host}` is not up yet, nginx refuses to start (`host not found in upstream \"{}\"`); the resolver is used only for addresses with variables",
+                    scope::misplaced_prefix(t),
+                    t.nginx_upstream_name()
+                );
+                let mut f = Finding::new(&META, t.arg.span, message)
+                    .label("still resolved once, at startup")
+                    .related(
+                        resolver.span,
+                        format!("this resolver does nothing for `{host}`"),
+                    )
+                    .place(scope::place(t))
+                    .help(scope::runtime_fix(t, true));
+                f = with_known(f, host, s.known.as_ref());
+                f = with_users(f, t);
+                once.push(out, f);
+            }
+        }
+    }
 }
