@@ -1332,28 +1332,16 @@ fn placements(
     }
     if let Some(d) = df {
         let ctx = svc.build.as_ref().and_then(|b| b.context_dir.clone());
-        for ins in d.final_stage() {
-            if ins.name != "COPY" && ins.name != "ADD" {
-                continue;
-            }
-            let words: Vec<_> = ins
-                .args
-                .iter()
-                .filter(|w| !w.value.starts_with("--"))
-                .collect();
-            let Some(dest) = words.last() else { continue };
-            let from_stage = ins.args.iter().any(|w| w.value.starts_with("--from"));
-            let readable = !from_stage
-                && words.len() >= 2
-                && ctx.as_ref().is_some_and(|c| {
-                    words[..words.len() - 1]
-                        .iter()
-                        .all(|s| c.join(&s.value).exists())
-                });
-            out.push((dest.value.clone(), ins.span, readable));
+        for c in d.copies() {
+            let readable = !c.from_stage
+                && !c.sources.is_empty()
+                && ctx
+                    .as_ref()
+                    .is_some_and(|dir| c.sources.iter().all(|s| dir.join(&s.value).exists()));
+            out.push((c.dest.value.clone(), c.span, readable));
         }
-        let _ = p;
     }
+    let _ = p;
     out
 }
 

@@ -303,20 +303,12 @@ fn placements(p: &Project, svc: &Service) -> Vec<Placement> {
         service_dockerfile(p, svc),
         svc.build.as_ref().and_then(|b| b.context_dir.clone()),
     ) {
-        for ins in df.final_stage() {
-            if ins.name != "COPY" && ins.name != "ADD" {
+        for c in df.copies() {
+            if c.sources.is_empty() || c.from_stage {
                 continue;
             }
-            let words: Vec<_> = ins
-                .args
-                .iter()
-                .filter(|w| !w.value.starts_with("--"))
-                .collect();
-            if words.len() < 2 || ins.args.iter().any(|w| w.value.starts_with("--from")) {
-                continue;
-            }
-            let dest = &words[words.len() - 1].value;
-            for src in &words[..words.len() - 1] {
+            let dest = &c.dest.value;
+            for src in &c.sources {
                 let host = normalize_path(&ctx.join(&src.value));
                 // `COPY a.conf /etc/nginx/conf.d/` keeps the file name.
                 let container = if dest.ends_with('/') && host.is_file() {
@@ -333,7 +325,7 @@ fn placements(p: &Project, svc: &Service) -> Vec<Placement> {
                 out.push(Placement {
                     container,
                     host,
-                    span: ins.span,
+                    span: c.span,
                 });
             }
         }

@@ -19,6 +19,16 @@ pub struct Instruction {
     pub span: Span,
 }
 
+/// One `COPY` / `ADD` of files into the image.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CopyIns<'a> {
+    pub sources: Vec<&'a Word>,
+    pub dest: &'a Word,
+    /// `--from=stage`: the sources are not in the build context.
+    pub from_stage: bool,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Dockerfile {
     pub instructions: Vec<Instruction>,
@@ -33,6 +43,29 @@ impl Dockerfile {
             .rposition(|i| i.name == "FROM")
             .unwrap_or(0);
         &self.instructions[start..]
+    }
+
+    /// The `COPY` / `ADD` instructions of the final stage: sources, destination,
+    /// and whether they copy from another stage or image (`--from`).
+    pub fn copies(&self) -> Vec<CopyIns<'_>> {
+        self.final_stage()
+            .iter()
+            .filter(|i| i.name == "COPY" || i.name == "ADD")
+            .filter_map(|i| {
+                let words: Vec<&Word> = i
+                    .args
+                    .iter()
+                    .filter(|w| !w.value.starts_with("--"))
+                    .collect();
+                let (dest, sources) = words.split_last()?;
+                Some(CopyIns {
+                    sources: sources.to_vec(),
+                    dest,
+                    from_stage: i.args.iter().any(|w| w.value.starts_with("--from")),
+                    span: i.span,
+                })
+            })
+            .collect()
     }
 
     /// The base images of every stage (`FROM [--platform=..] image [AS name]`).
