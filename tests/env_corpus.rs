@@ -14,8 +14,14 @@ use std::path::{Path, PathBuf};
 use stacklint::parse::env::{self, EnvFile, Quote};
 use stacklint::source::{FileId, FileKind, SourceFile};
 
-const CORPUS: &str = "/work/shared/corpus";
-const FIXTURES: &str = "/work/shared/corpus/compose-go/dotenv/fixtures";
+/// The shared corpus sits beside the checkout (`../shared/corpus`).
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+}
+
+fn fixtures_dir() -> PathBuf {
+    corpus().join("compose-go/dotenv/fixtures")
+}
 
 /// Values compose (and so this parser) reads differently from dotenvy:
 /// (path suffix, key, why).
@@ -39,13 +45,13 @@ const EXPECTED_DIAGS: &[(&str, &[usize])] = &[
 
 fn corpus_files() -> Vec<PathBuf> {
     let mut files = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(CORPUS).into_iter().flatten() {
+    for entry in walkdir::WalkDir::new(corpus()).into_iter().flatten() {
         if !entry.file_type().is_file() {
             continue;
         }
         let path = entry.path();
         let name = entry.file_name().to_string_lossy();
-        let rel = path.strip_prefix(CORPUS).unwrap_or(path);
+        let rel = path.strip_prefix(corpus()).unwrap_or(path);
         // The dotenv-linter inputs are `*.env.golden`, and compose-go has a
         // `custom.format` fixture: env files too.
         let env_dirs =
@@ -70,9 +76,9 @@ fn suffix_matches(path: &Path, suffix: &str) -> bool {
 }
 
 fn corpus_present() -> bool {
-    let present = Path::new(CORPUS).is_dir();
+    let present = corpus().is_dir();
     if !present {
-        eprintln!("corpus not found at {CORPUS}: skipped");
+        eprintln!("corpus not found at {}: skipped", corpus().display());
     }
     present
 }
@@ -148,7 +154,7 @@ fn corpus_env_files_agree_with_dotenvy() {
             dotenvy::from_read_iter(input.as_bytes()).collect::<Result<Vec<(String, String)>, _>>()
         else {
             rejected.push(
-                path.strip_prefix(CORPUS)
+                path.strip_prefix(corpus())
                     .unwrap_or(path)
                     .display()
                     .to_string(),
@@ -214,7 +220,7 @@ fn compose_go_fixtures() {
     if !corpus_present() {
         return;
     }
-    let fixture = |name: &str| read(&Path::new(FIXTURES).join(name));
+    let fixture = |name: &str| read(&fixtures_dir().join(name));
     let pairs = |env: &EnvFile| -> Vec<(String, String)> {
         env.entries
             .iter()

@@ -84,7 +84,10 @@ fn render_spans(v: Value, sources: &Sources) -> Value {
 fn snapshot(dir: &str) -> String {
     let p = load(dir);
     let model = serde_json::to_value(&p.model).expect("model serializes");
-    let mut out = serde_json::to_string_pretty(&render_spans(model, &p.sources)).expect("json");
+    // Host paths are absolute; the checkout's location is not part of the claim.
+    let mut out = serde_json::to_string_pretty(&render_spans(model, &p.sources))
+        .expect("json")
+        .replace(env!("CARGO_MANIFEST_DIR"), "<repo>");
     let diags: Vec<String> = p
         .diags
         .iter()
