@@ -23,6 +23,19 @@ pub struct Finding {
     /// The logical place (`services.app.healthcheck.test`), used for fingerprints
     /// that survive unrelated edits.
     pub place: Option<String>,
+    /// Set when an inline `# stacklint: ignore[...]` comment (or a file-ignore)
+    /// suppresses this finding: it is still reported (SARIF keeps it), but does not
+    /// count towards the exit code.
+    pub suppressed: Option<Suppression>,
+}
+
+/// Why a finding is suppressed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// The comment that suppresses it.
+    pub span: Span,
+    /// The text after the rule list (`# stacklint: ignore[SL102] dev only` → `dev only`).
+    pub justification: String,
 }
 
 impl Finding {
@@ -36,6 +49,7 @@ impl Finding {
             related: Vec::new(),
             help: None,
             place: None,
+            suppressed: None,
         }
     }
 

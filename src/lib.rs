@@ -5,7 +5,9 @@
 
 pub mod cli;
 pub mod compose;
+pub mod config;
 pub mod discover;
+pub mod docs;
 pub mod env;
 pub mod finding;
 pub mod output;

@@ -2,11 +2,33 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use stacklint::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
-    let args = stacklint::cli::Args::parse();
-    match stacklint::cli::run(&args) {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Some(Command::Rules) => Ok(cli::Outcome {
+            stdout: cli::rules_table(),
+            file: None,
+            exit_code: 0,
+        }),
+        Some(Command::Explain { rule }) => stacklint::docs::page(rule)
+            .map(|text| cli::Outcome {
+                stdout: text.to_string(),
+                file: None,
+                exit_code: 0,
+            })
+            .ok_or_else(|| format!("no rule named `{rule}`; `stacklint rules` lists them")),
+        None => cli::run(&cli.lint),
+    };
+    match result {
         Ok(outcome) => {
+            if let Some((path, text)) = &outcome.file {
+                if let Err(e) = std::fs::write(path, text) {
+                    eprintln!("stacklint: error: cannot write {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
             let mut out = std::io::stdout().lock();
             // A closed pipe (`stacklint | head`) is not an error worth a panic.
             let _ = out.write_all(outcome.stdout.as_bytes());

@@ -1,7 +1,10 @@
 //! Output formats. Every format reads the same resolved findings: paths relative to
 //! the working directory, lines and columns computed once.
 
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use crate::finding::Finding;
@@ -95,6 +98,17 @@ pub fn resolve<'a>(reports: &'a [ProjectReport<'a>]) -> Vec<Resolved<'a>> {
     out
 }
 
+/// Everything a format needs: the findings, the summary, the rules that ran and the
+/// directory paths are relative to.
+pub struct Report<'a> {
+    pub resolved: Vec<Resolved<'a>>,
+    pub summary: Summary,
+    /// The rules enabled for this run, in code order.
+    pub rules: Vec<&'static crate::rules::RuleMeta>,
+    /// The working directory: every path in the report is relative to it.
+    pub root: std::path::PathBuf,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     pub projects: usize,
@@ -103,15 +117,19 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Findings silenced by an inline suppression (not counted above).
+    pub suppressed: usize,
 }
 
 impl Summary {
     pub fn of(resolved: &[Resolved<'_>], projects: usize, files: usize) -> Summary {
-        let count = |s: Severity| resolved.iter().filter(|r| r.finding.severity == s).count();
+        let active = || resolved.iter().filter(|r| r.finding.suppressed.is_none());
+        let count = |s: Severity| active().filter(|r| r.finding.severity == s).count();
         Summary {
             projects,
             files,
-            findings: resolved.len(),
+            findings: active().count(),
+            suppressed: resolved.len() - active().count(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),

@@ -173,7 +173,7 @@ fn report<'a>(r: &Resolved<'a>) -> Report<'a> {
     }
 }
 
-pub fn render(resolved: &[Resolved<'_>], summary: &Summary, color: bool) -> String {
+pub fn render(resolved: &[Resolved<'_>], summary: &Summary, color: bool, quiet: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -200,7 +200,9 @@ pub fn render(resolved: &[Resolved<'_>], summary: &Summary, color: bool) -> Stri
         }
         out.push('\n');
     }
-    out.push_str(&summary_line(summary));
+    if !quiet {
+        out.push_str(&summary_line(summary));
+    }
     out
 }
 

@@ -31,13 +31,20 @@ pub mod env;
 pub mod nginx;
 pub mod parse_error;
 
+use crate::config::RuleOptions;
 use crate::finding::Finding;
 use crate::stack::Project;
+
+/// What a rule reads: the project, and the options the configuration gives it.
+pub struct Context<'a> {
+    pub project: &'a Project,
+    pub options: &'a RuleOptions,
+}
 
 /// A check over one project. Each rule lives in a file of its own, next to its tests.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, project: &Project, out: &mut Vec<Finding>);
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
 }
 
 /// Every rule, in code order.
@@ -67,12 +74,22 @@ pub fn lookup(name_or_code: &str) -> Option<&'static RuleMeta> {
     })
 }
 
-/// Runs every rule for which `enabled` says yes; findings come back in a stable order.
+/// Runs every rule for which `enabled` says yes, with default options.
 pub fn run(project: &Project, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Finding> {
+    run_with(project, &RuleOptions::default(), enabled)
+}
+
+/// Runs every rule for which `enabled` says yes, with `options`.
+pub fn run_with(
+    project: &Project,
+    options: &RuleOptions,
+    enabled: &dyn Fn(&RuleMeta) -> bool,
+) -> Vec<Finding> {
+    let cx = Context { project, options };
     let mut out = Vec::new();
     for rule in RULES {
         if enabled(rule.meta()) {
-            rule.check(project, &mut out);
+            rule.check(&cx, &mut out);
         }
     }
     out

@@ -1,9 +1,8 @@
 //! SL001 `parse-error`: a file of the stack cannot be read as written.
 
 use crate::finding::Finding;
-use crate::rules::{Category, Rule, RuleMeta};
+use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
-use crate::stack::Project;
 
 pub struct ParseError;
 
@@ -20,7 +19,8 @@ impl Rule for ParseError {
         &META
     }
 
-    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
         for d in &p.diags {
             let mut f = Finding::new(&META, d.span, d.message.clone()).label("here");
             for (span, msg) in &d.related {

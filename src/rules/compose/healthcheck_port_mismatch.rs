@@ -12,7 +12,7 @@ use crate::finding::Finding;
 use crate::ports::server::{port_text, Found};
 use crate::ports::shell::{split_addr, Invocation, Text};
 use crate::ports::{self, CommandSrc, EvidenceKind, Listening, RuntimeEnv};
-use crate::rules::{Category, Rule, RuleMeta};
+use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
 use crate::stack::Project;
@@ -32,7 +32,8 @@ impl Rule for HealthcheckPortMismatch {
         &META
     }
 
-    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
         for svc in &p.model.services {
             let name = &svc.name.value;
             let Some(hc) = &svc.healthcheck else { continue };

@@ -4,7 +4,7 @@
 use crate::compose::model::{Port, Service};
 use crate::finding::Finding;
 use crate::parse::interpolate::Op;
-use crate::rules::{Category, Rule, RuleMeta};
+use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::stack::Project;
 
@@ -118,7 +118,8 @@ impl Rule for InternalPortPublished {
         &META
     }
 
-    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
         for svc in &p.model.services {
             if svc.ports.is_empty() || crate::proxy::is_proxy(p, svc) {
                 continue;

@@ -1,9 +1,8 @@
 //! SL103 `missing-resource-limits`: a service without a memory or CPU limit.
 
 use crate::finding::Finding;
-use crate::rules::{Category, Rule, RuleMeta};
+use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
-use crate::stack::Project;
 
 pub struct MissingResourceLimits;
 
@@ -20,7 +19,8 @@ impl Rule for MissingResourceLimits {
         &META
     }
 
-    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
         for svc in &p.model.services {
             let r = &svc.resources;
             let missing: Vec<&str> = [

@@ -4,9 +4,8 @@ use std::collections::HashSet;
 
 use crate::finding::Finding;
 use crate::rules::env::{file_name, file_start, project_envs, templates};
-use crate::rules::{Category, Rule, RuleMeta};
+use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
-use crate::stack::Project;
 
 pub struct EnvExampleDrift;
 
@@ -54,7 +53,8 @@ impl Rule for EnvExampleDrift {
         &META
     }
 
-    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
         let envs = project_envs(p);
         // One template: the first in precedence order. A second template is
         // usually for something else (production, another tool), and comparing

@@ -12,7 +12,7 @@ use crate::parse::interpolate::Lookup;
 use crate::parse::interpolate::{Op, VarUse};
 use crate::parse::yaml::Node;
 use crate::rules::env::{file_name, tree_uses};
-use crate::rules::{Category, Rule, RuleMeta};
+use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::secrets::is_secret_key;
 use crate::severity::Severity;
 use crate::source::Span;
@@ -208,7 +208,8 @@ impl Rule for PlaceholderSecret {
         &META
     }
 
-    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
         let mut reported: HashSet<Span> = HashSet::new();
         let uses = p.tree.as_ref().map(tree_uses).unwrap_or_default();
         let mut uses_by_name: HashMap<&str, Vec<Span>> = HashMap::new();

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use crate::finding::Finding;
 use crate::parse::interpolate::{Op, VarUse};
 use crate::rules::env::{entry, file_name, file_start, project_envs, templates, tree_uses};
-use crate::rules::{Category, Rule, RuleMeta};
+use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
 use crate::stack::{EnvRole, Project};
@@ -55,7 +55,8 @@ impl Rule for UndefinedVariable {
         &META
     }
 
-    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
         let Some(tree) = &p.tree else {
             return;
         };

@@ -12,7 +12,7 @@ use std::path::Path;
 use crate::compose::model::{MountKind, Service};
 use crate::finding::Finding;
 use crate::proxy::{self, Flavor, Layout, NginxConfig, TEMPLATES_DIR};
-use crate::rules::{Category, Rule, RuleMeta};
+use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
 use crate::stack::Project;
@@ -394,7 +394,8 @@ impl Rule for NginxConfigNotLoaded {
         &META
     }
 
-    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
         for m in misplaced(p) {
             out.push(finding(p, &m));
         }

@@ -11,9 +11,8 @@
 use crate::finding::Finding;
 use crate::ports::{listening, PortEvidence};
 use crate::rules::nginx::scope::{self, StackNames};
-use crate::rules::{Category, Rule, RuleMeta};
+use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
-use crate::stack::Project;
 
 pub struct ProxyPortMismatch;
 
@@ -30,7 +29,8 @@ impl Rule for ProxyPortMismatch {
         &META
     }
 
-    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
         let mut once = scope::Once::default();
         for g in scope::analyze(p) {
             let Some(proxy) = g.service else {

@@ -10,7 +10,7 @@
 
 use crate::finding::Finding;
 use crate::rules::nginx::scope::{self, is_localhost, StackNames};
-use crate::rules::{Category, Rule, RuleMeta};
+use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::stack::Project;
 
@@ -29,7 +29,8 @@ impl Rule for ProxyTargetUnknown {
         &META
     }
 
-    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
         let mut once = scope::Once::default();
         for g in scope::analyze(p) {
             let Some(proxy) = g.service else {

@@ -8,9 +8,8 @@
 use crate::finding::Finding;
 use crate::rules::nginx::scope::{self, PassKind, StackNames};
 use crate::rules::nginx::static_upstream_without_resolver::{with_known, with_users};
-use crate::rules::{Category, Rule, RuleMeta};
+use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
-use crate::stack::Project;
 
 pub struct ResolverNotUsed;
 
@@ -27,7 +26,8 @@ impl Rule for ResolverNotUsed {
         &META
     }
 
-    fn check(&self, p: &Project, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
         let mut once = scope::Once::default();
         for g in scope::analyze(p) {
             let names = StackNames::new(p, g.service);
