@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
-use crate::config::Config;
+use crate::config::{self, Config, Overrides};
 use crate::discover::{discover, Target};
+use crate::finding::Finding;
 use crate::output::{self, ProjectReport, Report, Summary};
 use crate::rules;
 use crate::severity::Severity;
 use crate::stack::{load_project, load_single, LoadOptions, Project};
+use crate::suppress;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -29,9 +31,13 @@ pub enum Format {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
+    /// Only errors fail the run.
     Error,
+    /// Errors and warnings fail the run.
     Warning,
+    /// Any finding fails the run.
     Info,
+    /// Always exit 0 (2 still means stacklint could not run).
     Never,
 }
 
@@ -64,13 +70,111 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List every rule: code, name, default severity, category, summary.
+    /// List every rule: code, name, default severity, category, whether it runs by default, summary.
     Rules,
     /// Print the documentation of a rule (by name or code).
     Explain {
         /// A rule name (`healthcheck-port-mismatch`) or code (`SL101`).
         rule: String,
     },
+    /// Draw the dependency graph of each project: services grouped by network,
+    /// dependencies, volumes and proxy targets, with findings marked.
+    Graph(GraphArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (renders in GitHub Markdown).
+    Mermaid,
+    /// Graphviz DOT (`stacklint graph --format dot | dot -Tsvg > stack.svg`).
+    Dot,
+    /// Nodes and edges as JSON.
+    Json,
+}
+
+/// The options of `stacklint graph`.
+#[derive(Debug, ClapArgs)]
+pub struct GraphArgs {
+    /// Directories or files whose projects to draw (default: the current directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// A compose file of one project, like `docker compose -f` (repeatable).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Read variables from this file instead of the project's .env (repeatable).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+
+    /// Also read variables from the process environment.
+    #[arg(long)]
+    pub use_env: bool,
+
+    /// The configuration file (decides which findings are marked).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+}
+
+/// `stacklint graph`: each project's graph in the chosen format.
+pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
+    let args = Args {
+        paths: g.paths.clone(),
+        files: g.files.clone(),
+        env_files: g.env_files.clone(),
+        use_env: g.use_env,
+        config: g.config.clone(),
+        ..Args::default()
+    };
+    let cfg = config_for(&args)?;
+    let projects = load_all(&args)?;
+    let drawn: Vec<(String, String, serde_json::Value)> = projects
+        .par_iter()
+        .filter(|p| !p.compose_files.is_empty())
+        .map(|p| {
+            let graph = crate::graph::StackGraph::build(p);
+            let findings = rules::run_on_graph(p, &graph, &cfg.options, &|m| cfg.enabled(m));
+            let name = p
+                .compose_files
+                .first()
+                .map(|&f| crate::paths::slash(&p.sources.get(f).path))
+                .unwrap_or_default();
+            let text = match g.format {
+                GraphFormat::Mermaid => crate::graph::render::mermaid(p, &graph, &findings),
+                GraphFormat::Dot => crate::graph::render::dot(p, &graph, &findings),
+                GraphFormat::Json => String::new(),
+            };
+            (name, text, crate::graph::render::json(p, &graph, &findings))
+        })
+        .collect();
+    let stdout = match g.format {
+        GraphFormat::Json => {
+            let all: Vec<serde_json::Value> = drawn
+                .into_iter()
+                .map(|(name, _, v)| serde_json::json!({"project": name, "graph": v}))
+                .collect();
+            serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"
+        }
+        GraphFormat::Mermaid => drawn
+            .into_iter()
+            .map(|(name, text, _)| format!("%% {name}\n{text}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        GraphFormat::Dot => drawn
+            .into_iter()
+            .map(|(name, text, _)| format!("// {name}\n{text}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    Ok(Outcome {
+        stdout,
+        file: None,
+        exit_code: 0,
+    })
 }
 
 /// The options of a lint run.
@@ -105,23 +209,27 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "FORMAT", requires = "output")]
     pub stdout_format: Option<Format>,
 
-    /// Exit 1 when a finding is at or above this severity [default: warning].
+    /// Exit 1 when an unsuppressed finding is at or above this severity [default: `fail-on` of
+    /// stacklint.toml, else warning].
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
 
-    /// Rules to run: names, codes or categories, comma-separated (replaces the default set).
+    /// Rules to run: names, codes, categories (syntax, correctness, security, hardening) or
+    /// `all`, comma-separated. Replaces the default set and the config file's select/ignore.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
 
-    /// Rules not to run: names, codes or categories, comma-separated.
+    /// Rules not to run: names, codes or categories, comma-separated (on top of --select or
+    /// the config file).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
 
-    /// The configuration file (default: stacklint.toml or .stacklint.toml, searched upwards).
+    /// The configuration file [default: stacklint.toml, .stacklint.toml or a pyproject.toml with
+    /// [tool.stacklint], searched from the first PATH upwards].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Print findings only: no summary line, nothing when there are none.
+    /// Print findings only: no summary line, nothing when there are none (text report).
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -159,31 +267,56 @@ pub fn load_all(args: &Args) -> Result<Vec<Project>, String> {
         .collect())
 }
 
-/// The configuration of this run: the file, then the command line on top.
+/// The configuration of this run: the file (`--config`, or found by walking up
+/// from the first path), then the command line on top.
 pub fn config_for(args: &Args) -> Result<Config, String> {
-    let mut cfg = Config::default();
-    cfg.select.extend(args.select.iter().cloned());
-    cfg.ignore.extend(args.ignore.iter().cloned());
-    Ok(cfg)
+    let start = args
+        .paths
+        .first()
+        .or(args.files.first())
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let overrides = Overrides {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on,
+    };
+    config::load(args.config.as_deref(), &start, &overrides).map_err(|e| e.to_string())
+}
+
+/// Runs the enabled rules on one project, then applies the configuration:
+/// `[severity]` (re-grades or drops) and `[per-file-ignores]`.
+pub fn check_project(p: &Project, cfg: &Config) -> Vec<Finding> {
+    let mut found = rules::run_with(p, &cfg.options, &|m| cfg.enabled(m));
+    found.retain_mut(|f| {
+        if cfg.has_per_file_ignores()
+            && cfg.ignored_for(f.rule, &p.sources.get(f.primary.file).path)
+        {
+            return false;
+        }
+        match cfg.severity_of(f.rule, f.severity) {
+            Some(s) => {
+                f.severity = s;
+                true
+            }
+            None => false,
+        }
+    });
+    found
 }
 
 pub fn run(args: &Args) -> Result<Outcome, String> {
     let cfg = config_for(args)?;
     let projects = load_all(args)?;
-    let findings: Vec<Vec<crate::finding::Finding>> = projects
+    let findings: Vec<Vec<Finding>> = projects
         .par_iter()
-        .map(|p| {
-            let mut found = rules::run_with(p, &cfg.options, &|m| cfg.enabled(m));
-            found.retain_mut(|f| match cfg.severity_of(f.rule, f.severity) {
-                Some(s) => {
-                    f.severity = s;
-                    true
-                }
-                None => false,
-            });
-            found
-        })
+        .map(|p| check_project(p, &cfg))
         .collect();
+    // A file read by several projects: its suppressions are judged over all of them.
+    let mut per_project: Vec<(&crate::source::Sources, Vec<Finding>)> =
+        projects.iter().map(|p| &p.sources).zip(findings).collect();
+    suppress::reconcile(&mut per_project);
+    let findings = per_project.into_iter().map(|(_, f)| f);
     let reports: Vec<ProjectReport<'_>> = projects
         .iter()
         .zip(findings)
@@ -208,7 +341,7 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
     let report = Report {
         resolved,
         summary,
-        rules: rules::all().filter(|m| cfg.enabled(m)).collect(),
+        rules: cfg.enabled_rules(),
         root: std::env::current_dir().unwrap_or_default(),
     };
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -232,7 +365,7 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
         None if format == Format::Text => (text(), None),
         None => (render(format), None),
     };
-    let fail_on = args.fail_on.unwrap_or(FailOn::Warning);
+    let fail_on = cfg.fail_on.unwrap_or(FailOn::Warning);
     let failed = fail_on.threshold().is_some_and(|t| {
         report
             .resolved
@@ -246,18 +379,28 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
     })
 }
 
-/// `stacklint rules`: one line per rule.
+/// `stacklint rules`: a header, one line per rule, and how to turn on the rest.
 pub fn rules_table() -> String {
-    let mut out = String::new();
+    let name_w = rules::all().map(|m| m.name.len()).max().unwrap_or(4).max(4);
+    let mut out = format!(
+        "{:<6} {:<name_w$} {:<8} {:<12} {:<7} SUMMARY\n",
+        "CODE", "NAME", "SEVERITY", "CATEGORY", "DEFAULT"
+    );
     for m in rules::all() {
         out.push_str(&format!(
-            "{:<6} {:<34} {:<8} {:<12} {}\n",
+            "{:<6} {:<name_w$} {:<8} {:<12} {:<7} {}\n",
             m.code,
             m.name,
             m.severity.as_str(),
-            format!("{:?}", m.category).to_ascii_lowercase(),
+            config::category_name(m.category),
+            if config::default_on(m) { "on" } else { "off" },
             m.summary
         ));
     }
+    out.push_str(
+        "\nRules of the syntax, correctness and security categories run by default (DEFAULT on);\n\
+         the others run when selected: `--select hardening`, a rule's name or code, or\n\
+         `select = [...]` in stacklint.toml. `stacklint explain <rule>` shows a rule's page.\n",
+    );
     out
 }

@@ -1,70 +1,848 @@
-//! Configuration: `stacklint.toml` (or `.stacklint.toml`), found by walking up from
-//! the linted path, or named with `--config`; merged with the command line's
-//! `--select` / `--ignore` / `--fail-on`. Decides which rules run, at what severity,
-//! on which files, with which options.
+//! Configuration: `stacklint.toml` (or `.stacklint.toml`, or a `[tool.stacklint]`
+//! table in `pyproject.toml`), found by walking up from the linted path, or named
+//! with `--config`; merged with the command line's `--select` / `--ignore` /
+//! `--fail-on`. Decides which rules run, at what severity, on which files, with
+//! which options.
+//!
+//! Every mistake in the file is an error with its line and column: a config
+//! that is silently half-read would change what a CI run checks without anyone
+//! noticing.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::rules::RuleMeta;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::cli::FailOn;
+use crate::rules::{self, Category, RuleMeta};
 use crate::severity::Severity;
 
+/// File names searched in each directory, in this order.
+pub const FILE_NAMES: [&str; 2] = ["stacklint.toml", ".stacklint.toml"];
+
+/// Categories by name, with whether their rules run by default.
+pub const CATEGORIES: [(Category, &str, bool); 4] = [
+    (Category::Syntax, "syntax", true),
+    (Category::Correctness, "correctness", true),
+    (Category::Security, "security", true),
+    // Opinionated: off until selected by category or by name.
+    (Category::Hardening, "hardening", false),
+];
+
+pub fn category_name(c: Category) -> &'static str {
+    CATEGORIES
+        .iter()
+        .find(|(k, _, _)| *k == c)
+        .map(|(_, n, _)| *n)
+        .unwrap_or("unknown")
+}
+
+/// Whether a rule runs when neither the file nor the command line selects rules.
+pub fn default_on(rule: &RuleMeta) -> bool {
+    CATEGORIES
+        .iter()
+        .any(|(k, _, on)| *k == rule.category && *on)
+}
+
 /// Options of individual rules, from their `[rule-name]` tables.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct RuleOptions {
-    /// `[internal-port-published] extra-internal-images = ["acme/db"]`
+    /// `[internal-port-published] extra-internal-images = ["acme/db"]`: images
+    /// treated like the built-in datastores (matched on the repository path,
+    /// without registry or tag; a name without `/` matches the last component).
     pub extra_internal_images: Vec<String>,
-    /// `[placeholder-secret] extra-placeholders = ["please-change"]`
-    pub extra_placeholders: Vec<String>,
+    /// `[placeholder-secret] extra-placeholders = ["please-change", "dummy-*"]`:
+    /// values (case-insensitive, `*` and `?` wildcards) that count as placeholders.
+    pub extra_placeholders: Vec<glob::Pattern>,
+}
+
+impl RuleOptions {
+    /// Whether `value` matches one of `extra-placeholders`.
+    pub fn is_extra_placeholder(&self, value: &str) -> bool {
+        let v = value.trim();
+        let v = ['\'', '"']
+            .iter()
+            .find_map(|q| {
+                v.strip_prefix(*q)
+                    .and_then(|r| r.strip_suffix(*q))
+                    .filter(|_| v.len() >= 2)
+            })
+            .unwrap_or(v)
+            .trim();
+        if v.is_empty() {
+            return false;
+        }
+        let opts = glob::MatchOptions {
+            case_sensitive: false,
+            require_literal_separator: false,
+            require_literal_leading_dot: false,
+        };
+        self.extra_placeholders
+            .iter()
+            .any(|p| p.matches_with(v, opts))
+    }
+
+    /// Whether `image` is one of `extra-internal-images`; returns the entry.
+    pub fn extra_internal_image(&self, image: &str) -> Option<&str> {
+        let path = image_path(image);
+        self.extra_internal_images
+            .iter()
+            .find(|e| {
+                let e = e.trim().to_ascii_lowercase();
+                !e.is_empty() && (path == e || path.ends_with(&format!("/{e}")))
+            })
+            .map(String::as_str)
+    }
+}
+
+/// `registry:5000/acme/db:1.2@sha256:…` → `registry:5000/acme/db`, lower case.
+fn image_path(image: &str) -> String {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let no_tag = match no_digest.rsplit_once(':') {
+        Some((n, tag)) if !tag.contains('/') => n,
+        _ => no_digest,
+    };
+    no_tag.trim().to_ascii_lowercase()
+}
+
+/// A `[per-file-ignores]` entry.
+#[derive(Clone, Debug)]
+struct PerFileIgnore {
+    pattern: glob::Pattern,
+    /// A pattern without `/` matches a file name in any directory (as in .gitignore).
+    name_only: bool,
+    rules: HashSet<&'static str>,
 }
 
 /// The effective configuration of a run.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Config {
     /// The file it was read from, if any.
     pub path: Option<PathBuf>,
-    /// Rules (names, codes or categories) to run; empty means the default set.
-    pub select: Vec<String>,
-    /// Rules (names, codes or categories) not to run.
-    pub ignore: Vec<String>,
-    /// `fail-on`, when the file sets it.
-    pub fail_on: Option<String>,
-    /// `[severity]`: per-rule severity, or `None` for `"off"`.
-    pub severity: Vec<(String, Option<Severity>)>,
-    /// `[per-file-ignores]`: glob → rules.
-    pub per_file_ignores: Vec<(String, Vec<String>)>,
+    /// The directory `[per-file-ignores]` globs are relative to.
+    pub dir: PathBuf,
+    /// Codes of the rules that run.
+    enabled: HashSet<&'static str>,
+    /// `fail-on` from the file or the command line.
+    pub fail_on: Option<FailOn>,
+    /// `[severity]` by code; `None` is `"off"`.
+    severity: HashMap<&'static str, Option<Severity>>,
+    per_file_ignores: Vec<PerFileIgnore>,
     pub options: RuleOptions,
 }
 
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: None,
+            dir: std::env::current_dir().unwrap_or_default(),
+            enabled: rules::all()
+                .filter(|m| default_on(m))
+                .map(|m| m.code)
+                .collect(),
+            fail_on: None,
+            severity: HashMap::new(),
+            per_file_ignores: Vec::new(),
+            options: RuleOptions::default(),
+        }
+    }
+}
+
+/// What the command line adds on top of the file.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `--select`: replaces the file's `select` and `ignore`.
+    pub select: Vec<String>,
+    /// `--ignore`: removed from whatever is selected.
+    pub ignore: Vec<String>,
+    pub fail_on: Option<FailOn>,
+}
+
 impl Config {
-    /// Whether `rule` runs at all.
+    /// Whether `rule` runs at all (`--select`, `--ignore`, `select`, `ignore`,
+    /// and `[severity] rule = "off"`).
     pub fn enabled(&self, rule: &RuleMeta) -> bool {
-        let matches = |sel: &str| {
-            sel.eq_ignore_ascii_case(rule.name)
-                || sel.eq_ignore_ascii_case(rule.code)
-                || sel.eq_ignore_ascii_case("all")
-        };
-        let selected = if self.select.is_empty() {
-            true
-        } else {
-            self.select.iter().any(|s| matches(s))
-        };
-        selected && !self.ignore.iter().any(|s| matches(s))
+        self.enabled.contains(rule.code) && self.severity.get(rule.code) != Some(&None)
     }
 
-    /// The severity of `rule`'s findings (its default unless `[severity]` says otherwise).
+    /// The severity of `rule`'s findings: `[severity]`, else what the rule gave
+    /// (`default`); `None` when the rule is off.
     pub fn severity_of(&self, rule: &RuleMeta, default: Severity) -> Option<Severity> {
-        match self
-            .severity
-            .iter()
-            .find(|(r, _)| r.eq_ignore_ascii_case(rule.name) || r.eq_ignore_ascii_case(rule.code))
-        {
-            Some((_, s)) => *s,
+        match self.severity.get(rule.code) {
+            Some(s) => *s,
             None => Some(default),
         }
     }
 
-    /// Whether `[per-file-ignores]` switches `rule` off for `path`.
-    pub fn ignored_for(&self, _rule: &RuleMeta, _path: &Path) -> bool {
-        false
+    /// Whether `[per-file-ignores]` switches `rule` off for `path` (a path as the
+    /// findings show it: relative to the working directory, or absolute).
+    pub fn ignored_for(&self, rule: &RuleMeta, path: &Path) -> bool {
+        if self.per_file_ignores.is_empty() {
+            return false;
+        }
+        let rel = self.relative(path);
+        self.per_file_ignores
+            .iter()
+            .any(|p| p.rules.contains(rule.code) && p.matches(&rel))
+    }
+
+    /// Whether `[per-file-ignores]` has any entry (callers skip path work otherwise).
+    pub fn has_per_file_ignores(&self) -> bool {
+        !self.per_file_ignores.is_empty()
+    }
+
+    /// `path` relative to the config's directory, `/`-separated.
+    fn relative(&self, path: &Path) -> String {
+        let abs = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(path)
+        };
+        let abs = crate::compose::model::normalize_path(&abs);
+        let dir = crate::compose::model::normalize_path(&self.dir);
+        let rel = abs.strip_prefix(&dir).map(Path::to_path_buf).unwrap_or(abs);
+        crate::paths::slash(&rel)
+    }
+
+    /// The rules that run, in code order.
+    pub fn enabled_rules(&self) -> Vec<&'static RuleMeta> {
+        rules::all().filter(|m| self.enabled(m)).collect()
+    }
+}
+
+impl PerFileIgnore {
+    fn matches(&self, rel: &str) -> bool {
+        let opts = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: false,
+        };
+        if self.name_only {
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            return self.pattern.matches_with(name, opts);
+        }
+        self.pattern.matches_with(rel, opts)
+    }
+}
+
+/// A mistake in a config file (or on the command line), with its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file as shown to the user; `None` for the command line.
+    pub path: Option<PathBuf>,
+    /// 1-based line and column.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.path {
+            Some(p) => write!(
+                f,
+                "{}:{}:{}: {}",
+                crate::paths::slash(p),
+                self.line,
+                self.column,
+                self.message
+            ),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Finds the config file for a run: `explicit` (`--config`) if given, else the
+/// first `stacklint.toml` / `.stacklint.toml` / `pyproject.toml` with a
+/// `[tool.stacklint]` table in `start` or one of its ancestors.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let abs = if start.is_absolute() {
+        start.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(start)
+    };
+    let abs = crate::compose::model::normalize_path(&abs);
+    // A file's directory is where its search starts.
+    let first = if abs.is_dir() {
+        abs.as_path()
+    } else {
+        abs.parent()?
+    };
+    for dir in first.ancestors() {
+        for name in FILE_NAMES {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+        let py = dir.join("pyproject.toml");
+        if py.is_file() && pyproject_has_table(&py) {
+            return Some(py);
+        }
+    }
+    None
+}
+
+fn pyproject_has_table(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    if !text.contains("stacklint") {
+        return false;
+    }
+    // A broken pyproject.toml that mentions stacklint is reported when loaded.
+    match DeTable::parse(&text) {
+        Ok(doc) => tool_table(doc.get_ref()).is_some(),
+        Err(_) => true,
+    }
+}
+
+fn tool_table<'a, 'i>(doc: &'a DeTable<'i>) -> Option<&'a Spanned<DeValue<'i>>> {
+    let tool = doc.get("tool")?.get_ref().as_table()?;
+    tool.get("stacklint")
+}
+
+/// Reads the configuration of a run: the file (found from `start`, or
+/// `explicit`), then the command line's `overrides`.
+pub fn load(
+    explicit: Option<&Path>,
+    start: &Path,
+    overrides: &Overrides,
+) -> Result<Config, ConfigError> {
+    let path = match explicit {
+        Some(p) => {
+            if !p.is_file() {
+                return Err(ConfigError {
+                    path: None,
+                    line: 0,
+                    column: 0,
+                    message: format!("{}: config file not found", crate::paths::slash(p)),
+                });
+            }
+            Some(p.to_path_buf())
+        }
+        None => find(start),
+    };
+    let mut cfg = match &path {
+        Some(p) => from_file(p)?,
+        None => Config::default(),
+    };
+    cfg.apply(overrides)?;
+    Ok(cfg)
+}
+
+/// Reads one config file.
+pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+    let shown = crate::paths::display(path);
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: None,
+        line: 0,
+        column: 0,
+        message: format!("{}: cannot read the config file: {e}", shown.display()),
+    })?;
+    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+    let mut cfg = parse(&text, &shown, is_pyproject)?;
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    cfg.dir = abs
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    cfg.path = Some(path.to_path_buf());
+    Ok(cfg)
+}
+
+/// Parses the text of a config file; `shown` names it in errors.
+pub fn parse(text: &str, shown: &Path, is_pyproject: bool) -> Result<Config, ConfigError> {
+    let at = |offset: usize, message: String| {
+        let (line, column) = line_col(text, offset);
+        ConfigError {
+            path: Some(shown.to_path_buf()),
+            line,
+            column,
+            message,
+        }
+    };
+    let doc = DeTable::parse(text).map_err(|e| {
+        let offset = e.span().map(|r| r.start).unwrap_or(0);
+        at(
+            offset,
+            format!("invalid TOML: {}", e.message().trim_end_matches('\n')),
+        )
+    })?;
+    let empty = DeTable::new();
+    let root: &DeTable<'_> = if is_pyproject {
+        match tool_table(doc.get_ref()) {
+            Some(v) => v
+                .get_ref()
+                .as_table()
+                .ok_or_else(|| at(v.span().start, "`tool.stacklint` must be a table".into()))?,
+            None => &empty,
+        }
+    } else {
+        doc.get_ref()
+    };
+    let mut reader = Reader { at: &at };
+    reader.read(root)
+}
+
+/// The entries of a TOML table, in file order.
+type Entries<'v, 'i> = Vec<(
+    &'v Spanned<toml::de::DeString<'i>>,
+    &'v Spanned<DeValue<'i>>,
+)>;
+
+struct Reader<'f> {
+    at: &'f dyn Fn(usize, String) -> ConfigError,
+}
+
+const TOP_KEYS: [&str; 5] = [
+    "select",
+    "ignore",
+    "fail-on",
+    "severity",
+    "per-file-ignores",
+];
+
+impl Reader<'_> {
+    fn err(&self, offset: usize, message: impl Into<String>) -> ConfigError {
+        (self.at)(offset, message.into())
+    }
+
+    fn read(&mut self, root: &DeTable<'_>) -> Result<Config, ConfigError> {
+        let mut cfg = Config::default();
+        let mut select: Option<Vec<&'static RuleMeta>> = None;
+        let mut ignore: Vec<&'static RuleMeta> = Vec::new();
+        // In file order, so that the first mistake is the one reported.
+        let mut entries: Vec<_> = root.iter().collect();
+        entries.sort_by_key(|(k, _)| k.span().start);
+        for (key, value) in entries {
+            let k = key.get_ref().as_ref();
+            match k {
+                "select" => select = Some(self.rule_list(value, "select", true)?),
+                "ignore" => ignore = self.rule_list(value, "ignore", true)?,
+                "fail-on" => {
+                    let s = self.string(value, "fail-on")?;
+                    cfg.fail_on = Some(FailOn::parse(s).ok_or_else(|| {
+                        self.err(
+                            value.span().start,
+                            format!(
+                                "`fail-on` must be \"error\", \"warning\", \"info\" or \"never\", not {s:?}"
+                            ),
+                        )
+                    })?);
+                }
+                "severity" => {
+                    for (rk, rv) in self.table(value, "severity")? {
+                        let Some(meta) = rules::lookup(rk.get_ref()) else {
+                            return Err(self.err(
+                                rk.span().start,
+                                format!(
+                                    "unknown rule `{}` in [severity]{}; `stacklint rules` lists them",
+                                    rk.get_ref(),
+                                    suggest(rk.get_ref(), rule_words())
+                                ),
+                            ));
+                        };
+                        let s = self.string(rv, "a severity")?;
+                        let sev = if s.eq_ignore_ascii_case("off") {
+                            None
+                        } else {
+                            Some(Severity::parse(s).ok_or_else(|| {
+                                self.err(
+                                    rv.span().start,
+                                    format!(
+                                        "bad severity {s:?} for `{}`: use \"error\", \"warning\", \"info\" or \"off\"",
+                                        meta.name
+                                    ),
+                                )
+                            })?)
+                        };
+                        if cfg.severity.insert(meta.code, sev).is_some() {
+                            return Err(self.err(
+                                rk.span().start,
+                                format!("`{}` is set twice in [severity]", meta.name),
+                            ));
+                        }
+                    }
+                }
+                "per-file-ignores" => {
+                    for (gk, gv) in self.table(value, "per-file-ignores")? {
+                        let glob_text = gk.get_ref().as_ref();
+                        let cleaned = glob_text.trim_start_matches("./");
+                        let pattern = glob::Pattern::new(cleaned).map_err(|e| {
+                            self.err(
+                                gk.span().start,
+                                format!("bad glob `{glob_text}` in [per-file-ignores]: {}", e.msg),
+                            )
+                        })?;
+                        let rules = self
+                            .rule_list(gv, "per-file-ignores", true)?
+                            .into_iter()
+                            .map(|m| m.code)
+                            .collect();
+                        cfg.per_file_ignores.push(PerFileIgnore {
+                            pattern,
+                            name_only: !cleaned.contains('/'),
+                            rules,
+                        });
+                    }
+                }
+                _ => match rules::all().find(|m| m.name == k) {
+                    Some(meta) => self.rule_table(meta, value, &mut cfg.options)?,
+                    None => {
+                        let hint = match rules::lookup(k) {
+                            // `[SL102]`: options go under the rule's name.
+                            Some(m) => {
+                                format!("; options of {} go in a table named [{}]", m.code, m.name)
+                            }
+                            None => suggest(k, top_words()),
+                        };
+                        return Err(self.err(
+                            key.span().start,
+                            format!(
+                                "unknown key `{k}`{hint}; expected {}, or a rule's name for its options",
+                                TOP_KEYS.join(", ")
+                            ),
+                        ));
+                    }
+                },
+            }
+        }
+        if let Some(sel) = select {
+            cfg.enabled = sel.iter().map(|m| m.code).collect();
+        }
+        for m in ignore {
+            cfg.enabled.remove(m.code);
+        }
+        Ok(cfg)
+    }
+
+    /// A list of rule names, codes or categories (or `all`).
+    fn rule_list(
+        &self,
+        value: &Spanned<DeValue<'_>>,
+        what: &str,
+        allow_groups: bool,
+    ) -> Result<Vec<&'static RuleMeta>, ConfigError> {
+        let Some(items) = value.get_ref().as_array() else {
+            return Err(self.err(
+                value.span().start,
+                format!("`{what}` must be a list of rule names, codes or categories"),
+            ));
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            let Some(s) = item.get_ref().as_str() else {
+                return Err(self.err(
+                    item.span().start,
+                    format!("`{what}` must be a list of strings"),
+                ));
+            };
+            match resolve_selector(s, allow_groups) {
+                Some(rules) => out.extend(rules),
+                None => {
+                    return Err(self.err(item.span().start, unknown_rule_message(s, what)));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn string<'v>(
+        &self,
+        value: &'v Spanned<DeValue<'_>>,
+        what: &str,
+    ) -> Result<&'v str, ConfigError> {
+        value.get_ref().as_str().ok_or_else(|| {
+            self.err(
+                value.span().start,
+                format!(
+                    "`{what}` must be a string, not {}",
+                    value.get_ref().type_str()
+                ),
+            )
+        })
+    }
+
+    fn table<'v, 'i>(
+        &self,
+        value: &'v Spanned<DeValue<'i>>,
+        what: &str,
+    ) -> Result<Entries<'v, 'i>, ConfigError> {
+        let Some(t) = value.get_ref().as_table() else {
+            return Err(self.err(value.span().start, format!("`{what}` must be a table")));
+        };
+        let mut v: Vec<_> = t.iter().collect();
+        v.sort_by_key(|(k, _)| k.span().start);
+        Ok(v)
+    }
+
+    /// `[rule-name]`: the options of one rule.
+    fn rule_table(
+        &self,
+        meta: &'static RuleMeta,
+        value: &Spanned<DeValue<'_>>,
+        options: &mut RuleOptions,
+    ) -> Result<(), ConfigError> {
+        let known: &[&str] = rule_option_keys(meta);
+        for (k, v) in self.table(value, meta.name)? {
+            let key = k.get_ref().as_ref();
+            match (meta.name, key) {
+                ("internal-port-published", "extra-internal-images") => {
+                    options.extra_internal_images = self.strings(v, key)?;
+                }
+                ("placeholder-secret", "extra-placeholders") => {
+                    let items = v.get_ref().as_array().ok_or_else(|| {
+                        self.err(v.span().start, format!("`{key}` must be a list of strings"))
+                    })?;
+                    for item in items.iter() {
+                        let s = self.string(item, key)?;
+                        let p = glob::Pattern::new(s.trim()).map_err(|e| {
+                            self.err(
+                                item.span().start,
+                                format!("bad pattern {s:?} in `{key}`: {}", e.msg),
+                            )
+                        })?;
+                        options.extra_placeholders.push(p);
+                    }
+                }
+                _ => {
+                    let expected = if known.is_empty() {
+                        format!("`{}` has no options", meta.name)
+                    } else {
+                        format!("`{}` takes {}", meta.name, known.join(", "))
+                    };
+                    return Err(self.err(
+                        k.span().start,
+                        format!("unknown option `{key}` of rule `{}`; {expected}", meta.name),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn strings(&self, v: &Spanned<DeValue<'_>>, key: &str) -> Result<Vec<String>, ConfigError> {
+        let items = v.get_ref().as_array().ok_or_else(|| {
+            self.err(v.span().start, format!("`{key}` must be a list of strings"))
+        })?;
+        items
+            .iter()
+            .map(|i| self.string(i, key).map(str::to_string))
+            .collect()
+    }
+}
+
+/// The option keys each rule's table accepts (documented in rules/<name>.md).
+pub fn rule_option_keys(meta: &RuleMeta) -> &'static [&'static str] {
+    match meta.name {
+        "internal-port-published" => &["extra-internal-images"],
+        "placeholder-secret" => &["extra-placeholders"],
+        _ => &[],
+    }
+}
+
+/// The rules a selector names: a rule's name or code, a category, or `all`.
+pub fn resolve_selector(s: &str, allow_groups: bool) -> Option<Vec<&'static RuleMeta>> {
+    let s = s.trim();
+    if let Some(m) = rules::lookup(s) {
+        return Some(vec![m]);
+    }
+    if !allow_groups {
+        return None;
+    }
+    if s.eq_ignore_ascii_case("all") {
+        return Some(rules::all().collect());
+    }
+    let (cat, _, _) = CATEGORIES
+        .iter()
+        .find(|(_, n, _)| n.eq_ignore_ascii_case(s))?;
+    Some(rules::all().filter(|m| m.category == *cat).collect())
+}
+
+fn unknown_rule_message(s: &str, what: &str) -> String {
+    format!(
+        "unknown rule `{s}` in `{what}`{}; `stacklint rules` lists them (categories: {}, or all)",
+        suggest(s, rule_words()),
+        CATEGORIES.map(|(_, n, _)| n).join(", ")
+    )
+}
+
+fn rule_words() -> Vec<&'static str> {
+    let mut v: Vec<&str> = rules::all().flat_map(|m| [m.name, m.code]).collect();
+    v.extend(CATEGORIES.map(|(_, n, _)| n));
+    v
+}
+
+fn top_words() -> Vec<&'static str> {
+    let mut v: Vec<&str> = TOP_KEYS.to_vec();
+    v.extend(rules::all().map(|m| m.name));
+    v
+}
+
+/// ` (did you mean `x`?)` when one word is close to `s`.
+fn suggest(s: &str, words: Vec<&str>) -> String {
+    let lower = s.to_ascii_lowercase();
+    words
+        .into_iter()
+        .map(|w| (distance(&lower, &w.to_ascii_lowercase()), w))
+        .filter(|(d, w)| *d <= 2.max(w.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, w)| format!(" (did you mean `{w}`?)"))
+        .unwrap_or_default()
+}
+
+/// Levenshtein distance over chars, for suggestions (short strings only).
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().take(64).collect();
+    let b: Vec<char> = b.chars().take(64).collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut o = offset.min(text.len());
+    while o > 0 && !text.is_char_boundary(o) {
+        o -= 1;
+    }
+    let before = &text[..o];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    (line, text[line_start..o].chars().count() + 1)
+}
+
+impl Config {
+    /// Puts the command line on top: `--select` replaces the file's selection
+    /// (its `select` and `ignore`), `--ignore` removes rules, `--fail-on` wins.
+    pub fn apply(&mut self, o: &Overrides) -> Result<(), ConfigError> {
+        let cli_list = |items: &[String],
+                        flag: &str|
+         -> Result<Vec<&'static RuleMeta>, ConfigError> {
+            let mut out = Vec::new();
+            for s in items.iter().filter(|s| !s.trim().is_empty()) {
+                match resolve_selector(s, true) {
+                    Some(r) => out.extend(r),
+                    None => {
+                        return Err(ConfigError {
+                            path: None,
+                            line: 0,
+                            column: 0,
+                            message: format!(
+                                "unknown rule `{s}` in {flag}{}; `stacklint rules` lists them (categories: {}, or all)",
+                                suggest(s, rule_words()),
+                                CATEGORIES.map(|(_, n, _)| n).join(", ")
+                            ),
+                        })
+                    }
+                }
+            }
+            Ok(out)
+        };
+        if !o.select.is_empty() {
+            let sel = cli_list(&o.select, "--select")?;
+            self.enabled = sel.iter().map(|m| m.code).collect();
+        }
+        for m in cli_list(&o.ignore, "--ignore")? {
+            self.enabled.remove(m.code);
+        }
+        if o.fail_on.is_some() {
+            self.fail_on = o.fail_on;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Config {
+        parse(text, Path::new("stacklint.toml"), false).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn parse_err(text: &str) -> String {
+        match parse(text, Path::new("stacklint.toml"), false) {
+            Ok(_) => panic!("expected an error for {text:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_leave_hardening_off() {
+        let c = Config::default();
+        for m in rules::all() {
+            assert_eq!(
+                c.enabled(m),
+                m.category != Category::Hardening,
+                "{}",
+                m.name
+            );
+        }
+    }
+
+    #[test]
+    fn select_and_ignore_by_name_code_and_category() {
+        let c = parse_ok("select = [\"security\", \"SL101\"]\nignore = [\"placeholder-secret\"]\n");
+        let on: Vec<&str> = c.enabled_rules().iter().map(|m| m.name).collect();
+        assert!(on.contains(&"internal-port-published"));
+        assert!(on.contains(&"healthcheck-port-mismatch"));
+        assert!(!on.contains(&"placeholder-secret"));
+        assert!(!on.contains(&"parse-error"));
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        assert_eq!(
+            parse_err("select = [\"nope\"]"),
+            "stacklint.toml:1:11: unknown rule `nope` in `select`; `stacklint rules` lists them (categories: syntax, correctness, security, hardening, or all)"
+        );
+        assert!(parse_err("\n\nselet = []")
+            .starts_with("stacklint.toml:3:1: unknown key `selet` (did you mean `select`?)"));
+        assert!(parse_err("[severity]\nparse-error = \"fatal\"")
+            .starts_with("stacklint.toml:2:15: bad severity"));
+        assert!(parse_err("[per-file-ignores]\n\"a/[b\" = [\"SL001\"]")
+            .starts_with("stacklint.toml:2:1: bad glob"));
+        assert!(parse_err("select = [").starts_with("stacklint.toml:1:"));
+        assert!(parse_err("[SL102]\n").contains("table named [internal-port-published]"));
+    }
+
+    #[test]
+    fn option_matching() {
+        let c = parse_ok(
+            "[internal-port-published]\nextra-internal-images = [\"acme/db\", \"vault\"]\n[placeholder-secret]\nextra-placeholders = [\"dummy-*\"]\n",
+        );
+        assert_eq!(
+            c.options.extra_internal_image("ghcr.io/acme/db:1"),
+            Some("acme/db")
+        );
+        assert_eq!(
+            c.options.extra_internal_image("hashicorp/vault"),
+            Some("vault")
+        );
+        assert_eq!(c.options.extra_internal_image("acme/dbx"), None);
+        assert!(c.options.is_extra_placeholder("'DUMMY-key'"));
+        assert!(!c.options.is_extra_placeholder("real"));
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(
+            suggest("securty", rule_words()),
+            " (did you mean `security`?)"
+        );
+        assert_eq!(suggest("zzzzzz", rule_words()), "");
     }
 }

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
                 exit_code: 0,
             })
             .ok_or_else(|| format!("no rule named `{rule}`; `stacklint rules` lists them")),
+        Some(Command::Graph(args)) => cli::graph(args),
         None => cli::run(&cli.lint),
     };
     match result {

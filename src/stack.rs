@@ -75,9 +75,20 @@ pub struct Project {
     /// project's base file: the project is then a fragment of that stack (its
     /// variables come from the including project), not a stack of its own.
     pub included_by: Option<PathBuf>,
+    /// A lone non-default compose file (`overrides/compose.https.yaml`) in a
+    /// directory without a base compose file: an override meant to be combined
+    /// with a base elsewhere (`-f base -f this`), not a stack of its own.
+    pub lone_override: bool,
 }
 
 impl Project {
+    /// Whether this project is a piece of a larger stack (included by an ancestor's
+    /// compose file, or a lone override): rules that need the whole stack, such as
+    /// references between services, stay silent on it.
+    pub fn is_fragment(&self) -> bool {
+        self.included_by.is_some() || self.lone_override
+    }
+
     pub fn env_files_with_role<'a>(
         &'a self,
         role: &'a EnvRole,
@@ -222,6 +233,16 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
 
     if let Some(base) = files.first() {
         p.included_by = included_by_ancestor(&spec.dir, base);
+        let default_name = |f: &Path| {
+            f.file_name().is_some_and(|n| {
+                crate::discover::COMPOSE_NAMES.contains(&n.to_string_lossy().as_ref())
+            })
+        };
+        p.lone_override = files.len() == 1
+            && !default_name(base)
+            && !crate::discover::COMPOSE_NAMES
+                .iter()
+                .any(|n| spec.dir.join(n).is_file());
     }
 
     crate::proxy::collect(&mut p);

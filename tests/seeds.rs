@@ -58,8 +58,10 @@ fn seed_001_before_its_fixes() {
             ("SL101", "docker-compose.yml", 22, 53),
             ("SL103", "docker-compose.yml", 33, 3),
             ("SL103", "docker-compose.yml", 41, 3),
-            // Issue 3: the static upstream crashes nginx at startup.
+            // Issue 3: the static upstream crashes nginx at startup, and nothing
+            // makes nginx wait for the app.
             ("SL201", "nginx/default.conf", 3, 12),
+            ("SL207", "nginx/default.conf", 3, 12),
         ])
     );
 }
@@ -73,8 +75,10 @@ fn seed_001_after_the_fixes_of_its_write_up() {
             ("SL103", "docker-compose.yml", 17, 3),
             ("SL103", "docker-compose.yml", 35, 3),
             ("SL103", "docker-compose.yml", 43, 3),
-            // The write-up's "fix" keeps the host literal: still resolved at startup.
+            // The write-up's "fix" keeps the host literal: still resolved at startup,
+            // and nginx still does not wait for the app.
             ("SL202", "nginx/default.conf", 12, 20),
+            ("SL207", "nginx/default.conf", 12, 20),
         ])
     );
 }

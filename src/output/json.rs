@@ -1,4 +1,9 @@
 //! `--format json`: one object, schema in `schemas/stacklint-output.schema.json`.
+//!
+//! The schema is the contract: `tests/formats.rs` validates real output against it,
+//! and it forbids unknown keys, so a change of shape fails there first. Adding an
+//! optional key is compatible; removing, renaming or retyping one bumps [`VERSION`]
+//! (and the schema's `version` const).
 
 use serde_json::{json, Value};
 
@@ -16,10 +21,19 @@ fn location(l: &Location) -> Value {
 }
 
 pub fn render(resolved: &[Resolved<'_>], summary: &Summary) -> String {
+    let fingerprints = super::fingerprints(resolved);
     let findings: Vec<Value> = resolved
         .iter()
-        .map(|r| {
+        .zip(&fingerprints)
+        .map(|(r, fp)| {
             let f = r.finding;
+            let suppressed = match &f.suppressed {
+                Some(s) => json!({
+                    "justification": s.justification,
+                    "location": location(&Location::of(r.sources, &s.span)),
+                }),
+                None => Value::Null,
+            };
             json!({
                 "rule": f.rule.name,
                 "code": f.rule.code,
@@ -28,6 +42,8 @@ pub fn render(resolved: &[Resolved<'_>], summary: &Summary) -> String {
                 "location": location(&r.location),
                 "related": r.related.iter().map(|(m, l)| json!({"message": m, "location": location(l)})).collect::<Vec<_>>(),
                 "help": f.help,
+                "fingerprint": fp,
+                "suppressed": suppressed,
             })
         })
         .collect();

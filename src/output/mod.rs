@@ -136,3 +136,69 @@ impl Summary {
         }
     }
 }
+
+/// FNV-1a (64 bits) over `parts`, each followed by a 0xff byte (never in UTF-8), so
+/// that `("ab", "c")` and `("a", "bc")` differ. Stable across platforms and releases;
+/// not a cryptographic hash.
+pub fn fnv1a64(parts: &[&[u8]]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    for p in parts {
+        for &b in p.iter().chain(std::iter::once(&0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(PRIME);
+        }
+    }
+    h
+}
+
+/// One fingerprint per finding (same order): rule code + file path + the logical
+/// place (`services.app.healthcheck.test`) + the rank among findings of that rule at
+/// that place. Without a place, the text of the primary span stands for it (or the
+/// message, when that text is empty or a secret). Line numbers are not part of it, so
+/// a fingerprint survives edits elsewhere in the file.
+pub fn fingerprints(resolved: &[Resolved<'_>]) -> Vec<String> {
+    let mut seen: std::collections::HashMap<(&str, &str, String), usize> =
+        std::collections::HashMap::new();
+    resolved
+        .iter()
+        .map(|r| {
+            let f = r.finding;
+            let key = match &f.place {
+                Some(p) => format!("place\0{p}"),
+                None => {
+                    let text = r
+                        .sources
+                        .get(f.primary.file)
+                        .text
+                        .get(f.primary.start..f.primary.end)
+                        .unwrap_or("")
+                        .trim();
+                    // Hashing a secret would still leak something about it.
+                    let secret = r.secrets.iter().any(|s| {
+                        s.file == f.primary.file
+                            && s.start < f.primary.end
+                            && f.primary.start < s.end
+                    });
+                    if text.is_empty() || secret {
+                        format!("message\0{}", f.message)
+                    } else {
+                        format!("text\0{text}")
+                    }
+                }
+            };
+            let rank = seen
+                .entry((f.rule.code, r.location.path.as_str(), key.clone()))
+                .or_insert(0);
+            let h = fnv1a64(&[
+                f.rule.code.as_bytes(),
+                r.location.path.as_bytes(),
+                key.as_bytes(),
+                rank.to_string().as_bytes(),
+            ]);
+            *rank += 1;
+            format!("{h:016x}")
+        })
+        .collect()
+}

@@ -1,8 +1,505 @@
-//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning.
+//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning (and other SARIF viewers).
+//!
+//! One run. `tool.driver.rules` lists every enabled rule with its page from
+//! `rules/<name>.md`; each result points at its rule by id and index, carries a
+//! region, the evidence as `relatedLocations` (linked from the message, which is how
+//! GitHub shows them), a fingerprint of our own that survives unrelated edits, and
+//! `suppressions` when an inline comment silences it. No source snippets: the format
+//! carries messages only, which never hold a secret.
+//!
+//! GitHub's limits (per run: 25,000 results of which the top 5,000 are kept, 25,000
+//! rules; per result: 1,000 locations of which 100 are kept; per rule: 20 tags) are
+//! kept by truncating with a note, never by producing a file it would reject.
 
-use super::Report;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use super::{Location, Report, Resolved};
+use crate::rules::{Category, RuleMeta};
+
+pub const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// The key of our fingerprint in `partialFingerprints` (versioned: a change of the
+/// hashed fields bumps it, so old and new fingerprints are never compared).
+pub const FINGERPRINT_KEY: &str = "stacklintFingerprint/v1";
+
+/// GitHub stores only the top 5,000 results of a run (by severity); we keep the same
+/// ones ourselves and say so, instead of letting them vanish silently.
+pub const MAX_RESULTS: usize = 5_000;
+/// GitHub keeps 100 locations of a result.
+pub const MAX_RELATED: usize = 100;
+/// Longest message text, in characters; longer ones are cut with a note.
+pub const MAX_MESSAGE: usize = 4_000;
+/// Longest related-location message, in characters.
+const MAX_LABEL: usize = 500;
+
+const SRCROOT: &str = "%SRCROOT%";
 
 pub fn render(report: &Report<'_>) -> String {
-    let _ = report;
-    String::new()
+    serde_json::to_string_pretty(&log(report)).unwrap_or_default() + "\n"
+}
+
+/// The SARIF log as a JSON value.
+pub fn log(report: &Report<'_>) -> Value {
+    let fingerprints = super::fingerprints(&report.resolved);
+
+    // Every enabled rule; a finding of a rule not in that list (a rule run outside
+    // the selection) adds it, so that every ruleIndex is valid.
+    let mut rules: Vec<&'static RuleMeta> = report.rules.clone();
+    for r in &report.resolved {
+        if !rules.iter().any(|m| m.code == r.finding.rule.code) {
+            rules.push(r.finding.rule);
+        }
+    }
+
+    let kept = keep(&report.resolved);
+    let results: Vec<Value> = kept
+        .iter()
+        .map(|&i| {
+            let r = &report.resolved[i];
+            let index = rules
+                .iter()
+                .position(|m| m.code == r.finding.rule.code)
+                .unwrap_or(0);
+            result(r, index, &fingerprints[i], &report.root)
+        })
+        .collect();
+
+    let mut invocation = Map::new();
+    invocation.insert("executionSuccessful".into(), json!(true));
+    let left_out = report.resolved.len() - kept.len();
+    if left_out > 0 {
+        invocation.insert(
+            "toolExecutionNotifications".into(),
+            json!([{
+                "level": "warning",
+                "message": {"text": format!(
+                    "{left_out} of {} results left out: GitHub code scanning keeps {MAX_RESULTS} \
+                     results per run, so the most severe ones are kept; `--format json` lists all",
+                    report.resolved.len()
+                )},
+            }]),
+        );
+    }
+
+    let mut base = Map::new();
+    match root_uri(&report.root) {
+        Some(uri) => {
+            base.insert("uri".into(), json!(uri));
+        }
+        None => {
+            base.insert(
+                "description".into(),
+                json!({"text": "The directory stacklint was run in"}),
+            );
+        }
+    }
+
+    let version = env!("CARGO_PKG_VERSION");
+    json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "stacklint",
+                    "version": version,
+                    "semanticVersion": version,
+                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
+                    "rules": rules.iter().map(|m| rule(m)).collect::<Vec<_>>(),
+                },
+            },
+            "invocations": [invocation],
+            "originalUriBaseIds": {SRCROOT: base},
+            // Our columns count characters (Unicode scalar values), not UTF-16 units.
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+/// Indices of the results to write, in their original order: all of them, or, past
+/// [`MAX_RESULTS`], the most severe unsuppressed ones first.
+fn keep(resolved: &[Resolved<'_>]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..resolved.len()).collect();
+    if idx.len() <= MAX_RESULTS {
+        return idx;
+    }
+    idx.sort_by_key(|&i| {
+        let f = resolved[i].finding;
+        (f.suppressed.is_some(), std::cmp::Reverse(f.severity), i)
+    });
+    idx.truncate(MAX_RESULTS);
+    idx.sort_unstable();
+    idx
+}
+
+fn rule(m: &RuleMeta) -> Value {
+    let page = crate::docs::page_of(m);
+    // The first paragraph of "What it does": GitHub shows it above every alert, so it
+    // stays short; the whole page is the help.
+    let full = page
+        .and_then(|p| section(p, "## What it does"))
+        .map(|s| lead(&s))
+        .unwrap_or_else(|| m.summary.to_string());
+    let help_md = absolute_links(page.unwrap_or(m.summary).trim());
+
+    let category = serde_json::to_value(m.category)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let mut tags = vec![category];
+    if m.category == Category::Security && !tags.iter().any(|t| t == "security") {
+        tags.push("security".into());
+    }
+    let mut props = Map::new();
+    props.insert("tags".into(), json!(tags));
+    props.insert("precision".into(), json!(precision(m)));
+    if m.category == Category::Security {
+        props.insert("security-severity".into(), json!(security_severity(m)));
+    }
+
+    json!({
+        "id": m.code,
+        "name": m.name,
+        "shortDescription": {"text": m.summary},
+        "fullDescription": {"text": full},
+        "defaultConfiguration": {"level": m.severity.row().sarif_level},
+        "help": {"text": help_md, "markdown": help_md},
+        "properties": props,
+    })
+}
+
+/// Links between rule pages (`[x](x.md)`) are relative to `rules/`; in an alert they
+/// would point nowhere, so they point at the pages in the repository.
+fn absolute_links(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    let mut rest = page;
+    while let Some(i) = rest.find("](") {
+        out.push_str(&rest[..i + 2]);
+        rest = &rest[i + 2..];
+        let target = rest.find(')').map(|j| &rest[..j]);
+        if let Some(t) = target {
+            let local = t.ends_with(".md")
+                && !t.is_empty()
+                && t.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+                });
+            if local {
+                out.push_str(concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/rules/"));
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The text of a `## ` section of a rule page, up to the next heading: paragraphs
+/// unwrapped to one line each, list items (`- `) kept on lines of their own.
+fn section(page: &str, heading: &str) -> Option<String> {
+    let start = page.find(heading)? + heading.len();
+    let rest = &page[start..];
+    let end = rest.find("\n## ").unwrap_or(rest.len());
+    let paragraphs: Vec<String> = rest[..end]
+        .split("\n\n")
+        .map(|block| {
+            let mut lines: Vec<String> = Vec::new();
+            for l in block.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                match lines.last_mut() {
+                    Some(last) if !l.starts_with("- ") => {
+                        last.push(' ');
+                        last.push_str(l);
+                    }
+                    _ => lines.push(l.to_string()),
+                }
+            }
+            lines.join("\n")
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    if paragraphs.is_empty() {
+        None
+    } else {
+        Some(paragraphs.join("\n\n"))
+    }
+}
+
+/// The lead of a section: its first paragraph, and the list that follows when the
+/// paragraph ends with a colon (`... has no value where compose looks for it:`).
+fn lead(section: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for p in section.split("\n\n") {
+        out.push(p);
+        if !p.ends_with(':') {
+            break;
+        }
+    }
+    out.join("\n\n")
+}
+
+/// How often a finding of the rule is right, as GitHub reads it to rank alerts. A
+/// parse error is a fact; the other rules infer what a container will do from its
+/// image and files, and stay silent when unsure.
+fn precision(m: &RuleMeta) -> &'static str {
+    match m.category {
+        Category::Syntax => "very-high",
+        _ => "high",
+    }
+}
+
+/// GitHub's security severity (0.0-10.0; 7.0 and up is "high") of a security rule.
+fn security_severity(m: &RuleMeta) -> &'static str {
+    match m.name {
+        // A datastore reachable from every network the host is on.
+        "internal-port-published" => "7.5",
+        // A guessable secret; harmful once the service is reachable.
+        "placeholder-secret" => "6.5",
+        _ => match m.severity {
+            crate::severity::Severity::Error => "8.0",
+            crate::severity::Severity::Warning => "5.5",
+            crate::severity::Severity::Info => "3.0",
+        },
+    }
+}
+
+fn result(r: &Resolved<'_>, rule_index: usize, fingerprint: &str, root: &Path) -> Value {
+    let f = r.finding;
+    let shown = r.related.len().min(MAX_RELATED);
+    let related: Vec<Value> = r.related[..shown]
+        .iter()
+        .enumerate()
+        .map(|(i, (label, l))| {
+            let mut o = Map::new();
+            o.insert("id".into(), json!(i + 1));
+            o.insert("physicalLocation".into(), physical(l, root));
+            if !label.is_empty() {
+                o.insert(
+                    "message".into(),
+                    json!({"text": truncate(label, MAX_LABEL)}),
+                );
+            }
+            Value::Object(o)
+        })
+        .collect();
+
+    let mut o = Map::new();
+    o.insert("ruleId".into(), json!(f.rule.code));
+    o.insert("ruleIndex".into(), json!(rule_index));
+    o.insert("level".into(), json!(f.severity.row().sarif_level));
+    o.insert("message".into(), json!({"text": message(r, shown)}));
+    o.insert(
+        "locations".into(),
+        json!([{"physicalLocation": physical(&r.location, root)}]),
+    );
+    if !related.is_empty() {
+        o.insert("relatedLocations".into(), json!(related));
+    }
+    o.insert(
+        "partialFingerprints".into(),
+        json!({FINGERPRINT_KEY: fingerprint}),
+    );
+    if let Some(s) = &f.suppressed {
+        let mut sup = Map::new();
+        sup.insert("kind".into(), json!("inSource"));
+        if !s.justification.trim().is_empty() {
+            sup.insert("justification".into(), json!(s.justification.trim()));
+        }
+        sup.insert(
+            "location".into(),
+            json!({"physicalLocation": physical(&Location::of(r.sources, &s.span), root)}),
+        );
+        o.insert("suppressions".into(), json!([sup]));
+    }
+    Value::Object(o)
+}
+
+/// The message, the evidence as embedded links to the related locations (GitHub
+/// shows related locations only when the message links them), and the help.
+fn message(r: &Resolved<'_>, shown: usize) -> String {
+    let f = r.finding;
+    let mut text = truncate(&f.message, MAX_MESSAGE);
+    // `[x](1)` in our own text would read as a link: escape brackets in that case.
+    if text.contains("](") {
+        text = escape_link_text(&text);
+    }
+    if shown > 0 {
+        let links: Vec<String> = r.related[..shown]
+            .iter()
+            .enumerate()
+            .map(|(i, (label, _))| {
+                let label = if label.is_empty() {
+                    "related location"
+                } else {
+                    label
+                };
+                format!(
+                    "[{}]({})",
+                    escape_link_text(&truncate(label, MAX_LABEL)),
+                    i + 1
+                )
+            })
+            .collect();
+        text.push_str("\nEvidence: ");
+        text.push_str(&links.join("; "));
+        if r.related.len() > shown {
+            text.push_str(&format!(
+                " (and {} more, not listed: GitHub keeps {MAX_RELATED} locations per result)",
+                r.related.len() - shown
+            ));
+        }
+    }
+    if let Some(help) = &f.help {
+        text.push_str("\nHelp: ");
+        text.push_str(&truncate(help, MAX_MESSAGE));
+    }
+    text
+}
+
+/// SARIF link text escapes `\`, `[` and `]` with a backslash.
+fn escape_link_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// At most `max` characters, with a note when cut.
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((cut, _)) => format!("{}… (truncated)", &s[..cut]),
+    }
+}
+
+fn physical(l: &Location, root: &Path) -> Value {
+    json!({
+        "artifactLocation": artifact(&l.path, root),
+        "region": {
+            "startLine": l.start.line.max(1),
+            "startColumn": l.start.column.max(1),
+            "endLine": l.end.line.max(1),
+            "endColumn": l.end.column.max(1),
+        },
+    })
+}
+
+/// A file below the root is a relative reference against `%SRCROOT%` (what GitHub
+/// maps to the repository). Anything else (`../shared/x`, `/etc/x`) becomes an
+/// absolute `file:` URI without a base: a base id may only go with a relative
+/// reference, and one that climbs out of the root would name no repository file.
+pub fn artifact(path: &str, root: &Path) -> Value {
+    let p = Path::new(path);
+    let inside = !p.is_absolute()
+        && !path.starts_with('/')
+        && p.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if inside {
+        json!({"uri": encode(path), "uriBaseId": SRCROOT})
+    } else {
+        let abs: PathBuf = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            crate::compose::model::normalize_path(&root.join(p))
+        };
+        json!({"uri": file_uri(&crate::paths::slash(&abs))})
+    }
+}
+
+/// `file:` URI of the root directory, ending in `/` as SARIF requires of a base.
+fn root_uri(root: &Path) -> Option<String> {
+    if !root.is_absolute() {
+        return None;
+    }
+    let mut s = crate::paths::slash(root);
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    Some(file_uri(&s))
+}
+
+/// `/a b/c` → `file:///a%20b/c`; `C:/x` → `file:///C:/x`.
+fn file_uri(abs: &str) -> String {
+    let b = abs.as_bytes();
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+        format!("file:///{}:{}", &abs[..1], encode(&abs[2..]))
+    } else {
+        format!("file://{}", encode(abs))
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/` (so `:` in a file
+/// name cannot read as a scheme, and spaces or non-ASCII names stay valid).
+pub fn encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_inside_and_outside_the_root() {
+        let root = Path::new("/w/main");
+        assert_eq!(
+            artifact("fixtures/a b/compose.yaml", root),
+            json!({"uri": "fixtures/a%20b/compose.yaml", "uriBaseId": "%SRCROOT%"})
+        );
+        assert_eq!(
+            artifact("../shared/corpus/x/compose.yaml", root),
+            json!({"uri": "file:///w/shared/corpus/x/compose.yaml"})
+        );
+        assert_eq!(
+            artifact("/etc/nginx/nginx.conf", root),
+            json!({"uri": "file:///etc/nginx/nginx.conf"})
+        );
+        assert_eq!(encode("a:b/é"), "a%3Ab/%C3%A9");
+        assert_eq!(file_uri("C:/x y"), "file:///C:/x%20y");
+        assert_eq!(root_uri(root).as_deref(), Some("file:///w/main/"));
+    }
+
+    #[test]
+    fn truncation_and_link_escaping() {
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("abcd", 3), "abc… (truncated)");
+        assert_eq!(escape_link_text(r"ignore[a]\b"), r"ignore\[a\]\\b");
+    }
+
+    #[test]
+    fn links_between_pages_become_absolute() {
+        assert_eq!(
+            absolute_links("see [a](a-b.md) and [c](https://x.org/c.md) or [d](d)"),
+            format!(
+                "see [a]({}/blob/main/rules/a-b.md) and [c](https://x.org/c.md) or [d](d)",
+                env!("CARGO_PKG_REPOSITORY")
+            )
+        );
+    }
+
+    #[test]
+    fn the_full_description_is_the_what_it_does_section() {
+        let page = "# x (SL1)\n\n## What it does\nReports a\nthing.\n\nSecond.\n\n## Why\nno";
+        assert_eq!(
+            section(page, "## What it does").as_deref(),
+            Some("Reports a thing.\n\nSecond.")
+        );
+        let page = "## What it does\nIt reports\nthese:\n\n- one\n  wrapped\n- two\n\nMore.\n";
+        let s = section(page, "## What it does").unwrap_or_default();
+        assert_eq!(s, "It reports these:\n\n- one wrapped\n- two\n\nMore.");
+        assert_eq!(lead(&s), "It reports these:\n\n- one wrapped\n- two");
+        assert_eq!(lead("One.\n\nTwo."), "One.");
+    }
 }

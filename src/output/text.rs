@@ -183,7 +183,8 @@ pub fn render(resolved: &[Resolved<'_>], summary: &Summary, color: bool, quiet: 
         .with_context_lines(1)
         .with_width(100);
     let mut out = String::new();
-    for r in resolved {
+    // Suppressed findings stay in the machine formats; here they are only counted.
+    for r in resolved.iter().filter(|r| r.finding.suppressed.is_none()) {
         let rep = report(r);
         if handler.render_report(&mut out, &rep).is_err() {
             // Rendering cannot fail on our own spans; fall back to one line if it does.
@@ -207,9 +208,14 @@ pub fn render(resolved: &[Resolved<'_>], summary: &Summary, color: bool, quiet: 
 }
 
 pub fn summary_line(s: &Summary) -> String {
+    let suppressed = if s.suppressed > 0 {
+        format!(" ({} suppressed)", s.suppressed)
+    } else {
+        String::new()
+    };
     if s.findings == 0 {
         return format!(
-            "No findings in {} file{} ({} project{}).\n",
+            "No findings{suppressed} in {} file{} ({} project{}).\n",
             s.files,
             plural(s.files),
             s.projects,
@@ -217,7 +223,7 @@ pub fn summary_line(s: &Summary) -> String {
         );
     }
     format!(
-        "Found {} finding{} ({} error{}, {} warning{}, {} info) in {} file{} ({} project{}).\n",
+        "Found {} finding{} ({} error{}, {} warning{}, {} info{}) in {} file{} ({} project{}).\n",
         s.findings,
         plural(s.findings),
         s.errors,
@@ -225,6 +231,11 @@ pub fn summary_line(s: &Summary) -> String {
         s.warnings,
         plural(s.warnings),
         s.infos,
+        if s.suppressed > 0 {
+            format!("; {} suppressed", s.suppressed)
+        } else {
+            String::new()
+        },
         s.files,
         plural(s.files),
         s.projects,

@@ -273,6 +273,7 @@ impl Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = tag_string(tag);
                 let style = style_of(style);
+                let span = self.trim_quoted(span, style);
                 let is_null = style == Style::Plain
                     && tag.is_none()
                     && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL");
@@ -395,6 +396,38 @@ impl Builder<'_> {
             }
         }
         true
+    }
+
+    /// saphyr's span of a quoted scalar can run past its closing quote (over a
+    /// trailing comment); cut it at the quote that closes the scalar.
+    fn trim_quoted(&self, span: Span, style: Style) -> Span {
+        let quote = match style {
+            Style::SingleQuoted => b'\'',
+            Style::DoubleQuoted => b'"',
+            _ => return span,
+        };
+        let bytes = self.src.text.as_bytes();
+        if bytes.get(span.start) != Some(&quote) {
+            return span;
+        }
+        let mut i = span.start + 1;
+        while i < span.end.min(bytes.len()) {
+            let b = bytes[i];
+            if quote == b'"' && b == b'\\' {
+                i += 2;
+                continue;
+            }
+            if b == quote {
+                // `''` inside single quotes is an escaped quote.
+                if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                return Span::new(self.file, span.start, i + 1);
+            }
+            i += 1;
+        }
+        span
     }
 
     fn enter(&mut self, span: Span) -> bool {
@@ -560,6 +593,15 @@ mod tests {
         assert_eq!(f.line_col(b.span.start).column, 4);
         let a = y.docs[0].get("a").unwrap();
         assert_eq!(f.slice(&a.span), "\"é😀\"");
+    }
+
+    #[test]
+    fn quoted_spans_stop_at_the_closing_quote() {
+        let (f, y) = load("a: \"5432:5432\" # note\nb: 'it''s' # x\nc: \"q\\\"q\"  # y\n");
+        let d = &y.docs[0];
+        assert_eq!(f.slice(&d.get("a").unwrap().span), "\"5432:5432\"");
+        assert_eq!(f.slice(&d.get("b").unwrap().span), "'it''s'");
+        assert_eq!(f.slice(&d.get("c").unwrap().span), "\"q\\\"q\"");
     }
 
     #[test]

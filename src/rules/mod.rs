@@ -28,17 +28,23 @@ pub struct RuleMeta {
 
 pub mod compose;
 pub mod env;
+pub mod graph;
+pub mod invalid_suppression;
 pub mod nginx;
 pub mod parse_error;
+pub mod unused_suppression;
 
 use crate::config::RuleOptions;
 use crate::finding::Finding;
+use crate::graph::StackGraph;
 use crate::stack::Project;
 
 /// What a rule reads: the project, and the options the configuration gives it.
 pub struct Context<'a> {
     pub project: &'a Project,
     pub options: &'a RuleOptions,
+    /// The project's dependency graph, built once for all rules.
+    pub graph: &'a StackGraph,
 }
 
 /// A check over one project. Each rule lives in a file of its own, next to its tests.
@@ -50,14 +56,23 @@ pub trait Rule: Sync {
 /// Every rule, in code order.
 pub static RULES: &[&dyn Rule] = &[
     &parse_error::ParseError,
+    // SL002, SL003: their findings come from the suppression post-pass.
+    &invalid_suppression::InvalidSuppression,
+    &unused_suppression::UnusedSuppression,
     &compose::healthcheck_port_mismatch::HealthcheckPortMismatch,
     &compose::internal_port_published::InternalPortPublished,
     &compose::missing_resource_limits::MissingResourceLimits,
+    &graph::depends_on_cycle::DependsOnCycle,
+    &graph::unknown_service_reference::UnknownServiceReference,
+    &graph::depends_on_unhealthy::DependsOnUnhealthy,
+    &graph::undeclared_resource::UndeclaredResource,
     &nginx::static_upstream_without_resolver::StaticUpstreamWithoutResolver,
     &nginx::resolver_not_used::ResolverNotUsed,
     &nginx::nginx_config_not_loaded::NginxConfigNotLoaded,
     &nginx::proxy_target_unknown::ProxyTargetUnknown,
     &nginx::proxy_port_mismatch::ProxyPortMismatch,
+    &graph::proxy_target_unreachable::ProxyTargetUnreachable,
+    &graph::proxy_starts_before_target::ProxyStartsBeforeTarget,
     &env::undefined_variable::UndefinedVariable,
     &env::env_example_drift::EnvExampleDrift,
     &env::placeholder_secret::PlaceholderSecret,
@@ -85,13 +100,29 @@ pub fn run_with(
     options: &RuleOptions,
     enabled: &dyn Fn(&RuleMeta) -> bool,
 ) -> Vec<Finding> {
-    let cx = Context { project, options };
+    run_on_graph(project, &StackGraph::build(project), options, enabled)
+}
+
+/// Runs the rules with a graph the caller already built (`stacklint graph` draws it too).
+pub fn run_on_graph(
+    project: &Project,
+    graph: &StackGraph,
+    options: &RuleOptions,
+    enabled: &dyn Fn(&RuleMeta) -> bool,
+) -> Vec<Finding> {
+    let cx = Context {
+        project,
+        options,
+        graph,
+    };
     let mut out = Vec::new();
     for rule in RULES {
         if enabled(rule.meta()) {
             rule.check(&cx, &mut out);
         }
     }
+    // Inline suppressions depend on every rule's findings: a post-pass.
+    crate::suppress::apply(project, &mut out, enabled);
     out
 }
 

@@ -125,7 +125,11 @@ impl Rule for InternalPortPublished {
                 continue;
             }
             let image = svc.image.as_ref();
-            let kind = image.and_then(|i| internal_kind(&i.value));
+            // `[internal-port-published] extra-internal-images` adds to the built-in list.
+            let configured = image.and_then(|i| cx.options.extra_internal_image(&i.value));
+            let kind = image
+                .and_then(|i| internal_kind(&i.value))
+                .or(configured.map(|_| "an internal service"));
             let internal_nets = if kind.is_none() {
                 only_internal_networks(p, svc)
             } else {
@@ -174,7 +178,13 @@ impl Rule for InternalPortPublished {
                 ))
                 .place(format!("services.{name}.ports"));
                 if let (Some(i), Some(k)) = (image, kind) {
-                    f = f.related(i.span, format!("{k} image"));
+                    f = match configured {
+                        Some(entry) if internal_kind(&i.value).is_none() => f.related(
+                            i.span,
+                            format!("`{entry}` in extra-internal-images of the configuration"),
+                        ),
+                        _ => f.related(i.span, format!("{k} image")),
+                    };
                 }
                 for span in internal_nets.iter().flatten() {
                     f = f.related(*span, "an internal network");

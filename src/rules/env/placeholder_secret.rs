@@ -241,7 +241,7 @@ impl Rule for PlaceholderSecret {
                 if !is_secret_setting(&en.key)
                     || en.is_inherited()
                     || (en.expand && en.value.contains('$'))
-                    || !is_placeholder(&en.value)
+                    || !(is_placeholder(&en.value) || cx.options.is_extra_placeholder(&en.value))
                     || !reported.insert(en.value_span)
                 {
                     continue;
@@ -282,7 +282,7 @@ impl Rule for PlaceholderSecret {
                     continue;
                 }
                 let Some(s) = v.as_scalar() else { continue };
-                if !is_placeholder(&s.value) {
+                if !(is_placeholder(&s.value) || cx.options.is_extra_placeholder(&s.value)) {
                     continue;
                 }
                 let place = format!("services.{sname}.environment.{key}");

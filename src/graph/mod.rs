@@ -1,0 +1,432 @@
+//! The stack as a dependency graph (petgraph): services, networks, volumes and the
+//! external hosts a proxy forwards to, with an edge for every relation the compose
+//! files and NGINX configs write down, each with the span of the text that made it.
+//! One graph per project, built once, shared by the rules and `stacklint graph`.
+
+pub mod render;
+
+use std::collections::HashMap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::compose::model::{MountKind, Service};
+use crate::parse::yaml::{Node, Value};
+use crate::rules::nginx::scope::{self, Resolution, StackNames};
+use crate::source::Span;
+use crate::stack::Project;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeKind {
+    Service,
+    Network,
+    Volume,
+    /// A host outside the stack that a proxy forwards to (`api.example.com`).
+    External,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GNode {
+    pub kind: NodeKind,
+    pub name: String,
+    /// Where it is declared (the service's or resource's key), when it is.
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum EdgeKind {
+    /// `depends_on`, with its condition (`service_started` when not written).
+    DependsOn {
+        condition: String,
+        required: bool,
+        restart: bool,
+    },
+    Link,
+    /// `network_mode: service:x`: runs in x's network namespace.
+    NetworkMode,
+    VolumesFrom,
+    Extends,
+    /// Membership of a network (implicit `default` included), with its aliases.
+    Network {
+        aliases: Vec<String>,
+    },
+    /// `network_mode: host` or `none`, pointing at a pseudo network of that name.
+    NetworkModeHost,
+    /// A named volume mounted at `target`.
+    Mount {
+        target: String,
+        read_only: bool,
+    },
+    /// An NGINX `*_pass` / upstream server forwarding to this service or host.
+    Proxy {
+        directive: String,
+        port: Option<u16>,
+        /// Resolved once at startup (a literal host) rather than per request.
+        startup: bool,
+        /// From a config mounted where nginx never reads it (SL203): the edge is
+        /// what the proxy does once the mount is fixed.
+        misplaced: bool,
+    },
+}
+
+impl EdgeKind {
+    /// Does this edge make the source start after the target (or share its lifetime)?
+    pub fn orders_startup(&self) -> bool {
+        matches!(
+            self,
+            EdgeKind::DependsOn { .. }
+                | EdgeKind::Link
+                | EdgeKind::NetworkMode
+                | EdgeKind::VolumesFrom
+        )
+    }
+
+    /// The short name shown on edges and in messages.
+    pub fn label(&self) -> String {
+        match self {
+            EdgeKind::DependsOn { condition, .. } => match condition.as_str() {
+                "service_started" => "depends_on".into(),
+                "service_healthy" => "depends_on (healthy)".into(),
+                "service_completed_successfully" => "depends_on (completed)".into(),
+                other => format!("depends_on ({other})"),
+            },
+            EdgeKind::Link => "links".into(),
+            EdgeKind::NetworkMode => "network_mode".into(),
+            EdgeKind::VolumesFrom => "volumes_from".into(),
+            EdgeKind::Extends => "extends".into(),
+            EdgeKind::Network { .. } => "network".into(),
+            EdgeKind::NetworkModeHost => "network_mode".into(),
+            EdgeKind::Mount { target, .. } => format!("mount {target}"),
+            EdgeKind::Proxy {
+                directive, port, ..
+            } => {
+                let d = if directive == "server" {
+                    "upstream server"
+                } else {
+                    directive.as_str()
+                };
+                match port {
+                    Some(p) => format!("{d} :{p}"),
+                    None => d.to_string(),
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GEdge {
+    #[serde(flatten)]
+    pub kind: EdgeKind,
+    /// The text that creates the edge.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A reference to a service that does not exist (`depends_on: [dbb]`).
+#[derive(Clone, Debug)]
+pub struct Dangling {
+    pub from: String,
+    pub name: String,
+    pub kind: EdgeKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Default)]
+pub struct StackGraph {
+    pub graph: DiGraph<GNode, GEdge>,
+    index: HashMap<(NodeKind, String), NodeIndex>,
+    /// References to services that the stack does not define.
+    pub dangling: Vec<Dangling>,
+}
+
+impl StackGraph {
+    pub fn node(&self, kind: NodeKind, name: &str) -> Option<NodeIndex> {
+        self.index.get(&(kind, name.to_string())).copied()
+    }
+
+    pub fn service(&self, name: &str) -> Option<NodeIndex> {
+        self.node(NodeKind::Service, name)
+    }
+
+    fn ensure(&mut self, kind: NodeKind, name: &str, span: Option<Span>) -> NodeIndex {
+        if let Some(&i) = self.index.get(&(kind, name.to_string())) {
+            if self.graph[i].span.is_none() {
+                self.graph[i].span = span;
+            }
+            return i;
+        }
+        let i = self.graph.add_node(GNode {
+            kind,
+            name: name.to_string(),
+            span,
+        });
+        self.index.insert((kind, name.to_string()), i);
+        i
+    }
+
+    /// An edge from service `from` to service `to`, or a dangling reference.
+    fn service_edge(
+        &mut self,
+        from: NodeIndex,
+        from_name: &str,
+        to: &str,
+        kind: EdgeKind,
+        span: Span,
+    ) {
+        match self.service(to) {
+            Some(t) => {
+                self.graph.add_edge(from, t, GEdge { kind, span });
+            }
+            None => self.dangling.push(Dangling {
+                from: from_name.to_string(),
+                name: to.to_string(),
+                kind,
+                span,
+            }),
+        }
+    }
+
+    /// The networks a service is attached to (its own, or `default`), by name.
+    /// In declaration order (petgraph lists a node's edges newest first).
+    pub fn networks_of(&self, service: NodeIndex) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .graph
+            .edges(service)
+            .filter(|e| matches!(e.weight().kind, EdgeKind::Network { .. }))
+            .map(|e| {
+                self.graph[petgraph::visit::EdgeRef::target(&e)]
+                    .name
+                    .as_str()
+            })
+            .collect();
+        v.reverse();
+        v
+    }
+
+    /// Builds the graph of a project.
+    pub fn build(p: &Project) -> StackGraph {
+        let mut g = StackGraph::default();
+        let services = &p.model.services;
+        for s in services {
+            g.ensure(NodeKind::Service, &s.name.value, Some(s.name.span));
+        }
+        for n in &p.model.networks {
+            g.ensure(NodeKind::Network, &n.name.value, Some(n.span));
+        }
+        for v in &p.model.volumes {
+            g.ensure(NodeKind::Volume, &v.name.value, Some(v.span));
+        }
+        let tree_services = p.tree.as_ref().and_then(|t| t.get("services"));
+        for s in services {
+            let from = g.ensure(NodeKind::Service, &s.name.value, Some(s.name.span));
+            add_service_edges(
+                &mut g,
+                p,
+                s,
+                from,
+                tree_services.and_then(|t| t.get(&s.name.value)),
+            );
+        }
+        add_proxy_edges(&mut g, p);
+        g
+    }
+}
+
+/// `db:alias` → `db`.
+fn link_target(link: &str) -> &str {
+    link.split(':').next().unwrap_or(link)
+}
+
+/// `svc`, `svc:ro`, `service:svc` → `Some(svc)`; `container:name` → `None` (not a service).
+fn volumes_from_target(v: &str) -> Option<&str> {
+    if let Some(rest) = v.strip_prefix("container:") {
+        let _ = rest;
+        return None;
+    }
+    let v = v.strip_prefix("service:").unwrap_or(v);
+    Some(v.split(':').next().unwrap_or(v))
+}
+
+fn add_service_edges(
+    g: &mut StackGraph,
+    p: &Project,
+    s: &Service,
+    from: NodeIndex,
+    node: Option<&Node>,
+) {
+    let name = s.name.value.as_str();
+    for d in &s.depends_on {
+        let kind = EdgeKind::DependsOn {
+            condition: d
+                .condition
+                .as_ref()
+                .map(|c| c.value.clone())
+                .unwrap_or_else(|| "service_started".into()),
+            required: d.required,
+            restart: d.restart,
+        };
+        g.service_edge(from, name, &d.service.value, kind, d.service.span);
+    }
+    for l in &s.links {
+        g.service_edge(from, name, link_target(&l.value), EdgeKind::Link, l.span);
+    }
+    for v in &s.volumes_from {
+        if let Some(t) = volumes_from_target(&v.value) {
+            g.service_edge(from, name, t, EdgeKind::VolumesFrom, v.span);
+        }
+    }
+    // extends: only a base in the same project (no `file:`) is a node of this graph.
+    if let Some(ext) = node.and_then(|n| n.get("extends")) {
+        let (base, span, other_file) = match &ext.value {
+            Value::Scalar(sc) => (Some(sc.value.clone()), ext.span, false),
+            Value::Map(_) => (
+                ext.get("service")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+                ext.get("service").map(|n| n.span).unwrap_or(ext.span),
+                ext.get("file").is_some(),
+            ),
+            _ => (None, ext.span, false),
+        };
+        if let (Some(base), false) = (base, other_file) {
+            g.service_edge(from, name, &base, EdgeKind::Extends, span);
+        }
+    }
+    match s.network_mode.as_ref().map(|m| (m.value.as_str(), m.span)) {
+        Some((mode, span)) if mode.starts_with("service:") => {
+            let target = &mode["service:".len()..];
+            g.service_edge(from, name, target, EdgeKind::NetworkMode, span);
+        }
+        Some((mode @ ("host" | "none"), span)) => {
+            let n = g.ensure(NodeKind::Network, mode, None);
+            g.graph.add_edge(
+                from,
+                n,
+                GEdge {
+                    kind: EdgeKind::NetworkModeHost,
+                    span,
+                },
+            );
+        }
+        Some(_) => {}
+        None => {
+            if s.networks.is_empty() {
+                // Compose attaches such a service to the project's `default` network.
+                let n = g.ensure(NodeKind::Network, "default", None);
+                g.graph.add_edge(
+                    from,
+                    n,
+                    GEdge {
+                        kind: EdgeKind::Network {
+                            aliases: Vec::new(),
+                        },
+                        span: s.name.span,
+                    },
+                );
+            }
+            for net in &s.networks {
+                let n = g.ensure(NodeKind::Network, &net.name.value, None);
+                g.graph.add_edge(
+                    from,
+                    n,
+                    GEdge {
+                        kind: EdgeKind::Network {
+                            aliases: net.aliases.iter().map(|a| a.value.clone()).collect(),
+                        },
+                        span: net.name.span,
+                    },
+                );
+            }
+        }
+    }
+    for m in &s.volumes {
+        if m.kind != MountKind::Volume {
+            continue;
+        }
+        let Some(src) = &m.source else { continue };
+        // Only named volumes the project declares are nodes; an undeclared one is
+        // SL107's finding, not a node.
+        if let Some(v) = g.node(NodeKind::Volume, &src.value) {
+            g.graph.add_edge(
+                from,
+                v,
+                GEdge {
+                    kind: EdgeKind::Mount {
+                        target: m.target.value.clone(),
+                        read_only: m.read_only,
+                    },
+                    span: m.span,
+                },
+            );
+        }
+    }
+    let _ = p;
+}
+
+/// Edges from each proxy service to the services (or external hosts) its NGINX
+/// configs forward to.
+fn add_proxy_edges(g: &mut StackGraph, p: &Project) {
+    for group in scope::analyze(p) {
+        let Some(proxy) = group.service else { continue };
+        let Some(from) = g.service(&proxy.name.value) else {
+            continue;
+        };
+        let names = StackNames::new(p, Some(proxy));
+        for t in &group.targets {
+            if t.upstream.is_some() || t.unix || t.secret {
+                continue;
+            }
+            let Some(host) = t.host.as_deref() else {
+                continue;
+            };
+            if scope::is_localhost(host) {
+                continue;
+            }
+            let kind = EdgeKind::Proxy {
+                directive: t.kind.directive().to_string(),
+                port: t.port,
+                startup: t.resolution == Resolution::Startup,
+                misplaced: t.misplaced,
+            };
+            let target = match names.get(host).and_then(|k| k.service) {
+                Some(svc) => g.service(&svc.name.value),
+                None if host.contains('.') && !scope::is_ip(host) => {
+                    Some(g.ensure(NodeKind::External, host, None))
+                }
+                None => None,
+            };
+            if let Some(to) = target {
+                let exists = g
+                    .graph
+                    .edges_connecting(from, to)
+                    .any(|e| e.weight().kind == kind);
+                if !exists {
+                    g.graph.add_edge(
+                        from,
+                        to,
+                        GEdge {
+                            kind,
+                            span: t.arg.span,
+                        },
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_forms() {
+        assert_eq!(link_target("db:database"), "db");
+        assert_eq!(volumes_from_target("data:ro"), Some("data"));
+        assert_eq!(volumes_from_target("service:data"), Some("data"));
+        assert_eq!(volumes_from_target("container:abc"), None);
+    }
+}

@@ -1,0 +1,406 @@
+//! Drawing the graph for people: Mermaid (renders in GitHub Markdown), Graphviz DOT,
+//! and JSON for tools. Services are grouped by network; published ports and
+//! healthchecks are shown on the nodes; edges carry their kind and condition; a node
+//! or edge with a finding is marked with the finding's code.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde_json::{json, Value};
+
+use super::{EdgeKind, NodeKind, StackGraph};
+use crate::finding::Finding;
+use crate::stack::Project;
+
+/// The graph prepared for drawing: ids, labels, groups and finding marks.
+struct View<'a> {
+    g: &'a StackGraph,
+    ids: HashMap<NodeIndex, String>,
+    /// Network name → the services drawn inside it (each service in one group only).
+    groups: BTreeMap<String, Vec<NodeIndex>>,
+    /// Services outside every group (network_mode), volumes, external hosts.
+    loose: Vec<NodeIndex>,
+    node_codes: HashMap<NodeIndex, BTreeSet<&'static str>>,
+    edge_codes: HashMap<EdgeIndex, BTreeSet<&'static str>>,
+    /// Lines of detail under a node's name.
+    details: HashMap<NodeIndex, Vec<String>>,
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+impl<'a> View<'a> {
+    fn new(p: &Project, g: &'a StackGraph, findings: &[Finding]) -> Self {
+        let graph = &g.graph;
+        let mut ids = HashMap::new();
+        let mut used = BTreeSet::new();
+        for n in graph.node_indices() {
+            let prefix = match graph[n].kind {
+                NodeKind::Service => "svc",
+                NodeKind::Network => "net",
+                NodeKind::Volume => "vol",
+                NodeKind::External => "ext",
+            };
+            let mut id = format!("{prefix}_{}", sanitize(&graph[n].name));
+            while !used.insert(id.clone()) {
+                id.push('_');
+            }
+            ids.insert(n, id);
+        }
+        // Each service goes into the group of its first network (declaration order).
+        let mut groups: BTreeMap<String, Vec<NodeIndex>> = BTreeMap::new();
+        let mut loose = Vec::new();
+        let mut details: HashMap<NodeIndex, Vec<String>> = HashMap::new();
+        for n in graph.node_indices() {
+            match graph[n].kind {
+                NodeKind::Service => {
+                    let nets = g.networks_of(n);
+                    match nets.first() {
+                        Some(first) => groups.entry(first.to_string()).or_default().push(n),
+                        None => loose.push(n),
+                    }
+                    let mut lines = Vec::new();
+                    if let Some(svc) = p.model.service(&graph[n].name) {
+                        if let Some(img) = &svc.image {
+                            lines.push(img.value.clone());
+                        } else if let Some(b) = &svc.build {
+                            let ctx = b.context.as_ref().map(|c| c.value.as_str()).unwrap_or(".");
+                            lines.push(format!("build {ctx}"));
+                        }
+                        let ports: Vec<String> = svc
+                            .ports
+                            .iter()
+                            .map(|port| {
+                                let t = if port.target.start == port.target.end {
+                                    port.target.start.to_string()
+                                } else {
+                                    format!("{}-{}", port.target.start, port.target.end)
+                                };
+                                match (&port.published, port.on_all_interfaces()) {
+                                    (Some(h), true) => format!("{}→{t}", h.start),
+                                    (Some(h), false) => format!(
+                                        "{}:{}→{t}",
+                                        port.host_ip.as_deref().unwrap_or(""),
+                                        h.start
+                                    ),
+                                    (None, _) => format!("*→{t}"),
+                                }
+                            })
+                            .collect();
+                        if !ports.is_empty() {
+                            lines.push(format!("ports {}", ports.join(", ")));
+                        }
+                        match &svc.healthcheck {
+                            Some(h) if h.disabled() => lines.push("healthcheck off".into()),
+                            Some(h) if h.test.is_some() => lines.push("♥ healthcheck".into()),
+                            _ => {}
+                        }
+                        if let Some(m) = &svc.network_mode {
+                            lines.push(format!("network_mode {}", m.value));
+                        }
+                        if nets.len() > 1 {
+                            lines.push(format!("also on {}", nets[1..].join(", ")));
+                        }
+                    }
+                    details.insert(n, lines);
+                }
+                NodeKind::Network => {}
+                NodeKind::Volume | NodeKind::External => loose.push(n),
+            }
+        }
+        // Findings: on an edge when they point at the text that made it; on a
+        // service when they point at its key or its logical place is inside it.
+        let mut node_codes: HashMap<NodeIndex, BTreeSet<&'static str>> = HashMap::new();
+        let mut edge_codes: HashMap<EdgeIndex, BTreeSet<&'static str>> = HashMap::new();
+        let edge_by_span: HashMap<_, Vec<EdgeIndex>> =
+            graph.edge_references().fold(HashMap::new(), |mut m, e| {
+                m.entry(e.weight().span).or_default().push(e.id());
+                m
+            });
+        for f in findings {
+            let code = f.rule.code;
+            if let Some(edges) = edge_by_span.get(&f.primary) {
+                for e in edges {
+                    edge_codes.entry(*e).or_default().insert(code);
+                }
+                continue;
+            }
+            let service = f
+                .place
+                .as_deref()
+                .and_then(|pl| pl.strip_prefix("services."))
+                .map(|rest| rest.split('.').next().unwrap_or(rest))
+                .and_then(|name| g.service(name))
+                .or_else(|| {
+                    graph
+                        .node_indices()
+                        .find(|&n| graph[n].span == Some(f.primary))
+                });
+            if let Some(n) = service {
+                node_codes.entry(n).or_default().insert(code);
+            }
+        }
+        View {
+            g,
+            ids,
+            groups,
+            loose,
+            node_codes,
+            edge_codes,
+            details,
+        }
+    }
+
+    fn name(&self, n: NodeIndex) -> &str {
+        &self.g.graph[n].name
+    }
+
+    fn codes(set: Option<&BTreeSet<&'static str>>) -> String {
+        match set {
+            Some(s) if !s.is_empty() => {
+                format!("⚠ {}", s.iter().copied().collect::<Vec<_>>().join(" "))
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// The edges worth drawing: network membership is shown by grouping instead.
+    fn drawn_edges(&self) -> Vec<EdgeIndex> {
+        let mut v: Vec<EdgeIndex> = self
+            .g
+            .graph
+            .edge_references()
+            .filter(|e| !matches!(e.weight().kind, EdgeKind::Network { .. }))
+            .map(|e| e.id())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn edge_label(&self, e: EdgeIndex) -> String {
+        let w = &self.g.graph[e];
+        let mut label = w.kind.label();
+        if let EdgeKind::Proxy { startup: true, .. } = w.kind {
+            label.push_str(" (resolved at startup)");
+        }
+        let codes = Self::codes(self.edge_codes.get(&e));
+        if !codes.is_empty() {
+            label = format!("{codes} {label}");
+        }
+        label
+    }
+}
+
+fn mermaid_text(s: &str) -> String {
+    s.replace('"', "#quot;")
+}
+
+pub fn mermaid(p: &Project, g: &StackGraph, findings: &[Finding]) -> String {
+    let v = View::new(p, g, findings);
+    let graph = &g.graph;
+    let mut out = String::from("flowchart LR\n");
+    let node_line = |n: NodeIndex| -> String {
+        let id = &v.ids[&n];
+        let mut lines = vec![format!("<b>{}</b>", mermaid_text(v.name(n)))];
+        lines.extend(
+            v.details
+                .get(&n)
+                .into_iter()
+                .flatten()
+                .map(|l| mermaid_text(l)),
+        );
+        let codes = View::codes(v.node_codes.get(&n));
+        if !codes.is_empty() {
+            lines.push(codes);
+        }
+        let label = lines.join("<br/>");
+        match graph[n].kind {
+            NodeKind::Service => format!("{id}[\"{label}\"]"),
+            NodeKind::Volume => format!("{id}[(\"{label}\")]"),
+            NodeKind::External => format!("{id}([\"{label}\"])"),
+            NodeKind::Network => format!("{id}{{{{\"{label}\"}}}}"),
+        }
+    };
+    for (net, members) in &v.groups {
+        let _ = writeln!(
+            out,
+            "  subgraph net_{}[\"network: {}\"]",
+            sanitize(net),
+            mermaid_text(net)
+        );
+        for &n in members {
+            let _ = writeln!(out, "    {}", node_line(n));
+        }
+        out.push_str("  end\n");
+    }
+    for &n in &v.loose {
+        let _ = writeln!(out, "  {}", node_line(n));
+    }
+    for e in v.drawn_edges() {
+        let Some((a, b)) = graph.edge_endpoints(e) else {
+            continue;
+        };
+        let arrow = match graph[e].kind {
+            EdgeKind::Proxy { .. } => "==>",
+            EdgeKind::Mount { .. } | EdgeKind::Extends => "-.->",
+            _ => "-->",
+        };
+        let _ = writeln!(
+            out,
+            "  {} {arrow}|\"{}\"| {}",
+            v.ids[&a],
+            mermaid_text(&v.edge_label(e)),
+            v.ids[&b]
+        );
+    }
+    out.push_str("  classDef finding stroke:#d00,stroke-width:3px,color:#900\n");
+    let flagged: Vec<&String> = graph
+        .node_indices()
+        .filter(|n| v.node_codes.contains_key(n))
+        .map(|n| &v.ids[&n])
+        .collect();
+    if !flagged.is_empty() {
+        let _ = writeln!(
+            out,
+            "  class {} finding",
+            flagged
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+    }
+    let drawn = v.drawn_edges();
+    for (i, e) in drawn.iter().enumerate() {
+        if v.edge_codes.contains_key(e) {
+            let _ = writeln!(out, "  linkStyle {i} stroke:#d00,stroke-width:3px");
+        }
+    }
+    out
+}
+
+fn dot_text(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+pub fn dot(p: &Project, g: &StackGraph, findings: &[Finding]) -> String {
+    let v = View::new(p, g, findings);
+    let graph = &g.graph;
+    let mut out = String::from(
+        "digraph stack {\n  rankdir=LR;\n  fontname=\"Helvetica\";\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
+    );
+    let node_line = |n: NodeIndex| -> String {
+        let id = &v.ids[&n];
+        let mut lines = vec![v.name(n).to_string()];
+        lines.extend(v.details.get(&n).into_iter().flatten().cloned());
+        let codes = View::codes(v.node_codes.get(&n));
+        let flagged = !codes.is_empty();
+        if flagged {
+            lines.push(codes);
+        }
+        let label = lines
+            .iter()
+            .map(|l| dot_text(l))
+            .collect::<Vec<_>>()
+            .join("\\n");
+        let shape = match graph[n].kind {
+            NodeKind::Service => "shape=box, style=\"rounded,filled\", fillcolor=\"#eef4ff\"",
+            NodeKind::Volume => "shape=cylinder, style=filled, fillcolor=\"#f4f4f4\"",
+            NodeKind::External => "shape=ellipse, style=dashed",
+            NodeKind::Network => "shape=hexagon",
+        };
+        let mark = if flagged {
+            ", color=\"#dd0000\", penwidth=2.5, fontcolor=\"#990000\""
+        } else {
+            ""
+        };
+        format!("{id} [label=\"{label}\", {shape}{mark}];")
+    };
+    for (net, members) in &v.groups {
+        let _ = writeln!(
+            out,
+            "  subgraph cluster_{} {{\n    label=\"network: {}\";\n    style=\"rounded,dashed\";\n    color=\"#8899aa\";",
+            sanitize(net),
+            dot_text(net)
+        );
+        for &n in members {
+            let _ = writeln!(out, "    {}", node_line(n));
+        }
+        out.push_str("  }\n");
+    }
+    for &n in &v.loose {
+        let _ = writeln!(out, "  {}", node_line(n));
+    }
+    for e in v.drawn_edges() {
+        let Some((a, b)) = graph.edge_endpoints(e) else {
+            continue;
+        };
+        let style = match graph[e].kind {
+            EdgeKind::Proxy { .. } => "color=\"#1f5fbf\", penwidth=2",
+            EdgeKind::Mount { .. } => "style=dotted, arrowhead=none",
+            EdgeKind::Extends => "style=dashed",
+            _ => "",
+        };
+        let flagged = v.edge_codes.contains_key(&e);
+        // A flagged edge is drawn red instead of its kind's colour.
+        let style = if flagged && matches!(graph[e].kind, EdgeKind::Proxy { .. }) {
+            ""
+        } else {
+            style
+        };
+        let mark = if flagged {
+            ", color=\"#dd0000\", fontcolor=\"#990000\", penwidth=2.5"
+        } else {
+            ""
+        };
+        let sep = if style.is_empty() { "" } else { ", " };
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label=\"{}\"{sep}{style}{mark}];",
+            v.ids[&a],
+            v.ids[&b],
+            dot_text(&v.edge_label(e))
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+pub fn json(p: &Project, g: &StackGraph, findings: &[Finding]) -> Value {
+    let v = View::new(p, g, findings);
+    let graph = &g.graph;
+    let nodes: Vec<Value> = graph
+        .node_indices()
+        .map(|n| {
+            json!({
+                "id": v.ids[&n],
+                "kind": graph[n].kind,
+                "name": graph[n].name,
+                "networks": if graph[n].kind == NodeKind::Service { g.networks_of(n) } else { Vec::new() },
+                "details": v.details.get(&n).cloned().unwrap_or_default(),
+                "findings": v.node_codes.get(&n).map(|s| s.iter().copied().collect::<Vec<_>>()).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let edges: Vec<Value> = graph
+        .edge_references()
+        .map(|e| {
+            let mut obj = json!({
+                "from": v.ids[&e.source()],
+                "to": v.ids[&e.target()],
+                "label": e.weight().kind.label(),
+                "findings": v.edge_codes.get(&e.id()).map(|s| s.iter().copied().collect::<Vec<_>>()).unwrap_or_default(),
+            });
+            if let (Value::Object(o), Ok(Value::Object(k))) = (&mut obj, serde_json::to_value(&e.weight().kind)) {
+                o.extend(k);
+            }
+            obj
+        })
+        .collect();
+    json!({"nodes": nodes, "edges": edges})
+}

@@ -1,0 +1,82 @@
+//! SL107 `undeclared-resource`: a named volume, network, secret or config the top level does not declare.
+
+use crate::compose::model::{MountKind, TopLevel};
+use crate::finding::Finding;
+use crate::rules::{Category, Context, Rule, RuleMeta};
+use crate::severity::Severity;
+use crate::source::Span;
+
+pub struct UndeclaredResource;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL107",
+    name: "undeclared-resource",
+    severity: Severity::Error,
+    category: Category::Correctness,
+    summary: "A service uses a named volume, network, secret or config that the top level does not declare",
+};
+
+fn declared(list: &[TopLevel], name: &str) -> bool {
+    list.iter().any(|t| t.name.value == name)
+}
+
+impl Rule for UndeclaredResource {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let p = cx.project;
+        // A fragment's services and resources are completed by the stack around it.
+        if p.is_fragment() {
+            return;
+        }
+        let m = &p.model;
+        for svc in &m.services {
+            let name = &svc.name.value;
+            let mut uses: Vec<(&str, &str, Span, &[TopLevel])> = Vec::new();
+            if svc.network_mode.is_none() {
+                for n in &svc.networks {
+                    if n.name.value != "default" {
+                        uses.push(("network", &n.name.value, n.name.span, &m.networks));
+                    }
+                }
+            }
+            for v in &svc.volumes {
+                if let (MountKind::Volume, Some(src)) = (v.kind, &v.source) {
+                    uses.push(("volume", &src.value, src.span, &m.volumes));
+                }
+            }
+            for s in &svc.secrets {
+                uses.push(("secret", &s.value, s.span, &m.secrets));
+            }
+            for c in &svc.configs {
+                uses.push(("config", &c.value, c.span, &m.configs));
+            }
+            for (kind, res, span, list) in uses {
+                // An empty name is an unset variable: not ours to judge.
+                if res.is_empty() || declared(list, res) {
+                    continue;
+                }
+                let section = format!("{kind}s");
+                let near = super::nearest(res, list.iter().map(|t| t.name.value.as_str()));
+                let mut f = Finding::new(
+                    &META,
+                    span,
+                    format!(
+                        "`{name}` uses the {kind} `{res}`, which the top-level `{section}:` does not declare: docker compose refuses the project (\"service \\\"{name}\\\" refers to undefined {kind} {res}\")"
+                    ),
+                )
+                .label(format!("undeclared {kind}"))
+                .place(format!("services.{name}.{section}.{res}"));
+                f = match near.and_then(|n| list.iter().find(|t| t.name.value == n)) {
+                    Some(t) => f
+                        .help(format!("did you mean `{}`?", t.name.value))
+                        .related(t.span, format!("`{}` is declared here", t.name.value)),
+                    None => f.help(format!("declare it under the top-level `{section}:` key")),
+                };
+                out.push(f);
+            }
+        }
+    }
+}
