@@ -175,3 +175,19 @@ fn help_documents_every_flag() {
         assert!(out.contains(sub), "{sub} not in --help");
     }
 }
+
+#[test]
+fn readme_lists_every_rule() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README.md");
+    for m in stacklint::rules::all() {
+        let row = format!("| {} | `{}` |", m.code, m.name);
+        assert!(
+            readme.contains(&row),
+            "README's rule table lacks {} {}",
+            m.code,
+            m.name
+        );
+    }
+}
