@@ -129,7 +129,7 @@ const MAX_RANGE: u32 = 1024;
 
 /// The node of service `name` in the merged tree.
 pub fn service_node<'a>(p: &'a Project, name: &str) -> Option<&'a Node> {
-    p.tree.as_ref()?.get("services")?.get(name)
+    p.service_node(name)
 }
 
 /// What stacklint knows about the ports `svc` listens on.

@@ -79,9 +79,18 @@ pub struct Project {
     /// directory without a base compose file: an override meant to be combined
     /// with a base elsewhere (`-f base -f this`), not a stack of its own.
     pub lone_override: bool,
+    /// Service name → position in the merged tree's `services` mapping.
+    pub service_positions: std::collections::HashMap<String, usize>,
 }
 
 impl Project {
+    /// The merged tree's node of service `name` (its raw keys, `extends` included).
+    pub fn service_node(&self, name: &str) -> Option<&Node> {
+        let i = *self.service_positions.get(name)?;
+        let entries = self.tree.as_ref()?.get("services")?.as_map()?;
+        entries.get(i).map(|(_, v)| v)
+    }
+
     /// Whether this project is a piece of a larger stack (included by an ancestor's
     /// compose file, or a lone override): rules that need the whole stack, such as
     /// references between services, stay silent on it.
@@ -182,6 +191,16 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         p.model = model::build(root, &base_dir, &p.sources);
     }
     p.tree = loaded.root;
+    p.service_positions = p
+        .tree
+        .as_ref()
+        .and_then(|t| t.get("services"))
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (k, _))| Some((k.as_str()?.to_string(), i)))
+        .collect();
 
     // Templates beside the compose file.
     for name in ENV_TEMPLATES {

@@ -301,7 +301,14 @@ impl<'a> Loader<'a> {
         let Some(services) = root.get("services").cloned() else {
             return;
         };
-        let names: Vec<String> = services.keys().map(str::to_string).collect();
+        // Only services that extend another change; the rest stay as they are.
+        let names: Vec<String> = services
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter(|(_, v)| v.get("extends").is_some())
+            .filter_map(|(k, _)| k.as_str().map(str::to_string))
+            .collect();
         let mut resolved: HashMap<String, Node> = HashMap::new();
         for name in &names {
             let mut chain = Vec::new();

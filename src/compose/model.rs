@@ -498,6 +498,9 @@ pub struct TopLevel {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComposeModel {
+    /// Service name → position in `services`, so lookups stay constant-time on big stacks.
+    #[serde(skip)]
+    pub index: Option<std::collections::HashMap<String, usize>>,
     pub name: Option<Spanned<String>>,
     pub version: Option<Spanned<String>>,
     pub services: Vec<Service>,
@@ -509,7 +512,10 @@ pub struct ComposeModel {
 
 impl ComposeModel {
     pub fn service(&self, name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.name.value == name)
+        match &self.index {
+            Some(index) => index.get(name).and_then(|&i| self.services.get(i)),
+            None => self.services.iter().find(|s| s.name.value == name),
+        }
     }
 
     pub fn network(&self, name: &str) -> Option<&TopLevel> {
@@ -557,7 +563,14 @@ pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf, sources: &Sources)
         .iter()
         .filter_map(|(k, v)| Some(build_service(text(k)?, v, base_dir, sources)))
         .collect();
+    let services: Vec<Service> = services;
+    let index = services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.value.clone(), i))
+        .collect();
     ComposeModel {
+        index: Some(index),
         name: root.get("name").and_then(text),
         version: root.get("version").and_then(text),
         services,

@@ -219,16 +219,9 @@ impl StackGraph {
         for v in &p.model.volumes {
             g.ensure(NodeKind::Volume, &v.name.value, Some(v.span));
         }
-        let tree_services = p.tree.as_ref().and_then(|t| t.get("services"));
         for s in services {
             let from = g.ensure(NodeKind::Service, &s.name.value, Some(s.name.span));
-            add_service_edges(
-                &mut g,
-                p,
-                s,
-                from,
-                tree_services.and_then(|t| t.get(&s.name.value)),
-            );
+            add_service_edges(&mut g, p, s, from, p.service_node(&s.name.value));
         }
         add_proxy_edges(&mut g, p);
         g

@@ -206,6 +206,8 @@ enum Frame {
         anchor: usize,
         tag: Option<String>,
         entries: Vec<(Node, Node)>,
+        /// Key text → position in `entries`, to find duplicates in constant time.
+        keys: HashMap<String, usize>,
         pending_key: Option<Node>,
         /// Merge-key sources, applied when the mapping ends (explicit keys win).
         merges: Vec<Node>,
@@ -346,6 +348,7 @@ impl Builder<'_> {
                     anchor,
                     tag: tag_string(tag),
                     entries: Vec::new(),
+                    keys: HashMap::new(),
                     pending_key: None,
                     merges: Vec::new(),
                 });
@@ -515,20 +518,23 @@ impl Builder<'_> {
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
                 entries,
+                keys,
                 pending_key,
                 ..
             }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key) => {
                     if let Some(k) = key.as_str() {
-                        if let Some(pos) = entries.iter().position(|(ek, _)| ek.as_str() == Some(k))
-                        {
+                        if let Some(&pos) = keys.get(k) {
                             self.diags.push(
                                 ParseDiag::new(key.span, format!("duplicate key `{k}`"))
                                     .with_related(entries[pos].0.span, "first defined here"),
                             );
-                            entries.remove(pos);
+                            // The later value wins, in the place of the first.
+                            entries[pos] = (key, node);
+                            return;
                         }
+                        keys.insert(k.to_string(), entries.len());
                     }
                     entries.push((key, node));
                 }
