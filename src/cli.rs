@@ -95,25 +95,8 @@ pub enum GraphFormat {
 /// The options of `stacklint graph`.
 #[derive(Debug, ClapArgs)]
 pub struct GraphArgs {
-    /// Directories or files whose projects to draw (default: the current directory).
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-
-    /// A compose file of one project, like `docker compose -f` (repeatable).
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub files: Vec<PathBuf>,
-
-    /// Read variables from this file instead of the project's .env (repeatable).
-    #[arg(long = "env-file", value_name = "FILE")]
-    pub env_files: Vec<PathBuf>,
-
-    /// Also read variables from the process environment.
-    #[arg(long)]
-    pub use_env: bool,
-
-    /// The configuration file (decides which findings are marked).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: Input,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
@@ -122,16 +105,8 @@ pub struct GraphArgs {
 
 /// `stacklint graph`: each project's graph in the chosen format.
 pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
-    let args = Args {
-        paths: g.paths.clone(),
-        files: g.files.clone(),
-        env_files: g.env_files.clone(),
-        use_env: g.use_env,
-        config: g.config.clone(),
-        ..Args::default()
-    };
-    let cfg = config_for(&args)?;
-    let projects = load_all(&args)?;
+    let cfg = config_for(&g.input, &Overrides::default())?;
+    let projects = load_all(&g.input)?;
     let drawn: Vec<(String, String, serde_json::Value)> = projects
         .par_iter()
         .filter(|p| !p.compose_files.is_empty())
@@ -177,10 +152,11 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
     })
 }
 
-/// The options of a lint run.
+/// What to read: the paths, compose files, variables and configuration of a run,
+/// shared by linting and `stacklint graph`.
 #[derive(Debug, Default, ClapArgs)]
-pub struct Args {
-    /// Directories or files to lint (a directory is searched for compose projects).
+pub struct Input {
+    /// Directories or files to read (a directory is searched for compose projects) [default: .].
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -195,6 +171,18 @@ pub struct Args {
     /// Also read variables from the process environment (off, so runs are reproducible).
     #[arg(long)]
     pub use_env: bool,
+
+    /// The configuration file [default: stacklint.toml, .stacklint.toml or a pyproject.toml with
+    /// [tool.stacklint], searched from the first PATH upwards].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The options of a lint run.
+#[derive(Debug, Default, ClapArgs)]
+pub struct Args {
+    #[command(flatten)]
+    pub input: Input,
 
     /// Output format.
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -224,11 +212,6 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
 
-    /// The configuration file [default: stacklint.toml, .stacklint.toml or a pyproject.toml with
-    /// [tool.stacklint], searched from the first PATH upwards].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
     /// Print findings only: no summary line, nothing when there are none (text report).
     #[arg(short, long)]
     pub quiet: bool,
@@ -242,7 +225,7 @@ pub struct Outcome {
 }
 
 /// Loads every target (projects in parallel).
-pub fn load_all(args: &Args) -> Result<Vec<Project>, String> {
+pub fn load_all(args: &Input) -> Result<Vec<Project>, String> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -269,19 +252,23 @@ pub fn load_all(args: &Args) -> Result<Vec<Project>, String> {
 
 /// The configuration of this run: the file (`--config`, or found by walking up
 /// from the first path), then the command line on top.
-pub fn config_for(args: &Args) -> Result<Config, String> {
-    let start = args
+pub fn config_for(input: &Input, overrides: &Overrides) -> Result<Config, String> {
+    let start = input
         .paths
         .first()
-        .or(args.files.first())
+        .or(input.files.first())
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    let overrides = Overrides {
+    config::load(input.config.as_deref(), &start, overrides).map_err(|e| e.to_string())
+}
+
+/// The command line's `--select` / `--ignore` / `--fail-on`.
+pub fn overrides_of(args: &Args) -> Overrides {
+    Overrides {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         fail_on: args.fail_on,
-    };
-    config::load(args.config.as_deref(), &start, &overrides).map_err(|e| e.to_string())
+    }
 }
 
 /// Runs the enabled rules on one project, then applies the configuration:
@@ -306,8 +293,8 @@ pub fn check_project(p: &Project, cfg: &Config) -> Vec<Finding> {
 }
 
 pub fn run(args: &Args) -> Result<Outcome, String> {
-    let cfg = config_for(args)?;
-    let projects = load_all(args)?;
+    let cfg = config_for(&args.input, &overrides_of(args))?;
+    let projects = load_all(&args.input)?;
     let findings: Vec<Vec<Finding>> = projects
         .par_iter()
         .map(|p| check_project(p, &cfg))

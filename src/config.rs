@@ -60,16 +60,7 @@ pub struct RuleOptions {
 impl RuleOptions {
     /// Whether `value` matches one of `extra-placeholders`.
     pub fn is_extra_placeholder(&self, value: &str) -> bool {
-        let v = value.trim();
-        let v = ['\'', '"']
-            .iter()
-            .find_map(|q| {
-                v.strip_prefix(*q)
-                    .and_then(|r| r.strip_suffix(*q))
-                    .filter(|_| v.len() >= 2)
-            })
-            .unwrap_or(v)
-            .trim();
+        let v = crate::rules::env::placeholder_secret::unquote(value);
         if v.is_empty() {
             return false;
         }

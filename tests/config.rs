@@ -3,58 +3,12 @@
 //! line winning over the file. Each test builds its stack in a fresh temporary
 //! directory (outside the repository, so no config of ours is found above it).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use serde_json::Value;
 
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-/// A temporary directory, removed when dropped.
-struct Dir(PathBuf);
-
-impl std::ops::Deref for Dir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A fresh directory holding `files` (path, content).
-fn tree(files: &[(&str, &str)]) -> Dir {
-    let dir = std::env::temp_dir().join(format!(
-        "stacklint-config-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, text) in files {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().expect("has a parent")).expect("mkdir");
-        std::fs::write(&p, text).expect("write");
-    }
-    Dir(dir)
-}
-
-fn stacklint_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stacklint"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{stacklint_in, tree};
 
 /// (code, severity, suppressed) of every finding of a JSON run.
 fn findings(dir: &Path, args: &[&str]) -> (i32, Vec<(String, String, bool)>) {

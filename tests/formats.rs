@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
-use stacklint::cli::{load_all, Args};
+use stacklint::cli::{load_all, Input};
 use stacklint::finding::{Finding, Suppression};
 use stacklint::output::{self, sarif, ProjectReport, Report, Resolved, Summary};
 use stacklint::stack::Project;
@@ -671,7 +671,7 @@ fn gitlab_issues_have_the_code_quality_fields() {
 // --- reports built in the test: suppressions, limits ---------------------------------
 
 fn load(path: &str) -> Vec<Project> {
-    load_all(&Args {
+    load_all(&Input {
         paths: vec![PathBuf::from(path)],
         ..Default::default()
     })

@@ -3,56 +3,12 @@
 //! suppressed findings kept in JSON, counted, not failing the run, not shown in
 //! the text report.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use serde_json::Value;
 
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-struct Dir(PathBuf);
-
-impl std::ops::Deref for Dir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tree(files: &[(&str, &str)]) -> Dir {
-    let dir = std::env::temp_dir().join(format!(
-        "stacklint-suppress-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, text) in files {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, text).expect("write");
-    }
-    Dir(dir)
-}
-
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stacklint"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{stacklint_in, tree, Dir};
 
 /// One finding of a JSON report.
 #[derive(Debug)]
@@ -68,7 +24,7 @@ struct F {
 fn json(dir: &Path, args: &[&str]) -> (i32, Vec<F>, Value) {
     let mut all = vec![".", "--format", "json"];
     all.extend_from_slice(args);
-    let (code, out, err) = run(dir, &all);
+    let (code, out, err) = stacklint_in(dir, &all);
     assert_ne!(code, 2, "{err}");
     let v: Value = serde_json::from_str(&out).expect("JSON");
     let list = v["findings"]
@@ -127,7 +83,7 @@ fn suppressed_findings_do_not_fail_the_run_and_are_counted_in_text() {
     assert_eq!(summary["findings"], 0);
     assert_eq!(summary["suppressed"], 1);
     assert_eq!(code, 0);
-    let (code, out, _) = run(&dir, &["."]);
+    let (code, out, _) = stacklint_in(&dir, &["."]);
     assert_eq!(code, 0);
     assert!(
         !out.contains("SL102"),
@@ -138,7 +94,7 @@ fn suppressed_findings_do_not_fail_the_run_and_are_counted_in_text() {
         "No findings (1 suppressed) in 1 file (1 project)."
     );
     // --fail-on info still ignores suppressed findings.
-    assert_eq!(run(&dir, &[".", "--fail-on", "info"]).0, 0);
+    assert_eq!(stacklint_in(&dir, &[".", "--fail-on", "info"]).0, 0);
 }
 
 #[test]
@@ -247,7 +203,7 @@ fn unknown_rule_is_sl002_and_fails() {
     assert_eq!(codes, ["SL102", "SL002"]);
     assert!(list.iter().all(|f| f.suppressed.is_none()));
     assert_eq!(code, 1);
-    let (_, out, _) = run(&dir, &["."]);
+    let (_, out, _) = stacklint_in(&dir, &["."]);
     assert!(
         out.contains("unknown rule `internal-port-publish` in a suppression"),
         "{out}"
@@ -320,7 +276,7 @@ fn quiet_prints_nothing_when_everything_is_suppressed() {
         "compose.yaml",
         &db("      - \"5432:5432\" # stacklint: ignore[SL102]\n"),
     )]);
-    let (code, out, _) = run(&dir, &[".", "--quiet"]);
+    let (code, out, _) = stacklint_in(&dir, &[".", "--quiet"]);
     assert_eq!(code, 0);
     assert!(out.trim().is_empty(), "{out}");
 }

@@ -95,14 +95,11 @@ pub(crate) fn is_secret_setting(key: &str) -> bool {
     !NOT_A_SECRET.contains(&last)
 }
 
-/// Whether `value` is a placeholder that someone was meant to replace:
-/// `change_me`, `change_this_to_a_secure_password`, `your_api_key_here`,
-/// `<token>`, `xxx`, `sk-...`, `example`, `TODO`. Weak but real values
-/// (`postgres`, `admin123`) are not placeholders.
-pub fn is_placeholder(value: &str) -> bool {
+/// The text inside one pair of matching quotes, trimmed: `- KEY='<token>'` in a
+/// list keeps its quotes in compose, and the text inside is what counts.
+pub fn unquote(value: &str) -> &str {
     let v = value.trim();
-    // `- KEY='<token>'` in a list: compose keeps the quotes, the text inside counts.
-    let v = ['\'', '"']
+    ['\'', '"']
         .iter()
         .find_map(|q| {
             v.strip_prefix(*q)
@@ -110,7 +107,15 @@ pub fn is_placeholder(value: &str) -> bool {
                 .filter(|_| v.len() >= 2)
         })
         .unwrap_or(v)
-        .trim();
+        .trim()
+}
+
+/// Whether `value` is a placeholder that someone was meant to replace:
+/// `change_me`, `change_this_to_a_secure_password`, `your_api_key_here`,
+/// `<token>`, `xxx`, `sk-...`, `example`, `TODO`. Weak but real values
+/// (`postgres`, `admin123`) are not placeholders.
+pub fn is_placeholder(value: &str) -> bool {
+    let v = unquote(value);
     if v.is_empty() || v.contains("://") || v.starts_with('/') {
         return false;
     }
