@@ -111,8 +111,10 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
         .par_iter()
         .filter(|p| !p.compose_files.is_empty())
         .map(|p| {
-            let graph = crate::graph::StackGraph::build(p);
-            let findings = rules::run_on_graph(p, &graph, &cfg.options, &|m| cfg.enabled(m));
+            let analysis = rules::nginx::scope::analyze(p);
+            let graph = crate::graph::StackGraph::build_with(p, &analysis);
+            let findings =
+                rules::run_on_graph(p, &graph, &analysis, &cfg.options, &|m| cfg.enabled(m));
             let name = p
                 .compose_files
                 .first()

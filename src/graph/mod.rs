@@ -208,6 +208,12 @@ impl StackGraph {
 
     /// Builds the graph of a project.
     pub fn build(p: &Project) -> StackGraph {
+        Self::build_with(p, &scope::analyze(p))
+    }
+
+    /// Builds the graph from the project and its NGINX analysis (done once per
+    /// project and shared with the NGINX rules).
+    pub fn build_with(p: &Project, nginx: &[scope::Group<'_>]) -> StackGraph {
         let mut g = StackGraph::default();
         let services = &p.model.services;
         for s in services {
@@ -223,7 +229,7 @@ impl StackGraph {
             let from = g.ensure(NodeKind::Service, &s.name.value, Some(s.name.span));
             add_service_edges(&mut g, p, s, from, p.service_node(&s.name.value));
         }
-        add_proxy_edges(&mut g, p);
+        add_proxy_edges(&mut g, p, nginx);
         g
     }
 }
@@ -361,8 +367,8 @@ fn add_service_edges(
 
 /// Edges from each proxy service to the services (or external hosts) its NGINX
 /// configs forward to.
-fn add_proxy_edges(g: &mut StackGraph, p: &Project) {
-    for group in scope::analyze(p) {
+fn add_proxy_edges(g: &mut StackGraph, p: &Project, nginx: &[scope::Group<'_>]) {
+    for group in nginx {
         let Some(proxy) = group.service else { continue };
         let Some(from) = g.service(&proxy.name.value) else {
             continue;

@@ -45,6 +45,8 @@ pub struct Context<'a> {
     pub options: &'a RuleOptions,
     /// The project's dependency graph, built once for all rules.
     pub graph: &'a StackGraph,
+    /// The NGINX configs of each proxy, analysed once for all rules.
+    pub nginx: &'a [nginx::scope::Group<'a>],
 }
 
 /// A check over one project. Each rule lives in a file of its own, next to its tests.
@@ -100,20 +102,24 @@ pub fn run_with(
     options: &RuleOptions,
     enabled: &dyn Fn(&RuleMeta) -> bool,
 ) -> Vec<Finding> {
-    run_on_graph(project, &StackGraph::build(project), options, enabled)
+    let analysis = nginx::scope::analyze(project);
+    let graph = StackGraph::build_with(project, &analysis);
+    run_on_graph(project, &graph, &analysis, options, enabled)
 }
 
 /// Runs the rules with a graph the caller already built (`stacklint graph` draws it too).
-pub fn run_on_graph(
-    project: &Project,
-    graph: &StackGraph,
-    options: &RuleOptions,
+pub fn run_on_graph<'a>(
+    project: &'a Project,
+    graph: &'a StackGraph,
+    nginx: &'a [nginx::scope::Group<'a>],
+    options: &'a RuleOptions,
     enabled: &dyn Fn(&RuleMeta) -> bool,
 ) -> Vec<Finding> {
     let cx = Context {
         project,
         options,
         graph,
+        nginx,
     };
     let mut out = Vec::new();
     for rule in RULES {

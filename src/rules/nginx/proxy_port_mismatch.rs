@@ -32,7 +32,7 @@ impl Rule for ProxyPortMismatch {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
         let mut once = scope::Once::default();
-        for g in scope::analyze(p) {
+        for g in cx.nginx {
             let Some(proxy) = g.service else {
                 continue;
             };

@@ -32,7 +32,7 @@ impl Rule for ProxyTargetUnknown {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
         let mut once = scope::Once::default();
-        for g in scope::analyze(p) {
+        for g in cx.nginx {
             let Some(proxy) = g.service else {
                 continue;
             };
@@ -48,7 +48,7 @@ impl Rule for ProxyTargetUnknown {
                     continue;
                 };
                 if is_localhost(host)
-                    || !scope::may_be_host(&g, t)
+                    || !scope::may_be_host(g, t)
                     || host.contains('.')
                     || names.extra_hosts.contains(host)
                     || names.get(host).is_some()

@@ -29,9 +29,9 @@ impl Rule for ResolverNotUsed {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
         let mut once = scope::Once::default();
-        for g in scope::analyze(p) {
+        for g in cx.nginx {
             let names = StackNames::new(p, g.service);
-            for s in scope::startup_names(&g, &names) {
+            for s in scope::startup_names(g, &names) {
                 let Some(resolver) = s.resolver else {
                     continue;
                 };

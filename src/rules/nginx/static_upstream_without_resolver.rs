@@ -29,10 +29,10 @@ impl Rule for StaticUpstreamWithoutResolver {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
         let mut once = scope::Once::default();
-        for g in scope::analyze(p) {
+        for g in cx.nginx {
             let names = StackNames::new(p, g.service);
-            let resolvers = scope::all_resolvers(&g);
-            for s in scope::startup_names(&g, &names) {
+            let resolvers = scope::all_resolvers(g);
+            for s in scope::startup_names(g, &names) {
                 if s.resolver.is_some() {
                     continue;
                 }
@@ -48,7 +48,7 @@ impl Rule for StaticUpstreamWithoutResolver {
                 }
                 once.push(out, f);
             }
-            for t in scope::runtime_without_resolver(&g, &names) {
+            for t in scope::runtime_without_resolver(g, &names) {
                 let host = t.host.clone().unwrap_or_default();
                 let mut f = Finding::new(
                     &META,
