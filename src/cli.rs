@@ -240,6 +240,7 @@ pub fn load_all(args: &Input) -> Result<Vec<Project>, String> {
         }
     }
     let opts = LoadOptions {
+        include_cache: Default::default(),
         env_files: args.env_files.clone(),
         use_env: args.use_env,
     };

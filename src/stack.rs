@@ -16,6 +16,9 @@ use crate::source::{FileId, FileKind, Sources, Span};
 /// How variables are found, from the command line.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
+    /// The `include:` targets of compose files read while looking for the stack a
+    /// fragment belongs to, shared by every project of a run so each is parsed once.
+    pub include_cache: IncludeCache,
     /// `--env-file`: replaces the project's `.env`.
     pub env_files: Vec<PathBuf>,
     /// `--use-env`: read the process environment too.
@@ -251,7 +254,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     }
 
     if let Some(base) = files.first() {
-        p.included_by = included_by_ancestor(&spec.dir, base);
+        p.included_by = included_by_ancestor(&spec.dir, base, &opts.include_cache);
         let default_name = |f: &Path| {
             f.file_name().is_some_and(|n| {
                 crate::discover::COMPOSE_NAMES.contains(&n.to_string_lossy().as_ref())
@@ -268,12 +271,17 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     p
 }
 
+/// Compose file → the files its `include:` names (absolute, normalized).
+pub type IncludeCache = std::sync::Arc<
+    std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<Vec<PathBuf>>>>,
+>;
+
 /// How many directories up [`included_by_ancestor`] looks for an including file.
 const INCLUDE_LOOKUP_LEVELS: usize = 3;
 
 /// A compose file in one of the few directories above `dir` whose `include:`
 /// names `base` (laradock's root file includes `adminer/compose.yml`, ...).
-pub fn included_by_ancestor(dir: &Path, base: &Path) -> Option<PathBuf> {
+pub fn included_by_ancestor(dir: &Path, base: &Path, cache: &IncludeCache) -> Option<PathBuf> {
     let target = crate::compose::model::normalize_path(&absolute(base));
     let mut ancestor = crate::compose::model::normalize_path(&absolute(dir));
     for _ in 0..INCLUDE_LOOKUP_LEVELS {
@@ -292,7 +300,7 @@ pub fn included_by_ancestor(dir: &Path, base: &Path) -> Option<PathBuf> {
             .collect();
         names.sort();
         for file in names {
-            if includes(&file, &ancestor, &target) {
+            if include_targets(&file, &ancestor, cache).contains(&target) {
                 return Some(file);
             }
         }
@@ -311,13 +319,25 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 /// Whether the compose file `file` (in `dir`) lists `target` under `include:`.
-fn includes(file: &Path, dir: &Path, target: &Path) -> bool {
+/// The files `file` (in `dir`) lists under `include:`, parsed once per run.
+fn include_targets(file: &Path, dir: &Path, cache: &IncludeCache) -> std::sync::Arc<Vec<PathBuf>> {
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(file).cloned()) {
+        return hit;
+    }
+    let targets = std::sync::Arc::new(read_include_targets(file, dir));
+    if let Ok(mut c) = cache.lock() {
+        c.insert(file.to_path_buf(), targets.clone());
+    }
+    targets
+}
+
+fn read_include_targets(file: &Path, dir: &Path) -> Vec<PathBuf> {
     // Compose files are small; a huge one is not worth parsing for this.
     let Ok(text) = crate::source::read_text(file) else {
-        return false;
+        return Vec::new();
     };
     if text.len() > 4 << 20 || !text.contains("include") {
-        return false;
+        return Vec::new();
     }
     let mut sources = Sources::default();
     let id = sources.add(crate::source::SourceFile::new(
@@ -327,25 +347,24 @@ fn includes(file: &Path, dir: &Path, target: &Path) -> bool {
     ));
     let parsed = crate::parse::yaml::parse(id, sources.get(id));
     let Some(include) = parsed.docs.first().and_then(|d| d.get("include")) else {
-        return false;
+        return Vec::new();
     };
     let items: Vec<&Node> = match include.as_seq() {
         Some(items) => items.iter().collect(),
         None => vec![include],
     };
-    items.iter().any(|item| {
-        let paths: Vec<&Node> = match item.get("path") {
+    items
+        .iter()
+        .flat_map(|item| match item.get("path") {
             Some(p) => match p.as_seq() {
                 Some(v) => v.iter().collect(),
                 None => vec![p],
             },
             None => vec![*item],
-        };
-        paths
-            .iter()
-            .filter_map(|p| p.as_str())
-            .any(|p| crate::compose::model::normalize_path(&dir.join(p)) == target)
-    })
+        })
+        .filter_map(|p| p.as_str())
+        .map(|p| crate::compose::model::normalize_path(&dir.join(p)))
+        .collect()
 }
 
 /// Loads a single `.env` or NGINX file as a project of its own.

@@ -133,6 +133,7 @@ fn env_file_flag_replaces_the_project_env() {
     let p = load(
         "model/interpolation",
         &LoadOptions {
+            include_cache: Default::default(),
             env_files: vec![other],
             use_env: false,
         },
