@@ -63,7 +63,10 @@ impl Rule for ProxyStartsBeforeTarget {
                         Some((d.service.span, "started, not ready")),
                     ),
                 },
-                None => (format!("it has no `depends_on: {target}`"), None),
+                None => (
+                    format!("it has no `depends_on: {target}`"),
+                    Some((proxy_svc.name.span, "starts without waiting for its target")),
+                ),
             };
             let mut f = Finding::new(
                 &META,
@@ -79,6 +82,9 @@ impl Rule for ProxyStartsBeforeTarget {
             .place(format!("services.{proxy}.depends_on.{target}"));
             if let Some((span, label)) = related {
                 f = f.related(span, label);
+            }
+            if let Some(t) = p.model.service(target) {
+                f = f.related(t.name.span, "the service nginx resolves at startup");
             }
             out.push(f);
         }
