@@ -681,27 +681,16 @@ fn suggest(s: &str, words: Vec<&str>) -> String {
     let lower = s.to_ascii_lowercase();
     words
         .into_iter()
-        .map(|w| (distance(&lower, &w.to_ascii_lowercase()), w))
+        .map(|w| {
+            (
+                crate::names::edit_distance(&lower, &w.to_ascii_lowercase()),
+                w,
+            )
+        })
         .filter(|(d, w)| *d <= 2.max(w.len() / 4))
         .min_by_key(|(d, _)| *d)
         .map(|(_, w)| format!(" (did you mean `{w}`?)"))
         .unwrap_or_default()
-}
-
-/// Levenshtein distance over chars, for suggestions (short strings only).
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().take(64).collect();
-    let b: Vec<char> = b.chars().take(64).collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -59,7 +59,7 @@ impl Rule for UndeclaredResource {
                     continue;
                 }
                 let section = format!("{kind}s");
-                let near = super::nearest(res, list.iter().map(|t| t.name.value.as_str()));
+                let near = crate::names::nearest(res, list.iter().map(|t| t.name.value.as_str()));
                 let mut f = Finding::new(
                     &META,
                     span,

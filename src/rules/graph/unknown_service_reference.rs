@@ -50,7 +50,7 @@ impl Rule for UnknownServiceReference {
                 _ => "a reference",
             };
             let names = p.model.services.iter().map(|s| s.name.value.as_str());
-            let near = super::nearest(&d.name, names);
+            let near = crate::names::nearest(&d.name, names);
             let mut f = Finding::new(
                 &META,
                 d.span,

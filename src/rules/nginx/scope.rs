@@ -1042,33 +1042,8 @@ impl<'a> StackNames<'a> {
     /// The known name nearest to `host`, when it is close enough to be a typo.
     pub fn nearest(&self, host: &str) -> Option<&str> {
         let host = host.to_ascii_lowercase();
-        let limit = (host.chars().count() / 3).max(1);
-        let mut best: Option<(usize, &str)> = None;
-        for name in self.names.keys() {
-            let d = edit_distance(&host, name);
-            if d <= limit && best.is_none_or(|(bd, bn)| (d, name.as_str()) < (bd, bn)) {
-                best = Some((d, name.as_str()));
-            }
-        }
-        best.map(|(_, n)| n)
+        crate::names::nearest(&host, self.names.keys().map(String::as_str))
     }
-}
-
-/// Levenshtein distance, for typo suggestions on short names.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().take(64).collect();
-    let b: Vec<char> = b.chars().take(64).collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 /// The services that answer for `svc`'s name: itself and those sharing its
@@ -1319,12 +1294,5 @@ mod tests {
     fn variable_names_of_a_text() {
         let names: Vec<&str> = variable_names("http://${API_TOKEN}:$port/$").collect();
         assert_eq!(names, ["API_TOKEN", "port"]);
-    }
-
-    #[test]
-    fn distances() {
-        assert_eq!(edit_distance("backend", "backend"), 0);
-        assert_eq!(edit_distance("bakend", "backend"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
     }
 }
