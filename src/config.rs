@@ -76,7 +76,7 @@ impl RuleOptions {
 
     /// Whether `image` is one of `extra-internal-images`; returns the entry.
     pub fn extra_internal_image(&self, image: &str) -> Option<&str> {
-        let path = image_path(image);
+        let path = crate::image::ImageRef::parse(image)?.full;
         self.extra_internal_images
             .iter()
             .find(|e| {
@@ -85,16 +85,6 @@ impl RuleOptions {
             })
             .map(String::as_str)
     }
-}
-
-/// `registry:5000/acme/db:1.2@sha256:…` → `registry:5000/acme/db`, lower case.
-fn image_path(image: &str) -> String {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    let no_tag = match no_digest.rsplit_once(':') {
-        Some((n, tag)) if !tag.contains('/') => n,
-        _ => no_digest,
-    };
-    no_tag.trim().to_ascii_lowercase()
 }
 
 /// A `[per-file-ignores]` entry.

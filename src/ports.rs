@@ -1217,37 +1217,7 @@ static PRODUCTS: &[Product] = &[
 /// `docker.io/library/redis:7-alpine@sha256:..` → `redis`; `quay.io/minio/minio` →
 /// `minio/minio`. `None` when the name is not a plain, fully known reference.
 pub fn image_path(image: &str) -> Option<String> {
-    let image = image.trim();
-    if image.is_empty() || image.contains('$') || image.contains(char::is_whitespace) {
-        return None;
-    }
-    let name = image.split('@').next().unwrap_or(image);
-    // Drop the tag, keeping a registry port (`host:5000/redis`) intact.
-    let name = match name.rsplit_once(':') {
-        Some((n, tag)) if !tag.contains('/') => n,
-        _ => name,
-    };
-    let name = name.to_ascii_lowercase();
-    let mut parts: Vec<&str> = name.split('/').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        return None;
-    }
-    if parts.len() > 1 {
-        let first = parts[0];
-        if first.contains('.') || first.contains(':') || first == "localhost" {
-            parts.remove(0);
-        }
-    }
-    // Mirrors of Docker Hub's official images.
-    for prefix in [["docker", "library"], ["dockerhub", "library"]] {
-        if parts.len() > 2 && parts[..2] == prefix {
-            parts.drain(..2);
-        }
-    }
-    if parts.len() > 1 && parts[0] == "library" {
-        parts.remove(0);
-    }
-    Some(parts.join("/"))
+    crate::image::ImageRef::parse(image).map(|i| i.path)
 }
 
 /// The well-known product an image is, if it is clearly one.

@@ -204,23 +204,14 @@ struct Placement {
 
 /// Is this image an NGINX (official, nginxinc, openresty, bitnami)?
 pub fn is_nginx_image(image: &str) -> bool {
-    let name = image.split('@').next().unwrap_or(image);
-    // Drop the tag, keeping a registry port (`host:5000/nginx`) intact.
-    let name = match name.rsplit_once(':') {
-        Some((n, tag)) if !tag.contains('/') => n,
-        _ => name,
+    let Some(i) = crate::image::ImageRef::parse(image) else {
+        return false;
     };
-    let name = name.to_ascii_lowercase();
-    let path = name
-        .strip_prefix("docker.io/")
-        .or_else(|| name.strip_prefix("index.docker.io/"))
-        .unwrap_or(&name);
-    let path = path.strip_prefix("library/").unwrap_or(path);
+    let path = i.path.as_str();
     path == "nginx"
         || path.starts_with("nginxinc/")
         || path.starts_with("openresty/")
         || path == "bitnami/nginx"
-        || path.ends_with("/nginx") && path.matches('/').count() == 1 && path.contains('.')
 }
 
 /// Reads and parses the Dockerfile of every service with a local build, once.

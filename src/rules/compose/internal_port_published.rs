@@ -64,26 +64,12 @@ const INTERNAL_IMAGES: &[(&str, &str)] = &[
 /// Ports of those images that serve people, not data (management UIs).
 const UI_PORTS: &[(&str, u16)] = &[("rabbitmq", 15672), ("neo4j", 7474), ("couchbase", 8091)];
 
-/// The repository name of an image (`bitnami/postgresql:16` → `postgresql`), and its
-/// namespace (`bitnami`).
-fn repository(image: &str) -> (String, String) {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    let no_tag = match no_digest.rsplit_once(':') {
-        Some((n, tag)) if !tag.contains('/') => n,
-        _ => no_digest,
-    };
-    let lower = no_tag.to_ascii_lowercase();
-    let mut parts = lower.rsplitn(2, '/');
-    let name = parts.next().unwrap_or("").to_string();
-    let ns = parts.next().unwrap_or("").to_string();
-    (name, ns)
-}
-
 /// What makes the service internal: its image's kind, if it is one we know.
 pub fn internal_kind(image: &str) -> Option<&'static str> {
-    let (name, ns) = repository(image);
+    let i = crate::image::ImageRef::parse(image)?;
+    let name = i.name();
     if name == "server" {
-        return ns.ends_with("mssql").then_some("a database");
+        return (i.namespace() == "mssql").then_some("a database");
     }
     INTERNAL_IMAGES
         .iter()
@@ -138,7 +124,10 @@ impl Rule for InternalPortPublished {
             if kind.is_none() && internal_nets.is_none() {
                 continue;
             }
-            let repo = image.map(|i| repository(&i.value).0).unwrap_or_default();
+            let repo = image
+                .and_then(|i| crate::image::ImageRef::parse(&i.value))
+                .map(|r| r.name().to_string())
+                .unwrap_or_default();
             let name = &svc.name.value;
             for port in &svc.ports {
                 if !port.on_all_interfaces() || uncertain(port) {

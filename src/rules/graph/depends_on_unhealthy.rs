@@ -47,17 +47,6 @@ const NO_IMAGE_HEALTHCHECK: &[&str] = &[
     "haproxy",
 ];
 
-fn repository(image: &str) -> String {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    let no_tag = match no_digest.rsplit_once(':') {
-        Some((n, tag)) if !tag.contains('/') => n,
-        _ => no_digest,
-    };
-    let lower = no_tag.to_ascii_lowercase();
-    let path = lower.strip_prefix("docker.io/").unwrap_or(&lower);
-    path.strip_prefix("library/").unwrap_or(path).to_string()
-}
-
 /// Why `svc` can never become healthy, with the span that shows it; `None` when it
 /// has (or may have) a healthcheck.
 fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
@@ -82,7 +71,7 @@ fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
         });
     }
     let image = svc.image.as_ref()?;
-    let repo = repository(&image.value);
+    let repo = crate::image::ImageRef::parse(&image.value)?.path;
     NO_IMAGE_HEALTHCHECK.contains(&repo.as_str()).then(|| {
         (
             format!("it has no healthcheck (none in compose, and the `{repo}` image defines none)"),

@@ -1,0 +1,95 @@
+//! Image references (`docker.io/library/redis:7-alpine@sha256:…`): every rule that
+//! asks "which product is this image?" reads them the same way.
+
+/// An image reference without its tag and digest, lower case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageRef {
+    /// As written, without tag and digest: `registry:5000/acme/db`.
+    pub full: String,
+    /// Without the registry and Docker Hub's `library/` (or a mirror's
+    /// `docker/library/`): `redis`, `bitnami/postgresql`, `mssql/server`.
+    pub path: String,
+}
+
+impl ImageRef {
+    /// `None` when the reference is not a plain, fully known name (empty, an
+    /// unresolved `$VAR`, whitespace, an empty path segment).
+    pub fn parse(image: &str) -> Option<ImageRef> {
+        let image = image.trim();
+        if image.is_empty() || image.contains('$') || image.contains(char::is_whitespace) {
+            return None;
+        }
+        let name = image.split('@').next().unwrap_or(image);
+        // Drop the tag, keeping a registry port (`host:5000/redis`) intact.
+        let name = match name.rsplit_once(':') {
+            Some((n, tag)) if !tag.contains('/') => n,
+            _ => name,
+        };
+        let full = name.to_ascii_lowercase();
+        let mut parts: Vec<&str> = full.split('/').collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            return None;
+        }
+        if parts.len() > 1 {
+            let first = parts[0];
+            if first.contains('.') || first.contains(':') || first == "localhost" {
+                parts.remove(0);
+            }
+        }
+        // Mirrors of Docker Hub's official images.
+        for prefix in [["docker", "library"], ["dockerhub", "library"]] {
+            if parts.len() > 2 && parts[..2] == prefix {
+                parts.drain(..2);
+            }
+        }
+        if parts.len() > 1 && parts[0] == "library" {
+            parts.remove(0);
+        }
+        let path = parts.join("/");
+        Some(ImageRef { full, path })
+    }
+
+    /// The last segment of the path: `postgresql` for `bitnami/postgresql`.
+    pub fn name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+
+    /// The segments before the last: `bitnami`, `mssql`, or empty.
+    pub fn namespace(&self) -> &str {
+        self.path.rsplit_once('/').map(|(ns, _)| ns).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(s: &str) -> Option<String> {
+        ImageRef::parse(s).map(|i| i.path)
+    }
+
+    #[test]
+    fn references() {
+        assert_eq!(path("redis").as_deref(), Some("redis"));
+        assert_eq!(
+            path("docker.io/library/redis:7-alpine@sha256:ab").as_deref(),
+            Some("redis")
+        );
+        assert_eq!(
+            path("registry:5000/team/redis:1").as_deref(),
+            Some("team/redis")
+        );
+        assert_eq!(
+            path("public.ecr.aws/docker/library/postgres:16").as_deref(),
+            Some("postgres")
+        );
+        assert_eq!(path("quay.io/minio/minio").as_deref(), Some("minio/minio"));
+        assert_eq!(path("${IMAGE}"), None);
+        assert_eq!(path(""), None);
+        assert_eq!(path("a//b"), None);
+        let i = ImageRef::parse("mcr.microsoft.com/mssql/server:2022-latest")
+            .unwrap_or_else(|| unreachable!());
+        assert_eq!((i.namespace(), i.name()), ("mssql", "server"));
+        assert_eq!(i.full, "mcr.microsoft.com/mssql/server");
+    }
+}
