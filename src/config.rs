@@ -339,12 +339,15 @@ pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
 
 /// Parses the text of a config file; `shown` names it in errors.
 pub fn parse(text: &str, shown: &Path, is_pyproject: bool) -> Result<Config, ConfigError> {
+    // Positions in errors are counted like every other position of stacklint.
+    let lines =
+        crate::source::SourceFile::new(shown, crate::source::FileKind::Other, text.to_string());
     let at = |offset: usize, message: String| {
-        let (line, column) = line_col(text, offset);
+        let lc = lines.line_col(offset);
         ConfigError {
             path: Some(shown.to_path_buf()),
-            line,
-            column,
+            line: lc.line,
+            column: lc.column,
             message,
         }
     };
@@ -681,17 +684,6 @@ fn suggest(s: &str, words: Vec<&str>) -> String {
         .min_by_key(|(d, _)| *d)
         .map(|(_, w)| format!(" (did you mean `{w}`?)"))
         .unwrap_or_default()
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut o = offset.min(text.len());
-    while o > 0 && !text.is_char_boundary(o) {
-        o -= 1;
-    }
-    let before = &text[..o];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    (line, text[line_start..o].chars().count() + 1)
 }
 
 impl Config {
