@@ -1,22 +1,9 @@
 //! The binary end to end: formats, exit codes, errors, secrets.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-fn stacklint(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stacklint"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::stacklint;
 
 #[test]
 fn json_has_the_documented_shape() {

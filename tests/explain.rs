@@ -3,23 +3,12 @@
 //! sections and its metadata), every page has a rule, and `rules` lists them all.
 
 use std::path::Path;
-use std::process::Command;
 
 use stacklint::config;
 use stacklint::rules;
 
-fn stacklint(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stacklint"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::stacklint;
 
 fn page_on_disk(name: &str) -> String {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("rules/{name}.md"));

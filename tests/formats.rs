@@ -5,7 +5,6 @@
 //! secret value in any snippet-free format.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{json, Value};
 use stacklint::cli::{load_all, Input};
@@ -13,30 +12,11 @@ use stacklint::finding::{Finding, Suppression};
 use stacklint::output::{self, sarif, ProjectReport, Report, Resolved, Summary};
 use stacklint::stack::Project;
 
+mod common;
+use common::{manifest, stacklint, stacklint_in};
+
 const SEEDS: [&str; 2] = ["fixtures/seed-001-before", "fixtures/seed-000"];
 const FORMATS: [&str; 5] = ["text", "json", "sarif", "github", "gitlab"];
-
-fn manifest() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stacklint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn stacklint(args: &[&str]) -> (i32, String, String) {
-    run_in(manifest(), args)
-}
 
 fn format_of(path: &str, format: &str) -> String {
     let (code, out, err) = stacklint(&[path, "--format", format, "--fail-on", "never"]);
@@ -494,7 +474,8 @@ fn fingerprints_survive_an_unrelated_line_above() {
         let dir = scratch(&format!("fp-{name}"));
         copy_dir(&manifest().join(fixture), &dir.join("stack"));
         let run = |dir: &Path| {
-            let (_, out, err) = run_in(dir, &["stack", "--format", "sarif", "--fail-on", "never"]);
+            let (_, out, err) =
+                stacklint_in(dir, &["stack", "--format", "sarif", "--fail-on", "never"]);
             serde_json::from_str::<Value>(&out).unwrap_or_else(|_| panic!("{err}"))
         };
         let before = fingerprinted(&run(&dir));

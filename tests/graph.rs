@@ -1,27 +1,16 @@
 //! The dependency graph and its pictures: snapshots of every format on the seed
 //! stack, and Graphviz accepting the DOT output.
 
-use std::path::Path;
 use std::process::Command;
 
-use stacklint::discover::{discover, Target};
 use stacklint::graph::{render, EdgeKind, StackGraph};
 use stacklint::rules;
-use stacklint::stack::{load_project, LoadOptions, Project};
 
-fn load(dir: &str) -> Project {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(dir);
-    let Some(Target::Project(spec)) = discover(&[root], &[]).expect("fixture").into_iter().next()
-    else {
-        panic!("no project in fixtures/{dir}");
-    };
-    load_project(&spec, &LoadOptions::default())
-}
+mod common;
+use common::fixture;
 
 fn drawn(dir: &str) -> (String, String, String) {
-    let p = load(dir);
+    let p = fixture(dir);
     let g = StackGraph::build(&p);
     let findings = rules::run(&p, &|_| true);
     (
@@ -41,7 +30,7 @@ fn seed_001_in_every_format() {
 
 #[test]
 fn edges_of_every_kind_with_their_spans() {
-    let p = load("seed-001-before");
+    let p = fixture("seed-001-before");
     let g = StackGraph::build(&p);
     let mut edges: Vec<String> = g
         .graph

@@ -2,22 +2,14 @@
 //! shown as `path:line:col-line:col` plus the exact text it covers, so a wrong byte
 //! is visible in review.
 
-use std::path::Path;
-
 use serde_json::Value;
-use stacklint::discover::{discover, Target};
 use stacklint::source::{FileId, Sources, Span};
-use stacklint::stack::{load_project, LoadOptions, Project};
+use stacklint::stack::Project;
+
+mod common;
 
 fn load(dir: &str) -> Project {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/model")
-        .join(dir);
-    let targets = discover(&[root], &[]).expect("fixture exists");
-    let Some(Target::Project(spec)) = targets.into_iter().next() else {
-        panic!("no project in fixtures/model/{dir}");
-    };
-    load_project(&spec, &LoadOptions::default())
+    common::fixture(&format!("model/{dir}"))
 }
 
 fn show_span(sources: &Sources, span: &Span) -> String {

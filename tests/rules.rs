@@ -6,11 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use stacklint::discover::{discover, Target};
 use stacklint::finding::Finding;
 use stacklint::rules;
 use stacklint::source::{Sources, Span};
-use stacklint::stack::{load_project, load_single, LoadOptions, Project};
+use stacklint::stack::{LoadOptions, Project};
+
+mod common;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules")
@@ -35,18 +36,6 @@ fn show(sources: &Sources, span: &Span, base: &Path) -> String {
         e.column,
         f.slice(span)
     )
-}
-
-/// Loads every project (and single file) below `dir`.
-pub fn load_dir(dir: &Path) -> Vec<Project> {
-    let targets = discover(&[dir.to_path_buf()], &[]).expect("fixture exists");
-    targets
-        .iter()
-        .map(|t| match t {
-            Target::Project(spec) => load_project(spec, &LoadOptions::default()),
-            Target::File(path, kind) => load_single(path, *kind),
-        })
-        .collect()
 }
 
 fn render(findings: &[(&Project, Finding)], base: &Path) -> String {
@@ -111,7 +100,7 @@ fn every_rule_against_its_fixtures() {
         for case in names {
             cases += 1;
             let case_dir = dir.join(&case);
-            let projects = load_dir(&case_dir);
+            let projects = common::projects_in(&case_dir, &LoadOptions::default());
             let mut findings: Vec<(&Project, Finding)> = projects
                 .iter()
                 .flat_map(|p| {

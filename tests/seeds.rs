@@ -1,23 +1,14 @@
 //! The seed stacks give exactly their incidents: no more, no fewer, at these places.
 
-use std::process::Command;
-
 use serde_json::Value;
+
+mod common;
 
 /// (code, file below the fixture, line, column) of every finding, in output order.
 fn findings(fixture: &str) -> Vec<(String, String, u64, u64)> {
-    let out = Command::new(env!("CARGO_BIN_EXE_stacklint"))
-        .args([
-            &format!("fixtures/{fixture}"),
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("binary runs");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let path = format!("fixtures/{fixture}");
+    let (_, out, _) = common::stacklint(&[&path, "--format", "json", "--fail-on", "never"]);
+    let v: Value = serde_json::from_str(&out).expect("JSON");
     let prefix = format!("fixtures/{fixture}/");
     v["findings"]
         .as_array()

@@ -3,19 +3,10 @@
 
 use std::path::Path;
 
-use stacklint::discover::{discover, Target};
-use stacklint::stack::{load_project, EnvRole, LoadOptions, Project};
+use stacklint::stack::{EnvRole, LoadOptions, Project};
 
-fn load(dir: &str, opts: &LoadOptions) -> Project {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(dir);
-    let targets = discover(&[root], &[]).expect("fixture exists");
-    let Some(Target::Project(spec)) = targets.into_iter().next() else {
-        panic!("no project in fixtures/{dir}");
-    };
-    load_project(&spec, opts)
-}
+mod common;
+use common::{fixture_with, manifest, projects_in};
 
 /// (container path, loaded, context) of every NGINX config, sorted.
 fn configs(p: &Project) -> Vec<(String, bool, String)> {
@@ -36,7 +27,7 @@ fn configs(p: &Project) -> Vec<(String, bool, String)> {
 
 #[test]
 fn config_mounted_where_nginx_never_reads_it() {
-    let p = load("seed-001-before", &LoadOptions::default());
+    let p = fixture_with("seed-001-before", &LoadOptions::default());
     assert_eq!(
         configs(&p),
         vec![("/etc/nginx/default.conf".to_string(), false, String::new())]
@@ -45,7 +36,7 @@ fn config_mounted_where_nginx_never_reads_it() {
 
 #[test]
 fn main_config_and_includes_through_container_paths() {
-    let p = load("stack/nginx-main", &LoadOptions::default());
+    let p = fixture_with("stack/nginx-main", &LoadOptions::default());
     assert_eq!(
         configs(&p),
         vec![
@@ -76,7 +67,7 @@ fn main_config_and_includes_through_container_paths() {
 
 #[test]
 fn templates_are_rendered_with_the_service_environment() {
-    let p = load("stack/nginx-template", &LoadOptions::default());
+    let p = fixture_with("stack/nginx-template", &LoadOptions::default());
     assert_eq!(
         configs(&p),
         vec![(
@@ -102,7 +93,7 @@ fn templates_are_rendered_with_the_service_environment() {
 
 #[test]
 fn proxy_built_from_nginx_copies_its_config() {
-    let p = load("stack/proxy-build", &LoadOptions::default());
+    let p = fixture_with("stack/proxy-build", &LoadOptions::default());
     assert_eq!(
         configs(&p),
         vec![(
@@ -120,7 +111,7 @@ fn proxy_built_from_nginx_copies_its_config() {
 
 #[test]
 fn env_file_flag_replaces_the_project_env() {
-    let p = load("model/interpolation", &LoadOptions::default());
+    let p = fixture_with("model/interpolation", &LoadOptions::default());
     assert!(p.has_env_file);
     assert_eq!(
         p.env_files
@@ -130,7 +121,7 @@ fn env_file_flag_replaces_the_project_env() {
         1
     );
     let other = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/model/include/sub/vars.env");
-    let p = load(
+    let p = fixture_with(
         "model/interpolation",
         &LoadOptions {
             include_cache: Default::default(),
@@ -148,27 +139,23 @@ fn env_file_flag_replaces_the_project_env() {
 
 /// (image, memory limit) of the single service of each project under `dir`, in discovery order.
 fn images(dir: &str) -> Vec<(String, Option<String>)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(dir);
-    discover(&[root], &[])
-        .expect("fixture exists")
-        .into_iter()
-        .filter_map(|t| match t {
-            Target::Project(spec) => Some(load_project(&spec, &LoadOptions::default())),
-            Target::File(..) => None,
-        })
-        .map(|p| {
-            let s = &p.model.services[0];
-            (
-                s.image
-                    .as_ref()
-                    .map(|i| i.value.clone())
-                    .unwrap_or_default(),
-                s.resources.mem_limit.as_ref().map(|m| m.value.clone()),
-            )
-        })
-        .collect()
+    projects_in(
+        &manifest().join("fixtures").join(dir),
+        &LoadOptions::default(),
+    )
+    .into_iter()
+    .filter(|p| !p.compose_files.is_empty())
+    .map(|p| {
+        let s = &p.model.services[0];
+        (
+            s.image
+                .as_ref()
+                .map(|i| i.value.clone())
+                .unwrap_or_default(),
+            s.resources.mem_limit.as_ref().map(|m| m.value.clone()),
+        )
+    })
+    .collect()
 }
 
 #[test]

@@ -45,6 +45,8 @@ pub fn stacklint_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_stacklint"))
         .args(args)
         .current_dir(dir)
+        // The "no colour when piped" tests must not pass because of the caller's NO_COLOR.
+        .env_remove("NO_COLOR")
         .output()
         .expect("binary runs");
     (
@@ -52,4 +54,43 @@ pub fn stacklint_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The checkout: fixtures are found from here, and runs without a directory start here.
+pub fn manifest() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs stacklint in the checkout: (exit code, stdout, stderr).
+pub fn stacklint(args: &[&str]) -> (i32, String, String) {
+    stacklint_in(manifest(), args)
+}
+
+/// Every project (and single file) below `dir`, loaded as the CLI loads them.
+pub fn projects_in(
+    dir: &Path,
+    opts: &stacklint::stack::LoadOptions,
+) -> Vec<stacklint::stack::Project> {
+    use stacklint::discover::{discover, Target};
+    discover(&[dir.to_path_buf()], &[])
+        .expect("the directory exists")
+        .iter()
+        .map(|t| match t {
+            Target::Project(spec) => stacklint::stack::load_project(spec, opts),
+            Target::File(path, kind) => stacklint::stack::load_single(path, *kind),
+        })
+        .collect()
+}
+
+/// The first compose project of `fixtures/<dir>`.
+pub fn fixture_with(dir: &str, opts: &stacklint::stack::LoadOptions) -> stacklint::stack::Project {
+    projects_in(&manifest().join("fixtures").join(dir), opts)
+        .into_iter()
+        .find(|p| !p.compose_files.is_empty())
+        .unwrap_or_else(|| panic!("no project in fixtures/{dir}"))
+}
+
+/// The first compose project of `fixtures/<dir>`, with default options.
+pub fn fixture(dir: &str) -> stacklint::stack::Project {
+    fixture_with(dir, &stacklint::stack::LoadOptions::default())
 }
