@@ -36,7 +36,7 @@ impl Rule for ProxyStartsBeforeTarget {
                 continue;
             };
             let prefix = if *misplaced {
-                "once its config is mounted where nginx reads it (see SL203), "
+                crate::rules::nginx::scope::MISPLACED_PREFIX
             } else {
                 ""
             };

@@ -1198,11 +1198,14 @@ pub fn runtime_fix(t: &Target<'_>, has_resolver: bool) -> String {
 /// For a config nginx does not read yet (SL203): the message speaks of the fix.
 pub fn misplaced_prefix(t: &Target<'_>) -> &'static str {
     if t.misplaced {
-        "once this file is mounted where nginx reads it (see SL203), "
+        MISPLACED_PREFIX
     } else {
         ""
     }
 }
+
+/// How a finding on a config SL203 reports as misplaced begins.
+pub const MISPLACED_PREFIX: &str = "once this file is mounted where nginx reads it (see SL203), ";
 
 /// `http://app:5000/api/` → `http://app:5000`.
 fn without_uri_part(value: &str) -> &str {
