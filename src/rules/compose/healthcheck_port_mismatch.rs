@@ -584,6 +584,18 @@ fn nc(args: &[Text], env: &RuntimeEnv) -> Vec<Probe> {
 /// word; why, for the label).
 type ClientDefault = (Option<u16>, Span, String, &'static str);
 
+/// The port a client dials when its port flag is absent: its documented default,
+/// pointed at the client's name.
+fn client_default(prog: &Text, port: u16, flag: &'static str) -> ClientDefault {
+    let name = shell_basename(&prog.s);
+    (
+        Some(port),
+        prog.full_span(),
+        format!("the default of `{name}`"),
+        flag,
+    )
+}
+
 fn host_and_port(
     args: &[Text],
     o: &Opts,
@@ -698,13 +710,7 @@ fn redis_cli(prog: &Text, args: &[Text], env: &RuntimeEnv) -> Vec<Probe> {
             .collect();
     }
     // Without `-p` the client dials 6379, whatever the server's port.
-    let name = shell_basename(&prog.s);
-    let default = (
-        Some(6379),
-        prog.full_span(),
-        format!("the default of `{name}`"),
-        "-p",
-    );
+    let default = client_default(prog, 6379, "-p");
     host_and_port(args, &o, &["-h"], &["-p"], env, Some(default))
 }
 
@@ -780,13 +786,7 @@ fn mongosh(prog: &Text, args: &[Text], env: &RuntimeEnv) -> Vec<Probe> {
     if host_has_port {
         return Vec::new();
     }
-    let name = shell_basename(&prog.s);
-    let default = (
-        Some(27017),
-        prog.full_span(),
-        format!("the default of `{name}`"),
-        "--port",
-    );
+    let default = client_default(prog, 27017, "--port");
     host_and_port(args, &o, &["--host"], &["--port"], env, Some(default))
 }
 
