@@ -8,7 +8,7 @@ use crate::stack::Project;
 /// Does this key name a secret (`POSTGRES_PASSWORD`, `api_key`, `JWT_SECRET`)?
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    const WORDS: [&str; 12] = [
+    const WORDS: [&str; 13] = [
         "password",
         "passwd",
         "pwd",
@@ -21,6 +21,8 @@ pub fn is_secret_key(key: &str) -> bool {
         "privatekey",
         "credential",
         "auth_key",
+        // RabbitMQ's `RABBITMQ_ERLANG_COOKIE`: the shared secret of a cluster.
+        "erlang_cookie",
     ];
     if WORDS.iter().any(|w| k.contains(w)) {
         return true;
@@ -32,23 +34,38 @@ pub fn is_secret_key(key: &str) -> bool {
         && !k.contains("partition")
 }
 
-/// The spans of every secret value in the project's files.
+/// The spans of every secret value in the project's files: the literal parts of
+/// each value. References (`${OPENAI_API_KEY}`, `$TOKEN`) name where a value
+/// comes from and stay readable; the default of `${KEY:-default}` is a value
+/// and is masked.
 pub fn secret_spans(p: &Project) -> Vec<Span> {
     let mut out = Vec::new();
     for e in &p.env_files {
         for entry in &e.env.parsed.entries {
             if is_secret_key(&entry.key) && !entry.value_span.is_empty() {
-                out.push(entry.value_span);
+                if entry.expand {
+                    let raw = p
+                        .sources
+                        .get(entry.value_span.file)
+                        .slice(&entry.value_span);
+                    out.extend(
+                        literal_ranges(raw)
+                            .into_iter()
+                            .map(|(s, e)| entry.value_span.sub(s, e)),
+                    );
+                } else {
+                    out.push(entry.value_span);
+                }
             }
         }
     }
     if let Some(tree) = &p.tree {
-        collect_yaml(tree, &mut out, 0);
+        collect_yaml(p, tree, &mut out, 0);
     }
     out
 }
 
-fn collect_yaml(n: &Node, out: &mut Vec<Span>, depth: usize) {
+fn collect_yaml(p: &Project, n: &Node, out: &mut Vec<Span>, depth: usize) {
     if depth > 200 {
         return;
     }
@@ -56,23 +73,100 @@ fn collect_yaml(n: &Node, out: &mut Vec<Span>, depth: usize) {
         Value::Map(entries) => {
             for (k, v) in entries {
                 if k.as_str().is_some_and(is_secret_key) && v.as_str().is_some() {
-                    out.push(v.span);
+                    let raw = p.sources.get(v.span.file).slice(&v.span);
+                    out.extend(
+                        literal_ranges(raw)
+                            .into_iter()
+                            .map(|(s, e)| v.span.sub(s, e)),
+                    );
                     // `POSTGRES_PASSWORD: ${DB_PASS}`: the .env line of DB_PASS
                     // holds a secret too, whatever its own name.
                     if let Some(s) = v.as_scalar() {
                         out.extend(s.vars.iter().filter_map(|u| u.source));
                     }
                 }
-                collect_yaml(v, out, depth + 1);
+                collect_yaml(p, v, out, depth + 1);
             }
         }
         Value::Seq(items) => {
             for i in items {
-                collect_yaml(i, out, depth + 1);
+                collect_yaml(p, i, out, depth + 1);
             }
         }
         _ => {}
     }
+}
+
+/// The byte ranges of `raw` (a value as written, with compose's `$` syntax)
+/// that are literal text, i.e. everything but variable references: `${NAME}`,
+/// `$NAME`, and the `${NAME:-` and `}` around a default (the default itself is
+/// literal text, scanned the same way). `$$` is a literal `$`.
+pub fn literal_ranges(raw: &str) -> Vec<(usize, usize)> {
+    let b = raw.as_bytes();
+    let mut refs: Vec<(usize, usize)> = Vec::new();
+    let name_end = |mut j: usize| {
+        while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+            j += 1;
+        }
+        j
+    };
+    // `}` positions still to close, one per open `${NAME<op>` (bounded nesting).
+    let mut open = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'$' if b.get(i + 1) == Some(&b'$') => i += 2,
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                let end = name_end(i + 2);
+                if end == i + 2 {
+                    i += 2;
+                    continue;
+                }
+                if b.get(end) == Some(&b'}') {
+                    refs.push((i, end + 1));
+                    i = end + 1;
+                    continue;
+                }
+                // `:-`, `-`, `:?`, `?`, `:+`, `+`
+                let mut op = end;
+                if b.get(op) == Some(&b':') {
+                    op += 1;
+                }
+                if matches!(b.get(op), Some(b'-' | b'?' | b'+')) && open < 16 {
+                    refs.push((i, op + 1));
+                    open += 1;
+                    i = op + 1;
+                } else {
+                    i = end;
+                }
+            }
+            b'$' => {
+                let end = name_end(i + 1);
+                if end > i + 1 && !b[i + 1].is_ascii_digit() {
+                    refs.push((i, end));
+                }
+                i = end.max(i + 1);
+            }
+            b'}' if open > 0 => {
+                refs.push((i, i + 1));
+                open -= 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (s, e) in refs {
+        if s > at {
+            out.push((at, s));
+        }
+        at = at.max(e);
+    }
+    if at < b.len() {
+        out.push((at, b.len()));
+    }
+    out
 }
 
 /// `text` with the bytes of `spans` replaced by `*`, keeping every offset valid.
@@ -125,5 +219,25 @@ mod tests {
         let m = mask(t, &[(13, 20)]);
         assert_eq!(m, "A=1\nPASSWORD=*******\n");
         assert_eq!(m.len(), t.len());
+    }
+
+    fn shown(raw: &str) -> String {
+        mask(raw, &literal_ranges(raw))
+    }
+
+    #[test]
+    fn references_stay_readable() {
+        assert_eq!(shown("${OPENAI_API_KEY}"), "${OPENAI_API_KEY}");
+        assert_eq!(shown("$TOKEN"), "$TOKEN");
+        assert_eq!(shown("hunter2"), "*******");
+        assert_eq!(shown("${JWT_KEY:-dev-key}"), "${JWT_KEY:-*******}");
+        assert_eq!(shown("${JWT_KEY-dev}"), "${JWT_KEY-***}");
+        assert_eq!(shown("pre${A}post"), "***${A}****");
+        assert_eq!(shown("pa$$word"), "********");
+        assert_eq!(shown("${A:-${B:-x}y}"), "${A:-${B:-*}*}");
+        assert_eq!(shown("\"${A}\""), "*${A}*");
+        // Not references: `${` without a name, `$1`.
+        assert_eq!(shown("${}x"), "****");
+        assert_eq!(shown("$1ab"), "****");
     }
 }

@@ -173,6 +173,10 @@ fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
             Some(i) => (&s.value[..i], Some((&s.value[i + 1..], i + 1))),
             None => (s.value.as_str(), None),
         };
+        // After interpolation the value may differ from the text
+        // (`KEY=${VAR}`); the key and the `=` are still written out, so the
+        // value's span is the rest of the item's text.
+        let raw_value = raw_item_value(item, sources, key, sep.is_some());
         let key_span = sub_span(item, sources, 0, key.len());
         let key_node = Node {
             span: key_span,
@@ -186,7 +190,8 @@ fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
         let val_node = match val {
             None => Node::null(key_span),
             Some((text, at)) => {
-                let span = sub_span(item, sources, at, at + text.len());
+                let span =
+                    raw_value.unwrap_or_else(|| sub_span(item, sources, at, at + text.len()));
                 // Keep the variable uses that fall into the value part.
                 let vars = s
                     .vars
@@ -212,6 +217,28 @@ fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
         entries.push((key_node, val_node));
     }
     v.value = Value::Map(entries);
+}
+
+/// The span of the value part of a `KEY=value` list item in its source text,
+/// when the item's text starts with `KEY` and its separator (plain or quoted).
+fn raw_item_value(item: &Node, sources: &Sources, key: &str, has_sep: bool) -> Option<Span> {
+    if !has_sep || key.is_empty() {
+        return None;
+    }
+    let raw = sources.get(item.span.file).slice(&item.span);
+    let (from, inner) = match item.as_scalar().map(|s| s.style) {
+        Some(Style::SingleQuoted | Style::DoubleQuoted) if raw.len() >= 2 => {
+            (1, raw.get(1..raw.len() - 1)?)
+        }
+        Some(Style::Plain) => (0, raw),
+        _ => return None,
+    };
+    let rest = inner.strip_prefix(key)?;
+    if !rest.starts_with(['=', ':']) {
+        return None;
+    }
+    let at = from + key.len() + 1;
+    Some(item.span.sub(at, from + inner.len()))
 }
 
 /// The span of bytes `[from, to)` of a scalar's value, mapped into its source text
