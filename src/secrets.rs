@@ -28,6 +28,10 @@ pub fn is_secret_key(key: &str) -> bool {
         return true;
     }
     // `*_KEY` names are secrets unless they obviously are not (`*_PUBLIC_KEY`, `SORT_KEY`).
+    // `RABBITMQ_DEFAULT_PASS`, `DB_PASS`
+    if k.ends_with("_pass") || k == "pass" {
+        return true;
+    }
     (k.ends_with("_key") || k.ends_with("-key") || k == "key")
         && !k.contains("public")
         && !k.contains("sort")
@@ -61,6 +65,16 @@ pub fn secret_spans(p: &Project) -> Vec<Span> {
     }
     if let Some(tree) = &p.tree {
         collect_yaml(p, tree, &mut out, 0);
+    }
+    // `--requirepass ${REDIS_PASSWORD:-redis}`: the default of a secret-looking
+    // variable is its value wherever the reference sits.
+    for u in &p.var_uses {
+        if let (Some(span), true) = (u.span, is_secret_key(&u.name)) {
+            if matches!(u.op, crate::parse::interpolate::Op::Default { .. }) {
+                let raw = p.sources.get(span.file).slice(&span);
+                out.extend(literal_ranges(raw).into_iter().map(|(s, e)| span.sub(s, e)));
+            }
+        }
     }
     out
 }

@@ -33,6 +33,9 @@ pub enum EnvRole {
     Template,
     /// A service's `env_file`.
     Service(String),
+    /// The template of one env file (`.env.docker.example` of `.env.docker`),
+    /// other than the project's own templates.
+    TemplateOf(FileId),
     /// A `.env` file linted on its own.
     Standalone,
 }
@@ -253,6 +256,8 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         }
     }
 
+    load_own_templates(&mut p);
+
     if let Some(base) = files.first() {
         p.included_by = included_by_ancestor(&spec.dir, base, &opts.include_cache);
         let default_name = |f: &Path| {
@@ -269,6 +274,68 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
 
     crate::proxy::collect(&mut p);
     p
+}
+
+/// The template names of an env file named `name`: `<name>.example`,
+/// `.sample`, `.template`, `.dist` and `example.<name>`.
+pub fn template_names(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = ["example", "sample", "template", "dist"]
+        .iter()
+        .map(|s| format!("{name}.{s}"))
+        .collect();
+    out.push(format!("example.{}", name.trim_start_matches('.')));
+    if name == ".env" {
+        out.push("env.example".into());
+    }
+    out
+}
+
+/// Reads the templates beside each env file that is not the project's `.env`
+/// (whose templates are [`ENV_TEMPLATES`]): a service's `env_file`, an
+/// `--env-file`. A file already read (a template used as an env file) keeps
+/// its role.
+fn load_own_templates(p: &mut Project) {
+    let envs: Vec<(FileId, PathBuf)> = p
+        .env_files
+        .iter()
+        .filter(|e| matches!(e.role, EnvRole::Project | EnvRole::Service(_)))
+        .map(|e| (e.env.file, p.sources.get(e.env.file).path.clone()))
+        .collect();
+    for (id, path) in envs {
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        // The project's own `.env` has the project's templates.
+        if name == ".env" && same_dir(&dir, &p.dir) {
+            continue;
+        }
+        for t in template_names(&name) {
+            let tpath = dir.join(&t);
+            if !tpath.is_file() {
+                continue;
+            }
+            if p.sources
+                .find(&crate::paths::display(&tpath))
+                .is_some_and(|f| p.env_files.iter().any(|e| e.env.file == f))
+            {
+                continue;
+            }
+            let mut scratch = Vars::default();
+            if let Some(env) = load_env_file(&mut p.sources, &tpath, &mut scratch, &NoVars) {
+                p.diags.extend(env.parsed.diags.iter().cloned());
+                p.env_files.push(EnvFileInfo {
+                    role: EnvRole::TemplateOf(id),
+                    env,
+                });
+            }
+        }
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    let norm = |d: &Path| crate::compose::model::normalize_path(&absolute(d));
+    norm(a) == norm(b)
 }
 
 /// Compose file → the files its `include:` names (absolute, normalized).

@@ -34,6 +34,20 @@ pub(crate) fn templates(p: &Project) -> Vec<&EnvFileInfo> {
     p.env_files_with_role(&EnvRole::Template).collect()
 }
 
+/// The services that read `e` as their `env_file`, with the reference.
+pub(crate) fn env_file_readers(p: &Project, e: &EnvFileInfo) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    for s in &p.model.services {
+        for r in &s.env_files {
+            let shown = crate::paths::display(&r.resolved);
+            if p.sources.find(&shown) == Some(e.env.file) {
+                out.push((s.name.value.clone(), r.path.span));
+            }
+        }
+    }
+    out
+}
+
 /// The last entry of `key` in `env` (the one compose keeps).
 pub(crate) fn entry<'a>(env: &'a EnvFileInfo, key: &str) -> Option<&'a EnvEntry> {
     env.env.parsed.entries.iter().rev().find(|e| e.key == key)

@@ -11,12 +11,12 @@ use crate::finding::Finding;
 use crate::parse::interpolate::Lookup;
 use crate::parse::interpolate::{Op, VarUse};
 use crate::parse::yaml::Node;
-use crate::rules::env::{file_name, tree_uses};
+use crate::rules::env::{entry, env_file_readers, file_name, templates, tree_uses};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::secrets::is_secret_key;
 use crate::severity::Severity;
 use crate::source::Span;
-use crate::stack::{EnvFileInfo, EnvRole, Project};
+use crate::stack::{EnvRole, Project};
 
 pub struct PlaceholderSecret;
 
@@ -33,7 +33,14 @@ const HELP: &str =
 
 /// The last word of a key that makes it a setting *about* a secret, not the
 /// secret: `PASSWORD_RESET_URL`, `JWT_SECRET_FILE`, `TOKEN_EXPIRE_MINUTES`.
-const NOT_A_SECRET: [&str; 44] = [
+const NOT_A_SECRET: [&str; 50] = [
+    // people, not secrets: `PASSWORD_RESET_USERS`, `TOKEN_ADMIN_EMAILS`
+    "users",
+    "admins",
+    "emails",
+    "owners",
+    "recipients",
+    "login",
     "url",
     "uri",
     "urls",
@@ -198,6 +205,227 @@ pub fn is_placeholder(value: &str) -> bool {
         .any(|t| matches!(*t, "example" | "placeholder"))
 }
 
+/// Well-known secret values, compared with the whole value (quotes removed,
+/// case ignored). Sources: the most common passwords of public breach lists
+/// (`123456`, `qwerty`, `letmein`, `admin`, ...); the values that official
+/// images document or ship as their default: postgres' `docker run` example
+/// (`mysecretpassword`), mysql's and mariadb's (`my-secret-pw`), wordpress'
+/// (`examplepass`), pgadmin's (`SuperSecret`), MinIO's root credentials
+/// (`minioadmin`), RabbitMQ's `guest`, Neo4j's `neo4j`, Grafana's and
+/// Keycloak's `admin`. Kept as data in one place: add a value here, with its
+/// source.
+const KNOWN_VALUES: [&str; 39] = [
+    // common passwords
+    "123456",
+    "1234567",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "12345",
+    "1234",
+    "111111",
+    "000000",
+    "654321",
+    "qwerty",
+    "qwerty123",
+    "abc123",
+    "letmein",
+    "welcome",
+    "iloveyou",
+    "password1",
+    "password123",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "pass",
+    "admin",
+    "admin123",
+    "administrator",
+    "root",
+    "toor",
+    "test",
+    "test123",
+    "supersecret",
+    "changeme!",
+    // image documentation and defaults
+    "mysecretpassword",
+    "my-secret-pw",
+    "examplepass",
+    "supersecretpassword",
+    "minioadmin",
+    "guest",
+    "neo4j",
+    "secret123",
+];
+
+/// Words that add nothing to a value made of its key's own words
+/// (`app-secret-key`, `my_dev_key`, `insecure-dev-key`).
+const FILLER: [&str; 18] = [
+    "app",
+    "secret",
+    "password",
+    "pass",
+    "my",
+    "default",
+    "dev",
+    "development",
+    "local",
+    "test",
+    "testing",
+    "key",
+    "the",
+    "for",
+    "insecure",
+    "unsafe",
+    "docker",
+    "compose",
+];
+
+/// Why the value of a secret-looking key is known to others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weakness {
+    /// A placeholder meant to be replaced (`changeme`, `<token>`).
+    Placeholder,
+    /// A well-known value: a common password or an image's documented default.
+    KnownValue,
+    /// Made of the words of its own key (`SECRET_KEY=app-secret-key`).
+    OwnName,
+}
+
+impl Weakness {
+    /// "`KEY` has {phrase}": never the value itself.
+    fn phrase(self) -> &'static str {
+        match self {
+            Weakness::Placeholder => "a placeholder value",
+            Weakness::KnownValue => {
+                "a well-known value (a common password or an image's documented default)"
+            }
+            Weakness::OwnName => "a value made of the words of its own name",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Weakness::Placeholder => "placeholder value",
+            Weakness::KnownValue => "well-known value",
+            Weakness::OwnName => "guessable from the key's name",
+        }
+    }
+
+    /// "falls back to {default_phrase}".
+    fn default_phrase(self) -> &'static str {
+        match self {
+            Weakness::Placeholder => "a placeholder default",
+            Weakness::KnownValue => {
+                "a well-known default (a common password or an image's documented default)"
+            }
+            Weakness::OwnName => "a default made of the words of its own name",
+        }
+    }
+
+    fn default_label(self) -> &'static str {
+        match self {
+            Weakness::Placeholder => "placeholder default",
+            Weakness::KnownValue => "well-known default",
+            Weakness::OwnName => "default guessable from the name",
+        }
+    }
+}
+
+/// The lowercase words of a key or value: split on anything but letters and
+/// digits, and where a lowercase letter meets an uppercase one (`SuperSecret`).
+fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in text.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Whether `word` is a concatenation of `dict` words (`secretkey`), and whether
+/// one of them is a word of the key (`own`), not only filler.
+fn segments(word: &str, own: &[String]) -> Option<bool> {
+    let n = word.len();
+    // best[i]: `word[..i]` splits into dictionary words; Some(uses_own).
+    let mut best: Vec<Option<bool>> = vec![None; n + 1];
+    best[0] = Some(false);
+    for i in 0..n {
+        let Some(used) = best[i] else { continue };
+        let rest = &word[i..];
+        for w in own.iter().map(String::as_str) {
+            if !w.is_empty() && rest.starts_with(w) {
+                best[i + w.len()] = Some(true);
+            }
+        }
+        for w in FILLER {
+            if rest.starts_with(w) {
+                let j = i + w.len();
+                best[j] = Some(best[j] == Some(true) || used);
+            }
+        }
+    }
+    best[n]
+}
+
+/// Whether `value` holds a list or an email address (`alice,bob`,
+/// `admin@example.com`): names of people, not a secret.
+fn names_people(value: &str) -> bool {
+    value.contains(',')
+        || value
+            .split_once('@')
+            .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+}
+
+/// How the value of the secret-looking `keys` (the key and the variable that
+/// feeds it) is weak, if it is.
+pub fn weakness(keys: &[&str], value: &str, extra: bool) -> Option<Weakness> {
+    let v = unquote(value);
+    if names_people(v) {
+        return None;
+    }
+    if is_placeholder(value) || extra {
+        return Some(Weakness::Placeholder);
+    }
+    if v.is_empty() || v.contains('$') {
+        return None;
+    }
+    let lower = v.to_ascii_lowercase();
+    if KNOWN_VALUES.contains(&lower.as_str()) {
+        return Some(Weakness::KnownValue);
+    }
+    let own: Vec<String> = keys.iter().flat_map(|k| words(k)).collect();
+    let vw = words(v);
+    // Only letters: `secret-key-2024` mixes in something of its own.
+    if vw.is_empty()
+        || vw
+            .iter()
+            .any(|w| !w.chars().all(|c| c.is_ascii_lowercase()))
+    {
+        return None;
+    }
+    let mut uses_own = false;
+    for w in &vw {
+        uses_own |= segments(w, &own)?;
+    }
+    uses_own.then_some(Weakness::OwnName)
+}
+
 /// A template's file name (`.env.example`, `app.env.sample`): placeholders are
 /// its purpose.
 fn template_name(name: &str) -> bool {
@@ -215,6 +443,7 @@ impl Rule for PlaceholderSecret {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
+        let extra = |v: &str| cx.options.is_extra_placeholder(v);
         let mut reported: HashSet<Span> = HashSet::new();
         let uses = p.tree.as_ref().map(tree_uses).unwrap_or_default();
         let mut uses_by_name: HashMap<&str, Vec<Span>> = HashMap::new();
@@ -234,7 +463,7 @@ impl Rule for PlaceholderSecret {
             let readers = env_file_readers(p, e);
             let checked = match &e.role {
                 EnvRole::Project | EnvRole::Service(_) => true,
-                EnvRole::Template => !readers.is_empty(),
+                EnvRole::Template | EnvRole::TemplateOf(_) => !readers.is_empty(),
                 EnvRole::Standalone => !template_name(&file_name(p, e.env.file)),
             };
             if !checked {
@@ -246,18 +475,22 @@ impl Rule for PlaceholderSecret {
                 if !is_secret_setting(&en.key)
                     || en.is_inherited()
                     || (en.expand && en.value.contains('$'))
-                    || !(is_placeholder(&en.value) || cx.options.is_extra_placeholder(&en.value))
-                    || !reported.insert(en.value_span)
                 {
+                    continue;
+                }
+                let Some(weak) = weakness(&[&en.key], &en.value, extra(&en.value)) else {
+                    continue;
+                };
+                if !reported.insert(en.value_span) {
                     continue;
                 }
                 let key = &en.key;
                 let mut f = Finding::new(
                     &META,
                     en.value_span,
-                    format!("`{key}` has a placeholder value in {fname}"),
+                    format!("`{key}` has {} in {fname}", weak.phrase()),
                 )
-                .label("placeholder value")
+                .label(weak.label())
                 .help(HELP)
                 .place(format!("env.{key}"));
                 for (svc, at) in &readers {
@@ -273,10 +506,13 @@ impl Rule for PlaceholderSecret {
         }
 
         // `environment:` of each service in the merged tree.
-        let Some(services) = p.tree.as_ref().and_then(|t| t.get("services")) else {
-            return;
-        };
-        for (sk, svc) in services.as_map().unwrap_or(&[]) {
+        let services = p
+            .tree
+            .as_ref()
+            .and_then(|t| t.get("services"))
+            .and_then(Node::as_map)
+            .unwrap_or(&[]);
+        for (sk, svc) in services {
             let Some(sname) = sk.as_str() else { continue };
             let Some(env) = svc.get("environment").and_then(Node::as_map) else {
                 continue;
@@ -287,37 +523,41 @@ impl Rule for PlaceholderSecret {
                     continue;
                 }
                 let Some(s) = v.as_scalar() else { continue };
-                if !(is_placeholder(&s.value) || cx.options.is_extra_placeholder(&s.value)) {
-                    continue;
-                }
                 let place = format!("services.{sname}.environment.{key}");
                 if s.vars.is_empty() {
+                    let Some(weak) = weakness(&[key], &s.value, extra(&s.value)) else {
+                        continue;
+                    };
                     if reported.insert(v.span) {
                         out.push(
                             Finding::new(
                                 &META,
                                 v.span,
-                                format!("`{key}` of service `{sname}` has a placeholder value"),
+                                format!("`{key}` of service `{sname}` has {}", weak.phrase()),
                             )
-                            .label("placeholder value")
+                            .label(weak.label())
                             .help(HELP)
                             .place(place),
                         );
                     }
                     continue;
                 }
-                // Only a value made of one `${...}`: then the placeholder came
+                // Only a value made of one `${...}`: then the weak value came
                 // whole from its default or from the variable's value.
                 let [u] = s.vars.as_slice() else { continue };
                 let Some(uspan) = u.span else { continue };
                 if u.range.start != 0 {
                     continue;
                 }
+                let Some(weak) = weakness(&[key, &u.name], &s.value, extra(&s.value)) else {
+                    continue;
+                };
                 let target = Target {
                     key,
                     service: sname,
                     value: &s.value,
                     place: &place,
+                    weak,
                 };
                 if let Some(f) = via_variable(p, &target, u, uspan, &checked_files) {
                     if reported.insert(f.primary) {
@@ -326,7 +566,67 @@ impl Rule for PlaceholderSecret {
                 }
             }
         }
+
+        // A weak default of a secret-looking variable anywhere else in compose
+        // (`command: redis-server --requirepass ${REDIS_PASSWORD:-redis}`): with
+        // the variable unset, that default is the secret.
+        for pu in &uses {
+            let u = pu.use_;
+            let (Op::Default { .. }, false, Some(uspan)) = (&u.op, u.defined, u.span) else {
+                continue;
+            };
+            if !is_secret_setting(&u.name) {
+                continue;
+            }
+            let Some(default) = default_span(p, u, uspan) else {
+                continue;
+            };
+            let text = p.sources.get(default.file).slice(&default);
+            let Some(weak) = weakness(&[&u.name], text, extra(text)) else {
+                continue;
+            };
+            if !reported.insert(default) {
+                continue;
+            }
+            let var = &u.name;
+            let f = Finding::new(
+                &META,
+                default,
+                format!(
+                    "`{var}` falls back to {} while it has no value",
+                    weak.default_phrase()
+                ),
+            )
+            .label(weak.default_label())
+            .related(uspan, format!("used when `{var}` is unset or empty"))
+            .help(fallback_help(var))
+            .place(pu.path.join("."));
+            out.push(with_template_note(p, f, var));
+        }
     }
+}
+
+/// How to fix a weak default of `var`.
+fn fallback_help(var: &str) -> String {
+    format!(
+        "set `{var}` in .env to a real value and drop the default (`${{{var}:?}}` makes compose refuse to start without it); {HELP}"
+    )
+}
+
+/// A template that lists `var` is evidence the default is meant to be
+/// replaced, and that a deployment which never copied it runs with the default.
+fn with_template_note(p: &Project, f: Finding, var: &str) -> Finding {
+    let Some((tpl, en)) = templates(p)
+        .into_iter()
+        .find_map(|t| entry(t, var).map(|en| (t, en)))
+    else {
+        return f;
+    };
+    let tname = file_name(p, tpl.env.file);
+    f.related(
+        en.key_span,
+        format!("{tname} lists `{var}`: until .env sets it, the default is used"),
+    )
 }
 
 /// A secret-looking key of a service's `environment:` and its final value.
@@ -335,28 +635,17 @@ struct Target<'a> {
     service: &'a str,
     value: &'a str,
     place: &'a str,
+    weak: Weakness,
 }
 
-/// The services that read `e` as their `env_file`, with the reference.
-fn env_file_readers(p: &Project, e: &EnvFileInfo) -> Vec<(String, Span)> {
-    let mut out = Vec::new();
-    for s in &p.model.services {
-        for r in &s.env_files {
-            let shown = crate::paths::display(&r.resolved);
-            if p.sources.find(&shown) == Some(e.env.file) {
-                out.push((s.name.value.clone(), r.path.span));
-            }
-        }
-    }
-    out
-}
-
-/// A placeholder that reached `key` through the variable `u`: from its
+/// A weak value that reached `key` through the variable `u`: from its
 /// default (`${DB_PASSWORD:-changeme}` while DB_PASSWORD is unset), or from
 /// the env line that set the variable: a `.env` key whose own name does not
 /// look secret, or any key of an env file that the first pass does not read
 /// (an `include`'s `env_file`). A secret-looking key of a checked file is
-/// reported on its own line already.
+/// reported on its own line already. A default is not reported once an env
+/// file sets the variable: the value of that line is what runs, and it is
+/// checked instead.
 fn via_variable(
     p: &Project,
     target: &Target,
@@ -369,6 +658,7 @@ fn via_variable(
         service: sname,
         value,
         place,
+        weak,
     } = *target;
     let var = &u.name;
     match (&u.op, u.defined) {
@@ -378,21 +668,19 @@ fn via_variable(
             if p.sources.get(default.file).slice(&default) != value {
                 return None;
             }
-            Some(
-                Finding::new(
-                    &META,
-                    default,
-                    format!(
-                        "`{key}` of service `{sname}` falls back to a placeholder default while `{var}` has no value"
-                    ),
-                )
-                .label("placeholder default")
-                .related(uspan, format!("used when `{var}` is unset or empty"))
-                .help(format!(
-                    "set `{var}` in .env to a real value and drop the default (`${{{var}:?}}` makes compose refuse to start without it); {HELP}"
-                ))
-                .place(place.to_string()),
+            let f = Finding::new(
+                &META,
+                default,
+                format!(
+                    "`{key}` of service `{sname}` falls back to {} while `{var}` has no value",
+                    weak.default_phrase()
+                ),
             )
+            .label(weak.default_label())
+            .related(uspan, format!("used when `{var}` is unset or empty"))
+            .help(fallback_help(var))
+            .place(place.to_string());
+            Some(with_template_note(p, f, var))
         }
         (Op::Plain | Op::Default { .. } | Op::Required { .. }, true) => {
             let source = u.source?;
@@ -418,10 +706,11 @@ fn via_variable(
                     &META,
                     source,
                     format!(
-                        "`{key}` of service `{sname}` gets a placeholder value from `{var}` in {fname}"
+                        "`{key}` of service `{sname}` gets {} from `{var}` in {fname}",
+                        weak.phrase()
                     ),
                 )
-                .label("placeholder value")
+                .label(weak.label())
                 .related(uspan, format!("`{key}` takes the value of `{var}` here"))
                 .help(HELP)
                 .place(place.to_string()),
