@@ -32,6 +32,13 @@ pub fn is_secret_key(key: &str) -> bool {
     if k.ends_with("_pass") || k == "pass" {
         return true;
     }
+    // A versioned key (`_APP_OPENSSL_KEY_V1`) is the key itself.
+    let k = match k.rsplit_once("_v") {
+        Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            head.to_string()
+        }
+        _ => k,
+    };
     (k.ends_with("_key") || k.ends_with("-key") || k == "key")
         && !k.contains("public")
         && !k.contains("sort")
@@ -214,6 +221,9 @@ mod tests {
             "GITHUB_TOKEN",
             "SECRET_KEY",
             "DB_PWD",
+            "RABBITMQ_DEFAULT_PASS",
+            "_APP_OPENSSL_KEY_V1",
+            "RABBITMQ_ERLANG_COOKIE",
         ] {
             assert!(is_secret_key(k), "{k}");
         }
@@ -222,6 +232,8 @@ mod tests {
             "PUBLIC_KEY",
             "TOKEN_EXPIRY_SECONDS_X".replace("TOKEN", "TTL").as_str(),
             "PORT",
+            "COMPASS",
+            "KEY_VALUE",
         ] {
             assert!(!is_secret_key(k), "{k}");
         }

@@ -874,25 +874,23 @@ fn secret_values(path: &str) -> Vec<String> {
 }
 
 #[test]
-fn no_secret_value_in_any_snippet_free_format() {
+fn no_secret_value_in_any_format() {
     let mut dirs = vec!["fixtures/stack/secret-env".to_string()];
-    let base = manifest().join("fixtures/rules/placeholder-secret");
-    let mut cases: Vec<String> = std::fs::read_dir(&base)
-        .expect("placeholder-secret fixtures")
-        .flatten()
-        .map(|e| {
-            format!(
-                "fixtures/rules/placeholder-secret/{}",
-                e.file_name().to_string_lossy()
-            )
-        })
-        .collect();
-    cases.sort();
-    dirs.extend(cases);
+    for rule in ["placeholder-secret", "env-example-drift"] {
+        let base = manifest().join("fixtures/rules").join(rule);
+        let mut cases: Vec<String> = std::fs::read_dir(&base)
+            .expect("rule fixtures")
+            .flatten()
+            .map(|e| format!("fixtures/rules/{rule}/{}", e.file_name().to_string_lossy()))
+            .collect();
+        cases.sort();
+        dirs.extend(cases);
+    }
     let mut checked = 0;
     for dir in &dirs {
         let secrets = secret_values(dir);
-        for format in ["json", "sarif", "github", "gitlab"] {
+        // The text report shows masked snippets; the others show no source text.
+        for format in FORMATS {
             let out = format_of(dir, format);
             // The rule pages in SARIF show example values on purpose (`changeme`);
             // what comes from the stack is in the results.
@@ -918,6 +916,41 @@ fn no_secret_value_in_any_snippet_free_format() {
         }
     }
     eprintln!("{checked} (format, secret value) pairs checked");
-    assert!(checked > 40, "only {checked} checks");
+    assert!(checked > 100, "only {checked} checks");
     assert!(secret_values("fixtures/stack/secret-env").contains(&"hunter2-secret".to_string()));
+}
+
+/// Masking hides values, not the names and references around them: a finding
+/// on a line points at text a reader can recognise.
+#[test]
+fn text_masks_values_and_keeps_keys_and_references() {
+    let dir = common::tree(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: example/app\n    environment:\n      - OPENAI_API_KEY=${OPENAI_API_KEY}\n      - \"JWT_SIGNING_KEY=${JWT_SIGNING_KEY:-insecure-dev-key}\"\n      - SECRET_KEY=changeme\n    command: redis-server --requirepass ${REDIS_PASSWORD:-Redis-Dev-Pw}\n",
+        ),
+        (".env", "OPENAI_API_KEY=sk-live-9f8e7d6c5b4a\nDB_URL=${DB_HOST}\nDB_PASSWORD=hunter2-${DB_SUFFIX}\n"),
+    ]);
+    let (code, out, err) = stacklint_in(&dir, &[".", "--fail-on", "never"]);
+    assert_eq!(code, 0, "{err}");
+    for shown in [
+        "- OPENAI_API_KEY=${OPENAI_API_KEY}",
+        "- \"JWT_SIGNING_KEY=${JWT_SIGNING_KEY:-****************}\"",
+        "- SECRET_KEY=********",
+        "--requirepass ${REDIS_PASSWORD:-************}",
+    ] {
+        assert!(out.contains(shown), "missing {shown:?} in\n{out}");
+    }
+    for secret in ["insecure-dev-key", "changeme", "Redis-Dev-Pw"] {
+        assert!(!out.contains(secret), "a secret value is printed");
+    }
+    let (_, json, _) = stacklint_in(&dir, &[".", "--fail-on", "never", "--format", "json"]);
+    for secret in [
+        "insecure-dev-key",
+        "changeme",
+        "Redis-Dev-Pw",
+        "sk-live-9f8e7d6c5b4a",
+    ] {
+        assert!(!json.contains(secret), "a secret value is printed in JSON");
+    }
 }
