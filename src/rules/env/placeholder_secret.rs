@@ -99,7 +99,11 @@ pub(crate) fn is_secret_setting(key: &str) -> bool {
         .rsplit(|c: char| !c.is_ascii_alphanumeric())
         .find(|w| !w.is_empty())
         .unwrap_or("");
-    !NOT_A_SECRET.contains(&last)
+    // `STORAGE_ACCESS_KEY`, `MINIO_ACCESS_KEY`: the S3 access key is the
+    // account's name; its secret is the `*_SECRET_KEY` beside it.
+    let access_key_id = (lower.ends_with("access_key") || lower.ends_with("accesskey"))
+        && !lower.contains("secret");
+    !NOT_A_SECRET.contains(&last) && !access_key_id
 }
 
 /// The text inside one pair of matching quotes, trimmed: `- KEY='<token>'` in a
@@ -799,6 +803,48 @@ mod tests {
     }
 
     #[test]
+    fn weak_values() {
+        use Weakness::*;
+        for (keys, v, want) in [
+            (&["SECRET_KEY"][..], "app-secret-key", OwnName),
+            (
+                &["RABBITMQ_ERLANG_COOKIE"][..],
+                "secret-erlang-cookie",
+                OwnName,
+            ),
+            (&["JWT_SIGNING_KEY"][..], "insecure-dev-key", OwnName),
+            (&["POSTGRES_PASSWORD"][..], "postgres", OwnName),
+            (
+                &["POSTGRES_PASSWORD", "DB_PASS"][..],
+                "'PostgresPassword'",
+                OwnName,
+            ),
+            (&["MEILI_MASTER_KEY"][..], "masterkey", OwnName),
+            (&["DB_PASSWORD"][..], "admin", KnownValue),
+            (&["DB_PASSWORD"][..], "123456", KnownValue),
+            (&["DB_PASSWORD"][..], "\"mysecretpassword\"", KnownValue),
+            (&["MINIO_ROOT_PASSWORD"][..], "minioadmin", KnownValue),
+            (&["DB_PASSWORD"][..], "SuperSecret", KnownValue),
+            (&["DB_PASSWORD"][..], "changeme!", Placeholder),
+        ] {
+            assert_eq!(weakness(keys, v, false), Some(want), "{keys:?} {v}");
+        }
+        for (keys, v) in [
+            (&["SECRET_KEY"][..], "7c1d4a8f9d4c2a7f"),
+            (&["SECRET_KEY"][..], "app-key-2024"),
+            (&["SECRET_KEY"][..], "app"),
+            (&["POSTGRES_PASSWORD"][..], "postgres-Xk29"),
+            (&["SECRET_ADMINS"][..], "admin@example.com,root@example.com"),
+            (&["ADMIN_TOKEN"][..], "admin@example.com"),
+            (&["DB_PASSWORD"][..], ""),
+            (&["DB_PASSWORD"][..], "${OTHER}"),
+            (&["DB_PASSWORD"][..], "hunter2"),
+        ] {
+            assert_eq!(weakness(keys, v, false), None, "{keys:?} {v}");
+        }
+    }
+
+    #[test]
     fn secret_settings() {
         for k in [
             "POSTGRES_PASSWORD",
@@ -815,6 +861,10 @@ mod tests {
             "POSTGRES_PASSWORD_FILE",
             "PUBLIC_KEY",
             "POSTGRES_USER",
+            "STORAGE_ACCESS_KEY",
+            "MINIO_ACCESS_KEY",
+            "ADMIN_USERS",
+            "PASSWORD_RESET_USERS",
         ] {
             assert!(!is_secret_setting(k), "{k}");
         }
