@@ -20,7 +20,7 @@ pub static META: RuleMeta = RuleMeta {
     name: "env-example-drift",
     severity: Severity::Warning,
     category: Category::Correctness,
-    summary: "The env template and .env disagree on their keys",
+    summary: "An env file and its template disagree on their keys",
 };
 
 /// Keys that configure the local docker / compose client (`COMPOSE_PROFILES`,

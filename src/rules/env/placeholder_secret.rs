@@ -25,7 +25,7 @@ pub static META: RuleMeta = RuleMeta {
     name: "placeholder-secret",
     severity: Severity::Warning,
     category: Category::Security,
-    summary: "A secret-looking key has a placeholder value",
+    summary: "A secret-looking key has a placeholder, well-known or guessable value",
 };
 
 const HELP: &str =
