@@ -459,6 +459,9 @@ impl Rule for PlaceholderSecret {
                     .push(span);
             }
         }
+        // One finding per variable and default text: the other places that
+        // fall back to the same default are its related spans.
+        let mut same_default = SameDefault::default();
         // The env files whose own secret-looking keys are checked below.
         let mut checked_files: HashSet<crate::source::FileId> = HashSet::new();
 
@@ -565,7 +568,12 @@ impl Rule for PlaceholderSecret {
                 };
                 if let Some(f) = via_variable(p, &target, u, uspan, &checked_files) {
                     if reported.insert(f.primary) {
-                        out.push(f);
+                        match u.op {
+                            Op::Default { .. } if !u.defined => {
+                                same_default.push(p, &u.name, f, out)
+                            }
+                            _ => out.push(f),
+                        }
                     }
                 }
             }
@@ -605,7 +613,32 @@ impl Rule for PlaceholderSecret {
             .related(uspan, format!("used when `{var}` is unset or empty"))
             .help(fallback_help(var))
             .place(pu.path.join("."));
-            out.push(with_template_note(p, f, var));
+            same_default.push(p, var, with_template_note(p, f, var), out);
+        }
+    }
+}
+
+/// The findings on defaults so far, by variable and default text, as indexes
+/// into the rule's output.
+#[derive(Default)]
+struct SameDefault(HashMap<(String, String), usize>);
+
+impl SameDefault {
+    /// Pushes `f` (on a default of `var`), or adds its default as a related
+    /// span of the finding on the same variable with the same default.
+    fn push(&mut self, p: &Project, var: &str, f: Finding, out: &mut Vec<Finding>) {
+        let text = p.sources.get(f.primary.file).slice(&f.primary).to_string();
+        match self.0.get(&(var.to_string(), text.clone())) {
+            Some(&i) if i < out.len() => {
+                out[i].related.push(crate::finding::Label {
+                    span: f.primary,
+                    message: format!("the same default of `{var}` here"),
+                });
+            }
+            _ => {
+                self.0.insert((var.to_string(), text), out.len());
+                out.push(f);
+            }
         }
     }
 }
