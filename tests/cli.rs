@@ -99,3 +99,45 @@ fn secrets_never_appear_in_any_format() {
         assert!(!err.contains("hunter2-secret"));
     }
 }
+
+/// `--env-file prod.env` is compared with `prod.env.example`, not with the
+/// project's `.env.example`, which belongs to `.env`.
+#[test]
+fn an_env_file_from_the_command_line_is_compared_with_its_own_template() {
+    let dir = common::tree(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: example/app:${TAG}\n",
+        ),
+        ("prod.env", "TAG=1.2\n"),
+        ("prod.env.example", "TAG=\nSENTRY_DSN=\n"),
+        (".env.example", "TAG=\nDEBUG=\n"),
+    ]);
+    let (code, out, err) = common::stacklint_in(
+        &dir,
+        &[
+            ".",
+            "--env-file",
+            "prod.env",
+            "--select",
+            "SL302",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("JSON");
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        vec!["`SENTRY_DSN` is in prod.env.example but not in prod.env"],
+        "{out}"
+    );
+}
