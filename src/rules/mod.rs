@@ -129,7 +129,71 @@ pub fn run_on_graph<'a>(
     }
     // Inline suppressions depend on every rule's findings: a post-pass.
     crate::suppress::apply(project, &mut out, enabled);
+    merge_incidents(&mut out);
     out
+}
+
+/// Findings of several rules that describe one incident at one place (the same
+/// primary span and `incident`) are reported once: the unsuppressed, most
+/// severe one, first in code order, keeps; each other one becomes a note on it
+/// (its evidence, labelled with its rule). Runs after the suppressions, so a
+/// comment that suppresses one of them is still used.
+pub fn merge_incidents(out: &mut Vec<Finding>) {
+    use std::collections::HashMap;
+    let order = |f: &Finding| {
+        RULES
+            .iter()
+            .position(|r| r.meta().code == f.rule.code)
+            .unwrap_or(usize::MAX)
+    };
+    let mut groups: HashMap<(crate::source::Span, &'static str), Vec<usize>> = HashMap::new();
+    for (i, f) in out.iter().enumerate() {
+        if let Some(incident) = f.incident {
+            groups.entry((f.primary, incident)).or_default().push(i);
+        }
+    }
+    let mut drop = vec![false; out.len()];
+    let mut groups: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
+    groups.sort();
+    for g in groups {
+        let Some(&keep) = g.iter().min_by_key(|&&i| {
+            let f = &out[i];
+            (
+                f.suppressed.is_some(),
+                std::cmp::Reverse(f.severity),
+                order(f),
+            )
+        }) else {
+            continue;
+        };
+        for &i in &g {
+            if i == keep {
+                continue;
+            }
+            drop[i] = true;
+            let other = out[i].clone();
+            let tag = format!("{} {}", other.rule.code, other.rule.name);
+            let kept = &mut out[keep];
+            for (n, l) in other.related.iter().enumerate() {
+                match kept.related.iter_mut().find(|k| k.span == l.span) {
+                    Some(k) if n == 0 => k.message.push_str(&format!(" ({tag})")),
+                    Some(_) => {}
+                    None if n == 0 => {
+                        kept.related.push(crate::finding::Label {
+                            span: l.span,
+                            message: format!("{tag}: {}", l.message),
+                        });
+                    }
+                    None => kept.related.push(l.clone()),
+                }
+            }
+        }
+    }
+    let mut i = 0;
+    out.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
 }
 
 #[cfg(test)]

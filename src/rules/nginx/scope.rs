@@ -10,8 +10,11 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 use crate::compose::model::{normalize_path, Service};
+use crate::finding::Finding;
+use crate::graph::{StackGraph, StartOrder, StartupRisk};
 use crate::parse::nginx::{Arg, Directive};
 use crate::proxy::{self, Layout, NginxConfig};
+use crate::severity::Severity;
 use crate::source::{Sources, Span};
 use crate::stack::Project;
 
@@ -1120,6 +1123,148 @@ pub fn runtime_without_resolver<'t, 'a>(
                 })
         })
         .collect()
+}
+
+/// The incident a startup-resolved name describes when its container may not
+/// be running as nginx starts: SL201, SL202 and SL207 report it once.
+pub const STARTUP_CRASH: &str = "nginx-startup-crash";
+
+/// What a name nginx resolves once, at startup, does to the stack: the effect
+/// for a message, whether it is a possible startup crash, and the evidence.
+pub struct StartupEffect {
+    /// Whether nginx may exit at startup (`host not found`); otherwise the
+    /// address goes stale when the target is recreated.
+    pub crash: bool,
+    /// Completes "nginx resolves `x` once, at startup: ...".
+    pub text: String,
+    pub related: Vec<(Span, String)>,
+    /// A fix besides resolving per request.
+    pub order_fix: Option<String>,
+}
+
+impl StartupEffect {
+    /// The finding's severity: an error for a possible startup crash, a warning
+    /// for an address that goes stale.
+    pub fn severity(&self) -> Severity {
+        if self.crash {
+            Severity::Error
+        } else {
+            Severity::Warning
+        }
+    }
+}
+
+/// What happens with a startup-resolved name: `None` when nothing goes wrong
+/// (compose starts the target first and restarts the proxy when it recreates it).
+pub fn startup_effect(
+    graph: &StackGraph,
+    proxy: Option<&Service>,
+    t: &Target<'_>,
+    host: &str,
+    known: Option<&Known<'_>>,
+) -> Option<StartupEffect> {
+    let name = t.nginx_upstream_name();
+    let hnf = format!("(`host not found in upstream \"{name}\"`)");
+    let (Some(proxy), Some(target)) = (proxy, known.and_then(|k| k.service)) else {
+        return Some(StartupEffect {
+            crash: true,
+            text: format!(
+                "if `{host}` is not up yet, nginx refuses to start {hnf}, and it keeps the old address when the container is recreated"
+            ),
+            related: Vec::new(),
+            order_fix: None,
+        });
+    };
+    let (pn, tn) = (&proxy.name.value, &target.name.value);
+    if pn == tn {
+        // nginx proxies to its own container: its name is there when nginx starts.
+        return None;
+    }
+    match graph.startup_risk(proxy, target) {
+        StartupRisk::Restarted { .. } => None,
+        StartupRisk::Stale { via } => Some(StartupEffect {
+            crash: false,
+            text: format!(
+                "compose starts `{tn}` before `{pn}`, so nginx starts, but it keeps the address it found: when `{tn}` is recreated (`docker compose up -d {tn}` after a change) it gets a new address, and requests fail with 502 until nginx restarts"
+            ),
+            related: vec![(via, format!("`{pn}` starts after `{tn}` through this"))],
+            order_fix: Some(format!(
+                "or make compose restart nginx with it: `depends_on: {{{tn}: {{condition: service_started, restart: true}}}}` in `{pn}`"
+            )),
+        }),
+        StartupRisk::Crash { order, absent } => {
+            let mut related = Vec::new();
+            let why = match order {
+                StartOrder::AfterIfPresent { via } => {
+                    related.push((
+                        via,
+                        format!("`required: false`: `{pn}` starts without `{tn}` when `{tn}` is not enabled"),
+                    ));
+                    format!(
+                        "`{tn}` runs only under its profiles and `{pn}` does not require it, so compose can start `{pn}` without `{tn}`, and nginx exits {hnf}"
+                    )
+                }
+                _ => {
+                    related.push((
+                        proxy.name.span,
+                        format!("no `depends_on` path leads from `{pn}` to `{tn}`"),
+                    ));
+                    match absent {
+                        Some(_) => format!(
+                            "nothing makes `{pn}` start after `{tn}`, and `{tn}` runs only under its profiles: nginx exits {hnf} when it starts first or without `{tn}`"
+                        ),
+                        None => format!(
+                            "nothing makes `{pn}` start after `{tn}`, so on `docker compose up` nginx can start first and exit {hnf}"
+                        ),
+                    }
+                }
+            };
+            if let Some(span) = absent {
+                related.push((span, format!("`{tn}` runs only when one of these profiles is active")));
+            }
+            // A target that may not run at all is fixed only by resolving per request.
+            let order_fix = absent.is_none().then(|| {
+                format!("or add `depends_on: [{tn}]` to `{pn}` (Docker's DNS knows the name once the container has started)")
+            });
+            Some(StartupEffect {
+                crash: true,
+                text: format!("{why}; it also keeps the old address when `{tn}` is recreated"),
+                related,
+                order_fix,
+            })
+        }
+    }
+}
+
+/// The compose definition behind the name, as related evidence.
+pub fn with_known(f: Finding, host: &str, known: Option<&Known<'_>>) -> Finding {
+    match known {
+        Some(k) => {
+            let what = match k.service {
+                Some(s) if s.name.value.eq_ignore_ascii_case(host) => {
+                    format!(
+                        "service `{}`: its name resolves only while its container runs",
+                        s.name.value
+                    )
+                }
+                Some(s) => format!(
+                    "{} of service `{}`: resolves only while its container runs",
+                    k.kind, s.name.value
+                ),
+                None => format!("{}: resolves only while that container runs", k.kind),
+            };
+            f.related(k.span, what)
+        }
+        None => f,
+    }
+}
+
+/// For an upstream server: the directives that send requests to its upstream.
+pub fn with_users(mut f: Finding, t: &Target<'_>) -> Finding {
+    for d in t.used_by.iter().take(4) {
+        f = f.related(d.span, "requests go to this upstream here");
+    }
+    f
 }
 
 /// Whether a name that is no upstream block of the visible configs is a host:
