@@ -174,7 +174,7 @@ pub fn analyze(p: &Project) -> Vec<Group<'_>> {
         }
         by_service.entry(key).or_default().push(Entry {
             cfg: c,
-            path: c.container_path.clone(),
+            path: c.nginx_path().map(str::to_string),
             context: c.context.clone(),
             root: c.included_at.is_none(),
             misplaced: false,
@@ -228,6 +228,7 @@ fn official_layout() -> Layout {
         conf_dir: "/etc/nginx".into(),
         default_includes: vec![(format!("{}/*.conf", proxy::CONF_D), vec!["http".into()])],
         renders_templates: true,
+        templates: proxy::Templates::default(),
         main_from_command: None,
     }
 }
@@ -269,6 +270,9 @@ struct LevelInfo<'a> {
     resolver: Option<&'a Directive>,
     /// `set $name value` directly in the level (false) or in an `if` in it (true).
     sets: HashMap<String, Vec<(&'a Directive, bool)>>,
+    /// `map $source $name { ... }` blocks (http level): nginx computes `$name`
+    /// per request from the map.
+    maps: HashMap<String, Vec<&'a Directive>>,
 }
 
 struct Analyzer<'a> {
@@ -474,6 +478,11 @@ impl<'a> Analyzer<'a> {
                     info.resolver.get_or_insert(d);
                 }
                 "set" => add_set(&mut info.sets, d, false),
+                "map" if d.is_block() && level.name() == "http" => {
+                    if let Some(name) = d.arg(1).and_then(var_name) {
+                        info.maps.entry(name.to_string()).or_default().push(d);
+                    }
+                }
                 "if" => {
                     for inner in d.children() {
                         if inner.name == "set" {
@@ -515,6 +524,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        if found.is_empty() {
+            return self.map_value(chain, name);
+        }
         let (first, _) = *found.first()?;
         let value = first.arg(1)?;
         if found.iter().any(|(d, _)| d.arg(1) != Some(value)) {
@@ -525,6 +537,39 @@ impl<'a> Analyzer<'a> {
             return None;
         }
         Some((value.to_string(), first))
+    }
+
+    /// The value a `map` gives `$name` for every request: known only when the
+    /// map has a `default` and every entry maps to that same value.
+    fn map_value(&mut self, chain: &[Level<'a>], name: &str) -> Option<(String, &'a Directive)> {
+        let mut maps: Vec<&'a Directive> = Vec::new();
+        for level in chain {
+            let i = self.info(level);
+            if let Some(m) = self.infos[i].maps.get(name) {
+                maps.extend(m.iter().copied());
+            }
+        }
+        let [map] = maps.as_slice() else {
+            return None;
+        };
+        let mut value: Option<&str> = None;
+        let mut has_default = false;
+        for entry in map.children() {
+            match entry.name.as_str() {
+                "hostnames" | "volatile" => continue,
+                // Entries from another file: not known here.
+                "include" => return None,
+                "default" => has_default = true,
+                _ => {}
+            }
+            let v = entry.arg(0)?;
+            if value.is_some_and(|x| x != v) {
+                return None;
+            }
+            value = Some(v);
+        }
+        let value = value.filter(|_| has_default)?;
+        Some((value.to_string(), *map))
     }
 
     /// Replaces the variables of `value` that `set` gives a known value.
@@ -655,10 +700,9 @@ impl<'a> Analyzer<'a> {
             let addr = parse_address(kind, &value, in_stream);
             let raw = self.sources.get(arg.span.file).slice(&arg.span);
             let secret = variable_names(raw).any(crate::secrets::is_secret_key)
-                || sets.iter().any(|s| {
-                    s.arg(0)
-                        .is_some_and(|n| variable_names(n).any(crate::secrets::is_secret_key))
-                });
+                || sets
+                    .iter()
+                    .any(|s| variable_names(assigned_var(s)).any(crate::secrets::is_secret_key));
             let upstream = addr
                 .host
                 .as_ref()
@@ -729,6 +773,19 @@ fn implicit_levels<'a>(context: &[String]) -> Vec<Level<'a>> {
     (1..=context.len())
         .map(|k| Level::Implicit(context[..k].to_vec()))
         .collect()
+}
+
+/// `$name` / `${name}` → `name`.
+fn var_name(s: &str) -> Option<&str> {
+    let name = s.strip_prefix('$')?;
+    let name = name.trim_start_matches('{').trim_end_matches('}');
+    (!name.is_empty()).then_some(name)
+}
+
+/// The variable a `set` or `map` directive gives a value.
+pub fn assigned_var(d: &Directive) -> &str {
+    let i = if d.name == "map" { 1 } else { 0 };
+    d.arg(i).unwrap_or("")
 }
 
 fn add_set<'a>(

@@ -85,7 +85,7 @@ impl Rule for StaticUpstreamWithoutResolver {
                 for d in &t.sets {
                     f = f.related(
                         d.span,
-                        format!("`{}` gets its value here", d.arg(0).unwrap_or("")),
+                        format!("`{}` gets its value here", scope::assigned_var(d)),
                     );
                 }
                 for r in resolvers.iter().take(3) {
