@@ -1099,6 +1099,24 @@ impl<'a> StackNames<'a> {
         v
     }
 
+    /// Compose's own container names, `<project>-<service>-<n>` (v2) and
+    /// `<project>_<service>_<n>` (v1), resolve too.
+    pub fn is_default_container_name(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.service_names().iter().any(|s| {
+            let svc = s.to_ascii_lowercase();
+            ['-', '_'].iter().any(|&sep| {
+                host.rsplit_once(sep).is_some_and(|(head, n)| {
+                    !n.is_empty()
+                        && n.chars().all(|c| c.is_ascii_digit())
+                        && head
+                            .strip_suffix(&svc)
+                            .is_some_and(|proj| proj.ends_with(sep) && proj.len() > 1)
+                })
+            })
+        })
+    }
+
     /// The known name nearest to `host`, when it is close enough to be a typo.
     pub fn nearest(&self, host: &str) -> Option<&str> {
         let host = host.to_ascii_lowercase();
@@ -1148,6 +1166,12 @@ pub fn startup_names<'t, 'a>(g: &'t Group<'a>, names: &StackNames<'a>) -> Vec<St
         }
         let known = names.get(&host).cloned();
         if known.is_none() && (host.contains('.') || !may_be_host(g, t)) {
+            continue;
+        }
+        // A name no container of a closed stack answers to never resolves:
+        // that is SL204's finding (one cause, one finding), not a matter of
+        // start order or stale addresses.
+        if known.is_none() && !names.open_world && !names.is_default_container_name(&host) {
             continue;
         }
         let resolver = t.resolver.or_else(|| t.pass_resolvers.first().copied());
@@ -1242,7 +1266,7 @@ pub fn startup_effect(
         StartupRisk::Stale { via } => Some(StartupEffect {
             crash: false,
             text: format!(
-                "compose starts `{tn}` before `{pn}`, so nginx starts, but it keeps the address it found: when `{tn}` is recreated (`docker compose up -d {tn}` after a change) it gets a new address, and requests fail with 502 until nginx restarts"
+                "compose starts `{tn}` before `{pn}`, so nginx starts, but it keeps the address it found: when `{tn}` is recreated (`docker compose up -d {tn}` after a change) it usually gets a new address, and requests then fail with 502 until nginx restarts"
             ),
             related: vec![(via, format!("`{pn}` starts after `{tn}` through this"))],
             order_fix: Some(format!(
