@@ -102,13 +102,42 @@ pub fn run_with(
     options: &RuleOptions,
     enabled: &dyn Fn(&RuleMeta) -> bool,
 ) -> Vec<Finding> {
+    run_with_then(project, options, enabled, &mut |_| true)
+}
+
+/// As [`run_with`], with `keep` applied to each finding (it may re-grade it, or
+/// drop it by returning false) before findings of one incident are merged: a
+/// finding the configuration drops leaves the other rules' findings standing.
+pub fn run_with_then(
+    project: &Project,
+    options: &RuleOptions,
+    enabled: &dyn Fn(&RuleMeta) -> bool,
+    keep: &mut dyn FnMut(&mut Finding) -> bool,
+) -> Vec<Finding> {
     let analysis = nginx::scope::analyze(project);
     let graph = StackGraph::build_with(project, &analysis);
-    run_on_graph(project, &graph, &analysis, options, enabled)
+    let mut out = run_unmerged(project, &graph, &analysis, options, enabled);
+    out.retain_mut(|f| keep(f));
+    merge_incidents(&mut out);
+    out
 }
 
 /// Runs the rules with a graph the caller already built (`stacklint graph` draws it too).
 pub fn run_on_graph<'a>(
+    project: &'a Project,
+    graph: &'a StackGraph,
+    nginx: &'a [nginx::scope::Group<'a>],
+    options: &'a RuleOptions,
+    enabled: &dyn Fn(&RuleMeta) -> bool,
+) -> Vec<Finding> {
+    let mut out = run_unmerged(project, graph, nginx, options, enabled);
+    merge_incidents(&mut out);
+    out
+}
+
+/// The rules' findings after the suppressions, before findings of one incident
+/// are merged.
+fn run_unmerged<'a>(
     project: &'a Project,
     graph: &'a StackGraph,
     nginx: &'a [nginx::scope::Group<'a>],
@@ -129,7 +158,6 @@ pub fn run_on_graph<'a>(
     }
     // Inline suppressions depend on every rule's findings: a post-pass.
     crate::suppress::apply(project, &mut out, enabled);
-    merge_incidents(&mut out);
     out
 }
 
