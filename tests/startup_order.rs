@@ -93,3 +93,15 @@ fn restart_true_leaves_nothing() {
         "{f:#?}"
     );
 }
+
+#[test]
+fn an_unused_resolver_and_no_order_are_one_finding_too() {
+    let c = compose("");
+    let conf = "server {\n    listen 80;\n    resolver 127.0.0.11 valid=10s;\n    location / {\n        proxy_pass http://app:5000;\n    }\n}\n";
+    let f = findings(&[("compose.yaml", &c), ("nginx.conf", conf)]);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["code"], "SL202");
+    assert_eq!(f[0]["severity"], "error");
+    let text = serde_json::to_string(&f[0]).unwrap();
+    assert!(text.contains("SL207 proxy-starts-before-target"), "{text}");
+}
