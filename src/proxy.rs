@@ -778,6 +778,38 @@ mod tests {
     }
 
     #[test]
+    fn rendered_paths_of_templates() {
+        let t = Templates::default();
+        let r = |p: &str| t.rendered(p);
+        assert_eq!(
+            r("/etc/nginx/templates/default.conf.template").as_deref(),
+            Some("/etc/nginx/conf.d/default.conf")
+        );
+        // No `.conf`: rendered all the same, read only where something includes it.
+        assert_eq!(
+            r("/etc/nginx/templates/upstreams.template").as_deref(),
+            Some("/etc/nginx/conf.d/upstreams")
+        );
+        assert_eq!(
+            r("/etc/nginx/templates/sites/a.conf.template").as_deref(),
+            Some("/etc/nginx/conf.d/sites/a.conf")
+        );
+        assert_eq!(r("/etc/nginx/templates/default.conf"), None);
+        assert_eq!(r("/etc/nginx/templates/.template"), None);
+        assert_eq!(r("/etc/nginx/templatesx/a.template"), None);
+        let custom = Templates {
+            dir: "/tpl".into(),
+            suffix: ".tmpl".into(),
+            output: "/etc/nginx/sites".into(),
+        };
+        assert_eq!(
+            custom.rendered("/tpl/a.conf.tmpl").as_deref(),
+            Some("/etc/nginx/sites/a.conf")
+        );
+        assert!(custom.holds("/tpl/a.conf") && !custom.holds("/tplx/a"));
+    }
+
+    #[test]
     fn envsubst_only_defined_names() {
         let env: HashMap<String, String> = [
             ("HOST".to_string(), "app".to_string()),
