@@ -277,8 +277,7 @@ pub fn overrides_of(args: &Args) -> Overrides {
 /// Runs the enabled rules on one project, then applies the configuration:
 /// `[severity]` (re-grades or drops) and `[per-file-ignores]`.
 pub fn check_project(p: &Project, cfg: &Config) -> Vec<Finding> {
-    let mut found = rules::run_with(p, &cfg.options, &|m| cfg.enabled(m));
-    found.retain_mut(|f| {
+    rules::run_with_then(p, &cfg.options, &|m| cfg.enabled(m), &mut |f| {
         if cfg.has_per_file_ignores()
             && cfg.ignored_for(f.rule, &p.sources.get(f.primary.file).path)
         {
@@ -291,8 +290,7 @@ pub fn check_project(p: &Project, cfg: &Config) -> Vec<Finding> {
             }
             None => false,
         }
-    });
-    found
+    })
 }
 
 pub fn run(args: &Args) -> Result<Outcome, String> {

@@ -27,6 +27,10 @@ pub struct Finding {
     /// suppresses this finding: it is still reported (SARIF keeps it), but does not
     /// count towards the exit code.
     pub suppressed: Option<Suppression>,
+    /// The incident the finding describes, when another rule may describe the
+    /// same one at the same primary span: those findings are reported as one
+    /// (see `rules::merge_incidents`).
+    pub incident: Option<&'static str>,
 }
 
 /// Why a finding is suppressed.
@@ -50,6 +54,7 @@ impl Finding {
             help: None,
             place: None,
             suppressed: None,
+            incident: None,
         }
     }
 
@@ -78,6 +83,11 @@ impl Finding {
 
     pub fn place(mut self, place: impl Into<String>) -> Self {
         self.place = Some(place.into());
+        self
+    }
+
+    pub fn incident(mut self, incident: &'static str) -> Self {
+        self.incident = Some(incident);
         self
     }
 }

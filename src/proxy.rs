@@ -37,8 +37,65 @@ pub struct NginxConfig {
     pub context: Vec<String>,
     /// The `include` directive that reads it, when it is included by another file.
     pub included_at: Option<Span>,
-    /// `/etc/nginx/templates/*.template`, rendered by envsubst at start.
+    /// A template the image's entrypoint renders with envsubst at start
+    /// (`/etc/nginx/templates/*.template`, at any depth).
     pub template: bool,
+    /// For a template: where the rendered file lands, the path nginx and its
+    /// `include`s see (`/etc/nginx/conf.d/default.conf`).
+    pub rendered_path: Option<String>,
+}
+
+impl NginxConfig {
+    /// The path nginx reads this config at: the rendered file for a template.
+    pub fn nginx_path(&self) -> Option<&str> {
+        self.rendered_path
+            .as_deref()
+            .or(self.container_path.as_deref())
+    }
+}
+
+/// Where the official image's entrypoint finds templates and writes them
+/// (`20-envsubst-on-templates.sh`): every file under `dir` whose name ends in
+/// `suffix` is rendered to `output` + its path below `dir`, without the suffix.
+/// The `NGINX_ENVSUBST_TEMPLATE_DIR`, `_SUFFIX` and `_OUTPUT_DIR` variables of
+/// the service change them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Templates {
+    pub dir: String,
+    pub suffix: String,
+    pub output: String,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates {
+            dir: TEMPLATES_DIR.into(),
+            suffix: ".template".into(),
+            output: CONF_D.into(),
+        }
+    }
+}
+
+impl Templates {
+    /// Whether a container path lies under the templates directory.
+    pub fn holds(&self, container: &str) -> bool {
+        container
+            .strip_prefix(self.dir.as_str())
+            .is_some_and(|r| r.starts_with('/'))
+    }
+
+    /// Where the entrypoint renders the file at this container path, when it is a template.
+    pub fn rendered(&self, container: &str) -> Option<String> {
+        let rel = container
+            .strip_prefix(self.dir.as_str())?
+            .strip_prefix('/')?;
+        let base = rel.strip_suffix(self.suffix.as_str())?;
+        // `find -name "*$suffix"`: the suffix alone is no template name.
+        if base.is_empty() || base.ends_with('/') || self.suffix.is_empty() {
+            return None;
+        }
+        Some(format!("{}/{base}", self.output.trim_end_matches('/')))
+    }
 }
 
 /// Which NGINX distribution an image is: it decides where the main config lives
@@ -66,6 +123,8 @@ pub struct Layout {
     pub default_includes: Vec<(String, Vec<String>)>,
     /// Whether the image renders `/etc/nginx/templates/*.template` into conf.d at start.
     pub renders_templates: bool,
+    /// Where it finds templates and writes them (when it renders them).
+    pub templates: Templates,
     /// The `-c <file>` of `command` / `entrypoint`, when it names the main config.
     pub main_from_command: Option<Span>,
 }
@@ -105,6 +164,7 @@ impl Layout {
             conf_dir: conf_dir.into(),
             default_includes,
             renders_templates: flavor == Flavor::Official,
+            templates: Templates::default(),
             main_from_command: None,
         }
     }
@@ -159,6 +219,22 @@ pub fn layout(p: &Project, svc: &Service) -> Layout {
         })
         .unwrap_or_default();
     let mut layout = Layout::for_flavor(flavor_of(&image));
+    for e in &svc.environment {
+        let Some(v) = e
+            .value
+            .as_ref()
+            .map(|v| v.value.trim())
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        match e.key.value.as_str() {
+            "NGINX_ENVSUBST_TEMPLATE_DIR" => layout.templates.dir = v.trim_end_matches('/').into(),
+            "NGINX_ENVSUBST_TEMPLATE_SUFFIX" => layout.templates.suffix = v.into(),
+            "NGINX_ENVSUBST_OUTPUT_DIR" => layout.templates.output = v.trim_end_matches('/').into(),
+            _ => {}
+        }
+    }
     // `nginx -c FILE` (or `-cFILE`), only after a word that runs nginx.
     for cmd in [&svc.entrypoint, &svc.command].into_iter().flatten() {
         let words = cmd.words();
@@ -344,7 +420,7 @@ fn host_of(placements: &[Placement], container: &str) -> Option<(PathBuf, Span)>
 }
 
 /// Every nginx-looking file the placements put into the container: (container path, host path, span).
-fn placed_files(placements: &[Placement]) -> Vec<(String, PathBuf, Span)> {
+fn placed_files(placements: &[Placement], templates: &Templates) -> Vec<(String, PathBuf, Span)> {
     let mut out = Vec::new();
     for pl in placements {
         if pl.host.is_file() {
@@ -369,7 +445,7 @@ fn placed_files(placements: &[Placement]) -> Vec<(String, PathBuf, Span)> {
             }
         }
     }
-    out.retain(|(c, h, _)| looks_like_nginx(c, h));
+    out.retain(|(c, h, _)| looks_like_nginx(c, h) || templates.rendered(c).is_some());
     out
 }
 
@@ -394,7 +470,9 @@ fn collect_service(
     placements: &[Placement],
     parsed: &mut HashMap<PathBuf, FileId>,
 ) {
-    let files = placed_files(placements);
+    let layout = layout(p, svc);
+    let templates = layout.renders_templates.then_some(&layout.templates);
+    let files = placed_files(placements, &layout.templates);
     let env: HashMap<String, String> = svc
         .environment
         .iter()
@@ -403,25 +481,25 @@ fn collect_service(
     let mut configs: Vec<NginxConfig> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (container, host, span) in &files {
-        let template =
-            container.starts_with(&format!("{TEMPLATES_DIR}/")) && container.ends_with(".template");
+        let rendered = templates.and_then(|t| t.rendered(container));
         let Some(mut cfg) = parse_config(p, host, parsed, Some(*span)) else {
             continue;
         };
-        if template {
+        if rendered.is_some() {
             substitute_env(&mut cfg.parsed.directives, &env);
         }
         cfg.service = Some(svc.name.value.clone());
         cfg.container_path = Some(container.clone());
-        cfg.template = template;
-        seen.insert(container.clone(), configs.len());
+        cfg.template = rendered.is_some();
+        // nginx and its includes see a template at its rendered path only.
+        seen.insert(rendered.clone().unwrap_or(container.clone()), configs.len());
+        cfg.rendered_path = rendered;
         configs.push(cfg);
     }
 
     // What nginx reads: the main config and what it includes; without a mounted
     // main config, the image's own, which includes conf.d/*.conf inside `http`
     // (server_blocks for bitnami).
-    let layout = layout(p, svc);
     let main = seen.get(&layout.main).copied();
     let mut queue: Vec<(usize, Vec<String>, usize)> = Vec::new();
     match main {
@@ -433,18 +511,8 @@ fn collect_service(
         None if layout.main_from_command.is_some() => {}
         None => {
             for (i, c) in configs.iter_mut().enumerate() {
-                let path = c.container_path.clone().unwrap_or_default();
-                let rendered = layout.renders_templates
-                    && c.template
-                    && path
-                        .strip_prefix(&format!("{TEMPLATES_DIR}/"))
-                        .is_some_and(|rest| !rest.contains('/'));
-                let ctx = if rendered {
-                    Some(vec!["http".to_string()])
-                } else {
-                    layout.default_context(&path)
-                };
-                if let Some(ctx) = ctx {
+                let path = c.nginx_path().unwrap_or_default().to_string();
+                if let Some(ctx) = layout.default_context(&path) {
                     c.loaded = true;
                     c.context = ctx.clone();
                     queue.push((i, ctx, 0));
@@ -472,7 +540,11 @@ fn collect_service(
                 format!("{}/{pattern}", layout.conf_dir)
             };
             let _ = &from_dir;
-            for container in expand_include(&pattern, placements) {
+            let rendered: Vec<String> = configs
+                .iter()
+                .filter_map(|c| c.rendered_path.clone())
+                .collect();
+            for container in expand_include(&pattern, placements, &rendered) {
                 let idx = match seen.get(&container) {
                     Some(&j) => j,
                     None => {
@@ -544,6 +616,7 @@ fn parse_config(
         context: Vec::new(),
         included_at: None,
         template: false,
+        rendered_path: None,
     })
 }
 
@@ -567,7 +640,7 @@ fn find_includes(dirs: &[Directive], ctx: &[String]) -> Vec<(String, Span, Vec<S
 }
 
 /// The container paths an include pattern matches among the placed files.
-fn expand_include(pattern: &str, placements: &[Placement]) -> Vec<String> {
+fn expand_include(pattern: &str, placements: &[Placement], rendered: &[String]) -> Vec<String> {
     let pattern = normalize_path(Path::new(pattern))
         .to_string_lossy()
         .into_owned();
@@ -577,7 +650,9 @@ fn expand_include(pattern: &str, placements: &[Placement]) -> Vec<String> {
     let Ok(glob) = glob::Pattern::new(&pattern) else {
         return Vec::new();
     };
-    let mut out: Vec<String> = placed_all(placements)
+    let mut all = placed_all(placements);
+    all.extend(rendered.iter().cloned());
+    let mut out: Vec<String> = all
         .into_iter()
         .filter(|c| {
             glob.matches_with(
@@ -590,6 +665,7 @@ fn expand_include(pattern: &str, placements: &[Placement]) -> Vec<String> {
         })
         .collect();
     out.sort();
+    out.dedup();
     out
 }
 
@@ -699,6 +775,38 @@ mod tests {
         ] {
             assert!(!is_nginx_image(i), "{i}");
         }
+    }
+
+    #[test]
+    fn rendered_paths_of_templates() {
+        let t = Templates::default();
+        let r = |p: &str| t.rendered(p);
+        assert_eq!(
+            r("/etc/nginx/templates/default.conf.template").as_deref(),
+            Some("/etc/nginx/conf.d/default.conf")
+        );
+        // No `.conf`: rendered all the same, read only where something includes it.
+        assert_eq!(
+            r("/etc/nginx/templates/upstreams.template").as_deref(),
+            Some("/etc/nginx/conf.d/upstreams")
+        );
+        assert_eq!(
+            r("/etc/nginx/templates/sites/a.conf.template").as_deref(),
+            Some("/etc/nginx/conf.d/sites/a.conf")
+        );
+        assert_eq!(r("/etc/nginx/templates/default.conf"), None);
+        assert_eq!(r("/etc/nginx/templates/.template"), None);
+        assert_eq!(r("/etc/nginx/templatesx/a.template"), None);
+        let custom = Templates {
+            dir: "/tpl".into(),
+            suffix: ".tmpl".into(),
+            output: "/etc/nginx/sites".into(),
+        };
+        assert_eq!(
+            custom.rendered("/tpl/a.conf.tmpl").as_deref(),
+            Some("/etc/nginx/sites/a.conf")
+        );
+        assert!(custom.holds("/tpl/a.conf") && !custom.holds("/tplx/a"));
     }
 
     #[test]

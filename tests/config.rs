@@ -272,8 +272,10 @@ fn severity_override_and_off() {
 
 #[test]
 fn per_file_ignores_match_globs_relative_to_the_config() {
-    let nginx_stack = "services:\n  proxy:\n    image: nginx:1.27-alpine\n    ports: [\"127.0.0.1:80:80\"]\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n    env_file: app.env\n    deploy:\n      resources:\n        limits: {memory: 64M, cpus: \"0.5\"}\n";
-    let conf = "server {\n    listen 80;\n    location / { proxy_pass http://bakend:8000; }\n}\n";
+    let nginx_stack = "services:\n  proxy:\n    image: nginx:1.27-alpine\n    ports: [\"127.0.0.1:80:80\"]\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n    env_file: app.env\n    deploy:\n      resources:\n        limits: {memory: 64M, cpus: \"0.5\"}\n  app:\n    image: example/app\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    deploy:\n      resources:\n        limits: {memory: 64M, cpus: \"0.5\"}\n";
+    // `bakend` is no container of the stack (SL204); `app` is, but nothing
+    // starts it before the proxy (SL201, with SL207 as its note).
+    let conf = "server {\n    listen 80;\n    location / { proxy_pass http://bakend:8000; }\n    location /api/ { proxy_pass http://app:8000; }\n}\n";
     let dir = tree(&[
         ("stacks/web/compose.yaml", nginx_stack),
         ("stacks/web/nginx/default.conf", conf),
@@ -288,11 +290,17 @@ fn per_file_ignores_match_globs_relative_to_the_config() {
     // Relative to the config's directory, whatever the working directory.
     for cwd in [dir.to_path_buf(), dir.join("stacks")] {
         let list = run(
-            "[per-file-ignores]\n\"stacks/*/nginx/*.conf\" = [\"SL204\", \"static-upstream-without-resolver\"]\n",
+            "[per-file-ignores]\n\"stacks/*/nginx/*.conf\" = [\"SL204\", \"static-upstream-without-resolver\", \"SL207\"]\n",
             &cwd,
         );
         assert_eq!(codes(&list), ["SL303"], "{list:?}");
     }
+    // Ignoring SL201 alone leaves SL207, which described the same startup crash.
+    let list = run(
+        "[per-file-ignores]\n\"stacks/*/nginx/*.conf\" = [\"SL204\", \"SL201\"]\n",
+        &dir,
+    );
+    assert_eq!(codes(&list), ["SL207", "SL303"], "{list:?}");
     // Without `/`: a file name in any directory; categories work too.
     let list = run("[per-file-ignores]\n\"*.env\" = [\"security\"]\n", &dir);
     assert_eq!(codes(&list), ["SL201", "SL204"], "{list:?}");

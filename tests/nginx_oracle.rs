@@ -102,20 +102,11 @@ fn layout_of(p: &Project, service: &str, configs: &[&NginxConfig]) -> Vec<(Strin
         let text = p.sources.get(c.file).text.clone();
         let (path, text) = match (meant.get(&c.file), c.template) {
             (Some(path), _) => (path.clone(), text),
-            // The image's entrypoint renders templates into conf.d.
-            (None, true) => {
-                let name = c
-                    .container_path
-                    .as_deref()
-                    .and_then(|p| p.rsplit('/').next())
-                    .and_then(|n| n.strip_suffix(".template"))
-                    .unwrap_or("default.conf")
-                    .to_string();
-                (
-                    format!("{}/{name}", proxy::CONF_D),
-                    proxy::envsubst(&text, &env),
-                )
-            }
+            // The image's entrypoint renders templates (into conf.d by default).
+            (None, true) => (
+                c.rendered_path.clone().unwrap_or_default(),
+                proxy::envsubst(&text, &env),
+            ),
             (None, false) => (c.container_path.clone().unwrap_or_default(), text),
         };
         out.push((path, text));
@@ -218,9 +209,10 @@ fn nginx_fails_exactly_where_a_literal_host_is_reported() {
                         .filter(|f| g.configs.iter().any(|c| c.file == f.primary.file))
                         .filter(|f| f.message.contains("once, at startup"))
                         .filter_map(|f| {
-                            let (_, rest) =
-                                f.message.split_once("host not found in upstream \"")?;
-                            Some(rest.split('"').next()?.to_string())
+                            // A stale-address warning names no error: take the
+                            // name from the address it reports.
+                            let t = g.targets.iter().find(|t| t.arg.span == f.primary)?;
+                            Some(t.nginx_upstream_name())
                         })
                         .collect();
                     let files = layout_of(&p, &svc.name.value, &g.configs);

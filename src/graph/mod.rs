@@ -5,9 +5,10 @@
 
 pub mod render;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
 
 use crate::compose::model::{MountKind, Service};
 use crate::parse::yaml::{Node, Value};
@@ -140,6 +141,86 @@ pub struct StackGraph {
     index: HashMap<(NodeKind, String), NodeIndex>,
     /// References to services that the stack does not define.
     pub dangling: Vec<Dangling>,
+    /// For each proxy service: the services compose starts before it, computed
+    /// once when the graph is built (see [`StackGraph::start_order`]).
+    started_before: HashMap<NodeIndex, Reach>,
+}
+
+/// What compose starts before one service: every service a chain of
+/// start-ordering edges leads to, and the first edge of that chain.
+#[derive(Debug, Default)]
+struct Reach {
+    /// Through `links`, `volumes_from`, `network_mode: service:` and required
+    /// `depends_on` only: compose starts these first, or refuses to start.
+    required: HashMap<NodeIndex, Span>,
+    /// Only through a `depends_on` with `required: false`: started first when
+    /// they are enabled, left out silently when they are not.
+    optional: HashMap<NodeIndex, Span>,
+    /// Direct `depends_on` with `restart: true`.
+    restarts_with: HashMap<NodeIndex, Span>,
+}
+
+/// How compose orders the start of a proxy and a service it resolves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartOrder {
+    /// A chain of `depends_on` (any condition), `links`, `volumes_from` or
+    /// `network_mode: service:` from the proxy to the target: compose starts
+    /// the target's container first, so Docker's DNS knows its name. `via` is
+    /// the chain's first edge; `restart` is a direct `depends_on` with
+    /// `restart: true` (compose restarts the proxy when it recreates the target).
+    After { via: Span, restart: Option<Span> },
+    /// Ordered only through a `depends_on` with `required: false` (at `via`):
+    /// the target starts first when it runs, but the proxy starts without it
+    /// when it is not enabled.
+    AfterIfPresent { via: Span },
+    /// Nothing orders the two: compose may start the proxy first.
+    Unordered,
+}
+
+/// Whether nginx can find the target's name when it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartupRisk {
+    /// The target may not be running when nginx starts: nginx may exit with
+    /// `host not found in upstream`. `absent` is the target's `profiles` when
+    /// the proxy can run without it.
+    Crash {
+        order: StartOrder,
+        absent: Option<Span>,
+    },
+    /// The target always starts first; nginx keeps its first address when the
+    /// target is recreated. `via` is what orders them.
+    Stale { via: Span },
+    /// Started first, and compose restarts the proxy when it recreates the target.
+    Restarted { restart: Span },
+}
+
+impl StartupRisk {
+    pub fn is_crash(&self) -> bool {
+        matches!(self, StartupRisk::Crash { .. })
+    }
+}
+
+/// The target's `profiles`, when the proxy can run without the target: the
+/// target has profiles and the proxy does not run only under some of them.
+pub fn may_run_without(proxy: &Service, target: &Service) -> Option<Span> {
+    let first = target.profiles.first()?;
+    let covered = !proxy.profiles.is_empty()
+        && proxy
+            .profiles
+            .iter()
+            .all(|p| target.profiles.iter().any(|t| t.value == p.value));
+    if covered {
+        return None;
+    }
+    let last = target.profiles.last().unwrap_or(first);
+    if last.span.file != first.span.file || last.span.end < first.span.start {
+        return Some(first.span);
+    }
+    Some(Span {
+        file: first.span.file,
+        start: first.span.start,
+        end: last.span.end,
+    })
 }
 
 impl StackGraph {
@@ -149,6 +230,103 @@ impl StackGraph {
 
     pub fn service(&self, name: &str) -> Option<NodeIndex> {
         self.node(NodeKind::Service, name)
+    }
+
+    /// How compose orders the start of proxy service `proxy` and service `target`.
+    /// Known for services with NGINX proxy edges; `Unordered` for others.
+    pub fn start_order(&self, proxy: &str, target: &str) -> StartOrder {
+        let (Some(from), Some(to)) = (self.service(proxy), self.service(target)) else {
+            return StartOrder::Unordered;
+        };
+        let Some(r) = self.started_before.get(&from) else {
+            return StartOrder::Unordered;
+        };
+        if let Some(&via) = r.required.get(&to) {
+            return StartOrder::After {
+                via,
+                restart: r.restarts_with.get(&to).copied(),
+            };
+        }
+        match r.optional.get(&to) {
+            Some(&via) => StartOrder::AfterIfPresent { via },
+            None => StartOrder::Unordered,
+        }
+    }
+
+    /// Whether the container of `target` is running when nginx in `proxy`
+    /// resolves its name at startup, and what happens when it is recreated.
+    pub fn startup_risk(&self, proxy: &Service, target: &Service) -> StartupRisk {
+        let absent = may_run_without(proxy, target);
+        match self.start_order(&proxy.name.value, &target.name.value) {
+            StartOrder::After {
+                restart: Some(restart),
+                ..
+            } => StartupRisk::Restarted { restart },
+            StartOrder::After { via, .. } => StartupRisk::Stale { via },
+            StartOrder::AfterIfPresent { via } if absent.is_none() => StartupRisk::Stale { via },
+            order => StartupRisk::Crash { order, absent },
+        }
+    }
+
+    /// The services each proxy service starts after, by breadth-first search
+    /// over the start-ordering edges: once per proxy.
+    fn compute_start_order(&mut self) {
+        let proxies: Vec<NodeIndex> = self
+            .graph
+            .node_indices()
+            .filter(|&n| {
+                self.graph
+                    .edges(n)
+                    .any(|e| matches!(e.weight().kind, EdgeKind::Proxy { .. }))
+            })
+            .collect();
+        for from in proxies {
+            let mut reach = Reach::default();
+            for e in self.graph.edges(from) {
+                if let EdgeKind::DependsOn { restart: true, .. } = e.weight().kind {
+                    reach.restarts_with.insert(e.target(), e.weight().span);
+                }
+            }
+            // Required edges first, then the rest: a node reached both ways is required.
+            for pass_optional in [false, true] {
+                let mut queue: VecDeque<(NodeIndex, Option<Span>)> = VecDeque::new();
+                queue.push_back((from, None));
+                let mut seen = std::collections::HashSet::new();
+                seen.insert(from);
+                while let Some((n, via)) = queue.pop_front() {
+                    for e in self.graph.edges(n) {
+                        let kind = &e.weight().kind;
+                        if !kind.orders_startup() {
+                            continue;
+                        }
+                        let optional = matches!(
+                            kind,
+                            EdgeKind::DependsOn {
+                                required: false,
+                                ..
+                            }
+                        );
+                        if optional && !pass_optional {
+                            continue;
+                        }
+                        let t = e.target();
+                        if !seen.insert(t) {
+                            continue;
+                        }
+                        let via = via.unwrap_or(e.weight().span);
+                        if pass_optional {
+                            if !reach.required.contains_key(&t) {
+                                reach.optional.entry(t).or_insert(via);
+                            }
+                        } else {
+                            reach.required.insert(t, via);
+                        }
+                        queue.push_back((t, Some(via)));
+                    }
+                }
+            }
+            self.started_before.insert(from, reach);
+        }
     }
 
     fn ensure(&mut self, kind: NodeKind, name: &str, span: Option<Span>) -> NodeIndex {
@@ -230,6 +408,7 @@ impl StackGraph {
             add_service_edges(&mut g, p, s, from, p.service_node(&s.name.value));
         }
         add_proxy_edges(&mut g, p, nginx);
+        g.compute_start_order();
         g
     }
 }

@@ -102,13 +102,42 @@ pub fn run_with(
     options: &RuleOptions,
     enabled: &dyn Fn(&RuleMeta) -> bool,
 ) -> Vec<Finding> {
+    run_with_then(project, options, enabled, &mut |_| true)
+}
+
+/// As [`run_with`], with `keep` applied to each finding (it may re-grade it, or
+/// drop it by returning false) before findings of one incident are merged: a
+/// finding the configuration drops leaves the other rules' findings standing.
+pub fn run_with_then(
+    project: &Project,
+    options: &RuleOptions,
+    enabled: &dyn Fn(&RuleMeta) -> bool,
+    keep: &mut dyn FnMut(&mut Finding) -> bool,
+) -> Vec<Finding> {
     let analysis = nginx::scope::analyze(project);
     let graph = StackGraph::build_with(project, &analysis);
-    run_on_graph(project, &graph, &analysis, options, enabled)
+    let mut out = run_unmerged(project, &graph, &analysis, options, enabled);
+    out.retain_mut(|f| keep(f));
+    merge_incidents(&mut out);
+    out
 }
 
 /// Runs the rules with a graph the caller already built (`stacklint graph` draws it too).
 pub fn run_on_graph<'a>(
+    project: &'a Project,
+    graph: &'a StackGraph,
+    nginx: &'a [nginx::scope::Group<'a>],
+    options: &'a RuleOptions,
+    enabled: &dyn Fn(&RuleMeta) -> bool,
+) -> Vec<Finding> {
+    let mut out = run_unmerged(project, graph, nginx, options, enabled);
+    merge_incidents(&mut out);
+    out
+}
+
+/// The rules' findings after the suppressions, before findings of one incident
+/// are merged.
+fn run_unmerged<'a>(
     project: &'a Project,
     graph: &'a StackGraph,
     nginx: &'a [nginx::scope::Group<'a>],
@@ -130,6 +159,69 @@ pub fn run_on_graph<'a>(
     // Inline suppressions depend on every rule's findings: a post-pass.
     crate::suppress::apply(project, &mut out, enabled);
     out
+}
+
+/// Findings of several rules that describe one incident at one place (the same
+/// primary span and `incident`) are reported once: the unsuppressed, most
+/// severe one, first in code order, keeps; each other one becomes a note on it
+/// (its evidence, labelled with its rule). Runs after the suppressions, so a
+/// comment that suppresses one of them is still used.
+pub fn merge_incidents(out: &mut Vec<Finding>) {
+    use std::collections::HashMap;
+    let order = |f: &Finding| {
+        RULES
+            .iter()
+            .position(|r| r.meta().code == f.rule.code)
+            .unwrap_or(usize::MAX)
+    };
+    let mut groups: HashMap<(crate::source::Span, &'static str), Vec<usize>> = HashMap::new();
+    for (i, f) in out.iter().enumerate() {
+        if let Some(incident) = f.incident {
+            groups.entry((f.primary, incident)).or_default().push(i);
+        }
+    }
+    let mut drop = vec![false; out.len()];
+    let mut groups: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
+    groups.sort();
+    for g in groups {
+        let Some(&keep) = g.iter().min_by_key(|&&i| {
+            let f = &out[i];
+            (
+                f.suppressed.is_some(),
+                std::cmp::Reverse(f.severity),
+                order(f),
+            )
+        }) else {
+            continue;
+        };
+        for &i in &g {
+            if i == keep {
+                continue;
+            }
+            drop[i] = true;
+            let other = out[i].clone();
+            let tag = format!("{} {}", other.rule.code, other.rule.name);
+            let kept = &mut out[keep];
+            for (n, l) in other.related.iter().enumerate() {
+                match kept.related.iter_mut().find(|k| k.span == l.span) {
+                    Some(k) if n == 0 => k.message.push_str(&format!(" ({tag})")),
+                    Some(_) => {}
+                    None if n == 0 => {
+                        kept.related.push(crate::finding::Label {
+                            span: l.span,
+                            message: format!("{tag}: {}", l.message),
+                        });
+                    }
+                    None => kept.related.push(l.clone()),
+                }
+            }
+        }
+    }
+    let mut i = 0;
+    out.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
 }
 
 #[cfg(test)]

@@ -1,9 +1,17 @@
-//! SL207 `proxy-starts-before-target`: the proxy resolves a target at startup but does not wait for it.
+//! SL207 `proxy-starts-before-target`: the proxy resolves a target at startup and nothing starts the target first.
+//!
+//! Docker's DNS knows a container's name as soon as the container has started,
+//! healthy or not. So any chain of `depends_on` (whatever its condition),
+//! `links`, `volumes_from` or `network_mode: service:` from the proxy to the
+//! target is enough; the rule fires only when there is none, and compose may
+//! start nginx first. The same startup crash is what SL201 / SL202 report when
+//! no resolver makes nginx resolve the name per request: the findings are
+//! merged into one (`scope::STARTUP_CRASH`).
 
 use petgraph::visit::EdgeRef;
 
 use crate::finding::Finding;
-use crate::graph::EdgeKind;
+use crate::graph::{may_run_without, EdgeKind, StartOrder};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -12,9 +20,10 @@ pub struct ProxyStartsBeforeTarget;
 pub static META: RuleMeta = RuleMeta {
     code: "SL207",
     name: "proxy-starts-before-target",
-    severity: Severity::Warning,
+    severity: Severity::Error,
     category: Category::Correctness,
-    summary: "The proxy resolves a target at startup but does not wait for it to be healthy",
+    summary:
+        "The proxy resolves a target at startup but nothing makes compose start the target first",
 };
 
 impl Rule for ProxyStartsBeforeTarget {
@@ -44,47 +53,49 @@ impl Rule for ProxyStartsBeforeTarget {
             if proxy == target || !seen.insert((e.source(), e.target())) {
                 continue;
             }
-            let Some(proxy_svc) = p.model.service(proxy) else {
+            let (Some(proxy_svc), Some(target_svc)) =
+                (p.model.service(proxy), p.model.service(target))
+            else {
                 continue;
             };
-            let dep = proxy_svc
-                .depends_on
-                .iter()
-                .find(|d| &d.service.value == target);
-            let (why, related) = match dep {
-                Some(d) => match d.condition.as_ref() {
-                    Some(c) if c.value == "service_healthy" => continue,
-                    Some(c) => (
-                        format!("its `depends_on` waits only for `{}`", c.value),
-                        Some((c.span, "does not wait for a healthy target")),
-                    ),
-                    None => (
-                        "its `depends_on` waits only until the container is started".to_string(),
-                        Some((d.service.span, "started, not ready")),
-                    ),
-                },
-                None => (
-                    format!("it has no `depends_on: {target}`"),
-                    Some((proxy_svc.name.span, "starts without waiting for its target")),
+            if cx.graph.start_order(proxy, target) != StartOrder::Unordered {
+                continue;
+            }
+            let absent = may_run_without(proxy_svc, target_svc);
+            let why = match absent {
+                Some(_) => format!(
+                    "nothing makes `{proxy}` start after `{target}`, which runs only under its profiles"
                 ),
+                None => format!("nothing makes `{proxy}` start after `{target}`"),
             };
             let mut f = Finding::new(
                 &META,
                 e.weight().span,
                 format!(
-                    "{prefix}`{proxy}` resolves `{target}` once, at startup, but {why}: on a cold start nginx can come up first and exit with `host not found in upstream`"
+                    "{prefix}`{proxy}` resolves `{target}` once, at startup, but {why}: no `depends_on` leads from one to the other, so on `docker compose up` nginx can start first and exit with `host not found in upstream`"
                 ),
             )
             .label("resolved at startup")
-            .help(format!(
-                "add `depends_on: {{{target}: {{condition: service_healthy}}}}` to `{proxy}` (with a healthcheck on `{target}`), or resolve at runtime with a `resolver` and a variable in `proxy_pass`"
-            ))
-            .place(format!("services.{proxy}.depends_on.{target}"));
-            if let Some((span, label)) = related {
-                f = f.related(span, label);
-            }
-            if let Some(t) = p.model.service(target) {
-                f = f.related(t.name.span, "the service nginx resolves at startup");
+            .incident(crate::rules::nginx::scope::STARTUP_CRASH)
+            .help(match absent {
+                Some(_) => format!(
+                    "resolve at runtime, with a `resolver` and a variable in `proxy_pass`: then only the requests for `{target}` fail while it does not run"
+                ),
+                None => format!(
+                    "add `depends_on: [{target}]` to `{proxy}` (Docker's DNS knows the name once the container has started, healthy or not), or resolve at runtime with a `resolver` and a variable in `proxy_pass`"
+                ),
+            })
+            .place(format!("services.{proxy}.depends_on.{target}"))
+            .related(
+                proxy_svc.name.span,
+                format!("no `depends_on` path leads from `{proxy}` to `{target}`"),
+            )
+            .related(target_svc.name.span, "the service nginx resolves at startup");
+            if let Some(span) = absent {
+                f = f.related(
+                    span,
+                    format!("`{target}` runs only when one of these profiles is active"),
+                );
             }
             out.push(f);
         }

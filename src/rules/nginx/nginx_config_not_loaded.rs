@@ -117,13 +117,15 @@ pub fn misplaced(p: &Project) -> Vec<Misplaced<'_>> {
                 .iter()
                 .copied()
                 .filter(|c| is_standalone_config(c))
-                // Rendered by the image's entrypoint, or kept for that.
+                // Rendered by the image's entrypoint; other files beside the
+                // templates are never read (unless the image renders none).
                 .filter(|c| {
                     !c.template
-                        && !c
-                            .container_path
-                            .as_deref()
-                            .is_some_and(|p| p.starts_with(&format!("{TEMPLATES_DIR}/")))
+                        && (layout.renders_templates
+                            || !c
+                                .container_path
+                                .as_deref()
+                                .is_some_and(|p| p.starts_with(&format!("{TEMPLATES_DIR}/"))))
                 })
                 // The same file is also mounted where nginx reads it.
                 .filter(|c| !configs.iter().any(|o| o.loaded && o.file == c.file))
@@ -322,6 +324,21 @@ fn suggest(
     if directory && unread.iter().any(|c| is_main_config(c)) {
         return (layout.conf_dir.clone(), http);
     }
+    // A file beside the templates is rendered once its name ends in the suffix.
+    let in_templates = layout.renders_templates
+        && unread.iter().all(|c| {
+            c.container_path
+                .as_deref()
+                .is_some_and(|p| layout.templates.holds(p))
+        });
+    if in_templates && !directory {
+        if let Some(path) = unread.first().and_then(|c| c.container_path.as_deref()) {
+            return (format!("{path}{}", layout.templates.suffix), http);
+        }
+    }
+    if in_templates {
+        return (layout.templates.output.clone(), http);
+    }
     // A template is rendered only from the templates directory.
     let template_name = unread
         .first()
@@ -329,7 +346,7 @@ fn suggest(
         .and_then(|c| c.rsplit('/').next())
         .filter(|n| n.ends_with(".template"));
     if let (Some(name), true, false) = (template_name, layout.renders_templates, directory) {
-        return (format!("{TEMPLATES_DIR}/{name}"), http);
+        return (format!("{}/{name}", layout.templates.dir), http);
     }
     // The directory an include of the mounted main config reads, else the image's own.
     let mut dir_glob: Option<String> = None;
@@ -447,7 +464,18 @@ fn finding(p: &Project, m: &Misplaced<'_>) -> Finding {
         };
         format!("`{host}` is {how} `{at}`, where nginx never reads it")
     };
+    let in_templates = m.layout.renders_templates
+        && m.configs.iter().all(|c| {
+            c.container_path
+                .as_deref()
+                .is_some_and(|p| m.layout.templates.holds(p))
+        });
+    let t = &m.layout.templates;
     let reads = match (main_mounted, m.main_like) {
+        _ if in_templates => format!(
+            "the image renders only the files of `{}` whose names end in `{}` (into `{}`)",
+            t.dir, t.suffix, t.output
+        ),
         (_, true) => format!("nginx starts from `{}`", m.layout.main),
         (Some(_), false) => format!(
             "the mounted `{}` includes nothing at that path",
@@ -543,7 +571,19 @@ fn finding(p: &Project, m: &Misplaced<'_>) -> Finding {
             }
         }
     }
-    let help = if m.suggested.is_empty() {
+    let help = if in_templates && !m.directory {
+        format!(
+            "rename it to end in `{}`: mount it at `{}` (rendered into `{}`)",
+            t.suffix,
+            m.suggested,
+            t.rendered(&m.suggested).unwrap_or_default()
+        )
+    } else if in_templates {
+        format!(
+            "rename its files to end in `{}`, or mount the directory at `{}` instead",
+            t.suffix, m.suggested
+        )
+    } else if m.suggested.is_empty() {
         format!(
             "add an `include` of this file to the `http` block of `{}`",
             m.layout.main

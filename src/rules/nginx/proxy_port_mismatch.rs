@@ -107,7 +107,7 @@ impl Rule for ProxyPortMismatch {
                 for d in &t.sets {
                     f = f.related(
                         d.span,
-                        format!("`{}` gets its value here", d.arg(0).unwrap_or("")),
+                        format!("`{}` gets its value here", scope::assigned_var(d)),
                     );
                 }
                 for (e, owner) in &evidence {

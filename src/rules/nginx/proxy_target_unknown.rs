@@ -12,7 +12,6 @@ use crate::finding::Finding;
 use crate::rules::nginx::scope::{self, is_localhost, StackNames};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
-use crate::stack::Project;
 
 pub struct ProxyTargetUnknown;
 
@@ -52,7 +51,7 @@ impl Rule for ProxyTargetUnknown {
                     || host.contains('.')
                     || names.extra_hosts.contains(host)
                     || names.get(host).is_some()
-                    || is_default_container_name(p, host)
+                    || names.is_default_container_name(host)
                 {
                     continue;
                 }
@@ -85,7 +84,7 @@ impl Rule for ProxyTargetUnknown {
                 for d in &t.sets {
                     f = f.related(
                         d.span,
-                        format!("`{}` gets its value here", d.arg(0).unwrap_or("")),
+                        format!("`{}` gets its value here", scope::assigned_var(d)),
                     );
                 }
                 match nearest.and_then(|n| names.get(n)) {
@@ -124,21 +123,4 @@ fn list(names: &[&str]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Compose's own container names, `<project>-<service>-<n>` (v2) and
-/// `<project>_<service>_<n>` (v1), resolve too.
-fn is_default_container_name(p: &Project, host: &str) -> bool {
-    p.model.services.iter().any(|s| {
-        let svc = s.name.value.to_ascii_lowercase();
-        [('-', '-'), ('_', '_')].iter().any(|(a, b)| {
-            host.rsplit_once(*b).is_some_and(|(head, n)| {
-                !n.is_empty()
-                    && n.chars().all(|c| c.is_ascii_digit())
-                    && head
-                        .strip_suffix(&svc)
-                        .is_some_and(|proj| proj.ends_with(*a) && proj.len() > 1)
-            })
-        })
-    })
 }

@@ -7,7 +7,6 @@
 
 use crate::finding::Finding;
 use crate::rules::nginx::scope::{self, PassKind, StackNames};
-use crate::rules::nginx::static_upstream_without_resolver::{with_known, with_users};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -44,21 +43,37 @@ impl Rule for ResolverNotUsed {
                     ),
                     kind => format!("`{host}` is written literally in `{}`", kind.directive()),
                 };
+                let Some(effect) =
+                    scope::startup_effect(cx.graph, g.service, t, host, s.known.as_ref())
+                else {
+                    continue;
+                };
                 let message = format!(
-                    "{}a `resolver` is in scope, but {why}, so nginx still resolves `{host}` once, at startup: if `{host}` is not up yet, nginx refuses to start (`host not found in upstream \"{}\"`); the resolver is used only for addresses with variables",
+                    "{}a `resolver` is in scope, but {why}, so nginx still resolves `{host}` once, at startup (the resolver is used only for addresses with variables): {}",
                     scope::misplaced_prefix(t),
-                    t.nginx_upstream_name()
+                    effect.text
                 );
+                let mut help = scope::runtime_fix(t, true);
+                if let Some(fix) = &effect.order_fix {
+                    help.push_str(&format!("; {fix}"));
+                }
                 let mut f = Finding::new(&META, t.arg.span, message)
+                    .severity(effect.severity())
                     .label("still resolved once, at startup")
                     .related(
                         resolver.span,
                         format!("this resolver does nothing for `{host}`"),
                     )
                     .place(scope::place(t))
-                    .help(scope::runtime_fix(t, true));
-                f = with_known(f, host, s.known.as_ref());
-                f = with_users(f, t);
+                    .help(help);
+                if effect.crash {
+                    f = f.incident(scope::STARTUP_CRASH);
+                }
+                f = scope::with_known(f, host, s.known.as_ref());
+                f = scope::with_users(f, t);
+                for (span, label) in effect.related {
+                    f = f.related(span, label);
+                }
                 once.push(out, f);
             }
         }

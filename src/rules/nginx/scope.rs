@@ -10,8 +10,11 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 use crate::compose::model::{normalize_path, Service};
+use crate::finding::Finding;
+use crate::graph::{StackGraph, StartOrder, StartupRisk};
 use crate::parse::nginx::{Arg, Directive};
 use crate::proxy::{self, Layout, NginxConfig};
+use crate::severity::Severity;
 use crate::source::{Sources, Span};
 use crate::stack::Project;
 
@@ -171,7 +174,7 @@ pub fn analyze(p: &Project) -> Vec<Group<'_>> {
         }
         by_service.entry(key).or_default().push(Entry {
             cfg: c,
-            path: c.container_path.clone(),
+            path: c.nginx_path().map(str::to_string),
             context: c.context.clone(),
             root: c.included_at.is_none(),
             misplaced: false,
@@ -225,6 +228,7 @@ fn official_layout() -> Layout {
         conf_dir: "/etc/nginx".into(),
         default_includes: vec![(format!("{}/*.conf", proxy::CONF_D), vec!["http".into()])],
         renders_templates: true,
+        templates: proxy::Templates::default(),
         main_from_command: None,
     }
 }
@@ -266,6 +270,9 @@ struct LevelInfo<'a> {
     resolver: Option<&'a Directive>,
     /// `set $name value` directly in the level (false) or in an `if` in it (true).
     sets: HashMap<String, Vec<(&'a Directive, bool)>>,
+    /// `map $source $name { ... }` blocks (http level): nginx computes `$name`
+    /// per request from the map.
+    maps: HashMap<String, Vec<&'a Directive>>,
 }
 
 struct Analyzer<'a> {
@@ -471,6 +478,11 @@ impl<'a> Analyzer<'a> {
                     info.resolver.get_or_insert(d);
                 }
                 "set" => add_set(&mut info.sets, d, false),
+                "map" if d.is_block() && level.name() == "http" => {
+                    if let Some(name) = d.arg(1).and_then(var_name) {
+                        info.maps.entry(name.to_string()).or_default().push(d);
+                    }
+                }
                 "if" => {
                     for inner in d.children() {
                         if inner.name == "set" {
@@ -512,6 +524,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        if found.is_empty() {
+            return self.map_value(chain, name);
+        }
         let (first, _) = *found.first()?;
         let value = first.arg(1)?;
         if found.iter().any(|(d, _)| d.arg(1) != Some(value)) {
@@ -522,6 +537,39 @@ impl<'a> Analyzer<'a> {
             return None;
         }
         Some((value.to_string(), first))
+    }
+
+    /// The value a `map` gives `$name` for every request: known only when the
+    /// map has a `default` and every entry maps to that same value.
+    fn map_value(&mut self, chain: &[Level<'a>], name: &str) -> Option<(String, &'a Directive)> {
+        let mut maps: Vec<&'a Directive> = Vec::new();
+        for level in chain {
+            let i = self.info(level);
+            if let Some(m) = self.infos[i].maps.get(name) {
+                maps.extend(m.iter().copied());
+            }
+        }
+        let [map] = maps.as_slice() else {
+            return None;
+        };
+        let mut value: Option<&str> = None;
+        let mut has_default = false;
+        for entry in map.children() {
+            match entry.name.as_str() {
+                "hostnames" | "volatile" => continue,
+                // Entries from another file: not known here.
+                "include" => return None,
+                "default" => has_default = true,
+                _ => {}
+            }
+            let v = entry.arg(0)?;
+            if value.is_some_and(|x| x != v) {
+                return None;
+            }
+            value = Some(v);
+        }
+        let value = value.filter(|_| has_default)?;
+        Some((value.to_string(), *map))
     }
 
     /// Replaces the variables of `value` that `set` gives a known value.
@@ -652,10 +700,9 @@ impl<'a> Analyzer<'a> {
             let addr = parse_address(kind, &value, in_stream);
             let raw = self.sources.get(arg.span.file).slice(&arg.span);
             let secret = variable_names(raw).any(crate::secrets::is_secret_key)
-                || sets.iter().any(|s| {
-                    s.arg(0)
-                        .is_some_and(|n| variable_names(n).any(crate::secrets::is_secret_key))
-                });
+                || sets
+                    .iter()
+                    .any(|s| variable_names(assigned_var(s)).any(crate::secrets::is_secret_key));
             let upstream = addr
                 .host
                 .as_ref()
@@ -726,6 +773,19 @@ fn implicit_levels<'a>(context: &[String]) -> Vec<Level<'a>> {
     (1..=context.len())
         .map(|k| Level::Implicit(context[..k].to_vec()))
         .collect()
+}
+
+/// `$name` / `${name}` → `name`.
+fn var_name(s: &str) -> Option<&str> {
+    let name = s.strip_prefix('$')?;
+    let name = name.trim_start_matches('{').trim_end_matches('}');
+    (!name.is_empty()).then_some(name)
+}
+
+/// The variable a `set` or `map` directive gives a value.
+pub fn assigned_var(d: &Directive) -> &str {
+    let i = if d.name == "map" { 1 } else { 0 };
+    d.arg(i).unwrap_or("")
 }
 
 fn add_set<'a>(
@@ -1039,6 +1099,24 @@ impl<'a> StackNames<'a> {
         v
     }
 
+    /// Compose's own container names, `<project>-<service>-<n>` (v2) and
+    /// `<project>_<service>_<n>` (v1), resolve too.
+    pub fn is_default_container_name(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.service_names().iter().any(|s| {
+            let svc = s.to_ascii_lowercase();
+            ['-', '_'].iter().any(|&sep| {
+                host.rsplit_once(sep).is_some_and(|(head, n)| {
+                    !n.is_empty()
+                        && n.chars().all(|c| c.is_ascii_digit())
+                        && head
+                            .strip_suffix(&svc)
+                            .is_some_and(|proj| proj.ends_with(sep) && proj.len() > 1)
+                })
+            })
+        })
+    }
+
     /// The known name nearest to `host`, when it is close enough to be a typo.
     pub fn nearest(&self, host: &str) -> Option<&str> {
         let host = host.to_ascii_lowercase();
@@ -1090,6 +1168,12 @@ pub fn startup_names<'t, 'a>(g: &'t Group<'a>, names: &StackNames<'a>) -> Vec<St
         if known.is_none() && (host.contains('.') || !may_be_host(g, t)) {
             continue;
         }
+        // A name no container of a closed stack answers to never resolves:
+        // that is SL204's finding (one cause, one finding), not a matter of
+        // start order or stale addresses.
+        if known.is_none() && !names.open_world && !names.is_default_container_name(&host) {
+            continue;
+        }
         let resolver = t.resolver.or_else(|| t.pass_resolvers.first().copied());
         out.push(StartupName {
             target: t,
@@ -1120,6 +1204,148 @@ pub fn runtime_without_resolver<'t, 'a>(
                 })
         })
         .collect()
+}
+
+/// The incident a startup-resolved name describes when its container may not
+/// be running as nginx starts: SL201, SL202 and SL207 report it once.
+pub const STARTUP_CRASH: &str = "nginx-startup-crash";
+
+/// What a name nginx resolves once, at startup, does to the stack: the effect
+/// for a message, whether it is a possible startup crash, and the evidence.
+pub struct StartupEffect {
+    /// Whether nginx may exit at startup (`host not found`); otherwise the
+    /// address goes stale when the target is recreated.
+    pub crash: bool,
+    /// Completes "nginx resolves `x` once, at startup: ...".
+    pub text: String,
+    pub related: Vec<(Span, String)>,
+    /// A fix besides resolving per request.
+    pub order_fix: Option<String>,
+}
+
+impl StartupEffect {
+    /// The finding's severity: an error for a possible startup crash, a warning
+    /// for an address that goes stale.
+    pub fn severity(&self) -> Severity {
+        if self.crash {
+            Severity::Error
+        } else {
+            Severity::Warning
+        }
+    }
+}
+
+/// What happens with a startup-resolved name: `None` when nothing goes wrong
+/// (compose starts the target first and restarts the proxy when it recreates it).
+pub fn startup_effect(
+    graph: &StackGraph,
+    proxy: Option<&Service>,
+    t: &Target<'_>,
+    host: &str,
+    known: Option<&Known<'_>>,
+) -> Option<StartupEffect> {
+    let name = t.nginx_upstream_name();
+    let hnf = format!("(`host not found in upstream \"{name}\"`)");
+    let (Some(proxy), Some(target)) = (proxy, known.and_then(|k| k.service)) else {
+        return Some(StartupEffect {
+            crash: true,
+            text: format!(
+                "if `{host}` is not up yet, nginx refuses to start {hnf}, and it keeps the old address when the container is recreated"
+            ),
+            related: Vec::new(),
+            order_fix: None,
+        });
+    };
+    let (pn, tn) = (&proxy.name.value, &target.name.value);
+    if pn == tn {
+        // nginx proxies to its own container: its name is there when nginx starts.
+        return None;
+    }
+    match graph.startup_risk(proxy, target) {
+        StartupRisk::Restarted { .. } => None,
+        StartupRisk::Stale { via } => Some(StartupEffect {
+            crash: false,
+            text: format!(
+                "compose starts `{tn}` before `{pn}`, so nginx starts, but it keeps the address it found: when `{tn}` is recreated (`docker compose up -d {tn}` after a change) it usually gets a new address, and requests then fail with 502 until nginx restarts"
+            ),
+            related: vec![(via, format!("`{pn}` starts after `{tn}` through this"))],
+            order_fix: Some(format!(
+                "or make compose restart nginx with it: `depends_on: {{{tn}: {{condition: service_started, restart: true}}}}` in `{pn}`"
+            )),
+        }),
+        StartupRisk::Crash { order, absent } => {
+            let mut related = Vec::new();
+            let why = match order {
+                StartOrder::AfterIfPresent { via } => {
+                    related.push((
+                        via,
+                        format!("`required: false`: `{pn}` starts without `{tn}` when `{tn}` is not enabled"),
+                    ));
+                    format!(
+                        "`{tn}` runs only under its profiles and `{pn}` does not require it, so compose can start `{pn}` without `{tn}`, and nginx exits {hnf}"
+                    )
+                }
+                _ => {
+                    related.push((
+                        proxy.name.span,
+                        format!("no `depends_on` path leads from `{pn}` to `{tn}`"),
+                    ));
+                    match absent {
+                        Some(_) => format!(
+                            "nothing makes `{pn}` start after `{tn}`, and `{tn}` runs only under its profiles: nginx exits {hnf} when it starts first or without `{tn}`"
+                        ),
+                        None => format!(
+                            "nothing makes `{pn}` start after `{tn}`, so on `docker compose up` nginx can start first and exit {hnf}"
+                        ),
+                    }
+                }
+            };
+            if let Some(span) = absent {
+                related.push((span, format!("`{tn}` runs only when one of these profiles is active")));
+            }
+            // A target that may not run at all is fixed only by resolving per request.
+            let order_fix = absent.is_none().then(|| {
+                format!("or add `depends_on: [{tn}]` to `{pn}` (Docker's DNS knows the name once the container has started)")
+            });
+            Some(StartupEffect {
+                crash: true,
+                text: format!("{why}; it also keeps the old address when `{tn}` is recreated"),
+                related,
+                order_fix,
+            })
+        }
+    }
+}
+
+/// The compose definition behind the name, as related evidence.
+pub fn with_known(f: Finding, host: &str, known: Option<&Known<'_>>) -> Finding {
+    match known {
+        Some(k) => {
+            let what = match k.service {
+                Some(s) if s.name.value.eq_ignore_ascii_case(host) => {
+                    format!(
+                        "service `{}`: its name resolves only while its container runs",
+                        s.name.value
+                    )
+                }
+                Some(s) => format!(
+                    "{} of service `{}`: resolves only while its container runs",
+                    k.kind, s.name.value
+                ),
+                None => format!("{}: resolves only while that container runs", k.kind),
+            };
+            f.related(k.span, what)
+        }
+        None => f,
+    }
+}
+
+/// For an upstream server: the directives that send requests to its upstream.
+pub fn with_users(mut f: Finding, t: &Target<'_>) -> Finding {
+    for d in t.used_by.iter().take(4) {
+        f = f.related(d.span, "requests go to this upstream here");
+    }
+    f
 }
 
 /// Whether a name that is no upstream block of the visible configs is a host:

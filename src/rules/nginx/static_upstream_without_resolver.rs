@@ -7,7 +7,7 @@
 //! resolver in scope: every such request fails.
 
 use crate::finding::Finding;
-use crate::rules::nginx::scope::{self, Known, PassKind, StackNames, Target};
+use crate::rules::nginx::scope::{self, PassKind, StackNames, Target};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -37,12 +37,33 @@ impl Rule for StaticUpstreamWithoutResolver {
                     continue;
                 }
                 let t = s.target;
-                let mut f = Finding::new(&META, t.arg.span, startup_message(t, &s.host))
-                    .label("resolved once, at startup")
-                    .place(scope::place(t))
-                    .help(scope::runtime_fix(t, false));
-                f = with_known(f, &s.host, s.known.as_ref());
-                f = with_users(f, t);
+                let Some(effect) =
+                    scope::startup_effect(cx.graph, g.service, t, &s.host, s.known.as_ref())
+                else {
+                    continue;
+                };
+                let mut help = scope::runtime_fix(t, false);
+                if let Some(fix) = &effect.order_fix {
+                    help.push_str(&format!("; {fix}"));
+                }
+                let mut f =
+                    Finding::new(&META, t.arg.span, startup_message(t, &s.host, &effect.text))
+                        .severity(effect.severity())
+                        .label(if effect.crash {
+                            "resolved once, at startup: nginx may not start"
+                        } else {
+                            "resolved once, at startup: goes stale"
+                        })
+                        .place(scope::place(t))
+                        .help(help);
+                if effect.crash {
+                    f = f.incident(scope::STARTUP_CRASH);
+                }
+                f = scope::with_known(f, &s.host, s.known.as_ref());
+                f = scope::with_users(f, t);
+                for (span, label) in effect.related {
+                    f = f.related(span, label);
+                }
                 for r in resolvers.iter().take(3) {
                     f = f.related(r.span, "this resolver is not in scope here");
                 }
@@ -64,58 +85,26 @@ impl Rule for StaticUpstreamWithoutResolver {
                 for d in &t.sets {
                     f = f.related(
                         d.span,
-                        format!("`{}` gets its value here", d.arg(0).unwrap_or("")),
+                        format!("`{}` gets its value here", scope::assigned_var(d)),
                     );
                 }
                 for r in resolvers.iter().take(3) {
                     f = f.related(r.span, "this resolver is not in scope here");
                 }
-                f = with_known(f, &host, names.get(&host));
+                f = scope::with_known(f, &host, names.get(&host));
                 once.push(out, f);
             }
         }
     }
 }
 
-fn startup_message(t: &Target<'_>, host: &str) -> String {
-    let name = t.nginx_upstream_name();
+fn startup_message(t: &Target<'_>, host: &str, effect: &str) -> String {
     let whose = match t.kind {
         PassKind::UpstreamServer => format!("the upstream server `{}`", t.arg.value),
         kind => format!("`{}`", kind.directive()),
     };
     format!(
-        "{}nginx resolves `{host}` ({whose}) once, at startup, and no `resolver` is in scope: if `{host}` is not up yet, nginx refuses to start (`host not found in upstream \"{name}\"`), and it keeps the old address when the container is recreated",
+        "{}nginx resolves `{host}` ({whose}) once, at startup, and no `resolver` is in scope: {effect}",
         scope::misplaced_prefix(t)
     )
-}
-
-/// The compose definition behind the name, as related evidence.
-pub(crate) fn with_known(f: Finding, host: &str, known: Option<&Known<'_>>) -> Finding {
-    match known {
-        Some(k) => {
-            let what = match k.service {
-                Some(s) if s.name.value.eq_ignore_ascii_case(host) => {
-                    format!(
-                        "service `{}`: its name resolves only while its container runs",
-                        s.name.value
-                    )
-                }
-                Some(s) => format!(
-                    "{} of service `{}`: resolves only while its container runs",
-                    k.kind, s.name.value
-                ),
-                None => format!("{}: resolves only while that container runs", k.kind),
-            };
-            f.related(k.span, what)
-        }
-        None => f,
-    }
-}
-
-/// For an upstream server: the directives that send requests to its upstream.
-pub(crate) fn with_users(mut f: Finding, t: &Target<'_>) -> Finding {
-    for d in t.used_by.iter().take(4) {
-        f = f.related(d.span, "requests go to this upstream here");
-    }
-    f
 }
