@@ -139,7 +139,7 @@ pub fn listening(p: &Project, svc: &Service) -> Listening {
     let env = RuntimeEnv::of(p, svc, node);
     let df = p.dockerfiles.get(&svc.name.value);
     ports_and_expose(p, svc, node, &mut l);
-    let product = product_of(p, svc, node, df);
+    let product = product_of(p, svc, node);
     let cmds = Commands::of(p, node, df.map(|(_, d)| d));
     match product {
         Some((prod, span)) => {
@@ -800,6 +800,7 @@ static PRODUCTS: &[Product] = &[
             "pgvector/pgvector",
             "ankane/pgvector",
             "supabase/postgres",
+            "pgautoupgrade/pgautoupgrade",
         ],
         ports: &[5432],
         servers: &["postgres"],
@@ -1226,40 +1227,27 @@ pub fn product_for_image(image: &str) -> Option<&'static Product> {
     PRODUCTS.iter().find(|p| p.images.contains(&path.as_str()))
 }
 
-/// The product the service runs: its image, or its Dockerfile's last `FROM`.
-fn product_of(
-    p: &Project,
-    svc: &Service,
-    node: Option<&Node>,
-    df: Option<&(crate::source::FileId, Dockerfile)>,
-) -> Option<(&'static Product, Span)> {
-    if svc.build.is_some() {
-        // With a build, `image:` names the result; the base image is the Dockerfile's.
-        let (_, d) = df?;
-        let from = d.final_stage().first().filter(|i| i.name == "FROM")?;
-        let w = from.args.iter().find(|a| !a.value.starts_with("--"))?;
-        // `FROM base` naming an earlier stage is not an image.
-        let stage_names: Vec<&str> = d
-            .instructions
-            .iter()
-            .filter(|i| i.name == "FROM")
-            .filter_map(|i| {
-                let n = i.args.len();
-                (n >= 3 && i.args[n - 2].value.eq_ignore_ascii_case("as"))
-                    .then(|| i.args[n - 1].value.as_str())
-            })
-            .collect();
-        if stage_names.iter().any(|s| s.eq_ignore_ascii_case(&w.value)) {
-            return None;
+/// The port behaviour of what the service runs ([`crate::identity::base_image`]):
+/// its image, or the base image of the Dockerfile it builds.
+fn product_of(p: &Project, svc: &Service, node: Option<&Node>) -> Option<(&'static Product, Span)> {
+    use crate::identity::Origin;
+    let base = crate::identity::base_image(p, svc)?;
+    match base.origin {
+        Origin::Dockerfile => {}
+        // The tag of a build whose Dockerfile is unreadable says nothing sure.
+        Origin::BuildTag => return None,
+        Origin::Image => {
+            // An image from a variable may be anything at run time.
+            let img = node.and_then(|n| n.get("image"))?;
+            if Text::from_node(img, &p.sources).any_taint() {
+                return None;
+            }
         }
-        return product_for_image(&w.value).map(|prod| (prod, w.span));
     }
-    let img = node.and_then(|n| n.get("image"))?;
-    let t = Text::from_node(img, &p.sources);
-    if t.any_taint() {
-        return None;
-    }
-    product_for_image(&t.s).map(|prod| (prod, img.span))
+    PRODUCTS
+        .iter()
+        .find(|prod| prod.images.contains(&base.image.path.as_str()))
+        .map(|prod| (prod, base.span))
 }
 
 /// Does a mount at `target` cover `path` (the path itself, a parent, or inside it)?

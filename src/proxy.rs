@@ -204,14 +204,7 @@ struct Placement {
 
 /// Is this image an NGINX (official, nginxinc, openresty, bitnami)?
 pub fn is_nginx_image(image: &str) -> bool {
-    let Some(i) = crate::image::ImageRef::parse(image) else {
-        return false;
-    };
-    let path = i.path.as_str();
-    path == "nginx"
-        || path.starts_with("nginxinc/")
-        || path.starts_with("openresty/")
-        || path == "bitnami/nginx"
+    crate::identity::known_image(image).is_some_and(|k| k.name == "nginx")
 }
 
 /// Reads and parses the Dockerfile of every service with a local build, once.
