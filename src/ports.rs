@@ -88,6 +88,12 @@ pub struct Listening {
     pub product: Option<&'static str>,
     /// The `image:` (or Dockerfile `FROM`) text that names the product.
     pub product_span: Option<Span>,
+    /// `PORT`-style variables set aside because the command binds a port
+    /// explicitly (`gunicorn --bind :8000` with `PORT=5000` in the environment).
+    pub outweighed: Vec<PortEvidence>,
+    /// `--port N` of a program stacklint does not know, kept until a `PORT`-style
+    /// variable of the same value confirms it.
+    candidates: Vec<(u16, EvidenceKind, Span)>,
 }
 
 impl Listening {
@@ -149,7 +155,37 @@ pub fn listening(p: &Project, svc: &Service) -> Listening {
         }
         None => server_flags(&cmds, &env, &mut l),
     }
-    generic_env(svc, &env, &mut l);
+    // A server flag in the command decides the port; a `PORT`-style variable that
+    // merely exists in the environment does not add one.
+    let bound = product.is_none()
+        && l.evidence
+            .iter()
+            .any(|e| matches!(e.kind, EvidenceKind::Command | EvidenceKind::DockerfileCmd));
+    let mut from_env = Listening::default();
+    generic_env(svc, &env, &mut from_env);
+    if bound {
+        // A variable that agrees with the command stays as evidence (`--port $PORT`).
+        let (agree, other): (Vec<PortEvidence>, Vec<PortEvidence>) = from_env
+            .evidence
+            .into_iter()
+            .partition(|e| l.contains(e.port));
+        l.evidence.extend(agree);
+        l.outweighed = other;
+    } else {
+        l.defined |= from_env.defined;
+        l.evidence.extend(from_env.evidence);
+        l.unknown.extend(from_env.unknown);
+        // `node server.js --port 3000` with `PORT=3000`: the two agree on the port.
+        for (port, kind, span) in std::mem::take(&mut l.candidates) {
+            let confirmed = l
+                .evidence
+                .iter()
+                .any(|e| e.kind == EvidenceKind::Environment && e.port == port);
+            if confirmed {
+                l.add(port, kind, Some(span), true);
+            }
+        }
+    }
     if let Some((_, d)) = df {
         dockerfile_expose(d, &env, &mut l);
     }
@@ -333,6 +369,13 @@ impl RuntimeEnv {
 
     /// The value of `name` and where it is set; the value is `None` when it is set
     /// in a way stacklint cannot read (inherited from the shell, or from a variable).
+    /// Every variable with a known value.
+    pub fn known(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars
+            .iter()
+            .filter_map(|(k, (v, _))| Some((k.as_str(), v.as_deref()?)))
+    }
+
     pub fn get(&self, name: &str) -> Option<(Option<&str>, Span)> {
         self.vars.get(name).map(|(v, s)| (v.as_deref(), *s))
     }
@@ -561,6 +604,17 @@ impl CommandSrc {
         }
     }
 
+    /// The text of the whole command.
+    pub fn full_span(&self) -> Option<Span> {
+        match self {
+            CommandSrc::Exec(w) => {
+                let (a, b) = (w.first()?.full_span(), w.last()?.full_span());
+                (a.file == b.file).then(|| Span::new(a.file, a.start, b.end))
+            }
+            CommandSrc::Shell(t) => Some(t.full_span()),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         match self {
             CommandSrc::Exec(w) => w.is_empty(),
@@ -716,14 +770,155 @@ fn read_generic(cmd: &CommandSrc, kind: EvidenceKind, env: &RuntimeEnv, l: &mut 
     for inv in &cmd.invocations() {
         match server::parse(inv, env) {
             Some(info) => apply_found(l, &info, kind),
-            // Something else started in the background may listen too.
-            None if inv.background && !is_benign(&inv.prog) => l.unknown(
-                format!("`{}` runs in the background", inv.prog),
-                Some(inv.prog_word.full_span()),
-            ),
+            None if !is_benign(&inv.prog) => {
+                if inv.background {
+                    // Something else started in the background may listen too.
+                    l.unknown(
+                        format!("`{}` runs in the background", inv.prog),
+                        Some(inv.prog_word.full_span()),
+                    );
+                }
+                for (port, span) in generic_port_args(inv, env) {
+                    l.candidates.push((port, kind, span));
+                }
+            }
             None => {}
         }
     }
+}
+
+/// A background-job worker the service runs instead of a server.
+#[derive(Clone, Debug)]
+pub struct Worker {
+    /// How it is named in messages: `celery worker`, `sidekiq`.
+    pub name: String,
+    /// The command (compose `command` / `entrypoint`, or the Dockerfile's) that runs it.
+    pub span: Span,
+    /// A check that asks the worker itself, for the help text.
+    pub check: Option<&'static str>,
+}
+
+/// What a worker program is, from its invocation: (name, a check of its own).
+fn worker_of(inv: &Invocation) -> Option<(String, Option<&'static str>)> {
+    let first = inv.args.iter().find(|w| !w.s.starts_with('-'));
+    let has = |x: &str| inv.args.iter().any(|w| w.s == x);
+    let prog = inv.prog.as_str();
+    match prog {
+        "sidekiq" | "sidekiqswarm" => Some((prog.into(), None)),
+        // Subcommands that listen on nothing; `flower` and `inspect` are not workers.
+        "celery" if has("worker") && !has("flower") => Some((
+            "celery worker".into(),
+            Some("celery -A <app> inspect ping -d celery@$$HOSTNAME"),
+        )),
+        "celery" if has("beat") && !has("flower") => Some(("celery beat".into(), None)),
+        "rq" if first.is_some_and(|w| w.s == "worker") => Some(("rq worker".into(), None)),
+        "rqworker" | "dramatiq" | "arq" | "huey_consumer" | "huey_consumer.py" => {
+            Some((prog.into(), None))
+        }
+        "manage.py" | "django-admin"
+            if first.is_some_and(|w| {
+                matches!(
+                    w.s.as_str(),
+                    "rqworker" | "qcluster" | "run_huey" | "process_tasks"
+                )
+            }) =>
+        {
+            let sub = first.map(|w| w.s.clone()).unwrap_or_default();
+            Some((format!("manage.py {sub}"), None))
+        }
+        "php" | "artisan"
+            if inv.args.iter().any(|w| {
+                matches!(
+                    w.s.as_str(),
+                    "queue:work" | "queue:listen" | "horizon" | "schedule:work"
+                )
+            }) =>
+        {
+            let sub = inv
+                .args
+                .iter()
+                .find(|w| w.s.contains(':') || w.s == "horizon")
+                .map(|w| w.s.clone())
+                .unwrap_or_default();
+            Some((format!("artisan {sub}"), None))
+        }
+        // `python -m app.worker`, `python worker.py`.
+        "worker.py" => Some(("worker.py".into(), None)),
+        m if m.ends_with(".worker") => Some((format!("python -m {m}"), None)),
+        _ => None,
+    }
+}
+
+/// The worker the service runs, when everything its command starts is a known
+/// worker (besides harmless setup such as `echo` or `sleep`): such a command
+/// listens on no port.
+pub fn worker(p: &Project, svc: &Service) -> Option<Worker> {
+    let node = service_node(p, &svc.name.value);
+    let df = p.dockerfiles.get(&svc.name.value).map(|(_, d)| d);
+    let cmds = Commands::of(p, node, df);
+    // The command that runs: an entrypoint script of the image usually ends with
+    // `exec "$@"`, so with a compose `command` that is what runs.
+    let (cmd, span) = match (&cmds.entrypoint, &cmds.command) {
+        (Some(e), _) if !is_wrapper_only(e) => (e, node?.get("entrypoint")?.span),
+        (_, Some(c)) => (c, node?.get("command")?.span),
+        _ => {
+            let c = cmds.df_cmd.as_ref()?;
+            if cmds
+                .df_entrypoint
+                .as_ref()
+                .is_some_and(|e| !is_wrapper_only(e))
+            {
+                return None;
+            }
+            (c, c.full_span()?)
+        }
+    };
+    let mut found = None;
+    for inv in cmd.invocations() {
+        if is_benign(&inv.prog) {
+            continue;
+        }
+        match worker_of(&inv) {
+            Some(w) if !inv.background => found = Some(w),
+            _ => return None,
+        }
+    }
+    let (name, check) = found?;
+    Some(Worker { name, span, check })
+}
+
+/// An entrypoint that only hands over to the command: an init (`tini`,
+/// `dumb-init`) or an entrypoint script.
+fn is_wrapper_only(c: &CommandSrc) -> bool {
+    let words = c.words();
+    !words.is_empty()
+        && words.iter().all(|w| {
+            let b = shell::basename(&w.s);
+            w.s.starts_with('-')
+                || matches!(b.as_str(), "tini" | "dumb-init" | "--")
+                || b.ends_with(".sh")
+                || b.contains("entrypoint")
+        })
+}
+
+/// `--port 3000`, `--port=3000` or `-p 3000` of a program stacklint does not know:
+/// only a hint, until something else says the same.
+fn generic_port_args(inv: &Invocation, env: &RuntimeEnv) -> Vec<(u16, Span)> {
+    let mut out = Vec::new();
+    for (k, w) in inv.args.iter().enumerate() {
+        let (value, off) = match w.s.as_str() {
+            "--port" | "-p" => match inv.args.get(k + 1) {
+                Some(v) => (v, 0),
+                None => continue,
+            },
+            s if s.starts_with("--port=") => (w, "--port=".len()),
+            _ => continue,
+        };
+        if let server::Found::Port(port, span) = server::port_text(value, off, value.s.len(), env) {
+            out.push((port, span));
+        }
+    }
+    out
 }
 
 fn apply_found(l: &mut Listening, info: &server::Info, kind: EvidenceKind) {
