@@ -299,7 +299,7 @@ pub fn base_image(p: &Project, svc: &Service) -> Option<Base> {
 }
 
 /// compose `build.args` (map or `KEY=VALUE` list); a key without a value is left out.
-fn build_args(node: Option<&Node>) -> Vec<(String, String)> {
+pub fn build_args(node: Option<&Node>) -> Vec<(String, String)> {
     let Some(args) = node
         .and_then(|n| n.get("build"))
         .and_then(|b| b.get("args"))
@@ -325,10 +325,30 @@ fn build_args(node: Option<&Node>) -> Vec<(String, String)> {
 /// The base image of the last stage: `FROM <stage>` is followed to that stage's
 /// `FROM`; `${ARG}` takes a build argument or the global `ARG` default.
 pub fn dockerfile_base(d: &Dockerfile, build_args: &[(String, String)]) -> Option<Base> {
+    stage_chain(d, build_args).1
+}
+
+/// The instructions the final image is made of: those of the last stage and of
+/// every stage it builds on (`FROM base` inherits `base`'s HEALTHCHECK, CMD, ...),
+/// the last stage first.
+pub fn final_instructions<'a>(
+    d: &'a Dockerfile,
+    build_args: &[(String, String)],
+) -> Vec<&'a [crate::parse::dockerfile::Instruction]> {
+    stage_chain(d, build_args).0
+}
+
+type Chain<'a> = (
+    Vec<&'a [crate::parse::dockerfile::Instruction]>,
+    Option<Base>,
+);
+
+fn stage_chain<'a>(d: &'a Dockerfile, build_args: &[(String, String)]) -> Chain<'a> {
     // Global `ARG`s (before the first FROM) are the only ones FROM can use.
     let mut defaults: Vec<(String, Option<String>)> = Vec::new();
-    let mut stages: Vec<(Option<String>, &crate::parse::dockerfile::Word)> = Vec::new();
-    for ins in &d.instructions {
+    // (alias, image word, index of the FROM)
+    let mut stages: Vec<(Option<String>, &crate::parse::dockerfile::Word, usize)> = Vec::new();
+    for (n, ins) in d.instructions.iter().enumerate() {
         match ins.name.as_str() {
             "ARG" if stages.is_empty() => {
                 for w in &ins.args {
@@ -352,7 +372,7 @@ pub fn dockerfile_base(d: &Dockerfile, build_args: &[(String, String)]) -> Optio
                     }
                     _ => None,
                 };
-                stages.push((alias, image));
+                stages.push((alias, image, n));
             }
             _ => {}
         }
@@ -371,24 +391,33 @@ pub fn dockerfile_base(d: &Dockerfile, build_args: &[(String, String)]) -> Optio
                     .and_then(|(_, v)| v.clone())
             })
     };
-    let mut at = stages.len().checked_sub(1)?;
+    let mut chain = Vec::new();
+    let Some(mut at) = stages.len().checked_sub(1) else {
+        return (chain, None);
+    };
     // Each step goes to an earlier stage, so this ends.
     loop {
-        let word = stages[at].1;
+        let (_, word, start) = stages[at];
+        let end = stages
+            .get(at + 1)
+            .map(|s| s.2)
+            .unwrap_or(d.instructions.len());
+        chain.push(&d.instructions[start..end]);
         let text = substitute(&word.value, &lookup);
         let lower = text.to_ascii_lowercase();
         match stages[..at]
             .iter()
-            .rposition(|(alias, _)| alias.as_deref() == Some(lower.as_str()))
+            .rposition(|(alias, _, _)| alias.as_deref() == Some(lower.as_str()))
         {
             Some(earlier) => at = earlier,
             None => {
-                return Some(Base {
-                    image: parse_ref(&text)?,
+                let base = parse_ref(&text).map(|image| Base {
+                    image,
                     text,
                     span: word.span,
                     origin: Origin::Dockerfile,
-                })
+                });
+                return (chain, base);
             }
         }
     }
@@ -483,6 +512,19 @@ mod tests {
             base("FROM golang AS nginx\nFROM nginx\n", &[]).as_deref(),
             Some("golang")
         );
+    }
+
+    #[test]
+    fn inherited_stages() {
+        let text = "FROM python:3.12 AS base\nHEALTHCHECK CMD true\nFROM node AS assets\nFROM base\nCMD x\n";
+        let f = SourceFile::new("Dockerfile", FileKind::Dockerfile, text.into());
+        let d = crate::parse::dockerfile::parse(FileId(0), &f);
+        let chain = final_instructions(&d, &[]);
+        let names: Vec<Vec<&str>> = chain
+            .iter()
+            .map(|s| s.iter().map(|i| i.name.as_str()).collect())
+            .collect();
+        assert_eq!(names, [vec!["FROM", "CMD"], vec!["FROM", "HEALTHCHECK"]]);
     }
 
     #[test]
