@@ -278,8 +278,7 @@ pub fn software(p: &Project, svc: &Service) -> Option<(Base, Option<&'static Kno
 pub fn base_image(p: &Project, svc: &Service) -> Option<Base> {
     if svc.build.is_some() {
         if let Some((_, d)) = p.dockerfiles.get(&svc.name.value) {
-            let args = build_args(p.service_node(&svc.name.value));
-            return dockerfile_base(d, &args);
+            return dockerfile_base(d);
         }
         let i = svc.image.as_ref()?;
         return Some(Base {
@@ -324,18 +323,15 @@ pub fn build_args(node: Option<&Node>) -> Vec<(String, String)> {
 
 /// The base image of the last stage: `FROM <stage>` is followed to that stage's
 /// `FROM`; `${ARG}` takes a build argument or the global `ARG` default.
-pub fn dockerfile_base(d: &Dockerfile, build_args: &[(String, String)]) -> Option<Base> {
-    stage_chain(d, build_args).1
+pub fn dockerfile_base(d: &Dockerfile) -> Option<Base> {
+    stage_chain(d).1
 }
 
 /// The instructions the final image is made of: those of the last stage and of
 /// every stage it builds on (`FROM base` inherits `base`'s HEALTHCHECK, CMD, ...),
 /// the last stage first.
-pub fn final_instructions<'a>(
-    d: &'a Dockerfile,
-    build_args: &[(String, String)],
-) -> Vec<&'a [crate::parse::dockerfile::Instruction]> {
-    stage_chain(d, build_args).0
+pub fn final_instructions(d: &Dockerfile) -> Vec<&[crate::parse::dockerfile::Instruction]> {
+    stage_chain(d).0
 }
 
 type Chain<'a> = (
@@ -343,7 +339,8 @@ type Chain<'a> = (
     Option<Base>,
 );
 
-fn stage_chain<'a>(d: &'a Dockerfile, build_args: &[(String, String)]) -> Chain<'a> {
+fn stage_chain(d: &Dockerfile) -> Chain<'_> {
+    let build_args = &d.build_args;
     // Global `ARG`s (before the first FROM) are the only ones FROM can use.
     let mut defaults: Vec<(String, Option<String>)> = Vec::new();
     // (alias, image word, index of the FROM)
@@ -392,7 +389,14 @@ fn stage_chain<'a>(d: &'a Dockerfile, build_args: &[(String, String)]) -> Chain<
             })
     };
     let mut chain = Vec::new();
-    let Some(mut at) = stages.len().checked_sub(1) else {
+    // compose `build.target` names the stage that is built; by default the last.
+    let target = d.target.as_deref().map(str::to_ascii_lowercase);
+    let targeted = target.and_then(|t| {
+        stages
+            .iter()
+            .position(|(alias, _, _)| alias.as_deref() == Some(t.as_str()))
+    });
+    let Some(mut at) = targeted.or(stages.len().checked_sub(1)) else {
         return (chain, None);
     };
     // Each step goes to an earlier stage, so this ends.
@@ -469,12 +473,12 @@ mod tests {
 
     fn base(text: &str, args: &[(&str, &str)]) -> Option<String> {
         let f = SourceFile::new("Dockerfile", FileKind::Dockerfile, text.into());
-        let d = crate::parse::dockerfile::parse(FileId(0), &f);
-        let args: Vec<(String, String)> = args
+        let mut d = crate::parse::dockerfile::parse(FileId(0), &f);
+        d.build_args = args
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        dockerfile_base(&d, &args).map(|b| b.image.path)
+        dockerfile_base(&d).map(|b| b.image.path)
     }
 
     fn product(image: &str) -> Option<&'static str> {
@@ -519,12 +523,20 @@ mod tests {
         let text = "FROM python:3.12 AS base\nHEALTHCHECK CMD true\nFROM node AS assets\nFROM base\nCMD x\n";
         let f = SourceFile::new("Dockerfile", FileKind::Dockerfile, text.into());
         let d = crate::parse::dockerfile::parse(FileId(0), &f);
-        let chain = final_instructions(&d, &[]);
+        let chain = final_instructions(&d);
         let names: Vec<Vec<&str>> = chain
             .iter()
             .map(|s| s.iter().map(|i| i.name.as_str()).collect())
             .collect();
         assert_eq!(names, [vec!["FROM", "CMD"], vec!["FROM", "HEALTHCHECK"]]);
+        // `build.target` builds an earlier stage.
+        let mut d = d;
+        d.target = Some("assets".into());
+        assert_eq!(
+            dockerfile_base(&d).map(|b| b.image.path).as_deref(),
+            Some("node")
+        );
+        assert_eq!(d.final_stage().len(), 1);
     }
 
     #[test]

@@ -293,7 +293,10 @@ fn add_range(l: &mut Listening, a: u16, b: u16, kind: EvidenceKind, span: Span) 
 // Dockerfile EXPOSE
 
 fn dockerfile_expose(d: &Dockerfile, env: &RuntimeEnv, l: &mut Listening) {
-    for ins in d.final_stage().iter().filter(|i| i.name == "EXPOSE") {
+    for ins in image_instructions(d)
+        .into_iter()
+        .filter(|i| i.name == "EXPOSE")
+    {
         for w in &ins.args {
             let (body, proto) = w.value.split_once('/').unwrap_or((&w.value, "tcp"));
             if !proto.eq_ignore_ascii_case("tcp") {
@@ -327,7 +330,10 @@ impl RuntimeEnv {
     pub fn of(p: &Project, svc: &Service, node: Option<&Node>) -> RuntimeEnv {
         let mut env = RuntimeEnv::default();
         if let Some((_, d)) = p.dockerfiles.get(&svc.name.value) {
-            for ins in d.final_stage().iter().filter(|i| i.name == "ENV") {
+            for ins in image_instructions(d)
+                .into_iter()
+                .filter(|i| i.name == "ENV")
+            {
                 for (k, v, span) in dockerfile_env(ins) {
                     let known = (!v.contains('$')).then_some(v);
                     env.vars.insert(k, (known, span));
@@ -650,6 +656,35 @@ impl CommandSrc {
     }
 }
 
+/// The instructions the final image is made of, in build order: the stages the
+/// last one builds on (`FROM base`) first.
+fn image_instructions(d: &Dockerfile) -> Vec<&Instruction> {
+    crate::identity::final_instructions(d)
+        .into_iter()
+        .rev()
+        .flatten()
+        .collect()
+}
+
+/// The image's ENTRYPOINT and CMD, inherited from earlier stages. A stage that sets
+/// ENTRYPOINT without a CMD of its own drops the CMD it inherits, as the builder does.
+fn image_commands(d: &Dockerfile) -> (Option<&Instruction>, Option<&Instruction>) {
+    let (mut ep, mut cmd, mut cmd_done) = (None, None, false);
+    for stage in crate::identity::final_instructions(d) {
+        let stage_cmd = stage.iter().rev().find(|i| i.name == "CMD");
+        let stage_ep = stage.iter().rev().find(|i| i.name == "ENTRYPOINT");
+        if !cmd_done && stage_cmd.is_some() {
+            cmd = stage_cmd;
+            cmd_done = true;
+        }
+        if ep.is_none() && stage_ep.is_some() {
+            ep = stage_ep;
+            cmd_done = true;
+        }
+    }
+    (ep, cmd)
+}
+
 /// The commands that decide what runs in the container.
 #[derive(Debug, Default)]
 struct Commands {
@@ -675,13 +710,13 @@ impl Commands {
             ..Default::default()
         };
         if let Some(d) = df {
-            let last = |name: &str| d.final_stage().iter().rev().find(|i| i.name == name);
+            let (ep, cmd) = image_commands(d);
             if c.entrypoint.is_none() {
-                c.df_entrypoint = last("ENTRYPOINT")
+                c.df_entrypoint = ep
                     .map(|i| CommandSrc::from_instruction(i, &p.sources))
                     .filter(|c| !c.is_empty());
                 if c.command.is_none() {
-                    c.df_cmd = last("CMD")
+                    c.df_cmd = cmd
                         .map(|i| CommandSrc::from_instruction(i, &p.sources))
                         .filter(|c| !c.is_empty());
                 }
@@ -1501,8 +1536,8 @@ fn placements(
 /// Dockerfile RUN steps that mention a path (a `sed` on a config file).
 fn run_mentions(df: Option<&Dockerfile>, paths: &[&str]) -> Option<Span> {
     let d = df?;
-    d.final_stage()
-        .iter()
+    image_instructions(d)
+        .into_iter()
         .filter(|i| i.name == "RUN")
         .find(|i| {
             i.args

@@ -233,7 +233,15 @@ pub fn load_dockerfiles(p: &mut Project) {
                 Err(_) => continue,
             },
         };
-        let parsed = dockerfile::parse(id, p.sources.get(id));
+        let mut parsed = dockerfile::parse(id, p.sources.get(id));
+        // The stage compose builds, and the arguments its FROM lines may use.
+        let node = p.service_node(&svc.name.value);
+        parsed.build_args = crate::identity::build_args(node);
+        parsed.target = node
+            .and_then(|n| n.get("build"))
+            .and_then(|b| b.get("target"))
+            .and_then(|t| t.as_str())
+            .map(str::to_string);
         p.dockerfiles.insert(svc.name.value.clone(), (id, parsed));
     }
 }

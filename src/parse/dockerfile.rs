@@ -32,17 +32,37 @@ pub struct CopyIns<'a> {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Dockerfile {
     pub instructions: Vec<Instruction>,
+    /// compose `build.target`: the stage that is built instead of the last one.
+    pub target: Option<String>,
+    /// compose `build.args`, for `FROM ${VAR}`.
+    pub build_args: Vec<(String, String)>,
 }
 
 impl Dockerfile {
-    /// Instructions of the final build stage (after the last FROM).
+    /// Instructions of the stage that is built: `build.target`, or the last one.
     pub fn final_stage(&self) -> &[Instruction] {
-        let start = self
-            .instructions
-            .iter()
-            .rposition(|i| i.name == "FROM")
-            .unwrap_or(0);
-        &self.instructions[start..]
+        let froms = || {
+            self.instructions
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.name == "FROM")
+        };
+        let targeted = self.target.as_deref().and_then(|t| {
+            froms().find(|(_, i)| {
+                let n = i.args.len();
+                n >= 3
+                    && i.args[n - 2].value.eq_ignore_ascii_case("as")
+                    && i.args[n - 1].value.eq_ignore_ascii_case(t)
+            })
+        });
+        let Some((start, _)) = targeted.or_else(|| froms().next_back()) else {
+            return &self.instructions;
+        };
+        let end = froms()
+            .map(|(k, _)| k)
+            .find(|k| *k > start)
+            .unwrap_or(self.instructions.len());
+        &self.instructions[start..end]
     }
 
     /// The `COPY` / `ADD` instructions of the final stage: sources, destination,

@@ -63,8 +63,7 @@ fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
     if svc.build.is_some() {
         let (_, df) = p.dockerfiles.get(&svc.name.value)?;
         // `FROM base` inherits the HEALTHCHECK of stage `base`.
-        let args = crate::identity::build_args(p.service_node(&svc.name.value));
-        let has = crate::identity::final_instructions(df, &args)
+        let has = crate::identity::final_instructions(df)
             .iter()
             .any(|stage| stage.iter().any(|i| i.name == "HEALTHCHECK"));
         return (!has).then(|| {
