@@ -138,26 +138,7 @@ fn flavor_of(image: &str) -> Flavor {
 /// The layout of a proxy service: its image's flavor, and a main config named
 /// with `nginx -c` in `command` / `entrypoint`.
 pub fn layout(p: &Project, svc: &Service) -> Layout {
-    let image = svc
-        .image
-        .as_ref()
-        .filter(|i| is_nginx_image(&i.value))
-        .map(|i| i.value.clone())
-        .or_else(|| {
-            let df = service_dockerfile(p, svc)?;
-            let last = df.final_stage().first().filter(|i| i.name == "FROM");
-            let from_last = last
-                .and_then(|i| i.args.iter().find(|a| !a.value.starts_with("--")))
-                .filter(|w| is_nginx_image(&w.value));
-            from_last
-                .or_else(|| {
-                    df.from_images()
-                        .into_iter()
-                        .find(|w| is_nginx_image(&w.value))
-                })
-                .map(|w| w.value.clone())
-        })
-        .unwrap_or_default();
+    let image = nginx_base(p, svc).map(|b| b.text).unwrap_or_default();
     let mut layout = Layout::for_flavor(flavor_of(&image));
     // `nginx -c FILE` (or `-cFILE`), only after a word that runs nginx.
     for cmd in [&svc.entrypoint, &svc.command].into_iter().flatten() {
@@ -253,11 +234,13 @@ pub fn service_dockerfile<'a>(p: &'a Project, svc: &Service) -> Option<&'a Docke
 
 /// Is this service an NGINX proxy: an NGINX image, or a build from one?
 pub fn is_proxy(p: &Project, svc: &Service) -> bool {
-    if svc.image.as_ref().is_some_and(|i| is_nginx_image(&i.value)) {
-        return true;
-    }
-    service_dockerfile(p, svc)
-        .is_some_and(|df| df.from_images().iter().any(|w| is_nginx_image(&w.value)))
+    nginx_base(p, svc).is_some()
+}
+
+/// The NGINX image the service runs ([`crate::identity::base_image`]), if it runs one.
+fn nginx_base(p: &Project, svc: &Service) -> Option<crate::identity::Base> {
+    crate::identity::base_image(p, svc)
+        .filter(|b| crate::identity::known(&b.image).is_some_and(|k| k.name == "nginx"))
 }
 
 /// Finds and parses the NGINX configs of every proxy service of the project.
