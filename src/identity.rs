@@ -511,6 +511,15 @@ mod tests {
         assert_eq!(base("FROM postgres:$V\n", &[]).as_deref(), Some("postgres"));
         assert_eq!(base("FROM ${REGISTRY}/app:1\n", &[]), None);
         assert_eq!(base("RUN x\n", &[]), None);
+        for t in [
+            "FROM $\n",
+            "FROM ${\n",
+            "FROM ${}\n",
+            "FROM ${A:-}\n",
+            "FROM é:${é}\n",
+        ] {
+            let _ = base(t, &[]);
+        }
         // A stage named like an image is the stage.
         assert_eq!(
             base("FROM golang AS nginx\nFROM nginx\n", &[]).as_deref(),

@@ -362,6 +362,17 @@ mod tests {
             names("FROM a\nRUN echo $((1<<2)) && cat <<<x\nCMD b\n"),
             ["FROM", "RUN", "CMD"]
         );
+        // Odd openers never panic.
+        for t in [
+            "RUN <<",
+            "RUN <<-",
+            "RUN <<'",
+            "RUN <<\"é",
+            "COPY <<é x",
+            "RUN a<<<<b\\",
+        ] {
+            let _ = names(t);
+        }
         // An unterminated here-document swallows the rest, without a panic.
         assert_eq!(names("FROM a\nRUN <<EOF\nCMD x\n"), ["FROM", "RUN"]);
     }
