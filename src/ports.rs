@@ -157,7 +157,9 @@ pub fn listening(p: &Project, svc: &Service) -> Listening {
     }
     // A server flag in the command decides the port; a `PORT`-style variable that
     // merely exists in the environment does not add one.
+    // Not when an entrypoint script runs first: it may read the variable itself.
     let bound = product.is_none()
+        && !cmds.entrypoint_script(&env)
         && l.evidence
             .iter()
             .any(|e| matches!(e.kind, EvidenceKind::Command | EvidenceKind::DockerfileCmd));
@@ -723,6 +725,30 @@ impl Commands {
             }
         }
         c
+    }
+
+    /// Whether an entrypoint (compose's, or the Dockerfile's that compose keeps)
+    /// runs something other than a server or an init such as `tini`: a script
+    /// that may read the environment before it hands over to the command.
+    fn entrypoint_script(&self, env: &RuntimeEnv) -> bool {
+        let Some(e) = self.entrypoint.as_ref().or(self.df_entrypoint.as_ref()) else {
+            return false;
+        };
+        // The words, not the invocations: those skip `docker-entrypoint.sh`, which
+        // in a local build is the project's own script.
+        let runs_server = e
+            .invocations()
+            .iter()
+            .any(|inv| server::parse(inv, env).is_some());
+        !runs_server
+            && e.words().iter().any(|w| {
+                let b = shell::basename(&w.s);
+                !w.s.starts_with('-')
+                    && !matches!(
+                        b.as_str(),
+                        "tini" | "tini-static" | "dumb-init" | "catatonit"
+                    )
+            })
     }
 
     /// Each command with the evidence kind it gives.
