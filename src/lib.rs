@@ -11,6 +11,7 @@ pub mod docs;
 pub mod env;
 pub mod finding;
 pub mod graph;
+pub mod identity;
 pub mod image;
 pub mod names;
 pub mod output;

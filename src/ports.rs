@@ -88,6 +88,12 @@ pub struct Listening {
     pub product: Option<&'static str>,
     /// The `image:` (or Dockerfile `FROM`) text that names the product.
     pub product_span: Option<Span>,
+    /// `PORT`-style variables set aside because the command binds a port
+    /// explicitly (`gunicorn --bind :8000` with `PORT=5000` in the environment).
+    pub outweighed: Vec<PortEvidence>,
+    /// `--port N` of a program stacklint does not know, kept until a `PORT`-style
+    /// variable of the same value confirms it.
+    candidates: Vec<(u16, EvidenceKind, Span)>,
 }
 
 impl Listening {
@@ -139,7 +145,7 @@ pub fn listening(p: &Project, svc: &Service) -> Listening {
     let env = RuntimeEnv::of(p, svc, node);
     let df = p.dockerfiles.get(&svc.name.value);
     ports_and_expose(p, svc, node, &mut l);
-    let product = product_of(p, svc, node, df);
+    let product = product_of(p, svc, node);
     let cmds = Commands::of(p, node, df.map(|(_, d)| d));
     match product {
         Some((prod, span)) => {
@@ -149,7 +155,39 @@ pub fn listening(p: &Project, svc: &Service) -> Listening {
         }
         None => server_flags(&cmds, &env, &mut l),
     }
-    generic_env(svc, &env, &mut l);
+    // A server flag in the command decides the port; a `PORT`-style variable that
+    // merely exists in the environment does not add one.
+    // Not when an entrypoint script runs first: it may read the variable itself.
+    let bound = product.is_none()
+        && !cmds.entrypoint_script(&env)
+        && l.evidence
+            .iter()
+            .any(|e| matches!(e.kind, EvidenceKind::Command | EvidenceKind::DockerfileCmd));
+    let mut from_env = Listening::default();
+    generic_env(svc, &env, &mut from_env);
+    if bound {
+        // A variable that agrees with the command stays as evidence (`--port $PORT`).
+        let (agree, other): (Vec<PortEvidence>, Vec<PortEvidence>) = from_env
+            .evidence
+            .into_iter()
+            .partition(|e| l.contains(e.port));
+        l.evidence.extend(agree);
+        l.outweighed = other;
+    } else {
+        l.defined |= from_env.defined;
+        l.evidence.extend(from_env.evidence);
+        l.unknown.extend(from_env.unknown);
+        // `node server.js --port 3000` with `PORT=3000`: the two agree on the port.
+        for (port, kind, span) in std::mem::take(&mut l.candidates) {
+            let confirmed = l
+                .evidence
+                .iter()
+                .any(|e| e.kind == EvidenceKind::Environment && e.port == port);
+            if confirmed {
+                l.add(port, kind, Some(span), true);
+            }
+        }
+    }
     if let Some((_, d)) = df {
         dockerfile_expose(d, &env, &mut l);
     }
@@ -257,7 +295,10 @@ fn add_range(l: &mut Listening, a: u16, b: u16, kind: EvidenceKind, span: Span) 
 // Dockerfile EXPOSE
 
 fn dockerfile_expose(d: &Dockerfile, env: &RuntimeEnv, l: &mut Listening) {
-    for ins in d.final_stage().iter().filter(|i| i.name == "EXPOSE") {
+    for ins in image_instructions(d)
+        .into_iter()
+        .filter(|i| i.name == "EXPOSE")
+    {
         for w in &ins.args {
             let (body, proto) = w.value.split_once('/').unwrap_or((&w.value, "tcp"));
             if !proto.eq_ignore_ascii_case("tcp") {
@@ -291,7 +332,10 @@ impl RuntimeEnv {
     pub fn of(p: &Project, svc: &Service, node: Option<&Node>) -> RuntimeEnv {
         let mut env = RuntimeEnv::default();
         if let Some((_, d)) = p.dockerfiles.get(&svc.name.value) {
-            for ins in d.final_stage().iter().filter(|i| i.name == "ENV") {
+            for ins in image_instructions(d)
+                .into_iter()
+                .filter(|i| i.name == "ENV")
+            {
                 for (k, v, span) in dockerfile_env(ins) {
                     let known = (!v.contains('$')).then_some(v);
                     env.vars.insert(k, (known, span));
@@ -333,6 +377,13 @@ impl RuntimeEnv {
 
     /// The value of `name` and where it is set; the value is `None` when it is set
     /// in a way stacklint cannot read (inherited from the shell, or from a variable).
+    /// Every variable with a known value.
+    pub fn known(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars
+            .iter()
+            .filter_map(|(k, (v, _))| Some((k.as_str(), v.as_deref()?)))
+    }
+
     pub fn get(&self, name: &str) -> Option<(Option<&str>, Span)> {
         self.vars.get(name).map(|(v, s)| (v.as_deref(), *s))
     }
@@ -561,6 +612,17 @@ impl CommandSrc {
         }
     }
 
+    /// The text of the whole command.
+    pub fn full_span(&self) -> Option<Span> {
+        match self {
+            CommandSrc::Exec(w) => {
+                let (a, b) = (w.first()?.full_span(), w.last()?.full_span());
+                (a.file == b.file).then(|| Span::new(a.file, a.start, b.end))
+            }
+            CommandSrc::Shell(t) => Some(t.full_span()),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         match self {
             CommandSrc::Exec(w) => w.is_empty(),
@@ -596,6 +658,35 @@ impl CommandSrc {
     }
 }
 
+/// The instructions the final image is made of, in build order: the stages the
+/// last one builds on (`FROM base`) first.
+fn image_instructions(d: &Dockerfile) -> Vec<&Instruction> {
+    crate::identity::final_instructions(d)
+        .into_iter()
+        .rev()
+        .flatten()
+        .collect()
+}
+
+/// The image's ENTRYPOINT and CMD, inherited from earlier stages. A stage that sets
+/// ENTRYPOINT without a CMD of its own drops the CMD it inherits, as the builder does.
+fn image_commands(d: &Dockerfile) -> (Option<&Instruction>, Option<&Instruction>) {
+    let (mut ep, mut cmd, mut cmd_done) = (None, None, false);
+    for stage in crate::identity::final_instructions(d) {
+        let stage_cmd = stage.iter().rev().find(|i| i.name == "CMD");
+        let stage_ep = stage.iter().rev().find(|i| i.name == "ENTRYPOINT");
+        if !cmd_done && stage_cmd.is_some() {
+            cmd = stage_cmd;
+            cmd_done = true;
+        }
+        if ep.is_none() && stage_ep.is_some() {
+            ep = stage_ep;
+            cmd_done = true;
+        }
+    }
+    (ep, cmd)
+}
+
 /// The commands that decide what runs in the container.
 #[derive(Debug, Default)]
 struct Commands {
@@ -621,19 +712,43 @@ impl Commands {
             ..Default::default()
         };
         if let Some(d) = df {
-            let last = |name: &str| d.final_stage().iter().rev().find(|i| i.name == name);
+            let (ep, cmd) = image_commands(d);
             if c.entrypoint.is_none() {
-                c.df_entrypoint = last("ENTRYPOINT")
+                c.df_entrypoint = ep
                     .map(|i| CommandSrc::from_instruction(i, &p.sources))
                     .filter(|c| !c.is_empty());
                 if c.command.is_none() {
-                    c.df_cmd = last("CMD")
+                    c.df_cmd = cmd
                         .map(|i| CommandSrc::from_instruction(i, &p.sources))
                         .filter(|c| !c.is_empty());
                 }
             }
         }
         c
+    }
+
+    /// Whether an entrypoint (compose's, or the Dockerfile's that compose keeps)
+    /// runs something other than a server or an init such as `tini`: a script
+    /// that may read the environment before it hands over to the command.
+    fn entrypoint_script(&self, env: &RuntimeEnv) -> bool {
+        let Some(e) = self.entrypoint.as_ref().or(self.df_entrypoint.as_ref()) else {
+            return false;
+        };
+        // The words, not the invocations: those skip `docker-entrypoint.sh`, which
+        // in a local build is the project's own script.
+        let runs_server = e
+            .invocations()
+            .iter()
+            .any(|inv| server::parse(inv, env).is_some());
+        !runs_server
+            && e.words().iter().any(|w| {
+                let b = shell::basename(&w.s);
+                !w.s.starts_with('-')
+                    && !matches!(
+                        b.as_str(),
+                        "tini" | "tini-static" | "dumb-init" | "catatonit"
+                    )
+            })
     }
 
     /// Each command with the evidence kind it gives.
@@ -716,14 +831,155 @@ fn read_generic(cmd: &CommandSrc, kind: EvidenceKind, env: &RuntimeEnv, l: &mut 
     for inv in &cmd.invocations() {
         match server::parse(inv, env) {
             Some(info) => apply_found(l, &info, kind),
-            // Something else started in the background may listen too.
-            None if inv.background && !is_benign(&inv.prog) => l.unknown(
-                format!("`{}` runs in the background", inv.prog),
-                Some(inv.prog_word.full_span()),
-            ),
+            None if !is_benign(&inv.prog) => {
+                if inv.background {
+                    // Something else started in the background may listen too.
+                    l.unknown(
+                        format!("`{}` runs in the background", inv.prog),
+                        Some(inv.prog_word.full_span()),
+                    );
+                }
+                for (port, span) in generic_port_args(inv, env) {
+                    l.candidates.push((port, kind, span));
+                }
+            }
             None => {}
         }
     }
+}
+
+/// A background-job worker the service runs instead of a server.
+#[derive(Clone, Debug)]
+pub struct Worker {
+    /// How it is named in messages: `celery worker`, `sidekiq`.
+    pub name: String,
+    /// The command (compose `command` / `entrypoint`, or the Dockerfile's) that runs it.
+    pub span: Span,
+    /// A check that asks the worker itself, for the help text.
+    pub check: Option<&'static str>,
+}
+
+/// What a worker program is, from its invocation: (name, a check of its own).
+fn worker_of(inv: &Invocation) -> Option<(String, Option<&'static str>)> {
+    let first = inv.args.iter().find(|w| !w.s.starts_with('-'));
+    let has = |x: &str| inv.args.iter().any(|w| w.s == x);
+    let prog = inv.prog.as_str();
+    match prog {
+        "sidekiq" | "sidekiqswarm" => Some((prog.into(), None)),
+        // Subcommands that listen on nothing; `flower` and `inspect` are not workers.
+        "celery" if has("worker") && !has("flower") => Some((
+            "celery worker".into(),
+            Some("celery -A <app> inspect ping -d celery@$$HOSTNAME"),
+        )),
+        "celery" if has("beat") && !has("flower") => Some(("celery beat".into(), None)),
+        "rq" if first.is_some_and(|w| w.s == "worker") => Some(("rq worker".into(), None)),
+        "rqworker" | "dramatiq" | "arq" | "huey_consumer" | "huey_consumer.py" => {
+            Some((prog.into(), None))
+        }
+        "manage.py" | "django-admin"
+            if first.is_some_and(|w| {
+                matches!(
+                    w.s.as_str(),
+                    "rqworker" | "qcluster" | "run_huey" | "process_tasks"
+                )
+            }) =>
+        {
+            let sub = first.map(|w| w.s.clone()).unwrap_or_default();
+            Some((format!("manage.py {sub}"), None))
+        }
+        "php" | "artisan"
+            if inv.args.iter().any(|w| {
+                matches!(
+                    w.s.as_str(),
+                    "queue:work" | "queue:listen" | "horizon" | "schedule:work"
+                )
+            }) =>
+        {
+            let sub = inv
+                .args
+                .iter()
+                .find(|w| w.s.contains(':') || w.s == "horizon")
+                .map(|w| w.s.clone())
+                .unwrap_or_default();
+            Some((format!("artisan {sub}"), None))
+        }
+        // `python -m app.worker`, `python worker.py`.
+        "worker.py" => Some(("worker.py".into(), None)),
+        m if m.ends_with(".worker") => Some((format!("python -m {m}"), None)),
+        _ => None,
+    }
+}
+
+/// The worker the service runs, when everything its command starts is a known
+/// worker (besides harmless setup such as `echo` or `sleep`): such a command
+/// listens on no port.
+pub fn worker(p: &Project, svc: &Service) -> Option<Worker> {
+    let node = service_node(p, &svc.name.value);
+    let df = p.dockerfiles.get(&svc.name.value).map(|(_, d)| d);
+    let cmds = Commands::of(p, node, df);
+    // The command that runs: an entrypoint script of the image usually ends with
+    // `exec "$@"`, so with a compose `command` that is what runs.
+    let (cmd, span) = match (&cmds.entrypoint, &cmds.command) {
+        (Some(e), _) if !is_wrapper_only(e) => (e, node?.get("entrypoint")?.span),
+        (_, Some(c)) => (c, node?.get("command")?.span),
+        _ => {
+            let c = cmds.df_cmd.as_ref()?;
+            if cmds
+                .df_entrypoint
+                .as_ref()
+                .is_some_and(|e| !is_wrapper_only(e))
+            {
+                return None;
+            }
+            (c, c.full_span()?)
+        }
+    };
+    let mut found = None;
+    for inv in cmd.invocations() {
+        if is_benign(&inv.prog) {
+            continue;
+        }
+        match worker_of(&inv) {
+            Some(w) if !inv.background => found = Some(w),
+            _ => return None,
+        }
+    }
+    let (name, check) = found?;
+    Some(Worker { name, span, check })
+}
+
+/// An entrypoint that only hands over to the command: an init (`tini`,
+/// `dumb-init`) or an entrypoint script.
+fn is_wrapper_only(c: &CommandSrc) -> bool {
+    let words = c.words();
+    !words.is_empty()
+        && words.iter().all(|w| {
+            let b = shell::basename(&w.s);
+            w.s.starts_with('-')
+                || matches!(b.as_str(), "tini" | "dumb-init" | "--")
+                || b.ends_with(".sh")
+                || b.contains("entrypoint")
+        })
+}
+
+/// `--port 3000`, `--port=3000` or `-p 3000` of a program stacklint does not know:
+/// only a hint, until something else says the same.
+fn generic_port_args(inv: &Invocation, env: &RuntimeEnv) -> Vec<(u16, Span)> {
+    let mut out = Vec::new();
+    for (k, w) in inv.args.iter().enumerate() {
+        let (value, off) = match w.s.as_str() {
+            "--port" | "-p" => match inv.args.get(k + 1) {
+                Some(v) => (v, 0),
+                None => continue,
+            },
+            s if s.starts_with("--port=") => (w, "--port=".len()),
+            _ => continue,
+        };
+        if let server::Found::Port(port, span) = server::port_text(value, off, value.s.len(), env) {
+            out.push((port, span));
+        }
+    }
+    out
 }
 
 fn apply_found(l: &mut Listening, info: &server::Info, kind: EvidenceKind) {
@@ -800,6 +1056,7 @@ static PRODUCTS: &[Product] = &[
             "pgvector/pgvector",
             "ankane/pgvector",
             "supabase/postgres",
+            "pgautoupgrade/pgautoupgrade",
         ],
         ports: &[5432],
         servers: &["postgres"],
@@ -1226,40 +1483,27 @@ pub fn product_for_image(image: &str) -> Option<&'static Product> {
     PRODUCTS.iter().find(|p| p.images.contains(&path.as_str()))
 }
 
-/// The product the service runs: its image, or its Dockerfile's last `FROM`.
-fn product_of(
-    p: &Project,
-    svc: &Service,
-    node: Option<&Node>,
-    df: Option<&(crate::source::FileId, Dockerfile)>,
-) -> Option<(&'static Product, Span)> {
-    if svc.build.is_some() {
-        // With a build, `image:` names the result; the base image is the Dockerfile's.
-        let (_, d) = df?;
-        let from = d.final_stage().first().filter(|i| i.name == "FROM")?;
-        let w = from.args.iter().find(|a| !a.value.starts_with("--"))?;
-        // `FROM base` naming an earlier stage is not an image.
-        let stage_names: Vec<&str> = d
-            .instructions
-            .iter()
-            .filter(|i| i.name == "FROM")
-            .filter_map(|i| {
-                let n = i.args.len();
-                (n >= 3 && i.args[n - 2].value.eq_ignore_ascii_case("as"))
-                    .then(|| i.args[n - 1].value.as_str())
-            })
-            .collect();
-        if stage_names.iter().any(|s| s.eq_ignore_ascii_case(&w.value)) {
-            return None;
+/// The port behaviour of what the service runs ([`crate::identity::base_image`]):
+/// its image, or the base image of the Dockerfile it builds.
+fn product_of(p: &Project, svc: &Service, node: Option<&Node>) -> Option<(&'static Product, Span)> {
+    use crate::identity::Origin;
+    let base = crate::identity::base_image(p, svc)?;
+    match base.origin {
+        Origin::Dockerfile => {}
+        // The tag of a build whose Dockerfile is unreadable says nothing sure.
+        Origin::BuildTag => return None,
+        Origin::Image => {
+            // An image from a variable may be anything at run time.
+            let img = node.and_then(|n| n.get("image"))?;
+            if Text::from_node(img, &p.sources).any_taint() {
+                return None;
+            }
         }
-        return product_for_image(&w.value).map(|prod| (prod, w.span));
     }
-    let img = node.and_then(|n| n.get("image"))?;
-    let t = Text::from_node(img, &p.sources);
-    if t.any_taint() {
-        return None;
-    }
-    product_for_image(&t.s).map(|prod| (prod, img.span))
+    PRODUCTS
+        .iter()
+        .find(|prod| prod.images.contains(&base.image.path.as_str()))
+        .map(|prod| (prod, base.span))
 }
 
 /// Does a mount at `target` cover `path` (the path itself, a parent, or inside it)?
@@ -1318,8 +1562,8 @@ fn placements(
 /// Dockerfile RUN steps that mention a path (a `sed` on a config file).
 fn run_mentions(df: Option<&Dockerfile>, paths: &[&str]) -> Option<Span> {
     let d = df?;
-    d.final_stage()
-        .iter()
+    image_instructions(d)
+        .into_iter()
         .filter(|i| i.name == "RUN")
         .find(|i| {
             i.args

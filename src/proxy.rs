@@ -198,26 +198,7 @@ fn flavor_of(image: &str) -> Flavor {
 /// The layout of a proxy service: its image's flavor, and a main config named
 /// with `nginx -c` in `command` / `entrypoint`.
 pub fn layout(p: &Project, svc: &Service) -> Layout {
-    let image = svc
-        .image
-        .as_ref()
-        .filter(|i| is_nginx_image(&i.value))
-        .map(|i| i.value.clone())
-        .or_else(|| {
-            let df = service_dockerfile(p, svc)?;
-            let last = df.final_stage().first().filter(|i| i.name == "FROM");
-            let from_last = last
-                .and_then(|i| i.args.iter().find(|a| !a.value.starts_with("--")))
-                .filter(|w| is_nginx_image(&w.value));
-            from_last
-                .or_else(|| {
-                    df.from_images()
-                        .into_iter()
-                        .find(|w| is_nginx_image(&w.value))
-                })
-                .map(|w| w.value.clone())
-        })
-        .unwrap_or_default();
+    let image = nginx_base(p, svc).map(|b| b.text).unwrap_or_default();
     let mut layout = Layout::for_flavor(flavor_of(&image));
     for e in &svc.environment {
         let Some(v) = e
@@ -280,14 +261,7 @@ struct Placement {
 
 /// Is this image an NGINX (official, nginxinc, openresty, bitnami)?
 pub fn is_nginx_image(image: &str) -> bool {
-    let Some(i) = crate::image::ImageRef::parse(image) else {
-        return false;
-    };
-    let path = i.path.as_str();
-    path == "nginx"
-        || path.starts_with("nginxinc/")
-        || path.starts_with("openresty/")
-        || path == "bitnami/nginx"
+    crate::identity::known_image(image).is_some_and(|k| k.name == "nginx")
 }
 
 /// Reads and parses the Dockerfile of every service with a local build, once.
@@ -316,7 +290,15 @@ pub fn load_dockerfiles(p: &mut Project) {
                 Err(_) => continue,
             },
         };
-        let parsed = dockerfile::parse(id, p.sources.get(id));
+        let mut parsed = dockerfile::parse(id, p.sources.get(id));
+        // The stage compose builds, and the arguments its FROM lines may use.
+        let node = p.service_node(&svc.name.value);
+        parsed.build_args = crate::identity::build_args(node);
+        parsed.target = node
+            .and_then(|n| n.get("build"))
+            .and_then(|b| b.get("target"))
+            .and_then(|t| t.as_str())
+            .map(str::to_string);
         p.dockerfiles.insert(svc.name.value.clone(), (id, parsed));
     }
 }
@@ -328,11 +310,13 @@ pub fn service_dockerfile<'a>(p: &'a Project, svc: &Service) -> Option<&'a Docke
 
 /// Is this service an NGINX proxy: an NGINX image, or a build from one?
 pub fn is_proxy(p: &Project, svc: &Service) -> bool {
-    if svc.image.as_ref().is_some_and(|i| is_nginx_image(&i.value)) {
-        return true;
-    }
-    service_dockerfile(p, svc)
-        .is_some_and(|df| df.from_images().iter().any(|w| is_nginx_image(&w.value)))
+    nginx_base(p, svc).is_some()
+}
+
+/// The NGINX image the service runs ([`crate::identity::base_image`]), if it runs one.
+fn nginx_base(p: &Project, svc: &Service) -> Option<crate::identity::Base> {
+    crate::identity::base_image(p, svc)
+        .filter(|b| crate::identity::known(&b.image).is_some_and(|k| k.name == "nginx"))
 }
 
 /// Finds and parses the NGINX configs of every proxy service of the project.

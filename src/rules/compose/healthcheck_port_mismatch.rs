@@ -71,6 +71,12 @@ impl Rule for HealthcheckPortMismatch {
             if local.is_empty() || local.iter().any(|pr| pr.port.is_none()) {
                 continue;
             }
+            if let Some(w) = ports::worker(p, svc) {
+                if let Some(f) = worker_finding(p, svc, node, &w, &local, &env) {
+                    out.push(f);
+                }
+                continue;
+            }
             let l = ports::listening(p, svc);
             if !l.is_known() {
                 continue;
@@ -948,7 +954,85 @@ fn finding(svc: &crate::compose::model::Service, pr: &Probe, port: u16, l: &List
     for (span, text) in related(l) {
         f = f.related(span, text);
     }
+    // The probed port is set in the environment, but the command binds another.
+    for e in l.outweighed.iter().filter(|e| e.port == port) {
+        if let Some(span) = e.span {
+            f = f.related(
+                span,
+                format!("{port} is set in the environment, but the command binds its own port"),
+            );
+        }
+    }
     f
+}
+
+/// Ports a worker may serve a health endpoint on: `sidekiq_alive`'s default.
+const WORKER_HEALTH_PORTS: &[u16] = &[7433];
+
+/// A worker listens on no port, so a local probe always fails; unless the worker
+/// declares the port itself (`ports`, `expose`, a `*HEALTH*` / `*ALIVE*` variable).
+fn worker_finding(
+    p: &Project,
+    svc: &crate::compose::model::Service,
+    node: &crate::parse::yaml::Node,
+    w: &ports::Worker,
+    local: &[&Probe],
+    env: &RuntimeEnv,
+) -> Option<Finding> {
+    let name = &svc.name.value;
+    let declared = |port: u16| {
+        svc.ports.iter().any(|pt| pt.target.contains(port))
+            || svc.expose.iter().any(|e| {
+                e.value
+                    .split('/')
+                    .next()
+                    .and_then(|v| v.trim().parse::<u16>().ok())
+                    == Some(port)
+            })
+            || WORKER_HEALTH_PORTS.contains(&port)
+            || env.known().any(|(k, v)| {
+                let k = k.to_ascii_uppercase();
+                ["HEALTH", "ALIVE", "PROBE", "METRICS"]
+                    .iter()
+                    .any(|x| k.contains(x))
+                    && v.trim() == port.to_string()
+            })
+    };
+    if local.iter().any(|pr| pr.port.is_none_or(declared)) {
+        return None;
+    }
+    let pr = local.first()?;
+    let port = pr.port?;
+    // Written outside the service: it came through an anchor, a merge key or `extends`.
+    let inherited = p.sources.get(pr.span.file).path != p.sources.get(node.span.file).path
+        || pr.span.start < node.span.start
+        || pr.span.end > node.span.end;
+    let mut label = format!("probes port {port} of the container itself");
+    if inherited {
+        label.push_str(&format!(
+            "; this healthcheck is written outside `{name}` and reaches it through an anchor, merge key or `extends`"
+        ));
+    }
+    let check = match w.check {
+        Some(c) => format!(" (`{c}`)"),
+        None => String::new(),
+    };
+    Some(
+        Finding::new(
+            &META,
+            w.span,
+            format!(
+                "`{name}` runs `{}`, which listens on no port, but its healthcheck probes port {port}: the probe always fails and `{name}` never becomes healthy",
+                w.name
+            ),
+        )
+        .label(format!("runs `{}`, which serves no port", w.name))
+        .related(pr.span, label)
+        .help(format!(
+            "give `{name}` a healthcheck that asks the worker itself{check}, or turn it off with `healthcheck: {{disable: true}}`"
+        ))
+        .place(format!("services.{name}.healthcheck.test")),
+    )
 }
 
 fn distinct_ports(l: &Listening) -> Vec<u16> {

@@ -18,63 +18,12 @@ pub static META: RuleMeta = RuleMeta {
     summary: "A datastore or internal-only service publishes a port on all host interfaces",
 };
 
-/// Images meant to be reached only inside the stack: (repository name, what it is).
-const INTERNAL_IMAGES: &[(&str, &str)] = &[
-    ("postgres", "a database"),
-    ("postgresql", "a database"),
-    ("postgis", "a database"),
-    ("timescaledb", "a database"),
-    ("mysql", "a database"),
-    ("mariadb", "a database"),
-    ("percona", "a database"),
-    ("mongo", "a database"),
-    ("mongodb", "a database"),
-    ("mongodb-community-server", "a database"),
-    ("server", "a database"), // mcr.microsoft.com/mssql/server, checked with its namespace below
-    ("cassandra", "a database"),
-    ("scylla", "a database"),
-    ("couchdb", "a database"),
-    ("couchbase", "a database"),
-    ("cockroach", "a database"),
-    ("neo4j", "a database"),
-    ("influxdb", "a database"),
-    ("clickhouse-server", "a database"),
-    ("clickhouse", "a database"),
-    ("questdb", "a database"),
-    ("redis", "a cache"),
-    ("redis-stack-server", "a cache"),
-    ("valkey", "a cache"),
-    ("keydb", "a cache"),
-    ("dragonfly", "a cache"),
-    ("memcached", "a cache"),
-    ("rabbitmq", "a message broker"),
-    ("kafka", "a message broker"),
-    ("cp-kafka", "a message broker"),
-    ("zookeeper", "a coordination service"),
-    ("cp-zookeeper", "a coordination service"),
-    ("nats", "a message broker"),
-    ("etcd", "a key-value store"),
-    ("elasticsearch", "a search engine"),
-    ("opensearch", "a search engine"),
-    ("meilisearch", "a search engine"),
-    ("typesense", "a search engine"),
-    ("solr", "a search engine"),
-];
-
 /// Ports of those images that serve people, not data (management UIs).
 const UI_PORTS: &[(&str, u16)] = &[("rabbitmq", 15672), ("neo4j", 7474), ("couchbase", 8091)];
 
-/// What makes the service internal: its image's kind, if it is one we know.
+/// What makes an image internal: the kind of product it runs, if we know it.
 pub fn internal_kind(image: &str) -> Option<&'static str> {
-    let i = crate::image::ImageRef::parse(image)?;
-    let name = i.name();
-    if name == "server" {
-        return (i.namespace() == "mssql").then_some("a database");
-    }
-    INTERNAL_IMAGES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, kind)| *kind)
+    crate::identity::known_image(image).and_then(|k| k.kind)
 }
 
 /// A port whose value depends on a variable with no value cannot be judged.
@@ -110,11 +59,27 @@ impl Rule for InternalPortPublished {
             if svc.ports.is_empty() || crate::proxy::is_proxy(p, svc) {
                 continue;
             }
-            let image = svc.image.as_ref();
+            // What the service runs: its image, or the base of the image it builds.
+            let software = crate::identity::software(p, svc);
+            let base = software.as_ref().map(|(b, _)| b);
+            let product = software.as_ref().and_then(|(_, k)| *k);
             // `[internal-port-published] extra-internal-images` adds to the built-in list.
-            let configured = image.and_then(|i| cx.options.extra_internal_image(&i.value));
-            let kind = image
-                .and_then(|i| internal_kind(&i.value))
+            // (the service's own `image:` name counts too: it names what a build produces).
+            let image = svc.image.as_ref();
+            let configured = image
+                .and_then(|i| {
+                    cx.options
+                        .extra_internal_image(&i.value)
+                        .map(|e| (e, i.span))
+                })
+                .or_else(|| {
+                    let b = base?;
+                    cx.options
+                        .extra_internal_image(&b.text)
+                        .map(|e| (e, b.span))
+                });
+            let kind = product
+                .and_then(|k| k.kind)
                 .or(configured.map(|_| "an internal service"));
             let internal_nets = if kind.is_none() {
                 only_internal_networks(p, svc)
@@ -124,10 +89,7 @@ impl Rule for InternalPortPublished {
             if kind.is_none() && internal_nets.is_none() {
                 continue;
             }
-            let repo = image
-                .and_then(|i| crate::image::ImageRef::parse(&i.value))
-                .map(|r| r.name().to_string())
-                .unwrap_or_default();
+            let repo = product.map(|k| k.name).unwrap_or_default();
             let name = &svc.name.value;
             for port in &svc.ports {
                 if !port.on_all_interfaces() || uncertain(port) {
@@ -166,13 +128,22 @@ impl Rule for InternalPortPublished {
                     port.published.as_ref().map(|h| h.start).unwrap_or(port.target.start)
                 ))
                 .place(format!("services.{name}.ports"));
-                if let (Some(i), Some(k)) = (image, kind) {
-                    f = match configured {
-                        Some(entry) if internal_kind(&i.value).is_none() => f.related(
-                            i.span,
+                if let Some(k) = kind {
+                    let what = |b: &crate::identity::Base| match b.origin {
+                        crate::identity::Origin::Dockerfile => {
+                            format!("built from `{}`, {k} image", b.text)
+                        }
+                        _ => format!("{k} image"),
+                    };
+                    f = match (configured, product.and_then(|k| k.kind)) {
+                        (Some((entry, span)), None) => f.related(
+                            span,
                             format!("`{entry}` in extra-internal-images of the configuration"),
                         ),
-                        _ => f.related(i.span, format!("{k} image")),
+                        _ => match base {
+                            Some(b) => f.related(b.span, what(b)),
+                            None => f,
+                        },
                     };
                 }
                 for span in internal_nets.iter().flatten() {

@@ -62,7 +62,10 @@ fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
     }
     if svc.build.is_some() {
         let (_, df) = p.dockerfiles.get(&svc.name.value)?;
-        let has = df.final_stage().iter().any(|i| i.name == "HEALTHCHECK");
+        // `FROM base` inherits the HEALTHCHECK of stage `base`.
+        let has = crate::identity::final_instructions(df)
+            .iter()
+            .any(|stage| stage.iter().any(|i| i.name == "HEALTHCHECK"));
         return (!has).then(|| {
             (
                 "it has no healthcheck (none in compose, no HEALTHCHECK in its Dockerfile)".into(),
@@ -71,7 +74,7 @@ fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
         });
     }
     let image = svc.image.as_ref()?;
-    let repo = crate::image::ImageRef::parse(&image.value)?.path;
+    let repo = crate::identity::base_image(p, svc)?.image.path;
     NO_IMAGE_HEALTHCHECK.contains(&repo.as_str()).then(|| {
         (
             format!("it has no healthcheck (none in compose, and the `{repo}` image defines none)"),
