@@ -180,7 +180,7 @@ pub fn parse(file: FileId, src: &SourceFile) -> YamlFile {
         b.docs.clear();
         b.diags.push(ParseDiag::new(
             Span::new(file, last, next_char_end(&src.text, last)),
-            "invalid YAML: the YAML reader stopped unexpectedly after this point",
+            "cannot read this YAML: the reader stopped unexpectedly here",
         ));
     }
     YamlFile {
