@@ -223,6 +223,12 @@ const TABLE: &[(&str, &str, Verdict)] = &[
     ("duplicate key, one quoted", "a: 1\n\"a\": 2\n", Dup),
     ("duplicate key in flow", "a: {x: 1, x: 2}\n", Dup),
     ("same key in two mappings", "a: {x: 1}\nb: {x: 2}\n", Loads),
+    ("null key twice", "null: 1\nnull: 2\n", Dup),
+    ("null key quoted and plain", "null: 1\n\"null\": 2\n", Dup),
+    ("two spellings of null", "null: 1\n~: 2\n", Loads),
+    ("merge key twice", "x: &a {p: 1}\ny:\n  <<: *a\n  <<: *a\n", Dup),
+    ("quoted and plain merge keys", "x: &a {p: 1}\ny:\n  <<: *a\n  \"<<\": 1\n", Dup),
+    ("plain merge key after a quoted one", "x: &a {p: 1}\ny:\n  \"<<\": 1\n  <<: *a\n", Dup),
 ];
 
 /// Where libyaml-safer 0.3 parts from libyaml, each checked both ways so that a

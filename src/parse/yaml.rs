@@ -571,6 +571,8 @@ impl Builder<'_> {
         let Some(Frame::Map {
             pending_key,
             merges,
+            keys,
+            entries,
             ..
         }) = self.stack.last_mut()
         else {
@@ -579,8 +581,12 @@ impl Builder<'_> {
         let Some(key) = pending_key.take() else {
             return;
         };
-        // go-yaml rejects a second `<<` in one mapping like any other repeated key.
-        let first = merges.first().map(|m| m.key);
+        // go-yaml rejects a second `<<` in one mapping like any other repeated key
+        // (a quoted one included).
+        let first = merges
+            .first()
+            .map(|m| m.key)
+            .or_else(|| keys.get("<<").map(|&pos| entries[pos].0.span));
         merges.push(Merge {
             node,
             key: key.span,
@@ -618,11 +624,27 @@ impl Builder<'_> {
                 entries,
                 keys,
                 pending_key,
+                merges,
                 ..
             }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key) => {
-                    if let Some(k) = key.as_str() {
+                    // Keys compare by their text, as go-yaml compares them: `null`
+                    // twice is a duplicate, `null` and `~` are not.
+                    let text = match &key.value {
+                        Value::Scalar(s) => Some(s.value.as_str()),
+                        Value::Null => self.src.text.get(key.span.start..key.span.end),
+                        _ => None,
+                    };
+                    if let Some(k) = text {
+                        // A quoted `"<<"` is a plain key, but still the same text
+                        // as a merge key of this mapping.
+                        if let Some(m) = merges.first().filter(|_| k == "<<") {
+                            self.diags.push(
+                                ParseDiag::new(key.span, "duplicate key `<<`")
+                                    .with_related(m.key, "first defined here"),
+                            );
+                        }
                         if let Some(&pos) = keys.get(k) {
                             self.diags.push(
                                 ParseDiag::new(key.span, format!("duplicate key `{k}`"))
