@@ -170,8 +170,25 @@ pub fn parse(file: FileId, src: &SourceFile) -> YamlFile {
                 .problem_mark()
                 .map_or(src.text.len(), |m| mark_offset(m.index, &src.text));
             let end = next_char_end(&src.text, at);
-            b.diags
-                .push(ParseDiag::new(Span::new(file, at, end), yaml_message(&e)));
+            let mut d = ParseDiag::new(Span::new(file, at, end), yaml_message(&e));
+            // libyaml also says where the construct it was reading began.
+            if let (Some(ctx), Some(m)) = (e.context(), e.context_mark()) {
+                let from = mark_offset(m.index, &src.text);
+                if from != at {
+                    let what = ctx
+                        .trim_start_matches("while parsing ")
+                        .trim_start_matches("while scanning ");
+                    let what = what
+                        .strip_prefix("an ")
+                        .or_else(|| what.strip_prefix("a "))
+                        .unwrap_or(what);
+                    d = d.with_related(
+                        Span::new(file, from, next_char_end(&src.text, from)),
+                        format!("the {what} starts here"),
+                    );
+                }
+            }
+            b.diags.push(d);
             b.docs.clear();
             false
         }
@@ -871,6 +888,16 @@ mod tests {
         let (f, y) = load("a: 1\n  b: 2\n");
         assert!(y.docs.is_empty());
         assert_eq!(f.line_col(y.diags[0].span.start).line, 2);
+        // The construct libyaml was reading is a related place.
+        let (f, y) = load("s:\n  a: 1\n  - b\n");
+        assert_eq!(
+            y.diags[0].message,
+            "invalid YAML: did not find expected key (while parsing a block mapping)"
+        );
+        assert_eq!(f.line_col(y.diags[0].span.start).line, 3);
+        let (span, what) = &y.diags[0].related[0];
+        assert_eq!(what, "the block mapping starts here");
+        assert_eq!(f.line_col(span.start).line, 2);
         let (_, y) = load("a: *nope\n");
         assert_eq!(y.diags.len(), 1);
     }
