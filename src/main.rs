@@ -5,6 +5,7 @@ use clap::Parser;
 use stacklint::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
+    quiet_yaml_reader_panics();
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Rules) => Ok(cli::Outcome {
@@ -41,4 +42,19 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The YAML reader (libyaml-safer) panics on a few rare inputs; parse::yaml turns
+/// that into a parse-error finding, so its panic message would only look like a
+/// crash. Every other panic is reported as usual.
+fn quiet_yaml_reader_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let from_reader = info.location().is_some_and(|l| {
+            l.file().contains("libyaml-safer") || l.file().contains("libyaml_safer")
+        });
+        if !from_reader {
+            default(info);
+        }
+    }));
 }

@@ -78,8 +78,6 @@ pub struct SourceFile {
     pub kind: FileKind,
     pub text: String,
     line_starts: Vec<usize>,
-    /// Byte offset of every char, only when the text is not pure ASCII.
-    char_to_byte: Option<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -90,27 +88,11 @@ impl SourceFile {
                 line_starts.push(i + 1);
             }
         }
-        let char_to_byte = if text.is_ascii() {
-            None
-        } else {
-            let mut v: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-            v.push(text.len());
-            Some(v)
-        };
         SourceFile {
             path: path.into(),
             kind,
             text,
             line_starts,
-            char_to_byte,
-        }
-    }
-
-    /// Converts a character index (as counted by saphyr) into a byte offset.
-    pub fn char_to_byte(&self, char_index: usize) -> usize {
-        match &self.char_to_byte {
-            None => char_index.min(self.text.len()),
-            Some(v) => v.get(char_index).copied().unwrap_or(self.text.len()),
         }
     }
 
@@ -217,13 +199,18 @@ pub fn read_text(path: &Path) -> std::io::Result<String> {
         )));
     }
     let bytes = std::fs::read(path)?;
-    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    Ok(decode_text(&bytes))
+}
+
+/// A file's bytes as the text we lint: a BOM is dropped, invalid UTF-8 is replaced.
+pub fn decode_text(bytes: &[u8]) -> String {
+    let mut text = String::from_utf8_lossy(bytes).into_owned();
     if text.starts_with('\u{feff}') {
         // Keep offsets meaningful: replace the BOM by nothing and accept that
         // columns count from after it, as editors show them.
         text.drain(..3);
     }
-    Ok(text)
+    text
 }
 
 #[cfg(test)]
@@ -242,13 +229,9 @@ mod tests {
     }
 
     #[test]
-    fn char_index_to_byte_offset() {
-        let f = SourceFile::new("x", FileKind::Other, "aé😀b".into());
-        assert_eq!(f.char_to_byte(0), 0);
-        assert_eq!(f.char_to_byte(2), 3);
-        assert_eq!(f.char_to_byte(3), 7);
-        assert_eq!(f.char_to_byte(4), 8);
-        assert_eq!(f.char_to_byte(99), 8);
+    fn decoding_drops_a_bom_and_replaces_invalid_utf8() {
+        assert_eq!(decode_text(b"\xef\xbb\xbfa: 1\n"), "a: 1\n");
+        assert_eq!(decode_text(b"a: \xff\n"), "a: \u{fffd}\n");
     }
 
     #[test]

@@ -114,48 +114,27 @@ fn value_spans(p: &Project, id: FileId, f: &SourceFile) -> Vec<(usize, usize)> {
 /// Quoted and block scalars: the only YAML values that can hold ` #`. A plain
 /// scalar ends at ` #`, so it never does.
 fn yaml_value_spans(f: &SourceFile, out: &mut Vec<(usize, usize)>) {
-    use saphyr_parser::{Event, Parser, ScalarStyle};
-    let mut parser = Parser::new_from_str(&f.text);
+    use libyaml_safer::{EventData, ScalarStyle};
     // Linear in the file; stops at the first syntax error (the rest is then
     // read line by line, which parse-error already flags).
-    while let Some(Ok((ev, span))) = parser.next_event() {
-        if let Event::Scalar(_, style, _, _) = ev {
-            let start = f.char_to_byte(span.start.index());
-            let end = f.char_to_byte(span.end.index());
+    let _ = crate::parse::yaml::events(&f.text, |ev| {
+        let Ok(ev) = ev else { return false };
+        if let EventData::Scalar { style, .. } = ev.data {
+            // libyaml's marks are byte offsets; the event starts at an anchor or
+            // tag, which hold no ` #`.
+            let clamp = |i: u64| usize::try_from(i).map_or(f.text.len(), |i| i.min(f.text.len()));
+            let (start, end) = (clamp(ev.start_mark.index), clamp(ev.end_mark.index));
             match style {
-                ScalarStyle::Plain => {}
-                // saphyr's span of a quoted scalar runs on over a trailing comment:
-                // find the closing quote.
-                ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
-                    out.push((start, quoted_end(&f.text, start, end)));
-                }
-                ScalarStyle::Literal | ScalarStyle::Folded => out.push((start, end)),
+                ScalarStyle::SingleQuoted
+                | ScalarStyle::DoubleQuoted
+                | ScalarStyle::Literal
+                | ScalarStyle::Folded => out.push((start, end)),
+                // A plain scalar ends at ` #`.
+                _ => {}
             }
         }
-    }
-}
-
-/// The end of the quoted scalar starting at `start` (just after its closing
-/// quote), looking no further than `limit`.
-fn quoted_end(text: &str, start: usize, limit: usize) -> usize {
-    let b = text.as_bytes();
-    let Some(&q) = b.get(start) else {
-        return limit;
-    };
-    if q != b'"' && q != b'\'' {
-        return limit;
-    }
-    let mut i = start + 1;
-    while i < limit.min(b.len()) {
-        match b[i] {
-            b'\\' if q == b'"' => i += 2,
-            // `''` is an escaped quote inside single quotes.
-            b'\'' if q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
-            c if c == q => return i + 1,
-            _ => i += 1,
-        }
-    }
-    limit
+        true
+    });
 }
 
 fn inside(values: &[(usize, usize)], at: usize) -> bool {
@@ -583,7 +562,7 @@ mod tests {
 
     #[test]
     fn after_quoted_scalars() {
-        // saphyr's span of a quoted scalar covers a trailing comment: not here.
+        // A comment after a closing quote is a comment.
         let c = comments(
             FileKind::Compose,
             "a: \"x\\\" y\" # stacklint: ignore[SL102] r1\nb: 'it''s' # stacklint: ignore[SL103]\n",

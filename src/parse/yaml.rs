@@ -1,6 +1,11 @@
-//! A spanned YAML tree built from saphyr-parser events.
+//! A spanned YAML tree built from libyaml's events (the `libyaml-safer` port).
 //!
-//! We build the tree ourselves (rather than with saphyr's loader) so that every
+//! docker compose reads YAML with go-yaml v3, itself a port of libyaml, so the
+//! same scanner and parser decide here what is valid YAML: a file compose loads
+//! loads here, and what it rejects is a parse error here (tests/yaml_libyaml.rs
+//! checks this against the C libyaml).
+//!
+//! We build the tree ourselves (rather than with a loader) so that every
 //! problem becomes a finding with a span instead of an error that stops the file:
 //! duplicate keys keep both spans, an alias over the expansion budget or nesting
 //! over the depth bound is reported where it happens. Merge keys (`<<`) are
@@ -8,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use libyaml_safer::{Event, EventData, MappingStyle, Parser, ScalarStyle, SequenceStyle};
 
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::VarUse;
@@ -151,33 +156,92 @@ pub fn parse(file: FileId, src: &SourceFile) -> YamlFile {
         docs: Vec::new(),
         too_deep: false,
     };
-    let mut parser = Parser::new_from_str(&src.text).keep_tags(true);
-    loop {
-        match parser.next_event() {
-            None => break,
-            Some(Ok((ev, span))) => {
-                let start = src.char_to_byte(span.start.index());
-                let end = src.char_to_byte(span.end.index());
-                if !b.on_event(ev, Span::new(file, start, end)) {
-                    break;
+    let mut last = 0;
+    let outcome = events(&src.text, |ev| match ev {
+        Ok(ev) => {
+            // libyaml's marks count bytes of the UTF-8 input.
+            let start = mark_offset(ev.start_mark.index, &src.text);
+            let end = mark_offset(ev.end_mark.index, &src.text).max(start);
+            last = end;
+            b.on_event(ev, Span::new(file, start, end))
+        }
+        Err(e) => {
+            let at = e
+                .problem_mark()
+                .map_or(src.text.len(), |m| mark_offset(m.index, &src.text));
+            let end = next_char_end(&src.text, at);
+            let mut d = ParseDiag::new(Span::new(file, at, end), yaml_message(&e));
+            // libyaml also says where the construct it was reading began.
+            if let (Some(ctx), Some(m)) = (e.context(), e.context_mark()) {
+                let from = mark_offset(m.index, &src.text);
+                if from != at {
+                    let what = ctx
+                        .trim_start_matches("while parsing ")
+                        .trim_start_matches("while scanning ");
+                    let what = what
+                        .strip_prefix("an ")
+                        .or_else(|| what.strip_prefix("a "))
+                        .unwrap_or(what);
+                    d = d.with_related(
+                        Span::new(file, from, next_char_end(&src.text, from)),
+                        format!("the {what} starts here"),
+                    );
                 }
             }
-            Some(Err(e)) => {
-                let at = src.char_to_byte(e.marker().index());
-                let end = next_char_end(&src.text, at);
-                b.diags.push(ParseDiag::new(
-                    Span::new(file, at, end),
-                    yaml_message(e.info()),
-                ));
-                b.docs.clear();
-                break;
-            }
+            b.diags.push(d);
+            b.docs.clear();
+            false
         }
+    });
+    if outcome.is_err() {
+        b.docs.clear();
+        b.diags.push(ParseDiag::new(
+            Span::new(file, last, next_char_end(&src.text, last)),
+            "cannot read this YAML: the reader stopped unexpectedly here",
+        ));
     }
     YamlFile {
         docs: b.docs,
         diags: b.diags,
     }
+}
+
+/// The YAML reader stopped by a panic inside `libyaml-safer`.
+#[derive(Debug)]
+pub struct ReaderPanicked;
+
+/// Feeds libyaml's events for `text` to `on` until it returns false, the stream
+/// ends or an error is handed over.
+///
+/// Two known panics of libyaml-safer 0.3 are kept away from the caller: it panics
+/// when the text ends inside a block scalar without a final line break, so that
+/// line break is added (it changes no verdict, and marks past the text are
+/// clamped by the caller); and a tag followed straight by `,` in a flow
+/// collection panics too, as may other rare inputs, so a panic becomes an error
+/// here instead of a crash.
+pub fn events(
+    text: &str,
+    mut on: impl FnMut(Result<Event, libyaml_safer::Error>) -> bool,
+) -> Result<(), ReaderPanicked> {
+    let with_break;
+    let bytes = if text.is_empty() || text.ends_with('\n') {
+        text.as_bytes()
+    } else {
+        with_break = format!("{text}\n");
+        with_break.as_bytes()
+    };
+    let run = std::panic::AssertUnwindSafe(|| {
+        let mut input = bytes;
+        let mut parser = Parser::new();
+        parser.set_input_string(&mut input);
+        for ev in parser {
+            let failed = ev.is_err();
+            if !on(ev) || failed {
+                break;
+            }
+        }
+    });
+    std::panic::catch_unwind(run).map_err(|_| ReaderPanicked)
 }
 
 fn next_char_end(text: &str, at: usize) -> usize {
@@ -187,38 +251,68 @@ fn next_char_end(text: &str, at: usize) -> usize {
         .unwrap_or(at)
 }
 
-fn yaml_message(info: &str) -> String {
-    format!("invalid YAML: {info}")
+/// A mark as a byte offset on a character boundary of `text`.
+fn mark_offset(index: u64, text: &str) -> usize {
+    let mut at = usize::try_from(index).unwrap_or(usize::MAX).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// libyaml's problem, and what it was reading when it found it.
+fn yaml_message(e: &libyaml_safer::Error) -> String {
+    match e.context() {
+        Some(ctx) => format!("invalid YAML: {} ({ctx})", e.problem()),
+        None => format!("invalid YAML: {}", e.problem()),
+    }
 }
 
 enum Frame {
     Seq {
         start: Span,
+        flow: bool,
         /// End of the last event inside this collection (aliases included).
         end: usize,
-        anchor: usize,
+        anchor: Option<String>,
         tag: Option<String>,
         items: Vec<Node>,
     },
     Map {
         start: Span,
+        flow: bool,
         end: usize,
-        anchor: usize,
+        anchor: Option<String>,
         tag: Option<String>,
         entries: Vec<(Node, Node)>,
         /// Key text → position in `entries`, to find duplicates in constant time.
         keys: HashMap<String, usize>,
         pending_key: Option<Node>,
         /// Merge-key sources, applied when the mapping ends (explicit keys win).
-        merges: Vec<Node>,
+        merges: Vec<Merge>,
     },
 }
+
+/// One `<<` entry of a mapping.
+struct Merge {
+    /// What it merges (an alias's node keeps the spans of the anchored text).
+    node: Node,
+    /// The `<<` key.
+    key: Span,
+    /// The value as written at the key: the alias, or the inline collection.
+    at: Span,
+}
+
+/// Related places one merge finding lists; the message gives the full count.
+const MAX_RELATED_ITEMS: usize = 5;
 
 struct Builder<'a> {
     file: FileId,
     src: &'a SourceFile,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchors of the whole stream, as go-yaml keeps them: a later anchor of the
+    /// same name replaces the earlier one, and a later document may use them.
+    anchors: HashMap<String, Node>,
     budget: usize,
     diags: Vec<ParseDiag>,
     docs: Vec<Node>,
@@ -232,11 +326,9 @@ fn style_of(s: ScalarStyle) -> Style {
         ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
         ScalarStyle::Literal => Style::Literal,
         ScalarStyle::Folded => Style::Folded,
+        // The parser reports no other style (`Any` is for the emitter).
+        _ => Style::Plain,
     }
-}
-
-fn tag_string(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<String> {
-    tag.map(|t| format!("{}{}", t.handle, t.suffix))
 }
 
 fn count_nodes(n: &Node) -> usize {
@@ -261,24 +353,34 @@ fn count_nodes(n: &Node) -> usize {
 
 impl Builder<'_> {
     /// Handles one event; returns false when the file cannot be read further.
-    fn on_event(&mut self, ev: Event<'_>, span: Span) -> bool {
+    fn on_event(&mut self, ev: Event, span: Span) -> bool {
         // Every event inside a collection extends it, aliases included (whose node
         // keeps the span of the anchored text elsewhere).
-        if !matches!(ev, Event::SequenceEnd | Event::MappingEnd) {
+        if !matches!(ev.data, EventData::SequenceEnd | EventData::MappingEnd) {
             if let Some(Frame::Seq { end, .. } | Frame::Map { end, .. }) = self.stack.last_mut() {
                 *end = (*end).max(span.end);
             }
         }
-        match ev {
-            Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
-            Event::DocumentStart(_) | Event::DocumentEnd => {}
-            Event::Scalar(text, style, anchor, tag) => {
-                let tag = tag_string(tag);
+        match ev.data {
+            EventData::StreamStart { .. } | EventData::StreamEnd => {}
+            EventData::DocumentStart { .. } | EventData::DocumentEnd { .. } => {}
+            EventData::Scalar {
+                anchor,
+                tag,
+                value,
+                style,
+                ..
+            } => {
                 let style = style_of(style);
-                let span = self.trim_quoted(span, style);
+                // libyaml's event starts at the anchor or tag; the node is the value.
+                let span = if anchor.is_some() || tag.is_some() {
+                    self.skip_properties(span)
+                } else {
+                    span
+                };
                 let is_null = style == Style::Plain
                     && tag.is_none()
-                    && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL");
+                    && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
                 let node = Node {
                     span,
                     tag,
@@ -286,7 +388,7 @@ impl Builder<'_> {
                         Value::Null
                     } else {
                         Value::Scalar(Scalar {
-                            value: text.into_owned(),
+                            value,
                             style,
                             vars: Vec::new(),
                         })
@@ -294,12 +396,13 @@ impl Builder<'_> {
                 };
                 self.finish(node, anchor);
             }
-            Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
+            EventData::Alias { anchor } => {
+                let Some(target) = self.anchors.get(&anchor) else {
                     self.diags.push(ParseDiag::new(
                         span,
-                        "invalid YAML: alias to an unknown anchor",
+                        format!("invalid YAML: alias `*{anchor}` to an unknown anchor"),
                     ));
+                    self.docs.clear();
                     return false;
                 };
                 let cost = count_nodes(target);
@@ -315,55 +418,60 @@ impl Builder<'_> {
                     return false;
                 }
                 self.budget -= cost;
-                let mut node = target.clone();
                 // The alias is used here; the node keeps the spans of the anchored
                 // text, which is where its values are written.
-                node.span = Span::new(self.file, node.span.start, node.span.end);
-                let merge = self.is_merge_value_position();
-                if merge {
+                let node = target.clone();
+                if self.is_merge_value_position() {
                     self.push_merge(node, span);
                 } else {
-                    self.finish_alias(node);
+                    self.attach(node);
                 }
             }
-            Event::SequenceStart(anchor, tag) => {
+            EventData::SequenceStart {
+                anchor, tag, style, ..
+            } => {
                 if !self.enter(span) {
                     return false;
                 }
                 self.stack.push(Frame::Seq {
                     start: span,
+                    flow: style == SequenceStyle::Flow,
                     end: span.end,
                     anchor,
-                    tag: tag_string(tag),
+                    tag,
                     items: Vec::new(),
                 });
             }
-            Event::MappingStart(anchor, tag) => {
+            EventData::MappingStart {
+                anchor, tag, style, ..
+            } => {
                 if !self.enter(span) {
                     return false;
                 }
                 self.stack.push(Frame::Map {
                     start: span,
+                    flow: style == MappingStyle::Flow,
                     end: span.end,
                     anchor,
-                    tag: tag_string(tag),
+                    tag,
                     entries: Vec::new(),
                     keys: HashMap::new(),
                     pending_key: None,
                     merges: Vec::new(),
                 });
             }
-            Event::SequenceEnd => {
+            EventData::SequenceEnd => {
                 if let Some(Frame::Seq {
                     start,
+                    flow,
                     end,
                     anchor,
                     tag,
                     items,
                 }) = self.stack.pop()
                 {
-                    let span =
-                        self.collection_span(start, span, items.first().map(|n| n.span), end);
+                    let first = items.first().map(|n| n.span);
+                    let span = self.collection_span(start, flow, span, first, end);
                     let node = Node {
                         span,
                         tag,
@@ -372,9 +480,10 @@ impl Builder<'_> {
                     self.finish(node, anchor);
                 }
             }
-            Event::MappingEnd => {
+            EventData::MappingEnd => {
                 if let Some(Frame::Map {
                     start,
+                    flow,
                     end,
                     anchor,
                     tag,
@@ -386,8 +495,8 @@ impl Builder<'_> {
                     let first = entries
                         .first()
                         .map(|(k, _)| k.span)
-                        .or(merges.first().map(|_| start));
-                    let span = self.collection_span(start, span, first, end);
+                        .or(merges.first().map(|m| m.key));
+                    let span = self.collection_span(start, flow, span, first, end);
                     self.apply_merges(&mut entries, merges);
                     let node = Node {
                         span,
@@ -401,36 +510,29 @@ impl Builder<'_> {
         true
     }
 
-    /// saphyr's span of a quoted scalar can run past its closing quote (over a
-    /// trailing comment); cut it at the quote that closes the scalar.
-    fn trim_quoted(&self, span: Span, style: Style) -> Span {
-        let quote = match style {
-            Style::SingleQuoted => b'\'',
-            Style::DoubleQuoted => b'"',
-            _ => return span,
-        };
-        let bytes = self.src.text.as_bytes();
-        if bytes.get(span.start) != Some(&quote) {
-            return span;
-        }
-        let mut i = span.start + 1;
-        while i < span.end.min(bytes.len()) {
-            let b = bytes[i];
-            if quote == b'"' && b == b'\\' {
-                i += 2;
-                continue;
-            }
-            if b == quote {
-                // `''` inside single quotes is an escaped quote.
-                if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
-                    i += 2;
-                    continue;
+    /// The span without the anchor and tag (and the blanks, line breaks and
+    /// comments after them) that libyaml counts into a node's event.
+    fn skip_properties(&self, span: Span) -> Span {
+        let b = self.src.text.as_bytes();
+        let mut i = span.start;
+        let stop = span.end.min(b.len());
+        loop {
+            match b.get(i) {
+                Some(b'&' | b'!') if i < stop => {
+                    while i < stop && !matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+                        i += 1;
+                    }
                 }
-                return Span::new(self.file, span.start, i + 1);
+                Some(b' ' | b'\t' | b'\r' | b'\n') if i < stop => i += 1,
+                Some(b'#') if i < stop => {
+                    while i < stop && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                _ => break,
             }
-            i += 1;
         }
-        span
+        Span::new(self.file, i.min(stop).max(span.start), span.end)
     }
 
     fn enter(&mut self, span: Span) -> bool {
@@ -453,17 +555,14 @@ impl Builder<'_> {
     fn collection_span(
         &self,
         start: Span,
+        flow: bool,
         end: Span,
         first: Option<Span>,
         last_end: usize,
     ) -> Span {
-        let text = &self.src.text;
-        let opener = text
-            .get(start.start..start.end)
-            .map(|t| t.trim_start_matches(|c: char| c != '[' && c != '{'))
-            .is_some_and(|t| t.starts_with('[') || t.starts_with('{'));
-        if opener {
-            let s = start.start + text[start.start..start.end].find(['[', '{']).unwrap_or(0);
+        if flow {
+            // The start event covers the anchor and tag before the bracket.
+            let s = self.skip_properties(start).start;
             return Span::new(self.file, s, end.end.max(s));
         }
         match first {
@@ -472,33 +571,55 @@ impl Builder<'_> {
         }
     }
 
-    /// Is the next value the value of a `<<` key?
+    /// Is the next value the value of a `<<` key? Only a plain, untagged `<<`
+    /// merges (go-yaml reads a quoted one as a string).
     fn is_merge_value_position(&self) -> bool {
         matches!(
             self.stack.last(),
-            Some(Frame::Map { pending_key: Some(k), .. }) if k.as_str() == Some("<<") && k.tag.is_none()
+            Some(Frame::Map { pending_key: Some(k), .. })
+                if k.tag.is_none()
+                    && k.as_scalar().is_some_and(|s| s.value == "<<" && s.style == Style::Plain)
         )
     }
 
-    fn push_merge(&mut self, node: Node, _at: Span) {
-        if let Some(Frame::Map {
+    /// Keeps a `<<` source for the end of the mapping; `at` is where its value is
+    /// written (the alias, or the inline collection).
+    fn push_merge(&mut self, node: Node, at: Span) {
+        let Some(Frame::Map {
             pending_key,
             merges,
+            keys,
+            entries,
             ..
         }) = self.stack.last_mut()
-        {
-            *pending_key = None;
-            merges.push(node);
+        else {
+            return;
+        };
+        let Some(key) = pending_key.take() else {
+            return;
+        };
+        // go-yaml rejects a second `<<` in one mapping like any other repeated key
+        // (a quoted one included).
+        let first = merges
+            .first()
+            .map(|m| m.key)
+            .or_else(|| keys.get("<<").map(|&pos| entries[pos].0.span));
+        merges.push(Merge {
+            node,
+            key: key.span,
+            at,
+        });
+        if let Some(first) = first {
+            self.diags.push(
+                ParseDiag::new(key.span, "duplicate key `<<`")
+                    .with_related(first, "first defined here"),
+            );
         }
     }
 
-    fn finish_alias(&mut self, node: Node) {
-        self.attach(node);
-    }
-
-    fn finish(&mut self, node: Node, anchor: usize) {
-        if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+    fn finish(&mut self, node: Node, anchor: Option<String>) {
+        if let Some(name) = anchor {
+            self.anchors.insert(name, node.clone());
         }
         // A sequence or mapping written inline as the value of `<<` merges too.
         if self.is_merge_value_position() {
@@ -520,11 +641,27 @@ impl Builder<'_> {
                 entries,
                 keys,
                 pending_key,
+                merges,
                 ..
             }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key) => {
-                    if let Some(k) = key.as_str() {
+                    // Keys compare by their text, as go-yaml compares them: `null`
+                    // twice is a duplicate, `null` and `~` are not.
+                    let text = match &key.value {
+                        Value::Scalar(s) => Some(s.value.as_str()),
+                        Value::Null => self.src.text.get(key.span.start..key.span.end),
+                        _ => None,
+                    };
+                    if let Some(k) = text {
+                        // A quoted `"<<"` is a plain key, but still the same text
+                        // as a merge key of this mapping.
+                        if let Some(m) = merges.first().filter(|_| k == "<<") {
+                            self.diags.push(
+                                ParseDiag::new(key.span, "duplicate key `<<`")
+                                    .with_related(m.key, "first defined here"),
+                            );
+                        }
                         if let Some(&pos) = keys.get(k) {
                             self.diags.push(
                                 ParseDiag::new(key.span, format!("duplicate key `{k}`"))
@@ -543,36 +680,86 @@ impl Builder<'_> {
     }
 
     /// Applies `<<` sources: keys already in the mapping win, then earlier sources
-    /// win over later ones (YAML merge-key semantics).
-    fn apply_merges(&mut self, entries: &mut Vec<(Node, Node)>, merges: Vec<Node>) {
-        for source in merges {
-            let maps: Vec<Node> = match source.value {
-                Value::Map(_) => vec![source],
-                Value::Seq(items) => items,
+    /// win over later ones (YAML merge-key semantics). A source that is not a
+    /// mapping or a list of mappings is one finding at the `<<` entry, whatever the
+    /// number of wrong items, with the items as related places.
+    fn apply_merges(&mut self, entries: &mut Vec<(Node, Node)>, merges: Vec<Merge>) {
+        if merges.is_empty() {
+            return;
+        }
+        let mut present: std::collections::HashSet<String> = entries
+            .iter()
+            .filter_map(|(k, _)| k.as_str().map(str::to_string))
+            .collect();
+        for Merge { node, key, at } in merges {
+            let whole = Span::new(self.file, key.start, at.end.max(key.start));
+            // An alias's node keeps the span of the anchored text: worth showing
+            // when it is elsewhere.
+            let defined_elsewhere = node.span != at;
+            let maps: Vec<Node> = match node.value {
+                Value::Map(_) => vec![node],
+                Value::Seq(items) => {
+                    let wrong: Vec<Span> = items
+                        .iter()
+                        .filter(|m| !matches!(m.value, Value::Map(_)))
+                        .map(|m| m.span)
+                        .collect();
+                    if !wrong.is_empty() {
+                        let all = wrong.len() == items.len();
+                        let message = if all {
+                            format!(
+                                "a merge key (`<<`) needs a mapping or a list of mappings, \
+                                 and this list of {} item{} holds none",
+                                items.len(),
+                                if items.len() == 1 { "" } else { "s" }
+                            )
+                        } else {
+                            format!(
+                                "a merge key (`<<`) list may only hold mappings; \
+                                 {} of its {} items are not mappings",
+                                wrong.len(),
+                                items.len()
+                            )
+                        };
+                        let mut d = ParseDiag::new(whole, message);
+                        if defined_elsewhere {
+                            d = d.with_related(node.span, "the list is defined here");
+                        }
+                        // When no item is a mapping the list itself is the evidence;
+                        // otherwise point at the items that are wrong.
+                        if !all {
+                            for span in wrong.iter().take(MAX_RELATED_ITEMS) {
+                                d = d.with_related(*span, "not a mapping");
+                            }
+                        }
+                        self.diags.push(d);
+                    }
+                    items
+                }
                 _ => {
-                    self.diags.push(ParseDiag::new(
-                        source.span,
+                    let mut d = ParseDiag::new(
+                        whole,
                         "a merge key (`<<`) needs a mapping or a list of mappings",
-                    ));
+                    );
+                    if defined_elsewhere {
+                        d = d.with_related(node.span, "the merged value is defined here");
+                    }
+                    self.diags.push(d);
                     continue;
                 }
             };
             for m in maps {
-                match m.value {
-                    Value::Map(src_entries) => {
-                        for (k, v) in src_entries {
-                            let exists = entries
-                                .iter()
-                                .any(|(ek, _)| ek.as_str().is_some() && ek.as_str() == k.as_str());
-                            if !exists {
-                                entries.push((k, v));
+                if let Value::Map(src_entries) = m.value {
+                    for (k, v) in src_entries {
+                        match k.as_str() {
+                            Some(name) => {
+                                if present.insert(name.to_string()) {
+                                    entries.push((k, v));
+                                }
                             }
+                            None => entries.push((k, v)),
                         }
                     }
-                    _ => self.diags.push(ParseDiag::new(
-                        m.span,
-                        "a merge key (`<<`) list may only hold mappings",
-                    )),
                 }
             }
         }
@@ -701,8 +888,116 @@ mod tests {
         let (f, y) = load("a: 1\n  b: 2\n");
         assert!(y.docs.is_empty());
         assert_eq!(f.line_col(y.diags[0].span.start).line, 2);
+        // The construct libyaml was reading is a related place.
+        let (f, y) = load("s:\n  a: 1\n  - b\n");
+        assert_eq!(
+            y.diags[0].message,
+            "invalid YAML: did not find expected key (while parsing a block mapping)"
+        );
+        assert_eq!(f.line_col(y.diags[0].span.start).line, 3);
+        let (span, what) = &y.diags[0].related[0];
+        assert_eq!(what, "the block mapping starts here");
+        assert_eq!(f.line_col(span.start).line, 2);
         let (_, y) = load("a: *nope\n");
         assert_eq!(y.diags.len(), 1);
+    }
+
+    #[test]
+    fn flow_collections_ignore_indentation_as_libyaml_does() {
+        let text = "services:\n  store:\n    healthcheck:\n      test: [\n          \"CMD-SHELL\",\n          \"wget -q -O- http://store:9333/healthz || exit 1\",\n      ]\n";
+        let (f, y) = load(text);
+        assert!(y.diags.is_empty(), "{:?}", y.diags);
+        let test = y.docs[0]
+            .get("services")
+            .and_then(|s| s.get("store"))
+            .and_then(|s| s.get("healthcheck"))
+            .and_then(|h| h.get("test"))
+            .unwrap();
+        assert_eq!(test.as_seq().unwrap().len(), 2);
+        let shown = f.slice(&test.span);
+        assert!(shown.starts_with('[') && shown.ends_with(']'), "{shown}");
+    }
+
+    #[test]
+    fn spans_leave_out_anchors_and_tags() {
+        let (f, y) = load("a: &x !t \"q\" # c\nb: &l [1, 2]\nc: &m\n  d: 1\ne: !reset\n");
+        assert!(y.diags.is_empty(), "{:?}", y.diags);
+        let d = &y.docs[0];
+        assert_eq!(f.slice(&d.get("a").unwrap().span), "\"q\"");
+        assert_eq!(f.slice(&d.get("b").unwrap().span), "[1, 2]");
+        assert_eq!(f.slice(&d.get("c").unwrap().span), "d: 1");
+        assert!(d.get("e").unwrap().has_tag("!reset"));
+    }
+
+    #[test]
+    fn a_block_scalar_at_the_end_without_line_break_loads() {
+        // libyaml-safer 0.3 panics on this unless the text ends with a line break.
+        let (f, y) = load("a: |\n  x");
+        assert!(y.diags.is_empty(), "{:?}", y.diags);
+        let a = y.docs[0].get("a").unwrap();
+        assert_eq!(a.as_str().map(str::trim_end), Some("x"));
+        assert!(a.span.end <= f.text.len());
+    }
+
+    #[test]
+    fn a_reader_panic_is_a_finding() {
+        // libyaml accepts a tag followed by `,` in flow; libyaml-safer 0.3 panics.
+        let (_, y) = load("a: [!t, x]\n");
+        assert!(y.docs.is_empty());
+        assert_eq!(y.diags.len(), 1);
+        assert!(y.diags[0].message.contains("stopped unexpectedly"));
+    }
+
+    #[test]
+    fn a_list_of_strings_under_a_merge_key_is_one_finding() {
+        let (f, y) = load("x-l: &l [a, b, c]\ns:\n  <<: *l\n  k: 1\n");
+        assert_eq!(y.diags.len(), 1, "{:?}", y.diags);
+        let d = &y.diags[0];
+        assert_eq!(f.slice(&d.span), "<<: *l");
+        assert!(
+            d.message.contains("list of 3 items holds none"),
+            "{}",
+            d.message
+        );
+        let related: Vec<&str> = d.related.iter().map(|(s, _)| f.slice(s)).collect();
+        assert_eq!(related, ["[a, b, c]"]);
+        // The mapping keeps its own keys.
+        assert_eq!(
+            y.docs[0].get("s").unwrap().get("k").unwrap().as_str(),
+            Some("1")
+        );
+    }
+
+    #[test]
+    fn a_mixed_merge_list_names_the_wrong_items() {
+        let (f, y) = load("x-a: &a {p: 1}\ns:\n  <<: [*a, oops]\n");
+        assert_eq!(y.diags.len(), 1, "{:?}", y.diags);
+        assert!(y.diags[0].message.contains("1 of its 2 items"));
+        let related: Vec<&str> = y.diags[0].related.iter().map(|(s, _)| f.slice(s)).collect();
+        assert_eq!(related, ["oops"]);
+        // Many wrong items: one finding, a few of them shown.
+        let items: Vec<String> = (0..52).map(|i| format!("v{i}")).collect();
+        let text = format!("x-a: &a {{p: 1}}\ns:\n  <<: [*a, {}]\n", items.join(", "));
+        let (_, y) = load(&text);
+        assert_eq!(y.diags.len(), 1, "{:?}", y.diags);
+        assert!(y.diags[0].message.contains("52 of its 53 items"));
+        assert_eq!(y.diags[0].related.len(), MAX_RELATED_ITEMS);
+        assert_eq!(
+            y.docs[0].get("s").unwrap().get("p").unwrap().as_str(),
+            Some("1")
+        );
+    }
+
+    #[test]
+    fn a_second_merge_key_is_a_duplicate_and_a_quoted_one_is_a_key() {
+        let (f, y) = load("x-a: &a {p: 1}\nx-b: &b {q: 2}\ns:\n  <<: *a\n  <<: *b\n");
+        assert_eq!(y.diags.len(), 1, "{:?}", y.diags);
+        assert_eq!(y.diags[0].message, "duplicate key `<<`");
+        assert_eq!(f.line_col(y.diags[0].span.start).line, 5);
+        assert_eq!(f.line_col(y.diags[0].related[0].0.start).line, 4);
+        let (_, y) = load("x-a: &a {p: 1}\ns:\n  \"<<\": *a\n");
+        assert!(y.diags.is_empty(), "{:?}", y.diags);
+        assert!(y.docs[0].get("s").unwrap().get("<<").is_some());
     }
 
     #[test]
