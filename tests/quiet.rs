@@ -31,3 +31,50 @@ fn missing_limits_are_info_and_do_not_fail_the_default_run() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("\"severity\": \"warning\""), "{out}");
 }
+
+/// An error (line 5), a warning (line 9) and two info findings (lines 2 and 6).
+const MIXED: &str = "services:
+  web:
+    image: example/web
+    depends_on:
+      - missing
+  db:
+    image: postgres:16
+    ports:
+      - \"5432:5432\"
+";
+
+#[test]
+fn text_lists_errors_then_warnings_then_info_and_counts_per_rule() {
+    let dir = tree(&[("compose.yaml", MIXED)]);
+    let (code, out, _) = stacklint_in(&dir, &[]);
+    assert_eq!(code, 1, "{out}");
+    let headers: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("SL"))
+        .map(|l| l.split('(').next().unwrap_or(l))
+        .collect();
+    assert_eq!(headers, ["SL105", "SL102", "SL103", "SL103"], "{out}");
+    // Within a severity, the file order: `web` (line 2) before `db` (line 6).
+    let web = out.find("service `web` has no memory").expect("web");
+    let db = out.find("service `db` has no memory").expect("db");
+    assert!(web < db, "{out}");
+    let summary: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Found "))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "Found 4 findings (1 error, 1 warning, 2 info) in 1 file (1 project):",
+            "  error    1  SL105 unknown-service-reference",
+            "  warning  1  SL102 internal-port-published",
+            "  info     2  SL103 missing-resource-limits",
+        ],
+        "{out}"
+    );
+    // --quiet: findings only.
+    let (_, quiet, _) = stacklint_in(&dir, &["--quiet"]);
+    assert!(!quiet.contains("Found "), "{quiet}");
+    assert!(!quiet.contains("  info     2"), "{quiet}");
+}
