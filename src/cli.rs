@@ -147,10 +147,16 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
             .collect::<Vec<_>>()
             .join("\n"),
     };
+    let warnings = if projects.is_empty() {
+        vec![nothing_found(&g.input)]
+    } else {
+        Vec::new()
+    };
     Ok(Outcome {
         stdout,
         file: None,
         exit_code: 0,
+        warnings,
     })
 }
 
@@ -219,20 +225,40 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// What a run produced: what goes to stdout, what goes to `--output`, the exit code.
+/// What a run produced: what goes to stdout, what goes to `--output`, the exit code,
+/// and warnings for stderr (one line each).
 pub struct Outcome {
     pub stdout: String,
     pub file: Option<(PathBuf, String)>,
     pub exit_code: i32,
+    pub warnings: Vec<String>,
+}
+
+/// The paths of a run: the command line's, else `.`.
+fn paths_of(args: &Input) -> Vec<PathBuf> {
+    if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    }
+}
+
+/// The warning of a run that found nothing to read: never a silent "No findings".
+fn nothing_found(args: &Input) -> String {
+    let shown: Vec<String> = paths_of(args)
+        .iter()
+        .map(|p| crate::paths::slash(p))
+        .collect();
+    format!(
+        "nothing linted: no compose project under {}; hidden directories and paths ignored by \
+         .gitignore, .ignore or --exclude are skipped (name a file or directory to lint it anyway)",
+        shown.join(", ")
+    )
 }
 
 /// Loads every target (projects in parallel).
 pub fn load_all(args: &Input) -> Result<Vec<Project>, String> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+    let paths = paths_of(args);
     let targets = discover(&paths, &args.files)?;
     for f in &args.env_files {
         if !f.is_file() {
@@ -334,11 +360,24 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
         rules: cfg.enabled_rules(),
         root: std::env::current_dir().unwrap_or_default(),
     };
+    // A run that read nothing, or ran no rule, says so and prints no "No findings".
+    let mut warnings = Vec::new();
+    if report.rules.is_empty() {
+        warnings.push(
+            "nothing linted: the selection (--select, --ignore, or select, ignore and [severity] \
+             in the config) leaves no rule to run; `stacklint rules` lists them"
+                .to_string(),
+        );
+    }
+    if projects.is_empty() {
+        warnings.push(nothing_found(&args.input));
+    }
+    let quiet = args.quiet || !warnings.is_empty();
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let format = args.format.unwrap_or(Format::Text);
-    let text = || output::text::render(&report.resolved, &report.summary, color, args.quiet);
+    let text = || output::text::render(&report.resolved, &report.summary, color, quiet);
     let render = |f: Format| match f {
-        Format::Text => output::text::render(&report.resolved, &report.summary, false, args.quiet),
+        Format::Text => output::text::render(&report.resolved, &report.summary, false, quiet),
         Format::Json => output::json::render(&report.resolved, &report.summary),
         Format::Sarif => output::sarif::render(&report),
         Format::Github => output::github::render(&report),
@@ -366,6 +405,7 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
         stdout,
         file,
         exit_code: i32::from(failed),
+        warnings,
     })
 }
 

@@ -78,3 +78,43 @@ fn text_lists_errors_then_warnings_then_info_and_counts_per_rule() {
     assert!(!quiet.contains("Found "), "{quiet}");
     assert!(!quiet.contains("  info     2"), "{quiet}");
 }
+
+#[test]
+fn a_run_that_lints_nothing_says_so_on_stderr() {
+    // A directory without compose files: a warning, no "No findings", exit 0 (like ruff).
+    let dir = tree(&[("README.md", "no stack here\n"), ("app/main.py", "")]);
+    let (code, out, err) = stacklint_in(&dir, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out, "",
+        "nothing on stdout that could pass for a clean result"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("stacklint: warning: nothing linted: no compose project under ."),
+        "{err}"
+    );
+    // Machine formats stay valid documents; the warning is on stderr all the same.
+    let (code, out, err) = stacklint_in(&dir, &["--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["summary"]["files"], 0);
+    assert!(err.contains("nothing linted"), "{err}");
+    // `stacklint graph` too.
+    let (_, _, err) = stacklint_in(&dir, &["graph"]);
+    assert!(err.contains("nothing linted"), "{err}");
+}
+
+#[test]
+fn a_selection_without_rules_says_so_on_stderr() {
+    let dir = tree(&[("compose.yaml", NO_LIMITS)]);
+    let (code, out, err) = stacklint_in(&dir, &["--select", "SL103", "--ignore", "SL103"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("leaves no rule to run"), "{err}");
+    // The same stack with a rule selected: no warning.
+    let (_, out, err) = stacklint_in(&dir, &["--select", "SL103"]);
+    assert_eq!(err, "");
+    assert!(out.contains("SL103"), "{out}");
+}
