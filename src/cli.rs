@@ -7,7 +7,7 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
 use crate::config::{self, Config, Overrides};
-use crate::discover::{discover, Target};
+use crate::discover::{discover_with, Exclude, Target};
 use crate::finding::Finding;
 use crate::output::{self, ProjectReport, Report, Summary};
 use crate::rules;
@@ -106,7 +106,7 @@ pub struct GraphArgs {
 /// `stacklint graph`: each project's graph in the chosen format.
 pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
     let cfg = config_for(&g.input, &Overrides::default())?;
-    let projects = load_all(&g.input)?;
+    let projects = load_all_with(&g.input, &cfg)?;
     let drawn: Vec<(String, String, serde_json::Value)> = projects
         .par_iter()
         .filter(|p| !p.compose_files.is_empty())
@@ -184,6 +184,12 @@ pub struct Input {
     /// [tool.stacklint], searched from the first PATH upwards].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Skip these files and directories in the directory walk, on top of .gitignore, .ignore,
+    /// hidden directories and the config's `exclude` (repeatable; a glob: without `/` it matches
+    /// a name anywhere, with `/` a path relative to the working directory).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 /// The options of a lint run.
@@ -256,10 +262,28 @@ fn nothing_found(args: &Input) -> String {
     )
 }
 
-/// Loads every target (projects in parallel).
+/// What the directory walk skips besides ignore files and hidden directories: the
+/// config's `exclude` (relative to its file) and `--exclude` (relative to the working
+/// directory).
+fn exclude_of(args: &Input, cfg: &Config) -> Result<Exclude, String> {
+    let mut ex = Exclude::default();
+    // The config's patterns were checked when it was read.
+    ex.add(&cfg.dir, &cfg.exclude)
+        .map_err(|(i, e)| format!("bad glob `{}` in `exclude`: {e}", cfg.exclude[i]))?;
+    ex.add(&std::env::current_dir().unwrap_or_default(), &args.exclude)
+        .map_err(|(i, e)| format!("bad glob `{}` in --exclude: {e}", args.exclude[i]))?;
+    Ok(ex)
+}
+
+/// Loads every target (projects in parallel), without a config's `exclude`.
 pub fn load_all(args: &Input) -> Result<Vec<Project>, String> {
+    load_all_with(args, &Config::default())
+}
+
+/// Loads every target (projects in parallel); the walk skips `cfg`'s `exclude`.
+pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String> {
     let paths = paths_of(args);
-    let targets = discover(&paths, &args.files)?;
+    let targets = discover_with(&paths, &args.files, &exclude_of(args, cfg)?)?;
     for f in &args.env_files {
         if !f.is_file() {
             return Err(format!("{}: env file not found", f.display()));
@@ -323,7 +347,7 @@ pub fn check_project(p: &Project, cfg: &Config) -> Vec<Finding> {
 
 pub fn run(args: &Args) -> Result<Outcome, String> {
     let cfg = config_for(&args.input, &overrides_of(args))?;
-    let projects = load_all(&args.input)?;
+    let projects = load_all_with(&args.input, &cfg)?;
     let findings: Vec<Vec<Finding>> = projects
         .par_iter()
         .map(|p| check_project(p, &cfg))

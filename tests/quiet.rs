@@ -118,3 +118,161 @@ fn a_selection_without_rules_says_so_on_stderr() {
     assert_eq!(err, "");
     assert!(out.contains("SL103"), "{out}");
 }
+
+/// The compose files of every project a run lints (text report, by `SL103` findings:
+/// each stack below has one service without limits).
+fn linted(dir: &std::path::Path, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["--select", "SL103", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = stacklint_in(dir, &all);
+    assert!(code == 0 || code == 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let mut paths: Vec<String> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["location"]["path"].as_str().map(str::to_string))
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn the_walk_respects_gitignore_in_a_git_repository() {
+    let files = [
+        (".gitignore", "build/\n/generated.compose.yml\n"),
+        ("compose.yaml", NO_LIMITS),
+        ("build/compose.yaml", NO_LIMITS),
+        ("deploy/compose.yaml", NO_LIMITS),
+    ];
+    // Outside a git repository .gitignore is not read (as git, ripgrep and ruff do).
+    let plain = tree(&files);
+    assert_eq!(
+        linted(&plain, &[]),
+        ["build/compose.yaml", "compose.yaml", "deploy/compose.yaml"]
+    );
+    let repo = tree(&files);
+    std::fs::create_dir_all(repo.join(".git")).expect("mkdir .git");
+    assert_eq!(linted(&repo, &[]), ["compose.yaml", "deploy/compose.yaml"]);
+    // Named on the command line, an ignored directory is linted.
+    assert_eq!(linted(&repo, &["build"]), ["build/compose.yaml"]);
+}
+
+#[test]
+fn the_walk_respects_dot_ignore_files_anywhere() {
+    let dir = tree(&[
+        ("compose.yaml", NO_LIMITS),
+        ("examples/.ignore", "old/\n"),
+        ("examples/old/compose.yaml", NO_LIMITS),
+        ("examples/new/compose.yaml", NO_LIMITS),
+    ]);
+    assert_eq!(
+        linted(&dir, &[]),
+        ["compose.yaml", "examples/new/compose.yaml"]
+    );
+}
+
+#[test]
+fn the_walk_skips_hidden_and_dependency_directories_unless_named() {
+    let dir = tree(&[
+        ("compose.yaml", NO_LIMITS),
+        (".devcontainer/compose.yaml", NO_LIMITS),
+        (".cache/x/compose.yaml", NO_LIMITS),
+        ("node_modules/pkg/docker-compose.yml", NO_LIMITS),
+    ]);
+    assert_eq!(linted(&dir, &[]), ["compose.yaml"]);
+    assert_eq!(
+        linted(&dir, &[".devcontainer"]),
+        [".devcontainer/compose.yaml"]
+    );
+}
+
+#[test]
+fn exclude_on_the_command_line_and_in_the_config() {
+    let files = [
+        ("compose.yaml", NO_LIMITS),
+        ("legacy/compose.yaml", NO_LIMITS),
+        ("deploy/dev/compose.yaml", NO_LIMITS),
+        ("deploy/prod/compose.yaml", NO_LIMITS),
+        (
+            "deploy/prod/docker-compose.test.yml",
+            "services:\n  tester:\n    image: example/tester\n",
+        ),
+    ];
+    let dir = tree(&files);
+    assert_eq!(linted(&dir, &[]).len(), 5);
+    // Without `/`: a name anywhere (a directory is not entered, a file is skipped).
+    assert_eq!(
+        linted(
+            &dir,
+            &[
+                "--exclude",
+                "legacy",
+                "--exclude",
+                "docker-compose.test.yml"
+            ]
+        ),
+        [
+            "compose.yaml",
+            "deploy/dev/compose.yaml",
+            "deploy/prod/compose.yaml"
+        ]
+    );
+    // With `/`: a path from the working directory; braces work.
+    assert_eq!(
+        linted(&dir, &["--exclude", "deploy/{dev,prod}"]),
+        ["compose.yaml", "legacy/compose.yaml"]
+    );
+    // The config's `exclude`, relative to the config file, adds to --exclude.
+    let mut with_config = files.to_vec();
+    with_config.push(("stacklint.toml", "exclude = [\"deploy/*\"]\n"));
+    let dir = tree(&with_config);
+    assert_eq!(linted(&dir, &["--exclude", "legacy"]), ["compose.yaml"]);
+    // Every project excluded: said on stderr.
+    let (code, _, err) = stacklint_in(&dir, &["--exclude", "*"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("nothing linted"), "{err}");
+    // A bad pattern stops the run with its position.
+    let bad = tree(&[
+        ("compose.yaml", NO_LIMITS),
+        ("stacklint.toml", "\nexclude = [\"ok\", \"a/[b\"]\n"),
+    ]);
+    let (code, _, err) = stacklint_in(&bad, &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("stacklint.toml:2:18: bad glob \"a/[b\" in `exclude`"),
+        "{err}"
+    );
+    let (code, _, err) = stacklint_in(&dir, &["--exclude", "x/[y"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad glob `x/[y` in --exclude"), "{err}");
+}
+
+#[test]
+fn per_file_ignores_take_brace_patterns() {
+    let dir = tree(&[
+        ("dev/compose.yaml", NO_LIMITS),
+        ("test/compose.yaml", NO_LIMITS),
+        ("prod/compose.yaml", NO_LIMITS),
+        (
+            "stacklint.toml",
+            "[per-file-ignores]\n\"**/{dev,test}/*.yaml\" = [\"SL103\"]\n",
+        ),
+    ]);
+    assert_eq!(linted(&dir, &[]), ["prod/compose.yaml"]);
+}
+
+#[test]
+fn an_ignored_override_is_still_merged_like_docker_compose_does() {
+    let dir = tree(&[
+        (".gitignore", "compose.override.yaml\n"),
+        ("compose.yaml", NO_LIMITS),
+        (
+            "compose.override.yaml",
+            "services:\n  app:\n    mem_limit: 512m\n    cpus: 1\n",
+        ),
+    ]);
+    std::fs::create_dir_all(dir.join(".git")).expect("mkdir .git");
+    // The override sets the limits: no finding, so it was read.
+    assert_eq!(linted(&dir, &[]), Vec::<String>::new());
+}
