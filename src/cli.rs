@@ -113,8 +113,10 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
         .map(|p| {
             let analysis = rules::nginx::scope::analyze(p);
             let graph = crate::graph::StackGraph::build_with(p, &analysis);
-            let findings =
+            let mut findings =
                 rules::run_on_graph(p, &graph, &analysis, &cfg.options, &|m| cfg.enabled(m));
+            // Marked as the lint run reports them: re-graded and per-file ignores applied.
+            apply_config(p, &cfg, &mut findings);
             let name = p
                 .compose_files
                 .first()
@@ -328,6 +330,12 @@ pub fn overrides_of(args: &Args) -> Overrides {
 /// `[severity]` (re-grades or drops) and `[per-file-ignores]`.
 pub fn check_project(p: &Project, cfg: &Config) -> Vec<Finding> {
     let mut found = rules::run_with(p, &cfg.options, &|m| cfg.enabled(m));
+    apply_config(p, cfg, &mut found);
+    found
+}
+
+/// `[severity]` (re-grades or drops) and `[per-file-ignores]` on a project's findings.
+fn apply_config(p: &Project, cfg: &Config, found: &mut Vec<Finding>) {
     found.retain_mut(|f| {
         if cfg.has_per_file_ignores()
             && cfg.ignored_for(f.rule, &p.sources.get(f.primary.file).path)
@@ -342,7 +350,6 @@ pub fn check_project(p: &Project, cfg: &Config) -> Vec<Finding> {
             None => false,
         }
     });
-    found
 }
 
 pub fn run(args: &Args) -> Result<Outcome, String> {

@@ -276,3 +276,44 @@ fn an_ignored_override_is_still_merged_like_docker_compose_does() {
     // The override sets the limits: no finding, so it was read.
     assert_eq!(linted(&dir, &[]), Vec::<String>::new());
 }
+
+#[test]
+fn the_graph_marks_errors_red_warnings_amber_and_leaves_info_out() {
+    let stack = "services:
+  web:
+    image: example/web
+  db:
+    image: postgres:16
+    ports:
+      - \"5432:5432\"
+";
+    let node = |dot: &str, id: &str| -> String {
+        dot.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{id} [")))
+            .unwrap_or_else(|| panic!("no node {id} in\n{dot}"))
+            .to_string()
+    };
+    let dir = tree(&[("compose.yaml", stack)]);
+    let (code, dot, _) = stacklint_in(&dir, &["graph", "--format", "dot"]);
+    assert_eq!(code, 0);
+    // db: SL102 (warning) and SL103 (info): amber, only the warning's code drawn.
+    let db = node(&dot, "svc_db");
+    assert!(db.contains("⚠ SL102") && !db.contains("SL103"), "{db}");
+    assert!(db.contains("color=\"#e08a00\""), "{db}");
+    // web: SL103 (info) only: not marked at all.
+    let web = node(&dot, "svc_web");
+    assert!(!web.contains("SL103") && !web.contains(", color="), "{web}");
+    // Raised to error in the config, as the lint run reports it: red.
+    let strict = tree(&[
+        ("compose.yaml", stack),
+        ("stacklint.toml", "[severity]\nSL102 = \"error\"\n"),
+    ]);
+    let (_, dot, _) = stacklint_in(&strict, &["graph", "--format", "dot"]);
+    let db = node(&dot, "svc_db");
+    assert!(
+        db.contains("✖ SL102") && db.contains("color=\"#dd0000\""),
+        "{db}"
+    );
+    let (_, mermaid, _) = stacklint_in(&strict, &["graph"]);
+    assert!(mermaid.contains("  class svc_db error\n"), "{mermaid}");
+}
