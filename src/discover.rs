@@ -41,9 +41,10 @@ const SKIP_DIRS: [&str; 3] = ["node_modules", "target", "vendor"];
 /// `exclude`). A matched directory is not entered.
 #[derive(Clone, Debug, Default)]
 pub struct Exclude {
-    /// Each set with its base directory (absolute, normalized); `None` for the
-    /// patterns without `/`, matched against a name.
-    sets: Vec<(Option<PathBuf>, GlobSet)>,
+    /// Patterns without `/`, matched against a file or directory name.
+    names: Vec<GlobSet>,
+    /// Patterns with `/`, made absolute, matched against the absolute path.
+    paths: Vec<GlobSet>,
 }
 
 /// One pattern as compiled for matching paths: `*` stays inside one path component.
@@ -54,50 +55,66 @@ pub fn compile_glob(pattern: &str) -> Result<globset::Glob, String> {
         .map_err(|e| e.kind().to_string())
 }
 
+/// A path pattern anchored at `base`: `deploy/old` under `/repo` is `/repo/deploy/old`,
+/// `../x` is `/x` under `/repo/sub`; `**/x` stays as it is (any directory, anywhere).
+fn anchored(base: &Path, pattern: &str) -> String {
+    if pattern.starts_with("**/") {
+        return pattern.to_string();
+    }
+    let mut base = crate::compose::model::normalize_path(&absolute(base));
+    let mut rest = pattern;
+    while let Some(r) = rest.strip_prefix("../") {
+        base.pop();
+        rest = r;
+    }
+    let base = crate::paths::slash(&base);
+    // The base is literal text: a `[` or `*` in a directory name is not a wildcard.
+    format!("{}/{rest}", globset::escape(base.trim_end_matches('/')))
+}
+
 impl Exclude {
     /// Adds `patterns`, the ones with `/` relative to `base`. On a bad pattern: its
     /// index and what is wrong.
     pub fn add(&mut self, base: &Path, patterns: &[String]) -> Result<(), (usize, String)> {
         let mut names = GlobSetBuilder::new();
         let mut paths = GlobSetBuilder::new();
-        let (mut any_name, mut any_path) = (false, false);
         for (i, p) in patterns.iter().enumerate() {
             let cleaned = p.trim().trim_start_matches("./").trim_end_matches('/');
             if cleaned.is_empty() {
                 return Err((i, "the pattern is empty".into()));
             }
-            let glob = compile_glob(cleaned).map_err(|e| (i, e))?;
             if cleaned.contains('/') {
-                paths.add(glob);
-                any_path = true;
+                // Checked as written, so the message names what the user wrote.
+                compile_glob(cleaned).map_err(|e| (i, e))?;
+                paths.add(compile_glob(&anchored(base, cleaned)).map_err(|e| (i, e))?);
             } else {
-                names.add(glob);
-                any_name = true;
+                names.add(compile_glob(cleaned).map_err(|e| (i, e))?);
             }
         }
         let built = |b: GlobSetBuilder| b.build().map_err(|e| (0, e.to_string()));
-        if any_name {
-            self.sets.push((None, built(names)?));
+        let (names, paths) = (built(names)?, built(paths)?);
+        if !names.is_empty() {
+            self.names.push(names);
         }
-        if any_path {
-            let base = crate::compose::model::normalize_path(&absolute(base));
-            self.sets.push((Some(base), built(paths)?));
+        if !paths.is_empty() {
+            self.paths.push(paths);
         }
         Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sets.is_empty()
+        self.names.is_empty() && self.paths.is_empty()
     }
 
     /// Whether the walk skips `path` (absolute, normalized).
     fn matches(&self, path: &Path) -> bool {
-        self.sets.iter().any(|(base, set)| match base {
-            None => path.file_name().is_some_and(|n| set.is_match(Path::new(n))),
-            Some(base) => path
-                .strip_prefix(base)
-                .is_ok_and(|rel| !rel.as_os_str().is_empty() && set.is_match(rel)),
-        })
+        let name_hit = path
+            .file_name()
+            .is_some_and(|n| self.names.iter().any(|set| set.is_match(Path::new(n))));
+        name_hit || {
+            let slashed = crate::paths::slash(path);
+            self.paths.iter().any(|set| set.is_match(&slashed))
+        }
     }
 }
 
@@ -334,6 +351,38 @@ fn walk(root: &Path, exclude: &Exclude) -> Vec<ProjectSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exclude_patterns() {
+        let mut ex = Exclude::default();
+        let pats: Vec<String> = ["legacy", "deploy/{dev,test}", "../other/**", "**/gen/*"]
+            .map(String::from)
+            .to_vec();
+        assert!(ex.add(Path::new("/repo/sub"), &pats).is_ok());
+        for (path, hit) in [
+            ("/repo/sub/legacy", true),
+            ("/anywhere/x/legacy", true),
+            ("/repo/sub/legacy2", false),
+            ("/repo/sub/deploy/dev", true),
+            ("/repo/sub/deploy/prod", false),
+            ("/repo/deploy/dev", false),
+            ("/repo/other/a/b", true),
+            ("/repo/sub/other/a", false),
+            ("/x/gen/compose.yaml", true),
+            ("/x/gen", false),
+        ] {
+            assert_eq!(ex.matches(Path::new(path)), hit, "{path}");
+        }
+        // A wildcard character in the base directory is literal.
+        let mut ex = Exclude::default();
+        assert!(ex.add(Path::new("/r[1]"), &["a/b".to_string()]).is_ok());
+        assert!(ex.matches(Path::new("/r[1]/a/b")));
+        assert!(!ex.matches(Path::new("/r1/a/b")));
+        assert_eq!(
+            Exclude::default().add(Path::new("/"), &["ok".into(), "a/[b".into()]),
+            Err((1, "unclosed character class; missing ']'".into()))
+        );
+    }
 
     #[test]
     fn compose_names() {
