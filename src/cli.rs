@@ -411,7 +411,17 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
         Format::Text => output::text::render(&report.resolved, &report.summary, false, quiet),
         Format::Json => output::json::render(&report.resolved, &report.summary),
         Format::Sarif => output::sarif::render(&report),
-        Format::Github => output::github::render(&report),
+        // In a workflow, a run that linted nothing is an annotation too, not only a log line.
+        Format::Github => warnings
+            .iter()
+            .map(|w| {
+                format!(
+                    "::warning title=stacklint::{}\n",
+                    output::github::escape_data(w)
+                )
+            })
+            .chain(std::iter::once(output::github::render(&report)))
+            .collect(),
         Format::Gitlab => output::gitlab::render(&report),
     };
     let (stdout, file) = match &args.output {

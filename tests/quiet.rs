@@ -317,3 +317,15 @@ fn the_graph_marks_errors_red_warnings_amber_and_leaves_info_out() {
     let (_, mermaid, _) = stacklint_in(&strict, &["graph"]);
     assert!(mermaid.contains("  class svc_db error\n"), "{mermaid}");
 }
+
+#[test]
+fn github_annotations_carry_the_nothing_linted_warning() {
+    let dir = tree(&[("README.md", "no stack\n")]);
+    let (code, out, err) = stacklint_in(&dir, &["--format", "github"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("::warning title=stacklint::nothing linted: no compose project"),
+        "{out}"
+    );
+    assert!(err.contains("nothing linted"), "{err}");
+}
