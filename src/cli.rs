@@ -7,7 +7,7 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
 use crate::config::{self, Config, Overrides};
-use crate::discover::{discover, Target};
+use crate::discover::{discover_with, Exclude, Target};
 use crate::finding::Finding;
 use crate::output::{self, ProjectReport, Report, Summary};
 use crate::rules;
@@ -106,15 +106,17 @@ pub struct GraphArgs {
 /// `stacklint graph`: each project's graph in the chosen format.
 pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
     let cfg = config_for(&g.input, &Overrides::default())?;
-    let projects = load_all(&g.input)?;
+    let projects = load_all_with(&g.input, &cfg)?;
     let drawn: Vec<(String, String, serde_json::Value)> = projects
         .par_iter()
         .filter(|p| !p.compose_files.is_empty())
         .map(|p| {
             let analysis = rules::nginx::scope::analyze(p);
             let graph = crate::graph::StackGraph::build_with(p, &analysis);
-            let findings =
+            let mut findings =
                 rules::run_on_graph(p, &graph, &analysis, &cfg.options, &|m| cfg.enabled(m));
+            // Marked as the lint run reports them: re-graded and per-file ignores applied.
+            apply_config(p, &cfg, &mut findings);
             let name = p
                 .compose_files
                 .first()
@@ -147,10 +149,16 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
             .collect::<Vec<_>>()
             .join("\n"),
     };
+    let warnings = if projects.is_empty() {
+        vec![nothing_found(&g.input)]
+    } else {
+        Vec::new()
+    };
     Ok(Outcome {
         stdout,
         file: None,
         exit_code: 0,
+        warnings,
     })
 }
 
@@ -178,6 +186,12 @@ pub struct Input {
     /// [tool.stacklint], searched from the first PATH upwards].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Skip these files and directories in the directory walk, on top of .gitignore, .ignore,
+    /// hidden directories and the config's `exclude` (repeatable; a glob: without `/` it matches
+    /// a name anywhere, with `/` a path relative to the working directory).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 /// The options of a lint run.
@@ -219,21 +233,59 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// What a run produced: what goes to stdout, what goes to `--output`, the exit code.
+/// What a run produced: what goes to stdout, what goes to `--output`, the exit code,
+/// and warnings for stderr (one line each).
 pub struct Outcome {
     pub stdout: String,
     pub file: Option<(PathBuf, String)>,
     pub exit_code: i32,
+    pub warnings: Vec<String>,
 }
 
-/// Loads every target (projects in parallel).
-pub fn load_all(args: &Input) -> Result<Vec<Project>, String> {
-    let paths = if args.paths.is_empty() {
+/// The paths of a run: the command line's, else `.`.
+fn paths_of(args: &Input) -> Vec<PathBuf> {
+    if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
-    };
-    let targets = discover(&paths, &args.files)?;
+    }
+}
+
+/// The warning of a run that found nothing to read: never a silent "No findings".
+fn nothing_found(args: &Input) -> String {
+    let shown: Vec<String> = paths_of(args)
+        .iter()
+        .map(|p| crate::paths::slash(p))
+        .collect();
+    format!(
+        "nothing linted: no compose project under {}; hidden directories and paths ignored by \
+         .gitignore, .ignore or --exclude are skipped (name a file or directory to lint it anyway)",
+        shown.join(", ")
+    )
+}
+
+/// What the directory walk skips besides ignore files and hidden directories: the
+/// config's `exclude` (relative to its file) and `--exclude` (relative to the working
+/// directory).
+fn exclude_of(args: &Input, cfg: &Config) -> Result<Exclude, String> {
+    let mut ex = Exclude::default();
+    // The config's patterns were checked when it was read.
+    ex.add(&cfg.dir, &cfg.exclude)
+        .map_err(|(i, e)| format!("bad glob `{}` in `exclude`: {e}", cfg.exclude[i]))?;
+    ex.add(&std::env::current_dir().unwrap_or_default(), &args.exclude)
+        .map_err(|(i, e)| format!("bad glob `{}` in --exclude: {e}", args.exclude[i]))?;
+    Ok(ex)
+}
+
+/// Loads every target (projects in parallel), without a config's `exclude`.
+pub fn load_all(args: &Input) -> Result<Vec<Project>, String> {
+    load_all_with(args, &Config::default())
+}
+
+/// Loads every target (projects in parallel); the walk skips `cfg`'s `exclude`.
+pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String> {
+    let paths = paths_of(args);
+    let targets = discover_with(&paths, &args.files, &exclude_of(args, cfg)?)?;
     for f in &args.env_files {
         if !f.is_file() {
             return Err(format!("{}: env file not found", f.display()));
@@ -278,24 +330,32 @@ pub fn overrides_of(args: &Args) -> Overrides {
 /// `[severity]` (re-grades or drops) and `[per-file-ignores]`.
 pub fn check_project(p: &Project, cfg: &Config) -> Vec<Finding> {
     rules::run_with_then(p, &cfg.options, &|m| cfg.enabled(m), &mut |f| {
-        if cfg.has_per_file_ignores()
-            && cfg.ignored_for(f.rule, &p.sources.get(f.primary.file).path)
-        {
-            return false;
-        }
-        match cfg.severity_of(f.rule, f.severity) {
-            Some(s) => {
-                f.severity = s;
-                true
-            }
-            None => false,
-        }
+        config_keeps(p, cfg, f)
     })
+}
+
+/// `[severity]` (re-grades or drops) and `[per-file-ignores]` on a project's findings.
+fn apply_config(p: &Project, cfg: &Config, found: &mut Vec<Finding>) {
+    found.retain_mut(|f| config_keeps(p, cfg, f));
+}
+
+/// Whether the configuration keeps `f` (re-graded in place by `[severity]`).
+fn config_keeps(p: &Project, cfg: &Config, f: &mut Finding) -> bool {
+    if cfg.has_per_file_ignores() && cfg.ignored_for(f.rule, &p.sources.get(f.primary.file).path) {
+        return false;
+    }
+    match cfg.severity_of(f.rule, f.severity) {
+        Some(s) => {
+            f.severity = s;
+            true
+        }
+        None => false,
+    }
 }
 
 pub fn run(args: &Args) -> Result<Outcome, String> {
     let cfg = config_for(&args.input, &overrides_of(args))?;
-    let projects = load_all(&args.input)?;
+    let projects = load_all_with(&args.input, &cfg)?;
     let findings: Vec<Vec<Finding>> = projects
         .par_iter()
         .map(|p| check_project(p, &cfg))
@@ -332,14 +392,37 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
         rules: cfg.enabled_rules(),
         root: std::env::current_dir().unwrap_or_default(),
     };
+    // A run that read nothing, or ran no rule, says so and prints no "No findings".
+    let mut warnings = Vec::new();
+    if report.rules.is_empty() {
+        warnings.push(
+            "nothing linted: the selection (--select, --ignore, or select, ignore and [severity] \
+             in the config) leaves no rule to run; `stacklint rules` lists them"
+                .to_string(),
+        );
+    }
+    if projects.is_empty() {
+        warnings.push(nothing_found(&args.input));
+    }
+    let quiet = args.quiet || !warnings.is_empty();
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let format = args.format.unwrap_or(Format::Text);
-    let text = || output::text::render(&report.resolved, &report.summary, color, args.quiet);
+    let text = || output::text::render(&report.resolved, &report.summary, color, quiet);
     let render = |f: Format| match f {
-        Format::Text => output::text::render(&report.resolved, &report.summary, false, args.quiet),
+        Format::Text => output::text::render(&report.resolved, &report.summary, false, quiet),
         Format::Json => output::json::render(&report.resolved, &report.summary),
         Format::Sarif => output::sarif::render(&report),
-        Format::Github => output::github::render(&report),
+        // In a workflow, a run that linted nothing is an annotation too, not only a log line.
+        Format::Github => warnings
+            .iter()
+            .map(|w| {
+                format!(
+                    "::warning title=stacklint::{}\n",
+                    output::github::escape_data(w)
+                )
+            })
+            .chain(std::iter::once(output::github::render(&report)))
+            .collect(),
         Format::Gitlab => output::gitlab::render(&report),
     };
     let (stdout, file) = match &args.output {
@@ -364,6 +447,7 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
         stdout,
         file,
         exit_code: i32::from(failed),
+        warnings,
     })
 }
 

@@ -54,7 +54,7 @@ pub struct RuleOptions {
     pub extra_internal_images: Vec<String>,
     /// `[placeholder-secret] extra-placeholders = ["please-change", "dummy-*"]`:
     /// values (case-insensitive, `*` and `?` wildcards) that count as placeholders.
-    pub extra_placeholders: Vec<glob::Pattern>,
+    pub extra_placeholders: Vec<globset::GlobMatcher>,
 }
 
 impl RuleOptions {
@@ -64,14 +64,7 @@ impl RuleOptions {
         if v.is_empty() {
             return false;
         }
-        let opts = glob::MatchOptions {
-            case_sensitive: false,
-            require_literal_separator: false,
-            require_literal_leading_dot: false,
-        };
-        self.extra_placeholders
-            .iter()
-            .any(|p| p.matches_with(v, opts))
+        self.extra_placeholders.iter().any(|p| p.is_match(v))
     }
 
     /// Whether `image` is one of `extra-internal-images`; returns the entry.
@@ -90,7 +83,8 @@ impl RuleOptions {
 /// A `[per-file-ignores]` entry.
 #[derive(Clone, Debug)]
 struct PerFileIgnore {
-    pattern: glob::Pattern,
+    /// `*` stays in one path component; `**` and `{a,b}` work (globset).
+    pattern: globset::GlobMatcher,
     /// A pattern without `/` matches a file name in any directory (as in .gitignore).
     name_only: bool,
     rules: HashSet<&'static str>,
@@ -111,6 +105,8 @@ pub struct Config {
     severity: HashMap<&'static str, Option<Severity>>,
     per_file_ignores: Vec<PerFileIgnore>,
     pub options: RuleOptions,
+    /// `exclude`: globs the directory walk skips, relative to `dir` (checked when read).
+    pub exclude: Vec<String>,
 }
 
 impl Default for Config {
@@ -126,6 +122,7 @@ impl Default for Config {
             severity: HashMap::new(),
             per_file_ignores: Vec::new(),
             options: RuleOptions::default(),
+            exclude: Vec::new(),
         }
     }
 }
@@ -194,16 +191,11 @@ impl Config {
 
 impl PerFileIgnore {
     fn matches(&self, rel: &str) -> bool {
-        let opts = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: false,
-        };
         if self.name_only {
             let name = rel.rsplit('/').next().unwrap_or(rel);
-            return self.pattern.matches_with(name, opts);
+            return self.pattern.is_match(name);
         }
-        self.pattern.matches_with(rel, opts)
+        self.pattern.is_match(rel)
     }
 }
 
@@ -384,12 +376,13 @@ struct Reader<'f> {
     at: &'f dyn Fn(usize, String) -> ConfigError,
 }
 
-const TOP_KEYS: [&str; 5] = [
+const TOP_KEYS: [&str; 6] = [
     "select",
     "ignore",
     "fail-on",
     "severity",
     "per-file-ignores",
+    "exclude",
 ];
 
 impl Reader<'_> {
@@ -454,16 +447,40 @@ impl Reader<'_> {
                         }
                     }
                 }
+                "exclude" => {
+                    let items = value.get_ref().as_array().ok_or_else(|| {
+                        self.err(
+                            value.span().start,
+                            "`exclude` must be a list of glob patterns",
+                        )
+                    })?;
+                    for item in items.iter() {
+                        let s = self.string(item, "exclude")?;
+                        let cleaned = s.trim().trim_start_matches("./").trim_end_matches('/');
+                        if cleaned.is_empty() {
+                            return Err(self.err(item.span().start, "empty pattern in `exclude`"));
+                        }
+                        crate::discover::compile_glob(cleaned).map_err(|e| {
+                            self.err(
+                                item.span().start,
+                                format!("bad glob {s:?} in `exclude`: {e}"),
+                            )
+                        })?;
+                        cfg.exclude.push(s.to_string());
+                    }
+                }
                 "per-file-ignores" => {
                     for (gk, gv) in self.table(value, "per-file-ignores")? {
                         let glob_text = gk.get_ref().as_ref();
                         let cleaned = glob_text.trim_start_matches("./");
-                        let pattern = glob::Pattern::new(cleaned).map_err(|e| {
-                            self.err(
-                                gk.span().start,
-                                format!("bad glob `{glob_text}` in [per-file-ignores]: {}", e.msg),
-                            )
-                        })?;
+                        let pattern = crate::discover::compile_glob(cleaned)
+                            .map_err(|e| {
+                                self.err(
+                                    gk.span().start,
+                                    format!("bad glob `{glob_text}` in [per-file-ignores]: {e}"),
+                                )
+                            })?
+                            .compile_matcher();
                         let rules = self
                             .rule_list(gv, "per-file-ignores", true)?
                             .into_iter()
@@ -586,13 +603,18 @@ impl Reader<'_> {
                     })?;
                     for item in items.iter() {
                         let s = self.string(item, key)?;
-                        let p = glob::Pattern::new(s.trim()).map_err(|e| {
-                            self.err(
-                                item.span().start,
-                                format!("bad pattern {s:?} in `{key}`: {}", e.msg),
-                            )
-                        })?;
-                        options.extra_placeholders.push(p);
+                        // A value, not a path: `*` matches `/` too, and case does not count.
+                        let p = globset::GlobBuilder::new(s.trim())
+                            .case_insensitive(true)
+                            .literal_separator(false)
+                            .build()
+                            .map_err(|e| {
+                                self.err(
+                                    item.span().start,
+                                    format!("bad pattern {s:?} in `{key}`: {}", e.kind()),
+                                )
+                            })?;
+                        options.extra_placeholders.push(p.compile_matcher());
                     }
                 }
                 _ => {

@@ -1,9 +1,17 @@
 //! Finding what to lint: compose projects (a directory with a compose file, plus
 //! its override), and single files named on the command line.
+//!
+//! The directory walk (the `ignore` crate, as ripgrep and ruff use) skips hidden
+//! directories, what `.gitignore` (inside a git repository), `.ignore`,
+//! `.git/info/exclude` and git's global excludes ignore, a few dependency and build
+//! directories, and `--exclude` / `exclude` patterns. These decide where projects are
+//! looked for; inside a project, every file docker compose reads (`.env`, the
+//! override file, included files) is read whether ignored or not. A path named on the
+//! command line is linted even when a rule would skip it.
 
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::source::FileKind;
 
@@ -22,7 +30,101 @@ const OVERRIDE_NAMES: [&str; 4] = [
     "docker-compose.override.yml",
 ];
 
-const SKIP_DIRS: [&str; 4] = [".git", "node_modules", "target", "vendor"];
+/// Dependency and build directories: never a stack of the project's own, and often
+/// not ignored outside a git repository.
+const SKIP_DIRS: [&str; 3] = ["node_modules", "target", "vendor"];
+
+/// `--exclude` and the config's `exclude`: glob patterns (`*`, `**`, `?`, `[...]`,
+/// `{a,b}`). A pattern without `/` matches the name of a file or directory anywhere
+/// (as in .gitignore); one with `/` matches the path relative to its base directory
+/// (the working directory for `--exclude`, the config file's directory for
+/// `exclude`). A matched directory is not entered.
+#[derive(Clone, Debug, Default)]
+pub struct Exclude {
+    /// Patterns without `/`, matched against a file or directory name.
+    names: Vec<GlobSet>,
+    /// Patterns with `/`, made absolute, matched against the absolute path.
+    paths: Vec<GlobSet>,
+}
+
+/// One pattern as compiled for matching paths: `*` stays inside one path component.
+pub fn compile_glob(pattern: &str) -> Result<globset::Glob, String> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| e.kind().to_string())
+}
+
+/// A path pattern anchored at `base`: `deploy/old` under `/repo` is `/repo/deploy/old`,
+/// `../x` is `/x` under `/repo/sub`; `**/x` stays as it is (any directory, anywhere).
+fn anchored(base: &Path, pattern: &str) -> String {
+    if pattern.starts_with("**/") {
+        return pattern.to_string();
+    }
+    let mut base = crate::compose::model::normalize_path(&absolute(base));
+    let mut rest = pattern;
+    while let Some(r) = rest.strip_prefix("../") {
+        base.pop();
+        rest = r;
+    }
+    let base = crate::paths::slash(&base);
+    // The base is literal text: a `[` or `*` in a directory name is not a wildcard.
+    format!("{}/{rest}", globset::escape(base.trim_end_matches('/')))
+}
+
+impl Exclude {
+    /// Adds `patterns`, the ones with `/` relative to `base`. On a bad pattern: its
+    /// index and what is wrong.
+    pub fn add(&mut self, base: &Path, patterns: &[String]) -> Result<(), (usize, String)> {
+        let mut names = GlobSetBuilder::new();
+        let mut paths = GlobSetBuilder::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let cleaned = p.trim().trim_start_matches("./").trim_end_matches('/');
+            if cleaned.is_empty() {
+                return Err((i, "the pattern is empty".into()));
+            }
+            if cleaned.contains('/') {
+                // Checked as written, so the message names what the user wrote.
+                compile_glob(cleaned).map_err(|e| (i, e))?;
+                paths.add(compile_glob(&anchored(base, cleaned)).map_err(|e| (i, e))?);
+            } else {
+                names.add(compile_glob(cleaned).map_err(|e| (i, e))?);
+            }
+        }
+        let built = |b: GlobSetBuilder| b.build().map_err(|e| (0, e.to_string()));
+        let (names, paths) = (built(names)?, built(paths)?);
+        if !names.is_empty() {
+            self.names.push(names);
+        }
+        if !paths.is_empty() {
+            self.paths.push(paths);
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty() && self.paths.is_empty()
+    }
+
+    /// Whether the walk skips `path` (absolute, normalized).
+    fn matches(&self, path: &Path) -> bool {
+        let name_hit = path
+            .file_name()
+            .is_some_and(|n| self.names.iter().any(|set| set.is_match(Path::new(n))));
+        name_hit || {
+            let slashed = crate::paths::slash(path);
+            self.paths.iter().any(|set| set.is_match(&slashed))
+        }
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    }
+}
 
 /// The env-file templates that sit beside a compose file.
 pub const ENV_TEMPLATES: [&str; 6] = [
@@ -82,18 +184,10 @@ pub fn is_env_name(name: &str) -> bool {
     name == ".env" || name.starts_with(".env.") || name.ends_with(".env")
 }
 
-/// The project of a directory, when it holds a default compose file: base plus
-/// override, then base plus each other compose file of the directory.
-fn projects_in(dir: &Path) -> Vec<ProjectSpec> {
-    let Ok(read) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = read
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+/// The projects of a directory whose walked (not ignored, not excluded) files are
+/// `names`: the default compose file plus its override, then the default file plus
+/// each other compose file of the directory.
+fn projects_in(dir: &Path, names: &[String]) -> Vec<ProjectSpec> {
     let base = COMPOSE_NAMES.iter().find(|n| names.iter().any(|m| m == *n));
     let mut out = Vec::new();
     let others: Vec<&String> = names
@@ -104,10 +198,9 @@ fn projects_in(dir: &Path) -> Vec<ProjectSpec> {
     match base {
         Some(base) => {
             let mut files = vec![dir.join(base)];
-            if let Some(ov) = OVERRIDE_NAMES
-                .iter()
-                .find(|n| names.iter().any(|m| m == *n))
-            {
+            // docker compose merges the override whether or not git ignores it (a local
+            // override is often ignored): so do we.
+            if let Some(ov) = OVERRIDE_NAMES.iter().find(|n| dir.join(n).is_file()) {
                 files.push(dir.join(ov));
             }
             out.push(ProjectSpec {
@@ -159,6 +252,15 @@ fn env_names_compose_file(dir: &Path) -> bool {
 /// Resolves the command line's paths into targets. `compose_files` (`-f`) names
 /// the files of one project explicitly.
 pub fn discover(paths: &[PathBuf], compose_files: &[PathBuf]) -> Result<Vec<Target>, String> {
+    discover_with(paths, compose_files, &Exclude::default())
+}
+
+/// [`discover`], skipping what `exclude` matches in the directory walk.
+pub fn discover_with(
+    paths: &[PathBuf],
+    compose_files: &[PathBuf],
+    exclude: &Exclude,
+) -> Result<Vec<Target>, String> {
     for p in paths.iter().chain(compose_files) {
         if !p.exists() {
             return Err(format!("{}: no such file or directory", p.display()));
@@ -179,20 +281,7 @@ pub fn discover(paths: &[PathBuf], compose_files: &[PathBuf]) -> Result<Vec<Targ
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let walker = WalkDir::new(p)
-                .follow_links(false)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| {
-                    !(e.file_type().is_dir()
-                        && e.depth() > 0
-                        && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
-                });
-            for entry in walker.filter_map(Result::ok) {
-                if entry.file_type().is_dir() {
-                    out.extend(projects_in(entry.path()).into_iter().map(Target::Project));
-                }
-            }
+            out.extend(walk(p, exclude).into_iter().map(Target::Project));
         } else {
             match kind_of(p) {
                 FileKind::Compose => {
@@ -214,9 +303,86 @@ pub fn discover(paths: &[PathBuf], compose_files: &[PathBuf]) -> Result<Vec<Targ
     Ok(out)
 }
 
+/// The projects below `root`, in path order.
+fn walk(root: &Path, exclude: &Exclude) -> Vec<ProjectSpec> {
+    let exclude = exclude.clone();
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        // .gitignore (only inside a git repository, as git, ripgrep and ruff read it),
+        // .ignore, .git/info/exclude, git's global excludes, and hidden entries.
+        .standard_filters(true)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |e| {
+            // The walk's root is never filtered (a named path is always linted).
+            if e.depth() == 0 {
+                return true;
+            }
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if is_dir && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()) {
+                return false;
+            }
+            exclude.is_empty()
+                || !exclude.matches(&crate::compose::model::normalize_path(&absolute(e.path())))
+        });
+    // Each walked directory with the names of its walked files.
+    let mut dirs: std::collections::BTreeMap<PathBuf, Vec<String>> = Default::default();
+    for entry in builder.build().filter_map(Result::ok) {
+        let Some(t) = entry.file_type() else {
+            continue;
+        };
+        if t.is_dir() {
+            dirs.entry(entry.path().to_path_buf()).or_default();
+        } else if t.is_file() {
+            let parent = entry.path().parent().unwrap_or(Path::new(""));
+            dirs.entry(parent.to_path_buf())
+                .or_default()
+                .push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    dirs.into_iter()
+        .flat_map(|(dir, mut names)| {
+            names.sort();
+            projects_in(&dir, &names)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exclude_patterns() {
+        let mut ex = Exclude::default();
+        let pats: Vec<String> = ["legacy", "deploy/{dev,test}", "../other/**", "**/gen/*"]
+            .map(String::from)
+            .to_vec();
+        assert!(ex.add(Path::new("/repo/sub"), &pats).is_ok());
+        for (path, hit) in [
+            ("/repo/sub/legacy", true),
+            ("/anywhere/x/legacy", true),
+            ("/repo/sub/legacy2", false),
+            ("/repo/sub/deploy/dev", true),
+            ("/repo/sub/deploy/prod", false),
+            ("/repo/deploy/dev", false),
+            ("/repo/other/a/b", true),
+            ("/repo/sub/other/a", false),
+            ("/x/gen/compose.yaml", true),
+            ("/x/gen", false),
+        ] {
+            assert_eq!(ex.matches(Path::new(path)), hit, "{path}");
+        }
+        // A wildcard character in the base directory is literal.
+        let mut ex = Exclude::default();
+        assert!(ex.add(Path::new("/r[1]"), &["a/b".to_string()]).is_ok());
+        assert!(ex.matches(Path::new("/r[1]/a/b")));
+        assert!(!ex.matches(Path::new("/r1/a/b")));
+        assert_eq!(
+            Exclude::default().add(Path::new("/"), &["ok".into(), "a/[b".into()]),
+            Err((1, "unclosed character class; missing ']'".into()))
+        );
+    }
 
     #[test]
     fn compose_names() {

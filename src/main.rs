@@ -12,12 +12,14 @@ fn main() -> ExitCode {
             stdout: cli::rules_table(),
             file: None,
             exit_code: 0,
+            warnings: Vec::new(),
         }),
         Some(Command::Explain { rule }) => stacklint::docs::page(rule)
             .map(|text| cli::Outcome {
                 stdout: text.to_string(),
                 file: None,
                 exit_code: 0,
+                warnings: Vec::new(),
             })
             .ok_or_else(|| format!("no rule named `{rule}`; `stacklint rules` lists them")),
         Some(Command::Graph(args)) => cli::graph(args),
@@ -25,6 +27,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(outcome) => {
+            for w in &outcome.warnings {
+                eprintln!("stacklint: warning: {w}");
+            }
             if let Some((path, text)) = &outcome.file {
                 if let Err(e) = std::fs::write(path, text) {
                     eprintln!("stacklint: error: cannot write {}: {e}", path.display());

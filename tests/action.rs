@@ -1256,7 +1256,7 @@ fn the_summary_table_is_capped() {
     let rows = sim
         .summary
         .lines()
-        .filter(|l| l.starts_with("| warning |"))
+        .filter(|l| l.starts_with("| info |"))
         .count();
     assert_eq!(rows, 100, "{}", sim.summary);
     assert!(

@@ -409,9 +409,10 @@ fn the_config_schema_knows_every_rule_and_validates_a_sample() {
 select = ["correctness", "security", "SL103"]
 ignore = ["env-example-drift"]
 fail-on = "warning"
+exclude = ["legacy", "deploy/{old,tmp}/**"]
 
 [severity]
-missing-resource-limits = "info"
+missing-resource-limits = "warning"
 SL303 = "off"
 
 [per-file-ignores]

@@ -1,7 +1,9 @@
 //! Drawing the graph for people: Mermaid (renders in GitHub Markdown), Graphviz DOT,
 //! and JSON for tools. Services are grouped by network; published ports and
-//! healthchecks are shown on the nodes; edges carry their kind and condition; a node
-//! or edge with a finding is marked with the finding's code.
+//! healthchecks are shown on the nodes; edges carry their kind and condition. A node
+//! or edge with an error is drawn red and one with a warning amber, with the codes
+//! (`✖ SL201`, `⚠ SL207`); info findings (missing limits on every service of most
+//! stacks) are left out of the pictures so the problems stand out, and stay in JSON.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -12,7 +14,20 @@ use serde_json::{json, Value};
 
 use super::{EdgeKind, NodeKind, StackGraph};
 use crate::finding::Finding;
+use crate::severity::Severity;
 use crate::stack::Project;
+
+/// Finding codes on one node or edge, each with its worst severity.
+type Codes = BTreeMap<&'static str, Severity>;
+
+/// Colours of a marked node or edge: (stroke, text).
+fn colours(level: Severity) -> (&'static str, &'static str) {
+    match level {
+        Severity::Error => ("#dd0000", "#990000"),
+        // Amber, darker text: readable on white and apart from red.
+        _ => ("#e08a00", "#8a5200"),
+    }
+}
 
 /// The graph prepared for drawing: ids, labels, groups and finding marks.
 struct View<'a> {
@@ -22,8 +37,8 @@ struct View<'a> {
     groups: BTreeMap<String, Vec<NodeIndex>>,
     /// Services outside every group (network_mode), volumes, external hosts.
     loose: Vec<NodeIndex>,
-    node_codes: HashMap<NodeIndex, BTreeSet<&'static str>>,
-    edge_codes: HashMap<EdgeIndex, BTreeSet<&'static str>>,
+    node_codes: HashMap<NodeIndex, Codes>,
+    edge_codes: HashMap<EdgeIndex, Codes>,
     /// Lines of detail under a node's name.
     details: HashMap<NodeIndex, Vec<String>>,
 }
@@ -115,18 +130,22 @@ impl<'a> View<'a> {
         }
         // Findings: on an edge when they point at the text that made it; on a
         // service when they point at its key or its logical place is inside it.
-        let mut node_codes: HashMap<NodeIndex, BTreeSet<&'static str>> = HashMap::new();
-        let mut edge_codes: HashMap<EdgeIndex, BTreeSet<&'static str>> = HashMap::new();
+        let mut node_codes: HashMap<NodeIndex, Codes> = HashMap::new();
+        let mut edge_codes: HashMap<EdgeIndex, Codes> = HashMap::new();
+        let mark = |codes: &mut Codes, f: &Finding| {
+            let s = codes.entry(f.rule.code).or_insert(f.severity);
+            *s = (*s).max(f.severity);
+        };
         let edge_by_span: HashMap<_, Vec<EdgeIndex>> =
             graph.edge_references().fold(HashMap::new(), |mut m, e| {
                 m.entry(e.weight().span).or_default().push(e.id());
                 m
             });
-        for f in findings {
-            let code = f.rule.code;
+        // A suppressed finding is not drawn.
+        for f in findings.iter().filter(|f| f.suppressed.is_none()) {
             if let Some(edges) = edge_by_span.get(&f.primary) {
                 for e in edges {
-                    edge_codes.entry(*e).or_default().insert(code);
+                    mark(edge_codes.entry(*e).or_default(), f);
                 }
                 continue;
             }
@@ -142,7 +161,7 @@ impl<'a> View<'a> {
                         .find(|&n| graph[n].span == Some(f.primary))
                 });
             if let Some(n) = service {
-                node_codes.entry(n).or_default().insert(code);
+                mark(node_codes.entry(n).or_default(), f);
             }
         }
         View {
@@ -160,13 +179,33 @@ impl<'a> View<'a> {
         &self.g.graph[n].name
     }
 
-    fn codes(set: Option<&BTreeSet<&'static str>>) -> String {
-        match set {
-            Some(s) if !s.is_empty() => {
-                format!("⚠ {}", s.iter().copied().collect::<Vec<_>>().join(" "))
-            }
-            _ => String::new(),
-        }
+    /// The drawn codes: `✖ SL101 SL201` for errors, then `⚠ SL207` for warnings;
+    /// info codes are not drawn.
+    fn codes(set: Option<&Codes>) -> String {
+        let Some(set) = set else {
+            return String::new();
+        };
+        let group = |level: Severity, mark: &str| {
+            let codes: Vec<&str> = set
+                .iter()
+                .filter(|(_, s)| **s == level)
+                .map(|(c, _)| *c)
+                .collect();
+            (!codes.is_empty()).then(|| format!("{mark} {}", codes.join(" ")))
+        };
+        [group(Severity::Error, "✖"), group(Severity::Warning, "⚠")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// How a node or edge is marked: its worst drawn severity (info is not drawn).
+    fn level(set: Option<&Codes>) -> Option<Severity> {
+        set?.values()
+            .copied()
+            .max()
+            .filter(|s| *s >= Severity::Warning)
     }
 
     /// The edges worth drawing: network membership is shown by grouping instead.
@@ -258,27 +297,33 @@ pub fn mermaid(p: &Project, g: &StackGraph, findings: &[Finding]) -> String {
             v.ids[&b]
         );
     }
-    out.push_str("  classDef finding stroke:#d00,stroke-width:3px,color:#900\n");
-    let flagged: Vec<&String> = graph
-        .node_indices()
-        .filter(|n| v.node_codes.contains_key(n))
-        .map(|n| &v.ids[&n])
-        .collect();
-    if !flagged.is_empty() {
+    for (level, class, width) in [
+        (Severity::Error, "error", 3),
+        (Severity::Warning, "warning", 2),
+    ] {
+        let (stroke, text) = colours(level);
         let _ = writeln!(
             out,
-            "  class {} finding",
-            flagged
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
+            "  classDef {class} stroke:{stroke},stroke-width:{width}px,color:{text}"
         );
+        let marked: Vec<&str> = graph
+            .node_indices()
+            .filter(|n| View::level(v.node_codes.get(n)) == Some(level))
+            .map(|n| v.ids[&n].as_str())
+            .collect();
+        if !marked.is_empty() {
+            let _ = writeln!(out, "  class {} {class}", marked.join(","));
+        }
     }
     let drawn = v.drawn_edges();
     for (i, e) in drawn.iter().enumerate() {
-        if v.edge_codes.contains_key(e) {
-            let _ = writeln!(out, "  linkStyle {i} stroke:#d00,stroke-width:3px");
+        if let Some(level) = View::level(v.edge_codes.get(e)) {
+            let (stroke, _) = colours(level);
+            let width = if level == Severity::Error { 3 } else { 2 };
+            let _ = writeln!(
+                out,
+                "  linkStyle {i} stroke:{stroke},stroke-width:{width}px"
+            );
         }
     }
     out
@@ -299,8 +344,7 @@ pub fn dot(p: &Project, g: &StackGraph, findings: &[Finding]) -> String {
         let mut lines = vec![v.name(n).to_string()];
         lines.extend(v.details.get(&n).into_iter().flatten().cloned());
         let codes = View::codes(v.node_codes.get(&n));
-        let flagged = !codes.is_empty();
-        if flagged {
+        if !codes.is_empty() {
             lines.push(codes);
         }
         let label = lines
@@ -314,10 +358,12 @@ pub fn dot(p: &Project, g: &StackGraph, findings: &[Finding]) -> String {
             NodeKind::External => "shape=ellipse, style=dashed",
             NodeKind::Network => "shape=hexagon",
         };
-        let mark = if flagged {
-            ", color=\"#dd0000\", penwidth=2.5, fontcolor=\"#990000\""
-        } else {
-            ""
+        let mark = match View::level(v.node_codes.get(&n)) {
+            Some(level) => {
+                let (stroke, text) = colours(level);
+                format!(", color=\"{stroke}\", penwidth=2.5, fontcolor=\"{text}\"")
+            }
+            None => String::new(),
         };
         format!("{id} [label=\"{label}\", {shape}{mark}];")
     };
@@ -346,17 +392,19 @@ pub fn dot(p: &Project, g: &StackGraph, findings: &[Finding]) -> String {
             EdgeKind::Extends => "style=dashed",
             _ => "",
         };
-        let flagged = v.edge_codes.contains_key(&e);
-        // A flagged edge is drawn red instead of its kind's colour.
-        let style = if flagged && matches!(graph[e].kind, EdgeKind::Proxy { .. }) {
+        let level = View::level(v.edge_codes.get(&e));
+        // A marked edge is drawn in its severity's colour instead of its kind's.
+        let style = if level.is_some() && matches!(graph[e].kind, EdgeKind::Proxy { .. }) {
             ""
         } else {
             style
         };
-        let mark = if flagged {
-            ", color=\"#dd0000\", fontcolor=\"#990000\", penwidth=2.5"
-        } else {
-            ""
+        let mark = match level {
+            Some(level) => {
+                let (stroke, text) = colours(level);
+                format!(", color=\"{stroke}\", fontcolor=\"{text}\", penwidth=2.5")
+            }
+            None => String::new(),
         };
         let sep = if style.is_empty() { "" } else { ", " };
         let _ = writeln!(
@@ -383,7 +431,8 @@ pub fn json(p: &Project, g: &StackGraph, findings: &[Finding]) -> Value {
                 "name": graph[n].name,
                 "networks": if graph[n].kind == NodeKind::Service { g.networks_of(n) } else { Vec::new() },
                 "details": v.details.get(&n).cloned().unwrap_or_default(),
-                "findings": v.node_codes.get(&n).map(|s| s.iter().copied().collect::<Vec<_>>()).unwrap_or_default(),
+                "findings": v.node_codes.get(&n).map(|s| s.keys().copied().collect::<Vec<_>>()).unwrap_or_default(),
+                "level": v.node_codes.get(&n).and_then(|s| s.values().copied().max()),
             })
         })
         .collect();
@@ -394,7 +443,8 @@ pub fn json(p: &Project, g: &StackGraph, findings: &[Finding]) -> Value {
                 "from": v.ids[&e.source()],
                 "to": v.ids[&e.target()],
                 "label": e.weight().kind.label(),
-                "findings": v.edge_codes.get(&e.id()).map(|s| s.iter().copied().collect::<Vec<_>>()).unwrap_or_default(),
+                "findings": v.edge_codes.get(&e.id()).map(|s| s.keys().copied().collect::<Vec<_>>()).unwrap_or_default(),
+                "level": v.edge_codes.get(&e.id()).and_then(|s| s.values().copied().max()),
             });
             if let (Value::Object(o), Ok(Value::Object(k))) = (&mut obj, serde_json::to_value(&e.weight().kind)) {
                 o.extend(k);

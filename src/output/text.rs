@@ -184,7 +184,7 @@ pub fn render(resolved: &[Resolved<'_>], summary: &Summary, color: bool, quiet: 
         .with_width(100);
     let mut out = String::new();
     // Suppressed findings stay in the machine formats; here they are only counted.
-    for r in resolved.iter().filter(|r| r.finding.suppressed.is_none()) {
+    for r in in_text_order(resolved) {
         let rep = report(r);
         if handler.render_report(&mut out, &rep).is_err() {
             // Rendering cannot fail on our own spans; fall back to one line if it does.
@@ -203,8 +203,49 @@ pub fn render(resolved: &[Resolved<'_>], summary: &Summary, color: bool, quiet: 
     }
     if !quiet {
         out.push_str(&summary_line(summary));
+        out.push_str(&rule_counts(resolved));
     }
     out
+}
+
+/// The unsuppressed findings as the text report lists them: the worst first (errors,
+/// then warnings, then info), each severity in the resolved order (file, line,
+/// column, rule), so a long run of info findings never hides an error.
+pub fn in_text_order<'r, 'a>(resolved: &'r [Resolved<'a>]) -> Vec<&'r Resolved<'a>> {
+    let mut v: Vec<&Resolved<'a>> = resolved
+        .iter()
+        .filter(|r| r.finding.suppressed.is_none())
+        .collect();
+    // A stable sort keeps the resolved order within a severity.
+    v.sort_by_key(|r| std::cmp::Reverse(r.finding.severity));
+    v
+}
+
+/// Below the summary line: one row per rule and severity, the worst first, e.g.
+/// `  error     2  SL101 healthcheck-port-mismatch`. Empty without findings.
+pub fn rule_counts(resolved: &[Resolved<'_>]) -> String {
+    let mut counts: std::collections::BTreeMap<
+        (std::cmp::Reverse<crate::severity::Severity>, &str),
+        (&str, usize),
+    > = std::collections::BTreeMap::new();
+    for r in resolved.iter().filter(|r| r.finding.suppressed.is_none()) {
+        let rule = r.finding.rule;
+        counts
+            .entry((std::cmp::Reverse(r.finding.severity), rule.code))
+            .or_insert((rule.name, 0))
+            .1 += 1;
+    }
+    let width = counts
+        .values()
+        .map(|(_, n)| n.to_string().len())
+        .max()
+        .unwrap_or(1);
+    counts
+        .iter()
+        .map(|((sev, code), (name, n))| {
+            format!("  {:<8} {n:>width$}  {code} {name}\n", sev.0.as_str())
+        })
+        .collect()
 }
 
 pub fn summary_line(s: &Summary) -> String {
@@ -223,7 +264,7 @@ pub fn summary_line(s: &Summary) -> String {
         );
     }
     format!(
-        "Found {} finding{} ({} error{}, {} warning{}, {} info{}) in {} file{} ({} project{}).\n",
+        "Found {} finding{} ({} error{}, {} warning{}, {} info{}) in {} file{} ({} project{}):\n",
         s.findings,
         plural(s.findings),
         s.errors,
