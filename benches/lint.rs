@@ -1,6 +1,6 @@
 //! `cargo bench`: wall time of loading and linting real stacks, in-process (no
 //! process start-up), median of several runs. Speed is measured here, never asserted
-//! in a test. Stacks: the seed stacks and, when it is beside the checkout,
+//! in a test. Stacks: the example stacks and, when it is beside the checkout,
 //! ../shared/corpus (about 600 projects).
 
 use std::path::PathBuf;
@@ -53,8 +53,12 @@ fn bench(name: &str, path: PathBuf, runs: usize) {
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    bench("seed-001-before", root.join("fixtures/seed-001-before"), 50);
-    bench("seed-000", root.join("fixtures/seed-000"), 50);
+    bench(
+        "proxy-stack-before",
+        root.join("fixtures/proxy-stack-before"),
+        50,
+    );
+    bench("deploy-env", root.join("fixtures/deploy-env"), 50);
     bench("all fixtures", root.join("fixtures"), 10);
     bench("shared corpus", root.join("../shared/corpus"), 10);
 }

@@ -715,14 +715,14 @@ fn outputs_come_from_the_run_step() {
 // ---------------------------------------------------------------------------------------
 // The action, run
 
-const BEFORE: &str = "stacks/seed 001";
+const BEFORE: &str = "stacks/proxy stack";
 
 #[test]
 fn findings_fail_the_step_after_the_sarif_upload() {
     if !can_simulate() {
         return;
     }
-    let dir = setup("findings", &[("fixtures/seed-001-before", BEFORE)]);
+    let dir = setup("findings", &[("fixtures/proxy-stack-before", BEFORE)]);
     let sim = simulate(&dir, &[("paths", BEFORE)]);
     let json = json_report(&sim.workspace, &[BEFORE]);
     let run = sim.step("Run stacklint");
@@ -844,7 +844,7 @@ fn findings_fail_the_step_after_the_sarif_upload() {
     assert_eq!(rows.to_string(), sim.outputs["total"], "{s}");
     // Locations link to the file at the commit, the space in the path encoded.
     assert!(
-        s.contains("](https://github.com/acme/shop/blob/0123456789abcdef0123456789abcdef01234567/stacks/seed%20001/docker-compose.yml#L"),
+        s.contains("](https://github.com/acme/shop/blob/0123456789abcdef0123456789abcdef01234567/stacks/proxy%20stack/docker-compose.yml#L"),
         "{s}"
     );
 
@@ -871,8 +871,8 @@ fn fail_on_decides_the_outcome() {
     if !can_simulate() {
         return;
     }
-    let dir = setup("fail-on", &[("fixtures/seed-001-before", BEFORE)]);
-    // seed 001 has errors and warnings: only `never` lets it pass.
+    let dir = setup("fail-on", &[("fixtures/proxy-stack-before", BEFORE)]);
+    // the proxy stack has errors and warnings: only `never` lets it pass.
     for (fail_on, expect) in [
         ("never", None),
         ("error", Some(1)),
@@ -911,7 +911,7 @@ fn a_clean_stack_passes() {
     if !can_simulate() {
         return;
     }
-    let dir = setup("clean", &[("fixtures/seed-001-fixed", "deploy")]);
+    let dir = setup("clean", &[("fixtures/proxy-stack-fixed", "deploy")]);
     let sim = simulate(&dir, &[("paths", "deploy\n")]);
     assert_eq!(sim.failed, None);
     assert_eq!(sim.outputs["exit-code"], "0");
@@ -944,15 +944,15 @@ fn several_paths_a_subdirectory_report_and_no_annotations() {
     let dir = setup(
         "options",
         &[
-            ("fixtures/seed-001-before", BEFORE),
-            ("fixtures/seed-001-fixed", "-fixed"),
+            ("fixtures/proxy-stack-before", BEFORE),
+            ("fixtures/proxy-stack-fixed", "-fixed"),
         ],
     );
     let sim = simulate(
         &dir,
         &[
             // A path starting with '-' must not be read as a flag.
-            ("paths", "  stacks/seed 001  \n\n-fixed\n"),
+            ("paths", "  stacks/proxy stack  \n\n-fixed\n"),
             ("annotations", "none"),
             ("upload-sarif", "false"),
             ("sarif-file", "reports/out dir/stacklint.sarif"),
@@ -1018,7 +1018,7 @@ fn a_bad_input_stops_the_run() {
     if !can_simulate() {
         return;
     }
-    let dir = setup("bad-input", &[("fixtures/seed-001-before", BEFORE)]);
+    let dir = setup("bad-input", &[("fixtures/proxy-stack-before", BEFORE)]);
     for (input, value, says) in [
         (
             "fail-on",
@@ -1196,7 +1196,7 @@ fn suppressed_findings_are_counted_apart() {
     if !can_simulate() {
         return;
     }
-    let dir = setup("suppressed", &[("fixtures/seed-001-before", BEFORE)]);
+    let dir = setup("suppressed", &[("fixtures/proxy-stack-before", BEFORE)]);
     let compose = dir
         .join("workspace")
         .join(BEFORE)
@@ -1369,7 +1369,7 @@ fn the_config_input_is_read_and_fail_on_overrides_it() {
     if !can_simulate() {
         return;
     }
-    let dir = setup("config", &[("fixtures/seed-001-before", BEFORE)]);
+    let dir = setup("config", &[("fixtures/proxy-stack-before", BEFORE)]);
     let config = dir.join("workspace/ci config/stacklint.toml");
     std::fs::create_dir_all(config.parent().expect("parent")).expect("mkdir");
     std::fs::write(

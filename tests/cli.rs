@@ -7,7 +7,7 @@ use common::stacklint;
 
 #[test]
 fn json_has_the_documented_shape() {
-    let (code, out, _) = stacklint(&["fixtures/seed-001-before", "--format", "json"]);
+    let (code, out, _) = stacklint(&["fixtures/proxy-stack-before", "--format", "json"]);
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&out).expect("valid JSON");
     assert_eq!(v["version"], 1);
@@ -23,7 +23,7 @@ fn json_has_the_documented_shape() {
         }
         let loc = &f["location"];
         let path = loc["path"].as_str().expect("path");
-        assert!(path.starts_with("fixtures/seed-001-before/"), "{path}");
+        assert!(path.starts_with("fixtures/proxy-stack-before/"), "{path}");
         assert!(!path.contains('\\'));
         for end in ["start", "end"] {
             for k in ["line", "column", "offset"] {
@@ -39,19 +39,25 @@ fn json_has_the_documented_shape() {
     // Stable: the same run gives the same bytes.
     assert_eq!(
         out,
-        stacklint(&["fixtures/seed-001-before", "--format", "json"]).1
+        stacklint(&["fixtures/proxy-stack-before", "--format", "json"]).1
     );
 }
 
 #[test]
 fn fail_on_sets_the_exit_code() {
-    // seed-000 has warnings only; seed-001-before has errors; seed-001-fixed nothing.
+    // deploy-env has warnings only; proxy-stack-before has errors; proxy-stack-fixed nothing.
     let code = |args: &[&str]| stacklint(args).0;
-    assert_eq!(code(&["fixtures/seed-000", "--fail-on", "never"]), 0);
-    assert_eq!(code(&["fixtures/seed-000", "--fail-on", "error"]), 0);
-    assert_eq!(code(&["fixtures/seed-000", "--fail-on", "warning"]), 1);
-    assert_eq!(code(&["fixtures/seed-001-before", "--fail-on", "error"]), 1);
-    assert_eq!(code(&["fixtures/seed-001-fixed", "--fail-on", "info"]), 0);
+    assert_eq!(code(&["fixtures/deploy-env", "--fail-on", "never"]), 0);
+    assert_eq!(code(&["fixtures/deploy-env", "--fail-on", "error"]), 0);
+    assert_eq!(code(&["fixtures/deploy-env", "--fail-on", "warning"]), 1);
+    assert_eq!(
+        code(&["fixtures/proxy-stack-before", "--fail-on", "error"]),
+        1
+    );
+    assert_eq!(
+        code(&["fixtures/proxy-stack-fixed", "--fail-on", "info"]),
+        0
+    );
 }
 
 #[test]
@@ -72,7 +78,7 @@ fn a_bad_flag_is_exit_2() {
 
 #[test]
 fn text_is_plain_when_not_a_terminal_and_ends_with_a_summary() {
-    let (_, out, _) = stacklint(&["fixtures/seed-001-before"]);
+    let (_, out, _) = stacklint(&["fixtures/proxy-stack-before"]);
     assert!(!out.contains('\u{1b}'), "no colour codes when piped");
     // The summary: the totals, then one row per rule, the last row an info one.
     let summary: Vec<&str> = out

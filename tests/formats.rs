@@ -1,4 +1,4 @@
-//! The output formats end to end: snapshots of every format on the seed stacks,
+//! The output formats end to end: snapshots of every format on the example stacks,
 //! SARIF validated against the official schema and GitHub's field requirements, JSON
 //! validated against `schemas/stacklint-output.schema.json`, fingerprints that
 //! survive unrelated edits, `--output`, suppressed findings, GitHub's limits, and no
@@ -15,7 +15,7 @@ use stacklint::stack::Project;
 mod common;
 use common::{manifest, stacklint, stacklint_in};
 
-const SEEDS: [&str; 2] = ["fixtures/seed-001-before", "fixtures/seed-000"];
+const STACKS: [&str; 2] = ["fixtures/proxy-stack-before", "fixtures/deploy-env"];
 const FORMATS: [&str; 5] = ["text", "json", "sarif", "github", "gitlab"];
 
 fn format_of(path: &str, format: &str) -> String {
@@ -132,11 +132,11 @@ fn root_uri() -> String {
 }
 
 #[test]
-fn snapshots_of_every_format_on_the_seed_stacks() {
-    for seed in SEEDS {
-        let name = seed.trim_start_matches("fixtures/");
+fn snapshots_of_every_format_on_the_example_stacks() {
+    for stack in STACKS {
+        let name = stack.trim_start_matches("fixtures/");
         for format in FORMATS {
-            let out = normalize(format, &format_of(seed, format));
+            let out = normalize(format, &format_of(stack, format));
             insta::assert_snapshot!(format!("{format}__{name}"), out);
         }
     }
@@ -147,11 +147,11 @@ fn sarif_validates_against_the_official_schema() {
     let Some(schema) = sarif_schema() else {
         return;
     };
-    let mut paths: Vec<String> = SEEDS.iter().map(|s| s.to_string()).collect();
+    let mut paths: Vec<String> = STACKS.iter().map(|s| s.to_string()).collect();
     paths.extend(
         [
-            "fixtures/seed-001-after",
-            "fixtures/seed-001-fixed",
+            "fixtures/proxy-stack-after",
+            "fixtures/proxy-stack-fixed",
             "fixtures/stack",
         ]
         .map(String::from),
@@ -161,14 +161,14 @@ fn sarif_validates_against_the_official_schema() {
         assert!(errors.is_empty(), "{path}: {errors:#?}");
     }
     // The validator does reject what the schema forbids.
-    let mut bad = sarif_of("fixtures/seed-001-before");
+    let mut bad = sarif_of("fixtures/proxy-stack-before");
     bad["runs"][0]["results"][0]["level"] = json!("fatal");
     assert!(!schema_errors(&schema, &bad).is_empty());
-    let mut bad = sarif_of("fixtures/seed-001-before");
+    let mut bad = sarif_of("fixtures/proxy-stack-before");
     bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
         json!(0);
     assert!(!schema_errors(&schema, &bad).is_empty());
-    let mut bad = sarif_of("fixtures/seed-001-before");
+    let mut bad = sarif_of("fixtures/proxy-stack-before");
     bad["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] = json!("not a uri");
     assert!(
         !schema_errors(&schema, &bad).is_empty(),
@@ -186,10 +186,10 @@ fn json_validates_against_its_schema() {
         "the schema's version is the output's version"
     );
     for path in [
-        "fixtures/seed-001-before",
-        "fixtures/seed-000",
-        "fixtures/seed-001-after",
-        "fixtures/seed-001-fixed",
+        "fixtures/proxy-stack-before",
+        "fixtures/deploy-env",
+        "fixtures/proxy-stack-after",
+        "fixtures/proxy-stack-fixed",
         "fixtures/stack",
         "fixtures/rules/placeholder-secret",
     ] {
@@ -202,7 +202,7 @@ fn json_validates_against_its_schema() {
 #[test]
 fn the_json_schema_rejects_a_change_of_shape() {
     let schema = output_schema();
-    let doc = json_of("fixtures/seed-001-before");
+    let doc = json_of("fixtures/proxy-stack-before");
     assert!(schema_errors(&schema, &doc).is_empty());
 
     let mut extra = doc.clone();
@@ -350,8 +350,8 @@ fn assert_physical(p: &Value, what: &str) {
 #[test]
 fn sarif_meets_github_code_scanning_requirements() {
     for path in [
-        "fixtures/seed-001-before",
-        "fixtures/seed-000",
+        "fixtures/proxy-stack-before",
+        "fixtures/deploy-env",
         "fixtures/stack",
         "fixtures/rules/placeholder-secret",
     ] {
@@ -363,7 +363,7 @@ fn sarif_meets_github_code_scanning_requirements() {
 
 #[test]
 fn sarif_rules_are_the_enabled_rules() {
-    let log = sarif_of("fixtures/seed-000");
+    let log = sarif_of("fixtures/deploy-env");
     let listed: Vec<&str> = log["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
@@ -377,7 +377,7 @@ fn sarif_rules_are_the_enabled_rules() {
         }
     }
     let (_, out, err) = stacklint(&[
-        "fixtures/seed-001-before",
+        "fixtures/proxy-stack-before",
         "--format",
         "sarif",
         "--select",
@@ -466,8 +466,8 @@ fn fingerprinted(log: &Value) -> Vec<(String, String, u64)> {
 #[test]
 fn fingerprints_survive_an_unrelated_line_above() {
     for fixture in [
-        "fixtures/seed-001-before",
-        "fixtures/seed-000",
+        "fixtures/proxy-stack-before",
+        "fixtures/deploy-env",
         "fixtures/stack/secret-env",
     ] {
         let name = fixture.rsplit('/').next().unwrap();
@@ -516,8 +516,8 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn fingerprints_are_the_same_in_json_sarif_and_gitlab() {
-    let seed = "fixtures/seed-000";
-    let sarif: Vec<String> = sarif_of(seed)["runs"][0]["results"]
+    let stack = "fixtures/deploy-env";
+    let sarif: Vec<String> = sarif_of(stack)["runs"][0]["results"]
         .as_array()
         .unwrap()
         .iter()
@@ -528,13 +528,13 @@ fn fingerprints_are_the_same_in_json_sarif_and_gitlab() {
                 .to_string()
         })
         .collect();
-    let json: Vec<String> = json_of(seed)["findings"]
+    let json: Vec<String> = json_of(stack)["findings"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| f["fingerprint"].as_str().unwrap().to_string())
         .collect();
-    let gitlab: Value = serde_json::from_str(&format_of(seed, "gitlab")).unwrap();
+    let gitlab: Value = serde_json::from_str(&format_of(stack, "gitlab")).unwrap();
     let gitlab: Vec<String> = gitlab
         .as_array()
         .unwrap()
@@ -550,18 +550,18 @@ fn fingerprints_are_the_same_in_json_sarif_and_gitlab() {
 #[test]
 fn output_writes_the_format_to_a_file_and_text_to_the_terminal() {
     let dir = scratch("output");
-    let seed = "fixtures/seed-001-before";
+    let stack = "fixtures/proxy-stack-before";
     for format in ["sarif", "json", "github", "gitlab"] {
         let file = dir.join(format!("report.{format}"));
         let file_arg = file.to_string_lossy().into_owned();
-        let (code, out, err) = stacklint(&[seed, "--format", format, "--output", &file_arg]);
+        let (code, out, err) = stacklint(&[stack, "--format", format, "--output", &file_arg]);
         assert_eq!(code, 1, "{err}");
         assert!(out.contains("SL101(healthcheck-port-mismatch)"), "{out}");
         assert!(out.lines().any(|l| l.starts_with("Found ")), "{out}");
         let written = std::fs::read_to_string(&file).expect("the file is written");
         assert_eq!(
             written,
-            stacklint(&[seed, "--format", format]).1,
+            stacklint(&[stack, "--format", format]).1,
             "{format}: the file holds the format"
         );
     }
@@ -569,7 +569,7 @@ fn output_writes_the_format_to_a_file_and_text_to_the_terminal() {
     let file = dir.join("report.sarif");
     let file_arg = file.to_string_lossy().into_owned();
     let (code, out, _) = stacklint(&[
-        seed,
+        stack,
         "--format",
         "sarif",
         "--output",
@@ -578,7 +578,7 @@ fn output_writes_the_format_to_a_file_and_text_to_the_terminal() {
         "github",
     ]);
     assert_eq!(code, 1);
-    assert_eq!(out, stacklint(&[seed, "--format", "github"]).1);
+    assert_eq!(out, stacklint(&[stack, "--format", "github"]).1);
     assert!(out.lines().all(|l| l.starts_with("::")), "{out}");
     let log: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_github_requirements(&log, "--output");
@@ -589,8 +589,8 @@ fn output_writes_the_format_to_a_file_and_text_to_the_terminal() {
 
 #[test]
 fn github_commands_have_every_property() {
-    let out = format_of("fixtures/seed-001-before", "github");
-    let json = json_of("fixtures/seed-001-before");
+    let out = format_of("fixtures/proxy-stack-before", "github");
+    let json = json_of("fixtures/proxy-stack-before");
     let findings = json["findings"].as_array().unwrap();
     assert_eq!(out.lines().count(), findings.len());
     for (line, f) in out.lines().zip(findings) {
@@ -618,7 +618,7 @@ fn github_commands_have_every_property() {
 
 #[test]
 fn gitlab_issues_have_the_code_quality_fields() {
-    let v: Value = serde_json::from_str(&format_of("fixtures/seed-000", "gitlab")).unwrap();
+    let v: Value = serde_json::from_str(&format_of("fixtures/deploy-env", "gitlab")).unwrap();
     let issues = v.as_array().unwrap();
     assert!(!issues.is_empty());
     let mut fps = std::collections::HashSet::new();
@@ -645,8 +645,11 @@ fn gitlab_issues_have_the_code_quality_fields() {
         assert!(!i["location"]["path"].as_str().unwrap().starts_with('/'));
     }
     // No findings: an empty array, still valid for GitLab.
-    assert_eq!(format_of("fixtures/seed-001-fixed", "gitlab").trim(), "[]");
-    assert_eq!(format_of("fixtures/seed-001-fixed", "github"), "");
+    assert_eq!(
+        format_of("fixtures/proxy-stack-fixed", "gitlab").trim(),
+        "[]"
+    );
+    assert_eq!(format_of("fixtures/proxy-stack-fixed", "github"), "");
 }
 
 // --- reports built in the test: suppressions, limits ---------------------------------
@@ -672,7 +675,7 @@ fn report<'a>(reports: &'a [ProjectReport<'a>]) -> Report<'a> {
 
 #[test]
 fn suppressed_findings_are_kept_in_sarif_and_json_only() {
-    let projects = load("fixtures/seed-001-before");
+    let projects = load("fixtures/proxy-stack-before");
     let p = &projects[0];
     let mut findings = stacklint::rules::run(p, &|_| true);
     assert!(findings.len() >= 3);
@@ -757,13 +760,13 @@ fn suppressed_findings_are_kept_in_sarif_and_json_only() {
 
 #[test]
 fn github_limits_are_kept_with_a_note() {
-    let projects = load("fixtures/seed-001-before");
+    let projects = load("fixtures/proxy-stack-before");
     let p = &projects[0];
     let base = stacklint::rules::run(p, &|_| true);
     let sl101 = base
         .iter()
         .find(|f| f.rule.code == "SL101")
-        .expect("seed 001 has SL101")
+        .expect("stack 001 has SL101")
         .clone();
 
     // One finding with a huge message and 150 related locations.

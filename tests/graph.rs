@@ -1,4 +1,4 @@
-//! The dependency graph and its pictures: snapshots of every format on the seed
+//! The dependency graph and its pictures: snapshots of every format on the example
 //! stack, and Graphviz accepting the DOT output.
 
 use std::process::Command;
@@ -21,16 +21,16 @@ fn drawn(dir: &str) -> (String, String, String) {
 }
 
 #[test]
-fn seed_001_in_every_format() {
-    let (mermaid, dot, json) = drawn("seed-001-before");
-    insta::assert_snapshot!("seed_001_mermaid", mermaid);
-    insta::assert_snapshot!("seed_001_dot", dot);
-    insta::assert_snapshot!("seed_001_json", json);
+fn proxy_stack_in_every_format() {
+    let (mermaid, dot, json) = drawn("proxy-stack-before");
+    insta::assert_snapshot!("proxy_stack_mermaid", mermaid);
+    insta::assert_snapshot!("proxy_stack_dot", dot);
+    insta::assert_snapshot!("proxy_stack_json", json);
 }
 
 #[test]
 fn edges_of_every_kind_with_their_spans() {
-    let p = fixture("seed-001-before");
+    let p = fixture("proxy-stack-before");
     let g = StackGraph::build(&p);
     let mut edges: Vec<String> = g
         .graph
@@ -69,9 +69,9 @@ fn graphviz_accepts_the_dot_output() {
         return;
     }
     for dir in [
-        "seed-001-before",
-        "seed-001-fixed",
-        "seed-000",
+        "proxy-stack-before",
+        "proxy-stack-fixed",
+        "deploy-env",
         "model/constructs",
     ] {
         let (_, dot, _) = drawn(dir);

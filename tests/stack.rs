@@ -27,7 +27,7 @@ fn configs(p: &Project) -> Vec<(String, bool, String)> {
 
 #[test]
 fn config_mounted_where_nginx_never_reads_it() {
-    let p = fixture_with("seed-001-before", &LoadOptions::default());
+    let p = fixture_with("proxy-stack-before", &LoadOptions::default());
     assert_eq!(
         configs(&p),
         vec![("/etc/nginx/default.conf".to_string(), false, String::new())]
