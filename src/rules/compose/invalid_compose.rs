@@ -75,7 +75,8 @@ fn check_file(tree: &FileTree, partial: bool) -> Vec<Finding> {
         .and_then(Json::as_object)
         .map(|m| m.keys().map(String::as_str).collect::<Vec<_>>())
         .unwrap_or_default();
-    let compose_key = |k: &str| k.starts_with("x-") || (top.contains(&k) && k != "name" && k != "version");
+    let compose_key =
+        |k: &str| k.starts_with("x-") || (top.contains(&k) && k != "name" && k != "version");
     if !tree.root.keys().any(compose_key) {
         return Vec::new();
     }
@@ -122,7 +123,8 @@ impl FileCx<'_> {
         };
         let instance = err.instance();
         // The value of an unset variable is not known here: nothing to say about it.
-        if place.unknown && !matches!(err.kind(), ValidationErrorKind::AdditionalProperties { .. }) {
+        if place.unknown && !matches!(err.kind(), ValidationErrorKind::AdditionalProperties { .. })
+        {
             return;
         }
         match err.kind() {
@@ -147,9 +149,9 @@ impl FileCx<'_> {
                     .map(|a| a.iter().map(show).collect())
                     .unwrap_or_default();
                 let value = show(instance);
-                let near = instance.as_str().and_then(|s| {
-                    crate::names::nearest(s, allowed.iter().map(String::as_str))
-                });
+                let near = instance
+                    .as_str()
+                    .and_then(|s| crate::names::nearest(s, allowed.iter().map(String::as_str)));
                 out.push(Violation {
                     span: place.value,
                     message: format!(
@@ -247,24 +249,22 @@ impl FileCx<'_> {
                 help: None,
                 place: dotted(&segs),
             }),
-            ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
-                out.push(Violation {
-                    span: place.value,
-                    message: format!("{} is below its minimum of {limit}", what(&segs)),
-                    label: "too small",
-                    help: None,
-                    place: dotted(&segs),
-                })
-            }
-            ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
-                out.push(Violation {
-                    span: place.value,
-                    message: format!("{} is above its maximum of {limit}", what(&segs)),
-                    label: "too large",
-                    help: None,
-                    place: dotted(&segs),
-                })
-            }
+            ValidationErrorKind::Minimum { limit }
+            | ValidationErrorKind::ExclusiveMinimum { limit } => out.push(Violation {
+                span: place.value,
+                message: format!("{} is below its minimum of {limit}", what(&segs)),
+                label: "too small",
+                help: None,
+                place: dotted(&segs),
+            }),
+            ValidationErrorKind::Maximum { limit }
+            | ValidationErrorKind::ExclusiveMaximum { limit } => out.push(Violation {
+                span: place.value,
+                message: format!("{} is above its maximum of {limit}", what(&segs)),
+                label: "too large",
+                help: None,
+                place: dotted(&segs),
+            }),
             other => out.push(Violation {
                 span: place.value,
                 message: format!(
@@ -425,7 +425,9 @@ fn restart_policies(root: &Node, out: &mut Vec<Violation>) {
             ),
             label: "unknown restart policy",
             help: Some(match near {
-                Some(n) => format!("did you mean `{n}`? docker refuses to create the container otherwise"),
+                Some(n) => {
+                    format!("did you mean `{n}`? docker refuses to create the container otherwise")
+                }
                 None => "docker refuses to create the container with an unknown policy".to_string(),
             }),
             place: format!("services.{name}.restart"),
