@@ -61,7 +61,8 @@ fn convert(n: &Node, ptr: String, key: Option<Span>, places: &mut HashMap<String
     let value = match &n.value {
         Value::Null => Json::Null,
         Value::Scalar(s) => {
-            if !s.vars.is_empty() || s.style != Style::Plain || n.has_tag("!!str") {
+            let str_tag = matches!(n.tag.as_deref(), Some("!!str" | "tag:yaml.org,2002:str"));
+            if !s.vars.is_empty() || s.style != Style::Plain || str_tag {
                 Json::String(s.value.clone())
             } else {
                 plain_scalar(&s.value)
@@ -250,8 +251,9 @@ mod tests {
 
     #[test]
     fn reset_entries_are_dropped() {
-        let (_, t) = json_of("a: !reset null\nb: [1, !reset 2, 3]\nc: !override {x: 1}\n");
-        assert_eq!(t.value, json!({"b": [1, 3], "c": {"x": 1}}));
+        let (_, t) =
+            json_of("a: !reset null\nb: [1, !reset 2, 3]\nc: !override {x: 1}\nd: !!str 5\n");
+        assert_eq!(t.value, json!({"b": [1, 3], "c": {"x": 1}, "d": "5"}));
     }
 
     #[test]

@@ -43,6 +43,11 @@ impl Rule for InvalidCompose {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
+        // A stack that an ancestor's compose file includes is checked there, with the
+        // variables compose uses: checking it here too would report each problem twice.
+        if p.included_by.is_some() {
+            return;
+        }
         // A file with a reading problem (SL001) is not validated: its tree is partial.
         let broken: HashSet<FileId> = p.diags.iter().map(|d| d.span.file).collect();
         for tree in &p.file_trees {
@@ -606,6 +611,28 @@ mod tests {
                 "`sometimes` is not a restart policy (service `web`): use `no`, `always`, `on-failure` or `unless-stopped`",
             ],
             "{got:?}"
+        );
+    }
+
+    #[test]
+    fn keys_inside_one_of_forms_get_a_suggestion_too() {
+        let got = run(
+            "services:\n  web:\n    image: nginx\n    ports:\n      - target: 80\n        publishd: 8080\n    \
+             depends_on:\n      db:\n        conditon: service_started\n  db:\n    image: postgres\n",
+            true,
+        );
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "unknown key `publishd` in `ports[0]` of service `web`; did you mean `published`?".into(),
+                    "publishd".into()
+                ),
+                (
+                    "unknown key `conditon` in `depends_on.db` of service `web`; did you mean `condition`?".into(),
+                    "conditon".into()
+                ),
+            ]
         );
     }
 
