@@ -53,11 +53,21 @@ pub struct JsonTree {
 /// (compose-go drops them before validating).
 pub fn to_json(root: &Node) -> JsonTree {
     let mut places = HashMap::new();
-    let value = convert(root, String::new(), None, &mut places);
+    let value = convert(root, String::new(), None, &mut Some(&mut places));
     JsonTree { value, places }
 }
 
-fn convert(n: &Node, ptr: String, key: Option<Span>, places: &mut HashMap<String, Place>) -> Json {
+/// The JSON value alone: most files are valid, and their places are never read.
+pub fn to_json_value(root: &Node) -> Json {
+    convert(root, String::new(), None, &mut None)
+}
+
+fn convert(
+    n: &Node,
+    ptr: String,
+    key: Option<Span>,
+    places: &mut Option<&mut HashMap<String, Place>>,
+) -> Json {
     let value = match &n.value {
         Value::Null => Json::Null,
         Value::Scalar(s) => {
@@ -73,7 +83,14 @@ fn convert(n: &Node, ptr: String, key: Option<Span>, places: &mut HashMap<String
                 .iter()
                 .filter(|i| !i.has_tag("!reset"))
                 .enumerate()
-                .map(|(i, item)| convert(item, format!("{ptr}/{i}"), None, places))
+                .map(|(i, item)| {
+                    let child = if places.is_some() {
+                        format!("{ptr}/{i}")
+                    } else {
+                        String::new()
+                    };
+                    convert(item, child, None, places)
+                })
                 .collect(),
         ),
         Value::Map(entries) => {
@@ -85,12 +102,19 @@ fn convert(n: &Node, ptr: String, key: Option<Span>, places: &mut HashMap<String
                 // go-yaml gives non-string keys their text; compose-go refuses them
                 // before validating, which is not this check's concern.
                 let Some(name) = k.as_str() else { continue };
-                let child = format!("{ptr}/{}", escape(name));
+                let child = if places.is_some() {
+                    format!("{ptr}/{}", escape(name))
+                } else {
+                    String::new()
+                };
                 let j = convert(v, child, Some(k.span), places);
                 m.insert(name.to_string(), j);
             }
             Json::Object(m)
         }
+    };
+    let Some(places) = places else {
+        return value;
     };
     let unknown = n
         .as_scalar()

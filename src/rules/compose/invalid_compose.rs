@@ -85,17 +85,27 @@ fn check_file(tree: &FileTree, partial: bool) -> Vec<Finding> {
     if !tree.root.keys().any(compose_key) {
         return Vec::new();
     }
+    let mut found = Vec::new();
+    restart_policies(&tree.root, &mut found);
+    // The common case, a valid file, costs one conversion and one pass.
+    if validator.is_valid(&schema::to_json_value(&tree.root)) {
+        return findings(found);
+    }
     let json = schema::to_json(&tree.root);
     let cx = FileCx {
         json: &json,
         root: &tree.root,
         partial,
     };
-    let mut found = Vec::new();
+    let mut schema_found = Vec::new();
     for err in validator.iter_errors(&json.value) {
-        cx.describe(&err, &mut found);
+        cx.describe(&err, &mut schema_found);
     }
-    restart_policies(&tree.root, &mut found);
+    schema_found.append(&mut found);
+    findings(schema_found)
+}
+
+fn findings(found: Vec<Violation>) -> Vec<Finding> {
     // An anchored block merged into several services is one mistake where it is written.
     let mut seen = HashSet::new();
     found
