@@ -8,7 +8,7 @@
 //! strings that compose casts to numbers or booleans, empty (null) values,
 //! duplicate list items (compose merges them before it validates).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, ValidationError};
@@ -106,13 +106,27 @@ fn check_file(tree: &FileTree, partial: bool) -> Vec<Finding> {
 }
 
 fn findings(found: Vec<Violation>) -> Vec<Finding> {
-    // An anchored block merged into several services is one mistake where it is written.
-    let mut seen = HashSet::new();
-    found
-        .into_iter()
-        .filter(|v| seen.insert((v.span, v.label)))
-        .map(|v| {
-            let mut f = Finding::new(&META, v.span, v.message)
+    // An anchored block merged into several services is one mistake where it is
+    // written: one finding, naming the other places it reaches.
+    let mut first: HashMap<(Span, &'static str), usize> = HashMap::new();
+    let mut kept: Vec<(Violation, Vec<String>)> = Vec::new();
+    for v in found {
+        match first.get(&(v.span, v.label)) {
+            Some(&i) => kept[i].1.push(v.place),
+            None => {
+                first.insert((v.span, v.label), kept.len());
+                kept.push((v, Vec::new()));
+            }
+        }
+    }
+    kept.into_iter()
+        .map(|(v, also)| {
+            let mut message = v.message;
+            if !also.is_empty() {
+                let places: Vec<String> = also.iter().map(|p| format!("`{p}`")).collect();
+                message.push_str(&format!(" (merged into {} too)", places.join(", ")));
+            }
+            let mut f = Finding::new(&META, v.span, message)
                 .label(v.label)
                 .place(v.place);
             if let Some(h) = v.help {
