@@ -661,6 +661,15 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_service_in_depends_on_is_left_to_sl105() {
+        let got = run(
+            "services:\n  web:\n    image: nginx\n    depends_on: [dbb]\n  db:\n    image: postgres\n",
+            false,
+        );
+        assert_eq!(got, vec![]);
+    }
+
+    #[test]
     fn required_keys_only_in_files_that_stand_alone() {
         let text = "services:\n  web:\n    image: nginx\n    depends_on:\n      db:\n        restart: true\n";
         assert_eq!(run(text, true), vec![]);
