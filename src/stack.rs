@@ -85,6 +85,8 @@ pub struct Project {
     /// directory without a base compose file: an override meant to be combined
     /// with a base elsewhere (`-f base -f this`), not a stack of its own.
     pub lone_override: bool,
+    /// Each compose file's own interpolated tree, as compose validates it.
+    pub file_trees: Vec<crate::compose::load::FileTree>,
     /// Service name → position in the merged tree's `services` mapping.
     pub service_positions: std::collections::HashMap<String, usize>,
 }
@@ -174,6 +176,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     let loaded = Loader::new(&mut p.sources).load_project(&files, &spec.dir, &p.vars);
     p.compose_files = loaded.files.clone();
     p.var_uses = loaded.uses;
+    p.file_trees = loaded.trees;
     p.diags.extend(loaded.diags);
     p.unreadable.extend(
         loaded

@@ -29,6 +29,19 @@ pub struct Loaded {
     /// the merge later overrode: compose interpolates each file before merging,
     /// so `${X:?}` in an overridden value still stops it.
     pub uses: Vec<crate::parse::interpolate::VarUse>,
+    /// Each file as compose validates it against the compose-spec schema:
+    /// interpolated, before our normalization (list forms stay lists).
+    pub trees: Vec<FileTree>,
+}
+
+/// One compose file's own interpolated tree.
+#[derive(Clone, Debug)]
+pub struct FileTree {
+    pub file: FileId,
+    pub root: Node,
+    /// An override file (`-f base -f this`, `compose.override.yaml`): it may hold
+    /// part of an object whose other keys come from the base file.
+    pub partial: bool,
 }
 
 pub struct Loader<'a> {
@@ -51,6 +64,7 @@ impl<'a> Loader<'a> {
                 diags: Vec::new(),
                 unreadable: Vec::new(),
                 uses: Vec::new(),
+                trees: Vec::new(),
             },
             cache: HashMap::new(),
             loading: Vec::new(),
@@ -61,10 +75,15 @@ impl<'a> Loader<'a> {
     /// variables `vars`; `project_dir` is where relative paths resolve.
     pub fn load_project(mut self, files: &[PathBuf], project_dir: &Path, vars: &Vars) -> Loaded {
         let mut root: Option<Node> = None;
-        for path in files {
-            let Some((_, node)) = self.load_file(path, project_dir, vars, None, 0) else {
+        for (i, path) in files.iter().enumerate() {
+            let Some((id, node)) = self.load_file(path, project_dir, vars, None, 0) else {
                 continue;
             };
+            if i > 0 {
+                for t in self.loaded.trees.iter_mut().filter(|t| t.file == id) {
+                    t.partial = true;
+                }
+            }
             match &mut root {
                 None => root = Some(node),
                 Some(r) => merge(r, node, &mut Vec::new()),
@@ -138,6 +157,11 @@ impl<'a> Loader<'a> {
             return None;
         }
         self.interpolate_tree(&mut node, vars);
+        self.loaded.trees.push(FileTree {
+            file: id,
+            root: node.clone(),
+            partial: false,
+        });
         normalize_services(&mut node, self.sources);
         if depth < MAX_CHAIN {
             self.loading.push(key.clone());

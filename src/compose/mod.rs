@@ -4,3 +4,4 @@
 pub mod load;
 pub mod merge;
 pub mod model;
+pub mod schema;

@@ -61,6 +61,7 @@ pub static RULES: &[&dyn Rule] = &[
     // SL002, SL003: their findings come from the suppression post-pass.
     &invalid_suppression::InvalidSuppression,
     &unused_suppression::UnusedSuppression,
+    &compose::invalid_compose::InvalidCompose,
     &compose::healthcheck_port_mismatch::HealthcheckPortMismatch,
     &compose::internal_port_published::InternalPortPublished,
     &compose::missing_resource_limits::MissingResourceLimits,

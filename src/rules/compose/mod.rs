@@ -2,4 +2,5 @@
 
 pub mod healthcheck_port_mismatch;
 pub mod internal_port_published;
+pub mod invalid_compose;
 pub mod missing_resource_limits;
