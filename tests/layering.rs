@@ -1,0 +1,312 @@
+//! The shape of the code, checked: data flows one way (parse → compose →
+//! knowledge → analysis → rules → report → cli), so a module may name its own
+//! layer and the layers below it, never one above. A rule file never names
+//! another rule's file. See ARCHITECTURE.md.
+//!
+//! The check reads `crate::…` and `super::…` paths in src/**/*.rs (comments
+//! skipped). `ALLOWED` lists the upward edges that remain; it may only shrink:
+//! an entry that no longer matches anything fails the test too.
+//!
+//! `cargo test --test layering -- --nocapture` prints the layer graph.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// The layers, bottom first.
+const LAYERS: &[&str] = &[
+    "base",
+    "parse",
+    "compose",
+    "knowledge",
+    "analysis",
+    "rules",
+    "report",
+    "cli",
+];
+
+/// Which layer each top-level module of src/ belongs to. A new module must be
+/// placed here, so nobody adds code outside the map.
+fn layer_of_module(m: &str) -> Option<&'static str> {
+    Some(match m {
+        // The shared vocabulary every layer speaks: spans, findings, severities.
+        "source" | "paths" | "finding" | "severity" | "names" => "base",
+        "parse" | "image" => "parse",
+        "compose" | "discover" | "env" | "stack" | "proxy" => "compose",
+        "knowledge" => "knowledge",
+        "analysis" | "identity" | "ports" | "graph" | "secrets" => "analysis",
+        "rules" => "rules",
+        "output" | "report" | "suppress" | "config" | "docs" => "report",
+        "cli" | "main" | "lib" => "cli",
+        _ => return None,
+    })
+}
+
+/// Upward references that remain, as (file, referenced module path prefix).
+const ALLOWED: &[(&str, &str)] = &[
+    ("src/config.rs", "crate::cli"),
+    ("src/config.rs", "crate::rules::env::placeholder_secret"),
+    ("src/finding.rs", "crate::rules"),
+    ("src/graph/mod.rs", "crate::rules"),
+    ("src/paths.rs", "crate::compose"),
+    ("src/proxy.rs", "crate::identity"),
+    ("src/rules/mod.rs", "crate::config"),
+    ("src/rules/mod.rs", "crate::suppress"),
+    ("src/rules/nginx/scope.rs", "super::nginx_config_not_loaded"),
+    (
+        "src/rules/nginx/proxy_port_mismatch.rs",
+        "crate::rules::nginx::scope",
+    ),
+    (
+        "src/rules/nginx/proxy_target_unknown.rs",
+        "crate::rules::nginx::scope",
+    ),
+    (
+        "src/rules/nginx/resolver_not_used.rs",
+        "crate::rules::nginx::scope",
+    ),
+    (
+        "src/rules/nginx/static_upstream_without_resolver.rs",
+        "crate::rules::nginx::scope",
+    ),
+    ("src/suppress.rs", "crate::rules::invalid_suppression"),
+    ("src/suppress.rs", "crate::rules::unused_suppression"),
+    ("src/cli.rs", "crate::rules::nginx::scope"),
+    (
+        "src/rules/graph/proxy_starts_before_target.rs",
+        "crate::rules::nginx::scope",
+    ),
+];
+
+fn rank(layer: &str) -> usize {
+    LAYERS
+        .iter()
+        .position(|l| *l == layer)
+        .unwrap_or(usize::MAX)
+}
+
+fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            rs_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// `src/a/b.rs` → ["a", "b"]; `src/a/mod.rs` → ["a"].
+fn module_path(rel: &str) -> Vec<String> {
+    let trimmed = rel.trim_start_matches("src/").trim_end_matches(".rs");
+    let mut parts: Vec<String> = trimmed.split('/').map(str::to_string).collect();
+    if parts.last().is_some_and(|l| l == "mod") {
+        parts.pop();
+    }
+    parts
+}
+
+/// Every `crate::a::b` / `super::a` path in code lines, as written (identifiers only).
+fn references(text: &str, prefix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let code = line.trim_start();
+        if code.starts_with("//") {
+            continue;
+        }
+        let code = code.split(" //").next().unwrap_or(code);
+        let mut rest = code;
+        while let Some(i) = rest.find(prefix) {
+            let before = rest[..i].chars().last();
+            let after = &rest[i..];
+            let end = after
+                .char_indices()
+                .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .map_or(after.len(), |(j, _)| j);
+            let path = after[..end].trim_end_matches(':').to_string();
+            if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                out.push(path);
+            }
+            rest = &after[end.max(prefix.len())..];
+        }
+    }
+    out
+}
+
+/// Paths through a module imported by name (`use crate::rules;` then
+/// `rules::nginx::scope::analyze`), spelled out from `crate::`.
+fn aliased_references(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for full in references(text, "crate::") {
+        let imported_as_module =
+            text.contains(&format!("use {full};")) || text.contains(&format!("use {full}::{{self"));
+        let Some(alias) = full.rsplit("::").next().filter(|_| imported_as_module) else {
+            continue;
+        };
+        for r in references(text, &format!("{alias}::")) {
+            out.push(format!("{full}{}", &r[alias.len()..]));
+        }
+    }
+    out
+}
+
+/// Rule files: src/rules/**/x.rs except mod.rs.
+fn is_rule_file(rel: &str) -> bool {
+    rel.starts_with("src/rules/") && !rel.ends_with("/mod.rs")
+}
+
+struct Edge {
+    file: String,
+    target: String,
+    why: String,
+}
+
+fn check() -> (Vec<Edge>, BTreeMap<(String, String), usize>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rs_files(&root.join("src"), &mut files);
+    let rule_files: BTreeSet<String> = files
+        .iter()
+        .map(|f| {
+            f.strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .filter(|r| is_rule_file(r))
+        .collect();
+    let mut bad = Vec::new();
+    let mut graph = BTreeMap::new();
+    for f in &files {
+        let rel = f
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(f).unwrap();
+        let me = module_path(&rel);
+        let my_layer = layer_of_module(&me[0]).unwrap_or_else(|| {
+            panic!(
+                "{rel}: module `{}` is in no layer; add it to layer_of_module",
+                me[0]
+            )
+        });
+        let mut refs = references(&text, "crate::");
+        refs.extend(aliased_references(&text));
+        for r in refs {
+            let segs: Vec<&str> = r.split("::").collect();
+            let Some(top) = segs.get(1) else { continue };
+            let Some(layer) = layer_of_module(top) else {
+                continue; // a name re-exported at the crate root, or a macro
+            };
+            *graph
+                .entry((my_layer.to_string(), layer.to_string()))
+                .or_insert(0) += 1;
+            if rank(layer) > rank(my_layer) {
+                bad.push(Edge {
+                    file: rel.clone(),
+                    target: r.clone(),
+                    why: format!("{my_layer} may not depend on {layer}"),
+                });
+            }
+            // Only the registry (src/rules/**/mod.rs) names rule files.
+            if !rel.starts_with("src/rules/") || is_rule_file(&rel) {
+                // crate::rules::<group>::<file> or crate::rules::<file>
+                for n in 3..=segs.len().min(4) {
+                    let cand = format!("src/{}.rs", segs[1..n].join("/"));
+                    if cand != rel && rule_files.contains(&cand) {
+                        bad.push(Edge {
+                            file: rel.clone(),
+                            target: segs[..n].join("::"),
+                            why: "only the rule registry names a rule's file".into(),
+                        });
+                    }
+                }
+            }
+        }
+        if is_rule_file(&rel) {
+            let dir = Path::new(&rel)
+                .parent()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            for r in references(&text, "super::") {
+                let Some(name) = r.split("::").nth(1) else {
+                    continue;
+                };
+                let cand = format!("{dir}/{name}.rs");
+                if cand != rel && rule_files.contains(&cand) {
+                    bad.push(Edge {
+                        file: rel.clone(),
+                        target: format!("super::{name}"),
+                        why: "a rule file names another rule's file".into(),
+                    });
+                }
+            }
+        }
+    }
+    (bad, graph)
+}
+
+#[test]
+fn layers_only_point_down_and_rules_stand_alone() {
+    let (edges, graph) = check();
+    eprintln!("layer -> layer (references):");
+    for ((a, b), n) in &graph {
+        let mark = if rank(b) > rank(a) { "  UPWARD" } else { "" };
+        eprintln!("  {a} -> {b}: {n}{mark}");
+    }
+    let allowed = |e: &Edge| {
+        ALLOWED
+            .iter()
+            .any(|(f, t)| *f == e.file && e.target.starts_with(t))
+    };
+    let mut problems: Vec<String> = edges
+        .iter()
+        .filter(|e| !allowed(e))
+        .map(|e| format!("{}: `{}`: {}", e.file, e.target, e.why))
+        .collect();
+    for (f, t) in ALLOWED {
+        if !edges
+            .iter()
+            .any(|e| e.file == *f && e.target.starts_with(t))
+        {
+            problems.push(format!(
+                "allow-list entry ({f}, {t}) matches nothing: remove it"
+            ));
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "layering:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_check_sees_paths() {
+    let r = references(
+        "use crate::parse::yaml::{Node};\n// crate::cli\nlet x = crate::rules::nginx::scope::analyze(p); super::a::b();",
+        "crate::",
+    );
+    assert_eq!(
+        r,
+        vec!["crate::parse::yaml", "crate::rules::nginx::scope::analyze"]
+    );
+    assert_eq!(
+        references("super::scope::f()", "super::"),
+        vec!["super::scope::f"]
+    );
+    assert_eq!(
+        aliased_references("use crate::rules;\nlet a = rules::nginx::scope::analyze(p);"),
+        vec!["crate::rules::nginx::scope::analyze"]
+    );
+    assert_eq!(
+        module_path("src/rules/nginx/mod.rs"),
+        vec!["rules", "nginx"]
+    );
+    assert!(is_rule_file("src/rules/nginx/scope.rs"));
+    assert!(!is_rule_file("src/rules/mod.rs"));
+}
