@@ -111,10 +111,10 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
         .par_iter()
         .filter(|p| !p.compose_files.is_empty())
         .map(|p| {
-            let analysis = rules::nginx::scope::analyze(p);
-            let graph = crate::graph::StackGraph::build_with(p, &analysis);
+            let analysis = crate::analysis::Analysis::of(p);
+            let graph = &analysis.graph;
             let mut findings =
-                rules::run_on_graph(p, &graph, &analysis, &cfg.options, &|m| cfg.enabled(m));
+                rules::run_on_analysis(p, &analysis, &cfg.options, &|m| cfg.enabled(m));
             // Marked as the lint run reports them: re-graded and per-file ignores applied.
             apply_config(p, &cfg, &mut findings);
             let name = p
@@ -123,11 +123,17 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
                 .map(|&f| crate::paths::slash(&p.sources.get(f).path))
                 .unwrap_or_default();
             let text = match g.format {
-                GraphFormat::Mermaid => crate::graph::render::mermaid(p, &graph, &findings),
-                GraphFormat::Dot => crate::graph::render::dot(p, &graph, &findings),
+                GraphFormat::Mermaid => {
+                    crate::analysis::graph::render::mermaid(p, graph, &findings)
+                }
+                GraphFormat::Dot => crate::analysis::graph::render::dot(p, graph, &findings),
                 GraphFormat::Json => String::new(),
             };
-            (name, text, crate::graph::render::json(p, &graph, &findings))
+            (
+                name,
+                text,
+                crate::analysis::graph::render::json(p, graph, &findings),
+            )
         })
         .collect();
     let stdout = match g.format {

@@ -3,6 +3,7 @@
 //! may read several files at once.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod cli;
 pub mod compose;
 pub mod config;
@@ -10,8 +11,7 @@ pub mod discover;
 pub mod docs;
 pub mod env;
 pub mod finding;
-pub mod graph;
-pub mod identity;
+
 pub mod image;
 pub mod names;
 pub mod output;

@@ -261,7 +261,7 @@ struct Placement {
 
 /// Is this image an NGINX (official, nginxinc, openresty, bitnami)?
 pub fn is_nginx_image(image: &str) -> bool {
-    crate::identity::known_image(image).is_some_and(|k| k.name == "nginx")
+    crate::analysis::identity::known_image(image).is_some_and(|k| k.name == "nginx")
 }
 
 /// Reads and parses the Dockerfile of every service with a local build, once.
@@ -293,7 +293,7 @@ pub fn load_dockerfiles(p: &mut Project) {
         let mut parsed = dockerfile::parse(id, p.sources.get(id));
         // The stage compose builds, and the arguments its FROM lines may use.
         let node = p.service_node(&svc.name.value);
-        parsed.build_args = crate::identity::build_args(node);
+        parsed.build_args = crate::analysis::identity::build_args(node);
         parsed.target = node
             .and_then(|n| n.get("build"))
             .and_then(|b| b.get("target"))
@@ -313,10 +313,10 @@ pub fn is_proxy(p: &Project, svc: &Service) -> bool {
     nginx_base(p, svc).is_some()
 }
 
-/// The NGINX image the service runs ([`crate::identity::base_image`]), if it runs one.
-fn nginx_base(p: &Project, svc: &Service) -> Option<crate::identity::Base> {
-    crate::identity::base_image(p, svc)
-        .filter(|b| crate::identity::known(&b.image).is_some_and(|k| k.name == "nginx"))
+/// The NGINX image the service runs ([`crate::analysis::identity::base_image`]), if it runs one.
+fn nginx_base(p: &Project, svc: &Service) -> Option<crate::analysis::identity::Base> {
+    crate::analysis::identity::base_image(p, svc)
+        .filter(|b| crate::analysis::identity::known(&b.image).is_some_and(|k| k.name == "nginx"))
 }
 
 /// Finds and parses the NGINX configs of every proxy service of the project.

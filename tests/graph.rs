@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use stacklint::graph::{render, EdgeKind, StackGraph};
+use stacklint::analysis::graph::{render, EdgeKind, StackGraph};
 use stacklint::rules;
 
 mod common;

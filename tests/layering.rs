@@ -33,7 +33,7 @@ fn layer_of_module(m: &str) -> Option<&'static str> {
         "parse" | "image" => "parse",
         "compose" | "discover" | "env" | "stack" | "proxy" => "compose",
         "knowledge" => "knowledge",
-        "analysis" | "identity" | "ports" | "graph" | "secrets" => "analysis",
+        "analysis" | "ports" | "secrets" => "analysis",
         "rules" => "rules",
         "output" | "report" | "suppress" | "config" | "docs" => "report",
         "cli" | "main" | "lib" => "cli",
@@ -46,35 +46,12 @@ const ALLOWED: &[(&str, &str)] = &[
     ("src/config.rs", "crate::cli"),
     ("src/config.rs", "crate::rules::env::placeholder_secret"),
     ("src/finding.rs", "crate::rules"),
-    ("src/graph/mod.rs", "crate::rules"),
     ("src/paths.rs", "crate::compose"),
-    ("src/proxy.rs", "crate::identity"),
+    ("src/proxy.rs", "crate::analysis::identity"),
     ("src/rules/mod.rs", "crate::config"),
     ("src/rules/mod.rs", "crate::suppress"),
-    ("src/rules/nginx/scope.rs", "super::nginx_config_not_loaded"),
-    (
-        "src/rules/nginx/proxy_port_mismatch.rs",
-        "crate::rules::nginx::scope",
-    ),
-    (
-        "src/rules/nginx/proxy_target_unknown.rs",
-        "crate::rules::nginx::scope",
-    ),
-    (
-        "src/rules/nginx/resolver_not_used.rs",
-        "crate::rules::nginx::scope",
-    ),
-    (
-        "src/rules/nginx/static_upstream_without_resolver.rs",
-        "crate::rules::nginx::scope",
-    ),
     ("src/suppress.rs", "crate::rules::invalid_suppression"),
     ("src/suppress.rs", "crate::rules::unused_suppression"),
-    ("src/cli.rs", "crate::rules::nginx::scope"),
-    (
-        "src/rules/graph/proxy_starts_before_target.rs",
-        "crate::rules::nginx::scope",
-    ),
 ];
 
 fn rank(layer: &str) -> usize {

@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use stacklint::analysis::nginx::{self as scope, loading::misplaced};
 use stacklint::discover::{discover, Target};
 use stacklint::proxy::{self, NginxConfig};
-use stacklint::rules::{self, nginx::nginx_config_not_loaded, nginx::scope};
+use stacklint::rules;
 use stacklint::stack::{load_project, load_single, LoadOptions, Project};
 
 const RULES: [&str; 2] = ["static-upstream-without-resolver", "resolver-not-used"];
@@ -79,7 +80,7 @@ enum Verdict {
 /// finds misplaced sits where it was meant to be (that is what SL201/202 judge).
 fn layout_of(p: &Project, service: &str, configs: &[&NginxConfig]) -> Vec<(String, String)> {
     let mut meant: HashMap<stacklint::source::FileId, String> = HashMap::new();
-    for m in nginx_config_not_loaded::misplaced(p) {
+    for m in misplaced(p) {
         if m.service.name.value != service {
             continue;
         }

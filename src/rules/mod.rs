@@ -34,19 +34,21 @@ pub mod nginx;
 pub mod parse_error;
 pub mod unused_suppression;
 
+use crate::analysis::graph::StackGraph;
+use crate::analysis::nginx::Group;
+use crate::analysis::Analysis;
 use crate::config::RuleOptions;
 use crate::finding::Finding;
-use crate::graph::StackGraph;
 use crate::stack::Project;
 
 /// What a rule reads: the project, and the options the configuration gives it.
 pub struct Context<'a> {
     pub project: &'a Project,
     pub options: &'a RuleOptions,
-    /// The project's dependency graph, built once for all rules.
+    /// The project's dependency graph ([`Analysis::graph`]).
     pub graph: &'a StackGraph,
-    /// The NGINX configs of each proxy, analysed once for all rules.
-    pub nginx: &'a [nginx::scope::Group<'a>],
+    /// The NGINX configs of each proxy ([`Analysis::nginx`]).
+    pub nginx: &'a [Group<'a>],
 }
 
 /// A check over one project. Each rule lives in a file of its own, next to its tests.
@@ -115,23 +117,21 @@ pub fn run_with_then(
     enabled: &dyn Fn(&RuleMeta) -> bool,
     keep: &mut dyn FnMut(&mut Finding) -> bool,
 ) -> Vec<Finding> {
-    let analysis = nginx::scope::analyze(project);
-    let graph = StackGraph::build_with(project, &analysis);
-    let mut out = run_unmerged(project, &graph, &analysis, options, enabled);
+    let analysis = Analysis::of(project);
+    let mut out = run_unmerged(project, &analysis, options, enabled);
     out.retain_mut(|f| keep(f));
     merge_incidents(&mut out);
     out
 }
 
-/// Runs the rules with a graph the caller already built (`stacklint graph` draws it too).
-pub fn run_on_graph<'a>(
+/// Runs the rules on an analysis the caller already made (`stacklint graph` draws its graph too).
+pub fn run_on_analysis<'a>(
     project: &'a Project,
-    graph: &'a StackGraph,
-    nginx: &'a [nginx::scope::Group<'a>],
+    analysis: &'a Analysis<'a>,
     options: &'a RuleOptions,
     enabled: &dyn Fn(&RuleMeta) -> bool,
 ) -> Vec<Finding> {
-    let mut out = run_unmerged(project, graph, nginx, options, enabled);
+    let mut out = run_unmerged(project, analysis, options, enabled);
     merge_incidents(&mut out);
     out
 }
@@ -140,16 +140,15 @@ pub fn run_on_graph<'a>(
 /// are merged.
 fn run_unmerged<'a>(
     project: &'a Project,
-    graph: &'a StackGraph,
-    nginx: &'a [nginx::scope::Group<'a>],
+    analysis: &'a Analysis<'a>,
     options: &'a RuleOptions,
     enabled: &dyn Fn(&RuleMeta) -> bool,
 ) -> Vec<Finding> {
     let cx = Context {
         project,
         options,
-        graph,
-        nginx,
+        graph: &analysis.graph,
+        nginx: &analysis.nginx,
     };
     let mut out = Vec::new();
     for rule in RULES {

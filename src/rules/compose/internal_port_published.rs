@@ -23,7 +23,7 @@ const UI_PORTS: &[(&str, u16)] = &[("rabbitmq", 15672), ("neo4j", 7474), ("couch
 
 /// What makes an image internal: the kind of product it runs, if we know it.
 pub fn internal_kind(image: &str) -> Option<&'static str> {
-    crate::identity::known_image(image).and_then(|k| k.kind)
+    crate::analysis::identity::known_image(image).and_then(|k| k.kind)
 }
 
 /// A port whose value depends on a variable with no value cannot be judged.
@@ -60,7 +60,7 @@ impl Rule for InternalPortPublished {
                 continue;
             }
             // What the service runs: its image, or the base of the image it builds.
-            let software = crate::identity::software(p, svc);
+            let software = crate::analysis::identity::software(p, svc);
             let base = software.as_ref().map(|(b, _)| b);
             let product = software.as_ref().and_then(|(_, k)| *k);
             // `[internal-port-published] extra-internal-images` adds to the built-in list.
@@ -129,8 +129,8 @@ impl Rule for InternalPortPublished {
                 ))
                 .place(format!("services.{name}.ports"));
                 if let Some(k) = kind {
-                    let what = |b: &crate::identity::Base| match b.origin {
-                        crate::identity::Origin::Dockerfile => {
+                    let what = |b: &crate::analysis::identity::Base| match b.origin {
+                        crate::analysis::identity::Origin::Dockerfile => {
                             format!("built from `{}`, {k} image", b.text)
                         }
                         _ => format!("{k} image"),

@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
+use crate::analysis::graph::NodeKind;
 use crate::finding::Finding;
-use crate::graph::NodeKind;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 

@@ -2,9 +2,9 @@
 
 use petgraph::visit::EdgeRef;
 
+use crate::analysis::graph::EdgeKind;
 use crate::compose::model::Service;
 use crate::finding::Finding;
-use crate::graph::EdgeKind;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
@@ -63,7 +63,7 @@ fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
     if svc.build.is_some() {
         let (_, df) = p.dockerfiles.get(&svc.name.value)?;
         // `FROM base` inherits the HEALTHCHECK of stage `base`.
-        let has = crate::identity::final_instructions(df)
+        let has = crate::analysis::identity::final_instructions(df)
             .iter()
             .any(|stage| stage.iter().any(|i| i.name == "HEALTHCHECK"));
         return (!has).then(|| {
@@ -74,7 +74,7 @@ fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
         });
     }
     let image = svc.image.as_ref()?;
-    let repo = crate::identity::base_image(p, svc)?.image.path;
+    let repo = crate::analysis::identity::base_image(p, svc)?.image.path;
     NO_IMAGE_HEALTHCHECK.contains(&repo.as_str()).then(|| {
         (
             format!("it has no healthcheck (none in compose, and the `{repo}` image defines none)"),

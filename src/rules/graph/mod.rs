@@ -1,4 +1,4 @@
-//! Rules that read the dependency graph of the stack (`crate::graph`).
+//! Rules that read the dependency graph of the stack (`crate::analysis::graph`).
 
 pub mod depends_on_cycle;
 pub mod depends_on_unhealthy;

@@ -10,8 +10,8 @@
 
 use petgraph::visit::EdgeRef;
 
+use crate::analysis::graph::{may_run_without, EdgeKind, StartOrder};
 use crate::finding::Finding;
-use crate::graph::{may_run_without, EdgeKind, StartOrder};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -45,7 +45,7 @@ impl Rule for ProxyStartsBeforeTarget {
                 continue;
             };
             let prefix = if *misplaced {
-                crate::rules::nginx::scope::MISPLACED_PREFIX
+                crate::analysis::nginx::MISPLACED_PREFIX
             } else {
                 ""
             };
@@ -76,7 +76,7 @@ impl Rule for ProxyStartsBeforeTarget {
                 ),
             )
             .label("resolved at startup")
-            .incident(crate::rules::nginx::scope::STARTUP_CRASH)
+            .incident(crate::analysis::nginx::STARTUP_CRASH)
             .help(match absent {
                 Some(_) => format!(
                     "resolve at runtime, with a `resolver` and a variable in `proxy_pass`: then only the requests for `{target}` fail while it does not run"

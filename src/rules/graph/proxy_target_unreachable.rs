@@ -4,9 +4,9 @@ use std::collections::BTreeSet;
 
 use petgraph::visit::EdgeRef;
 
+use crate::analysis::graph::{EdgeKind, StackGraph};
 use crate::compose::model::Service;
 use crate::finding::Finding;
-use crate::graph::{EdgeKind, StackGraph};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::stack::Project;

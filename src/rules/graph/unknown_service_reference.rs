@@ -1,7 +1,7 @@
 //! SL105 `unknown-service-reference`: a reference to a service the stack does not define.
 
+use crate::analysis::graph::EdgeKind;
 use crate::finding::Finding;
-use crate::graph::EdgeKind;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 

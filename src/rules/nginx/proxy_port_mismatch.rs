@@ -8,9 +8,9 @@
 //! defines the ports the server binds (not only what it publishes), nothing
 //! unreadable may add a port, and none of it is the proxied port.
 
+use crate::analysis::nginx::{self, StackNames};
 use crate::finding::Finding;
 use crate::ports::{listening, PortEvidence};
-use crate::rules::nginx::scope::{self, StackNames};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -31,7 +31,7 @@ impl Rule for ProxyPortMismatch {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
-        let mut once = scope::Once::default();
+        let mut once = nginx::Once::default();
         for g in cx.nginx {
             let Some(proxy) = g.service else {
                 continue;
@@ -56,7 +56,7 @@ impl Rule for ProxyPortMismatch {
                 }
                 let mut evidence: Vec<(PortEvidence, &str)> = Vec::new();
                 let mut known = true;
-                for s in scope::same_namespace(p, svc) {
+                for s in nginx::same_namespace(p, svc) {
                     let l = listening(p, s);
                     // Only evidence that defines the ports the server binds, with nothing
                     // unreadable, says which ports it does not listen on; `ports` and
@@ -98,16 +98,16 @@ impl Rule for ProxyPortMismatch {
                     t.arg.span,
                     format!(
                         "{}nginx sends requests to `{shown}` on {how}, but `{name}` listens on {ports_text} ({})",
-                        scope::misplaced_prefix(t),
+                        nginx::misplaced_prefix(t),
                         kinds.join(", ")
                     ),
                 )
                 .label(format!("port {port}"))
-                .place(scope::place(t));
+                .place(nginx::place(t));
                 for d in &t.sets {
                     f = f.related(
                         d.span,
-                        format!("`{}` gets its value here", scope::assigned_var(d)),
+                        format!("`{}` gets its value here", nginx::assigned_var(d)),
                     );
                 }
                 for (e, owner) in &evidence {

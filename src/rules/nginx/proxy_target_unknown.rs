@@ -8,8 +8,8 @@
 //! the stack may resolve there), and for IPs, `localhost`, dotted names and
 //! upstream block names.
 
+use crate::analysis::nginx::{self, is_localhost, StackNames};
 use crate::finding::Finding;
-use crate::rules::nginx::scope::{self, is_localhost, StackNames};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -30,7 +30,7 @@ impl Rule for ProxyTargetUnknown {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
-        let mut once = scope::Once::default();
+        let mut once = nginx::Once::default();
         for g in cx.nginx {
             let Some(proxy) = g.service else {
                 continue;
@@ -47,7 +47,7 @@ impl Rule for ProxyTargetUnknown {
                     continue;
                 };
                 if is_localhost(host)
-                    || !scope::may_be_host(g, t)
+                    || !nginx::may_be_host(g, t)
                     || host.contains('.')
                     || names.extra_hosts.contains(host)
                     || names.get(host).is_some()
@@ -62,7 +62,7 @@ impl Rule for ProxyTargetUnknown {
                     Some(n) => format!("did you mean `{n}`? (services: {})", list(&services)),
                     None => format!("the services of this stack are {}", list(&services)),
                 };
-                let effect = if t.resolution == scope::Resolution::Runtime {
+                let effect = if t.resolution == nginx::Resolution::Runtime {
                     format!("requests fail with 502 (`{shown} could not be resolved`)")
                 } else {
                     format!(
@@ -75,16 +75,16 @@ impl Rule for ProxyTargetUnknown {
                     t.arg.span,
                     format!(
                         "{}nginx sends requests to `{shown}`, which is not a service, network alias, container_name or hostname of this stack: the name does not resolve, so {effect}",
-                        scope::misplaced_prefix(t)
+                        nginx::misplaced_prefix(t)
                     ),
                 )
                 .label("unknown host")
-                .place(scope::place(t))
+                .place(nginx::place(t))
                 .help(help);
                 for d in &t.sets {
                     f = f.related(
                         d.span,
-                        format!("`{}` gets its value here", scope::assigned_var(d)),
+                        format!("`{}` gets its value here", nginx::assigned_var(d)),
                     );
                 }
                 match nearest.and_then(|n| names.get(n)) {

@@ -5,8 +5,8 @@
 //! http block, or in the server that proxies to the upstream). nginx uses a
 //! resolver only for addresses with variables (and `resolve` servers).
 
+use crate::analysis::nginx::{self, PassKind, StackNames};
 use crate::finding::Finding;
-use crate::rules::nginx::scope::{self, PassKind, StackNames};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -27,10 +27,10 @@ impl Rule for ResolverNotUsed {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
-        let mut once = scope::Once::default();
+        let mut once = nginx::Once::default();
         for g in cx.nginx {
             let names = StackNames::new(p, g.service);
-            for s in scope::startup_names(g, &names) {
+            for s in nginx::startup_names(g, &names) {
                 let Some(resolver) = s.resolver else {
                     continue;
                 };
@@ -44,16 +44,16 @@ impl Rule for ResolverNotUsed {
                     kind => format!("`{host}` is written literally in `{}`", kind.directive()),
                 };
                 let Some(effect) =
-                    scope::startup_effect(cx.graph, g.service, t, host, s.known.as_ref())
+                    nginx::startup_effect(cx.graph, g.service, t, host, s.known.as_ref())
                 else {
                     continue;
                 };
                 let message = format!(
                     "{}a `resolver` is in scope, but {why}, so nginx still resolves `{host}` once, at startup (the resolver is used only for addresses with variables): {}",
-                    scope::misplaced_prefix(t),
+                    nginx::misplaced_prefix(t),
                     effect.text
                 );
-                let mut help = scope::runtime_fix(t, true);
+                let mut help = nginx::runtime_fix(t, true);
                 if let Some(fix) = &effect.order_fix {
                     help.push_str(&format!("; {fix}"));
                 }
@@ -64,13 +64,13 @@ impl Rule for ResolverNotUsed {
                         resolver.span,
                         format!("this resolver does nothing for `{host}`"),
                     )
-                    .place(scope::place(t))
+                    .place(nginx::place(t))
                     .help(help);
                 if effect.crash {
-                    f = f.incident(scope::STARTUP_CRASH);
+                    f = f.incident(nginx::STARTUP_CRASH);
                 }
-                f = scope::with_known(f, host, s.known.as_ref());
-                f = scope::with_users(f, t);
+                f = nginx::with_known(f, host, s.known.as_ref());
+                f = nginx::with_users(f, t);
                 for (span, label) in effect.related {
                     f = f.related(span, label);
                 }

@@ -6,8 +6,8 @@
 //! address with variables whose host nginx must resolve per request with no
 //! resolver in scope: every such request fails.
 
+use crate::analysis::nginx::{self, PassKind, StackNames, Target};
 use crate::finding::Finding;
-use crate::rules::nginx::scope::{self, PassKind, StackNames, Target};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -28,21 +28,21 @@ impl Rule for StaticUpstreamWithoutResolver {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
-        let mut once = scope::Once::default();
+        let mut once = nginx::Once::default();
         for g in cx.nginx {
             let names = StackNames::new(p, g.service);
-            let resolvers = scope::all_resolvers(g);
-            for s in scope::startup_names(g, &names) {
+            let resolvers = nginx::all_resolvers(g);
+            for s in nginx::startup_names(g, &names) {
                 if s.resolver.is_some() {
                     continue;
                 }
                 let t = s.target;
                 let Some(effect) =
-                    scope::startup_effect(cx.graph, g.service, t, &s.host, s.known.as_ref())
+                    nginx::startup_effect(cx.graph, g.service, t, &s.host, s.known.as_ref())
                 else {
                     continue;
                 };
-                let mut help = scope::runtime_fix(t, false);
+                let mut help = nginx::runtime_fix(t, false);
                 if let Some(fix) = &effect.order_fix {
                     help.push_str(&format!("; {fix}"));
                 }
@@ -54,13 +54,13 @@ impl Rule for StaticUpstreamWithoutResolver {
                         } else {
                             "resolved once, at startup: goes stale"
                         })
-                        .place(scope::place(t))
+                        .place(nginx::place(t))
                         .help(help);
                 if effect.crash {
-                    f = f.incident(scope::STARTUP_CRASH);
+                    f = f.incident(nginx::STARTUP_CRASH);
                 }
-                f = scope::with_known(f, &s.host, s.known.as_ref());
-                f = scope::with_users(f, t);
+                f = nginx::with_known(f, &s.host, s.known.as_ref());
+                f = nginx::with_users(f, t);
                 for (span, label) in effect.related {
                     f = f.related(span, label);
                 }
@@ -69,7 +69,7 @@ impl Rule for StaticUpstreamWithoutResolver {
                 }
                 once.push(out, f);
             }
-            for t in scope::runtime_without_resolver(g, &names) {
+            for t in nginx::runtime_without_resolver(g, &names) {
                 let host = t.host.clone().unwrap_or_default();
                 let mut f = Finding::new(
                     &META,
@@ -80,18 +80,18 @@ impl Rule for StaticUpstreamWithoutResolver {
                     ),
                 )
                 .label("resolved per request, without a resolver")
-                .place(scope::place(t))
+                .place(nginx::place(t))
                 .help("add `resolver 127.0.0.11 valid=10s;` (Docker's DNS) to this server or to the http block");
                 for d in &t.sets {
                     f = f.related(
                         d.span,
-                        format!("`{}` gets its value here", scope::assigned_var(d)),
+                        format!("`{}` gets its value here", nginx::assigned_var(d)),
                     );
                 }
                 for r in resolvers.iter().take(3) {
                     f = f.related(r.span, "this resolver is not in scope here");
                 }
-                f = scope::with_known(f, &host, names.get(&host));
+                f = nginx::with_known(f, &host, names.get(&host));
                 once.push(out, f);
             }
         }
@@ -105,6 +105,6 @@ fn startup_message(t: &Target<'_>, host: &str, effect: &str) -> String {
     };
     format!(
         "{}nginx resolves `{host}` ({whose}) once, at startup, and no `resolver` is in scope: {effect}",
-        scope::misplaced_prefix(t)
+        nginx::misplaced_prefix(t)
     )
 }

@@ -9,14 +9,16 @@ use std::collections::{HashMap, HashSet};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
+use crate::analysis::graph::{StackGraph, StartOrder, StartupRisk};
 use crate::compose::model::{normalize_path, Service};
 use crate::finding::Finding;
-use crate::graph::{StackGraph, StartOrder, StartupRisk};
 use crate::parse::nginx::{Arg, Directive};
 use crate::proxy::{self, Layout, NginxConfig};
 use crate::severity::Severity;
 use crate::source::{Sources, Span};
 use crate::stack::Project;
+
+pub mod loading;
 
 /// Includes followed at most this deep, and places one file is read from at most.
 const MAX_DEPTH: usize = 16;
@@ -180,7 +182,7 @@ pub fn analyze(p: &Project) -> Vec<Group<'_>> {
             misplaced: false,
         });
     }
-    for m in super::nginx_config_not_loaded::misplaced(p) {
+    for m in loading::misplaced(p) {
         let key = Some(m.service.name.value.as_str());
         if !by_service.contains_key(&key) {
             order.push(key);
@@ -205,7 +207,7 @@ pub fn analyze(p: &Project) -> Vec<Group<'_>> {
                     continue;
                 };
                 let layout = proxy::layout(p, svc);
-                let complete = super::nginx_config_not_loaded::fully_visible(p, svc, &layout);
+                let complete = loading::fully_visible(p, svc, &layout);
                 out.push(Analyzer::new(&p.sources, Some(svc), layout, entries).run(complete));
             }
             // Files linted on their own stand alone: no includes are followed.

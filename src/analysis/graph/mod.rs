@@ -10,9 +10,9 @@ use std::collections::{HashMap, VecDeque};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
+use crate::analysis::nginx::{self, Resolution, StackNames};
 use crate::compose::model::{MountKind, Service};
 use crate::parse::yaml::{Node, Value};
-use crate::rules::nginx::scope::{self, Resolution, StackNames};
 use crate::source::Span;
 use crate::stack::Project;
 
@@ -386,12 +386,12 @@ impl StackGraph {
 
     /// Builds the graph of a project.
     pub fn build(p: &Project) -> StackGraph {
-        Self::build_with(p, &scope::analyze(p))
+        Self::build_with(p, &nginx::analyze(p))
     }
 
     /// Builds the graph from the project and its NGINX analysis (done once per
     /// project and shared with the NGINX rules).
-    pub fn build_with(p: &Project, nginx: &[scope::Group<'_>]) -> StackGraph {
+    pub fn build_with(p: &Project, nginx: &[nginx::Group<'_>]) -> StackGraph {
         let mut g = StackGraph::default();
         let services = &p.model.services;
         for s in services {
@@ -546,7 +546,7 @@ fn add_service_edges(
 
 /// Edges from each proxy service to the services (or external hosts) its NGINX
 /// configs forward to.
-fn add_proxy_edges(g: &mut StackGraph, p: &Project, nginx: &[scope::Group<'_>]) {
+fn add_proxy_edges(g: &mut StackGraph, p: &Project, nginx: &[nginx::Group<'_>]) {
     for group in nginx {
         let Some(proxy) = group.service else { continue };
         let Some(from) = g.service(&proxy.name.value) else {
@@ -560,7 +560,7 @@ fn add_proxy_edges(g: &mut StackGraph, p: &Project, nginx: &[scope::Group<'_>]) 
             let Some(host) = t.host.as_deref() else {
                 continue;
             };
-            if scope::is_localhost(host) {
+            if nginx::is_localhost(host) {
                 continue;
             }
             let kind = EdgeKind::Proxy {
@@ -571,7 +571,7 @@ fn add_proxy_edges(g: &mut StackGraph, p: &Project, nginx: &[scope::Group<'_>]) 
             };
             let target = match names.get(host).and_then(|k| k.service) {
                 Some(svc) => g.service(&svc.name.value),
-                None if host.contains('.') && !scope::is_ip(host) => {
+                None if host.contains('.') && !nginx::is_ip(host) => {
                     Some(g.ensure(NodeKind::External, host, None))
                 }
                 None => None,
