@@ -17,7 +17,7 @@ pub mod names;
 pub mod output;
 pub mod parse;
 pub mod paths;
-pub mod ports;
+
 pub mod proxy;
 pub mod rules;
 pub mod secrets;

@@ -33,7 +33,7 @@ fn layer_of_module(m: &str) -> Option<&'static str> {
         "parse" | "image" => "parse",
         "compose" | "discover" | "env" | "stack" | "proxy" => "compose",
         "knowledge" => "knowledge",
-        "analysis" | "ports" | "secrets" => "analysis",
+        "analysis" | "secrets" => "analysis",
         "rules" => "rules",
         "output" | "report" | "suppress" | "config" | "docs" => "report",
         "cli" | "main" | "lib" => "cli",

@@ -6,6 +6,7 @@
 pub mod graph;
 pub mod identity;
 pub mod nginx;
+pub mod ports;
 
 use crate::stack::Project;
 

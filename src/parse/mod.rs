@@ -5,4 +5,5 @@ pub mod dockerfile;
 pub mod env;
 pub mod interpolate;
 pub mod nginx;
+pub mod shell;
 pub mod yaml;

@@ -5,13 +5,13 @@
 //! port`, `pg_isready -p`, `redis-cli -p` / `-u`, `mysqladmin -P` over TCP,
 //! `mongosh --port`, `grpc_health_probe -addr`. Only probes of the container
 //! itself count (localhost, a loopback address, the service's own name). The
-//! listening side is [`crate::ports::listening`]; the rule fires only when that
+//! listening side is [`crate::analysis::ports::listening`]; the rule fires only when that
 //! side is known and complete, and every local probe misses it.
 
+use crate::analysis::ports::server::{port_text, Found};
+use crate::analysis::ports::{self, CommandSrc, EvidenceKind, Listening, RuntimeEnv};
 use crate::finding::Finding;
-use crate::ports::server::{port_text, Found};
-use crate::ports::shell::{split_addr, Invocation, Text};
-use crate::ports::{self, CommandSrc, EvidenceKind, Listening, RuntimeEnv};
+use crate::parse::shell::{split_addr, Invocation, Text};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
@@ -902,7 +902,7 @@ fn dev_tcp(cmd: &CommandSrc, env: &RuntimeEnv) -> Vec<Probe> {
 }
 
 fn shell_basename(s: &str) -> String {
-    crate::ports::shell::basename(s)
+    crate::parse::shell::basename(s)
 }
 
 fn find_scheme(s: &str) -> Option<usize> {

@@ -2,15 +2,15 @@
 //!
 //! Evidence: the port of a `*_pass` or upstream `server` (written, or the
 //! scheme's default: `http://app` is 80), and the ports the target service
-//! listens on from `crate::ports::listening` (ports, expose, command flags,
+//! listens on from `crate::analysis::ports::listening` (ports, expose, command flags,
 //! environment, NGINX listen, Dockerfile, image defaults), together with the
 //! services that share its network namespace. Fires only when that evidence
 //! defines the ports the server binds (not only what it publishes), nothing
 //! unreadable may add a port, and none of it is the proxied port.
 
 use crate::analysis::nginx::{self, StackNames};
+use crate::analysis::ports::{listening, PortEvidence};
 use crate::finding::Finding;
-use crate::ports::{listening, PortEvidence};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 

@@ -1,0 +1,874 @@
+//! Words of commands as a shell (or compose, or Docker) splits them, each byte
+//! remembering where it was written, so a port inside `-b 0.0.0.0:5000` can be
+//! pointed at exactly.
+
+use crate::parse::interpolate::{Op, VarUse};
+use crate::parse::yaml::{Node, Style};
+use crate::source::{Sources, Span};
+
+/// A string whose bytes know their source position and whether they came from
+/// a compose variable that had no value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub s: String,
+    /// Source byte range of each byte of `s`; `None` when not known.
+    pos: Vec<Option<(usize, usize)>>,
+    /// Per byte: produced by an unset compose variable (or one stacklint cannot evaluate).
+    taint: Vec<bool>,
+    /// The span used when a range cannot be mapped exactly.
+    pub whole: Span,
+}
+
+impl Text {
+    /// A string with no known positions: every span is `whole`.
+    pub fn plain(s: String, whole: Span) -> Text {
+        let n = s.len();
+        Text {
+            s,
+            pos: vec![None; n],
+            taint: vec![false; n],
+            whole,
+        }
+    }
+
+    /// A string written verbatim at byte `start` of `whole`'s file.
+    pub fn exact(s: &str, whole: Span, start: usize) -> Text {
+        let mut pos = Vec::with_capacity(s.len());
+        for (i, c) in s.char_indices() {
+            for _ in 0..c.len_utf8() {
+                pos.push(Some((start + i, start + i + c.len_utf8())));
+            }
+        }
+        Text {
+            s: s.to_string(),
+            pos,
+            taint: vec![false; s.len()],
+            whole,
+        }
+    }
+
+    fn with_taint(mut self, all: bool) -> Text {
+        if all {
+            self.taint.iter_mut().for_each(|t| *t = true);
+        }
+        self
+    }
+
+    /// The value of a scalar node (after interpolation), mapped to its source.
+    pub fn from_node(n: &Node, sources: &Sources) -> Text {
+        let Some(sc) = n.as_scalar() else {
+            return Text::plain(String::new(), n.span);
+        };
+        let value = sc.value.as_str();
+        let raw = sources.get(n.span.file).slice(&n.span);
+        let (off, inner) = match sc.style {
+            Style::SingleQuoted | Style::DoubleQuoted if raw.len() >= 2 => {
+                (1, &raw[1..raw.len() - 1])
+            }
+            // The span starts at the content; skip a header if it is there.
+            Style::Literal | Style::Folded if raw.starts_with(['|', '>']) => match raw.find('\n') {
+                Some(i) => (i + 1, &raw[i + 1..]),
+                None => (0, raw),
+            },
+            _ => (0, raw),
+        };
+        let base = n.span.start + off;
+        let any_taint = sc.vars.iter().any(unresolved);
+        if sc.vars.is_empty() {
+            if inner == value {
+                return Text::exact(value, n.span, base);
+            }
+            return match align(value, inner, base) {
+                Some(pos) => Text {
+                    s: value.to_string(),
+                    pos,
+                    taint: vec![false; value.len()],
+                    whole: n.span,
+                },
+                None => Text::plain(value.to_string(), n.span),
+            };
+        }
+        let simple = !inner.contains('\n')
+            && match sc.style {
+                Style::Plain => true,
+                Style::SingleQuoted => !inner.contains("''"),
+                Style::DoubleQuoted => !inner.contains('\\'),
+                _ => false,
+            };
+        if simple {
+            if let Some(t) = map_interpolated(value, inner, base, &sc.vars, n.span) {
+                return t;
+            }
+        }
+        // Unmapped: an unset variable left an empty string somewhere; the parsers
+        // see the hole (an empty port, a missing word). `${X:+alt}` may leave anything.
+        let alt = sc
+            .vars
+            .iter()
+            .any(|u| matches!(u.op, Op::Alternative { .. }));
+        let _ = any_taint;
+        Text::plain(value.to_string(), n.span).with_taint(alt)
+    }
+
+    /// A Dockerfile word: written verbatim, or a JSON string with its quotes.
+    pub fn from_word(value: &str, span: Span, sources: &Sources) -> Text {
+        let raw = sources.get(span.file).slice(&span);
+        if raw == value {
+            return Text::exact(value, span, span.start);
+        }
+        let (off, inner) = if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
+            (1, &raw[1..raw.len() - 1])
+        } else {
+            (0, raw)
+        };
+        if inner == value {
+            return Text::exact(value, span, span.start + off);
+        }
+        match align(value, inner, span.start + off) {
+            Some(pos) => Text {
+                s: value.to_string(),
+                pos,
+                taint: vec![false; value.len()],
+                whole: span,
+            },
+            None => Text::plain(value.to_string(), span),
+        }
+    }
+
+    /// Parts joined with single spaces (a Dockerfile shell-form line).
+    pub fn join(parts: &[Text], whole: Span) -> Text {
+        let mut out = Text::plain(String::new(), whole);
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                out.s.push(' ');
+                out.pos.push(None);
+                out.taint.push(false);
+            }
+            out.s.push_str(&p.s);
+            out.pos.extend_from_slice(&p.pos);
+            out.taint.extend_from_slice(&p.taint);
+        }
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.s.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.s.is_empty()
+    }
+
+    /// The source span of bytes `[a, b)`, or `whole` when they cannot be mapped.
+    pub fn span(&self, a: usize, b: usize) -> Span {
+        let b = b.min(self.s.len());
+        if a >= b {
+            return match self.pos.get(a).copied().flatten() {
+                Some((s, _)) => Span::new(self.whole.file, s, s),
+                None => self.whole,
+            };
+        }
+        match (self.pos[a], self.pos[b - 1]) {
+            (Some((s, _)), Some((_, e))) if s <= e => Span::new(self.whole.file, s, e),
+            _ => self.whole,
+        }
+    }
+
+    pub fn full_span(&self) -> Span {
+        self.span(0, self.s.len())
+    }
+
+    /// Whether any byte of `[a, b)` came from an unset variable.
+    pub fn tainted(&self, a: usize, b: usize) -> bool {
+        self.taint
+            .get(a..b.min(self.taint.len()))
+            .is_some_and(|t| t.iter().any(|&x| x))
+    }
+
+    pub fn any_taint(&self) -> bool {
+        self.taint.iter().any(|&x| x)
+    }
+
+    /// Bytes `[a, b)` as a text of their own (on char boundaries).
+    pub fn slice(&self, a: usize, b: usize) -> Text {
+        let b = b.min(self.s.len());
+        let a = a.min(b);
+        match self.s.get(a..b) {
+            Some(s) => Text {
+                s: s.to_string(),
+                pos: self.pos[a..b].to_vec(),
+                taint: self.taint[a..b].to_vec(),
+                whole: self.whole,
+            },
+            None => Text::plain(String::new(), self.whole),
+        }
+    }
+
+    fn push_from(&mut self, from: &Text, i: usize, c: char) {
+        let n = c.len_utf8();
+        self.s.push(c);
+        for k in 0..n {
+            self.pos.push(from.pos.get(i + k).copied().flatten());
+            self.taint
+                .push(from.taint.get(i + k).copied().unwrap_or(false));
+        }
+    }
+}
+
+/// Did this use leave text stacklint cannot know (no value and no default)?
+fn unresolved(u: &VarUse) -> bool {
+    match u.op {
+        Op::Default { .. } => false,
+        Op::Alternative { .. } => true,
+        Op::Plain | Op::Required { .. } => !u.defined,
+    }
+}
+
+/// Maps each byte of `value` to `raw` (starting at source byte `base`), where
+/// YAML dropped indentation, line breaks, escapes and quotes. `None` when the
+/// two do not line up.
+fn align(value: &str, raw: &str, base: usize) -> Option<Vec<Option<(usize, usize)>>> {
+    let mut pos = Vec::with_capacity(value.len());
+    let mut j = 0;
+    for c in value.chars() {
+        loop {
+            let r = raw.get(j..)?.chars().next()?;
+            // `$$` in compose is one `$`.
+            if r == '$' && c == '$' && raw[j + 1..].starts_with('$') {
+                pos.push(Some((base + j, base + j + 2)));
+                j += 2;
+                break;
+            }
+            if r == c || (c.is_whitespace() && r.is_whitespace()) {
+                for _ in 0..c.len_utf8() {
+                    pos.push(Some((base + j, base + j + r.len_utf8())));
+                }
+                j += r.len_utf8();
+                break;
+            }
+            if r.is_whitespace() || matches!(r, '\\' | '\'' | '"') {
+                j += r.len_utf8();
+                continue;
+            }
+            return None;
+        }
+    }
+    Some(pos)
+}
+
+/// Maps an interpolated value to its template `inner` (the scalar as written):
+/// literal text byte for byte, `$$` to its first `$`, and each variable's value
+/// to the whole `${...}` expression.
+fn map_interpolated(
+    value: &str,
+    inner: &str,
+    base: usize,
+    uses: &[VarUse],
+    whole: Span,
+) -> Option<Text> {
+    // Top-level uses in order; nested ones are inside their parent's range.
+    let mut tops: Vec<&VarUse> = Vec::new();
+    let mut sorted: Vec<&VarUse> = uses.iter().collect();
+    sorted.sort_by_key(|u| (u.range.start, std::cmp::Reverse(u.range.end)));
+    for u in sorted {
+        if u.range.end > inner.len()
+            || !inner.is_char_boundary(u.range.start)
+            || !inner.is_char_boundary(u.range.end)
+        {
+            return None;
+        }
+        match tops.last() {
+            Some(t) if u.range.start < t.range.end => {}
+            _ => tops.push(u),
+        }
+    }
+    let tainted = |t: &VarUse| {
+        uses.iter()
+            .any(|u| u.range.start >= t.range.start && u.range.end <= t.range.end && unresolved(u))
+    };
+    // Literal pieces between the uses, with `$$` unescaped.
+    let literal = |a: usize, b: usize| -> Text {
+        let src = Text::exact(&inner[a..b], whole, base + a);
+        let mut out = Text::plain(String::new(), whole);
+        let mut it = src.s.char_indices().peekable();
+        while let Some((i, c)) = it.next() {
+            out.push_from(&src, i, c);
+            if c == '$' && it.peek().map(|&(_, n)| n) == Some('$') {
+                it.next();
+            }
+        }
+        out
+    };
+    let mut lits = Vec::with_capacity(tops.len() + 1);
+    let mut at = 0;
+    for t in &tops {
+        lits.push(literal(at, t.range.start));
+        at = t.range.end;
+    }
+    lits.push(literal(at, inner.len()));
+
+    let mut out = Text::plain(String::new(), whole);
+    let append = |out: &mut Text, t: &Text| {
+        out.s.push_str(&t.s);
+        out.pos.extend_from_slice(&t.pos);
+        out.taint.extend_from_slice(&t.taint);
+    };
+    if !value.starts_with(&lits[0].s) {
+        return None;
+    }
+    append(&mut out, &lits[0]);
+    let mut v = lits[0].s.len();
+    for (k, t) in tops.iter().enumerate() {
+        let next = &lits[k + 1];
+        let end = if k + 1 == tops.len() {
+            let e = value.len().checked_sub(next.s.len())?;
+            if e < v || !value.ends_with(&next.s) {
+                return None;
+            }
+            e
+        } else {
+            if next.s.is_empty() {
+                return None;
+            }
+            v + value.get(v..)?.find(&next.s)?
+        };
+        let expr = match t.span {
+            Some(s) if s.file == whole.file => (s.start, s.end),
+            _ => (base + t.range.start, base + t.range.end),
+        };
+        let taint = tainted(t);
+        out.s.push_str(value.get(v..end)?);
+        for _ in v..end {
+            out.pos.push(Some(expr));
+            out.taint.push(taint);
+        }
+        append(&mut out, next);
+        v = end + next.s.len();
+    }
+    (out.s == value).then_some(out)
+}
+
+/// One simple command: its words, and what separates it from the next.
+#[derive(Clone, Debug, Default)]
+pub struct Cmd {
+    pub words: Vec<Text>,
+    /// Ended by a single `&`: runs while the next commands run.
+    pub background: bool,
+    /// Has an output redirection to a file (`> /etc/nginx/conf.d/default.conf`).
+    pub writes_file: bool,
+}
+
+/// Splits a shell string into simple commands (at `;`, `&&`, `||`, `|`, `&`,
+/// newlines and parentheses), each into words with quotes removed. Command
+/// substitutions stay inside their word (with their `$`).
+pub fn split(t: &Text) -> Vec<Cmd> {
+    let chars: Vec<(usize, char)> = t.s.char_indices().collect();
+    let mut cmds = Vec::new();
+    let mut cur = Cmd::default();
+    let mut tok: Option<Text> = None;
+    // A redirection waiting for its target word: Some(true) for output.
+    let mut redirect: Option<bool> = None;
+    let new_tok = || Text::plain(String::new(), t.whole);
+
+    fn finish_tok(tok: &mut Option<Text>, cur: &mut Cmd, redirect: &mut Option<bool>) {
+        if let Some(w) = tok.take() {
+            match redirect.take() {
+                Some(out) => {
+                    if out && !w.s.starts_with("/dev/") {
+                        cur.writes_file = true;
+                    }
+                }
+                None => cur.words.push(w),
+            }
+        }
+    }
+    fn finish_cmd(
+        tok: &mut Option<Text>,
+        cur: &mut Cmd,
+        redirect: &mut Option<bool>,
+        cmds: &mut Vec<Cmd>,
+    ) {
+        finish_tok(tok, cur, redirect);
+        *redirect = None;
+        let c = std::mem::take(cur);
+        if !c.words.is_empty() {
+            cmds.push(c);
+        }
+    }
+
+    let n = chars.len();
+    let mut i = 0;
+    while i < n {
+        let (b, c) = chars[i];
+        match c {
+            '\n' | ';' | '(' | ')' => {
+                finish_cmd(&mut tok, &mut cur, &mut redirect, &mut cmds);
+                i += 1;
+            }
+            '&' | '|' => {
+                let double = chars.get(i + 1).map(|x| x.1) == Some(c);
+                if c == '&' && !double {
+                    cur.background = true;
+                }
+                finish_cmd(&mut tok, &mut cur, &mut redirect, &mut cmds);
+                i += if double { 2 } else { 1 };
+            }
+            c if c.is_whitespace() => {
+                finish_tok(&mut tok, &mut cur, &mut redirect);
+                i += 1;
+            }
+            '#' if tok.is_none() => {
+                while i < n && chars[i].1 != '\n' {
+                    i += 1;
+                }
+            }
+            '\\' => {
+                match chars.get(i + 1) {
+                    Some(&(_, '\n')) => {}
+                    Some(&(nb, nc)) => tok.get_or_insert_with(new_tok).push_from(t, nb, nc),
+                    None => {}
+                }
+                i += 2;
+            }
+            '\'' => {
+                let w = tok.get_or_insert_with(new_tok);
+                i += 1;
+                while i < n && chars[i].1 != '\'' {
+                    w.push_from(t, chars[i].0, chars[i].1);
+                    i += 1;
+                }
+                i += 1;
+            }
+            '"' => {
+                let w = tok.get_or_insert_with(new_tok);
+                i += 1;
+                while i < n && chars[i].1 != '"' {
+                    let (cb, cc) = chars[i];
+                    if cc == '\\' {
+                        if let Some(&(nb, nc)) = chars.get(i + 1) {
+                            if matches!(nc, '$' | '`' | '"' | '\\') {
+                                w.push_from(t, nb, nc);
+                                i += 2;
+                                continue;
+                            }
+                            if nc == '\n' {
+                                i += 2;
+                                continue;
+                            }
+                        }
+                    }
+                    w.push_from(t, cb, cc);
+                    i += 1;
+                }
+                i += 1;
+            }
+            '`' => {
+                let w = tok.get_or_insert_with(new_tok);
+                w.push_from(t, b, c);
+                i += 1;
+                while i < n && chars[i].1 != '`' {
+                    w.push_from(t, chars[i].0, chars[i].1);
+                    i += 1;
+                }
+                if i < n {
+                    w.push_from(t, chars[i].0, chars[i].1);
+                }
+                i += 1;
+            }
+            '$' if chars.get(i + 1).map(|x| x.1) == Some('(') => {
+                let w = tok.get_or_insert_with(new_tok);
+                let mut depth = 0usize;
+                while i < n {
+                    let (cb, cc) = chars[i];
+                    w.push_from(t, cb, cc);
+                    i += 1;
+                    if cc == '(' {
+                        depth += 1;
+                    } else if cc == ')' {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                }
+            }
+            '>' | '<' => {
+                // `2>&1`, `>/dev/null`, `> file`: drop the fd and the target.
+                if tok
+                    .as_ref()
+                    .is_some_and(|w| !w.s.is_empty() && w.s.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    tok = None;
+                } else {
+                    finish_tok(&mut tok, &mut cur, &mut redirect);
+                }
+                let out = c == '>';
+                i += 1;
+                while i < n && matches!(chars[i].1, '>' | '<' | '|') {
+                    i += 1;
+                }
+                if i < n && chars[i].1 == '&' {
+                    i += 1;
+                    while i < n && (chars[i].1.is_ascii_digit() || chars[i].1 == '-') {
+                        i += 1;
+                    }
+                    continue;
+                }
+                redirect = Some(out);
+            }
+            _ => {
+                tok.get_or_insert_with(new_tok).push_from(t, b, c);
+                i += 1;
+            }
+        }
+    }
+    finish_cmd(&mut tok, &mut cur, &mut redirect, &mut cmds);
+    cmds
+}
+
+/// One program run by a command, after wrappers (`sh -c`, `exec`, `gosu`, ...).
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    /// Lower-case base name (`gunicorn`), or the Python module (`http.server`).
+    pub prog: String,
+    pub prog_word: Text,
+    pub args: Vec<Text>,
+    pub background: bool,
+    pub writes_file: bool,
+}
+
+/// `/usr/local/bin/gunicorn` → `gunicorn`.
+pub fn basename(s: &str) -> String {
+    s.rsplit('/').next().unwrap_or(s).to_ascii_lowercase()
+}
+
+/// The programs a shell string runs.
+pub fn invocations(t: &Text) -> Vec<Invocation> {
+    let mut out = Vec::new();
+    run_shell(t, 0, &mut out);
+    out
+}
+
+/// The programs an exec-form word list runs.
+pub fn expand_words(words: &[Text]) -> Vec<Invocation> {
+    let mut out = Vec::new();
+    expand(words, false, false, 0, &mut out);
+    out
+}
+
+const MAX_NESTING: usize = 4;
+
+fn run_shell(t: &Text, depth: usize, out: &mut Vec<Invocation>) {
+    if depth > MAX_NESTING {
+        return;
+    }
+    for cmd in split(t) {
+        expand(&cmd.words, cmd.background, cmd.writes_file, depth, out);
+    }
+}
+
+fn is_assignment(s: &str) -> bool {
+    match s.split_once('=') {
+        Some((k, _)) => {
+            !k.is_empty()
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !k.starts_with(|c: char| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+fn is_python(name: &str) -> bool {
+    name == "python"
+        || name == "pypy3"
+        || name
+            .strip_prefix("python")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+fn expand(
+    words: &[Text],
+    background: bool,
+    writes_file: bool,
+    depth: usize,
+    out: &mut Vec<Invocation>,
+) {
+    let mut i = 0;
+    // Skips option words (and `--`), with the options in `with_arg` taking a value.
+    let skip_opts = |i: &mut usize, with_arg: &[&str]| {
+        while let Some(w) = words.get(*i) {
+            if w.s == "--" {
+                *i += 1;
+                break;
+            }
+            if !w.s.starts_with('-') || w.s == "-" {
+                break;
+            }
+            *i += if with_arg.contains(&w.s.as_str()) {
+                2
+            } else {
+                1
+            };
+        }
+    };
+    let after_dashes = |i: &mut usize| -> bool {
+        match words[*i..].iter().position(|w| w.s == "--") {
+            Some(k) => {
+                *i += k + 1;
+                true
+            }
+            None => false,
+        }
+    };
+    loop {
+        let Some(w) = words.get(i) else { return };
+        let name = basename(&w.s);
+        let next = words.get(i + 1).map(|w| w.s.as_str());
+        match name.as_str() {
+            "exec" | "nohup" | "time" | "!" | "then" | "do" | "else" | "if" | "while" | "until"
+            | "command" | "{" | "}" | "stdbuf" => {
+                i += 1;
+                if name == "stdbuf" || name == "exec" {
+                    skip_opts(&mut i, &["-a"]);
+                }
+            }
+            _ if is_assignment(&w.s) => i += 1,
+            "env" => {
+                i += 1;
+                while let Some(w) = words.get(i) {
+                    if w.s == "-u" || w.s == "-C" || w.s == "-S" {
+                        i += 2;
+                    } else if w.s.starts_with('-') || is_assignment(&w.s) {
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+            }
+            "tini" | "tini-static" | "dumb-init" | "catatonit" => {
+                i += 1;
+                skip_opts(&mut i, &["-p", "-e"]);
+            }
+            "gosu" | "su-exec" | "s6-setuidgid" => i += 2,
+            // The official images' entrypoint runs its arguments.
+            "docker-entrypoint.sh" | "docker-entrypoint" => i += 1,
+            "sudo" => {
+                i += 1;
+                skip_opts(
+                    &mut i,
+                    &["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"],
+                );
+            }
+            "runuser" | "setpriv" | "doppler" | "infisical" | "watchmedo" | "chpst" => {
+                if !after_dashes(&mut i) {
+                    return;
+                }
+            }
+            n if n.contains("wait-for") || n.contains("wait_for") => {
+                if !after_dashes(&mut i) {
+                    return;
+                }
+            }
+            "dockerize" => {
+                i += 1;
+                while let Some(w) = words.get(i) {
+                    if w.s.starts_with('-') {
+                        i += if w.s.contains('=') { 1 } else { 2 };
+                    } else {
+                        break;
+                    }
+                }
+            }
+            "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh" => {
+                // `sh -c 'script'`: the script is the command; `sh file` runs a file.
+                let mut k = i + 1;
+                let mut has_c = false;
+                while let Some(o) = words.get(k) {
+                    if o.s.starts_with('-') && o.s.len() > 1 && !o.s.starts_with("--") {
+                        has_c |= o.s.contains('c');
+                        k += 1;
+                        if has_c {
+                            break;
+                        }
+                    } else if o.s.starts_with("--") {
+                        k += 1;
+                    } else {
+                        break;
+                    }
+                }
+                match (has_c, words.get(k)) {
+                    (true, Some(script)) => run_shell(script, depth + 1, out),
+                    _ => push(words, i, background, writes_file, out),
+                }
+                return;
+            }
+            n if is_python(n) => {
+                let mut k = i + 1;
+                while let Some(o) = words.get(k) {
+                    match o.s.as_str() {
+                        "-X" | "-W" => k += 2,
+                        "-m" => {
+                            if let Some(m) = words.get(k + 1) {
+                                out.push(Invocation {
+                                    prog: m.s.to_ascii_lowercase(),
+                                    prog_word: m.clone(),
+                                    args: words[k + 2..].to_vec(),
+                                    background,
+                                    writes_file,
+                                });
+                            }
+                            return;
+                        }
+                        "-c" => break,
+                        s if s.starts_with('-') && !s.starts_with("-c") => k += 1,
+                        _ => break,
+                    }
+                }
+                match words.get(k) {
+                    // A script: the program is the script (`manage.py`).
+                    Some(o) if !o.s.starts_with('-') => {
+                        push(words, k, background, writes_file, out)
+                    }
+                    _ => push(words, i, background, writes_file, out),
+                }
+                return;
+            }
+            "node" | "nodejs" => {
+                // `node node_modules/.bin/next start`: the CLI is the program.
+                match next {
+                    Some(s) if !s.starts_with('-') && s.contains("node_modules/") => {
+                        let mut inv = mk(words, i + 1, background, writes_file);
+                        inv.prog = inv.prog.trim_end_matches(".js").to_string();
+                        out.push(inv);
+                    }
+                    _ => push(words, i, background, writes_file, out),
+                }
+                return;
+            }
+            "npx" | "bunx" | "pnpx" => {
+                i += 1;
+                skip_opts(&mut i, &["-p", "--package", "-c", "--call"]);
+            }
+            "npm" | "pnpm" | "yarn" | "bun" if matches!(next, Some("exec" | "dlx" | "x")) => {
+                i += 2;
+                skip_opts(
+                    &mut i,
+                    &["-p", "--package", "-c", "--call", "--filter", "-F"],
+                );
+            }
+            "poetry" | "pipenv" | "uv" | "pdm" | "hatch" | "rye" | "conda" | "mamba"
+            | "micromamba"
+                if next == Some("run") =>
+            {
+                i += 2;
+                skip_opts(
+                    &mut i,
+                    &[
+                        "-n",
+                        "-p",
+                        "--name",
+                        "--prefix",
+                        "--with",
+                        "--python",
+                        "--env-file",
+                        "--project",
+                        "--directory",
+                        "--package",
+                        "-e",
+                        "--extra",
+                        "--group",
+                        "--env",
+                    ],
+                );
+            }
+            "bundle" if next == Some("exec") => i += 2,
+            "opentelemetry-instrument" | "ddtrace-run" => {
+                i += 1;
+                while let Some(o) = words.get(i) {
+                    if o.s.starts_with("--") {
+                        i += if o.s.contains('=') { 1 } else { 2 };
+                    } else {
+                        break;
+                    }
+                }
+            }
+            "newrelic-admin" if next == Some("run-program") => i += 2,
+            _ => {
+                push(words, i, background, writes_file, out);
+                return;
+            }
+        }
+    }
+}
+
+fn mk(words: &[Text], i: usize, background: bool, writes_file: bool) -> Invocation {
+    Invocation {
+        prog: basename(&words[i].s),
+        prog_word: words[i].clone(),
+        args: words[i + 1..].to_vec(),
+        background,
+        writes_file,
+    }
+}
+
+fn push(words: &[Text], i: usize, background: bool, writes_file: bool, out: &mut Vec<Invocation>) {
+    if i < words.len() {
+        out.push(mk(words, i, background, writes_file));
+    }
+}
+
+/// An address `HOST:PORT`, `:PORT`, `[::1]:PORT`, `tcp://HOST:PORT/path`, taken from
+/// bytes `[a, b)` of `t`: the host range and the port range (when there is a `:`).
+/// `None` for a unix socket.
+#[allow(clippy::type_complexity)]
+pub fn split_addr(
+    t: &Text,
+    a: usize,
+    b: usize,
+) -> Option<((usize, usize), Option<(usize, usize)>)> {
+    let s = t.s.get(a..b)?;
+    let lower = s.to_ascii_lowercase();
+    if lower.starts_with("unix:") || lower.starts_with("fd://") || lower.starts_with("unix//") {
+        return None;
+    }
+    let mut start = a;
+    if let Some(i) = s.find("://") {
+        start = a + i + 3;
+    }
+    let rest = &t.s[start..b];
+    // The authority ends at the path.
+    let auth_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let auth = &rest[..auth_len];
+    // Drop `user:pass@`.
+    let (start, auth) = match auth.rfind('@') {
+        Some(i) => (start + i + 1, &auth[i + 1..]),
+        None => (start, auth),
+    };
+    if let Some(r) = auth.strip_prefix('[') {
+        let close = r.find(']')? + 1;
+        let host = (start, start + close + 1);
+        return match auth[close + 1..].strip_prefix(':') {
+            Some(p) => Some((host, Some((start + close + 2, start + close + 2 + p.len())))),
+            None => Some((host, None)),
+        };
+    }
+    // The last `:` outside `${...}`.
+    let mut depth = 0usize;
+    let mut colon = None;
+    let bytes = auth.as_bytes();
+    for (i, &c) in bytes.iter().enumerate() {
+        match c {
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b':' if depth == 0 => colon = Some(i),
+            _ => {}
+        }
+    }
+    Some(match colon {
+        Some(i) => (
+            (start, start + i),
+            Some((start + i + 1, start + auth.len())),
+        ),
+        None => ((start, start + auth.len()), None),
+    })
+}
