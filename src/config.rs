@@ -69,7 +69,7 @@ impl RuleOptions {
 
     /// Whether `image` is one of `extra-internal-images`; returns the entry.
     pub fn extra_internal_image(&self, image: &str) -> Option<&str> {
-        let path = crate::analysis::identity::parse_ref(image)?.full;
+        let path = crate::knowledge::parse_ref(image)?.full;
         self.extra_internal_images
             .iter()
             .find(|e| {

@@ -13,6 +13,7 @@ pub mod env;
 pub mod finding;
 
 pub mod image;
+pub mod knowledge;
 pub mod names;
 pub mod output;
 pub mod parse;

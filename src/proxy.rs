@@ -261,7 +261,7 @@ struct Placement {
 
 /// Is this image an NGINX (official, nginxinc, openresty, bitnami)?
 pub fn is_nginx_image(image: &str) -> bool {
-    crate::analysis::identity::known_image(image).is_some_and(|k| k.name == "nginx")
+    crate::knowledge::parse_ref(image).is_some_and(|r| crate::knowledge::is_nginx(&r))
 }
 
 /// Reads and parses the Dockerfile of every service with a local build, once.
@@ -315,8 +315,7 @@ pub fn is_proxy(p: &Project, svc: &Service) -> bool {
 
 /// The NGINX image the service runs ([`crate::analysis::identity::base_image`]), if it runs one.
 fn nginx_base(p: &Project, svc: &Service) -> Option<crate::analysis::identity::Base> {
-    crate::analysis::identity::base_image(p, svc)
-        .filter(|b| crate::analysis::identity::known(&b.image).is_some_and(|k| k.name == "nginx"))
+    crate::analysis::identity::base_image(p, svc).filter(|b| crate::knowledge::is_nginx(&b.image))
 }
 
 /// Finds and parses the NGINX configs of every proxy service of the project.

@@ -1,5 +1,5 @@
-//! The shape of the code, checked: data flows one way (parse → compose →
-//! knowledge → analysis → rules → report → cli), so a module may name its own
+//! The shape of the code, checked: data flows one way (parse → knowledge →
+//! compose → analysis → rules → report → cli), so a module may name its own
 //! layer and the layers below it, never one above. A rule file never names
 //! another rule's file. See ARCHITECTURE.md.
 //!
@@ -16,8 +16,10 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&str] = &[
     "base",
     "parse",
-    "compose",
+    // Data with no dependency but image-reference parsing: loading may ask it
+    // which services are NGINX proxies.
     "knowledge",
+    "compose",
     "analysis",
     "rules",
     "report",

@@ -18,12 +18,9 @@ pub static META: RuleMeta = RuleMeta {
     summary: "A datastore or internal-only service publishes a port on all host interfaces",
 };
 
-/// Ports of those images that serve people, not data (management UIs).
-const UI_PORTS: &[(&str, u16)] = &[("rabbitmq", 15672), ("neo4j", 7474), ("couchbase", 8091)];
-
 /// What makes an image internal: the kind of product it runs, if we know it.
 pub fn internal_kind(image: &str) -> Option<&'static str> {
-    crate::analysis::identity::known_image(image).and_then(|k| k.kind)
+    crate::knowledge::known_image(image).and_then(|k| k.kind.as_deref())
 }
 
 /// A port whose value depends on a variable with no value cannot be judged.
@@ -79,7 +76,7 @@ impl Rule for InternalPortPublished {
                         .map(|e| (e, b.span))
                 });
             let kind = product
-                .and_then(|k| k.kind)
+                .and_then(|k| k.kind.as_deref())
                 .or(configured.map(|_| "an internal service"));
             let internal_nets = if kind.is_none() {
                 only_internal_networks(p, svc)
@@ -89,16 +86,13 @@ impl Rule for InternalPortPublished {
             if kind.is_none() && internal_nets.is_none() {
                 continue;
             }
-            let repo = product.map(|k| k.name).unwrap_or_default();
             let name = &svc.name.value;
             for port in &svc.ports {
                 if !port.on_all_interfaces() || uncertain(port) {
                     continue;
                 }
-                if UI_PORTS
-                    .iter()
-                    .any(|(r, ui)| *r == repo && port.target.contains(*ui))
-                {
+                // A port that serves people (a management UI), not data.
+                if product.is_some_and(|k| k.ui_ports.iter().any(|&ui| port.target.contains(ui))) {
                     continue;
                 }
                 let target = if port.target.start == port.target.end {
@@ -135,7 +129,7 @@ impl Rule for InternalPortPublished {
                         }
                         _ => format!("{k} image"),
                     };
-                    f = match (configured, product.and_then(|k| k.kind)) {
+                    f = match (configured, product.and_then(|k| k.kind.as_deref())) {
                         (Some((entry, span)), None) => f.related(
                             span,
                             format!("`{entry}` in extra-internal-images of the configuration"),

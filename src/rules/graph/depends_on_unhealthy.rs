@@ -20,33 +20,6 @@ pub static META: RuleMeta = RuleMeta {
     summary: "condition: service_healthy waits on a service that has no healthcheck",
 };
 
-/// Official images known to ship without a HEALTHCHECK: with no healthcheck in the
-/// compose file either, `service_healthy` can never be reached.
-const NO_IMAGE_HEALTHCHECK: &[&str] = &[
-    "postgres",
-    "redis",
-    "mysql",
-    "mariadb",
-    "mongo",
-    "rabbitmq",
-    "memcached",
-    "nginx",
-    "httpd",
-    "valkey",
-    "node",
-    "python",
-    "golang",
-    "alpine",
-    "busybox",
-    "ubuntu",
-    "debian",
-    "php",
-    "elasticsearch",
-    "traefik",
-    "caddy",
-    "haproxy",
-];
-
 /// Why `svc` can never become healthy, with the span that shows it; `None` when it
 /// has (or may have) a healthcheck.
 fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
@@ -75,7 +48,7 @@ fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
     }
     let image = svc.image.as_ref()?;
     let repo = crate::analysis::identity::base_image(p, svc)?.image.path;
-    NO_IMAGE_HEALTHCHECK.contains(&repo.as_str()).then(|| {
+    crate::knowledge::ships_without_healthcheck(&repo).then(|| {
         (
             format!("it has no healthcheck (none in compose, and the `{repo}` image defines none)"),
             image.span,

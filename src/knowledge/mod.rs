@@ -1,0 +1,150 @@
+//! What stacklint knows about the world, as data: `images.toml`, embedded in the
+//! binary and read once. This is the only place that names images; rules and
+//! analyses ask through the functions here.
+//!
+//! Depends on nothing but image-reference parsing, so loading may consult it too
+//! (which services are NGINX proxies).
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use crate::image::ImageRef;
+
+/// A well-known product, and the images that run it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Known {
+    /// `postgres`, `redis`, `nginx`.
+    pub name: String,
+    /// What it is, for messages (`a database`); `None` for a product that serves
+    /// people or proxies (nginx, grafana).
+    pub kind: Option<String>,
+    /// Image paths (registry, `library/` and tag removed); `ns/*` is any image of
+    /// the namespace.
+    pub images: Vec<String>,
+    /// Last path segments that name the product under any namespace (a mirror,
+    /// `bitnami/`, a team's registry): `postgresql` in `bitnami/postgresql`.
+    pub names: Vec<String>,
+    /// Ports that serve people (a management UI), not data.
+    #[serde(default)]
+    pub ui_ports: Vec<u16>,
+    #[serde(default)]
+    pub ui_ports_source: Option<String>,
+    /// Where the fact comes from.
+    pub source: String,
+}
+
+/// An official image that ships without a HEALTHCHECK.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoHealthcheck {
+    pub image: String,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Knowledge {
+    pub product: Vec<Known>,
+    pub no_healthcheck: Vec<NoHealthcheck>,
+}
+
+/// The embedded data, parsed on first use. It ships inside the binary and a
+/// unit test parses it, so a failure here is a build defect, not bad input.
+static DATA: LazyLock<Knowledge> = LazyLock::new(|| {
+    toml::from_str(include_str!("images.toml")).expect("src/knowledge/images.toml is valid")
+});
+
+/// Every fact, for tests and listings.
+pub fn all() -> &'static Knowledge {
+    &DATA
+}
+
+/// The product an image runs, if it is clearly one.
+pub fn known(image: &ImageRef) -> Option<&'static Known> {
+    let path = image.path.as_str();
+    let exact = DATA.product.iter().find(|k| {
+        k.images.iter().any(|i| match i.strip_suffix("/*") {
+            Some(ns) => image.namespace() == ns,
+            None => i == path,
+        })
+    });
+    exact.or_else(|| {
+        let name = image.name();
+        DATA.product
+            .iter()
+            .find(|k| k.names.iter().any(|n| n == name))
+    })
+}
+
+/// [`known`] for an image reference as written.
+pub fn known_image(image: &str) -> Option<&'static Known> {
+    known(&parse_ref(image)?)
+}
+
+/// Is this image an NGINX (official, nginxinc, openresty, bitnami)?
+pub fn is_nginx(image: &ImageRef) -> bool {
+    known(image).is_some_and(|k| k.name == "nginx")
+}
+
+/// Does the official image at `path` (`postgres`) ship without a HEALTHCHECK?
+pub fn ships_without_healthcheck(path: &str) -> bool {
+    DATA.no_healthcheck.iter().any(|n| n.image == path)
+}
+
+/// Is `port` one of `product`'s ports that serve people (a management UI)?
+pub fn is_ui_port(product: &str, port: u16) -> bool {
+    DATA.product
+        .iter()
+        .any(|k| k.name == product && k.ui_ports.contains(&port))
+}
+
+/// A reference whose tag or digest is left unknown by a variable
+/// (`postgres:${PG_VERSION}`) still names its image; one whose name is not is `None`.
+pub fn parse_ref(s: &str) -> Option<ImageRef> {
+    if !s.contains('$') {
+        return ImageRef::parse(s);
+    }
+    let s = s.trim();
+    let name = s.split('@').next().unwrap_or(s);
+    let last_slash = name.rfind('/').map(|i| i + 1).unwrap_or(0);
+    let name = match name[last_slash..].find(':') {
+        Some(i) => &name[..last_slash + i],
+        None => name,
+    };
+    ImageRef::parse(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_parses_and_every_fact_has_a_source() {
+        let k = all();
+        assert!(k.product.len() > 20);
+        assert!(k.product.iter().all(|p| !p.source.is_empty()));
+        assert!(k
+            .product
+            .iter()
+            .all(|p| p.ui_ports.is_empty() || p.ui_ports_source.is_some()));
+        assert!(k.no_healthcheck.iter().all(|n| !n.source.is_empty()));
+    }
+
+    #[test]
+    fn queries() {
+        assert!(is_nginx(
+            &ImageRef::parse("nginxinc/nginx-unprivileged").unwrap()
+        ));
+        assert!(!is_nginx(&ImageRef::parse("someone/nginx").unwrap()));
+        assert!(ships_without_healthcheck("postgres"));
+        assert!(!ships_without_healthcheck("bitnami/postgresql"));
+        assert!(is_ui_port("rabbitmq", 15672));
+        assert!(!is_ui_port("rabbitmq", 5672));
+        assert_eq!(
+            known_image("bitnami/postgresql:${V}").map(|k| k.name.as_str()),
+            Some("postgres")
+        );
+    }
+}
