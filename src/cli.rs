@@ -1,5 +1,6 @@
 //! The command line: arguments, subcommands, the run over every project, exit codes.
 
+pub use crate::config::FailOn;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -11,7 +12,6 @@ use crate::discover::{discover_with, Exclude, Target};
 use crate::finding::Finding;
 use crate::output::{self, ProjectReport, Report, Summary};
 use crate::rules;
-use crate::severity::Severity;
 use crate::stack::{load_project, load_single, LoadOptions, Project};
 use crate::suppress;
 
@@ -27,33 +27,6 @@ pub enum Format {
     Github,
     /// A GitLab Code Quality report.
     Gitlab,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    /// Only errors fail the run.
-    Error,
-    /// Errors and warnings fail the run.
-    Warning,
-    /// Any finding fails the run.
-    Info,
-    /// Always exit 0 (2 still means stacklint could not run).
-    Never,
-}
-
-impl FailOn {
-    pub fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Info => Some(Severity::Info),
-            FailOn::Never => None,
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<FailOn> {
-        <FailOn as ValueEnum>::from_str(s, true).ok()
-    }
 }
 
 /// Lints container stacks: compose files, the .env files they read and the NGINX

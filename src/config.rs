@@ -14,9 +14,38 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::cli::FailOn;
+use clap::ValueEnum;
+
 use crate::rules::{self, Category, RuleMeta};
 use crate::severity::Severity;
+
+/// Which findings make the run fail (`--fail-on`, `fail-on`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Only errors fail the run.
+    Error,
+    /// Errors and warnings fail the run.
+    Warning,
+    /// Any finding fails the run.
+    Info,
+    /// Always exit 0 (2 still means stacklint could not run).
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FailOn> {
+        <FailOn as ValueEnum>::from_str(s, true).ok()
+    }
+}
 
 /// File names searched in each directory, in this order.
 pub const FILE_NAMES: [&str; 2] = ["stacklint.toml", ".stacklint.toml"];
@@ -60,7 +89,7 @@ pub struct RuleOptions {
 impl RuleOptions {
     /// Whether `value` matches one of `extra-placeholders`.
     pub fn is_extra_placeholder(&self, value: &str) -> bool {
-        let v = crate::rules::env::placeholder_secret::unquote(value);
+        let v = crate::secrets::unquote(value);
         if v.is_empty() {
             return false;
         }
@@ -177,8 +206,8 @@ impl Config {
         } else {
             std::env::current_dir().unwrap_or_default().join(path)
         };
-        let abs = crate::compose::model::normalize_path(&abs);
-        let dir = crate::compose::model::normalize_path(&self.dir);
+        let abs = crate::paths::normalize_path(&abs);
+        let dir = crate::paths::normalize_path(&self.dir);
         let rel = abs.strip_prefix(&dir).map(Path::to_path_buf).unwrap_or(abs);
         crate::paths::slash(&rel)
     }
@@ -235,7 +264,7 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     } else {
         std::env::current_dir().ok()?.join(start)
     };
-    let abs = crate::compose::model::normalize_path(&abs);
+    let abs = crate::paths::normalize_path(&abs);
     // A file's directory is where its search starts.
     let first = if abs.is_dir() {
         abs.as_path()

@@ -61,7 +61,7 @@ fn anchored(base: &Path, pattern: &str) -> String {
     if pattern.starts_with("**/") {
         return pattern.to_string();
     }
-    let mut base = crate::compose::model::normalize_path(&absolute(base));
+    let mut base = crate::paths::normalize_path(&absolute(base));
     let mut rest = pattern;
     while let Some(r) = rest.strip_prefix("../") {
         base.pop();
@@ -323,7 +323,7 @@ fn walk(root: &Path, exclude: &Exclude) -> Vec<ProjectSpec> {
                 return false;
             }
             exclude.is_empty()
-                || !exclude.matches(&crate::compose::model::normalize_path(&absolute(e.path())))
+                || !exclude.matches(&crate::paths::normalize_path(&absolute(e.path())))
         });
     // Each walked directory with the names of its walked files.
     let mut dirs: std::collections::BTreeMap<PathBuf, Vec<String>> = Default::default();

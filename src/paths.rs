@@ -14,7 +14,7 @@ pub fn display(path: &Path) -> PathBuf {
             None => path.to_path_buf(),
         }
     };
-    let abs = crate::compose::model::normalize_path(&abs);
+    let abs = crate::paths::normalize_path(&abs);
     let rel = match &cwd {
         Some(c) => relative_to(&abs, c),
         None => abs,
@@ -48,6 +48,23 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
 /// A path as a string with `/` separators, for every output format.
 pub fn slash(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system.
+pub fn normalize_path(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

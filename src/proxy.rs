@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::compose::model::{normalize_path, MountKind, Service};
+use crate::compose::model::{MountKind, Service};
 use crate::parse::dockerfile::{self, Dockerfile};
 use crate::parse::nginx::{self, Directive, NginxFile};
+use crate::paths::normalize_path;
 use crate::source::{read_text, FileId, FileKind, SourceFile, Span};
 use crate::stack::{Project, Unreadable};
 

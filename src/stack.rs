@@ -337,7 +337,7 @@ fn load_own_templates(p: &mut Project) {
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {
-    let norm = |d: &Path| crate::compose::model::normalize_path(&absolute(d));
+    let norm = |d: &Path| crate::paths::normalize_path(&absolute(d));
     norm(a) == norm(b)
 }
 
@@ -352,8 +352,8 @@ const INCLUDE_LOOKUP_LEVELS: usize = 3;
 /// A compose file in one of the few directories above `dir` whose `include:`
 /// names `base` (laradock's root file includes `adminer/compose.yml`, ...).
 pub fn included_by_ancestor(dir: &Path, base: &Path, cache: &IncludeCache) -> Option<PathBuf> {
-    let target = crate::compose::model::normalize_path(&absolute(base));
-    let mut ancestor = crate::compose::model::normalize_path(&absolute(dir));
+    let target = crate::paths::normalize_path(&absolute(base));
+    let mut ancestor = crate::paths::normalize_path(&absolute(dir));
     for _ in 0..INCLUDE_LOOKUP_LEVELS {
         ancestor = ancestor.parent()?.to_path_buf();
         let Ok(read) = std::fs::read_dir(&ancestor) else {
@@ -433,7 +433,7 @@ fn read_include_targets(file: &Path, dir: &Path) -> Vec<PathBuf> {
             None => vec![*item],
         })
         .filter_map(|p| p.as_str())
-        .map(|p| crate::compose::model::normalize_path(&dir.join(p)))
+        .map(|p| crate::paths::normalize_path(&dir.join(p)))
         .collect()
 }
 

@@ -33,8 +33,8 @@ use crate::rules::{self, RuleMeta};
 use crate::source::{FileId, FileKind, SourceFile, Sources, Span};
 use crate::stack::Project;
 
-pub use crate::rules::invalid_suppression::META as INVALID;
-pub use crate::rules::unused_suppression::META as UNUSED;
+pub use crate::rules::INVALID_SUPPRESSION as INVALID;
+pub use crate::rules::UNUSED_SUPPRESSION as UNUSED;
 
 const MARKER: &str = "stacklint:";
 

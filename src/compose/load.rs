@@ -105,7 +105,7 @@ impl<'a> Loader<'a> {
         from: Option<Span>,
         depth: usize,
     ) -> Option<(FileId, Node)> {
-        let key = crate::compose::model::normalize_path(path);
+        let key = crate::paths::normalize_path(path);
         if let Some(hit) = self.cache.get(&key) {
             return hit.clone();
         }
@@ -381,7 +381,7 @@ impl<'a> Loader<'a> {
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
-            crate::compose::model::normalize_path(&dir.join(f))
+            crate::paths::normalize_path(&dir.join(f))
         });
         let link = (base_name.clone(), base_file.clone());
         if chain.contains(&link) || chain.len() >= MAX_CHAIN {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::compose::merge::sub_span;
 use crate::parse::interpolate::VarUse;
 use crate::parse::yaml::{Node, Value};
+use crate::paths::normalize_path;
 use crate::source::{Sources, Span};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -325,23 +326,6 @@ fn resolve_host(base: &Path, s: &str) -> PathBuf {
     } else {
         normalize_path(&base.join(p))
     }
-}
-
-/// `a/./b/../c` → `a/c`, without touching the file system.
-pub fn normalize_path(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 fn parse_mount(n: &Node, base: &Path, sources: &Sources) -> Option<Mount> {

@@ -405,7 +405,7 @@ pub fn artifact(path: &str, root: &Path) -> Value {
         let abs: PathBuf = if p.is_absolute() {
             p.to_path_buf()
         } else {
-            crate::compose::model::normalize_path(&root.join(p))
+            crate::paths::normalize_path(&root.join(p))
         };
         json!({"uri": file_uri(&crate::paths::slash(&abs))})
     }

@@ -10,9 +10,10 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 use crate::analysis::graph::{StackGraph, StartOrder, StartupRisk};
-use crate::compose::model::{normalize_path, Service};
+use crate::compose::model::Service;
 use crate::finding::Finding;
 use crate::parse::nginx::{Arg, Directive};
+use crate::paths::normalize_path;
 use crate::proxy::{self, Layout, NginxConfig};
 use crate::severity::Severity;
 use crate::source::{Sources, Span};

@@ -14,6 +14,7 @@ use crate::parse::yaml::Node;
 use crate::rules::env::{entry, env_file_readers, file_name, templates, tree_uses};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::secrets::is_secret_key;
+use crate::secrets::unquote;
 use crate::severity::Severity;
 use crate::source::Span;
 use crate::stack::{EnvRole, Project};
@@ -104,21 +105,6 @@ pub(crate) fn is_secret_setting(key: &str) -> bool {
     let access_key_id = (lower.ends_with("access_key") || lower.ends_with("accesskey"))
         && !lower.contains("secret");
     !NOT_A_SECRET.contains(&last) && !access_key_id
-}
-
-/// The text inside one pair of matching quotes, trimmed: `- KEY='<token>'` in a
-/// list keeps its quotes in compose, and the text inside is what counts.
-pub fn unquote(value: &str) -> &str {
-    let v = value.trim();
-    ['\'', '"']
-        .iter()
-        .find_map(|q| {
-            v.strip_prefix(*q)
-                .and_then(|r| r.strip_suffix(*q))
-                .filter(|_| v.len() >= 2)
-        })
-        .unwrap_or(v)
-        .trim()
 }
 
 /// Whether `value` is a placeholder that someone was meant to replace:

@@ -163,7 +163,7 @@ fn knows_the_variables(p: &Project, no_env_at_all: bool) -> bool {
             Ok(c) if !path.is_absolute() => c.join(path),
             _ => path.to_path_buf(),
         };
-        crate::compose::model::normalize_path(&joined)
+        crate::paths::normalize_path(&joined)
     };
     if let Some(base_dir) = base_path.parent().map(abs) {
         let unread = base_dir.join(".env");
