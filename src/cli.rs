@@ -87,7 +87,7 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
             let analysis = crate::analysis::Analysis::of(p);
             let graph = &analysis.graph;
             let mut findings =
-                rules::run_on_analysis(p, &analysis, &cfg.options, &|m| cfg.enabled(m));
+                crate::check::run_on_analysis(p, &analysis, &cfg.options, &|m| cfg.enabled(m));
             // Marked as the lint run reports them: re-graded and per-file ignores applied.
             apply_config(p, &cfg, &mut findings);
             let name = p
@@ -308,7 +308,7 @@ pub fn overrides_of(args: &Args) -> Overrides {
 /// Runs the enabled rules on one project, then applies the configuration:
 /// `[severity]` (re-grades or drops) and `[per-file-ignores]`.
 pub fn check_project(p: &Project, cfg: &Config) -> Vec<Finding> {
-    rules::run_with_then(p, &cfg.options, &|m| cfg.enabled(m), &mut |f| {
+    crate::check::run_with_then(p, &cfg.options, &|m| cfg.enabled(m), &mut |f| {
         config_keeps(p, cfg, f)
     })
 }

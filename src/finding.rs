@@ -52,7 +52,7 @@ pub struct Finding {
     pub suppressed: Option<Suppression>,
     /// The incident the finding describes, when another rule may describe the
     /// same one at the same primary span: those findings are reported as one
-    /// (see `rules::merge_incidents`).
+    /// (see `check::merge_incidents`).
     pub incident: Option<&'static str>,
 }
 

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod check;
 pub mod cli;
 pub mod compose;
 pub mod config;

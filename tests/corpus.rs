@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use stacklint::check;
 use stacklint::discover::ProjectSpec;
-use stacklint::rules;
 use stacklint::stack::{load_project, LoadOptions};
 
 fn corpus() -> Option<PathBuf> {
@@ -196,7 +196,7 @@ fn every_compose_file_loads() {
             explicit: true,
         };
         let project = load_project(&spec, &LoadOptions::default());
-        let findings = rules::run(&project, &|m| m.code == "SL001" || m.code == "SL004");
+        let findings = check::run(&project, &|m| m.code == "SL001" || m.code == "SL004");
         let rel = e
             .path()
             .strip_prefix(&root)

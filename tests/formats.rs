@@ -677,7 +677,7 @@ fn report<'a>(reports: &'a [ProjectReport<'a>]) -> Report<'a> {
 fn suppressed_findings_are_kept_in_sarif_and_json_only() {
     let projects = load("fixtures/proxy-stack-before");
     let p = &projects[0];
-    let mut findings = stacklint::rules::run(p, &|_| true);
+    let mut findings = stacklint::check::run(p, &|_| true);
     assert!(findings.len() >= 3);
     // Any span will do for the comment; the first finding's is at hand.
     let comment = findings[0].primary;
@@ -762,7 +762,7 @@ fn suppressed_findings_are_kept_in_sarif_and_json_only() {
 fn github_limits_are_kept_with_a_note() {
     let projects = load("fixtures/proxy-stack-before");
     let p = &projects[0];
-    let base = stacklint::rules::run(p, &|_| true);
+    let base = stacklint::check::run(p, &|_| true);
     let sl101 = base
         .iter()
         .find(|f| f.rule.code == "SL101")

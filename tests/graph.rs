@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use stacklint::analysis::graph::{render, EdgeKind, StackGraph};
-use stacklint::rules;
+use stacklint::check;
 
 mod common;
 use common::fixture;
@@ -12,7 +12,7 @@ use common::fixture;
 fn drawn(dir: &str) -> (String, String, String) {
     let p = fixture(dir);
     let g = StackGraph::build(&p);
-    let findings = rules::run(&p, &|_| true);
+    let findings = check::run(&p, &|_| true);
     (
         render::mermaid(&p, &g, &findings),
         render::dot(&p, &g, &findings),

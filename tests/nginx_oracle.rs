@@ -15,9 +15,9 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use stacklint::analysis::nginx::{self as scope, loading::misplaced};
+use stacklint::check;
 use stacklint::discover::{discover, Target};
 use stacklint::proxy::{self, NginxConfig};
-use stacklint::rules;
 use stacklint::stack::{load_project, load_single, LoadOptions, Project};
 
 const RULES: [&str; 2] = ["static-upstream-without-resolver", "resolver-not-used"];
@@ -198,7 +198,7 @@ fn nginx_fails_exactly_where_a_literal_host_is_reported() {
                 continue;
             }
             for p in load_dir(&case) {
-                let findings = rules::run(&p, &|m| m.code == "SL201" || m.code == "SL202");
+                let findings = check::run(&p, &|m| m.code == "SL201" || m.code == "SL202");
                 for g in scope::analyze(&p) {
                     let Some(svc) = g.service else {
                         continue;

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use stacklint::check;
 use stacklint::finding::Finding;
 use stacklint::rules;
 use stacklint::source::{Sources, Span};
@@ -105,7 +106,7 @@ fn every_rule_against_its_fixtures() {
                 .iter()
                 .flat_map(|p| {
                     // unused-suppression judges the other rules' findings: run them all.
-                    rules::run(p, &|m| {
+                    check::run(p, &|m| {
                         m.code == meta.code || meta.name == "unused-suppression"
                     })
                     .into_iter()
