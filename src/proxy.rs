@@ -294,7 +294,7 @@ pub fn load_dockerfiles(p: &mut Project) {
         let mut parsed = dockerfile::parse(id, p.sources.get(id));
         // The stage compose builds, and the arguments its FROM lines may use.
         let node = p.service_node(&svc.name.value);
-        parsed.build_args = crate::analysis::identity::build_args(node);
+        parsed.build_args = crate::compose::base::build_args(node);
         parsed.target = node
             .and_then(|n| n.get("build"))
             .and_then(|b| b.get("target"))
@@ -314,9 +314,9 @@ pub fn is_proxy(p: &Project, svc: &Service) -> bool {
     nginx_base(p, svc).is_some()
 }
 
-/// The NGINX image the service runs ([`crate::analysis::identity::base_image`]), if it runs one.
-fn nginx_base(p: &Project, svc: &Service) -> Option<crate::analysis::identity::Base> {
-    crate::analysis::identity::base_image(p, svc).filter(|b| crate::knowledge::is_nginx(&b.image))
+/// The NGINX image the service runs ([`crate::compose::base::base_image`]), if it runs one.
+fn nginx_base(p: &Project, svc: &Service) -> Option<crate::compose::base::Base> {
+    crate::compose::base::base_image(p, svc).filter(|b| crate::knowledge::is_nginx(&b.image))
 }
 
 /// Finds and parses the NGINX configs of every proxy service of the project.

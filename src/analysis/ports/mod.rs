@@ -661,7 +661,7 @@ impl CommandSrc {
 /// The instructions the final image is made of, in build order: the stages the
 /// last one builds on (`FROM base`) first.
 fn image_instructions(d: &Dockerfile) -> Vec<&Instruction> {
-    crate::analysis::identity::final_instructions(d)
+    crate::compose::base::final_instructions(d)
         .into_iter()
         .rev()
         .flatten()
@@ -672,7 +672,7 @@ fn image_instructions(d: &Dockerfile) -> Vec<&Instruction> {
 /// ENTRYPOINT without a CMD of its own drops the CMD it inherits, as the builder does.
 fn image_commands(d: &Dockerfile) -> (Option<&Instruction>, Option<&Instruction>) {
     let (mut ep, mut cmd, mut cmd_done) = (None, None, false);
-    for stage in crate::analysis::identity::final_instructions(d) {
+    for stage in crate::compose::base::final_instructions(d) {
         let stage_cmd = stage.iter().rev().find(|i| i.name == "CMD");
         let stage_ep = stage.iter().rev().find(|i| i.name == "ENTRYPOINT");
         if !cmd_done && stage_cmd.is_some() {
@@ -1016,11 +1016,11 @@ pub fn product_for_image(image: &str) -> Option<&'static Product> {
     PRODUCTS.iter().find(|p| p.images.contains(&path.as_str()))
 }
 
-/// The port behaviour of what the service runs ([`crate::analysis::identity::base_image`]):
+/// The port behaviour of what the service runs ([`crate::compose::base::base_image`]):
 /// its image, or the base image of the Dockerfile it builds.
 fn product_of(p: &Project, svc: &Service, node: Option<&Node>) -> Option<(&'static Product, Span)> {
-    use crate::analysis::identity::Origin;
-    let base = crate::analysis::identity::base_image(p, svc)?;
+    use crate::compose::base::Origin;
+    let base = crate::compose::base::base_image(p, svc)?;
     match base.origin {
         Origin::Dockerfile => {}
         // The tag of a build whose Dockerfile is unreadable says nothing sure.

@@ -123,8 +123,8 @@ impl Rule for InternalPortPublished {
                 ))
                 .place(format!("services.{name}.ports"));
                 if let Some(k) = kind {
-                    let what = |b: &crate::analysis::identity::Base| match b.origin {
-                        crate::analysis::identity::Origin::Dockerfile => {
+                    let what = |b: &crate::compose::base::Base| match b.origin {
+                        crate::compose::base::Origin::Dockerfile => {
                             format!("built from `{}`, {k} image", b.text)
                         }
                         _ => format!("{k} image"),

@@ -36,7 +36,7 @@ fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
     if svc.build.is_some() {
         let (_, df) = p.dockerfiles.get(&svc.name.value)?;
         // `FROM base` inherits the HEALTHCHECK of stage `base`.
-        let has = crate::analysis::identity::final_instructions(df)
+        let has = crate::compose::base::final_instructions(df)
             .iter()
             .any(|stage| stage.iter().any(|i| i.name == "HEALTHCHECK"));
         return (!has).then(|| {
@@ -47,7 +47,7 @@ fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
         });
     }
     let image = svc.image.as_ref()?;
-    let repo = crate::analysis::identity::base_image(p, svc)?.image.path;
+    let repo = crate::compose::base::base_image(p, svc)?.image.path;
     crate::knowledge::ships_without_healthcheck(&repo).then(|| {
         (
             format!("it has no healthcheck (none in compose, and the `{repo}` image defines none)"),
