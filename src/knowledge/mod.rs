@@ -43,11 +43,75 @@ pub struct NoHealthcheck {
     pub source: String,
 }
 
+/// How a product's port variable is written.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VarForm {
+    /// `PGPORT=5433`
+    Port,
+    /// `MINIO_CONSOLE_ADDRESS=:9001`
+    Addr,
+}
+
+/// Which commands the image's entrypoint hands to the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArgsOnly {
+    /// Any command is a program.
+    No,
+    /// A command whose first word starts with `-` is passed to the server.
+    Flags,
+    /// Every command is passed to the server unless it starts with the server itself.
+    Always,
+}
+
+/// A variable that sets a port.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortVar {
+    pub name: String,
+    pub form: VarForm,
+}
+
+/// How a product's server chooses its ports.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortProduct {
+    pub name: String,
+    /// Image paths without registry, `library/` and tag (`postgres`, `bitnami/redis`).
+    pub images: Vec<String>,
+    /// Documented ports; the first is the one a port flag or variable replaces.
+    pub ports: Vec<u16>,
+    /// Programs that are this product's server, as `analysis::ports::server` names them.
+    pub servers: Vec<String>,
+    /// The image's entrypoint runs the server with a command that is only flags
+    /// (`command: ["--appendonly", "yes"]`), or with any command that is not a
+    /// program (`server /data` for MinIO).
+    pub args_only: ArgsOnly,
+    /// Variables that set the main port (`*` matches any text).
+    #[serde(default)]
+    pub vars: Vec<PortVar>,
+    /// Variables that add ports.
+    #[serde(default)]
+    pub extra_vars: Vec<PortVar>,
+    /// Files the server reads by itself in which a port may be set; a mount there
+    /// makes the port unknown unless a flag or variable sets it.
+    #[serde(default)]
+    pub config_paths: Vec<String>,
+    /// A port the product picks at random unless this flag sets it.
+    pub random_unless: Option<String>,
+    /// The image ships `/etc/nginx/conf.d/default.conf` (the official layout).
+    #[serde(default)]
+    pub nginx_default_conf: bool,
+    pub source: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Knowledge {
     pub product: Vec<Known>,
     pub no_healthcheck: Vec<NoHealthcheck>,
+    pub ports: Vec<PortProduct>,
 }
 
 /// The embedded data, parsed on first use. It ships inside the binary and a
@@ -81,6 +145,13 @@ pub fn known(image: &ImageRef) -> Option<&'static Known> {
 /// [`known`] for an image reference as written.
 pub fn known_image(image: &str) -> Option<&'static Known> {
     known(&parse_ref(image)?)
+}
+
+/// The port behaviour of the product whose images include `path`, exactly.
+pub fn port_product(path: &str) -> Option<&'static PortProduct> {
+    DATA.ports
+        .iter()
+        .find(|p| p.images.iter().any(|i| i == path))
 }
 
 /// Is this image an NGINX (official, nginxinc, openresty, bitnami)?
@@ -130,6 +201,11 @@ mod tests {
             .iter()
             .all(|p| p.ui_ports.is_empty() || p.ui_ports_source.is_some()));
         assert!(k.no_healthcheck.iter().all(|n| !n.source.is_empty()));
+        assert!(k.ports.len() > 20);
+        assert!(k
+            .ports
+            .iter()
+            .all(|p| !p.source.is_empty() && !p.ports.is_empty()));
     }
 
     #[test]

@@ -149,7 +149,7 @@ pub fn listening(p: &Project, svc: &Service) -> Listening {
     let cmds = Commands::of(p, node, df.map(|(_, d)| d));
     match product {
         Some((prod, span)) => {
-            l.product = Some(prod.name);
+            l.product = Some(prod.name.as_str());
             l.product_span = Some(span);
             product_ports(p, svc, node, df.map(|(_, d)| d), prod, &cmds, &env, &mut l);
         }
@@ -1002,7 +1002,7 @@ fn apply_found(l: &mut Listening, info: &server::Info, kind: EvidenceKind) {
 // Well-known images
 
 mod products;
-use products::{ArgsOnly, Product, VarForm, PRODUCTS};
+use products::{ArgsOnly, Product, VarForm};
 
 /// `docker.io/library/redis:7-alpine@sha256:..` → `redis`; `quay.io/minio/minio` →
 /// `minio/minio`. `None` when the name is not a plain, fully known reference.
@@ -1013,7 +1013,7 @@ pub fn image_path(image: &str) -> Option<String> {
 /// The well-known product an image is, if it is clearly one.
 pub fn product_for_image(image: &str) -> Option<&'static Product> {
     let path = image_path(image)?;
-    PRODUCTS.iter().find(|p| p.images.contains(&path.as_str()))
+    crate::knowledge::port_product(&path)
 }
 
 /// The port behaviour of what the service runs ([`crate::compose::base::base_image`]):
@@ -1033,10 +1033,7 @@ fn product_of(p: &Project, svc: &Service, node: Option<&Node>) -> Option<(&'stat
             }
         }
     }
-    PRODUCTS
-        .iter()
-        .find(|prod| prod.images.contains(&base.image.path.as_str()))
-        .map(|prod| (prod, base.span))
+    crate::knowledge::port_product(&base.image.path).map(|prod| (prod, base.span))
 }
 
 /// Does a mount at `target` cover `path` (the path itself, a parent, or inside it)?
@@ -1093,7 +1090,7 @@ fn placements(
 }
 
 /// Dockerfile RUN steps that mention a path (a `sed` on a config file).
-fn run_mentions(df: Option<&Dockerfile>, paths: &[&str]) -> Option<Span> {
+fn run_mentions(df: Option<&Dockerfile>, paths: &[impl AsRef<str>]) -> Option<Span> {
     let d = df?;
     image_instructions(d)
         .into_iter()
@@ -1101,7 +1098,7 @@ fn run_mentions(df: Option<&Dockerfile>, paths: &[&str]) -> Option<Span> {
         .find(|i| {
             i.args
                 .iter()
-                .any(|w| paths.iter().any(|p| w.value.contains(p)))
+                .any(|w| paths.iter().any(|p| w.value.contains(p.as_ref())))
         })
         .map(|i| i.span)
 }
@@ -1128,8 +1125,12 @@ fn product_ports(
     let mut explicit: Vec<&'static str> = Vec::new();
 
     // The product's own variables.
-    for (vars, main) in [(prod.vars, true), (prod.extra_vars, false)] {
-        for (pattern, form) in vars {
+    for (vars, main) in [(&prod.vars, true), (&prod.extra_vars, false)] {
+        for crate::knowledge::PortVar {
+            name: pattern,
+            form,
+        } in vars
+        {
             let mut names: Vec<&String> = env
                 .vars
                 .keys()
@@ -1220,7 +1221,7 @@ fn product_ports(
         }
     }
     for (info, kind) in &server_infos {
-        let own = prod.servers.contains(&info.program);
+        let own = prod.servers.iter().any(|s| s == info.program);
         for f in &info.found {
             match f {
                 server::Found::Port(port, span) => {
@@ -1274,7 +1275,7 @@ fn product_ports(
     // A config file the server reads by itself may move the port.
     let places = placements(p, svc, node, df);
     if !main_set {
-        for cfg in prod.config_paths {
+        for cfg in &prod.config_paths {
             if let Some((_, span, _)) = places.iter().find(|(t, _, _)| covers(t, cfg)) {
                 l.unknown(
                     format!(
@@ -1285,14 +1286,14 @@ fn product_ports(
                 );
             }
         }
-        if let Some(span) = run_mentions(df, prod.config_paths) {
+        if let Some(span) = run_mentions(df, &prod.config_paths) {
             l.unknown(
                 "the Dockerfile edits a config file that may set the port",
                 Some(span),
             );
         }
     }
-    if let Some(flag) = prod.random_unless {
+    if let Some(flag) = prod.random_unless.as_deref() {
         if !explicit.contains(&flag) {
             l.unknown(
                 format!("`{}` picks a random port unless `{flag}` is set", prod.name),
@@ -1301,7 +1302,7 @@ fn product_ports(
         }
     }
 
-    if prod.servers.contains(&"nginx") {
+    if prod.servers.iter().any(|s| s == "nginx") {
         nginx_ports(p, svc, prod, &places, df, l);
         return;
     }
@@ -1331,7 +1332,7 @@ fn read_product_cmd(
         words.remove(0);
     }
     let Some(first) = words.first() else { return };
-    let server_name = prod.servers.first().copied();
+    let server_name = prod.servers.first().map(String::as_str);
     let passed = match prod.args_only {
         ArgsOnly::Flags => first.s.starts_with('-'),
         ArgsOnly::Always => !prod.servers.iter().any(|s| shell::basename(&first.s) == *s),
@@ -1361,7 +1362,7 @@ fn read_product_cmd(
             *readable = false;
         }
         match server::parse(inv, env) {
-            Some(info) if prod.servers.contains(&info.program) => {
+            Some(info) if prod.servers.iter().any(|s| s == info.program) => {
                 found_server = true;
                 server_infos.push((info, kind));
             }
@@ -1390,8 +1391,7 @@ fn nginx_ports(
     l: &mut Listening,
 ) {
     let name = &svc.name.value;
-    let official =
-        prod.images.contains(&"nginx") || prod.images.contains(&"nginxinc/nginx-unprivileged");
+    let official = prod.nginx_default_conf;
     let default_conf = "/etc/nginx/conf.d/default.conf";
     let ours: Vec<&crate::proxy::NginxConfig> = p
         .nginx
@@ -1448,7 +1448,7 @@ fn nginx_ports(
         l.unknown("this NGINX image's default config may be replaced", None);
     }
     if !replaced && default_read {
-        for &port in prod.ports {
+        for &port in &prod.ports {
             l.add(port, EvidenceKind::ImageDefault, None, true);
         }
     }

@@ -216,7 +216,7 @@ fn interpolated_values_map_to_their_source() {
 
 #[test]
 fn image_names() {
-    let name = |s: &str| product_for_image(s).map(|p| p.name);
+    let name = |s: &str| product_for_image(s).map(|p| p.name.as_str());
     assert_eq!(name("postgres:16-alpine"), Some("postgres"));
     assert_eq!(name("docker.io/library/redis:7@sha256:abc"), Some("redis"));
     assert_eq!(name("public.ecr.aws/docker/library/mysql:8"), Some("mysql"));
