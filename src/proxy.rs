@@ -99,17 +99,7 @@ impl Templates {
     }
 }
 
-/// Which NGINX distribution an image is: it decides where the main config lives
-/// and what the image's own main config includes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flavor {
-    /// The official image (and nginxinc/*): /etc/nginx, conf.d, templates.
-    Official,
-    /// openresty/*: its nginx.conf lives under /usr/local/openresty and includes conf.d.
-    OpenResty,
-    /// bitnami/nginx: /opt/bitnami/nginx/conf, server_blocks.
-    Bitnami,
-}
+pub use crate::knowledge::NginxFlavor as Flavor;
 
 /// Where a proxy service's nginx starts reading, and what the image's own main
 /// config reads when none is mounted.
@@ -186,14 +176,7 @@ impl Layout {
 }
 
 fn flavor_of(image: &str) -> Flavor {
-    let lower = image.to_ascii_lowercase();
-    if lower.contains("openresty/") {
-        Flavor::OpenResty
-    } else if lower.contains("bitnami/nginx") {
-        Flavor::Bitnami
-    } else {
-        Flavor::Official
-    }
+    crate::knowledge::nginx_flavor(image)
 }
 
 /// The layout of a proxy service: its image's flavor, and a main config named

@@ -106,12 +106,36 @@ pub struct PortProduct {
     pub source: String,
 }
 
+/// Which NGINX distribution an image is: it decides where the main config lives
+/// and what the image's own main config includes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NginxFlavor {
+    /// The official image (and nginxinc/*): /etc/nginx, conf.d, templates.
+    Official,
+    /// openresty/*: its nginx.conf lives under /usr/local/openresty and includes conf.d.
+    OpenResty,
+    /// bitnami/nginx: /opt/bitnami/nginx/conf, server_blocks.
+    Bitnami,
+}
+
+/// An NGINX image that is not laid out like the official one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlavorRule {
+    /// Matched as a substring of the lower-cased image reference.
+    pub contains: String,
+    pub flavor: NginxFlavor,
+    pub source: String,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Knowledge {
     pub product: Vec<Known>,
     pub no_healthcheck: Vec<NoHealthcheck>,
     pub ports: Vec<PortProduct>,
+    pub nginx_flavor: Vec<FlavorRule>,
 }
 
 /// The embedded data, parsed on first use. It ships inside the binary and a
@@ -152,6 +176,15 @@ pub fn port_product(path: &str) -> Option<&'static PortProduct> {
     DATA.ports
         .iter()
         .find(|p| p.images.iter().any(|i| i == path))
+}
+
+/// The NGINX distribution of an image (the official layout unless known otherwise).
+pub fn nginx_flavor(image: &str) -> NginxFlavor {
+    let lower = image.to_ascii_lowercase();
+    DATA.nginx_flavor
+        .iter()
+        .find(|f| lower.contains(f.contains.as_str()))
+        .map_or(NginxFlavor::Official, |f| f.flavor)
 }
 
 /// Is this image an NGINX (official, nginxinc, openresty, bitnami)?
@@ -216,6 +249,15 @@ mod tests {
         assert!(!is_nginx(&ImageRef::parse("someone/nginx").unwrap()));
         assert!(ships_without_healthcheck("postgres"));
         assert!(!ships_without_healthcheck("bitnami/postgresql"));
+        assert_eq!(
+            nginx_flavor("openresty/openresty:alpine"),
+            NginxFlavor::OpenResty
+        );
+        assert_eq!(
+            nginx_flavor("docker.io/bitnami/nginx:1.25"),
+            NginxFlavor::Bitnami
+        );
+        assert_eq!(nginx_flavor("nginx:1.27"), NginxFlavor::Official);
         assert!(is_ui_port("rabbitmq", 15672));
         assert!(!is_ui_port("rabbitmq", 5672));
         assert_eq!(
