@@ -1,22 +1,15 @@
 //! "Did you mean" for names: one edit distance and one nearest-name rule, shared by
 //! the rules (service and host typos) and the configuration (rule-name typos).
 
-/// Levenshtein distance over chars. Only the first 64 chars count: suggestions are
-/// for short names, and a long key must not cost quadratic time.
+/// Levenshtein distance over chars (strsim). Only the first 64 chars count:
+/// suggestions are for short names, and a long key must not cost quadratic time.
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().take(64).collect();
-    let b: Vec<char> = b.chars().take(64).collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    strsim::levenshtein(head(a), head(b))
+}
+
+/// The first 64 chars of `s`.
+fn head(s: &str) -> &str {
+    s.char_indices().nth(64).map_or(s, |(i, _)| &s[..i])
 }
 
 /// The candidate nearest to `name`, when it is near enough to be a likely typo (at
@@ -47,5 +40,8 @@ mod tests {
         // Long names cost at most 64 × 64 steps.
         let long = "x".repeat(100_000);
         assert_eq!(edit_distance(&long, &long), 0);
+        // Chars, not bytes; and only the first 64 of them.
+        assert_eq!(edit_distance("café", "cafe"), 1);
+        assert_eq!(edit_distance(&"é".repeat(70), &"é".repeat(64)), 0);
     }
 }
