@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use stacklint::cli::{check_project, config_for, load_all, Input};
-use stacklint::config::Overrides;
+use stacklint::report::config::Overrides;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();

@@ -1,19 +1,19 @@
 //! The command line: arguments, subcommands, the run over every project, exit codes.
 
-pub use crate::config::FailOn;
+pub use crate::report::config::FailOn;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
-use crate::config::{self, Config, Overrides};
-use crate::discover::{discover_with, Exclude, Target};
+use crate::compose::discover::{discover_with, Exclude, Target};
+use crate::compose::stack::{load_project, load_single, LoadOptions, Project};
 use crate::finding::Finding;
 use crate::output::{self, ProjectReport, Report, Summary};
+use crate::report::config::{self, Config, Overrides};
+use crate::report::suppress;
 use crate::rules;
-use crate::stack::{load_project, load_single, LoadOptions, Project};
-use crate::suppress;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -87,7 +87,9 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
             let analysis = crate::analysis::Analysis::of(p);
             let graph = &analysis.graph;
             let mut findings =
-                crate::check::run_on_analysis(p, &analysis, &cfg.options, &|m| cfg.enabled(m));
+                crate::report::check::run_on_analysis(p, &analysis, &cfg.options, &|m| {
+                    cfg.enabled(m)
+                });
             // Marked as the lint run reports them: re-graded and per-file ignores applied.
             apply_config(p, &cfg, &mut findings);
             let name = p
@@ -308,7 +310,7 @@ pub fn overrides_of(args: &Args) -> Overrides {
 /// Runs the enabled rules on one project, then applies the configuration:
 /// `[severity]` (re-grades or drops) and `[per-file-ignores]`.
 pub fn check_project(p: &Project, cfg: &Config) -> Vec<Finding> {
-    crate::check::run_with_then(p, &cfg.options, &|m| cfg.enabled(m), &mut |f| {
+    crate::report::check::run_with_then(p, &cfg.options, &|m| cfg.enabled(m), &mut |f| {
         config_keeps(p, cfg, f)
     })
 }
@@ -349,7 +351,7 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
         .zip(findings)
         .map(|(p, findings)| ProjectReport {
             sources: &p.sources,
-            secrets: crate::secrets::secret_spans(p),
+            secrets: crate::analysis::secrets::secret_spans(p),
             findings,
         })
         .collect();

@@ -4,13 +4,8 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
-pub mod check;
 pub mod cli;
 pub mod compose;
-pub mod config;
-pub mod discover;
-pub mod docs;
-pub mod env;
 pub mod finding;
 
 pub mod image;
@@ -19,11 +14,8 @@ pub mod names;
 pub mod output;
 pub mod parse;
 pub mod paths;
+pub mod report;
 
-pub mod proxy;
 pub mod rules;
-pub mod secrets;
 pub mod severity;
 pub mod source;
-pub mod stack;
-pub mod suppress;

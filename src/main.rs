@@ -14,7 +14,7 @@ fn main() -> ExitCode {
             exit_code: 0,
             warnings: Vec::new(),
         }),
-        Some(Command::Explain { rule }) => stacklint::docs::page(rule)
+        Some(Command::Explain { rule }) => stacklint::report::docs::page(rule)
             .map(|text| cli::Outcome {
                 stdout: text.to_string(),
                 file: None,

@@ -393,7 +393,7 @@ fn the_config_schema_knows_every_rule_and_validates_a_sample() {
             .as_object()
             .map(|o| o.keys().map(String::as_str).collect())
             .unwrap_or_default();
-        let mut expected = stacklint::config::rule_option_keys(m).to_vec();
+        let mut expected = stacklint::report::config::rule_option_keys(m).to_vec();
         expected.sort();
         let mut keys = keys;
         keys.sort();
@@ -425,7 +425,7 @@ extra-internal-images = ["acme/ledger-db"]
 extra-placeholders = ["please-change", "dummy-*"]
 "#;
     // The sample is a valid config for stacklint itself...
-    stacklint::config::parse(sample, Path::new("sample.toml"), false)
+    stacklint::report::config::parse(sample, Path::new("sample.toml"), false)
         .unwrap_or_else(|e| panic!("{e}"));
     // ...and for the schema.
     let instance: Value = toml::from_str(sample).expect("TOML");
@@ -444,7 +444,7 @@ extra-placeholders = ["please-change", "dummy-*"]
     ] {
         let v: Value = toml::from_str(bad).expect("TOML");
         assert!(!validator.is_valid(&v), "schema accepts {bad:?}");
-        assert!(stacklint::config::parse(bad, Path::new("x.toml"), false).is_err());
+        assert!(stacklint::report::config::parse(bad, Path::new("x.toml"), false).is_err());
     }
 }
 
@@ -462,7 +462,7 @@ fn the_readme_example_config_is_valid() {
         .nth(1)
         .and_then(|b| b.split("```").next())
         .expect("a toml example");
-    let cfg = stacklint::config::parse(block, Path::new("README.md"), false)
+    let cfg = stacklint::report::config::parse(block, Path::new("README.md"), false)
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(cfg.options.extra_internal_image("acme/ledger-db").is_some());
 }

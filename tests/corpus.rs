@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use stacklint::check;
-use stacklint::discover::ProjectSpec;
-use stacklint::stack::{load_project, LoadOptions};
+use stacklint::compose::discover::ProjectSpec;
+use stacklint::compose::stack::{load_project, LoadOptions};
+use stacklint::report::check;
 
 fn corpus() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");

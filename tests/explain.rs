@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use stacklint::config;
+use stacklint::report::config;
 use stacklint::rules;
 
 mod common;
@@ -89,7 +89,7 @@ fn every_page_has_a_rule() {
             "rules/{name} documents no registered rule"
         );
         assert!(
-            stacklint::docs::page(stem).is_some(),
+            stacklint::report::docs::page(stem).is_some(),
             "{stem} is not embedded"
         );
     }

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 use stacklint::cli::{load_all, Input};
+use stacklint::compose::stack::Project;
 use stacklint::finding::{Finding, Suppression};
 use stacklint::output::{self, sarif, ProjectReport, Report, Resolved, Summary};
-use stacklint::stack::Project;
 
 mod common;
 use common::{manifest, stacklint, stacklint_in};
@@ -677,7 +677,7 @@ fn report<'a>(reports: &'a [ProjectReport<'a>]) -> Report<'a> {
 fn suppressed_findings_are_kept_in_sarif_and_json_only() {
     let projects = load("fixtures/proxy-stack-before");
     let p = &projects[0];
-    let mut findings = stacklint::check::run(p, &|_| true);
+    let mut findings = stacklint::report::check::run(p, &|_| true);
     assert!(findings.len() >= 3);
     // Any span will do for the comment; the first finding's is at hand.
     let comment = findings[0].primary;
@@ -693,7 +693,7 @@ fn suppressed_findings_are_kept_in_sarif_and_json_only() {
     let suppressed_codes = [findings[0].rule.code, findings[1].rule.code];
     let reports = [ProjectReport {
         sources: &p.sources,
-        secrets: stacklint::secrets::secret_spans(p),
+        secrets: stacklint::analysis::secrets::secret_spans(p),
         findings,
     }];
     let report = report(&reports);
@@ -762,7 +762,7 @@ fn suppressed_findings_are_kept_in_sarif_and_json_only() {
 fn github_limits_are_kept_with_a_note() {
     let projects = load("fixtures/proxy-stack-before");
     let p = &projects[0];
-    let base = stacklint::check::run(p, &|_| true);
+    let base = stacklint::report::check::run(p, &|_| true);
     let sl101 = base
         .iter()
         .find(|f| f.rule.code == "SL101")
@@ -788,7 +788,7 @@ fn github_limits_are_kept_with_a_note() {
         })
         .collect();
     many.push(big);
-    let secrets = stacklint::secrets::secret_spans(p);
+    let secrets = stacklint::analysis::secrets::secret_spans(p);
     let resolved: Vec<Resolved<'_>> = many
         .iter()
         .map(|f| Resolved {
@@ -849,7 +849,7 @@ fn github_limits_are_kept_with_a_note() {
 fn secret_values(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     for p in load(path) {
-        let spans = stacklint::secrets::secret_spans(&p);
+        let spans = stacklint::analysis::secrets::secret_spans(&p);
         let masked: Vec<String> = p
             .sources
             .iter()
@@ -859,7 +859,7 @@ fn secret_values(path: &str) -> Vec<String> {
                     .filter(|s| s.file == id)
                     .map(|s| (s.start, s.end))
                     .collect();
-                stacklint::secrets::mask(&f.text, &mine)
+                stacklint::analysis::secrets::mask(&f.text, &mine)
             })
             .collect();
         for s in &spans {

@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use stacklint::analysis::graph::{render, EdgeKind, StackGraph};
-use stacklint::check;
+use stacklint::report::check;
 
 mod common;
 use common::fixture;

@@ -33,11 +33,11 @@ fn layer_of_module(m: &str) -> Option<&'static str> {
         // The shared vocabulary every layer speaks: spans, findings, severities.
         "source" | "paths" | "finding" | "severity" | "names" => "base",
         "parse" | "image" => "parse",
-        "compose" | "discover" | "env" | "stack" | "proxy" => "compose",
         "knowledge" => "knowledge",
-        "analysis" | "secrets" => "analysis",
+        "compose" => "compose",
+        "analysis" => "analysis",
         "rules" => "rules",
-        "output" | "report" | "check" | "suppress" | "config" | "docs" => "report",
+        "report" | "output" => "report",
         "cli" | "main" | "lib" => "cli",
         _ => return None,
     })

@@ -3,8 +3,8 @@
 //! is visible in review.
 
 use serde_json::Value;
+use stacklint::compose::stack::Project;
 use stacklint::source::{FileId, Sources, Span};
-use stacklint::stack::Project;
 
 mod common;
 

@@ -15,10 +15,10 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use stacklint::analysis::nginx::{self as scope, loading::misplaced};
-use stacklint::check;
-use stacklint::discover::{discover, Target};
-use stacklint::proxy::{self, NginxConfig};
-use stacklint::stack::{load_project, load_single, LoadOptions, Project};
+use stacklint::compose::discover::{discover, Target};
+use stacklint::compose::proxy::{self, NginxConfig};
+use stacklint::compose::stack::{load_project, load_single, LoadOptions, Project};
+use stacklint::report::check;
 
 const RULES: [&str; 2] = ["static-upstream-without-resolver", "resolver-not-used"];
 

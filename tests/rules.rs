@@ -6,11 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use stacklint::check;
+use stacklint::compose::stack::{LoadOptions, Project};
 use stacklint::finding::Finding;
+use stacklint::report::check;
 use stacklint::rules;
 use stacklint::source::{Sources, Span};
-use stacklint::stack::{LoadOptions, Project};
 
 mod common;
 

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use stacklint::stack::{EnvRole, LoadOptions, Project};
+use stacklint::compose::stack::{EnvRole, LoadOptions, Project};
 
 mod common;
 use common::{fixture_with, manifest, projects_in};

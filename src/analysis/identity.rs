@@ -5,8 +5,8 @@
 
 use crate::compose::base::{base_image, Base};
 use crate::compose::model::Service;
+use crate::compose::stack::Project;
 use crate::knowledge::{known, Known};
-use crate::stack::Project;
 
 /// What `svc` runs: its base image, and the product when it is a known one.
 pub fn software(p: &Project, svc: &Service) -> Option<(Base, Option<&'static Known>)> {

@@ -7,8 +7,9 @@ pub mod graph;
 pub mod identity;
 pub mod nginx;
 pub mod ports;
+pub mod secrets;
 
-use crate::stack::Project;
+use crate::compose::stack::Project;
 
 /// Everything the rules read besides the model, computed once per project.
 pub struct Analysis<'a> {

@@ -5,12 +5,12 @@
 //! [`crate::analysis::identity`] names the product it runs.
 
 use crate::compose::model::Service;
+use crate::compose::stack::Project;
 use crate::image::ImageRef;
 use crate::knowledge::parse_ref;
 use crate::parse::dockerfile::Dockerfile;
 use crate::parse::yaml::Node;
 use crate::source::Span;
-use crate::stack::Project;
 
 /// Where the base image was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

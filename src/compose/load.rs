@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::compose::env::Vars;
 use crate::compose::merge::{merge, normalize_service, sub_span};
-use crate::env::Vars;
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::{interpolate, Lookup};
 use crate::parse::yaml::{self, Node, Value};
@@ -294,7 +294,7 @@ impl<'a> Loader<'a> {
             let mut inc_vars = Vars::default();
             for (p, _) in &env_paths {
                 if p.is_file() {
-                    crate::env::load_env_file(self.sources, p, &mut inc_vars, vars);
+                    crate::compose::env::load_env_file(self.sources, p, &mut inc_vars, vars);
                 }
             }
             let layered = Layered {

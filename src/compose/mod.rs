@@ -2,7 +2,11 @@
 //! typed view the rules read.
 
 pub mod base;
+pub mod discover;
+pub mod env;
 pub mod load;
 pub mod merge;
 pub mod model;
+pub mod proxy;
 pub mod schema;
+pub mod stack;

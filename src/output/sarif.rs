@@ -137,7 +137,7 @@ fn keep(resolved: &[Resolved<'_>]) -> Vec<usize> {
 }
 
 fn rule(m: &RuleMeta) -> Value {
-    let page = crate::docs::page_of(m);
+    let page = crate::report::docs::page_of(m);
     // The first paragraph of "What it does": GitHub shows it above every alert, so it
     // stays short; the whole page is the help.
     let full = page

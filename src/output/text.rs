@@ -112,7 +112,7 @@ fn file_source<'a>(f: &'a SourceFile, id: FileId, secrets: &[Span]) -> FileSourc
         text: if mine.is_empty() {
             std::borrow::Cow::Borrowed(&f.text)
         } else {
-            std::borrow::Cow::Owned(crate::secrets::mask(&f.text, &mine))
+            std::borrow::Cow::Owned(crate::analysis::secrets::mask(&f.text, &mine))
         },
     }
 }

@@ -1,7 +1,7 @@
 //! SL002 `invalid-suppression`: a `# stacklint:` comment names an unknown rule or
 //! cannot be read.
 //!
-//! Its findings come from the suppression post-pass (`crate::suppress::apply`),
+//! Its findings come from the suppression post-pass (`crate::report::suppress::apply`),
 //! which runs after every other rule; `check` is a no-op. It is registered so that
 //! it has a code, a page, and can be selected, ignored or re-graded like any rule.
 

@@ -17,8 +17,8 @@ pub mod unused_suppression;
 
 use crate::analysis::graph::StackGraph;
 use crate::analysis::nginx::Group;
+use crate::compose::stack::Project;
 use crate::finding::Finding;
-use crate::stack::Project;
 pub use options::RuleOptions;
 
 /// What a rule reads: the project, and the options the configuration gives it.

@@ -1,5 +1,5 @@
 //! What the configuration tells the rules: each rule's `[rule-name]` table,
-//! read by `crate::config`.
+//! read by `crate::report::config`.
 
 /// Options of individual rules, from their `[rule-name]` tables.
 #[derive(Clone, Debug, Default)]
@@ -16,7 +16,7 @@ pub struct RuleOptions {
 impl RuleOptions {
     /// Whether `value` matches one of `extra-placeholders`.
     pub fn is_extra_placeholder(&self, value: &str) -> bool {
-        let v = crate::secrets::unquote(value);
+        let v = crate::analysis::secrets::unquote(value);
         if v.is_empty() {
             return false;
         }

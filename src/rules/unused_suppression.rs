@@ -1,7 +1,7 @@
 //! SL003 `unused-suppression`: a `# stacklint:` suppression names a rule that
 //! ran and found nothing where the comment applies.
 //!
-//! Its findings come from the suppression post-pass (`crate::suppress::apply`):
+//! Its findings come from the suppression post-pass (`crate::report::suppress::apply`):
 //! whether a suppression is used depends on every other rule's findings, so it
 //! cannot be a rule of its own; `check` is a no-op. It is registered so that it
 //! has a code, a page, and can be selected, ignored or re-graded like any rule.

@@ -69,21 +69,24 @@ pub fn stacklint(args: &[&str]) -> (i32, String, String) {
 /// Every project (and single file) below `dir`, loaded as the CLI loads them.
 pub fn projects_in(
     dir: &Path,
-    opts: &stacklint::stack::LoadOptions,
-) -> Vec<stacklint::stack::Project> {
-    use stacklint::discover::{discover, Target};
+    opts: &stacklint::compose::stack::LoadOptions,
+) -> Vec<stacklint::compose::stack::Project> {
+    use stacklint::compose::discover::{discover, Target};
     discover(&[dir.to_path_buf()], &[])
         .expect("the directory exists")
         .iter()
         .map(|t| match t {
-            Target::Project(spec) => stacklint::stack::load_project(spec, opts),
-            Target::File(path, kind) => stacklint::stack::load_single(path, *kind),
+            Target::Project(spec) => stacklint::compose::stack::load_project(spec, opts),
+            Target::File(path, kind) => stacklint::compose::stack::load_single(path, *kind),
         })
         .collect()
 }
 
 /// The first compose project of `fixtures/<dir>`.
-pub fn fixture_with(dir: &str, opts: &stacklint::stack::LoadOptions) -> stacklint::stack::Project {
+pub fn fixture_with(
+    dir: &str,
+    opts: &stacklint::compose::stack::LoadOptions,
+) -> stacklint::compose::stack::Project {
     projects_in(&manifest().join("fixtures").join(dir), opts)
         .into_iter()
         .find(|p| !p.compose_files.is_empty())
@@ -91,6 +94,6 @@ pub fn fixture_with(dir: &str, opts: &stacklint::stack::LoadOptions) -> stacklin
 }
 
 /// The first compose project of `fixtures/<dir>`, with default options.
-pub fn fixture(dir: &str) -> stacklint::stack::Project {
-    fixture_with(dir, &stacklint::stack::LoadOptions::default())
+pub fn fixture(dir: &str) -> stacklint::compose::stack::Project {
+    fixture_with(dir, &stacklint::compose::stack::LoadOptions::default())
 }

@@ -12,9 +12,9 @@ use petgraph::visit::EdgeRef;
 
 use crate::analysis::nginx::{self, Resolution, StackNames};
 use crate::compose::model::{MountKind, Service};
+use crate::compose::stack::Project;
 use crate::parse::yaml::{Node, Value};
 use crate::source::Span;
-use crate::stack::Project;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -13,9 +13,9 @@ use petgraph::visit::EdgeRef;
 use serde_json::{json, Value};
 
 use super::{EdgeKind, NodeKind, StackGraph};
+use crate::compose::stack::Project;
 use crate::finding::Finding;
 use crate::severity::Severity;
-use crate::stack::Project;
 
 /// Finding codes on one node or edge, each with its worst severity.
 type Codes = BTreeMap<&'static str, Severity>;

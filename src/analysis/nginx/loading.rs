@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::compose::model::{MountKind, Service};
-use crate::proxy::{self, Flavor, Layout, NginxConfig, TEMPLATES_DIR};
+use crate::compose::proxy::{self, Flavor, Layout, NginxConfig, TEMPLATES_DIR};
+use crate::compose::stack::Project;
 use crate::source::Span;
-use crate::stack::Project;
 
 /// A mount (or COPY) that puts server or main configs where nginx never reads them.
 pub struct Misplaced<'a> {

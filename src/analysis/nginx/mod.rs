@@ -11,13 +11,13 @@ use std::path::Path;
 
 use crate::analysis::graph::{StackGraph, StartOrder, StartupRisk};
 use crate::compose::model::Service;
+use crate::compose::proxy::{self, Layout, NginxConfig};
+use crate::compose::stack::Project;
 use crate::finding::Finding;
 use crate::parse::nginx::{Arg, Directive};
 use crate::paths::normalize_path;
-use crate::proxy::{self, Layout, NginxConfig};
 use crate::severity::Severity;
 use crate::source::{Sources, Span};
-use crate::stack::Project;
 
 pub mod loading;
 
@@ -702,10 +702,10 @@ impl<'a> Analyzer<'a> {
             };
             let addr = parse_address(kind, &value, in_stream);
             let raw = self.sources.get(arg.span.file).slice(&arg.span);
-            let secret = variable_names(raw).any(crate::secrets::is_secret_key)
-                || sets
-                    .iter()
-                    .any(|s| variable_names(assigned_var(s)).any(crate::secrets::is_secret_key));
+            let secret = variable_names(raw).any(crate::analysis::secrets::is_secret_key)
+                || sets.iter().any(|s| {
+                    variable_names(assigned_var(s)).any(crate::analysis::secrets::is_secret_key)
+                });
             let upstream = addr
                 .host
                 .as_ref()

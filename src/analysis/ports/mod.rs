@@ -14,10 +14,10 @@
 use std::collections::HashMap;
 
 use crate::compose::model::{parse_port_short, MountKind, Service};
+use crate::compose::stack::Project;
 use crate::parse::dockerfile::{Dockerfile, Instruction};
 use crate::parse::yaml::Node;
 use crate::source::Span;
-use crate::stack::Project;
 
 pub use shell::{Invocation, Text};
 
@@ -1393,7 +1393,7 @@ fn nginx_ports(
     let name = &svc.name.value;
     let official = prod.nginx_default_conf;
     let default_conf = "/etc/nginx/conf.d/default.conf";
-    let ours: Vec<&crate::proxy::NginxConfig> = p
+    let ours: Vec<&crate::compose::proxy::NginxConfig> = p
         .nginx
         .iter()
         .filter(|c| c.service.as_deref() == Some(name.as_str()) && c.loaded)
@@ -1418,7 +1418,7 @@ fn nginx_ports(
     }
     let main_mounted = ours
         .iter()
-        .any(|c| c.container_path.as_deref() == Some(crate::proxy::MAIN_CONF));
+        .any(|c| c.container_path.as_deref() == Some(crate::compose::proxy::MAIN_CONF));
     // The image renders `templates/default.conf.template` over `conf.d/default.conf`.
     let template = "/etc/nginx/templates/default.conf.template";
     let replaced = places

@@ -10,12 +10,12 @@
 
 use crate::analysis::ports::server::{port_text, Found};
 use crate::analysis::ports::{self, CommandSrc, EvidenceKind, Listening, RuntimeEnv};
+use crate::compose::stack::Project;
 use crate::finding::Finding;
 use crate::parse::shell::{split_addr, Invocation, Text};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
-use crate::stack::Project;
 
 pub struct HealthcheckPortMismatch;
 

@@ -2,11 +2,11 @@
 //! a port on all host interfaces.
 
 use crate::compose::model::{Port, Service};
+use crate::compose::stack::Project;
 use crate::finding::Finding;
 use crate::parse::interpolate::Op;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
-use crate::stack::Project;
 
 pub struct InternalPortPublished;
 
@@ -53,7 +53,7 @@ impl Rule for InternalPortPublished {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
         for svc in &p.model.services {
-            if svc.ports.is_empty() || crate::proxy::is_proxy(p, svc) {
+            if svc.ports.is_empty() || crate::compose::proxy::is_proxy(p, svc) {
                 continue;
             }
             // What the service runs: its image, or the base of the image it builds.

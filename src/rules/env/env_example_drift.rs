@@ -6,12 +6,12 @@
 
 use std::collections::HashSet;
 
+use crate::compose::stack::{EnvFileInfo, EnvRole, Project};
 use crate::finding::Finding;
 use crate::rules::env::{env_file_readers, file_name, file_start, project_envs, templates};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
-use crate::stack::{EnvFileInfo, EnvRole, Project};
 
 pub struct EnvExampleDrift;
 

@@ -5,11 +5,11 @@ pub mod env_example_drift;
 pub mod placeholder_secret;
 pub mod undefined_variable;
 
+use crate::compose::stack::{EnvFileInfo, EnvRole, Project};
 use crate::parse::env::EnvEntry;
 use crate::parse::interpolate::VarUse;
 use crate::parse::yaml::{Node, Value};
 use crate::source::{FileId, Span};
-use crate::stack::{EnvFileInfo, EnvRole, Project};
 
 /// Bound on the depth of the tree walks (the YAML parser bounds it already).
 const MAX_DEPTH: usize = 200;

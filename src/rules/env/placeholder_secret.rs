@@ -7,17 +7,17 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::analysis::secrets::is_secret_key;
+use crate::analysis::secrets::unquote;
+use crate::compose::stack::{EnvRole, Project};
 use crate::finding::Finding;
 use crate::parse::interpolate::Lookup;
 use crate::parse::interpolate::{Op, VarUse};
 use crate::parse::yaml::Node;
 use crate::rules::env::{entry, env_file_readers, file_name, templates, tree_uses};
 use crate::rules::{Category, Context, Rule, RuleMeta};
-use crate::secrets::is_secret_key;
-use crate::secrets::unquote;
 use crate::severity::Severity;
 use crate::source::Span;
-use crate::stack::{EnvRole, Project};
 
 pub struct PlaceholderSecret;
 
@@ -420,7 +420,7 @@ pub fn weakness(keys: &[&str], value: &str, extra: bool) -> Option<Weakness> {
 /// its purpose.
 fn template_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    crate::discover::ENV_TEMPLATES.contains(&lower.as_str())
+    crate::compose::discover::ENV_TEMPLATES.contains(&lower.as_str())
         || ["example", "sample", "template", "dist"]
             .iter()
             .any(|w| lower.contains(w))

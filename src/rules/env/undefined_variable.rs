@@ -5,13 +5,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::compose::stack::{EnvRole, Project};
 use crate::finding::Finding;
 use crate::parse::interpolate::{Op, VarUse};
 use crate::rules::env::{entry, file_name, file_start, project_envs, templates, tree_uses};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
-use crate::stack::{EnvRole, Project};
 
 pub struct UndefinedVariable;
 
@@ -152,9 +152,9 @@ fn knows_the_variables(p: &Project, no_env_at_all: bool) -> bool {
         return false;
     };
     let base_path = &p.sources.get(base).path;
-    let default_name = base_path
-        .file_name()
-        .is_some_and(|n| crate::discover::COMPOSE_NAMES.contains(&n.to_string_lossy().as_ref()));
+    let default_name = base_path.file_name().is_some_and(|n| {
+        crate::compose::discover::COMPOSE_NAMES.contains(&n.to_string_lossy().as_ref())
+    });
     if no_env_at_all && !default_name {
         return false;
     }
@@ -229,8 +229,8 @@ fn finding(
     name: &str,
     primary: &Missing,
     uses: &[&Missing],
-    envs: &[&crate::stack::EnvFileInfo],
-    templates: &[&crate::stack::EnvFileInfo],
+    envs: &[&crate::compose::stack::EnvFileInfo],
+    templates: &[&crate::compose::stack::EnvFileInfo],
 ) -> Finding {
     let required = primary.required();
     let env_names: Vec<String> = envs.iter().map(|e| file_name(p, e.env.file)).collect();

@@ -4,11 +4,11 @@ use petgraph::visit::EdgeRef;
 
 use crate::analysis::graph::EdgeKind;
 use crate::compose::model::Service;
+use crate::compose::stack::Project;
 use crate::finding::Finding;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
-use crate::stack::Project;
 
 pub struct DependsOnUnhealthy;
 

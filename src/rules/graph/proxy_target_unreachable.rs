@@ -6,10 +6,10 @@ use petgraph::visit::EdgeRef;
 
 use crate::analysis::graph::{EdgeKind, StackGraph};
 use crate::compose::model::Service;
+use crate::compose::stack::Project;
 use crate::finding::Finding;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
-use crate::stack::Project;
 
 pub struct ProxyTargetUnreachable;
 

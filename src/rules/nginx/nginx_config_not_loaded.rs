@@ -9,11 +9,11 @@
 use std::path::Path;
 
 use crate::analysis::nginx::loading::{misplaced, Misplaced};
+use crate::compose::proxy::{self, NginxConfig};
+use crate::compose::stack::Project;
 use crate::finding::Finding;
-use crate::proxy::{self, NginxConfig};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
-use crate::stack::Project;
 
 pub struct NginxConfigNotLoaded;
 

@@ -28,10 +28,10 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
+use crate::compose::stack::Project;
 use crate::finding::{Finding, Suppression};
 use crate::rules::{self, RuleMeta};
 use crate::source::{FileId, FileKind, SourceFile, Sources, Span};
-use crate::stack::Project;
 
 pub use crate::rules::INVALID_SUPPRESSION as INVALID;
 pub use crate::rules::UNUSED_SUPPRESSION as UNUSED;
@@ -315,7 +315,7 @@ pub fn apply(p: &Project, findings: &mut Vec<Finding>, enabled: &dyn Fn(&RuleMet
                 );
             }
             for e in c.entries.iter().filter(|e| e.rule.is_none()) {
-                let group = crate::config::resolve_selector(&e.text, true).is_some();
+                let group = crate::report::config::resolve_selector(&e.text, true).is_some();
                 let f = if group {
                     Finding::new(
                         &INVALID,

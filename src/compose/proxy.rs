@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::compose::model::{MountKind, Service};
+use crate::compose::stack::{Project, Unreadable};
 use crate::parse::dockerfile::{self, Dockerfile};
 use crate::parse::nginx::{self, Directive, NginxFile};
 use crate::paths::normalize_path;
 use crate::source::{read_text, FileId, FileKind, SourceFile, Span};
-use crate::stack::{Project, Unreadable};
 
 /// Where the official image's nginx.conf and its `include` of conf.d live.
 pub const MAIN_CONF: &str = "/etc/nginx/nginx.conf";

@@ -455,7 +455,7 @@ impl Reader<'_> {
                         if cleaned.is_empty() {
                             return Err(self.err(item.span().start, "empty pattern in `exclude`"));
                         }
-                        crate::discover::compile_glob(cleaned).map_err(|e| {
+                        crate::compose::discover::compile_glob(cleaned).map_err(|e| {
                             self.err(
                                 item.span().start,
                                 format!("bad glob {s:?} in `exclude`: {e}"),
@@ -468,7 +468,7 @@ impl Reader<'_> {
                     for (gk, gv) in self.table(value, "per-file-ignores")? {
                         let glob_text = gk.get_ref().as_ref();
                         let cleaned = glob_text.trim_start_matches("./");
-                        let pattern = crate::discover::compile_glob(cleaned)
+                        let pattern = crate::compose::discover::compile_glob(cleaned)
                             .map_err(|e| {
                                 self.err(
                                     gk.span().start,

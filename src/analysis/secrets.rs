@@ -1,9 +1,9 @@
 //! Secrets stay out of every output: which keys look secret, and the spans of
 //! their values, which the text report masks in its source snippets.
 
+use crate::compose::stack::Project;
 use crate::parse::yaml::{Node, Value};
 use crate::source::Span;
-use crate::stack::Project;
 
 /// Does this key name a secret (`POSTGRES_PASSWORD`, `api_key`, `JWT_SECRET`)?
 pub fn is_secret_key(key: &str) -> bool {

@@ -3,14 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::compose::discover::{ProjectSpec, ENV_TEMPLATES};
+use crate::compose::env::{load_env_file, EnvFile, NoVars, Vars};
 use crate::compose::load::Loader;
 use crate::compose::model::{self, ComposeModel};
-use crate::discover::{ProjectSpec, ENV_TEMPLATES};
-use crate::env::{load_env_file, EnvFile, NoVars, Vars};
+use crate::compose::proxy::NginxConfig;
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::Lookup;
 use crate::parse::yaml::Node;
-use crate::proxy::NginxConfig;
 use crate::source::{FileId, FileKind, Sources, Span};
 
 /// How variables are found, from the command line.
@@ -265,17 +265,17 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         p.included_by = included_by_ancestor(&spec.dir, base, &opts.include_cache);
         let default_name = |f: &Path| {
             f.file_name().is_some_and(|n| {
-                crate::discover::COMPOSE_NAMES.contains(&n.to_string_lossy().as_ref())
+                crate::compose::discover::COMPOSE_NAMES.contains(&n.to_string_lossy().as_ref())
             })
         };
         p.lone_override = files.len() == 1
             && !default_name(base)
-            && !crate::discover::COMPOSE_NAMES
+            && !crate::compose::discover::COMPOSE_NAMES
                 .iter()
                 .any(|n| spec.dir.join(n).is_file());
     }
 
-    crate::proxy::collect(&mut p);
+    crate::compose::proxy::collect(&mut p);
     p
 }
 
@@ -364,8 +364,9 @@ pub fn included_by_ancestor(dir: &Path, base: &Path, cache: &IncludeCache) -> Op
             .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
             .map(|e| e.path())
             .filter(|path| {
-                path.file_name()
-                    .is_some_and(|n| crate::discover::is_compose_name(&n.to_string_lossy()))
+                path.file_name().is_some_and(|n| {
+                    crate::compose::discover::is_compose_name(&n.to_string_lossy())
+                })
             })
             .collect();
         names.sort();
@@ -461,7 +462,7 @@ pub fn load_single(path: &Path, kind: FileKind) -> Project {
                 }),
             }
         }
-        _ => crate::proxy::load_standalone(&mut p, path),
+        _ => crate::compose::proxy::load_standalone(&mut p, path),
     }
     p
 }

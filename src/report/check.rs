@@ -3,10 +3,10 @@
 //! It sits above the rules (it names the registry) and below the CLI.
 
 use crate::analysis::Analysis;
+use crate::compose::stack::Project;
 use crate::finding::Finding;
 use crate::rules::RuleOptions;
 use crate::rules::{Context, RuleMeta, RULES};
-use crate::stack::Project;
 
 /// Runs every rule for which `enabled` says yes, with default options.
 pub fn run(project: &Project, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Finding> {
@@ -71,7 +71,7 @@ fn run_unmerged<'a>(
         }
     }
     // Inline suppressions depend on every rule's findings: a post-pass.
-    crate::suppress::apply(project, &mut out, enabled);
+    crate::report::suppress::apply(project, &mut out, enabled);
     out
 }
 
