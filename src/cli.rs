@@ -98,17 +98,11 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
                 .map(|&f| crate::paths::slash(&p.sources.get(f).path))
                 .unwrap_or_default();
             let text = match g.format {
-                GraphFormat::Mermaid => {
-                    crate::analysis::graph::render::mermaid(p, graph, &findings)
-                }
-                GraphFormat::Dot => crate::analysis::graph::render::dot(p, graph, &findings),
+                GraphFormat::Mermaid => crate::output::graph::mermaid(p, graph, &findings),
+                GraphFormat::Dot => crate::output::graph::dot(p, graph, &findings),
                 GraphFormat::Json => String::new(),
             };
-            (
-                name,
-                text,
-                crate::analysis::graph::render::json(p, graph, &findings),
-            )
+            (name, text, crate::output::graph::json(p, graph, &findings))
         })
         .collect();
     let stdout = match g.format {

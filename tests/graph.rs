@@ -3,7 +3,8 @@
 
 use std::process::Command;
 
-use stacklint::analysis::graph::{render, EdgeKind, StackGraph};
+use stacklint::analysis::graph::{EdgeKind, StackGraph};
+use stacklint::output::graph as render;
 use stacklint::report::check;
 
 mod common;

@@ -3,6 +3,7 @@
 
 pub mod github;
 pub mod gitlab;
+pub mod graph;
 pub mod json;
 pub mod sarif;
 pub mod text;

@@ -45,7 +45,7 @@ impl Rule for ProxyStartsBeforeTarget {
                 continue;
             };
             let prefix = if *misplaced {
-                crate::analysis::nginx::MISPLACED_PREFIX
+                crate::rules::nginx::MISPLACED_PREFIX
             } else {
                 ""
             };

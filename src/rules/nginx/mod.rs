@@ -5,3 +5,149 @@ pub mod proxy_port_mismatch;
 pub mod proxy_target_unknown;
 pub mod resolver_not_used;
 pub mod static_upstream_without_resolver;
+
+// What the NGINX rules share: how a finding about a proxy target is worded
+// and placed, and one finding per place.
+
+use crate::analysis::nginx::{Known, PassKind, Target};
+use crate::finding::Finding;
+use crate::source::Span;
+use std::collections::HashSet;
+
+/// The compose definition behind the name, as related evidence.
+pub fn with_known(f: Finding, host: &str, known: Option<&Known<'_>>) -> Finding {
+    match known {
+        Some(k) => {
+            let what = match k.service {
+                Some(s) if s.name.value.eq_ignore_ascii_case(host) => {
+                    format!(
+                        "service `{}`: its name resolves only while its container runs",
+                        s.name.value
+                    )
+                }
+                Some(s) => format!(
+                    "{} of service `{}`: resolves only while its container runs",
+                    k.kind, s.name.value
+                ),
+                None => format!("{}: resolves only while that container runs", k.kind),
+            };
+            f.related(k.span, what)
+        }
+        None => f,
+    }
+}
+
+/// For an upstream server: the directives that send requests to its upstream.
+pub fn with_users(mut f: Finding, t: &Target<'_>) -> Finding {
+    for d in t.used_by.iter().take(4) {
+        f = f.related(d.span, "requests go to this upstream here");
+    }
+    f
+}
+
+/// The fix that makes nginx resolve the name per request: a variable (and,
+/// for upstream servers, nginx >= 1.27.3's `resolve`).
+pub fn runtime_fix(t: &Target<'_>, has_resolver: bool) -> String {
+    let (directive, value) = match t.kind {
+        PassKind::UpstreamServer => {
+            let user = t.used_by.first();
+            let directive = user.map(|d| d.name.as_str()).unwrap_or("proxy_pass");
+            let scheme = user
+                .and_then(|d| d.arg(0))
+                .and_then(|a| a.split_once("://"))
+                .map(|(s, _)| format!("{s}://"))
+                .unwrap_or_else(|| {
+                    if directive == "proxy_pass" {
+                        "http://".into()
+                    } else {
+                        String::new()
+                    }
+                });
+            (directive.to_string(), format!("{scheme}{}", t.arg.value))
+        }
+        // With a variable, a URI part replaces the whole request URI: keep it out.
+        PassKind::Proxy => (
+            "proxy_pass".to_string(),
+            without_uri_part(&t.arg.value).to_string(),
+        ),
+        kind => (kind.directive().to_string(), t.arg.value.clone()),
+    };
+    let mut fix = if has_resolver {
+        format!("resolve it per request, with the resolver in scope: `set $upstream {value};` then `{directive} $upstream;`")
+    } else {
+        format!(
+            "resolve it per request: `resolver 127.0.0.11 valid=10s;` (Docker's DNS) in the server or http block, and `set $upstream {value};` then `{directive} $upstream;`"
+        )
+    };
+    if t.kind == PassKind::Proxy && has_uri_part(&t.arg.value) {
+        fix.push_str(" (with a variable, a URI part in `proxy_pass` would replace the whole request URI: leave it out and strip the location prefix with `rewrite ... break;` if you relied on it)");
+    }
+    if t.kind == PassKind::UpstreamServer {
+        let name = t
+            .used_by
+            .first()
+            .and_then(|d| d.arg(0))
+            .and_then(|a| a.split_once("://").map(|(_, r)| r).or(Some(a)))
+            .map(|r| r.split(['/', ':']).next().unwrap_or(r).to_string())
+            .unwrap_or_else(|| "backend".into());
+        fix.push_str(&format!(
+            " in place of the upstream; with nginx >= 1.27.3, `zone {name} 64k;` in the upstream and `server {} resolve;` with a resolver also work",
+            t.arg.value
+        ));
+    }
+    fix
+}
+
+/// For a config nginx does not read yet (SL203): the message speaks of the fix.
+pub fn misplaced_prefix(t: &Target<'_>) -> &'static str {
+    if t.misplaced {
+        MISPLACED_PREFIX
+    } else {
+        ""
+    }
+}
+
+/// How a finding on a config SL203 reports as misplaced begins.
+pub const MISPLACED_PREFIX: &str = "once this file is mounted where nginx reads it (see SL203), ";
+
+/// `http://app:5000/api/` → `http://app:5000`.
+fn without_uri_part(value: &str) -> &str {
+    match value.split_once("://") {
+        Some((scheme, rest)) => match rest.find('/') {
+            Some(i) => &value[..scheme.len() + 3 + i],
+            None => value,
+        },
+        None => value,
+    }
+}
+
+/// `http://app:5000/api/` has a URI part; `http://app:5000` does not.
+fn has_uri_part(value: &str) -> bool {
+    value
+        .split_once("://")
+        .map(|(_, rest)| rest.contains('/'))
+        .unwrap_or(false)
+}
+
+/// Collects a rule's findings, one per primary span: a config mounted into two
+/// proxies is analysed twice.
+#[derive(Default)]
+pub struct Once {
+    seen: HashSet<Span>,
+}
+
+impl Once {
+    pub fn push(&mut self, out: &mut Vec<crate::finding::Finding>, f: crate::finding::Finding) {
+        if self.seen.insert(f.primary) {
+            out.push(f);
+        }
+    }
+}
+
+/// The service's name as the `place` of a finding.
+pub fn place(t: &Target<'_>) -> String {
+    match &t.cfg.service {
+        Some(s) => format!("services.{s}.nginx.{}", t.kind.directive()),
+        None => format!("nginx.{}", t.kind.directive()),
+    }
+}

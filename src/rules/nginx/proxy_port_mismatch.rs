@@ -31,7 +31,7 @@ impl Rule for ProxyPortMismatch {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
-        let mut once = nginx::Once::default();
+        let mut once = super::Once::default();
         for g in cx.nginx {
             let Some(proxy) = g.service else {
                 continue;
@@ -98,12 +98,12 @@ impl Rule for ProxyPortMismatch {
                     t.arg.span,
                     format!(
                         "{}nginx sends requests to `{shown}` on {how}, but `{name}` listens on {ports_text} ({})",
-                        nginx::misplaced_prefix(t),
+                        super::misplaced_prefix(t),
                         kinds.join(", ")
                     ),
                 )
                 .label(format!("port {port}"))
-                .place(nginx::place(t));
+                .place(super::place(t));
                 for d in &t.sets {
                     f = f.related(
                         d.span,

@@ -30,7 +30,7 @@ impl Rule for ProxyTargetUnknown {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
-        let mut once = nginx::Once::default();
+        let mut once = super::Once::default();
         for g in cx.nginx {
             let Some(proxy) = g.service else {
                 continue;
@@ -75,11 +75,11 @@ impl Rule for ProxyTargetUnknown {
                     t.arg.span,
                     format!(
                         "{}nginx sends requests to `{shown}`, which is not a service, network alias, container_name or hostname of this stack: the name does not resolve, so {effect}",
-                        nginx::misplaced_prefix(t)
+                        super::misplaced_prefix(t)
                     ),
                 )
                 .label("unknown host")
-                .place(nginx::place(t))
+                .place(super::place(t))
                 .help(help);
                 for d in &t.sets {
                     f = f.related(

@@ -27,7 +27,7 @@ impl Rule for ResolverNotUsed {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
-        let mut once = nginx::Once::default();
+        let mut once = super::Once::default();
         for g in cx.nginx {
             let names = StackNames::new(p, g.service);
             for s in nginx::startup_names(g, &names) {
@@ -50,10 +50,10 @@ impl Rule for ResolverNotUsed {
                 };
                 let message = format!(
                     "{}a `resolver` is in scope, but {why}, so nginx still resolves `{host}` once, at startup (the resolver is used only for addresses with variables): {}",
-                    nginx::misplaced_prefix(t),
+                    super::misplaced_prefix(t),
                     effect.text
                 );
-                let mut help = nginx::runtime_fix(t, true);
+                let mut help = super::runtime_fix(t, true);
                 if let Some(fix) = &effect.order_fix {
                     help.push_str(&format!("; {fix}"));
                 }
@@ -64,13 +64,13 @@ impl Rule for ResolverNotUsed {
                         resolver.span,
                         format!("this resolver does nothing for `{host}`"),
                     )
-                    .place(nginx::place(t))
+                    .place(super::place(t))
                     .help(help);
                 if effect.crash {
                     f = f.incident(nginx::STARTUP_CRASH);
                 }
-                f = nginx::with_known(f, host, s.known.as_ref());
-                f = nginx::with_users(f, t);
+                f = super::with_known(f, host, s.known.as_ref());
+                f = super::with_users(f, t);
                 for (span, label) in effect.related {
                     f = f.related(span, label);
                 }

@@ -28,7 +28,7 @@ impl Rule for StaticUpstreamWithoutResolver {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
-        let mut once = nginx::Once::default();
+        let mut once = super::Once::default();
         for g in cx.nginx {
             let names = StackNames::new(p, g.service);
             let resolvers = nginx::all_resolvers(g);
@@ -42,7 +42,7 @@ impl Rule for StaticUpstreamWithoutResolver {
                 else {
                     continue;
                 };
-                let mut help = nginx::runtime_fix(t, false);
+                let mut help = super::runtime_fix(t, false);
                 if let Some(fix) = &effect.order_fix {
                     help.push_str(&format!("; {fix}"));
                 }
@@ -54,13 +54,13 @@ impl Rule for StaticUpstreamWithoutResolver {
                         } else {
                             "resolved once, at startup: goes stale"
                         })
-                        .place(nginx::place(t))
+                        .place(super::place(t))
                         .help(help);
                 if effect.crash {
                     f = f.incident(nginx::STARTUP_CRASH);
                 }
-                f = nginx::with_known(f, &s.host, s.known.as_ref());
-                f = nginx::with_users(f, t);
+                f = super::with_known(f, &s.host, s.known.as_ref());
+                f = super::with_users(f, t);
                 for (span, label) in effect.related {
                     f = f.related(span, label);
                 }
@@ -80,7 +80,7 @@ impl Rule for StaticUpstreamWithoutResolver {
                     ),
                 )
                 .label("resolved per request, without a resolver")
-                .place(nginx::place(t))
+                .place(super::place(t))
                 .help("add `resolver 127.0.0.11 valid=10s;` (Docker's DNS) to this server or to the http block");
                 for d in &t.sets {
                     f = f.related(
@@ -91,7 +91,7 @@ impl Rule for StaticUpstreamWithoutResolver {
                 for r in resolvers.iter().take(3) {
                     f = f.related(r.span, "this resolver is not in scope here");
                 }
-                f = nginx::with_known(f, &host, names.get(&host));
+                f = super::with_known(f, &host, names.get(&host));
                 once.push(out, f);
             }
         }
@@ -105,6 +105,6 @@ fn startup_message(t: &Target<'_>, host: &str, effect: &str) -> String {
     };
     format!(
         "{}nginx resolves `{host}` ({whose}) once, at startup, and no `resolver` is in scope: {effect}",
-        nginx::misplaced_prefix(t)
+        super::misplaced_prefix(t)
     )
 }

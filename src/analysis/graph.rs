@@ -3,8 +3,6 @@
 //! files and NGINX configs write down, each with the span of the text that made it.
 //! One graph per project, built once, shared by the rules and `stacklint graph`.
 
-pub mod render;
-
 use std::collections::{HashMap, VecDeque};
 
 use petgraph::graph::{DiGraph, NodeIndex};

@@ -12,7 +12,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde_json::{json, Value};
 
-use super::{EdgeKind, NodeKind, StackGraph};
+use crate::analysis::graph::{EdgeKind, NodeKind, StackGraph};
 use crate::compose::stack::Project;
 use crate::finding::Finding;
 use crate::severity::Severity;
