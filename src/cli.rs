@@ -1,7 +1,6 @@
 //! The command line: arguments, subcommands, the run over every project, exit codes.
 
 pub use crate::report::config::FailOn;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
@@ -206,6 +205,42 @@ pub struct Args {
     /// Print findings only: no summary line, nothing when there are none (text report).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Colour in the text report: `auto` (a terminal, unless NO_COLOR is set or
+    /// FORCE_COLOR / CLICOLOR_FORCE is), `always` or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether the text report on stdout gets colour. `auto` follows the
+    /// conventions anstream reads (NO_COLOR, CLICOLOR, CLICOLOR_FORCE, a
+    /// terminal that supports colour), plus FORCE_COLOR (any value but empty or `0`).
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                let forced = std::env::var_os("FORCE_COLOR")
+                    .is_some_and(|v| !v.is_empty() && v != "0")
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                forced
+                    || matches!(
+                        anstream::AutoStream::choice(&std::io::stdout()),
+                        anstream::ColorChoice::Always | anstream::ColorChoice::AlwaysAnsi
+                    )
+            }
+        }
+    }
 }
 
 /// What a run produced: what goes to stdout, what goes to `--output`, the exit code,
@@ -380,7 +415,7 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
         warnings.push(nothing_found(&args.input));
     }
     let quiet = args.quiet || !warnings.is_empty();
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = args.color.enabled();
     let format = args.format.unwrap_or(Format::Text);
     let text = || output::text::render(&report.resolved, &report.summary, color, quiet);
     let render = |f: Format| match f {

@@ -150,3 +150,31 @@ fn an_env_file_from_the_command_line_is_compared_with_its_own_template() {
         "{out}"
     );
 }
+
+/// `--color` decides; `auto` on a pipe is plain unless FORCE_COLOR or
+/// CLICOLOR_FORCE asks for colour, and NO_COLOR wins over FORCE_COLOR.
+#[test]
+fn colour_follows_the_flag_and_the_environment() {
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_stacklint"));
+        c.args(["fixtures/proxy-stack-before", "--fail-on", "never"])
+            .args(args)
+            .current_dir(common::manifest())
+            .env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().expect("binary runs");
+        String::from_utf8_lossy(&out.stdout).contains("\u{1b}[")
+    };
+    assert!(!run(&[], &[]), "a pipe gets no colour");
+    assert!(run(&["--color", "always"], &[]));
+    assert!(!run(&["--color", "never"], &[("FORCE_COLOR", "1")]));
+    assert!(run(&[], &[("FORCE_COLOR", "1")]));
+    assert!(!run(&[], &[("FORCE_COLOR", "0")]));
+    assert!(run(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!run(&[], &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]));
+    assert!(run(&["--color", "always"], &[("NO_COLOR", "1")]));
+}

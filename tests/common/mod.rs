@@ -47,6 +47,8 @@ pub fn stacklint_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
         .current_dir(dir)
         // The "no colour when piped" tests must not pass because of the caller's NO_COLOR.
         .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CLICOLOR_FORCE")
         .output()
         .expect("binary runs");
     (
