@@ -292,3 +292,55 @@ fn the_check_sees_paths() {
     ));
     assert!(!is_rule_file("src/rules/mod.rs", rule));
 }
+
+/// `knowledge/` is the only place that names images: no code outside it (unit
+/// tests aside) writes a namespaced image path of `images.toml` as a string.
+/// Bare names (`postgres`, `nginx`) are also program names, so they are not
+/// checked here.
+#[test]
+fn only_knowledge_names_images() {
+    let k = stacklint::knowledge::all();
+    let mut images: BTreeSet<&str> = BTreeSet::new();
+    for p in &k.product {
+        images.extend(p.images.iter().map(String::as_str));
+    }
+    for p in &k.ports {
+        images.extend(p.images.iter().map(String::as_str));
+    }
+    images.extend(k.no_healthcheck.iter().map(|n| n.image.as_str()));
+    images.extend(k.nginx_flavor.iter().map(|f| f.contains.as_str()));
+    let images: Vec<&str> = images
+        .into_iter()
+        .filter(|i| i.contains('/') && !i.ends_with("/*"))
+        .collect();
+    assert!(images.len() > 20, "{images:?}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rs_files(&root.join("src"), &mut files);
+    let mut found = Vec::new();
+    for f in &files {
+        let rel = f
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel.starts_with("src/knowledge/") || rel.ends_with("/tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).unwrap();
+        // Unit tests sit at the end of a file, after `#[cfg(test)]`.
+        let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
+        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for i in &images {
+                if line.contains(&format!("\"{i}")) {
+                    found.push(format!("{rel}: {}", line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "image names outside knowledge/:\n{}",
+        found.join("\n")
+    );
+}
