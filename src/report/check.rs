@@ -61,6 +61,7 @@ fn run_unmerged<'a>(
     let cx = Context {
         project,
         options,
+        analysis,
         graph: &analysis.graph,
         nginx: &analysis.nginx,
     };

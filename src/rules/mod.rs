@@ -17,6 +17,7 @@ pub mod unused_suppression;
 
 use crate::analysis::graph::StackGraph;
 use crate::analysis::nginx::Group;
+use crate::analysis::Analysis;
 use crate::compose::stack::Project;
 use crate::finding::Finding;
 pub use options::RuleOptions;
@@ -27,6 +28,8 @@ pub struct Context<'a> {
     pub options: &'a RuleOptions,
     /// The project's dependency graph ([`Analysis::graph`]).
     pub graph: &'a StackGraph,
+    /// Every fact derived once for the project (ports, on first use).
+    pub analysis: &'a Analysis<'a>,
     /// The NGINX configs of each proxy ([`Analysis::nginx`]).
     pub nginx: &'a [Group<'a>],
 }

@@ -77,7 +77,7 @@ impl Rule for HealthcheckPortMismatch {
                 }
                 continue;
             }
-            let l = ports::listening(p, svc);
+            let l = cx.analysis.listening(svc);
             if !l.is_known() {
                 continue;
             }

@@ -9,7 +9,7 @@
 //! unreadable may add a port, and none of it is the proxied port.
 
 use crate::analysis::nginx::{self, StackNames};
-use crate::analysis::ports::{listening, PortEvidence};
+use crate::analysis::ports::PortEvidence;
 use crate::finding::Finding;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -57,13 +57,18 @@ impl Rule for ProxyPortMismatch {
                 let mut evidence: Vec<(PortEvidence, &str)> = Vec::new();
                 let mut known = true;
                 for s in nginx::same_namespace(p, svc) {
-                    let l = listening(p, s);
+                    let l = cx.analysis.listening(s);
                     // Only evidence that defines the ports the server binds, with nothing
                     // unreadable, says which ports it does not listen on; `ports` and
                     // `expose` alone list what is published or documented. A service in
                     // the namespace whose ports are not known may be the one listening.
                     known &= l.is_known();
-                    evidence.extend(l.evidence.into_iter().map(|e| (e, s.name.value.as_str())));
+                    evidence.extend(
+                        l.evidence
+                            .iter()
+                            .cloned()
+                            .map(|e| (e, s.name.value.as_str())),
+                    );
                 }
                 if !known || evidence.iter().any(|(e, _)| e.port == port) {
                     continue;
