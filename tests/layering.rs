@@ -123,12 +123,39 @@ fn aliased_references(text: &str) -> Vec<String> {
     out
 }
 
-/// Rule files: the files under src/rules/ that define a rule (its `META`);
-/// the registry (`mod.rs`) and shared helpers are not rules.
+/// Rule files: the files under src/rules/ that define a rule (its `META`). A
+/// rule may be a folder (`<rule>/mod.rs` with `META`, its tests and helper
+/// submodules beside it); the registries (`src/rules/mod.rs` and each group's
+/// `mod.rs`, which hold no `META`) and shared helpers are not rules.
 fn is_rule_file(rel: &str, text: &str) -> bool {
     rel.starts_with("src/rules/")
-        && !rel.ends_with("/mod.rs")
+        && rel != "src/rules/mod.rs"
         && text.contains("static META: RuleMeta")
+}
+
+/// The rule a module belongs to: the rule itself or a submodule of its folder.
+fn owning_rule<'a>(module: &[String], rules: &'a BTreeSet<Vec<String>>) -> Option<&'a Vec<String>> {
+    rules.iter().find(|r| module.starts_with(r))
+}
+
+/// `super::…` paths resolved from module `me` into `crate` paths (without `crate`).
+fn resolve_super(me: &[String], path: &str) -> Option<Vec<String>> {
+    let mut base = me.to_vec();
+    let mut rest = path;
+    while let Some(r) = rest.strip_prefix("super::") {
+        base.pop()?;
+        rest = r;
+    }
+    if rest == "super" {
+        base.pop()?;
+        rest = "";
+    }
+    base.extend(
+        rest.split("::")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+    );
+    Some(base)
 }
 
 struct Edge {
@@ -141,7 +168,7 @@ fn check() -> (Vec<Edge>, BTreeMap<(String, String), usize>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     rs_files(&root.join("src"), &mut files);
-    let rule_files: BTreeSet<String> = files
+    let rule_mods: BTreeSet<Vec<String>> = files
         .iter()
         .map(|f| {
             f.strip_prefix(root)
@@ -155,6 +182,7 @@ fn check() -> (Vec<Edge>, BTreeMap<(String, String), usize>) {
                 &std::fs::read_to_string(root.join(r)).unwrap_or_default(),
             )
         })
+        .map(|r| module_path(&r))
         .collect();
     let mut bad = Vec::new();
     let mut graph = BTreeMap::new();
@@ -166,6 +194,7 @@ fn check() -> (Vec<Edge>, BTreeMap<(String, String), usize>) {
             .replace('\\', "/");
         let text = std::fs::read_to_string(f).unwrap();
         let me = module_path(&rel);
+        let mine = owning_rule(&me, &rule_mods);
         let my_layer = layer_of_module(&me[0]).unwrap_or_else(|| {
             panic!(
                 "{rel}: module `{}` is in no layer; add it to layer_of_module",
@@ -190,36 +219,30 @@ fn check() -> (Vec<Edge>, BTreeMap<(String, String), usize>) {
                     why: format!("{my_layer} may not depend on {layer}"),
                 });
             }
-            // Only the registry (src/rules/**/mod.rs) names rule files.
-            if !(rel.starts_with("src/rules/") && rel.ends_with("/mod.rs")) {
-                // crate::rules::<group>::<file> or crate::rules::<file>
-                for n in 3..=segs.len().min(4) {
-                    let cand = format!("src/{}.rs", segs[1..n].join("/"));
-                    if cand != rel && rule_files.contains(&cand) {
-                        bad.push(Edge {
-                            file: rel.clone(),
-                            target: segs[..n].join("::"),
-                            why: "only the rule registry names a rule's file".into(),
-                        });
-                    }
+            // Only the registries (src/rules/**/mod.rs outside a rule's folder)
+            // name rule files; a rule's own folder may name its own modules.
+            let is_registry =
+                rel.starts_with("src/rules/") && rel.ends_with("/mod.rs") && mine.is_none();
+            if !is_registry {
+                let path: Vec<String> = segs[1..].iter().map(|s| s.to_string()).collect();
+                if let Some(other) = owning_rule(&path, &rule_mods).filter(|r| Some(*r) != mine) {
+                    bad.push(Edge {
+                        file: rel.clone(),
+                        target: format!("crate::{}", other.join("::")),
+                        why: "only the rule registry names a rule's file".into(),
+                    });
                 }
             }
         }
-        if rule_files.contains(&rel) {
-            let dir = Path::new(&rel)
-                .parent()
-                .unwrap()
-                .to_string_lossy()
-                .to_string();
+        if mine.is_some() {
             for r in references(&text, "super::") {
-                let Some(name) = r.split("::").nth(1) else {
+                let Some(path) = resolve_super(&me, &r) else {
                     continue;
                 };
-                let cand = format!("{dir}/{name}.rs");
-                if cand != rel && rule_files.contains(&cand) {
+                if let Some(other) = owning_rule(&path, &rule_mods).filter(|o| Some(*o) != mine) {
                     bad.push(Edge {
                         file: rel.clone(),
-                        target: format!("super::{name}"),
+                        target: format!("crate::{}", other.join("::")),
                         why: "a rule file names another rule's file".into(),
                     });
                 }
@@ -291,6 +314,25 @@ fn the_check_sees_paths() {
         "pub struct RuleOptions"
     ));
     assert!(!is_rule_file("src/rules/mod.rs", rule));
+    assert!(is_rule_file("src/rules/compose/a_rule/mod.rs", rule));
+    assert!(!is_rule_file(
+        "src/rules/compose/a_rule/tests.rs",
+        "use super::*;"
+    ));
+    let rules: BTreeSet<Vec<String>> = [module_path("src/rules/compose/a_rule/mod.rs")].into();
+    let helper = module_path("src/rules/compose/a_rule/probes.rs");
+    assert_eq!(owning_rule(&helper, &rules), rules.first());
+    assert_eq!(
+        owning_rule(&module_path("src/rules/compose/mod.rs"), &rules),
+        None
+    );
+    assert_eq!(
+        resolve_super(
+            &module_path("src/rules/compose/b_rule/tests.rs"),
+            "super::super::a_rule::f"
+        ),
+        Some(module_path("src/rules/compose/a_rule/f.rs"))
+    );
 }
 
 /// `knowledge/` is the only place that names images: no code outside it (unit
