@@ -1,0 +1,241 @@
+use super::*;
+use crate::source::FileKind;
+
+fn load(text: &str) -> (SourceFile, YamlFile) {
+    let f = SourceFile::new("t.yaml", FileKind::Compose, text.to_string());
+    let y = parse(FileId(0), &f);
+    (f, y)
+}
+
+#[test]
+fn spans_are_bytes_even_after_non_ascii() {
+    let (f, y) = load("a: \"é😀\"\nb: ünï value\n");
+    assert!(y.diags.is_empty(), "{:?}", y.diags);
+    let b = y.docs[0].get("b").unwrap();
+    assert_eq!(f.slice(&b.span), "ünï value");
+    assert_eq!(f.line_col(b.span.start).column, 4);
+    let a = y.docs[0].get("a").unwrap();
+    assert_eq!(f.slice(&a.span), "\"é😀\"");
+}
+
+#[test]
+fn quoted_spans_stop_at_the_closing_quote() {
+    let (f, y) = load("a: \"5432:5432\" # note\nb: 'it''s' # x\nc: \"q\\\"q\"  # y\n");
+    let d = &y.docs[0];
+    assert_eq!(f.slice(&d.get("a").unwrap().span), "\"5432:5432\"");
+    assert_eq!(f.slice(&d.get("b").unwrap().span), "'it''s'");
+    assert_eq!(f.slice(&d.get("c").unwrap().span), "\"q\\\"q\"");
+}
+
+#[test]
+fn crlf_and_tabs_in_values() {
+    let (f, y) = load("a: 1\r\nb:\r\n  c: \"x\ty\"\r\n");
+    assert!(y.diags.is_empty());
+    let c = y.docs[0].get("b").unwrap().get("c").unwrap();
+    assert_eq!(c.as_str(), Some("x\ty"));
+    assert_eq!(f.line_col(c.span.start).line, 3);
+}
+
+#[test]
+fn merge_keys_single_list_and_list_anchor() {
+    let (_, y) = load(
+        "x-a: &a {p: 1, q: 1}\nx-b: &b {q: 2, r: 2}\nx-l: &l [*a, *b]\n\
+         one: {<<: *a, p: 9}\ntwo:\n  <<: [*b, *a]\nthree:\n  <<: *l\n",
+    );
+    assert!(y.diags.is_empty(), "{:?}", y.diags);
+    let d = &y.docs[0];
+    let one = d.get("one").unwrap();
+    assert_eq!(one.get("p").unwrap().as_str(), Some("9"));
+    assert_eq!(one.get("q").unwrap().as_str(), Some("1"));
+    let two = d.get("two").unwrap();
+    assert_eq!(two.get("q").unwrap().as_str(), Some("2"));
+    assert_eq!(two.get("p").unwrap().as_str(), Some("1"));
+    let three = d.get("three").unwrap();
+    assert_eq!(three.get("q").unwrap().as_str(), Some("1"));
+    assert_eq!(three.get("r").unwrap().as_str(), Some("2"));
+    assert!(three.get("<<").is_none());
+}
+
+#[test]
+fn merged_values_keep_the_anchor_span() {
+    let (f, y) = load("x: &a\n  mem: 1g\ns:\n  <<: *a\n");
+    let mem = y.docs[0].get("s").unwrap().get("mem").unwrap();
+    assert_eq!(f.slice(&mem.span), "1g");
+    assert_eq!(f.line_col(mem.span.start).line, 2);
+}
+
+#[test]
+fn tags_are_kept() {
+    let (_, y) = load("a: !reset []\nb: !override {x: 1}\nc: !reset null\n");
+    let d = &y.docs[0];
+    assert!(d.get("a").unwrap().has_tag("!reset"));
+    assert!(d.get("b").unwrap().has_tag("!override"));
+    assert!(d.get("c").unwrap().has_tag("!reset"));
+}
+
+#[test]
+fn duplicate_keys_are_reported_with_both_spans() {
+    let (f, y) = load("a: 1\nb: 2\na: 3\n");
+    assert_eq!(y.diags.len(), 1);
+    assert_eq!(y.diags[0].message, "duplicate key `a`");
+    assert_eq!(f.line_col(y.diags[0].span.start).line, 3);
+    assert_eq!(f.line_col(y.diags[0].related[0].0.start).line, 1);
+    assert_eq!(y.docs[0].get("a").unwrap().as_str(), Some("3"));
+}
+
+#[test]
+fn billion_laughs_stops_at_the_budget() {
+    let mut s = String::from("a: &a [x,x,x,x,x,x,x,x,x,x]\n");
+    let mut prev = 'a';
+    for c in 'b'..='k' {
+        s.push_str(&format!(
+            "{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+        prev = c;
+    }
+    let (_, y) = load(&s);
+    assert!(y.docs.is_empty());
+    assert!(y.diags[0].message.contains("budget"), "{:?}", y.diags);
+}
+
+#[test]
+fn deep_nesting_is_a_finding() {
+    let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
+    let (_, y) = load(&deep);
+    assert!(y.docs.is_empty());
+    assert_eq!(y.diags.len(), 1);
+    let mut block = String::new();
+    for i in 0..200 {
+        block.push_str(&" ".repeat(i));
+        block.push_str("k:\n");
+    }
+    let (_, y) = load(&block);
+    assert!(y.diags[0].message.contains("deeper"), "{:?}", y.diags);
+}
+
+#[test]
+fn syntax_errors_have_a_span() {
+    let (f, y) = load("a: 1\n  b: 2\n");
+    assert!(y.docs.is_empty());
+    assert_eq!(f.line_col(y.diags[0].span.start).line, 2);
+    // The construct libyaml was reading is a related place.
+    let (f, y) = load("s:\n  a: 1\n  - b\n");
+    assert_eq!(
+        y.diags[0].message,
+        "invalid YAML: did not find expected key (while parsing a block mapping)"
+    );
+    assert_eq!(f.line_col(y.diags[0].span.start).line, 3);
+    let (span, what) = &y.diags[0].related[0];
+    assert_eq!(what, "the block mapping starts here");
+    assert_eq!(f.line_col(span.start).line, 2);
+    let (_, y) = load("a: *nope\n");
+    assert_eq!(y.diags.len(), 1);
+}
+
+#[test]
+fn flow_collections_ignore_indentation_as_libyaml_does() {
+    let text = "services:\n  store:\n    healthcheck:\n      test: [\n          \"CMD-SHELL\",\n          \"wget -q -O- http://store:9333/healthz || exit 1\",\n      ]\n";
+    let (f, y) = load(text);
+    assert!(y.diags.is_empty(), "{:?}", y.diags);
+    let test = y.docs[0]
+        .get("services")
+        .and_then(|s| s.get("store"))
+        .and_then(|s| s.get("healthcheck"))
+        .and_then(|h| h.get("test"))
+        .unwrap();
+    assert_eq!(test.as_seq().unwrap().len(), 2);
+    let shown = f.slice(&test.span);
+    assert!(shown.starts_with('[') && shown.ends_with(']'), "{shown}");
+}
+
+#[test]
+fn spans_leave_out_anchors_and_tags() {
+    let (f, y) = load("a: &x !t \"q\" # c\nb: &l [1, 2]\nc: &m\n  d: 1\ne: !reset\n");
+    assert!(y.diags.is_empty(), "{:?}", y.diags);
+    let d = &y.docs[0];
+    assert_eq!(f.slice(&d.get("a").unwrap().span), "\"q\"");
+    assert_eq!(f.slice(&d.get("b").unwrap().span), "[1, 2]");
+    assert_eq!(f.slice(&d.get("c").unwrap().span), "d: 1");
+    assert!(d.get("e").unwrap().has_tag("!reset"));
+}
+
+#[test]
+fn a_block_scalar_at_the_end_without_line_break_loads() {
+    // libyaml-safer 0.3 panics on this unless the text ends with a line break.
+    let (f, y) = load("a: |\n  x");
+    assert!(y.diags.is_empty(), "{:?}", y.diags);
+    let a = y.docs[0].get("a").unwrap();
+    assert_eq!(a.as_str().map(str::trim_end), Some("x"));
+    assert!(a.span.end <= f.text.len());
+}
+
+#[test]
+fn a_reader_panic_is_a_finding() {
+    // libyaml accepts a tag followed by `,` in flow; libyaml-safer 0.3 panics.
+    let (_, y) = load("a: [!t, x]\n");
+    assert!(y.docs.is_empty());
+    assert_eq!(y.diags.len(), 1);
+    assert!(y.diags[0].message.contains("stopped unexpectedly"));
+}
+
+#[test]
+fn a_list_of_strings_under_a_merge_key_is_one_finding() {
+    let (f, y) = load("x-l: &l [a, b, c]\ns:\n  <<: *l\n  k: 1\n");
+    assert_eq!(y.diags.len(), 1, "{:?}", y.diags);
+    let d = &y.diags[0];
+    assert_eq!(f.slice(&d.span), "<<: *l");
+    assert!(
+        d.message.contains("list of 3 items holds none"),
+        "{}",
+        d.message
+    );
+    let related: Vec<&str> = d.related.iter().map(|(s, _)| f.slice(s)).collect();
+    assert_eq!(related, ["[a, b, c]"]);
+    // The mapping keeps its own keys.
+    assert_eq!(
+        y.docs[0].get("s").unwrap().get("k").unwrap().as_str(),
+        Some("1")
+    );
+}
+
+#[test]
+fn a_mixed_merge_list_names_the_wrong_items() {
+    let (f, y) = load("x-a: &a {p: 1}\ns:\n  <<: [*a, oops]\n");
+    assert_eq!(y.diags.len(), 1, "{:?}", y.diags);
+    assert!(y.diags[0].message.contains("1 of its 2 items"));
+    let related: Vec<&str> = y.diags[0].related.iter().map(|(s, _)| f.slice(s)).collect();
+    assert_eq!(related, ["oops"]);
+    // Many wrong items: one finding, a few of them shown.
+    let items: Vec<String> = (0..52).map(|i| format!("v{i}")).collect();
+    let text = format!("x-a: &a {{p: 1}}\ns:\n  <<: [*a, {}]\n", items.join(", "));
+    let (_, y) = load(&text);
+    assert_eq!(y.diags.len(), 1, "{:?}", y.diags);
+    assert!(y.diags[0].message.contains("52 of its 53 items"));
+    assert_eq!(y.diags[0].related.len(), MAX_RELATED_ITEMS);
+    assert_eq!(
+        y.docs[0].get("s").unwrap().get("p").unwrap().as_str(),
+        Some("1")
+    );
+}
+
+#[test]
+fn a_second_merge_key_is_a_duplicate_and_a_quoted_one_is_a_key() {
+    let (f, y) = load("x-a: &a {p: 1}\nx-b: &b {q: 2}\ns:\n  <<: *a\n  <<: *b\n");
+    assert_eq!(y.diags.len(), 1, "{:?}", y.diags);
+    assert_eq!(y.diags[0].message, "duplicate key `<<`");
+    assert_eq!(f.line_col(y.diags[0].span.start).line, 5);
+    assert_eq!(f.line_col(y.diags[0].related[0].0.start).line, 4);
+    let (_, y) = load("x-a: &a {p: 1}\ns:\n  \"<<\": *a\n");
+    assert!(y.diags.is_empty(), "{:?}", y.diags);
+    assert!(y.docs[0].get("s").unwrap().get("<<").is_some());
+}
+
+#[test]
+fn nulls_and_empty_values() {
+    let (_, y) = load("a:\nb: ~\nc: null\nd: ''\n");
+    let d = &y.docs[0];
+    assert!(d.get("a").unwrap().is_null());
+    assert!(d.get("b").unwrap().is_null());
+    assert!(d.get("c").unwrap().is_null());
+    assert_eq!(d.get("d").unwrap().as_str(), Some(""));
+}
