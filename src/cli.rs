@@ -297,7 +297,8 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
     let paths = paths_of(args);
     let targets = discover_with(&paths, &args.files, &exclude_of(args, cfg)?)?;
     for f in &args.env_files {
-        if !f.is_file() {
+        // A FIFO or device passes here and is reported by the loader.
+        if !f.exists() {
             return Err(format!("{}: env file not found", f.display()));
         }
     }

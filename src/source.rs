@@ -189,16 +189,107 @@ impl Sources {
     }
 }
 
-/// Reads a file as text for linting: a BOM is dropped, invalid UTF-8 is replaced.
-pub fn read_text(path: &Path) -> std::io::Result<String> {
-    let meta = std::fs::metadata(path)?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(format!(
-            "file is larger than {} MiB",
-            MAX_FILE_BYTES / 1024 / 1024
-        )));
+/// Why a file of the stack was not read. Every file the tool reads goes
+/// through [`read_text`], so hostile input (a FIFO, a device, a huge file)
+/// becomes one of these instead of a hang or an exhausted memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadError {
+    /// A FIFO, socket, device or directory: reading it may block or never end.
+    NotRegular,
+    /// More than [`MAX_FILE_BYTES`] bytes.
+    TooLarge,
+    /// The operating system refused or failed the read.
+    Unreadable(std::io::ErrorKind),
+    /// Under `/proc`, `/sys` or `/dev`: never a file of a stack.
+    Forbidden,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NotRegular => {
+                f.write_str("not a regular file (a FIFO, device or directory)")
+            }
+            ReadError::TooLarge => write!(
+                f,
+                "file is larger than {} MiB",
+                MAX_FILE_BYTES / 1024 / 1024
+            ),
+            ReadError::Unreadable(std::io::ErrorKind::NotFound) => f.write_str("no such file"),
+            ReadError::Unreadable(std::io::ErrorKind::PermissionDenied) => {
+                f.write_str("permission denied")
+            }
+            ReadError::Unreadable(kind) => write!(f, "cannot read it ({kind})"),
+            ReadError::Forbidden => f.write_str("a path under /proc, /sys or /dev is never read"),
+        }
     }
-    let bytes = std::fs::read(path)?;
+}
+
+impl std::error::Error for ReadError {}
+
+impl ReadError {
+    /// The file does not exist: often on purpose (an optional file kept out of
+    /// version control), unlike a file that exists but cannot be read.
+    pub fn is_missing(&self) -> bool {
+        *self == ReadError::Unreadable(std::io::ErrorKind::NotFound)
+    }
+}
+
+/// Whether `path` lies under a pseudo-filesystem whose files are not data.
+fn is_forbidden(path: &Path) -> bool {
+    ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|root| path.starts_with(root))
+}
+
+/// Linux's `O_NONBLOCK`: a FIFO swapped in after the type check then fails to
+/// read instead of blocking. The numeric value avoids a dependency on `libc`.
+#[cfg(target_os = "linux")]
+const O_NONBLOCK: i32 = 0o4000;
+
+/// Reads a file as text for linting: a BOM is dropped, invalid UTF-8 is replaced.
+///
+/// Only regular files (after symlinks) are read, at most [`MAX_FILE_BYTES`]
+/// bytes counted as they are read (a length in metadata may be 0 for a file
+/// that never ends), never a path under `/proc`, `/sys` or `/dev`.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| ReadError::Unreadable(e.kind());
+    if is_forbidden(path) {
+        return Err(ReadError::Forbidden);
+    }
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    // A symlink is judged by where it leads.
+    if let Ok(real) = std::fs::canonicalize(path) {
+        if is_forbidden(&real) {
+            return Err(ReadError::Forbidden);
+        }
+    }
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge);
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(O_NONBLOCK);
+    }
+    let file = opts.open(path).map_err(unreadable)?;
+    // The path may have been swapped between the check and the open.
+    if !file.metadata().map_err(unreadable)?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge);
+    }
     Ok(decode_text(&bytes))
 }
 
@@ -232,6 +323,33 @@ mod tests {
     fn decoding_drops_a_bom_and_replaces_invalid_utf8() {
         assert_eq!(decode_text(b"\xef\xbb\xbfa: 1\n"), "a: 1\n");
         assert_eq!(decode_text(b"a: \xff\n"), "a: \u{fffd}\n");
+    }
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = std::env::temp_dir().join(format!("stacklint-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(read_text(&dir), Err(ReadError::NotRegular));
+        assert!(read_text(&dir.join("missing")).unwrap_err().is_missing());
+        let big = dir.join("big");
+        std::fs::write(&big, vec![b'a'; MAX_FILE_BYTES as usize + 1]).unwrap();
+        assert_eq!(read_text(&big), Err(ReadError::TooLarge));
+        let ok = dir.join("ok");
+        std::fs::write(&ok, "a: 1\n").unwrap();
+        assert_eq!(read_text(&ok).as_deref(), Ok("a: 1\n"));
+        assert_eq!(read_text(Path::new("/dev/zero")), Err(ReadError::Forbidden));
+        assert_eq!(
+            read_text(Path::new("/proc/self/status")),
+            Err(ReadError::Forbidden)
+        );
+        #[cfg(unix)]
+        {
+            let link = dir.join("zero");
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+            assert_eq!(read_text(&link), Err(ReadError::Forbidden));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

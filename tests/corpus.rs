@@ -61,23 +61,23 @@ const INVALID: &[(&str, &str)] = &[
     ),
     (
         "compose-spec/spec-snippets/14-include.snippet000.yaml",
-        "No such file",
+        "no such file",
     ),
     (
         "compose-spec/spec-snippets/14-include.snippet001.yaml",
-        "No such file",
+        "no such file",
     ),
     (
         "compose-spec/spec-snippets/14-include.snippet002.yaml",
-        "No such file",
+        "no such file",
     ),
     (
         "compose-spec/spec-snippets/14-include.snippet003.yaml",
-        "No such file",
+        "no such file",
     ),
     (
         "compose-spec/spec-snippets/14-include.snippet004.yaml",
-        "No such file",
+        "no such file",
     ),
     (
         "compose-spec/spec-snippets/build.snippet005.yaml",
@@ -121,23 +121,23 @@ const INVALID: &[(&str, &str)] = &[
     ),
     (
         "compose-spec/spec-snippets/spec.snippet170.yaml",
-        "No such file",
+        "no such file",
     ),
     (
         "compose-spec/spec-snippets/spec.snippet171.yaml",
-        "No such file",
+        "no such file",
     ),
     (
         "compose-spec/spec-snippets/spec.snippet172.yaml",
-        "No such file",
+        "no such file",
     ),
     (
         "compose-spec/spec-snippets/spec.snippet173.yaml",
-        "No such file",
+        "no such file",
     ),
     (
         "compose-spec/spec-snippets/spec.snippet174.yaml",
-        "No such file",
+        "no such file",
     ),
 ];
 

@@ -200,7 +200,7 @@ fn projects_in(dir: &Path, names: &[String]) -> Vec<ProjectSpec> {
             let mut files = vec![dir.join(base)];
             // docker compose merges the override whether or not git ignores it (a local
             // override is often ignored): so do we.
-            if let Some(ov) = OVERRIDE_NAMES.iter().find(|n| dir.join(n).is_file()) {
+            if let Some(ov) = OVERRIDE_NAMES.iter().find(|n| dir.join(n).exists()) {
                 files.push(dir.join(ov));
             }
             out.push(ProjectSpec {
@@ -333,7 +333,9 @@ fn walk(root: &Path, exclude: &Exclude) -> Vec<ProjectSpec> {
         };
         if t.is_dir() {
             dirs.entry(entry.path().to_path_buf()).or_default();
-        } else if t.is_file() {
+        } else if t.is_file() || !entry.path().is_dir() {
+            // Not only regular files: a compose file that is a symlink, a FIFO
+            // or a device is loaded and reported as unreadable, not skipped.
             let parent = entry.path().parent().unwrap_or(Path::new(""));
             dirs.entry(parent.to_path_buf())
                 .or_default()

@@ -55,8 +55,8 @@ pub fn load_env_file(
     path: &Path,
     into: &mut Vars,
     outer: &dyn Lookup,
-) -> Option<EnvFile> {
-    let text = read_text(path).ok()?;
+) -> Result<EnvFile, crate::source::ReadError> {
+    let text = read_text(path)?;
     let id = sources.add(SourceFile::new(
         crate::paths::display(path),
         FileKind::Env,
@@ -64,7 +64,7 @@ pub fn load_env_file(
     ));
     let parsed = envparse::parse(id, sources.get(id));
     expand_into(&parsed, into, outer);
-    Some(EnvFile { file: id, parsed })
+    Ok(EnvFile { file: id, parsed })
 }
 
 /// Adds the entries of `parsed` to `into`, expanding `${VAR}` in each value with

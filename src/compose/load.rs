@@ -292,9 +292,14 @@ impl<'a> Loader<'a> {
                     .collect()
             };
             let mut inc_vars = Vars::default();
-            for (p, _) in &env_paths {
-                if p.is_file() {
-                    crate::compose::env::load_env_file(self.sources, p, &mut inc_vars, vars);
+            for (p, at) in &env_paths {
+                // A missing file is skipped; one that exists but cannot be read is reported.
+                if p.exists() {
+                    if let Err(e) =
+                        crate::compose::env::load_env_file(self.sources, p, &mut inc_vars, vars)
+                    {
+                        self.loaded.unreadable.push((p.clone(), e.to_string(), *at));
+                    }
                 }
             }
             let layered = Layered {

@@ -271,7 +271,20 @@ pub fn load_dockerfiles(p: &mut Project) {
                 Ok(text) => p
                     .sources
                     .add(SourceFile::new(shown, FileKind::Dockerfile, text)),
-                Err(_) => continue,
+                // A missing Dockerfile stays quiet (the context may be generated);
+                // one that exists but cannot be read is reported at `dockerfile:`
+                // or `build:`.
+                Err(e) => {
+                    if !e.is_missing() {
+                        let at = build.dockerfile.as_ref().map_or(build.span, |d| d.span);
+                        p.unreadable.push(Unreadable {
+                            path,
+                            error: e.to_string(),
+                            referenced_at: Some(at),
+                        });
+                    }
+                    continue;
+                }
             },
         };
         let mut parsed = dockerfile::parse(id, p.sources.get(id));

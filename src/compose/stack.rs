@@ -125,7 +125,8 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     // Variables: --env-file replaces the project's .env, as in compose.
     let env_paths: Vec<PathBuf> = if opts.env_files.is_empty() {
         let dot = spec.dir.join(".env");
-        if dot.is_file() {
+        // `exists`, not `is_file`: a `.env` that is a FIFO or a device is reported.
+        if dot.exists() {
             vec![dot]
         } else {
             Vec::new()
@@ -136,7 +137,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     for path in &env_paths {
         let mut vars = std::mem::take(&mut p.vars);
         match load_env_file(&mut p.sources, path, &mut vars, &NoVars) {
-            Some(env) => {
+            Ok(env) => {
                 p.diags.extend(env.parsed.diags.iter().cloned());
                 p.env_files.push(EnvFileInfo {
                     role: EnvRole::Project,
@@ -144,9 +145,9 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
                 });
                 p.has_env_file = true;
             }
-            None => p.unreadable.push(Unreadable {
+            Err(e) => p.unreadable.push(Unreadable {
                 path: path.clone(),
-                error: "cannot read the env file".into(),
+                error: e.to_string(),
                 referenced_at: None,
             }),
         }
@@ -216,7 +217,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         let path = spec.dir.join(name);
         if path.is_file() {
             let mut scratch = Vars::default();
-            if let Some(env) = load_env_file(&mut p.sources, &path, &mut scratch, &NoVars) {
+            if let Ok(env) = load_env_file(&mut p.sources, &path, &mut scratch, &NoVars) {
                 p.diags.extend(env.parsed.diags.iter().cloned());
                 p.env_files.push(EnvFileInfo {
                     role: EnvRole::Template,
@@ -246,16 +247,23 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         }
         // A missing env_file is often a `.env` kept out of version control on
         // purpose; that is not a finding of this loader.
-        if !r.resolved.is_file() {
+        if !r.resolved.exists() {
             continue;
         }
         let mut scratch = Vars::default();
-        if let Some(env) = load_env_file(&mut p.sources, &r.resolved, &mut scratch, &NoVars) {
-            p.diags.extend(env.parsed.diags.iter().cloned());
-            p.env_files.push(EnvFileInfo {
-                role: EnvRole::Service(service),
-                env,
-            });
+        match load_env_file(&mut p.sources, &r.resolved, &mut scratch, &NoVars) {
+            Ok(env) => {
+                p.diags.extend(env.parsed.diags.iter().cloned());
+                p.env_files.push(EnvFileInfo {
+                    role: EnvRole::Service(service),
+                    env,
+                });
+            }
+            Err(e) => p.unreadable.push(Unreadable {
+                path: r.resolved.clone(),
+                error: e.to_string(),
+                referenced_at: Some(r.path.span),
+            }),
         }
     }
 
@@ -276,7 +284,30 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     }
 
     crate::compose::proxy::collect(&mut p);
+    anchor_unreadable(&mut p);
     p
+}
+
+/// Gives each unreadable file that nothing refers to (a compose file found in
+/// the directory or named with `-f`, the project's `.env`) a place to be
+/// reported: the first line of the file itself, added with no text. So no
+/// file of the stack is skipped in silence.
+fn anchor_unreadable(p: &mut Project) {
+    for u in &mut p.unreadable {
+        if u.referenced_at.is_some() {
+            continue;
+        }
+        let shown = crate::paths::display(&u.path);
+        let id = match p.sources.find(&shown) {
+            Some(id) => id,
+            None => p.sources.add(crate::source::SourceFile::new(
+                shown,
+                FileKind::Other,
+                String::new(),
+            )),
+        };
+        u.referenced_at = Some(Span::new(id, 0, 0));
+    }
 }
 
 /// The template names of an env file named `name`: `<name>.example`,
@@ -325,7 +356,7 @@ fn load_own_templates(p: &mut Project) {
                 continue;
             }
             let mut scratch = Vars::default();
-            if let Some(env) = load_env_file(&mut p.sources, &tpath, &mut scratch, &NoVars) {
+            if let Ok(env) = load_env_file(&mut p.sources, &tpath, &mut scratch, &NoVars) {
                 p.diags.extend(env.parsed.diags.iter().cloned());
                 p.env_files.push(EnvFileInfo {
                     role: EnvRole::TemplateOf(id),
@@ -448,21 +479,22 @@ pub fn load_single(path: &Path, kind: FileKind) -> Project {
         FileKind::Env => {
             let mut scratch = Vars::default();
             match load_env_file(&mut p.sources, path, &mut scratch, &NoVars) {
-                Some(env) => {
+                Ok(env) => {
                     p.diags.extend(env.parsed.diags.iter().cloned());
                     p.env_files.push(EnvFileInfo {
                         role: EnvRole::Standalone,
                         env,
                     });
                 }
-                None => p.unreadable.push(Unreadable {
+                Err(e) => p.unreadable.push(Unreadable {
                     path: path.to_path_buf(),
-                    error: "cannot read the file".into(),
+                    error: e.to_string(),
                     referenced_at: None,
                 }),
             }
         }
         _ => crate::compose::proxy::load_standalone(&mut p, path),
     }
+    anchor_unreadable(&mut p);
     p
 }

@@ -29,9 +29,10 @@ impl Rule for ParseError {
             out.push(f);
         }
         for u in &p.unreadable {
-            // Without a place that refers to the file there is nothing to point at;
-            // the runner reports those as I/O errors instead.
+            // The loader gives every unreadable file a place: where it is
+            // referenced, or else the file's own first line.
             if let Some(at) = u.referenced_at {
+                let own = p.sources.get(at.file).path == crate::paths::display(&u.path);
                 out.push(
                     Finding::new(
                         &META,
@@ -42,7 +43,7 @@ impl Rule for ParseError {
                             u.error
                         ),
                     )
-                    .label("referenced here"),
+                    .label(if own { "this file" } else { "referenced here" }),
                 );
             }
         }

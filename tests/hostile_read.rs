@@ -1,0 +1,197 @@
+//! Hostile files in a stack (a FIFO, a symlink to `/dev/zero`, a huge file)
+//! never hang the linter or exhaust memory: each becomes an SL001 finding,
+//! and the rest of the stack is still linted. Unix only (FIFOs, symlinks).
+#![cfg(unix)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(2);
+
+/// A fresh directory for one case.
+fn case_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stacklint-hostile-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+fn symlink_zero(path: &Path) {
+    std::os::unix::fs::symlink("/dev/zero", path).unwrap();
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary in `dir`, killing it if it is still running after [`LIMIT`].
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stacklint"))
+        .args(args)
+        .args(["--format", "json"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("stacklint {args:?} in {} ran over {LIMIT:?}", dir.display());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The (rule, file, message) of each finding of a JSON report.
+fn findings(r: &Run) -> Vec<(String, String, String)> {
+    let v: serde_json::Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+    let list = v
+        .get("findings")
+        .and_then(|f| f.as_array())
+        .unwrap_or_else(|| panic!("no findings array: {}", r.stdout));
+    list.iter()
+        .map(|f| {
+            let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+            (s(&f["code"]), s(&f["location"]["path"]), s(&f["message"]))
+        })
+        .collect()
+}
+
+fn has(r: &Run, code: &str, file: &str, msg: &str) -> bool {
+    findings(r)
+        .iter()
+        .any(|(c, f, m)| c == code && f == file && m.contains(msg))
+}
+
+const STACK: &str = "services:\n  web:\n    image: nginx:1.27\n    env_file: web.env\n";
+
+#[test]
+fn a_fifo_env_file_is_reported_at_its_reference() {
+    let dir = case_dir("fifo-env-file");
+    std::fs::write(dir.join("compose.yaml"), STACK).unwrap();
+    mkfifo(&dir.join("web.env"));
+    let r = run(&dir, &["."]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        has(
+            &r,
+            "SL001",
+            "compose.yaml",
+            "cannot read `web.env`: not a regular file"
+        ),
+        "{}",
+        r.stdout
+    );
+    // The compose file itself is still linted.
+    assert!(
+        findings(&r).iter().any(|(c, _, _)| c != "SL001"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_fifo_or_dev_zero_dotenv_is_reported_at_its_first_line() {
+    for (name, make) in [
+        ("fifo-dotenv", mkfifo as fn(&Path)),
+        ("zero-dotenv", symlink_zero),
+    ] {
+        let dir = case_dir(name);
+        std::fs::write(
+            dir.join("compose.yaml"),
+            "services:\n  web:\n    image: nginx:1.27\n",
+        )
+        .unwrap();
+        make(&dir.join(".env"));
+        let r = run(&dir, &["."]);
+        assert_eq!(r.code, 1, "{name}: {}{}", r.stdout, r.stderr);
+        assert!(
+            has(&r, "SL001", ".env", "cannot read `.env`"),
+            "{name}: {}",
+            r.stdout
+        );
+        assert!(
+            findings(&r).iter().any(|(_, f, _)| f == "compose.yaml"),
+            "{name}: {}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn a_fifo_compose_file_is_reported_found_or_named() {
+    let dir = case_dir("fifo-compose");
+    mkfifo(&dir.join("compose.yaml"));
+    for args in [&["."][..], &["-f", "compose.yaml"][..]] {
+        let r = run(&dir, args);
+        assert_eq!(r.code, 1, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            has(&r, "SL001", "compose.yaml", "not a regular file"),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn a_compose_file_over_8_mib_is_reported() {
+    let dir = case_dir("huge-compose");
+    let mut text = String::from("services:\n  web:\n    image: nginx:1.27\n");
+    text.push_str(&"# padding\n".repeat(9 * 1024 * 1024 / 10 + 1));
+    std::fs::write(dir.join("compose.yaml"), text).unwrap();
+    let r = run(&dir, &["."]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        has(&r, "SL001", "compose.yaml", "larger than 8 MiB"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn an_included_dev_zero_is_reported_at_the_include() {
+    let dir = case_dir("zero-include");
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "include:\n  - other.yaml\nservices:\n  web:\n    image: nginx:1.27\n",
+    )
+    .unwrap();
+    symlink_zero(&dir.join("other.yaml"));
+    let r = run(&dir, &["."]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        has(&r, "SL001", "compose.yaml", "cannot read `other.yaml`"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_missing_path_on_the_command_line_is_one_line_and_exit_2() {
+    let dir = case_dir("missing");
+    let r = run(&dir, &["nope"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("nope"), "{}", r.stderr);
+}
