@@ -242,6 +242,13 @@ fn is_forbidden(path: &Path) -> bool {
         .any(|root| path.starts_with(root))
 }
 
+/// Whether `path`, or where its symlinks lead, is under `/proc`, `/sys` or
+/// `/dev`: such a file is never read (a bind mount of `/dev/null` over a
+/// config is an idiom, not a file to lint).
+pub fn is_system_path(path: &Path) -> bool {
+    is_forbidden(path) || std::fs::canonicalize(path).is_ok_and(|real| is_forbidden(&real))
+}
+
 /// Linux's `O_NONBLOCK`: a FIFO swapped in after the type check then fails to
 /// read instead of blocking. The numeric value avoids a dependency on `libc`.
 #[cfg(target_os = "linux")]

@@ -195,3 +195,70 @@ fn a_missing_path_on_the_command_line_is_one_line_and_exit_2() {
     assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
     assert!(r.stderr.contains("nope"), "{}", r.stderr);
 }
+
+#[test]
+fn a_fifo_dockerfile_is_reported_at_the_build() {
+    let dir = case_dir("fifo-dockerfile");
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  app:\n    build:\n      context: ./app\n",
+    )
+    .unwrap();
+    mkfifo(&dir.join("app/Dockerfile"));
+    let r = run(&dir, &["."]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        has(&r, "SL001", "compose.yaml", "cannot read `app/Dockerfile`"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn fifo_nginx_configs_are_reported_and_a_dev_null_mount_is_not() {
+    let dir = case_dir("fifo-nginx");
+    std::fs::create_dir_all(dir.join("conf.d")).unwrap();
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  proxy:\n    image: nginx:1.27\n    volumes:\n      \
+         - ./nginx.conf:/etc/nginx/nginx.conf:ro\n      \
+         - ./conf.d:/etc/nginx/conf.d:ro\n      \
+         - /dev/null:/etc/nginx/conf.d/default.conf\n",
+    )
+    .unwrap();
+    mkfifo(&dir.join("nginx.conf"));
+    std::fs::write(dir.join("conf.d/a.conf"), "server { listen 80; }\n").unwrap();
+    mkfifo(&dir.join("conf.d/b.conf"));
+    let r = run(&dir, &["."]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let sl001: Vec<_> = findings(&r)
+        .into_iter()
+        .filter(|(c, _, _)| c == "SL001")
+        .map(|(_, _, m)| m)
+        .collect();
+    assert_eq!(sl001.len(), 2, "{sl001:?}");
+    assert!(
+        sl001.iter().any(|m| m.contains("`nginx.conf`")),
+        "{sl001:?}"
+    );
+    assert!(
+        sl001.iter().any(|m| m.contains("`conf.d/b.conf`")),
+        "{sl001:?}"
+    );
+}
+
+#[test]
+fn a_fifo_config_file_is_one_line_and_exit_2() {
+    let dir = case_dir("fifo-config");
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  web:\n    image: nginx:1.27\n",
+    )
+    .unwrap();
+    mkfifo(&dir.join("stacklint.toml"));
+    let r = run(&dir, &["."]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+}

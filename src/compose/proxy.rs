@@ -403,14 +403,19 @@ fn host_of(placements: &[Placement], container: &str) -> Option<(PathBuf, Span)>
 fn placed_files(placements: &[Placement], templates: &Templates) -> Vec<(String, PathBuf, Span)> {
     let mut out = Vec::new();
     for pl in placements {
-        if pl.host.is_file() {
+        // A FIFO or device mounted as a file is read (and reported as unreadable);
+        // `/dev/null` mounted over a config is how one empties it, so never read.
+        let file_like =
+            pl.host.exists() && !pl.host.is_dir() && !crate::source::is_system_path(&pl.host);
+        if file_like {
             out.push((pl.container.clone(), pl.host.clone(), pl.span));
         } else if pl.host.is_dir() {
             let walker = walkdir::WalkDir::new(&pl.host)
                 .max_depth(4)
                 .follow_links(false);
             for e in walker.into_iter().filter_map(Result::ok) {
-                if !e.file_type().is_file() {
+                // FIFOs and devices are kept, to be reported when read.
+                if e.file_type().is_dir() || e.file_type().is_symlink() {
                     continue;
                 }
                 let Ok(rel) = e.path().strip_prefix(&pl.host) else {

@@ -240,7 +240,9 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     for dir in first.ancestors() {
         for name in FILE_NAMES {
             let p = dir.join(name);
-            if p.is_file() {
+            // Not only a regular file: a FIFO or device by that name is an
+            // error when read, not a config silently passed over.
+            if p.exists() && !p.is_dir() {
                 return Some(p);
             }
         }
@@ -253,7 +255,7 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 }
 
 fn pyproject_has_table(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::source::read_text(path) else {
         return false;
     };
     if !text.contains("stacklint") {
@@ -280,7 +282,7 @@ pub fn load(
 ) -> Result<Config, ConfigError> {
     let path = match explicit {
         Some(p) => {
-            if !p.is_file() {
+            if !p.exists() {
                 return Err(ConfigError {
                     path: None,
                     line: 0,
@@ -303,7 +305,7 @@ pub fn load(
 /// Reads one config file.
 pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
     let shown = crate::paths::display(path);
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let text = crate::source::read_text(path).map_err(|e| ConfigError {
         path: None,
         line: 0,
         column: 0,
