@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(2);
 
-/// A fresh directory for one case.
+/// A fresh directory for one case (under the temp dir; removed by the next run).
 fn case_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("stacklint-hostile-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -261,4 +261,31 @@ fn a_fifo_config_file_is_one_line_and_exit_2() {
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
     assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+}
+
+#[test]
+fn a_fifo_include_and_extends_file_are_reported_where_named() {
+    let dir = case_dir("fifo-include-extends");
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "include:\n  - inc.yaml\nservices:\n  web:\n    image: nginx:1.27\n  \
+         worker:\n    extends:\n      file: base.yaml\n      service: app\n",
+    )
+    .unwrap();
+    mkfifo(&dir.join("inc.yaml"));
+    mkfifo(&dir.join("base.yaml"));
+    let r = run(&dir, &["."]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    for name in ["inc.yaml", "base.yaml"] {
+        assert!(
+            has(
+                &r,
+                "SL001",
+                "compose.yaml",
+                &format!("cannot read `{name}`: not a regular file")
+            ),
+            "{name}: {}",
+            r.stdout
+        );
+    }
 }
