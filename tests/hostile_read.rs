@@ -289,3 +289,29 @@ fn a_fifo_include_and_extends_file_are_reported_where_named() {
         );
     }
 }
+
+#[test]
+fn a_big_dotenv_and_a_dev_zero_env_file_flag_are_reported() {
+    let dir = case_dir("big-dotenv");
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  web:\n    image: nginx:1.27\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join(".env"), "A=1\n".repeat(9 * 1024 * 1024 / 4 + 1)).unwrap();
+    let r = run(&dir, &["."]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        has(&r, "SL001", ".env", "larger than 8 MiB"),
+        "{}",
+        r.stdout
+    );
+    symlink_zero(&dir.join("zero.env"));
+    let r = run(&dir, &["--env-file", "zero.env", "."]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        has(&r, "SL001", "zero.env", "cannot read `zero.env`"),
+        "{}",
+        r.stdout
+    );
+}
