@@ -1,0 +1,98 @@
+//! Hostile input (issue 10): inputs built at test time that once crashed stacklint,
+//! exhausted its memory or flooded its output. Each run has a deadline, so a hang
+//! fails the test instead of stalling the suite.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::tree;
+
+const FORMATS: [&str; 5] = ["text", "json", "sarif", "github", "gitlab"];
+
+/// Runs stacklint in `dir`, killed after `secs`: (exit code, stdout, stderr).
+fn run_within(secs: u64, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stacklint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    // Read both pipes on threads so a large output cannot block the child.
+    let mut out_pipe = child.stdout.take().expect("piped");
+    let mut err_pipe = child.stderr.take().expect("piped");
+    let out = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out_pipe.read_to_end(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err_pipe.read_to_end(&mut s);
+        s
+    });
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("stacklint {args:?} ran past {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = out.join().expect("reader");
+    let err = err.join().expect("reader");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+/// Every format on `dir`: exits 0 with `--fail-on never`, no panic, output under `max_bytes`.
+fn every_format_works(dir: &Path, max_bytes: usize) -> Vec<String> {
+    FORMATS
+        .iter()
+        .map(|format| {
+            let (code, out, err) =
+                run_within(60, dir, &[".", "--format", format, "--fail-on", "never"]);
+            assert_eq!(code, 0, "--format {format} failed: {err}");
+            assert!(!err.contains("panicked"), "--format {format}: {err}");
+            assert!(
+                out.len() < max_bytes,
+                "--format {format} wrote {} bytes",
+                out.len()
+            );
+            out
+        })
+        .collect()
+}
+
+/// A finding past column 65,535 (a duplicate key after a 70,000-character value on
+/// one line): miette counts columns in a `u16` and panicked rendering its snippet.
+#[test]
+fn a_finding_past_column_65535_is_reported_in_every_format() {
+    let compose = format!(
+        "services:\n  a:\n    image: x\n    environment: {{K: \"{}\", K: y}}\n",
+        "x".repeat(70_000)
+    );
+    let dir = tree(&[("compose.yaml", &compose)]);
+    // SARIF alone carries every rule's documentation (~140 KB).
+    let outs = every_format_works(&dir, 300 * 1024);
+    let text = &outs[0];
+    assert!(!text.contains(&"x".repeat(1_000)), "the long line is shown");
+    assert!(
+        text.contains("duplicate key `K` (at compose.yaml:4:70026; the line is too long to show)"),
+        "{text}"
+    );
+    assert!(outs[1].contains("\"column\": 70026"), "{}", outs[1]);
+}
