@@ -96,3 +96,68 @@ fn a_finding_past_column_65535_is_reported_in_every_format() {
     );
     assert!(outs[1].contains("\"column\": 70026"), "{}", outs[1]);
 }
+
+/// `.env` lines that each double the one before (`V1=${V0}${V0}`, ...): 40 lines
+/// of 1 KB would expand to terabytes. A value stops growing past 1 MiB, keeps its
+/// text as written and is reported at its line.
+#[test]
+fn env_values_that_double_stop_at_a_mebibyte() {
+    let mut env = String::from("V0=abcdefgh\n");
+    for i in 1..=40 {
+        env.push_str(&format!("V{i}=${{V{p}}}${{V{p}}}\n", p = i - 1));
+    }
+    let compose = "services:\n  a:\n    image: x\n    environment:\n      K: ${V40}\n";
+    let dir = tree(&[(".env", &env), ("compose.yaml", compose)]);
+    let outs = every_format_works(&dir, 300 * 1024);
+    let json = &outs[1];
+    // 8 bytes doubled 17 times is 1 MiB; the 18th doubling is refused.
+    assert!(
+        json.contains(
+            "`V18` is not expanded: the values of its variables would make it longer than 1 MiB"
+        ),
+        "{json}"
+    );
+    assert!(json.contains("\"line\": 19"), "{json}");
+}
+
+/// A 1 MB value referenced 20,000 times in one compose value would be 20 GB.
+#[test]
+fn a_value_referenced_20000_times_is_not_interpolated() {
+    let env = format!("BIG={}\n", "y".repeat(1_000_000));
+    let compose = format!(
+        "services:\n  a:\n    image: x\n    environment:\n      K: \"{}\"\n",
+        "${BIG}".repeat(20_000)
+    );
+    let dir = tree(&[(".env", &env), ("compose.yaml", &compose)]);
+    let outs = every_format_works(&dir, 300 * 1024);
+    assert!(
+        outs[1].contains(
+            "value not interpolated: the values of its variables would make it longer than 1 MiB"
+        ),
+        "{}",
+        outs[1]
+    );
+}
+
+/// Many values that each stay under a mebibyte: a file's values add up to 8 MiB at
+/// most, in a `.env` and in a compose file.
+#[test]
+fn the_values_of_one_file_add_up_to_8_mib_at_most() {
+    let mut env = format!("BIG={}\n", "y".repeat(1_000_000));
+    let mut compose = String::from("services:\n  a:\n    image: x\n    environment:\n");
+    for i in 0..12 {
+        env.push_str(&format!("V{i}=${{BIG}}\n"));
+        compose.push_str(&format!("      K{i}: ${{BIG}}\n"));
+    }
+    let dir = tree(&[(".env", &env), ("compose.yaml", &compose)]);
+    let json = &every_format_works(&dir, 300 * 1024)[1];
+    // 1,000,000 bytes each: the ninth value would pass 8 MiB (8,388,608 bytes).
+    assert!(
+        json.contains("`V8` is not expanded: with it, the values of this file would pass 8 MiB"),
+        "{json}"
+    );
+    assert!(
+        json.contains("value not interpolated: with it, the values of this file would pass 8 MiB"),
+        "{json}"
+    );
+}
