@@ -161,3 +161,51 @@ fn the_values_of_one_file_add_up_to_8_mib_at_most() {
         "{json}"
     );
 }
+
+/// A 2 MB variable name, unterminated or not: messages quote at most 60 characters of it.
+#[test]
+fn a_2_mb_variable_name_is_quoted_in_60_characters() {
+    let name = "N".repeat(2_000_000);
+    let shown = format!("{}…", "N".repeat(60));
+    for (template, expected) in [
+        (
+            format!("${{{name}"),
+            format!(
+                "invalid template `${{{}…`: missing closing `}}`",
+                &name[..58]
+            ),
+        ),
+        (
+            format!("${{{name}}}"),
+            format!("`{shown}` is not set: the project has no .env file"),
+        ),
+    ] {
+        let compose =
+            format!("services:\n  a:\n    image: x\n    environment:\n      K: \"{template}\"\n");
+        let dir = tree(&[("compose.yaml", &compose)]);
+        let outs = every_format_works(&dir, 300 * 1024);
+        for out in &outs {
+            assert!(!out.contains(&"N".repeat(100)), "the name is quoted whole");
+        }
+        let json = &outs[1];
+        assert!(json.contains(&expected), "{json}");
+    }
+}
+
+/// An unterminated `${VAR:-default}`: the message quotes the name and the operator,
+/// never the default, which may be a secret.
+#[test]
+fn an_unterminated_default_stays_out_of_the_message() {
+    let compose = "services:\n  a:\n    image: x\n    environment:\n      K: \"${POSTGRES_PASSWORD:-S3cretDefault\"\n";
+    let dir = tree(&[("compose.yaml", compose)]);
+    let outs = every_format_works(&dir, 300 * 1024);
+    // The text report's snippet shows the file itself; every other format has no snippet.
+    for out in &outs[1..] {
+        assert!(!out.contains("S3cretDefault"), "{out}");
+    }
+    assert!(
+        outs[1].contains("invalid template `${POSTGRES_PASSWORD:-…`: missing closing `}`"),
+        "{}",
+        outs[1]
+    );
+}

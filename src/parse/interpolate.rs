@@ -310,9 +310,11 @@ impl Interp<'_> {
         let Some(last_close) = last_close else {
             return Err(InterpError {
                 range: dollar..line_end.max(arg_start),
+                // The quote stops at the operator: what follows is a default,
+                // an error message or an alternative, and may be a secret.
                 message: format!(
                     "invalid template `{}`: missing closing `}}` (it must be on the same line)",
-                    excerpt(text.get(dollar..line_end).unwrap_or_default())
+                    operator_excerpt(text.get(dollar..arg_start).unwrap_or_default())
                 ),
                 too_long: false,
             });
@@ -440,6 +442,16 @@ fn closing_brace(bytes: &[u8], dollar: usize, limit: usize) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// `${NAME:-` as a message quotes it: the operator's argument left out (`…`).
+fn operator_excerpt(s: &str) -> String {
+    let e = excerpt(s);
+    if e.ends_with('…') {
+        e
+    } else {
+        format!("{e}…")
+    }
 }
 
 /// A short excerpt of an expression for messages (at most 60 characters).
