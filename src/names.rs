@@ -12,6 +12,16 @@ fn head(s: &str) -> &str {
     s.char_indices().nth(64).map_or(s, |(i, _)| &s[..i])
 }
 
+/// `s` as a message quotes it: at most 60 chars, then `…`. Input decides how long a
+/// name or a template is, and a message must stay readable (a 2 MB variable name
+/// once made a 6 MB report).
+pub fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+        None => s.into(),
+    }
+}
+
 /// The candidate nearest to `name`, when it is near enough to be a likely typo (at
 /// most a third of its length away); ties go to the alphabetically first.
 pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

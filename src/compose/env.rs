@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::finding::ParseDiag;
 use crate::parse::env as envparse;
-use crate::parse::interpolate::{interpolate, Lookup};
+use crate::parse::interpolate::{interpolate, Lookup, MAX_FILE_SUBSTITUTED};
 use crate::source::{read_text, FileId, FileKind, SourceFile, Sources, Span};
 
 /// A set of variables, each with the span of the line that defined it.
@@ -62,14 +63,22 @@ pub fn load_env_file(
         FileKind::Env,
         text,
     ));
-    let parsed = envparse::parse(id, sources.get(id));
-    expand_into(&parsed, into, outer);
+    let mut parsed = envparse::parse(id, sources.get(id));
+    let diags = expand_into(&parsed, into, outer);
+    parsed.diags.extend(diags);
     Ok(EnvFile { file: id, parsed })
 }
 
 /// Adds the entries of `parsed` to `into`, expanding `${VAR}` in each value with
-/// the keys defined before it (in `into`), then `outer`.
-pub fn expand_into(parsed: &envparse::EnvFile, into: &mut Vars, outer: &dyn Lookup) {
+/// the keys defined before it (in `into`), then `outer`. A value that would grow
+/// past the bounds keeps its text as written, with a diagnostic at its line.
+pub fn expand_into(
+    parsed: &envparse::EnvFile,
+    into: &mut Vars,
+    outer: &dyn Lookup,
+) -> Vec<ParseDiag> {
+    let mut diags = Vec::new();
+    let mut total = 0usize;
     for e in &parsed.entries {
         // A bare `KEY` takes the value compose itself was started with, if any.
         if e.is_inherited() {
@@ -84,7 +93,28 @@ pub fn expand_into(parsed: &envparse::EnvFile, into: &mut Vars, outer: &dyn Look
                 then: outer,
             };
             match interpolate(&e.value, &layered) {
-                Ok(v) => v.value,
+                Ok(v) if total.saturating_add(v.value.len()) <= MAX_FILE_SUBSTITUTED => {
+                    total += v.value.len();
+                    v.value
+                }
+                Ok(_) => {
+                    diags.push(ParseDiag::new(
+                        e.value_span,
+                        format!(
+                            "`{}` is not expanded: with it, the values of this file would pass {} MiB",
+                            e.key,
+                            MAX_FILE_SUBSTITUTED >> 20
+                        ),
+                    ));
+                    e.value.clone()
+                }
+                Err(err) if err.too_long => {
+                    diags.push(ParseDiag::new(
+                        e.value_span,
+                        format!("`{}` is not expanded: {}", e.key, err.message),
+                    ));
+                    e.value.clone()
+                }
                 Err(_) => e.value.clone(),
             }
         } else {
@@ -92,6 +122,7 @@ pub fn expand_into(parsed: &envparse::EnvFile, into: &mut Vars, outer: &dyn Look
         };
         into.insert(e.key.clone(), value, Some(e.value_span));
     }
+    diags
 }
 
 /// No variables at all (the outer scope of a project's own `.env`).

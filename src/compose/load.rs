@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::compose::env::Vars;
 use crate::compose::merge::{merge, normalize_service, sub_span};
 use crate::finding::ParseDiag;
-use crate::parse::interpolate::{interpolate, Lookup};
+use crate::parse::interpolate::{interpolate, Lookup, MAX_FILE_SUBSTITUTED};
 use crate::parse::yaml::{self, Node, Value};
 use crate::source::{read_text, FileId, FileKind, SourceFile, Sources, Span};
 
@@ -156,7 +156,8 @@ impl<'a> Loader<'a> {
             self.cache.insert(key, None);
             return None;
         }
-        self.interpolate_tree(&mut node, vars);
+        let mut budget = MAX_FILE_SUBSTITUTED;
+        self.interpolate_tree(&mut node, vars, &mut budget);
         self.loaded.trees.push(FileTree {
             file: id,
             root: node.clone(),
@@ -179,17 +180,18 @@ impl<'a> Loader<'a> {
 
     /// Interpolates every value (never a key) of the tree, as compose does. The
     /// recursion is bounded by the YAML depth limit.
-    fn interpolate_tree(&mut self, n: &mut Node, vars: &dyn Lookup) {
+    /// `budget` is what the file's values may still add up to (`MAX_FILE_SUBSTITUTED`).
+    fn interpolate_tree(&mut self, n: &mut Node, vars: &dyn Lookup, budget: &mut usize) {
         match &mut n.value {
             Value::Map(entries) => {
                 for (_, v) in entries.iter_mut() {
-                    self.interpolate_tree(v, vars);
+                    self.interpolate_tree(v, vars, budget);
                 }
                 return;
             }
             Value::Seq(items) => {
                 for v in items.iter_mut() {
-                    self.interpolate_tree(v, vars);
+                    self.interpolate_tree(v, vars, budget);
                 }
                 return;
             }
@@ -200,7 +202,17 @@ impl<'a> Loader<'a> {
             _ => return,
         };
         match result {
+            Ok(out) if out.value.len() > *budget => {
+                self.loaded.diags.push(ParseDiag::new(
+                    n.span,
+                    format!(
+                        "value not interpolated: with it, the values of this file would pass {} MiB",
+                        MAX_FILE_SUBSTITUTED >> 20
+                    ),
+                ));
+            }
             Ok(out) => {
+                *budget -= out.value.len();
                 let uses = out
                     .uses
                     .into_iter()
@@ -217,10 +229,14 @@ impl<'a> Loader<'a> {
             }
             Err(e) => {
                 let span = sub_span(n, self.sources, e.range.start, e.range.end);
-                self.loaded.diags.push(ParseDiag::new(
-                    span,
-                    format!("invalid interpolation: {}", e.message),
-                ));
+                let what = if e.too_long {
+                    "value not interpolated"
+                } else {
+                    "invalid interpolation"
+                };
+                self.loaded
+                    .diags
+                    .push(ParseDiag::new(span, format!("{what}: {}", e.message)));
             }
         }
     }

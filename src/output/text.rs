@@ -131,9 +131,63 @@ fn labeled(span: &Span, text: &str, primary: bool) -> LabeledSpan {
     }
 }
 
+/// The longest line a snippet shows. miette formats columns with a `u16` width and
+/// panics past 65,535; a line this long is unreadable in a terminal anyway.
+const LONGEST_SHOWN_LINE: usize = 1_000;
+
+/// Whether the lines a snippet of `span` would show (the span's own and one context
+/// line each side) hold one longer than `LONGEST_SHOWN_LINE`.
+fn too_long_to_show(text: &str, span: &Span) -> bool {
+    let bytes = text.as_bytes();
+    let start = span.start.min(bytes.len());
+    let end = span.end.clamp(start, bytes.len());
+    let line_start = |i: usize| {
+        bytes[..i]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+    };
+    let line_end = |i: usize| {
+        bytes[i..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| i + p)
+    };
+    // From the start of the line before to the end of the line after.
+    let own_start = line_start(start);
+    let from = if own_start > 0 {
+        line_start(own_start - 1)
+    } else {
+        0
+    };
+    let own_end = line_end(end);
+    let to = if own_end < bytes.len() {
+        line_end(own_end + 1)
+    } else {
+        own_end
+    };
+    bytes[from..to]
+        .split(|&b| b == b'\n')
+        .any(|line| line.len() > LONGEST_SHOWN_LINE)
+}
+
+/// The report's message, with where it is when its snippet is left out.
+fn placed(message: &str, l: &super::Location) -> String {
+    format!(
+        "{message} (at {}:{}:{}; the line is too long to show)",
+        l.path, l.start.line, l.start.column
+    )
+}
+
 fn report<'a>(r: &Resolved<'a>) -> Report<'a> {
     let f = r.finding;
     let file = r.sources.get(f.primary.file);
+    // A snippet of an over-long line is left out (labels and all), its place named.
+    let hidden = |span: &Span| too_long_to_show(&r.sources.get(span.file).text, span);
+    let hide_primary = hidden(&f.primary)
+        || f.related
+            .iter()
+            .any(|l| l.span.file == f.primary.file && hidden(&l.span));
     let mut labels = vec![labeled(&f.primary, &f.label, true)];
     // Related spans in the same file are labels; in other files, related reports.
     let mut others: Vec<(FileId, Vec<LabeledSpan>)> = Vec::new();
@@ -151,9 +205,22 @@ fn report<'a>(r: &Resolved<'a>) -> Report<'a> {
         .into_iter()
         .map(|(id, labels)| {
             let other = r.sources.get(id);
+            let mut message = format!("see {}", crate::paths::slash(&other.path));
+            let mut labels = labels;
+            let first = f.related.iter().position(|l| l.span.file == id);
+            let hide = f
+                .related
+                .iter()
+                .any(|l| l.span.file == id && hidden(&l.span));
+            if let (true, Some(i)) = (hide, first) {
+                if let Some((_, loc)) = r.related.get(i) {
+                    message = placed(&message, loc);
+                }
+                labels.clear();
+            }
             Report {
                 code: String::new(),
-                message: format!("see {}", crate::paths::slash(&other.path)),
+                message,
                 severity: miette::Severity::Advice,
                 help: None,
                 source: file_source(other, id, r.secrets),
@@ -162,9 +229,15 @@ fn report<'a>(r: &Resolved<'a>) -> Report<'a> {
             }
         })
         .collect();
+    let message = if hide_primary {
+        labels.clear();
+        placed(&f.message, &r.location)
+    } else {
+        f.message.clone()
+    };
     Report {
         code: format!("{}({})", f.rule.code, f.rule.name),
-        message: f.message.clone(),
+        message,
         severity: f.severity.row().miette,
         help: f.help.clone(),
         source: file_source(file, f.primary.file, r.secrets),

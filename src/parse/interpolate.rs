@@ -48,6 +48,9 @@ pub struct InterpError {
     /// Byte range in the interpolated text.
     pub range: Range<usize>,
     pub message: String,
+    /// The template is valid, but its values would make the result longer than
+    /// [`MAX_SUBSTITUTED`]; the caller keeps the text as written.
+    pub too_long: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -59,6 +62,17 @@ pub struct Interpolated {
 /// Nesting depth of `${A:-${B:-...}}` beyond which a template is rejected.
 /// Real files nest three levels; the bound keeps recursion small on hostile input.
 pub const MAX_DEPTH: usize = 32;
+
+/// Bytes of variable values one interpolation may substitute. A `.env` line
+/// `B=${A}${A}` doubles its variable, so forty such lines (1 KB) would grow to
+/// terabytes; a value referenced 20,000 times in one string does the same. Real
+/// values are far shorter than a mebibyte.
+pub const MAX_SUBSTITUTED: usize = 1 << 20;
+
+/// Bytes all the interpolated values of one file (a `.env` or a compose file) may
+/// add up to: each value is bounded by [`MAX_SUBSTITUTED`], this bounds many
+/// values that each stay just under it. Callers keep the text of the rest as written.
+pub const MAX_FILE_SUBSTITUTED: usize = 8 * MAX_SUBSTITUTED;
 
 /// Interpolates `text`. Variables are read through `lookup`.
 ///
@@ -73,6 +87,7 @@ pub fn interpolate(text: &str, lookup: &dyn Lookup) -> Result<Interpolated, Inte
         text,
         lookup,
         uses: Vec::new(),
+        substituted: 0,
     };
     let mut value = String::with_capacity(text.len());
     interp.run(0, text.len(), 0, &mut value)?;
@@ -126,6 +141,8 @@ struct Interp<'a> {
     text: &'a str,
     lookup: &'a dyn Lookup,
     uses: Vec<VarUse>,
+    /// Bytes of values substituted so far, bounded by [`MAX_SUBSTITUTED`].
+    substituted: usize,
 }
 
 impl Interp<'_> {
@@ -164,7 +181,7 @@ impl Interp<'_> {
                     } else {
                         let name_end = dollar + 1 + n;
                         let name = &after[..n];
-                        self.plain(name, dollar..name_end, out);
+                        self.plain(name, dollar..name_end, out)?;
                         name_end
                     }
                 }
@@ -174,11 +191,16 @@ impl Interp<'_> {
     }
 
     /// `$NAME` or `${NAME}`: unset substitutes "" (compose warns).
-    fn plain(&mut self, name: &str, range: Range<usize>, out: &mut String) {
+    fn plain(
+        &mut self,
+        name: &str,
+        range: Range<usize>,
+        out: &mut String,
+    ) -> Result<(), InterpError> {
         let found = self.lookup.lookup(name);
         let defined = found.is_some();
         let (value, source) = found.unwrap_or_default();
-        out.push_str(&value);
+        self.substitute(&value, &range, out)?;
         self.uses.push(VarUse {
             name: name.to_string(),
             op: Op::Plain,
@@ -187,6 +209,30 @@ impl Interp<'_> {
             defined,
             source,
         });
+        Ok(())
+    }
+
+    /// Appends a variable's value for the expression at `range`, unless the values
+    /// substituted so far would pass [`MAX_SUBSTITUTED`].
+    fn substitute(
+        &mut self,
+        value: &str,
+        range: &Range<usize>,
+        out: &mut String,
+    ) -> Result<(), InterpError> {
+        self.substituted = self.substituted.saturating_add(value.len());
+        if self.substituted > MAX_SUBSTITUTED {
+            return Err(InterpError {
+                range: range.clone(),
+                message: format!(
+                    "the values of its variables would make it longer than {} MiB",
+                    MAX_SUBSTITUTED >> 20
+                ),
+                too_long: true,
+            });
+        }
+        out.push_str(value);
+        Ok(())
     }
 
     /// Handles the expression starting at `text[dollar..]` == `${`; returns the
@@ -215,7 +261,7 @@ impl Interp<'_> {
         let rest = &tail[n..];
         let (kind, colon, op_len) = match rest.as_bytes() {
             [b'}', ..] => {
-                self.plain(name, dollar..name_end + 1, out);
+                self.plain(name, dollar..name_end + 1, out)?;
                 return Ok(name_end + 1);
             }
             [b':', b'-', ..] => (OpKind::Default, true, 2),
@@ -264,10 +310,13 @@ impl Interp<'_> {
         let Some(last_close) = last_close else {
             return Err(InterpError {
                 range: dollar..line_end.max(arg_start),
+                // The quote stops at the operator: what follows is a default,
+                // an error message or an alternative, and may be a secret.
                 message: format!(
                     "invalid template `{}`: missing closing `}}` (it must be on the same line)",
-                    excerpt(text.get(dollar..line_end).unwrap_or_default())
+                    operator_excerpt(text.get(dollar..arg_start).unwrap_or_default())
                 ),
+                too_long: false,
             });
         };
         let close = closing_brace(text.as_bytes(), dollar, last_close + 1)
@@ -281,6 +330,7 @@ impl Interp<'_> {
                 message: format!(
                     "interpolation nested more than {MAX_DEPTH} levels deep; not evaluated"
                 ),
+                too_long: false,
             });
         }
 
@@ -303,21 +353,21 @@ impl Interp<'_> {
         self.uses.push(VarUse {
             name: name.to_string(),
             op,
-            range,
+            range: range.clone(),
             span: None,
             defined,
             source,
         });
 
         match kind {
-            OpKind::Default if defined => out.push_str(&value),
+            OpKind::Default if defined => self.substitute(&value, &range, out)?,
             OpKind::Default => self.run(arg_start, close, depth + 1, out)?,
             OpKind::Alternative if defined => self.run(arg_start, close, depth + 1, out)?,
             // Not taken: compose yields the variable's own value, which is empty here.
-            OpKind::Alternative => out.push_str(&value),
+            OpKind::Alternative => self.substitute(&value, &range, out)?,
             OpKind::Required => {
                 let message = if defined {
-                    out.push_str(&value);
+                    self.substitute(&value, &range, out)?;
                     // Compose never reads the message then; keep it as written.
                     text.get(arg_start..close).unwrap_or_default().to_string()
                 } else {
@@ -360,6 +410,7 @@ impl Interp<'_> {
                 "invalid template `{}`: {why}",
                 excerpt(tail.get(..stop).unwrap_or_default())
             ),
+            too_long: false,
         }
     }
 }
@@ -391,6 +442,16 @@ fn closing_brace(bytes: &[u8], dollar: usize, limit: usize) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// `${NAME:-` as a message quotes it: the operator's argument left out (`…`).
+fn operator_excerpt(s: &str) -> String {
+    let e = excerpt(s);
+    if e.ends_with('…') {
+        e
+    } else {
+        format!("{e}…")
+    }
 }
 
 /// A short excerpt of an expression for messages (at most 60 characters).
@@ -451,6 +512,21 @@ mod tests {
 
     fn names(i: &Interpolated) -> Vec<&str> {
         i.uses.iter().map(|u| u.name.as_str()).collect()
+    }
+
+    #[test]
+    fn substituted_values_stop_at_a_mebibyte() {
+        let big = "y".repeat(MAX_SUBSTITUTED / 2);
+        let vars = env(&[("BIG", &big)]);
+        // Exactly the bound is fine, in any operator that substitutes a value.
+        let i = interpolate("a${BIG}b${X:-$BIG}", &vars).expect("at the bound");
+        assert_eq!(i.value.len(), MAX_SUBSTITUTED + 2);
+        let e = interpolate("a${BIG}b${X:-$BIG}c$BIG", &vars).expect_err("past the bound");
+        assert!(e.too_long);
+        // The expression that went over.
+        assert_eq!(e.range, 19..23);
+        // A syntax error is not a length error.
+        assert!(!interpolate("${", &vars).expect_err("syntax").too_long);
     }
 
     #[test]

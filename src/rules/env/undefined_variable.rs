@@ -233,6 +233,8 @@ fn finding(
     templates: &[&crate::compose::stack::EnvFileInfo],
 ) -> Finding {
     let required = primary.required();
+    // Lookups use the name; messages quote it.
+    let shown = crate::names::shown(name);
     let env_names: Vec<String> = envs.iter().map(|e| file_name(p, e.env.file)).collect();
     let env_list = env_names.join(", ");
     let in_env = envs
@@ -271,6 +273,7 @@ fn finding(
     let consequence = if required {
         match required_message(p, primary) {
             Some(msg) => {
+                let msg = crate::names::shown(&msg);
                 format!(", and its `?` operator makes compose refuse to start (\"{msg}\")")
             }
             None => ", and its `?` operator makes compose refuse to start".to_string(),
@@ -278,7 +281,7 @@ fn finding(
     } else {
         "; compose substitutes an empty string".to_string()
     };
-    let message = format!("`{name}` {where_}{consequence}");
+    let message = format!("`{shown}` {where_}{consequence}");
 
     let mut f = Finding::new(&META, primary.span, message)
         .label(match (required, primary.path.is_none()) {
@@ -286,7 +289,7 @@ fn finding(
             (true, false) => "required here, without a value",
             (false, _) => "no value here",
         })
-        .place(format!("variables.{name}"));
+        .place(format!("variables.{shown}"));
     if required {
         f = f.severity(Severity::Error);
     }
@@ -312,7 +315,7 @@ fn finding(
             for e in envs {
                 f = f.related(
                     file_start(e.env.file),
-                    format!("`{name}` is not among the keys of this file"),
+                    format!("`{shown}` is not among the keys of this file"),
                 );
             }
         }
@@ -328,7 +331,7 @@ fn finding(
             if let Some(t) = templates.first() {
                 f = f.related(
                     file_start(t.env.file),
-                    format!("`{name}` is not among the keys of this template"),
+                    format!("`{shown}` is not among the keys of this template"),
                 );
             }
         }
@@ -352,23 +355,23 @@ fn finding(
     let mut help = if !envs.is_empty() {
         let first = env_names.first().map(String::as_str).unwrap_or(".env");
         match in_env {
-            Some(_) => format!("give `{name}` a value in {first}"),
-            None => format!("add `{name}=` with its value to {first}"),
+            Some(_) => format!("give `{shown}` a value in {first}"),
+            None => format!("add `{shown}=` with its value to {first}"),
         }
     } else if let Some(t) = templates.first() {
         format!(
-            "declare `{name}=` in {} (and set it in your .env)",
+            "declare `{shown}=` in {} (and set it in your .env)",
             file_name(p, t.env.file)
         )
     } else {
-        format!("set `{name}` in a .env file beside the compose file (and declare it in an .env.example for others)")
+        format!("set `{shown}` in a .env file beside the compose file (and declare it in an .env.example for others)")
     };
     if !required {
-        help.push_str(&format!(", or give it a default: `${{{name}:-value}}`"));
+        help.push_str(&format!(", or give it a default: `${{{shown}:-value}}`"));
     }
     if shell_variable_of_container(p, name, primary) {
         help.push_str(&format!(
-            "; if the container's shell should expand it, write `$${name}` so compose leaves it alone"
+            "; if the container's shell should expand it, write `$${shown}` so compose leaves it alone"
         ));
     }
     f.help(help)

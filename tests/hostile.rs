@@ -1,0 +1,211 @@
+//! Hostile input (issue 10): inputs built at test time that once crashed stacklint,
+//! exhausted its memory or flooded its output. Each run has a deadline, so a hang
+//! fails the test instead of stalling the suite.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::tree;
+
+const FORMATS: [&str; 5] = ["text", "json", "sarif", "github", "gitlab"];
+
+/// Runs stacklint in `dir`, killed after `secs`: (exit code, stdout, stderr).
+fn run_within(secs: u64, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stacklint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    // Read both pipes on threads so a large output cannot block the child.
+    let mut out_pipe = child.stdout.take().expect("piped");
+    let mut err_pipe = child.stderr.take().expect("piped");
+    let out = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out_pipe.read_to_end(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err_pipe.read_to_end(&mut s);
+        s
+    });
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("stacklint {args:?} ran past {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = out.join().expect("reader");
+    let err = err.join().expect("reader");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+/// Every format on `dir`: exits 0 with `--fail-on never`, no panic, output under `max_bytes`.
+fn every_format_works(dir: &Path, max_bytes: usize) -> Vec<String> {
+    FORMATS
+        .iter()
+        .map(|format| {
+            let (code, out, err) =
+                run_within(60, dir, &[".", "--format", format, "--fail-on", "never"]);
+            assert_eq!(code, 0, "--format {format} failed: {err}");
+            assert!(!err.contains("panicked"), "--format {format}: {err}");
+            assert!(
+                out.len() < max_bytes,
+                "--format {format} wrote {} bytes",
+                out.len()
+            );
+            out
+        })
+        .collect()
+}
+
+/// A finding past column 65,535 (a duplicate key after a 70,000-character value on
+/// one line): miette counts columns in a `u16` and panicked rendering its snippet.
+#[test]
+fn a_finding_past_column_65535_is_reported_in_every_format() {
+    let compose = format!(
+        "services:\n  a:\n    image: x\n    environment: {{K: \"{}\", K: y}}\n",
+        "x".repeat(70_000)
+    );
+    let dir = tree(&[("compose.yaml", &compose)]);
+    // SARIF alone carries every rule's documentation (~140 KB).
+    let outs = every_format_works(&dir, 300 * 1024);
+    let text = &outs[0];
+    assert!(!text.contains(&"x".repeat(1_000)), "the long line is shown");
+    assert!(
+        text.contains("duplicate key `K` (at compose.yaml:4:70026; the line is too long to show)"),
+        "{text}"
+    );
+    assert!(outs[1].contains("\"column\": 70026"), "{}", outs[1]);
+}
+
+/// `.env` lines that each double the one before (`V1=${V0}${V0}`, ...): 40 lines
+/// of 1 KB would expand to terabytes. A value stops growing past 1 MiB, keeps its
+/// text as written and is reported at its line.
+#[test]
+fn env_values_that_double_stop_at_a_mebibyte() {
+    let mut env = String::from("V0=abcdefgh\n");
+    for i in 1..=40 {
+        env.push_str(&format!("V{i}=${{V{p}}}${{V{p}}}\n", p = i - 1));
+    }
+    let compose = "services:\n  a:\n    image: x\n    environment:\n      K: ${V40}\n";
+    let dir = tree(&[(".env", &env), ("compose.yaml", compose)]);
+    let outs = every_format_works(&dir, 300 * 1024);
+    let json = &outs[1];
+    // 8 bytes doubled 17 times is 1 MiB; the 18th doubling is refused.
+    assert!(
+        json.contains(
+            "`V18` is not expanded: the values of its variables would make it longer than 1 MiB"
+        ),
+        "{json}"
+    );
+    assert!(json.contains("\"line\": 19"), "{json}");
+}
+
+/// A 1 MB value referenced 20,000 times in one compose value would be 20 GB.
+#[test]
+fn a_value_referenced_20000_times_is_not_interpolated() {
+    let env = format!("BIG={}\n", "y".repeat(1_000_000));
+    let compose = format!(
+        "services:\n  a:\n    image: x\n    environment:\n      K: \"{}\"\n",
+        "${BIG}".repeat(20_000)
+    );
+    let dir = tree(&[(".env", &env), ("compose.yaml", &compose)]);
+    let outs = every_format_works(&dir, 300 * 1024);
+    assert!(
+        outs[1].contains(
+            "value not interpolated: the values of its variables would make it longer than 1 MiB"
+        ),
+        "{}",
+        outs[1]
+    );
+}
+
+/// Many values that each stay under a mebibyte: a file's values add up to 8 MiB at
+/// most, in a `.env` and in a compose file.
+#[test]
+fn the_values_of_one_file_add_up_to_8_mib_at_most() {
+    let mut env = format!("BIG={}\n", "y".repeat(1_000_000));
+    let mut compose = String::from("services:\n  a:\n    image: x\n    environment:\n");
+    for i in 0..12 {
+        env.push_str(&format!("V{i}=${{BIG}}\n"));
+        compose.push_str(&format!("      K{i}: ${{BIG}}\n"));
+    }
+    let dir = tree(&[(".env", &env), ("compose.yaml", &compose)]);
+    let json = &every_format_works(&dir, 300 * 1024)[1];
+    // 1,000,000 bytes each: the ninth value would pass 8 MiB (8,388,608 bytes).
+    assert!(
+        json.contains("`V8` is not expanded: with it, the values of this file would pass 8 MiB"),
+        "{json}"
+    );
+    assert!(
+        json.contains("value not interpolated: with it, the values of this file would pass 8 MiB"),
+        "{json}"
+    );
+}
+
+/// A 2 MB variable name, unterminated or not: messages quote at most 60 characters of it.
+#[test]
+fn a_2_mb_variable_name_is_quoted_in_60_characters() {
+    let name = "N".repeat(2_000_000);
+    let shown = format!("{}…", "N".repeat(60));
+    for (template, expected) in [
+        (
+            format!("${{{name}"),
+            format!(
+                "invalid template `${{{}…`: missing closing `}}`",
+                &name[..58]
+            ),
+        ),
+        (
+            format!("${{{name}}}"),
+            format!("`{shown}` is not set: the project has no .env file"),
+        ),
+    ] {
+        let compose =
+            format!("services:\n  a:\n    image: x\n    environment:\n      K: \"{template}\"\n");
+        let dir = tree(&[("compose.yaml", &compose)]);
+        let outs = every_format_works(&dir, 300 * 1024);
+        for out in &outs {
+            assert!(!out.contains(&"N".repeat(100)), "the name is quoted whole");
+        }
+        let json = &outs[1];
+        assert!(json.contains(&expected), "{json}");
+    }
+}
+
+/// An unterminated `${VAR:-default}`: the message quotes the name and the operator,
+/// never the default, which may be a secret.
+#[test]
+fn an_unterminated_default_stays_out_of_the_message() {
+    let compose = "services:\n  a:\n    image: x\n    environment:\n      K: \"${POSTGRES_PASSWORD:-S3cretDefault\"\n";
+    let dir = tree(&[("compose.yaml", compose)]);
+    let outs = every_format_works(&dir, 300 * 1024);
+    // The text report's snippet shows the file itself; every other format has no snippet.
+    for out in &outs[1..] {
+        assert!(!out.contains("S3cretDefault"), "{out}");
+    }
+    assert!(
+        outs[1].contains("invalid template `${POSTGRES_PASSWORD:-…`: missing closing `}`"),
+        "{}",
+        outs[1]
+    );
+}
