@@ -2,10 +2,8 @@
 //! exhausted its memory or flooded its output. Each run has a deadline, so a hang
 //! fails the test instead of stalling the suite.
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod common;
 use common::tree;
@@ -14,48 +12,7 @@ const FORMATS: [&str; 5] = ["text", "json", "sarif", "github", "gitlab"];
 
 /// Runs stacklint in `dir`, killed after `secs`: (exit code, stdout, stderr).
 fn run_within(secs: u64, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stacklint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("FORCE_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    // Read both pipes on threads so a large output cannot block the child.
-    let mut out_pipe = child.stdout.take().expect("piped");
-    let mut err_pipe = child.stderr.take().expect("piped");
-    let out = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out_pipe.read_to_end(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err_pipe.read_to_end(&mut s);
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("stacklint {args:?} ran past {secs} s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let out = out.join().expect("reader");
-    let err = err.join().expect("reader");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
+    common::stacklint_within(Duration::from_secs(secs), dir, args)
 }
 
 /// Every format on `dir`: exits 0 with `--fail-on never`, no panic, output under `max_bytes`.

@@ -3,19 +3,13 @@
 //! and the rest of the stack is still linted. Unix only (FIFOs, symlinks).
 #![cfg(unix)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+mod common;
 
 const LIMIT: Duration = Duration::from_secs(2);
-
-/// A fresh directory for one case (under the temp dir; removed by the next run).
-fn case_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stacklint-hostile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn mkfifo(path: &Path) {
     let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
@@ -32,33 +26,14 @@ struct Run {
     stderr: String,
 }
 
-/// Runs the binary in `dir`, killing it if it is still running after [`LIMIT`].
+/// Runs the binary in `dir` with a JSON report, killed if it runs past [`LIMIT`].
 fn run(dir: &Path, args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stacklint"))
-        .args(args)
-        .args(["--format", "json"])
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if start.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("stacklint {args:?} in {} ran over {LIMIT:?}", dir.display());
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = child.wait_with_output().unwrap();
+    let args: Vec<&str> = args.iter().copied().chain(["--format", "json"]).collect();
+    let (code, stdout, stderr) = common::stacklint_within(LIMIT, dir, &args);
     Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code,
+        stdout,
+        stderr,
     }
 }
 
@@ -88,7 +63,7 @@ const STACK: &str = "services:\n  web:\n    image: nginx:1.27\n    env_file: web
 
 #[test]
 fn a_fifo_env_file_is_reported_at_its_reference() {
-    let dir = case_dir("fifo-env-file");
+    let dir = common::tree(&[]);
     std::fs::write(dir.join("compose.yaml"), STACK).unwrap();
     mkfifo(&dir.join("web.env"));
     let r = run(&dir, &["."]);
@@ -117,7 +92,7 @@ fn a_fifo_or_dev_zero_dotenv_is_reported_at_its_first_line() {
         ("fifo-dotenv", mkfifo as fn(&Path)),
         ("zero-dotenv", symlink_zero),
     ] {
-        let dir = case_dir(name);
+        let dir = common::tree(&[]);
         std::fs::write(
             dir.join("compose.yaml"),
             "services:\n  web:\n    image: nginx:1.27\n",
@@ -141,7 +116,7 @@ fn a_fifo_or_dev_zero_dotenv_is_reported_at_its_first_line() {
 
 #[test]
 fn a_fifo_compose_file_is_reported_found_or_named() {
-    let dir = case_dir("fifo-compose");
+    let dir = common::tree(&[]);
     mkfifo(&dir.join("compose.yaml"));
     for args in [&["."][..], &["-f", "compose.yaml"][..]] {
         let r = run(&dir, args);
@@ -156,7 +131,7 @@ fn a_fifo_compose_file_is_reported_found_or_named() {
 
 #[test]
 fn a_compose_file_over_8_mib_is_reported() {
-    let dir = case_dir("huge-compose");
+    let dir = common::tree(&[]);
     let mut text = String::from("services:\n  web:\n    image: nginx:1.27\n");
     text.push_str(&"# padding\n".repeat(9 * 1024 * 1024 / 10 + 1));
     std::fs::write(dir.join("compose.yaml"), text).unwrap();
@@ -171,7 +146,7 @@ fn a_compose_file_over_8_mib_is_reported() {
 
 #[test]
 fn an_included_dev_zero_is_reported_at_the_include() {
-    let dir = case_dir("zero-include");
+    let dir = common::tree(&[]);
     std::fs::write(
         dir.join("compose.yaml"),
         "include:\n  - other.yaml\nservices:\n  web:\n    image: nginx:1.27\n",
@@ -189,7 +164,7 @@ fn an_included_dev_zero_is_reported_at_the_include() {
 
 #[test]
 fn a_missing_path_on_the_command_line_is_one_line_and_exit_2() {
-    let dir = case_dir("missing");
+    let dir = common::tree(&[]);
     let r = run(&dir, &["nope"]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
@@ -198,7 +173,7 @@ fn a_missing_path_on_the_command_line_is_one_line_and_exit_2() {
 
 #[test]
 fn a_fifo_dockerfile_is_reported_at_the_build() {
-    let dir = case_dir("fifo-dockerfile");
+    let dir = common::tree(&[]);
     std::fs::create_dir_all(dir.join("app")).unwrap();
     std::fs::write(
         dir.join("compose.yaml"),
@@ -217,7 +192,7 @@ fn a_fifo_dockerfile_is_reported_at_the_build() {
 
 #[test]
 fn fifo_nginx_configs_are_reported_and_a_dev_null_mount_is_not() {
-    let dir = case_dir("fifo-nginx");
+    let dir = common::tree(&[]);
     std::fs::create_dir_all(dir.join("conf.d")).unwrap();
     std::fs::write(
         dir.join("compose.yaml"),
@@ -250,7 +225,7 @@ fn fifo_nginx_configs_are_reported_and_a_dev_null_mount_is_not() {
 
 #[test]
 fn a_fifo_config_file_is_one_line_and_exit_2() {
-    let dir = case_dir("fifo-config");
+    let dir = common::tree(&[]);
     std::fs::write(
         dir.join("compose.yaml"),
         "services:\n  web:\n    image: nginx:1.27\n",
@@ -265,7 +240,7 @@ fn a_fifo_config_file_is_one_line_and_exit_2() {
 
 #[test]
 fn a_fifo_include_and_extends_file_are_reported_where_named() {
-    let dir = case_dir("fifo-include-extends");
+    let dir = common::tree(&[]);
     std::fs::write(
         dir.join("compose.yaml"),
         "include:\n  - inc.yaml\nservices:\n  web:\n    image: nginx:1.27\n  \
@@ -292,7 +267,7 @@ fn a_fifo_include_and_extends_file_are_reported_where_named() {
 
 #[test]
 fn a_big_dotenv_and_a_dev_zero_env_file_flag_are_reported() {
-    let dir = case_dir("big-dotenv");
+    let dir = common::tree(&[]);
     std::fs::write(
         dir.join("compose.yaml"),
         "services:\n  web:\n    image: nginx:1.27\n",
