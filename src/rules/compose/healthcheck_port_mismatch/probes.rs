@@ -22,6 +22,24 @@ pub(super) struct Probe {
     pub(super) flag: Option<&'static str>,
 }
 
+impl Probe {
+    /// A probe whose port is written in `w[a..b]` (a number, or a variable that may
+    /// not be known): the port where it can be read, and its text as the place.
+    fn written(host: Option<String>, w: &Text, a: usize, b: usize, env: &RuntimeEnv) -> Probe {
+        let (port, span) = match port_text(w, a, b, env) {
+            Found::Port(p, s) => (Some(p), s),
+            Found::Unknown(_, s) => (None, s),
+        };
+        Probe {
+            host,
+            port,
+            span,
+            implied: None,
+            flag: None,
+        }
+    }
+}
+
 /// Options of a command line: positional words, and each option with its value.
 struct Opts {
     positional: Vec<usize>,
@@ -182,19 +200,7 @@ fn probe_at(
     // The URL (without its path) when its port is implied.
     let url_end = port.map(|(_, pb)| pb).unwrap_or(hb);
     match port {
-        Some((pa, pb)) => {
-            let (port, span) = match port_text(w, pa, pb, env) {
-                Found::Port(p, s) => (Some(p), s),
-                Found::Unknown(_, s) => (None, s),
-            };
-            Some(Probe {
-                host,
-                port,
-                span,
-                implied: None,
-                flag: None,
-            })
-        }
+        Some((pa, pb)) => Some(Probe::written(host, w, pa, pb, env)),
         None => Some(Probe {
             host,
             port: implied_port,
@@ -405,20 +411,9 @@ fn nc(args: &[Text], env: &RuntimeEnv) -> Vec<Probe> {
         return Vec::new();
     }
     let host = (!hw.any_taint() && !hw.s.contains('$')).then(|| hw.s.clone());
-    let (port, span) = match port_text(pw, 0, pw.s.len(), env) {
-        Found::Port(p, s) => (Some(p), s),
-        Found::Unknown(_, s) => (None, s),
-    };
-    vec![Probe {
-        host,
-        port,
-        span,
-        implied: None,
-        flag: None,
-    }]
+    vec![Probe::written(host, pw, 0, pw.s.len(), env)]
 }
 
-/// A probe given as `-h HOST` and `-p PORT` options; without `-h` the host is local.
 /// The port a client uses when none is given: (port, when known; the program
 /// word; why, for the label).
 type ClientDefault = (Option<u16>, Span, String, &'static str);
@@ -435,6 +430,7 @@ fn client_default(prog: &Text, port: u16, flag: &'static str) -> ClientDefault {
     )
 }
 
+/// A probe given as `-h HOST` and `-p PORT` options; without `-h` the host is local.
 fn host_and_port(
     args: &[Text],
     o: &Opts,
@@ -465,17 +461,7 @@ fn host_and_port(
         };
     };
     let pw = &args[pi];
-    let (port, span) = match port_text(pw, poff, pw.s.len(), env) {
-        Found::Port(p, s) => (Some(p), s),
-        Found::Unknown(_, s) => (None, s),
-    };
-    vec![Probe {
-        host,
-        port,
-        span,
-        implied: None,
-        flag: None,
-    }]
+    vec![Probe::written(host, pw, poff, pw.s.len(), env)]
 }
 
 fn pg_isready(prog: &Text, args: &[Text], env: &RuntimeEnv) -> Vec<Probe> {
@@ -717,17 +703,7 @@ pub(super) fn dev_tcp(cmd: &CommandSrc, env: &RuntimeEnv) -> Vec<Probe> {
             let host_s = &s[h0..h1];
             let host = (!w.tainted(h0, h1) && !host_s.is_empty() && !host_s.contains(['$', '`']))
                 .then(|| host_s.to_string());
-            let (port, span) = match port_text(w, p0, p1, env) {
-                Found::Port(p, sp) => (Some(p), sp),
-                Found::Unknown(_, sp) => (None, sp),
-            };
-            out.push(Probe {
-                host,
-                port,
-                span,
-                implied: None,
-                flag: None,
-            });
+            out.push(Probe::written(host, w, p0, p1, env));
             from = p1.max(i + 1);
         }
     }
