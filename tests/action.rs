@@ -1245,12 +1245,16 @@ fn the_summary_table_is_capped() {
     let dir = setup("capped", &[]);
     let stack = dir.join("workspace/big");
     std::fs::create_dir_all(&stack).expect("mkdir");
-    // 120 services without limits: 120 findings of missing-resource-limits.
-    let mut compose = String::from("services:\n");
-    for i in 0..120 {
-        compose.push_str(&format!("  svc{i}:\n    image: busybox:1.36\n"));
+    // 120 services without limits, in two stacks (stacklint caps one rule at 100
+    // findings per file): 120 findings of missing-resource-limits.
+    for half in ["a", "b"] {
+        let mut compose = String::from("services:\n");
+        for i in 0..60 {
+            compose.push_str(&format!("  svc{i}:\n    image: busybox:1.36\n"));
+        }
+        std::fs::create_dir_all(stack.join(half)).expect("mkdir");
+        std::fs::write(stack.join(half).join("compose.yaml"), compose).expect("write");
     }
-    std::fs::write(stack.join("compose.yaml"), compose).expect("write");
     let sim = simulate(&dir, &[("paths", "big"), ("fail-on", "never")]);
     assert_eq!(sim.outputs["total"], "120");
     let rows = sim

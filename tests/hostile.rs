@@ -166,3 +166,37 @@ fn an_unterminated_default_stays_out_of_the_message() {
         outs[1]
     );
 }
+
+/// 20,000 duplicate keys: one finding each would flood every format (the text
+/// report once took 16 s over them). A rule reports at most 100 findings in one
+/// file, then one finding that counts the rest, at the first one left out.
+#[test]
+fn twenty_thousand_duplicate_keys_are_capped_at_one_hundred() {
+    let mut compose = String::from("services:\n  a:\n    image: x\n    environment:\n");
+    for _ in 0..20_000 {
+        compose.push_str("      K: v\n");
+    }
+    let dir = tree(&[("compose.yaml", &compose)]);
+    let outs = every_format_works(&dir, 400 * 1024);
+    let text = &outs[0];
+    assert!(
+        text.contains("19899 more SL001 (parse-error) findings in this file are not shown"),
+        "{text}"
+    );
+    assert!(text.contains("  error    101  SL001 parse-error"), "{text}");
+    // The finding that counts the rest is at the first one left out: line 106.
+    let json: serde_json::Value = serde_json::from_str(&outs[1]).expect("JSON");
+    let capped: Vec<_> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("more SL001"))
+        })
+        .collect();
+    assert_eq!(capped.len(), 1);
+    assert_eq!(capped[0]["location"]["start"]["line"], 106);
+    assert_eq!(capped[0]["severity"], "error");
+}

@@ -142,16 +142,34 @@ impl Summary {
 /// that `("ab", "c")` and `("a", "bc")` differ. Stable across platforms and releases;
 /// not a cryptographic hash.
 pub fn fnv1a64(parts: &[&[u8]]) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut h = OFFSET;
+    let mut h = Fnv::new();
     for p in parts {
-        for &b in p.iter().chain(std::iter::once(&0xff)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(PRIME);
+        h.part(&[p]);
+    }
+    h.0
+}
+
+/// FNV-1a fed piece by piece: a part given as several slices hashes as their
+/// concatenation would, so a long text is hashed where it lies, never copied.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    /// One part (the concatenation of `pieces`), then the 0xff separator.
+    fn part(&mut self, pieces: &[&[u8]]) {
+        const PRIME: u64 = 0x0000_0100_0000_01b3;
+        for &b in pieces
+            .iter()
+            .flat_map(|p| p.iter())
+            .chain(std::iter::once(&0xff))
+        {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(PRIME);
         }
     }
-    h
 }
 
 /// One fingerprint per finding (same order): rule code + file path + the logical
@@ -160,14 +178,16 @@ pub fn fnv1a64(parts: &[&[u8]]) -> u64 {
 /// message, when that text is empty or a secret). Line numbers are not part of it, so
 /// a fingerprint survives edits elsewhere in the file.
 pub fn fingerprints(resolved: &[Resolved<'_>]) -> Vec<String> {
-    let mut seen: std::collections::HashMap<(&str, &str, String), usize> =
+    // Ranks are counted per (rule, path, hash of the key): the key (a span's text,
+    // possibly a long line) is hashed where it lies, never copied per finding.
+    let mut seen: std::collections::HashMap<(&str, &str, u64), usize> =
         std::collections::HashMap::new();
     resolved
         .iter()
         .map(|r| {
             let f = r.finding;
-            let key = match &f.place {
-                Some(p) => format!("place\0{p}"),
+            let key: [&[u8]; 2] = match &f.place {
+                Some(p) => [b"place\0", p.as_bytes()],
                 None => {
                     let text = r
                         .sources
@@ -183,23 +203,24 @@ pub fn fingerprints(resolved: &[Resolved<'_>]) -> Vec<String> {
                             && f.primary.start < s.end
                     });
                     if text.is_empty() || secret {
-                        format!("message\0{}", f.message)
+                        [b"message\0", f.message.as_bytes()]
                     } else {
-                        format!("text\0{text}")
+                        [b"text\0", text.as_bytes()]
                     }
                 }
             };
+            let mut k = Fnv::new();
+            k.part(&key);
             let rank = seen
-                .entry((f.rule.code, r.location.path.as_str(), key.clone()))
+                .entry((f.rule.code, r.location.path.as_str(), k.0))
                 .or_insert(0);
-            let h = fnv1a64(&[
-                f.rule.code.as_bytes(),
-                r.location.path.as_bytes(),
-                key.as_bytes(),
-                rank.to_string().as_bytes(),
-            ]);
+            let mut h = Fnv::new();
+            h.part(&[f.rule.code.as_bytes()]);
+            h.part(&[r.location.path.as_bytes()]);
+            h.part(&key);
+            h.part(&[rank.to_string().as_bytes()]);
             *rank += 1;
-            format!("{h:016x}")
+            format!("{:016x}", h.0)
         })
         .collect()
 }

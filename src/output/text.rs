@@ -11,11 +11,45 @@ use miette::{
 use super::{Resolved, Summary};
 use crate::source::{FileId, SourceFile, Span};
 
-/// One file's text for miette, named by its display path.
-struct FileSource<'a> {
+/// One file's text as shown (secret values masked), prepared once per file for
+/// every finding that shows it.
+struct Shown<'a> {
     name: String,
     text: std::borrow::Cow<'a, str>,
+    /// Where each line starts, counting line breaks as miette does (`\r\n`, `\n`
+    /// or a lone `\r`), so a snippet can be cut out without scanning from the top.
+    line_starts: Vec<usize>,
 }
+
+impl Shown<'_> {
+    /// Index of the line holding byte `at`.
+    fn line_of(&self, at: usize) -> usize {
+        self.line_starts
+            .partition_point(|&s| s <= at)
+            .saturating_sub(1)
+    }
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\r' if b.get(i + 1) == Some(&b'\n') => {
+                i += 1;
+                starts.push(i + 1);
+            }
+            b'\r' | b'\n' => starts.push(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    starts
+}
+
+/// One file's text for miette, named by its display path.
+struct FileSource<'a>(std::sync::Arc<Shown<'a>>);
 
 impl SourceCode for FileSource<'_> {
     fn read_span<'b>(
@@ -24,17 +58,33 @@ impl SourceCode for FileSource<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner =
-            self.text
-                .as_ref()
-                .read_span(span, context_lines_before, context_lines_after)?;
+        let shown = &self.0;
+        let text = shown.text.as_ref();
+        // miette scans a `str` from its first byte for every snippet: on a file with
+        // thousands of findings that is quadratic. Give it only the lines around the
+        // span (two spare lines each side, starting at a line start), then move what
+        // it read back to the file's coordinates.
+        let first = shown.line_of(span.offset());
+        let last = shown.line_of(span.offset() + span.len().saturating_sub(1));
+        let from_line = first.saturating_sub(context_lines_before + 2);
+        let from = shown.line_starts.get(from_line).copied().unwrap_or(0);
+        let to = shown
+            .line_starts
+            .get(last + context_lines_after + 3)
+            .copied()
+            .unwrap_or(text.len())
+            .min(text.len());
+        let window = text.get(from..to).ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new((span.offset() - from.min(span.offset())).into(), span.len());
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let data = inner.data();
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
+            shown.name.clone(),
+            data,
+            SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
+            inner.line() + from_line,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + from_line,
         )))
     }
 }
@@ -100,21 +150,36 @@ impl Diagnostic for Report<'_> {
     }
 }
 
+/// The files shown so far, prepared once each: (the run's sources, file) → text.
+type ShownCache<'a> = std::collections::HashMap<(usize, FileId), std::sync::Arc<Shown<'a>>>;
+
 /// The file's text as shown: secret values masked.
-fn file_source<'a>(f: &'a SourceFile, id: FileId, secrets: &[Span]) -> FileSource<'a> {
-    let mine: Vec<(usize, usize)> = secrets
-        .iter()
-        .filter(|s| s.file == id)
-        .map(|s| (s.start, s.end))
-        .collect();
-    FileSource {
-        name: crate::paths::slash(&f.path),
-        text: if mine.is_empty() {
-            std::borrow::Cow::Borrowed(&f.text)
+fn file_source<'a>(
+    cache: &mut ShownCache<'a>,
+    sources: &'a crate::source::Sources,
+    id: FileId,
+    secrets: &[Span],
+) -> FileSource<'a> {
+    let key = (std::ptr::from_ref(sources) as usize, id);
+    let shown = cache.entry(key).or_insert_with(|| {
+        let f: &'a SourceFile = sources.get(id);
+        let mine: Vec<(usize, usize)> = secrets
+            .iter()
+            .filter(|s| s.file == id)
+            .map(|s| (s.start, s.end))
+            .collect();
+        let text = if mine.is_empty() {
+            std::borrow::Cow::Borrowed(f.text.as_str())
         } else {
             std::borrow::Cow::Owned(crate::analysis::secrets::mask(&f.text, &mine))
-        },
-    }
+        };
+        std::sync::Arc::new(Shown {
+            name: crate::paths::slash(&f.path),
+            line_starts: line_starts(&text),
+            text,
+        })
+    });
+    FileSource(shown.clone())
 }
 
 fn labeled(span: &Span, text: &str, primary: bool) -> LabeledSpan {
@@ -179,9 +244,8 @@ fn placed(message: &str, l: &super::Location) -> String {
     )
 }
 
-fn report<'a>(r: &Resolved<'a>) -> Report<'a> {
+fn report<'a>(r: &Resolved<'a>, cache: &mut ShownCache<'a>) -> Report<'a> {
     let f = r.finding;
-    let file = r.sources.get(f.primary.file);
     // A snippet of an over-long line is left out (labels and all), its place named.
     let hidden = |span: &Span| too_long_to_show(&r.sources.get(span.file).text, span);
     let hide_primary = hidden(&f.primary)
@@ -223,7 +287,7 @@ fn report<'a>(r: &Resolved<'a>) -> Report<'a> {
                 message,
                 severity: miette::Severity::Advice,
                 help: None,
-                source: file_source(other, id, r.secrets),
+                source: file_source(cache, r.sources, id, r.secrets),
                 labels,
                 related: Vec::new(),
             }
@@ -240,7 +304,7 @@ fn report<'a>(r: &Resolved<'a>) -> Report<'a> {
         message,
         severity: f.severity.row().miette,
         help: f.help.clone(),
-        source: file_source(file, f.primary.file, r.secrets),
+        source: file_source(cache, r.sources, f.primary.file, r.secrets),
         labels,
         related,
     }
@@ -256,9 +320,10 @@ pub fn render(resolved: &[Resolved<'_>], summary: &Summary, color: bool, quiet: 
         .with_context_lines(1)
         .with_width(100);
     let mut out = String::new();
+    let mut cache = ShownCache::new();
     // Suppressed findings stay in the machine formats; here they are only counted.
     for r in in_text_order(resolved) {
-        let rep = report(r);
+        let rep = report(r, &mut cache);
         if handler.render_report(&mut out, &rep).is_err() {
             // Rendering cannot fail on our own spans; fall back to one line if it does.
             let l = &r.location;

@@ -35,6 +35,7 @@ pub fn run_with_then(
     let mut out = run_unmerged(project, &analysis, options, enabled);
     out.retain_mut(|f| keep(f));
     merge_incidents(&mut out);
+    cap_per_file_and_rule(&mut out);
     out
 }
 
@@ -47,6 +48,7 @@ pub fn run_on_analysis<'a>(
 ) -> Vec<Finding> {
     let mut out = run_unmerged(project, analysis, options, enabled);
     merge_incidents(&mut out);
+    cap_per_file_and_rule(&mut out);
     out
 }
 
@@ -137,4 +139,165 @@ pub fn merge_incidents(out: &mut Vec<Finding>) {
         i += 1;
         !drop[i - 1]
     });
+}
+
+/// The most findings of one rule reported in one file. A hostile or generated file
+/// (20,000 duplicate keys, a megabyte of `}`) would otherwise flood every output and
+/// the memory behind it; past this many, nobody reads them one by one.
+pub const MAX_PER_FILE_AND_RULE: usize = 100;
+
+/// Keeps the first [`MAX_PER_FILE_AND_RULE`] findings (in file order) of each rule in
+/// each file and replaces the rest by one finding of that rule that counts them, at
+/// the first one left out, as severe as the worst of them.
+pub fn cap_per_file_and_rule(out: &mut Vec<Finding>) {
+    use std::collections::HashMap;
+    let mut count: HashMap<(crate::source::FileId, &'static str), usize> = HashMap::new();
+    for f in out.iter() {
+        *count.entry((f.primary.file, f.rule.code)).or_insert(0) += 1;
+    }
+    if count.values().all(|&n| n <= MAX_PER_FILE_AND_RULE) {
+        return;
+    }
+    // File order decides which are kept, so the same ones are shown on every run.
+    out.sort_by(|a, b| {
+        (a.primary.file, a.primary.start, a.primary.end, a.rule.code).cmp(&(
+            b.primary.file,
+            b.primary.start,
+            b.primary.end,
+            b.rule.code,
+        ))
+    });
+    let mut seen: HashMap<(crate::source::FileId, &'static str), usize> = HashMap::new();
+    // Per capped (file, rule): the summary finding, built from the first left out.
+    let mut summaries: HashMap<(crate::source::FileId, &'static str), Finding> = HashMap::new();
+    let mut order: Vec<(crate::source::FileId, &'static str)> = Vec::new();
+    out.retain(|f| {
+        let key = (f.primary.file, f.rule.code);
+        let n = seen.entry(key).or_insert(0);
+        *n += 1;
+        if *n <= MAX_PER_FILE_AND_RULE {
+            return true;
+        }
+        match summaries.get_mut(&key) {
+            None => {
+                order.push(key);
+                let left_out = count.get(&key).copied().unwrap_or(0) - MAX_PER_FILE_AND_RULE;
+                let mut s = Finding::new(
+                    f.rule,
+                    f.primary,
+                    format!(
+                        "{left_out} more {} ({}) findings in this file are not shown: \
+                         stacklint reports at most {MAX_PER_FILE_AND_RULE} findings of one rule per file",
+                        f.rule.code, f.rule.name
+                    ),
+                )
+                .label("the first finding not shown")
+                .severity(f.severity)
+                .place(format!("{}-findings-not-shown", f.rule.code))
+                .help("fix the findings shown and run stacklint again");
+                s.suppressed = f.suppressed.clone();
+                summaries.insert(key, s);
+            }
+            Some(s) => {
+                // The summary counts towards the exit code unless every finding it
+                // stands for is suppressed, and is as severe as the worst of them.
+                if f.suppressed.is_none() {
+                    if s.suppressed.is_some() {
+                        s.suppressed = None;
+                        s.severity = f.severity;
+                    } else {
+                        s.severity = s.severity.max(f.severity);
+                    }
+                } else if s.suppressed.is_some() {
+                    s.severity = s.severity.max(f.severity);
+                }
+            }
+        }
+        false
+    });
+    out.extend(order.into_iter().filter_map(|k| summaries.remove(&k)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Suppression;
+    use crate::severity::Severity;
+    use crate::source::{FileId, Span};
+
+    fn at(file: u32, start: usize, severity: Severity, suppressed: bool) -> Finding {
+        let rule = RULES[0].meta();
+        let mut f =
+            Finding::new(rule, Span::new(FileId(file), start, start + 1), "m").severity(severity);
+        if suppressed {
+            f.suppressed = Some(Suppression {
+                span: Span::new(FileId(file), 0, 0),
+                justification: String::new(),
+            });
+        }
+        f
+    }
+
+    #[test]
+    fn a_file_under_the_cap_is_left_as_it_is() {
+        let mut out: Vec<Finding> = (0..MAX_PER_FILE_AND_RULE)
+            .rev()
+            .map(|i| at(0, i, Severity::Info, false))
+            .collect();
+        cap_per_file_and_rule(&mut out);
+        assert_eq!(out.len(), MAX_PER_FILE_AND_RULE);
+        // Not even re-ordered.
+        assert_eq!(out[0].primary.start, MAX_PER_FILE_AND_RULE - 1);
+    }
+
+    #[test]
+    fn the_rest_becomes_one_finding_as_severe_as_the_worst_left_out() {
+        let n = MAX_PER_FILE_AND_RULE;
+        // Another file's findings are counted apart: 5 there, none capped.
+        let mut out: Vec<Finding> = (0..5).map(|i| at(1, i, Severity::Error, false)).collect();
+        // In file 0, in reverse order: the first `n` by position are kept.
+        for i in (0..n + 3).rev() {
+            let severity = if i == n + 2 {
+                Severity::Error
+            } else {
+                Severity::Info
+            };
+            out.push(at(0, i * 10, severity, false));
+        }
+        cap_per_file_and_rule(&mut out);
+        assert_eq!(out.len(), n + 1 + 5);
+        let summary = out.last().expect("summary");
+        assert!(
+            summary.message.starts_with("3 more "),
+            "{}",
+            summary.message
+        );
+        assert_eq!(summary.primary.start, n * 10, "at the first left out");
+        assert_eq!(summary.severity, Severity::Error);
+        assert!(summary.suppressed.is_none());
+        let kept_max = out
+            .iter()
+            .filter(|f| f.primary.file == FileId(0) && !std::ptr::eq(*f, summary))
+            .map(|f| f.primary.start)
+            .max();
+        assert_eq!(kept_max, Some((n - 1) * 10));
+    }
+
+    #[test]
+    fn the_rest_counts_as_suppressed_only_when_all_of_it_is() {
+        let n = MAX_PER_FILE_AND_RULE;
+        let mut all: Vec<Finding> = (0..n + 2)
+            .map(|i| at(0, i, Severity::Warning, i >= n))
+            .collect();
+        cap_per_file_and_rule(&mut all);
+        assert!(all.last().is_some_and(|s| s.suppressed.is_some()));
+
+        let mut mixed: Vec<Finding> = (0..n + 2)
+            .map(|i| at(0, i, Severity::Warning, i == n))
+            .collect();
+        cap_per_file_and_rule(&mut mixed);
+        let s = mixed.last().expect("summary");
+        assert!(s.suppressed.is_none());
+        assert_eq!(s.severity, Severity::Warning);
+    }
 }
