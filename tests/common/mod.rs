@@ -64,8 +64,30 @@ pub fn stacklint_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
 /// As [`stacklint_in`], but killed (and the test failed) when it runs past `limit`:
 /// a hang fails instead of stalling the suite. Both pipes are read on threads, so a
 /// large report cannot block the child.
+///
+/// The child also runs under `prlimit --as` at [`HOSTILE_MEMORY`] where prlimit
+/// exists (util-linux), so running out of memory fails the test too.
+/// `STACKLINT_BIN` runs another build (the release binary) and
+/// `STACKLINT_LIMIT_MS` replaces every deadline: `benches/hostile.sh` uses both to
+/// hold the hostile suites to the bound of 2 s per case.
 pub fn stacklint_within(limit: Duration, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stacklint"))
+    let limit = std::env::var("STACKLINT_LIMIT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(limit, Duration::from_millis);
+    let bin = std::env::var("STACKLINT_BIN").map_or_else(
+        |_| PathBuf::from(env!("CARGO_BIN_EXE_stacklint")),
+        PathBuf::from,
+    );
+    let mut command = match prlimit() {
+        Some(prlimit) => {
+            let mut c = Command::new(prlimit);
+            c.arg(format!("--as={HOSTILE_MEMORY}")).arg("--").arg(&bin);
+            c
+        }
+        None => Command::new(&bin),
+    };
+    let mut child = command
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
@@ -100,6 +122,27 @@ pub fn stacklint_within(limit: Duration, dir: &Path, args: &[&str]) -> (i32, Str
         String::from_utf8_lossy(&h.join().expect("reader")).into_owned()
     };
     (status.code().unwrap_or(-1), text(out), text(err))
+}
+
+/// The address space a hostile-input run may use: 256 MiB.
+pub const HOSTILE_MEMORY: u64 = 256 * 1024 * 1024;
+
+/// util-linux's prlimit, when this machine has it (`.ci/run` installs it); said
+/// once per test binary when it does not.
+fn prlimit() -> Option<&'static Path> {
+    static FOUND: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let found = ["/usr/bin/prlimit", "/bin/prlimit"]
+                .iter()
+                .map(PathBuf::from)
+                .find(|p| p.exists());
+            if found.is_none() {
+                eprintln!("prlimit not found: hostile-input runs are not held to a memory limit");
+            }
+            found
+        })
+        .as_deref()
 }
 
 /// The checkout: fixtures are found from here, and runs without a directory start here.
