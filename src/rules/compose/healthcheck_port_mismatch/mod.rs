@@ -37,13 +37,15 @@ impl Rule for HealthcheckPortMismatch {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
+        // Gathered once: asking every service for each one was quadratic.
+        let joined = joined_network_modes(p);
         for svc in &p.model.services {
             let name = &svc.name.value;
             let Some(hc) = &svc.healthcheck else { continue };
             if hc.disabled() {
                 continue;
             }
-            if shares_network(p, svc) {
+            if shares_network(&joined, svc) {
                 continue;
             }
             let Some(node) = ports::service_node(p, name) else {
@@ -104,25 +106,31 @@ impl Rule for HealthcheckPortMismatch {
 }
 
 /// Shares a network namespace with another container, whose ports `localhost` reaches too.
-fn shares_network(p: &Project, svc: &crate::compose::model::Service) -> bool {
+fn shares_network(
+    joined: &std::collections::HashSet<&str>,
+    svc: &crate::compose::model::Service,
+) -> bool {
     if let Some(m) = &svc.network_mode {
         let m = m.value.trim();
         if m == "host" || m.starts_with("service:") || m.starts_with("container:") {
             return true;
         }
     }
-    let mine: Vec<String> = std::iter::once(format!("service:{}", svc.name.value))
-        .chain(
-            svc.container_name
-                .iter()
-                .map(|c| format!("container:{}", c.value)),
-        )
-        .collect();
-    p.model.services.iter().any(|o| {
-        o.network_mode
-            .as_ref()
-            .is_some_and(|m| mine.iter().any(|x| x == m.value.trim()))
-    })
+    joined.contains(format!("service:{}", svc.name.value).as_str())
+        || svc
+            .container_name
+            .iter()
+            .any(|c| joined.contains(format!("container:{}", c.value).as_str()))
+}
+
+/// Every `network_mode` of the project (`service:db`, `container:x`), trimmed.
+fn joined_network_modes(p: &Project) -> std::collections::HashSet<&str> {
+    p.model
+        .services
+        .iter()
+        .filter_map(|o| o.network_mode.as_ref())
+        .map(|m| m.value.trim())
+        .collect()
 }
 
 /// The healthcheck's test as a command: `CMD` exec form, or a shell string.
