@@ -290,3 +290,84 @@ fn a_big_dotenv_and_a_dev_zero_env_file_flag_are_reported() {
         r.stdout
     );
 }
+
+/// Runs the binary as an unprivileged user (root reads a `chmod 000` file anyway):
+/// through `setpriv` as `nobody` when the tests run as root, directly otherwise.
+/// None (with a note) when neither can show a permission error.
+fn run_unprivileged(dir: &Path, args: &[&str]) -> Option<Run> {
+    let bin = env!("CARGO_BIN_EXE_stacklint");
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let mut c = if root {
+        if !Path::new("/usr/bin/setpriv").exists() {
+            eprintln!("skipped: running as root without setpriv, chmod 000 cannot be tested");
+            return None;
+        }
+        let mut c = Command::new("/usr/bin/setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
+        c
+    } else {
+        Command::new(bin)
+    };
+    let out = c
+        .args(args)
+        .args(["--format", "json"])
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    // setpriv could not start the binary: `nobody` cannot reach the checkout.
+    if root && matches!(out.status.code(), Some(126 | 127)) {
+        eprintln!(
+            "skipped: nobody cannot run {bin}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        return None;
+    }
+    Some(Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+/// `chmod 000` on the compose file, found or named with `-f`, and on an env_file:
+/// each is SL001 with exit 1, never "No findings in 0 files".
+#[test]
+fn unreadable_files_are_reported_not_skipped() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = common::tree(&[
+        ("compose.yaml", "services:\n  web:\n    image: nginx:1.27\n"),
+        ("env/compose.yaml", STACK),
+        ("env/web.env", "A=1\n"),
+    ]);
+    // The unprivileged user must reach the files, not read them.
+    let open = std::fs::Permissions::from_mode(0o755);
+    for d in [&*dir, &dir.join("env")] {
+        std::fs::set_permissions(d, open.clone()).unwrap();
+    }
+    let closed = std::fs::Permissions::from_mode(0o000);
+    std::fs::set_permissions(dir.join("compose.yaml"), closed.clone()).unwrap();
+    std::fs::set_permissions(dir.join("env/web.env"), closed).unwrap();
+    for args in [&["compose.yaml"][..], &["-f", "compose.yaml"][..]] {
+        let Some(r) = run_unprivileged(&dir, args) else {
+            return;
+        };
+        assert_eq!(r.code, 1, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            has(&r, "SL001", "compose.yaml", "permission denied"),
+            "{args:?}: {}",
+            r.stdout
+        );
+    }
+    let Some(r) = run_unprivileged(&dir.join("env"), &["."]) else {
+        return;
+    };
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        has(&r, "SL001", "compose.yaml", "permission denied"),
+        "{}",
+        r.stdout
+    );
+}
