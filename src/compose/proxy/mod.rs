@@ -12,6 +12,9 @@ use crate::parse::nginx::{self, Directive, NginxFile};
 use crate::paths::normalize_path;
 use crate::source::{read_text, FileId, FileKind, SourceFile, Span};
 
+mod index;
+pub use index::{PathIndex, GLOB_OPTIONS};
+
 /// Where the official image's nginx.conf and its `include` of conf.d live.
 pub const MAIN_CONF: &str = "/etc/nginx/nginx.conf";
 pub const CONF_D: &str = "/etc/nginx/conf.d";
@@ -505,7 +508,14 @@ fn collect_service(
             }
         }
     }
-    // Follow includes through container paths.
+    // Follow includes through container paths. The mounts are listed once, and
+    // a pattern met again adds nothing: the first time loaded all it matches.
+    let rendered: Vec<String> = configs
+        .iter()
+        .filter_map(|c| c.rendered_path.clone())
+        .collect();
+    let mut index: Option<(PathIndex, Vec<String>)> = None;
+    let mut followed: std::collections::HashSet<String> = Default::default();
     while let Some((i, ctx, depth)) = queue.pop() {
         if depth >= MAX_INCLUDE_DEPTH {
             continue;
@@ -525,11 +535,16 @@ fn collect_service(
                 format!("{}/{pattern}", layout.conf_dir)
             };
             let _ = &from_dir;
-            let rendered: Vec<String> = configs
-                .iter()
-                .filter_map(|c| c.rendered_path.clone())
-                .collect();
-            for container in expand_include(&pattern, placements, &rendered) {
+            if !followed.insert(pattern.clone()) {
+                continue;
+            }
+            let (index, all) = index.get_or_insert_with(|| {
+                let mut all = placed_all(placements);
+                all.extend(rendered.iter().cloned());
+                let index = PathIndex::new(all.iter().cloned().enumerate().map(|(i, c)| (c, i)));
+                (index, all)
+            });
+            for container in expand_include(&pattern, index, all) {
                 let idx = match seen.get(&container) {
                     Some(&j) => j,
                     None => {
@@ -624,30 +639,19 @@ fn find_includes(dirs: &[Directive], ctx: &[String]) -> Vec<(String, Span, Vec<S
     out
 }
 
-/// The container paths an include pattern matches among the placed files.
-fn expand_include(pattern: &str, placements: &[Placement], rendered: &[String]) -> Vec<String> {
+/// The container paths an include pattern names: itself, or what its glob
+/// matches among the placed files (`index`).
+fn expand_include(pattern: &str, index: &mut PathIndex, all: &[String]) -> Vec<String> {
     let pattern = normalize_path(Path::new(pattern))
         .to_string_lossy()
         .into_owned();
     if !pattern.contains(['*', '?', '[']) {
         return vec![pattern];
     }
-    let Ok(glob) = glob::Pattern::new(&pattern) else {
-        return Vec::new();
-    };
-    let mut all = placed_all(placements);
-    all.extend(rendered.iter().cloned());
-    let mut out: Vec<String> = all
-        .into_iter()
-        .filter(|c| {
-            glob.matches_with(
-                c,
-                glob::MatchOptions {
-                    require_literal_separator: true,
-                    ..Default::default()
-                },
-            )
-        })
+    let mut out: Vec<String> = index
+        .matches(&pattern)
+        .iter()
+        .filter_map(|&i| all.get(i).cloned())
         .collect();
     out.sort();
     out.dedup();
