@@ -142,6 +142,17 @@ fn env_files_outside_are_not_read_and_their_variables_are_unknown() {
     // Unknown is not undefined: the variable may be set in the file not read.
     assert!(!outs[1].contains("SL301"), "{}", outs[1]);
     read_when_allowed(&proj, &dir.join("host"), "HOSTMARK_ENV");
+    // Once read, a file that does not set the variable makes it undefined.
+    std::fs::write(dir.join("host/inc.env"), "OTHER=1\n").unwrap();
+    let allow = dir.join("host").to_string_lossy().into_owned();
+    let outs = every_format(&proj, &["--allow-outside", &allow]);
+    assert!(
+        outs[1].contains("FROM_HOST_ENV") && outs[1].contains("SL301"),
+        "{}",
+        outs[1]
+    );
+    let outs = every_format(&proj, &[]);
+    assert!(!outs[1].contains("SL301"), "{}", outs[1]);
     // `/proc` stays refused whatever is allowed.
     let proc_dir = tree(&[(
         "compose.yaml",
