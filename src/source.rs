@@ -452,6 +452,44 @@ mod tests {
     }
 
     #[test]
+    fn the_boundary_judges_where_a_path_really_is() {
+        let dir = std::env::temp_dir().join(format!("stacklint-bound-{}", std::process::id()));
+        let proj = dir.join("proj");
+        std::fs::create_dir_all(proj.join("sub")).unwrap();
+        std::fs::write(dir.join("host.env"), "A=1\n").unwrap();
+        std::fs::write(proj.join("own.env"), "A=1\n").unwrap();
+        let b = Boundary::within([proj.as_path()]);
+        assert!(b.admits(&proj.join("own.env")));
+        assert!(b.admits(&proj.join("sub/../own.env")));
+        // Missing files are judged by their path: inside stays inside.
+        assert!(b.admits(&proj.join("sub/missing/x.env")));
+        assert!(!b.admits(&proj.join("../host.env")));
+        assert!(!b.admits(&proj.join("sub/../../host.env")));
+        assert!(!b.admits(&proj.join("missing/../../host.env")));
+        assert!(!b.admits(Path::new("/etc/passwd")));
+        assert!(Boundary::default().admits(Path::new("/etc/passwd")));
+        let sources = Sources::within(b.clone());
+        assert_eq!(sources.read(&dir.join("host.env")), Err(ReadError::Outside));
+        assert_eq!(sources.read(&proj.join("own.env")).as_deref(), Ok("A=1\n"));
+        // A system path keeps its own refusal.
+        assert_eq!(
+            sources.read(Path::new("/dev/zero")),
+            Err(ReadError::Forbidden)
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.join("host.env"), proj.join("link.env")).unwrap();
+            std::os::unix::fs::symlink(&dir, proj.join("up")).unwrap();
+            assert!(!b.admits(&proj.join("link.env")));
+            assert!(!b.admits(&proj.join("up/host.env")));
+            assert!(!b.admits(&proj.join("up/missing.env")));
+            let allowed = Boundary::within([proj.as_path(), dir.as_path()]);
+            assert!(allowed.admits(&proj.join("link.env")));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn offsets_inside_a_char_do_not_panic() {
         let f = SourceFile::new("x", FileKind::Other, "é".into());
         assert_eq!(f.line_col(1), LineCol { line: 1, column: 1 });
