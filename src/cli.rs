@@ -166,6 +166,13 @@ pub struct Input {
     /// a name anywhere, with `/` a path relative to the working directory).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+
+    /// Also read files in this directory when a stack refers to them (repeatable). Otherwise
+    /// a project reads only below the directory named on the command line (a compose file's
+    /// own directory, the common directory of the -f files): an `include`, `env_file` or
+    /// mount that leads elsewhere is reported as not read.
+    #[arg(long, value_name = "DIR")]
+    pub allow_outside: Vec<PathBuf>,
 }
 
 /// The options of a lint run.
@@ -306,6 +313,7 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
         include_cache: Default::default(),
         env_files: args.env_files.clone(),
         use_env: args.use_env,
+        allow_outside: args.allow_outside.clone(),
     };
     Ok(targets
         .par_iter()

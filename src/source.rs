@@ -150,6 +150,60 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    /// Where the project's files may be read from.
+    boundary: Boundary,
+}
+
+/// The directories a project's files may be read from: its root and the
+/// `--allow-outside` directories, compared after symlinks and `..` are
+/// resolved. A stack written by a stranger must not make stacklint print
+/// `/etc/passwd` through an `include`, an `env_file` or a bind mount.
+#[derive(Clone, Debug, Default)]
+pub struct Boundary {
+    /// `None`: no bound (a file named on its own, unit tests).
+    roots: Option<Vec<PathBuf>>,
+}
+
+impl Boundary {
+    /// Reads only below `roots` (each resolved once here).
+    pub fn within<'a>(roots: impl IntoIterator<Item = &'a Path>) -> Self {
+        Boundary {
+            roots: Some(roots.into_iter().map(real_path).collect()),
+        }
+    }
+
+    /// Whether a file at `path` may be read: where it really is lies under a root.
+    pub fn admits(&self, path: &Path) -> bool {
+        match &self.roots {
+            None => true,
+            Some(roots) => {
+                let real = real_path(path);
+                roots.iter().any(|r| real.starts_with(r))
+            }
+        }
+    }
+}
+
+/// Where `path` really is: absolute, symlinks and `..` resolved as the
+/// operating system would. For a path that does not exist, its deepest
+/// existing ancestor is resolved and the rest appended (`..` taken lexically).
+pub fn real_path(path: &Path) -> PathBuf {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|c| c.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    if let Ok(real) = std::fs::canonicalize(&abs) {
+        return real;
+    }
+    for dir in abs.ancestors().skip(1) {
+        if let (Ok(real), Ok(rest)) = (std::fs::canonicalize(dir), abs.strip_prefix(dir)) {
+            return crate::paths::normalize_path(&real.join(rest));
+        }
+    }
+    crate::paths::normalize_path(&abs)
 }
 
 /// Files larger than this are not read: they are reported instead.
@@ -158,6 +212,38 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 impl Sources {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sources whose files are read only within `boundary`.
+    pub fn within(boundary: Boundary) -> Self {
+        Sources {
+            files: Vec::new(),
+            boundary,
+        }
+    }
+
+    pub fn boundary(&self) -> &Boundary {
+        &self.boundary
+    }
+
+    /// Whether the file at `path` may be read for this project.
+    pub fn admits(&self, path: &Path) -> bool {
+        self.boundary.admits(path)
+    }
+
+    /// Whether `path` is refused for lying outside the boundary. A system path
+    /// (`/dev/null` mounted over a config) is not: [`read_text`] refuses it as before.
+    pub fn outside(&self, path: &Path) -> bool {
+        !self.admits(path) && !is_system_path(path)
+    }
+
+    /// [`read_text`], refusing a file outside the project's boundary.
+    pub fn read(&self, path: &Path) -> Result<String, ReadError> {
+        // `/dev/null` over a config is an idiom: refused as a system path, as before.
+        if self.outside(path) {
+            return Err(ReadError::Outside);
+        }
+        read_text(path)
     }
 
     pub fn add(&mut self, file: SourceFile) -> FileId {
@@ -202,6 +288,9 @@ pub enum ReadError {
     Unreadable(std::io::ErrorKind),
     /// Under `/proc`, `/sys` or `/dev`: never a file of a stack.
     Forbidden,
+    /// Outside the project and every `--allow-outside` directory: not read,
+    /// so a stranger's stack cannot print the host's files. Unknown, not missing.
+    Outside,
 }
 
 impl std::fmt::Display for ReadError {
@@ -221,6 +310,9 @@ impl std::fmt::Display for ReadError {
             }
             ReadError::Unreadable(kind) => write!(f, "cannot read it ({kind})"),
             ReadError::Forbidden => f.write_str("a path under /proc, /sys or /dev is never read"),
+            ReadError::Outside => f.write_str(
+                "not read: outside the project (`--allow-outside DIR` lets stacklint read it)",
+            ),
         }
     }
 }
@@ -355,6 +447,44 @@ mod tests {
             let _ = std::fs::remove_file(&link);
             std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
             assert_eq!(read_text(&link), Err(ReadError::Forbidden));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_boundary_judges_where_a_path_really_is() {
+        let dir = std::env::temp_dir().join(format!("stacklint-bound-{}", std::process::id()));
+        let proj = dir.join("proj");
+        std::fs::create_dir_all(proj.join("sub")).unwrap();
+        std::fs::write(dir.join("host.env"), "A=1\n").unwrap();
+        std::fs::write(proj.join("own.env"), "A=1\n").unwrap();
+        let b = Boundary::within([proj.as_path()]);
+        assert!(b.admits(&proj.join("own.env")));
+        assert!(b.admits(&proj.join("sub/../own.env")));
+        // Missing files are judged by their path: inside stays inside.
+        assert!(b.admits(&proj.join("sub/missing/x.env")));
+        assert!(!b.admits(&proj.join("../host.env")));
+        assert!(!b.admits(&proj.join("sub/../../host.env")));
+        assert!(!b.admits(&proj.join("missing/../../host.env")));
+        assert!(!b.admits(Path::new("/etc/passwd")));
+        assert!(Boundary::default().admits(Path::new("/etc/passwd")));
+        let sources = Sources::within(b.clone());
+        assert_eq!(sources.read(&dir.join("host.env")), Err(ReadError::Outside));
+        assert_eq!(sources.read(&proj.join("own.env")).as_deref(), Ok("A=1\n"));
+        // A system path keeps its own refusal.
+        assert_eq!(
+            sources.read(Path::new("/dev/zero")),
+            Err(ReadError::Forbidden)
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.join("host.env"), proj.join("link.env")).unwrap();
+            std::os::unix::fs::symlink(&dir, proj.join("up")).unwrap();
+            assert!(!b.admits(&proj.join("link.env")));
+            assert!(!b.admits(&proj.join("up/host.env")));
+            assert!(!b.admits(&proj.join("up/missing.env")));
+            let allowed = Boundary::within([proj.as_path(), dir.as_path()]);
+            assert!(allowed.admits(&proj.join("link.env")));
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

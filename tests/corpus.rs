@@ -194,6 +194,7 @@ fn every_compose_file_loads() {
             dir: e.path().parent().unwrap_or(&root).to_path_buf(),
             files: vec![e.path().to_path_buf()],
             explicit: true,
+            root: None,
         };
         let project = load_project(&spec, &LoadOptions::default());
         let findings = check::run(&project, &|m| m.code == "SL001" || m.code == "SL004");

@@ -127,6 +127,7 @@ fn env_file_flag_replaces_the_project_env() {
             include_cache: Default::default(),
             env_files: vec![other],
             use_env: false,
+            allow_outside: Vec::new(),
         },
     );
     use stacklint::parse::interpolate::Lookup;

@@ -145,6 +145,11 @@ pub struct ProjectSpec {
     pub files: Vec<PathBuf>,
     /// True when the files were named explicitly (`-f`), so `COMPOSE_FILE` is not read.
     pub explicit: bool,
+    /// The directory the project's files may be read from (with `--allow-outside`):
+    /// the directory named on the command line that the project was found in, the
+    /// directory of a compose file named on its own, the common directory of the
+    /// `-f` files. `None`: no bound.
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -207,12 +212,14 @@ fn projects_in(dir: &Path, names: &[String]) -> Vec<ProjectSpec> {
                 dir: dir.to_path_buf(),
                 files,
                 explicit: false,
+                root: None,
             });
             for o in others {
                 out.push(ProjectSpec {
                     dir: dir.to_path_buf(),
                     files: vec![dir.join(base), dir.join(o)],
                     explicit: true,
+                    root: None,
                 });
             }
         }
@@ -222,6 +229,7 @@ fn projects_in(dir: &Path, names: &[String]) -> Vec<ProjectSpec> {
                 dir: dir.to_path_buf(),
                 files: Vec::new(),
                 explicit: false,
+                root: None,
             });
         }
         None => {
@@ -231,6 +239,7 @@ fn projects_in(dir: &Path, names: &[String]) -> Vec<ProjectSpec> {
                     dir: dir.to_path_buf(),
                     files: vec![dir.join(o)],
                     explicit: true,
+                    root: None,
                 });
             }
         }
@@ -272,16 +281,26 @@ pub fn discover_with(
             .filter(|p| !p.as_os_str().is_empty())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
+        let root = compose_files
+            .iter()
+            .map(|f| crate::paths::normalize_path(&absolute(&dir_of(f))))
+            .reduce(|a, b| common_ancestor(&a, &b));
         return Ok(vec![Target::Project(ProjectSpec {
             dir,
             files: compose_files.to_vec(),
             explicit: true,
+            root,
         })]);
     }
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            out.extend(walk(p, exclude).into_iter().map(Target::Project));
+            out.extend(walk(p, exclude).into_iter().map(|spec| {
+                Target::Project(ProjectSpec {
+                    root: Some(p.clone()),
+                    ..spec
+                })
+            }));
         } else {
             match kind_of(p) {
                 FileKind::Compose => {
@@ -291,6 +310,7 @@ pub fn discover_with(
                         .map(Path::to_path_buf)
                         .unwrap_or_else(|| PathBuf::from("."));
                     out.push(Target::Project(ProjectSpec {
+                        root: Some(dir.clone()),
                         dir,
                         files: vec![p.clone()],
                         explicit: true,
@@ -301,6 +321,23 @@ pub fn discover_with(
         }
     }
     Ok(out)
+}
+
+/// The directory of a file named on the command line (`.` for a bare name).
+fn dir_of(f: &Path) -> PathBuf {
+    f.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The deepest directory both absolute, normalized paths lie in.
+fn common_ancestor(a: &Path, b: &Path) -> PathBuf {
+    a.components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x.as_os_str())
+        .collect()
 }
 
 /// The projects below `root`, in path order.

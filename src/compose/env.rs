@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::finding::ParseDiag;
 use crate::parse::env as envparse;
 use crate::parse::interpolate::{interpolate, Lookup, MAX_FILE_SUBSTITUTED};
-use crate::source::{read_text, FileId, FileKind, SourceFile, Sources, Span};
+use crate::source::{FileId, FileKind, SourceFile, Sources, Span};
 
 /// A set of variables, each with the span of the line that defined it.
 #[derive(Clone, Debug, Default)]
@@ -57,7 +57,7 @@ pub fn load_env_file(
     into: &mut Vars,
     outer: &dyn Lookup,
 ) -> Result<EnvFile, crate::source::ReadError> {
-    let text = read_text(path)?;
+    let text = sources.read(path)?;
     let id = sources.add(SourceFile::new(
         crate::paths::display(path),
         FileKind::Env,

@@ -9,7 +9,7 @@ use crate::compose::merge::{merge, normalize_service, sub_span};
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::{interpolate, Lookup, MAX_FILE_SUBSTITUTED};
 use crate::parse::yaml::{self, Node, Value};
-use crate::source::{read_text, FileId, FileKind, SourceFile, Sources, Span};
+use crate::source::{FileId, FileKind, ReadError, SourceFile, Sources, Span};
 
 /// Bound on `include` and `extends` chains: deeper means a loop we did not spot.
 const MAX_CHAIN: usize = 16;
@@ -23,8 +23,11 @@ pub struct Loaded {
     /// Directory against which each file's relative paths resolve.
     pub base_dirs: HashMap<FileId, PathBuf>,
     pub diags: Vec<ParseDiag>,
-    /// Files that could not be read at all: path and the I/O error.
-    pub unreadable: Vec<(PathBuf, String, Option<Span>)>,
+    /// Files that could not be read at all: path and why.
+    pub unreadable: Vec<(PathBuf, ReadError, Option<Span>)>,
+    /// An env file that sets the variables of an included file was outside
+    /// the project, so not read: which variables are set is unknown.
+    pub vars_unknown: bool,
     /// Every variable use of every file read, spans set, including values that
     /// the merge later overrode: compose interpolates each file before merging,
     /// so `${X:?}` in an overridden value still stops it.
@@ -63,6 +66,7 @@ impl<'a> Loader<'a> {
                 base_dirs: HashMap::new(),
                 diags: Vec::new(),
                 unreadable: Vec::new(),
+                vars_unknown: false,
                 uses: Vec::new(),
                 trees: Vec::new(),
             },
@@ -121,12 +125,10 @@ impl<'a> Loader<'a> {
             }
             return None;
         }
-        let text = match read_text(path) {
+        let text = match self.sources.read(path) {
             Ok(t) => t,
             Err(e) => {
-                self.loaded
-                    .unreadable
-                    .push((path.to_path_buf(), e.to_string(), from));
+                self.loaded.unreadable.push((path.to_path_buf(), e, from));
                 self.cache.insert(key, None);
                 return None;
             }
@@ -309,12 +311,23 @@ impl<'a> Loader<'a> {
             };
             let mut inc_vars = Vars::default();
             for (p, at) in &env_paths {
+                // Outside the project: not read, not even looked at, and its
+                // variables are unknown (never "undefined").
+                if self.sources.outside(p) {
+                    self.loaded.vars_unknown = true;
+                    if at.is_some() {
+                        self.loaded
+                            .unreadable
+                            .push((p.clone(), ReadError::Outside, *at));
+                    }
+                    continue;
+                }
                 // A missing file is skipped; one that exists but cannot be read is reported.
                 if p.exists() {
                     if let Err(e) =
                         crate::compose::env::load_env_file(self.sources, p, &mut inc_vars, vars)
                     {
-                        self.loaded.unreadable.push((p.clone(), e.to_string(), *at));
+                        self.loaded.unreadable.push((p.clone(), e, *at));
                     }
                 }
             }

@@ -11,7 +11,7 @@ use crate::compose::proxy::NginxConfig;
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::Lookup;
 use crate::parse::yaml::Node;
-use crate::source::{FileId, FileKind, Sources, Span};
+use crate::source::{Boundary, FileId, FileKind, ReadError, Sources, Span};
 
 /// How variables are found, from the command line.
 #[derive(Clone, Debug, Default)]
@@ -23,6 +23,9 @@ pub struct LoadOptions {
     pub env_files: Vec<PathBuf>,
     /// `--use-env`: read the process environment too.
     pub use_env: bool,
+    /// `--allow-outside`: directories outside a project's root that its files
+    /// may still be read from.
+    pub allow_outside: Vec<PathBuf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +53,7 @@ pub struct EnvFileInfo {
 #[derive(Clone, Debug)]
 pub struct Unreadable {
     pub path: PathBuf,
-    pub error: String,
+    pub error: ReadError,
     /// The text that referred to the file, when there is one.
     pub referenced_at: Option<Span>,
 }
@@ -69,6 +72,9 @@ pub struct Project {
     pub vars: Vars,
     /// Whether a `.env` (or `--env-file`) supplied the variables.
     pub has_env_file: bool,
+    /// An env file that sets variables of the compose files was outside the
+    /// project and not read: a variable without a value may have one there.
+    pub vars_unknown: bool,
     pub env_files: Vec<EnvFileInfo>,
     pub nginx: Vec<NginxConfig>,
     /// The parsed Dockerfile of each service with a local build, by service name.
@@ -116,8 +122,20 @@ impl Project {
 
 /// Loads one compose project.
 pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
+    // The project's root, the --allow-outside directories, and the env files
+    // named on the command line: nothing else is read.
+    let boundary = match &spec.root {
+        Some(root) => Boundary::within(
+            std::iter::once(root)
+                .chain(&opts.allow_outside)
+                .chain(&opts.env_files)
+                .map(PathBuf::as_path),
+        ),
+        None => Boundary::default(),
+    };
     let mut p = Project {
         dir: spec.dir.clone(),
+        sources: Sources::within(boundary),
         ..Default::default()
     };
     p.vars.use_process_env = opts.use_env;
@@ -145,11 +163,14 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
                 });
                 p.has_env_file = true;
             }
-            Err(e) => p.unreadable.push(Unreadable {
-                path: path.clone(),
-                error: e.to_string(),
-                referenced_at: None,
-            }),
+            Err(e) => {
+                p.vars_unknown |= e == ReadError::Outside;
+                p.unreadable.push(Unreadable {
+                    path: path.clone(),
+                    error: e,
+                    referenced_at: None,
+                })
+            }
         }
         p.vars = vars;
     }
@@ -179,6 +200,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     p.var_uses = loaded.uses;
     p.file_trees = loaded.trees;
     p.diags.extend(loaded.diags);
+    p.vars_unknown |= loaded.vars_unknown;
     p.unreadable.extend(
         loaded
             .unreadable
@@ -245,6 +267,21 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
                 continue;
             }
         }
+        // Outside the project: reported once where it is named, never looked at.
+        if p.sources.outside(&r.resolved) {
+            if !p
+                .unreadable
+                .iter()
+                .any(|u| u.referenced_at == Some(r.path.span))
+            {
+                p.unreadable.push(Unreadable {
+                    path: r.resolved.clone(),
+                    error: ReadError::Outside,
+                    referenced_at: Some(r.path.span),
+                });
+            }
+            continue;
+        }
         // A missing env_file is often a `.env` kept out of version control on
         // purpose; that is not a finding of this loader.
         if !r.resolved.exists() {
@@ -261,7 +298,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
             }
             Err(e) => p.unreadable.push(Unreadable {
                 path: r.resolved.clone(),
-                error: e.to_string(),
+                error: e,
                 referenced_at: Some(r.path.span),
             }),
         }
@@ -488,7 +525,7 @@ pub fn load_single(path: &Path, kind: FileKind) -> Project {
                 }
                 Err(e) => p.unreadable.push(Unreadable {
                     path: path.to_path_buf(),
-                    error: e.to_string(),
+                    error: e,
                     referenced_at: None,
                 }),
             }

@@ -3,6 +3,7 @@
 use crate::finding::Finding;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
+use crate::source::ReadError;
 
 pub struct ParseError;
 
@@ -33,18 +34,15 @@ impl Rule for ParseError {
             // referenced, or else the file's own first line.
             if let Some(at) = u.referenced_at {
                 let own = p.sources.get(at.file).path == crate::paths::display(&u.path);
-                out.push(
-                    Finding::new(
-                        &META,
-                        at,
-                        format!(
-                            "cannot read `{}`: {}",
-                            crate::paths::slash(&crate::paths::display(&u.path)),
-                            u.error
-                        ),
-                    )
-                    .label(if own { "this file" } else { "referenced here" }),
-                );
+                let shown = crate::paths::slash(&crate::paths::display(&u.path));
+                let f = if u.error == ReadError::Outside {
+                    // Not an error of the stack: stacklint chose not to read it.
+                    Finding::new(&META, at, format!("`{shown}` {}", u.error))
+                        .severity(Severity::Info)
+                } else {
+                    Finding::new(&META, at, format!("cannot read `{shown}`: {}", u.error))
+                };
+                out.push(f.label(if own { "this file" } else { "referenced here" }));
             }
         }
     }

@@ -174,7 +174,11 @@ pub fn fully_visible(p: &Project, svc: &Service, layout: &Layout) -> bool {
         if !under_roots(&m.target.value) {
             continue;
         }
-        let visible = m.kind == MountKind::Bind && m.host_path.as_ref().is_some_and(|h| h.exists());
+        // A mount from outside the project is not read: what it holds is unknown.
+        let visible = m.kind == MountKind::Bind
+            && m.host_path
+                .as_ref()
+                .is_some_and(|h| p.sources.admits(h) && h.exists());
         if !visible {
             return false;
         }

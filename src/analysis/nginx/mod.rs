@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::analysis::graph::{StackGraph, StartOrder, StartupRisk};
 use crate::compose::model::Service;
-use crate::compose::proxy::{self, Layout, NginxConfig};
+use crate::compose::proxy::{self, Layout, NginxConfig, PathIndex};
 use crate::compose::stack::Project;
 use crate::parse::nginx::{Arg, Directive};
 use crate::paths::normalize_path;

@@ -98,11 +98,13 @@ impl<'a> Analyzer<'a> {
 
     /// Matches every `include` of the group against the container paths of its configs.
     fn resolve_includes(&mut self) {
-        let opts = glob::MatchOptions {
-            require_literal_separator: true,
-            ..Default::default()
-        };
-        let paths: Vec<Option<&str>> = self.configs.iter().map(|e| e.path.as_deref()).collect();
+        // Each pattern matched once, against the paths under its literal prefix.
+        let mut index = PathIndex::new(
+            self.configs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| Some((e.path.clone()?, i))),
+        );
         for e in &self.configs {
             for v in e.cfg.parsed.find_all("include") {
                 let Some(pattern) = v.directive.arg(0) else {
@@ -116,24 +118,9 @@ impl<'a> Analyzer<'a> {
                 let full = normalize_path(Path::new(&full))
                     .to_string_lossy()
                     .into_owned();
-                let matched: Vec<usize> = if full.contains(['*', '?', '[']) {
-                    match glob::Pattern::new(&full) {
-                        Ok(g) => paths
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, p)| p.is_some_and(|p| g.matches_with(p, opts)))
-                            .map(|(i, _)| i)
-                            .collect(),
-                        Err(_) => Vec::new(),
-                    }
-                } else {
-                    paths
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, p)| **p == Some(full.as_str()))
-                        .map(|(i, _)| i)
-                        .collect()
-                };
+                // In the order of the configs, as the rest of the walk expects.
+                let mut matched: Vec<usize> = index.matches(&full).to_vec();
+                matched.sort_unstable();
                 self.includes.insert(v.directive.span, matched);
             }
         }

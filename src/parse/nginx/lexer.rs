@@ -4,7 +4,7 @@
 use crate::finding::ParseDiag;
 use crate::source::{FileId, Span};
 
-use super::Arg;
+use super::{Arg, Capped};
 
 /// Restarts after an unterminated quote (see [`Lexer::run`]); bounded so that
 /// the whole lexing stays linear whatever the input.
@@ -27,12 +27,13 @@ pub(super) enum Tok {
     },
 }
 
-pub(super) struct Lexer<'a> {
+pub(super) struct Lexer<'a, F: FnMut(Tok)> {
     file: FileId,
     text: &'a str,
     b: &'a [u8],
-    pub(super) toks: Vec<Tok>,
-    pub(super) diags: Vec<ParseDiag>,
+    /// Where each token goes, as soon as it is read.
+    emit: F,
+    pub(super) diags: Capped,
     /// Words in the current statement so far; the first is the directive name.
     stmt_words: usize,
     /// The current statement's name ends in `_by_lua_block`.
@@ -43,14 +44,14 @@ fn is_space(ch: u8) -> bool {
     matches!(ch, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-impl<'a> Lexer<'a> {
-    pub(super) fn new(file: FileId, text: &'a str) -> Self {
+impl<'a, F: FnMut(Tok)> Lexer<'a, F> {
+    pub(super) fn new(file: FileId, text: &'a str, emit: F) -> Self {
         Lexer {
             file,
             text,
             b: text.as_bytes(),
-            toks: Vec::new(),
-            diags: Vec::new(),
+            emit,
+            diags: Capped::default(),
             stmt_words: 0,
             lua_stmt: false,
         }
@@ -234,7 +235,7 @@ impl<'a> Lexer<'a> {
         }
         self.stmt_words += 1;
         let span = self.span(start, end);
-        self.toks.push(Tok::Word(Arg {
+        (self.emit)(Tok::Word(Arg {
             value,
             span,
             quoted,
@@ -248,12 +249,12 @@ impl<'a> Lexer<'a> {
 
     fn semi(&mut self, at: usize) {
         self.end_stmt();
-        self.toks.push(Tok::Semi(at));
+        (self.emit)(Tok::Semi(at));
     }
 
     fn close(&mut self, at: usize) {
         self.end_stmt();
-        self.toks.push(Tok::Close(at));
+        (self.emit)(Tok::Close(at));
     }
 
     /// A `{` at `at`; returns where lexing goes on (past a Lua body if any).
@@ -261,7 +262,7 @@ impl<'a> Lexer<'a> {
         let lua = self.lua_stmt;
         self.end_stmt();
         if !lua {
-            self.toks.push(Tok::Open(at));
+            (self.emit)(Tok::Open(at));
             return at + 1;
         }
         let body_start = at + 1;
@@ -277,7 +278,7 @@ impl<'a> Lexer<'a> {
             span: self.span(body_start, body_end),
             quoted: false,
         };
-        self.toks.push(Tok::Lua {
+        (self.emit)(Tok::Lua {
             open: at,
             body,
             close,

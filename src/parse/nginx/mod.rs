@@ -25,8 +25,11 @@
 use crate::finding::ParseDiag;
 use crate::source::{FileId, SourceFile, Span};
 
+mod capped;
 mod lexer;
 
+use capped::Capped;
+pub use capped::{MAX_DIAGS, MAX_SAME_DIAGS};
 use lexer::{Lexer, Tok};
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -62,11 +65,6 @@ pub struct NginxFile {
 pub const MAX_DEPTH: usize = 64;
 
 pub fn parse(file: FileId, src: &SourceFile) -> NginxFile {
-    let mut lexer = Lexer::new(file, &src.text);
-    lexer.run();
-    let Lexer {
-        toks, mut diags, ..
-    } = lexer;
     let mut parser = Parser {
         file,
         text: &src.text,
@@ -75,14 +73,17 @@ pub fn parse(file: FileId, src: &SourceFile) -> NginxFile {
         pending: Vec::new(),
         skip: 0,
         last_end: 0,
-        diags: Vec::new(),
+        diags: Capped::default(),
     };
-    for tok in toks {
-        parser.token(tok);
-    }
-    let (directives, mut parser_diags) = parser.finish();
-    diags.append(&mut parser_diags);
+    // Tokens go to the parser as they are read: a file of a million `}` is
+    // never a million tokens in memory.
+    let mut lexer = Lexer::new(file, &src.text, |tok| parser.token(tok));
+    lexer.run();
+    let Lexer { diags, .. } = lexer;
+    let (directives, parser_diags) = parser.finish();
     // Lexer and parser diagnostics interleave in the file; report them in order.
+    let mut diags = diags.finish();
+    diags.extend(parser_diags.finish());
     diags.sort_by_key(|d| (d.span.start, d.span.end));
     NginxFile { directives, diags }
 }
@@ -245,7 +246,7 @@ struct Parser<'a> {
     skip: usize,
     /// End of the last token seen, to end spans cut by end of file.
     last_end: usize,
-    diags: Vec<ParseDiag>,
+    diags: Capped,
 }
 
 impl Parser<'_> {
@@ -295,14 +296,8 @@ impl Parser<'_> {
                 self.last_end = at + 1;
                 let mut words = std::mem::take(&mut self.pending).into_iter();
                 let name = words.next();
-                let kind = if name.is_none() {
-                    let span = self.span(at, at + 1);
-                    self.diags.push(ParseDiag::new(
-                        span,
-                        "unexpected \"{\" without a directive name",
-                    ));
-                    FrameKind::Anonymous
-                } else if self.stack.len() >= MAX_DEPTH {
+                // Depth first: stray `{`s nest too, and each open frame costs memory.
+                let kind = if self.stack.len() >= MAX_DEPTH {
                     let start = name.as_ref().map_or(at, |n| n.span.start);
                     let span = self.span(start, at + 1);
                     self.diags.push(ParseDiag::new(
@@ -312,6 +307,13 @@ impl Parser<'_> {
                         ),
                     ));
                     FrameKind::TooDeep
+                } else if name.is_none() {
+                    let span = self.span(at, at + 1);
+                    self.diags.push(ParseDiag::new(
+                        span,
+                        "unexpected \"{\" without a directive name",
+                    ));
+                    FrameKind::Anonymous
                 } else {
                     FrameKind::Block
                 };
@@ -435,7 +437,7 @@ impl Parser<'_> {
         self.siblings().push(d);
     }
 
-    fn finish(mut self) -> (Vec<Directive>, Vec<ParseDiag>) {
+    fn finish(mut self) -> (Vec<Directive>, Capped) {
         if !self.pending.is_empty() && !self.skipping() {
             self.missing_semicolon(None);
         }

@@ -452,11 +452,54 @@ fn depth_limit() {
     // Unclosed and deep: still bounded, one diag per kept level.
     let (_, f) = parse_str(&"a {".repeat(n));
     assert_eq!(f.diags.len(), MAX_DEPTH + 2);
-    // Many stray braces.
-    let (_, f) = parse_str(&"}".repeat(n));
-    assert_eq!(f.diags.len(), n);
-    let (_, f) = parse_str(&"{".repeat(n));
-    assert!(!f.diags.is_empty());
+    // Many stray braces: the first hundred, then one count of the rest.
+    let (src, f) = parse_str(&"}".repeat(n));
+    assert_eq!(f.diags.len(), MAX_SAME_DIAGS + 1);
+    let last = &f.diags[MAX_SAME_DIAGS];
+    assert_eq!(last.span.start, MAX_SAME_DIAGS);
+    assert_eq!(
+        last.message,
+        format!(
+            "{} more of the same from here on, not reported one by one: \
+             unexpected \"}}\": no block is open",
+            n - MAX_SAME_DIAGS
+        )
+    );
+    assert_eq!(at(&src, last.span), "}");
+    // Stray `{`s nest: bounded like named blocks, skipped past the limit.
+    let text = "{".repeat(n) + &"}".repeat(n) + " tail;";
+    let (_, f) = parse_str(&text);
+    assert_eq!(f.diags.len(), MAX_DEPTH + 1, "{:?}", &f.diags[..3]);
+    assert!(f.diags[MAX_DEPTH].message.contains("nested more than 64"));
+    assert_eq!(f.directives.len(), 1);
+    assert_eq!(f.directives[0].name, "tail");
+    // Distinct messages are capped in all. Each `dN }` lacks its `;` (a message
+    // naming dN) and closes no block (the same message each time): 100 items
+    // make 200 diagnostics, then each item adds one until 500 are kept.
+    let items = 1_000;
+    let text: String = (0..items).map(|i| format!("d{i} }} ")).collect();
+    let (_, f) = parse_str(&text);
+    assert_eq!(f.diags.len(), MAX_DIAGS + 2);
+    let summaries: Vec<&str> = f
+        .diags
+        .iter()
+        .map(|d| d.message.as_str())
+        .filter(|m| m.contains("more"))
+        .collect();
+    assert_eq!(
+        summaries,
+        [
+            format!(
+                "{} more of the same from here on, not reported one by one: \
+                 unexpected \"}}\": no block is open",
+                items - MAX_SAME_DIAGS
+            ),
+            format!(
+                "{} more problems in this file from here on are not reported",
+                items - (MAX_DIAGS - MAX_SAME_DIAGS)
+            ),
+        ]
+    );
 }
 
 #[test]

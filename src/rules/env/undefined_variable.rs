@@ -145,7 +145,8 @@ impl Rule for UndefinedVariable {
 /// compose file sits in another directory (through `COMPOSE_FILE`) that has a
 /// `.env` of its own, which docker compose reads too.
 fn knows_the_variables(p: &Project, no_env_at_all: bool) -> bool {
-    if p.included_by.is_some() {
+    // An env file outside the project was not read: a value may be there.
+    if p.included_by.is_some() || p.vars_unknown {
         return false;
     }
     let Some(&base) = p.compose_files.first() else {

@@ -5,12 +5,19 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::compose::model::{MountKind, Service};
+use crate::compose::model::Service;
 use crate::compose::stack::{Project, Unreadable};
 use crate::parse::dockerfile::{self, Dockerfile};
 use crate::parse::nginx::{self, Directive, NginxFile};
 use crate::paths::normalize_path;
-use crate::source::{read_text, FileId, FileKind, SourceFile, Span};
+use crate::source::{FileId, FileKind, SourceFile, Span};
+
+mod index;
+mod placements;
+pub use index::{PathIndex, GLOB_OPTIONS};
+use placements::{
+    expand_include, host_of, placed_all, placed_files, placements, report_outside_dirs, Placement,
+};
 
 /// Where the official image's nginx.conf and its `include` of conf.d live.
 pub const MAIN_CONF: &str = "/etc/nginx/nginx.conf";
@@ -235,14 +242,6 @@ pub fn layout(p: &Project, svc: &Service) -> Layout {
     layout
 }
 
-/// A host path placed at a container path, by a bind mount or a Dockerfile COPY.
-#[derive(Clone, Debug)]
-struct Placement {
-    container: String,
-    host: PathBuf,
-    span: Span,
-}
-
 /// Is this image an NGINX (official, nginxinc, openresty, bitnami)?
 pub fn is_nginx_image(image: &str) -> bool {
     crate::knowledge::parse_ref(image).is_some_and(|r| crate::knowledge::is_nginx(&r))
@@ -267,7 +266,7 @@ pub fn load_dockerfiles(p: &mut Project) {
         let shown = crate::paths::display(&path);
         let id = match p.sources.find(&shown) {
             Some(id) => id,
-            None => match read_text(&path) {
+            None => match p.sources.read(&path) {
                 Ok(text) => p
                     .sources
                     .add(SourceFile::new(shown, FileKind::Dockerfile, text)),
@@ -279,7 +278,7 @@ pub fn load_dockerfiles(p: &mut Project) {
                         let at = build.dockerfile.as_ref().map_or(build.span, |d| d.span);
                         p.unreadable.push(Unreadable {
                             path,
-                            error: e.to_string(),
+                            error: e,
                             referenced_at: Some(at),
                         });
                     }
@@ -330,123 +329,6 @@ pub fn collect(p: &mut Project) {
         }
         collect_service(p, svc, &placements, &mut parsed);
     }
-}
-
-/// What the service puts into its container: bind mounts, then Dockerfile COPYs.
-fn placements(p: &Project, svc: &Service) -> Vec<Placement> {
-    let mut out: Vec<Placement> = svc
-        .volumes
-        .iter()
-        .filter(|m| m.kind == MountKind::Bind)
-        .filter_map(|m| {
-            Some(Placement {
-                container: m.target.value.trim_end_matches('/').to_string(),
-                host: m.host_path.clone()?,
-                span: m.span,
-            })
-        })
-        .collect();
-    if let (Some(df), Some(ctx)) = (
-        service_dockerfile(p, svc),
-        svc.build.as_ref().and_then(|b| b.context_dir.clone()),
-    ) {
-        for c in df.copies() {
-            if c.sources.is_empty() || c.from_stage {
-                continue;
-            }
-            let dest = &c.dest.value;
-            for src in &c.sources {
-                let host = normalize_path(&ctx.join(&src.value));
-                // `COPY a.conf /etc/nginx/conf.d/` keeps the file name.
-                let container = if dest.ends_with('/') && host.is_file() {
-                    format!(
-                        "{}/{}",
-                        dest.trim_end_matches('/'),
-                        host.file_name()
-                            .map(|n| n.to_string_lossy())
-                            .unwrap_or_default()
-                    )
-                } else {
-                    dest.trim_end_matches('/').to_string()
-                };
-                out.push(Placement {
-                    container,
-                    host,
-                    span: c.span,
-                });
-            }
-        }
-    }
-    out
-}
-
-/// The host path behind a container path, through the deepest placement above it.
-fn host_of(placements: &[Placement], container: &str) -> Option<(PathBuf, Span)> {
-    placements
-        .iter()
-        .filter(|pl| {
-            container == pl.container || container.starts_with(&format!("{}/", pl.container))
-        })
-        .max_by_key(|pl| pl.container.len())
-        .map(|pl| {
-            let rest = container[pl.container.len()..].trim_start_matches('/');
-            let host = if rest.is_empty() {
-                pl.host.clone()
-            } else {
-                pl.host.join(rest)
-            };
-            (host, pl.span)
-        })
-}
-
-/// Every nginx-looking file the placements put into the container: (container path, host path, span).
-fn placed_files(placements: &[Placement], templates: &Templates) -> Vec<(String, PathBuf, Span)> {
-    let mut out = Vec::new();
-    for pl in placements {
-        // A FIFO or device mounted as a file is read (and reported as unreadable);
-        // `/dev/null` mounted over a config is how one empties it, so never read.
-        let file_like =
-            pl.host.exists() && !pl.host.is_dir() && !crate::source::is_system_path(&pl.host);
-        if file_like {
-            out.push((pl.container.clone(), pl.host.clone(), pl.span));
-        } else if pl.host.is_dir() {
-            let walker = walkdir::WalkDir::new(&pl.host)
-                .max_depth(4)
-                .follow_links(false);
-            for e in walker.into_iter().filter_map(Result::ok) {
-                // FIFOs and devices are kept, to be reported when read.
-                if e.file_type().is_dir() || e.file_type().is_symlink() {
-                    continue;
-                }
-                let Ok(rel) = e.path().strip_prefix(&pl.host) else {
-                    continue;
-                };
-                let rel = crate::paths::slash(rel);
-                out.push((
-                    format!("{}/{}", pl.container, rel),
-                    e.path().to_path_buf(),
-                    pl.span,
-                ));
-            }
-        }
-    }
-    out.retain(|(c, h, _)| looks_like_nginx(c, h) || templates.rendered(c).is_some());
-    out
-}
-
-fn looks_like_nginx(container: &str, host: &Path) -> bool {
-    let name = host
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let under_nginx = container.starts_with("/etc/nginx/")
-        || container.starts_with("/usr/local/openresty/nginx/conf")
-        || container.starts_with("/opt/bitnami/nginx/conf");
-    under_nginx
-        && (name.ends_with(".conf")
-            || name.ends_with(".template")
-            || name == "nginx.conf"
-            || container.contains("/sites-"))
 }
 
 fn collect_service(
@@ -505,7 +387,14 @@ fn collect_service(
             }
         }
     }
-    // Follow includes through container paths.
+    // Follow includes through container paths. The mounts are listed once, and
+    // a pattern met again adds nothing: the first time loaded all it matches.
+    let rendered: Vec<String> = configs
+        .iter()
+        .filter_map(|c| c.rendered_path.clone())
+        .collect();
+    let mut index: Option<(PathIndex, Vec<String>)> = None;
+    let mut followed: std::collections::HashSet<String> = Default::default();
     while let Some((i, ctx, depth)) = queue.pop() {
         if depth >= MAX_INCLUDE_DEPTH {
             continue;
@@ -525,11 +414,16 @@ fn collect_service(
                 format!("{}/{pattern}", layout.conf_dir)
             };
             let _ = &from_dir;
-            let rendered: Vec<String> = configs
-                .iter()
-                .filter_map(|c| c.rendered_path.clone())
-                .collect();
-            for container in expand_include(&pattern, placements, &rendered) {
+            if !followed.insert(pattern.clone()) {
+                continue;
+            }
+            let (index, all) = index.get_or_insert_with(|| {
+                let mut all = placed_all(placements);
+                all.extend(rendered.iter().cloned());
+                let index = PathIndex::new(all.iter().cloned().enumerate().map(|(i, c)| (c, i)));
+                (index, all)
+            });
+            for container in expand_include(&pattern, index, all) {
                 let idx = match seen.get(&container) {
                     Some(&j) => j,
                     None => {
@@ -555,6 +449,17 @@ fn collect_service(
             }
         }
     }
+    let mut wanted: Vec<String> = vec![layout.main.clone()];
+    wanted.extend(layout.default_includes.iter().map(|(g, _)| g.clone()));
+    if layout.renders_templates {
+        wanted.push(layout.templates.dir.clone());
+    }
+    wanted.extend(
+        followed
+            .into_iter()
+            .map(|w| normalize_path(Path::new(&w)).to_string_lossy().into_owned()),
+    );
+    report_outside_dirs(p, placements, &wanted);
     p.nginx.extend(configs);
 }
 
@@ -566,7 +471,7 @@ fn parse_config(
 ) -> Option<NginxConfig> {
     let id = match parsed.get(host) {
         Some(id) => *id,
-        None => match read_text(host) {
+        None => match p.sources.read(host) {
             Ok(text) => {
                 let id = p.sources.add(SourceFile::new(
                     crate::paths::display(host),
@@ -579,7 +484,7 @@ fn parse_config(
             Err(e) => {
                 p.unreadable.push(Unreadable {
                     path: host.to_path_buf(),
-                    error: e.to_string(),
+                    error: e,
                     referenced_at,
                 });
                 return None;
@@ -619,57 +524,6 @@ fn find_includes(dirs: &[Directive], ctx: &[String]) -> Vec<(String, Span, Vec<S
             let mut inner = c.clone();
             inner.push(d.name.clone());
             todo.extend(children.iter().map(|ch| (ch, inner.clone())));
-        }
-    }
-    out
-}
-
-/// The container paths an include pattern matches among the placed files.
-fn expand_include(pattern: &str, placements: &[Placement], rendered: &[String]) -> Vec<String> {
-    let pattern = normalize_path(Path::new(pattern))
-        .to_string_lossy()
-        .into_owned();
-    if !pattern.contains(['*', '?', '[']) {
-        return vec![pattern];
-    }
-    let Ok(glob) = glob::Pattern::new(&pattern) else {
-        return Vec::new();
-    };
-    let mut all = placed_all(placements);
-    all.extend(rendered.iter().cloned());
-    let mut out: Vec<String> = all
-        .into_iter()
-        .filter(|c| {
-            glob.matches_with(
-                c,
-                glob::MatchOptions {
-                    require_literal_separator: true,
-                    ..Default::default()
-                },
-            )
-        })
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-fn placed_all(placements: &[Placement]) -> Vec<String> {
-    let mut out = Vec::new();
-    for pl in placements {
-        if pl.host.is_file() {
-            out.push(pl.container.clone());
-        } else if pl.host.is_dir() {
-            for e in walkdir::WalkDir::new(&pl.host)
-                .max_depth(4)
-                .into_iter()
-                .filter_map(Result::ok)
-            {
-                if let (true, Ok(rel)) = (e.file_type().is_file(), e.path().strip_prefix(&pl.host))
-                {
-                    out.push(format!("{}/{}", pl.container, crate::paths::slash(rel)));
-                }
-            }
         }
     }
     out
