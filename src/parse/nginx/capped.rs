@@ -8,9 +8,11 @@ use crate::finding::ParseDiag;
 use crate::source::Span;
 
 /// Diagnostics of one message kept per file; the rest are counted in one.
-pub const MAX_SAME_DIAGS: usize = 100;
-/// Diagnostics kept per file whatever their messages.
-pub const MAX_DIAGS: usize = 500;
+pub const MAX_SAME_DIAGS: usize = 10;
+/// Diagnostics kept per file whatever their messages. With the summaries (one per
+/// message over [`MAX_SAME_DIAGS`], one for the rest) a file gives at most 56, under
+/// the report's cap of 100 findings of one rule per file, which would hide them.
+pub const MAX_DIAGS: usize = 50;
 
 /// Diagnostics pushed in file order: the first [`MAX_SAME_DIAGS`] of each
 /// message and the first [`MAX_DIAGS`] in all are kept; each group of dropped
