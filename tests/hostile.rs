@@ -200,3 +200,30 @@ fn twenty_thousand_duplicate_keys_are_capped_at_one_hundred() {
     assert_eq!(capped[0]["location"]["start"]["line"], 106);
     assert_eq!(capped[0]["severity"], "error");
 }
+
+/// 40,000 duplicate keys on one 240 KB line: every finding's column, fingerprint
+/// and snippet is on that line, so a pass that copies or scans the line per finding
+/// is quadratic (a fingerprint once copied its span's text for each finding).
+#[test]
+fn many_findings_on_one_long_line_stay_linear() {
+    let compose = format!(
+        "services:\n  a:\n    image: x\n    environment: {{{}}}\n",
+        vec!["K: v"; 40_000].join(", ")
+    );
+    let dir = tree(&[("compose.yaml", &compose)]);
+    let outs = every_format_works(&dir, 400 * 1024);
+    assert!(
+        outs[0].contains("39899 more SL001 (parse-error) findings in this file are not shown"),
+        "{}",
+        outs[0]
+    );
+    // Each fingerprint is distinct: the rank among equal keys tells them apart.
+    let json: serde_json::Value = serde_json::from_str(&outs[1]).expect("JSON");
+    let prints: std::collections::HashSet<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["fingerprint"].as_str())
+        .collect();
+    assert_eq!(prints.len(), 102);
+}
