@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Whole-binary speed and memory of stacklint on generated stacks, against a floor.
+
+Generates, in a temporary directory: one compose file of N services sharing an
+anchored block (N = 1k, 2k, 4k, 8k, 16k), the same split over a base file and an
+override, an NGINX config of N servers mounted into a proxy, and a .env of N keys.
+For each it prints stacklint's median wall time over several runs, its peak RSS,
+the time of a bare saphyr event parse of the same YAML (examples/yaml_floor.rs),
+their ratio, and the time per service, so growth faster than N shows.
+
+    cargo build --release && cargo build --release --example yaml_floor
+    python3 benches/scale.py [--runs 7] [--sizes 1000,2000,...] [--corpus ../shared/corpus]
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "stacklint")
+FLOOR = os.path.join(ROOT, "target", "release", "examples", "yaml_floor")
+
+
+def services(n, start=0):
+    out = []
+    for i in range(start, start + n):
+        out.append(
+            f"  svc{i}:\n"
+            f"    <<: *defaults\n"
+            f"    image: registry.example.com/team/app{i % 50}:1.{i % 9}\n"
+            f"    command: [\"gunicorn\", \"-b\", \"0.0.0.0:{8000 + i % 100}\", \"app:wsgi\"]\n"
+            f"    environment:\n"
+            f"      SERVICE_NAME: svc{i}\n"
+            f"      DB_HOST: db{i % 10}\n"
+            f"      LOG_LEVEL: ${{LOG_LEVEL:-info}}\n"
+            f"    healthcheck:\n"
+            f"      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:{8000 + i % 100}/health\"]\n"
+            f"    depends_on: [svc{max(i - 1, 0)}]\n"
+        )
+    return "".join(out)
+
+
+DEFAULTS = (
+    "x-defaults: &defaults\n"
+    "  restart: unless-stopped\n"
+    "  logging:\n    driver: json-file\n    options: {max-size: 10m, max-file: \"3\"}\n"
+    "  deploy:\n    resources:\n      limits: {memory: 256M, cpus: \"0.5\"}\n"
+    "  networks: [backend]\n"
+)
+
+
+def one_file(d, n):
+    text = DEFAULTS + "services:\n" + services(n) + "networks:\n  backend: {}\n"
+    path = os.path.join(d, "compose.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def with_override(d, n):
+    one_file(d, n)
+    over = "services:\n" + "".join(
+        f"  svc{i}:\n    environment:\n      LOG_LEVEL: debug\n" for i in range(0, n, 2)
+    )
+    with open(os.path.join(d, "compose.override.yaml"), "w") as f:
+        f.write(over)
+    return os.path.join(d, "compose.yaml")
+
+
+def nginx(d, n):
+    with open(os.path.join(d, "compose.yaml"), "w") as f:
+        f.write(
+            "services:\n  proxy:\n    image: nginx:1.27\n"
+            "    volumes: [\"./nginx.conf:/etc/nginx/nginx.conf:ro\"]\n"
+            "    depends_on: [app]\n"
+            "  app:\n    image: example/app:1\n"
+        )
+    servers = "".join(
+        f"  server {{\n    listen {10000 + i};\n    server_name s{i}.example.com;\n"
+        f"    location / {{ proxy_pass http://app:{8000 + i % 100}; }}\n  }}\n"
+        for i in range(n)
+    )
+    with open(os.path.join(d, "nginx.conf"), "w") as f:
+        f.write("events {}\nhttp {\n" + servers + "}\n")
+    return None
+
+
+def dotenv(d, n):
+    with open(os.path.join(d, "compose.yaml"), "w") as f:
+        f.write("services:\n  app:\n    image: example/app:1\n    env_file: .env\n")
+    with open(os.path.join(d, ".env"), "w") as f:
+        f.write("".join(f"KEY_{i}=value_{i}\n" for i in range(n)))
+    return None
+
+
+def run(cmd, cwd, runs):
+    """Median wall time (s) and peak RSS (KiB) of `cmd` over `runs` runs."""
+    times, peak = [], 0
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        t = time.perf_counter()
+        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        times.append(time.perf_counter() - t)
+        if p.returncode not in (0, 1):
+            sys.exit(f"{cmd} failed ({p.returncode}): {p.stderr.decode()[:500]}")
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    return statistics.median(times), peak
+
+
+def parse_errors(cmd, cwd):
+    """SL001 findings of one run: a generated stack must load, or its time means nothing."""
+    import json
+    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        return sum(f["code"] == "SL001" for f in json.loads(p.stdout)["findings"])
+    except (ValueError, KeyError):
+        return -1
+
+
+def peak_rss(cmd, cwd):
+    """Peak RSS (KiB) of one run, measured by GNU time when present."""
+    if os.path.exists("/usr/bin/time"):
+        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, cwd=cwd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            return int(p.stderr.decode().strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            return 0
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--sizes", default="1000,2000,4000,8000,16000")
+    ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
+    a = ap.parse_args()
+    for b in (BIN, FLOOR):
+        if not os.path.exists(b):
+            sys.exit(f"missing {b}: run `cargo build --release && cargo build --release --example yaml_floor`")
+    sizes = [int(s) for s in a.sizes.split(",")]
+    lint = [BIN, ".", "--fail-on", "never", "--format", "json"]
+    print(f"{'input':<22}{'N':>7}{'KiB in':>9}{'stacklint':>11}{'floor':>9}{'ratio':>7}"
+          f"{'us/item':>9}{'MiB rss':>9}{'rss/in':>8}  SL001")
+    for name, make in [("anchored services", one_file), ("base + override", with_override),
+                       ("nginx servers", nginx), (".env keys", dotenv)]:
+        for n in sizes:
+            with tempfile.TemporaryDirectory() as d:
+                yaml = make(d, n)
+                size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+                t, _ = run(lint, d, a.runs)
+                rss = peak_rss(lint, d)
+                errors = parse_errors(lint, d)
+                floor = ratio = ""
+                if yaml:
+                    ft, _ = run([FLOOR, yaml], d, a.runs)
+                    floor, ratio = f"{ft * 1000:.1f}", f"{t / ft:.1f}"
+                print(f"{name:<22}{n:>7}{size / 1024:>9.0f}{t * 1000:>9.1f}ms{floor:>9}"
+                      f"{ratio:>7}{t / n * 1e6:>9.1f}{rss / 1024:>9.1f}{rss * 1024 / size:>8.1f}"
+                      f"  {errors or ''}")
+    if os.path.isdir(a.corpus):
+        t, _ = run(lint, a.corpus, a.runs)
+        rss = peak_rss(lint, a.corpus)
+        print(f"{'corpus':<22}{'':>7}{'':>9}{t * 1000:>9.1f}ms{'':>9}{'':>7}{'':>9}{rss / 1024:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()
