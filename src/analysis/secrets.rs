@@ -100,6 +100,60 @@ pub fn secret_spans(p: &Project) -> Vec<Span> {
     out
 }
 
+/// The secret spans of one project by file, sorted, for overlap queries in
+/// logarithmic time (a report can hold many findings and many secrets).
+#[derive(Debug, Default)]
+pub struct SecretIndex {
+    files: std::collections::HashMap<crate::source::FileId, Sorted>,
+}
+
+/// One file's spans sorted by start, with the furthest end up to each.
+type Sorted = (Vec<(usize, usize)>, Vec<usize>);
+
+impl SecretIndex {
+    pub fn new(secrets: &[Span]) -> SecretIndex {
+        let mut files: std::collections::HashMap<_, Sorted> = std::collections::HashMap::new();
+        for s in secrets {
+            files.entry(s.file).or_default().0.push((s.start, s.end));
+        }
+        for (spans, reach) in files.values_mut() {
+            spans.sort_unstable();
+            let mut far = 0;
+            *reach = spans
+                .iter()
+                .map(|&(_, e)| {
+                    far = far.max(e);
+                    far
+                })
+                .collect();
+        }
+        SecretIndex { files }
+    }
+
+    /// Whether some secret shares a byte with `span`.
+    pub fn overlaps(&self, span: &Span) -> bool {
+        let Some((spans, reach)) = self.files.get(&span.file) else {
+            return false;
+        };
+        let k = spans.partition_point(|&(s, _)| s < span.end);
+        k > 0 && reach[k - 1] > span.start
+    }
+
+    /// Whether one secret covers all of `start..end` in `file`.
+    fn covers(&self, file: crate::source::FileId, start: usize, end: usize) -> bool {
+        let Some((spans, reach)) = self.files.get(&file) else {
+            return false;
+        };
+        let k = spans.partition_point(|&(s, _)| s <= start);
+        k > 0 && reach[k - 1] >= end
+    }
+
+    /// The spans of `file`, sorted.
+    pub fn in_file(&self, file: crate::source::FileId) -> &[(usize, usize)] {
+        self.files.get(&file).map_or(&[], |(s, _)| s.as_slice())
+    }
+}
+
 /// Shorter values are not looked for in messages: a 3-letter secret would mask
 /// ordinary words. Snippets still mask them, by position.
 const SHORTEST_REDACTED: usize = 6;
@@ -174,25 +228,10 @@ fn public_values(sources: &Sources, secrets: &[Span], values: &[&str]) -> Vec<bo
     let Ok(ac) = aho_corasick::AhoCorasick::new(values) else {
         return public;
     };
+    let index = SecretIndex::new(secrets);
     let mut budget: usize = 1_000_000;
     for (id, f) in sources.iter() {
-        let mut mine: Vec<(usize, usize)> = secrets
-            .iter()
-            .filter(|s| s.file == id)
-            .map(|s| (s.start, s.end))
-            .collect();
-        mine.sort_unstable();
-        // The furthest end of the spans up to each one: containment by binary search.
-        let mut reach = Vec::with_capacity(mine.len());
-        let mut far = 0;
-        for &(_, e) in &mine {
-            far = far.max(e);
-            reach.push(far);
-        }
-        let covered = |s: usize, e: usize| {
-            let k = mine.partition_point(|&(a, _)| a <= s);
-            k > 0 && reach[k - 1] >= e
-        };
+        let covered = |s: usize, e: usize| index.covers(id, s, e);
         let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
         let b = f.text.as_bytes();
         for m in ac.find_overlapping_iter(&f.text) {
@@ -380,6 +419,50 @@ mod tests {
         ] {
             assert!(!is_secret_key(k), "{k}");
         }
+    }
+
+    #[test]
+    fn index_overlaps_and_covers() {
+        let f = crate::source::FileId(0);
+        let ix = SecretIndex::new(&[Span::new(f, 10, 20), Span::new(f, 2, 4)]);
+        assert!(ix.overlaps(&Span::new(f, 15, 30)));
+        assert!(ix.overlaps(&Span::new(f, 0, 3)));
+        assert!(!ix.overlaps(&Span::new(f, 4, 10)));
+        assert!(!ix.overlaps(&Span::new(crate::source::FileId(1), 0, 99)));
+        assert!(ix.covers(f, 12, 20));
+        assert!(!ix.covers(f, 12, 21));
+    }
+
+    #[test]
+    fn redact_takes_values_out_of_messages() {
+        let mut sources = Sources::new();
+        let text = "services:\n  wordpress:\n    environment:\n      \
+                    DB_PASSWORD: wordpress\n      API_KEY: Zq81nVx0\n      TOKEN: abc\n";
+        let id = sources.add(crate::source::SourceFile::new(
+            "compose.yaml",
+            crate::source::FileKind::Compose,
+            text.to_string(),
+        ));
+        let span = |v: &str| {
+            let s = text.find(v).unwrap_or_default();
+            Span::new(id, s, s + v.len())
+        };
+        let secrets = [span("wordpress\n"), span("Zq81nVx0"), span("abc")];
+        static META: crate::finding::RuleMeta = crate::finding::RuleMeta {
+            code: "SL000",
+            name: "test",
+            severity: crate::severity::Severity::Error,
+            category: crate::finding::Category::Syntax,
+            summary: "",
+        };
+        let mut f = crate::finding::Finding::new(
+            &META,
+            span("TOKEN"),
+            "service `wordpress` sets `Zq81nVx0`, `abc`, Zq81nVx0x",
+        );
+        redact(std::slice::from_mut(&mut f), &sources, &secrets);
+        // `wordpress` is also a service's name, `abc` too short to look for.
+        assert_eq!(f.message, "service `wordpress` sets `****`, `abc`, ****x");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The text report: each finding rendered by miette with its source snippet,
 //! labels and help, then a summary line.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
@@ -14,8 +16,28 @@ use crate::source::{FileId, SourceFile, Span};
 /// One file's text for miette, named by its display path.
 struct FileSource<'a> {
     name: String,
-    text: std::borrow::Cow<'a, str>,
+    text: Shown<'a>,
 }
+
+/// A file's text as written, or with its secrets masked (made once per file and
+/// shared by every finding in it: a large file with many findings is not copied
+/// for each).
+enum Shown<'a> {
+    Plain(&'a str),
+    Masked(Arc<str>),
+}
+
+impl Shown<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Shown::Plain(s) => s,
+            Shown::Masked(s) => s,
+        }
+    }
+}
+
+/// Masked texts by (project's secrets, file); `None` for a file without secrets.
+type MaskCache = HashMap<(usize, FileId), Option<Arc<str>>>;
 
 impl SourceCode for FileSource<'_> {
     fn read_span<'b>(
@@ -26,7 +48,7 @@ impl SourceCode for FileSource<'_> {
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let inner =
             self.text
-                .as_ref()
+                .as_str()
                 .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
@@ -101,18 +123,27 @@ impl Diagnostic for Report<'_> {
 }
 
 /// The file's text as shown: secret values masked.
-fn file_source<'a>(f: &'a SourceFile, id: FileId, secrets: &[Span]) -> FileSource<'a> {
-    let mine: Vec<(usize, usize)> = secrets
-        .iter()
-        .filter(|s| s.file == id)
-        .map(|s| (s.start, s.end))
-        .collect();
+fn file_source<'a>(
+    f: &'a SourceFile,
+    id: FileId,
+    secrets: &[Span],
+    cache: &mut MaskCache,
+) -> FileSource<'a> {
+    let masked = cache
+        .entry((secrets.as_ptr() as usize, id))
+        .or_insert_with(|| {
+            let mine: Vec<(usize, usize)> = secrets
+                .iter()
+                .filter(|s| s.file == id)
+                .map(|s| (s.start, s.end))
+                .collect();
+            (!mine.is_empty()).then(|| crate::analysis::secrets::mask(&f.text, &mine).into())
+        });
     FileSource {
         name: crate::paths::slash(&f.path),
-        text: if mine.is_empty() {
-            std::borrow::Cow::Borrowed(&f.text)
-        } else {
-            std::borrow::Cow::Owned(crate::analysis::secrets::mask(&f.text, &mine))
+        text: match masked {
+            Some(m) => Shown::Masked(Arc::clone(m)),
+            None => Shown::Plain(&f.text),
         },
     }
 }
@@ -179,7 +210,7 @@ fn placed(message: &str, l: &super::Location) -> String {
     )
 }
 
-fn report<'a>(r: &Resolved<'a>) -> Report<'a> {
+fn report<'a>(r: &Resolved<'a>, cache: &mut MaskCache) -> Report<'a> {
     let f = r.finding;
     let file = r.sources.get(f.primary.file);
     // A snippet of an over-long line is left out (labels and all), its place named.
@@ -223,7 +254,7 @@ fn report<'a>(r: &Resolved<'a>) -> Report<'a> {
                 message,
                 severity: miette::Severity::Advice,
                 help: None,
-                source: file_source(other, id, r.secrets),
+                source: file_source(other, id, r.secrets, cache),
                 labels,
                 related: Vec::new(),
             }
@@ -240,7 +271,7 @@ fn report<'a>(r: &Resolved<'a>) -> Report<'a> {
         message,
         severity: f.severity.row().miette,
         help: f.help.clone(),
-        source: file_source(file, f.primary.file, r.secrets),
+        source: file_source(file, f.primary.file, r.secrets, cache),
         labels,
         related,
     }
@@ -256,9 +287,10 @@ pub fn render(resolved: &[Resolved<'_>], summary: &Summary, color: bool, quiet: 
         .with_context_lines(1)
         .with_width(100);
     let mut out = String::new();
+    let mut cache = MaskCache::new();
     // Suppressed findings stay in the machine formats; here they are only counted.
     for r in in_text_order(resolved) {
-        let rep = report(r);
+        let rep = report(r, &mut cache);
         if handler.render_report(&mut out, &rep).is_err() {
             // Rendering cannot fail on our own spans; fall back to one line if it does.
             let l = &r.location;

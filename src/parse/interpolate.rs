@@ -758,6 +758,19 @@ mod tests {
         }
         // The message names the problem.
         assert!(err("${foo!}").message.contains("'!'"));
+        // ...and quotes no more than the name and the character that broke it: a
+        // default written with the wrong operator is often a password.
+        for (text, quoted) in [
+            ("${DB_PASSWORD=hunter2}", "`${DB_PASSWORD=…`"),
+            ("${DB_PASSWORD:hunter2}", "`${DB_PASSWORD:…`"),
+            ("${ hunter2}", "`${ …`"),
+            ("${foo!}", "`${foo!}`"),
+            ("${}", "`${}`"),
+        ] {
+            let m = err(text).message;
+            assert!(m.contains(quoted), "{text:?}: {m}");
+            assert!(!m.contains("hunter2"), "{text:?}: {m}");
+        }
         assert!(err("${foo:-x").message.contains("missing closing"));
         // Errors nested in a taken default keep ranges in the outer text.
         let e = err("ab ${NOPE:-${ x}}");
