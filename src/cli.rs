@@ -387,10 +387,14 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
     let reports: Vec<ProjectReport<'_>> = projects
         .iter()
         .zip(findings)
-        .map(|(p, findings)| ProjectReport {
-            sources: &p.sources,
-            secrets: crate::analysis::secrets::secret_spans(p),
-            findings,
+        .map(|(p, mut findings)| {
+            let secrets = crate::analysis::secrets::secret_spans(p);
+            crate::analysis::secrets::redact(&mut findings, &p.sources, &secrets);
+            ProjectReport {
+                sources: &p.sources,
+                secrets,
+                findings,
+            }
         })
         .collect();
     let resolved = output::resolve(&reports);

@@ -1,9 +1,13 @@
 //! Secrets stay out of every output: which keys look secret, and the spans of
 //! their values, which the text report masks in its source snippets.
 
+mod scan;
+
+pub use scan::mask_urls;
+
 use crate::compose::stack::Project;
 use crate::parse::yaml::{Node, Value};
-use crate::source::Span;
+use crate::source::{Sources, Span};
 
 /// Does this key name a secret (`POSTGRES_PASSWORD`, `api_key`, `JWT_SECRET`)?
 pub fn is_secret_key(key: &str) -> bool {
@@ -29,7 +33,8 @@ pub fn is_secret_key(key: &str) -> bool {
     }
     // `*_KEY` names are secrets unless they obviously are not (`*_PUBLIC_KEY`, `SORT_KEY`).
     // `RABBITMQ_DEFAULT_PASS`, `DB_PASS`
-    if k.ends_with("_pass") || k == "pass" {
+    // `SENTRY_DSN`: a URL whose user part is the key.
+    if k.ends_with("_pass") || k == "pass" || k.ends_with("_dsn") || k == "dsn" {
         return true;
     }
     // A versioned key (`_APP_OPENSSL_KEY_V1`) is the key itself.
@@ -70,6 +75,15 @@ pub fn secret_spans(p: &Project) -> Vec<Span> {
             }
         }
     }
+    // Read without a parser too: a file that does not parse is still shown, and
+    // URLs, commands and NGINX headers hold secrets under no secret-looking key.
+    for (id, f) in p.sources.iter() {
+        out.extend(
+            scan::scan(f.kind, &f.text)
+                .into_iter()
+                .map(|(s, e)| Span::new(id, s, e)),
+        );
+    }
     if let Some(tree) = &p.tree {
         collect_yaml(p, tree, &mut out, 0);
     }
@@ -84,6 +98,155 @@ pub fn secret_spans(p: &Project) -> Vec<Span> {
         }
     }
     out
+}
+
+/// The secret spans of one project by file, sorted, for overlap queries in
+/// logarithmic time (a report can hold many findings and many secrets).
+#[derive(Debug, Default)]
+pub struct SecretIndex {
+    files: std::collections::HashMap<crate::source::FileId, Sorted>,
+}
+
+/// One file's spans sorted by start, with the furthest end up to each.
+type Sorted = (Vec<(usize, usize)>, Vec<usize>);
+
+impl SecretIndex {
+    pub fn new(secrets: &[Span]) -> SecretIndex {
+        let mut files: std::collections::HashMap<_, Sorted> = std::collections::HashMap::new();
+        for s in secrets {
+            files.entry(s.file).or_default().0.push((s.start, s.end));
+        }
+        for (spans, reach) in files.values_mut() {
+            spans.sort_unstable();
+            let mut far = 0;
+            *reach = spans
+                .iter()
+                .map(|&(_, e)| {
+                    far = far.max(e);
+                    far
+                })
+                .collect();
+        }
+        SecretIndex { files }
+    }
+
+    /// Whether some secret shares a byte with `span`.
+    pub fn overlaps(&self, span: &Span) -> bool {
+        let Some((spans, reach)) = self.files.get(&span.file) else {
+            return false;
+        };
+        let k = spans.partition_point(|&(s, _)| s < span.end);
+        k > 0 && reach[k - 1] > span.start
+    }
+
+    /// Whether one secret covers all of `start..end` in `file`.
+    fn covers(&self, file: crate::source::FileId, start: usize, end: usize) -> bool {
+        let Some((spans, reach)) = self.files.get(&file) else {
+            return false;
+        };
+        let k = spans.partition_point(|&(s, _)| s <= start);
+        k > 0 && reach[k - 1] >= end
+    }
+
+    /// The spans of `file`, sorted.
+    pub fn in_file(&self, file: crate::source::FileId) -> &[(usize, usize)] {
+        self.files.get(&file).map_or(&[], |(s, _)| s.as_slice())
+    }
+}
+
+/// Shorter values are not looked for in messages: a 3-letter secret would mask
+/// ordinary words. Snippets still mask them, by position.
+const SHORTEST_REDACTED: usize = 6;
+
+/// Takes every secret value (the text of `secrets`) out of the findings' messages,
+/// labels and help: whatever a rule quotes, no format prints a secret.
+pub fn redact(findings: &mut [crate::finding::Finding], sources: &Sources, secrets: &[Span]) {
+    let mut values: Vec<&str> = secrets
+        .iter()
+        .filter_map(|s| sources.get(s.file).text.get(s.start..s.end))
+        .map(str::trim)
+        .filter(|v| v.chars().count() >= SHORTEST_REDACTED && !is_sentence(v))
+        .collect();
+    if values.is_empty() {
+        return;
+    }
+    values.sort_unstable();
+    values.dedup();
+    // A value also written where it is no secret (`${DB_PASSWORD:-wordpress}` in
+    // service `wordpress`) is public text: messages keep naming the service.
+    let public = public_values(sources, secrets, &values);
+    values = values
+        .into_iter()
+        .zip(public)
+        .filter_map(|(v, public)| (!public).then_some(v))
+        .collect();
+    if values.is_empty() {
+        return;
+    }
+    let Ok(ac) = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(&values)
+    else {
+        return;
+    };
+    let clean = |t: &mut String| {
+        if ac.is_match(t.as_str()) {
+            let mut out = String::with_capacity(t.len());
+            let mut at = 0;
+            for m in ac.find_iter(t.as_str()) {
+                out.push_str(&t[at..m.start()]);
+                out.push_str("****");
+                at = m.end();
+            }
+            out.push_str(&t[at..]);
+            *t = out;
+        }
+    };
+    for f in findings {
+        clean(&mut f.message);
+        clean(&mut f.label);
+        if let Some(h) = &mut f.help {
+            clean(h);
+        }
+        for l in &mut f.related {
+            clean(&mut l.message);
+        }
+    }
+}
+
+/// Words of letters with spaces between them (`database password required`): the
+/// message of a `${VAR:?message}`, which compose prints and so do we.
+fn is_sentence(v: &str) -> bool {
+    let mut words = v.split(' ');
+    v.contains(' ') && words.all(|w| !w.is_empty() && w.chars().all(char::is_alphabetic))
+}
+
+/// For each of `values`, whether the project's files also hold it, as a whole word,
+/// outside every secret span. The work is bounded: past it, values count as secret.
+fn public_values(sources: &Sources, secrets: &[Span], values: &[&str]) -> Vec<bool> {
+    let mut public = vec![false; values.len()];
+    let Ok(ac) = aho_corasick::AhoCorasick::new(values) else {
+        return public;
+    };
+    let index = SecretIndex::new(secrets);
+    let mut budget: usize = 1_000_000;
+    for (id, f) in sources.iter() {
+        let covered = |s: usize, e: usize| index.covers(id, s, e);
+        let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+        let b = f.text.as_bytes();
+        for m in ac.find_overlapping_iter(&f.text) {
+            if budget == 0 {
+                return public;
+            }
+            budget -= 1;
+            let (s, e) = (m.start(), m.end());
+            let whole = !word(s.checked_sub(1).and_then(|i| b.get(i))) && !word(b.get(e));
+            if whole && !covered(s, e) {
+                public[m.pattern().as_usize()] = true;
+            }
+        }
+    }
+    public
 }
 
 fn collect_yaml(p: &Project, n: &Node, out: &mut Vec<Span>, depth: usize) {
@@ -239,6 +402,10 @@ mod tests {
             "RABBITMQ_DEFAULT_PASS",
             "_APP_OPENSSL_KEY_V1",
             "RABBITMQ_ERLANG_COOKIE",
+            "MYSQL_PASS",
+            "SMTP_PASS",
+            "ADMIN_PWD",
+            "SENTRY_DSN",
         ] {
             assert!(is_secret_key(k), "{k}");
         }
@@ -252,6 +419,50 @@ mod tests {
         ] {
             assert!(!is_secret_key(k), "{k}");
         }
+    }
+
+    #[test]
+    fn index_overlaps_and_covers() {
+        let f = crate::source::FileId(0);
+        let ix = SecretIndex::new(&[Span::new(f, 10, 20), Span::new(f, 2, 4)]);
+        assert!(ix.overlaps(&Span::new(f, 15, 30)));
+        assert!(ix.overlaps(&Span::new(f, 0, 3)));
+        assert!(!ix.overlaps(&Span::new(f, 4, 10)));
+        assert!(!ix.overlaps(&Span::new(crate::source::FileId(1), 0, 99)));
+        assert!(ix.covers(f, 12, 20));
+        assert!(!ix.covers(f, 12, 21));
+    }
+
+    #[test]
+    fn redact_takes_values_out_of_messages() {
+        let mut sources = Sources::new();
+        let text = "services:\n  wordpress:\n    environment:\n      \
+                    DB_PASSWORD: wordpress\n      API_KEY: Zq81nVx0\n      TOKEN: abc\n";
+        let id = sources.add(crate::source::SourceFile::new(
+            "compose.yaml",
+            crate::source::FileKind::Compose,
+            text.to_string(),
+        ));
+        let span = |v: &str| {
+            let s = text.find(v).unwrap_or_default();
+            Span::new(id, s, s + v.len())
+        };
+        let secrets = [span("wordpress\n"), span("Zq81nVx0"), span("abc")];
+        static META: crate::finding::RuleMeta = crate::finding::RuleMeta {
+            code: "SL000",
+            name: "test",
+            severity: crate::severity::Severity::Error,
+            category: crate::finding::Category::Syntax,
+            summary: "",
+        };
+        let mut f = crate::finding::Finding::new(
+            &META,
+            span("TOKEN"),
+            "service `wordpress` sets `Zq81nVx0`, `abc`, Zq81nVx0x",
+        );
+        redact(std::slice::from_mut(&mut f), &sources, &secrets);
+        // `wordpress` is also a service's name, `abc` too short to look for.
+        assert_eq!(f.message, "service `wordpress` sets `****`, `abc`, ****x");
     }
 
     #[test]

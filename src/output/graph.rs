@@ -122,6 +122,11 @@ impl<'a> View<'a> {
                             lines.push(format!("also on {}", nets[1..].join(", ")));
                         }
                     }
+                    // `build: https://user:token@git.example.com/repo.git`
+                    let lines = lines
+                        .iter()
+                        .map(|l| crate::analysis::secrets::mask_urls(l))
+                        .collect();
                     details.insert(n, lines);
                 }
                 NodeKind::Network => {}

@@ -182,6 +182,9 @@ pub fn fingerprints(resolved: &[Resolved<'_>]) -> Vec<String> {
     // possibly a long line) is hashed where it lies, never copied per finding.
     let mut seen: std::collections::HashMap<(&str, &str, u64), usize> =
         std::collections::HashMap::new();
+    // One index per project's secrets, keyed by the slice's address.
+    let mut indexes: std::collections::HashMap<usize, crate::analysis::secrets::SecretIndex> =
+        std::collections::HashMap::new();
     resolved
         .iter()
         .map(|r| {
@@ -197,11 +200,10 @@ pub fn fingerprints(resolved: &[Resolved<'_>]) -> Vec<String> {
                         .unwrap_or("")
                         .trim();
                     // Hashing a secret would still leak something about it.
-                    let secret = r.secrets.iter().any(|s| {
-                        s.file == f.primary.file
-                            && s.start < f.primary.end
-                            && f.primary.start < s.end
-                    });
+                    let index = indexes
+                        .entry(r.secrets.as_ptr() as usize)
+                        .or_insert_with(|| crate::analysis::secrets::SecretIndex::new(r.secrets));
+                    let secret = index.overlaps(&f.primary);
                     if text.is_empty() || secret {
                         [b"message\0", f.message.as_bytes()]
                     } else {

@@ -404,12 +404,23 @@ impl Interp<'_> {
                 }
             })
             .max(2.min(tail.len()));
+        // The quote stops after the name and the character that broke it:
+        // `${DB_PASSWORD=hunter2}` is a default written with the wrong operator.
+        let name_end = 2 + tail.get(2..).map_or(0, name_len);
+        let keep = tail
+            .get(name_end..stop)
+            .and_then(|r| r.chars().next())
+            .map_or(name_end, |c| name_end + c.len_utf8())
+            .min(stop);
+        let full = tail.get(..stop).unwrap_or_default();
+        let quoted = match full.get(keep..) {
+            // Nothing but the closing brace left out: quote it all.
+            Some("" | "}") | None => excerpt(full),
+            Some(_) => operator_excerpt(full.get(..keep).unwrap_or_default()),
+        };
         InterpError {
             range: dollar..dollar + stop,
-            message: format!(
-                "invalid template `{}`: {why}",
-                excerpt(tail.get(..stop).unwrap_or_default())
-            ),
+            message: format!("invalid template `{quoted}`: {why}"),
             too_long: false,
         }
     }
@@ -747,6 +758,19 @@ mod tests {
         }
         // The message names the problem.
         assert!(err("${foo!}").message.contains("'!'"));
+        // ...and quotes no more than the name and the character that broke it: a
+        // default written with the wrong operator is often a password.
+        for (text, quoted) in [
+            ("${DB_PASSWORD=hunter2}", "`${DB_PASSWORD=…`"),
+            ("${DB_PASSWORD:hunter2}", "`${DB_PASSWORD:…`"),
+            ("${ hunter2}", "`${ …`"),
+            ("${foo!}", "`${foo!}`"),
+            ("${}", "`${}`"),
+        ] {
+            let m = err(text).message;
+            assert!(m.contains(quoted), "{text:?}: {m}");
+            assert!(!m.contains("hunter2"), "{text:?}: {m}");
+        }
         assert!(err("${foo:-x").message.contains("missing closing"));
         // Errors nested in a taken default keep ranges in the outer text.
         let e = err("ab ${NOPE:-${ x}}");

@@ -272,7 +272,12 @@ fn finding(
         }
     };
     let consequence = if required {
-        match required_message(p, primary) {
+        // The message of a secret-looking variable may be the secret itself
+        // (`${DB_PASSWORD:?hunter2}`, a default written with the wrong operator);
+        // words with spaces between them are a message.
+        let quotable =
+            |m: &String| m.contains(' ') || !crate::analysis::secrets::is_secret_key(name);
+        match required_message(p, primary).filter(quotable) {
             Some(msg) => {
                 let msg = crate::names::shown(&msg);
                 format!(", and its `?` operator makes compose refuse to start (\"{msg}\")")
