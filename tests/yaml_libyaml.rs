@@ -276,7 +276,7 @@ fn ours(bytes: &[u8]) -> (Verdict, String) {
         } else if d.message.starts_with("duplicate key") && verdict == Loads {
             verdict = Dup;
         } else if !d.message.starts_with("duplicate key") {
-            // Merge, alias-budget and depth findings are not libyaml's business;
+            // Merge, aliasing and depth findings are not libyaml's business;
             // no input here should give one.
             verdict = Rejects;
         }

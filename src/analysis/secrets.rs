@@ -255,7 +255,7 @@ fn collect_yaml(p: &Project, n: &Node, out: &mut Vec<Span>, depth: usize) {
     }
     match &n.value {
         Value::Map(entries) => {
-            for (k, v) in entries {
+            for (k, v) in entries.iter() {
                 if k.as_str().is_some_and(is_secret_key) && v.as_str().is_some() {
                     let raw = p.sources.get(v.span.file).slice(&v.span);
                     out.extend(
@@ -273,7 +273,7 @@ fn collect_yaml(p: &Project, n: &Node, out: &mut Vec<Span>, depth: usize) {
             }
         }
         Value::Seq(items) => {
-            for i in items {
+            for i in items.iter() {
                 collect_yaml(p, i, out, depth + 1);
             }
         }

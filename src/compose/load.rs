@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::compose::env::Vars;
 use crate::compose::merge::{merge, normalize_service, sub_span};
@@ -186,13 +187,13 @@ impl<'a> Loader<'a> {
     fn interpolate_tree(&mut self, n: &mut Node, vars: &dyn Lookup, budget: &mut usize) {
         match &mut n.value {
             Value::Map(entries) => {
-                for (_, v) in entries.iter_mut() {
+                for (_, v) in Arc::make_mut(entries).iter_mut() {
                     self.interpolate_tree(v, vars, budget);
                 }
                 return;
             }
             Value::Seq(items) => {
-                for v in items.iter_mut() {
+                for v in Arc::make_mut(items).iter_mut() {
                     self.interpolate_tree(v, vars, budget);
                 }
                 return;
@@ -254,7 +255,7 @@ impl<'a> Loader<'a> {
             return;
         };
         let items: Vec<Node> = match includes.value {
-            Value::Seq(items) => items,
+            Value::Seq(items) => Arc::unwrap_or_clone(items),
             _ => vec![includes],
         };
         for item in items {
@@ -263,14 +264,14 @@ impl<'a> Loader<'a> {
                 Value::Map(_) => {
                     let paths = match item.get("path") {
                         Some(p) => match &p.value {
-                            Value::Seq(v) => v.clone(),
+                            Value::Seq(v) => v.to_vec(),
                             _ => vec![p.clone()],
                         },
                         None => continue,
                     };
                     let env: Vec<Node> = match item.get("env_file") {
                         Some(e) => match &e.value {
-                            Value::Seq(v) => v.clone(),
+                            Value::Seq(v) => v.to_vec(),
                             _ => vec![e.clone()],
                         },
                         None => Vec::new(),
@@ -375,7 +376,7 @@ impl<'a> Loader<'a> {
             }
         }
         if let Some(Value::Map(entries)) = root_services_mut(root) {
-            for (k, v) in entries.iter_mut() {
+            for (k, v) in Arc::make_mut(entries).iter_mut() {
                 if let Some(n) = k.as_str().and_then(|k| resolved.remove(k)) {
                     *v = n;
                 }
@@ -466,7 +467,7 @@ fn root_services_mut(root: &mut Node) -> Option<&mut Value> {
     let Value::Map(entries) = &mut root.value else {
         return None;
     };
-    entries
+    Arc::make_mut(entries)
         .iter_mut()
         .find(|(k, _)| k.as_str() == Some("services"))
         .map(|(_, v)| &mut v.value)
@@ -474,7 +475,7 @@ fn root_services_mut(root: &mut Node) -> Option<&mut Value> {
 
 fn normalize_services(root: &mut Node, sources: &Sources) {
     if let Some(Value::Map(entries)) = root_services_mut(root) {
-        for (_, svc) in entries.iter_mut() {
+        for (_, svc) in Arc::make_mut(entries).iter_mut() {
             normalize_service(svc, sources);
         }
     }
@@ -489,7 +490,8 @@ fn add_missing(node: &mut Node, inc: Node) {
     let Value::Map(entries) = &mut node.value else {
         return;
     };
-    for (k, v) in inc_entries {
+    let entries = Arc::make_mut(entries);
+    for (k, v) in Arc::unwrap_or_clone(inc_entries) {
         let Some(key) = k.as_str().map(str::to_string) else {
             continue;
         };
@@ -500,7 +502,8 @@ fn add_missing(node: &mut Node, inc: Node) {
             None => entries.push((k, v)),
             Some((_, existing)) => {
                 if let (Value::Map(ex), Value::Map(new)) = (&mut existing.value, v.value) {
-                    for (nk, nv) in new {
+                    let ex = Arc::make_mut(ex);
+                    for (nk, nv) in Arc::unwrap_or_clone(new) {
                         if !ex.iter().any(|(ek, _)| ek.as_str() == nk.as_str()) {
                             ex.push((nk, nv));
                         }

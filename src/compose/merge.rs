@@ -6,6 +6,9 @@
 //! so that `environment: [A=1]` in one file merges with `environment: {B: 2}` in
 //! another.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::parse::yaml::{Node, Scalar, Style, Value};
 use crate::source::{Sources, Span};
 
@@ -29,6 +32,9 @@ fn seq_merge_for(path: &[&str]) -> SeqMerge {
 
 /// Merges `over` on top of `base`. `path` is the logical path of `base`
 /// (`["services", "app"]`), which selects the special cases.
+///
+/// Linear in the entries and items of both sides: keys and list items are found
+/// through hash indexes, not by scanning `base` for each one of `over`.
 pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
     if over.has_tag("!override") {
         *base = strip_tag(over);
@@ -36,30 +42,7 @@ pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
     }
     match (&mut base.value, over.value) {
         (Value::Map(base_entries), Value::Map(over_entries)) => {
-            for (k, v) in over_entries {
-                let key = k.as_str().map(str::to_string);
-                let existing = key.as_deref().and_then(|key| {
-                    base_entries
-                        .iter()
-                        .position(|(bk, _)| bk.as_str() == Some(key))
-                });
-                if v.has_tag("!reset") {
-                    if let Some(i) = existing {
-                        base_entries.remove(i);
-                    }
-                    continue;
-                }
-                match existing {
-                    Some(i) => {
-                        path.push(key.unwrap_or_default());
-                        merge(&mut base_entries[i].1, v, path);
-                        path.pop();
-                        // The key keeps its first definition: findings on a service
-                        // point at where it is declared.
-                    }
-                    None => base_entries.push((k, strip_tag(v))),
-                }
-            }
+            merge_maps(Arc::make_mut(base_entries), unshare(over_entries), path);
         }
         (Value::Seq(base_items), Value::Seq(over_items)) => {
             let p: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -71,23 +54,94 @@ pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
                     p.as_slice(),
                     ["services", _, "volumes" | "ports" | "secrets" | "configs"]
                 );
-                for item in over_items {
-                    let id = seq_item_identity(&item, keyed);
-                    if let Some(pos) = base_items
-                        .iter()
-                        .position(|b| seq_item_identity(b, keyed) == id && id.is_some())
-                    {
-                        base_items[pos] = item;
-                    } else {
-                        base_items.push(item);
-                    }
-                }
+                append_items(Arc::make_mut(base_items), unshare(over_items), keyed);
             }
         }
         (_, v) => {
             base.value = v;
             base.span = over.span;
-            base.tag = over.tag.filter(|t| t != "!reset" && t != "!override");
+            base.tag = over.tag.filter(|t| !matches!(&**t, "!reset" | "!override"));
+        }
+    }
+}
+
+/// The entries or items themselves: moved out when `over` holds the only
+/// reference, copied (one level) when an alias shares them.
+fn unshare<T: Clone>(v: Arc<Vec<T>>) -> Vec<T> {
+    Arc::unwrap_or_clone(v)
+}
+
+fn merge_maps(base: &mut Vec<(Node, Node)>, over: Vec<(Node, Node)>, path: &mut Vec<String>) {
+    // Key → positions in `base`, first first: a key listed twice (a list form
+    // normalized to a mapping) is found at its first place, as a scan from the
+    // front would find it, and the next one takes over when that one is reset.
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, (k, _)) in base.iter().enumerate() {
+        if let Some(key) = k.as_str() {
+            index.entry(key.to_string()).or_default().push(i);
+        }
+    }
+    // `!reset` entries are taken out at the end, so positions stay valid.
+    let mut reset = vec![false; base.len()];
+    for (k, v) in over {
+        let key = k.as_str().map(str::to_string);
+        let existing = key
+            .as_deref()
+            .and_then(|key| index.get(key))
+            .and_then(|at| at.first().copied());
+        if v.has_tag("!reset") {
+            if let (Some(i), Some(at)) = (existing, key.as_deref().and_then(|k| index.get_mut(k))) {
+                at.remove(0);
+                reset[i] = true;
+            }
+            continue;
+        }
+        match existing {
+            Some(i) => {
+                path.push(key.unwrap_or_default());
+                merge(&mut base[i].1, v, path);
+                path.pop();
+                // The key keeps its first definition: findings on a service
+                // point at where it is declared.
+            }
+            None => {
+                if let Some(key) = key {
+                    index.entry(key).or_default().push(base.len());
+                }
+                reset.push(false);
+                base.push((k, strip_tag(v)));
+            }
+        }
+    }
+    if reset.contains(&true) {
+        let mut i = 0;
+        base.retain(|_| {
+            i += 1;
+            !reset[i - 1]
+        });
+    }
+}
+
+/// Appends `over`'s items; an item with the identity of an earlier one replaces
+/// the first such item instead (see [`seq_item_identity`]).
+fn append_items(base: &mut Vec<Node>, over: Vec<Node>, keyed: bool) {
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (i, b) in base.iter().enumerate() {
+        if let Some(id) = seq_item_identity(b, keyed) {
+            index.entry(id).or_insert(i);
+        }
+    }
+    for item in over {
+        match seq_item_identity(&item, keyed) {
+            // A replaced item has the same identity, so the index stays right.
+            Some(id) => match index.get(&id) {
+                Some(&pos) => base[pos] = item,
+                None => {
+                    index.insert(id, base.len());
+                    base.push(item);
+                }
+            },
+            None => base.push(item),
         }
     }
 }
@@ -133,14 +187,14 @@ pub fn normalize_service(svc: &mut Node, sources: &Sources) {
     let Value::Map(entries) = &mut svc.value else {
         return;
     };
-    for (k, v) in entries.iter_mut() {
+    for (k, v) in Arc::make_mut(entries).iter_mut() {
         match k.as_str() {
             Some(key) if LIST_OR_MAP.contains(&key) => {
                 list_to_map(v, sources, key == "extra_hosts")
             }
             Some("build") => {
                 if let Value::Map(b) = &mut v.value {
-                    for (bk, bv) in b.iter_mut() {
+                    for (bk, bv) in Arc::make_mut(b).iter_mut() {
                         if matches!(bk.as_str(), Some("args" | "labels")) {
                             list_to_map(bv, sources, false);
                         }
@@ -160,7 +214,7 @@ fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
         return;
     };
     let mut entries = Vec::with_capacity(items.len());
-    for item in items {
+    for item in items.iter() {
         let Some(s) = item.as_scalar() else {
             continue;
         };
@@ -216,7 +270,7 @@ fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
         };
         entries.push((key_node, val_node));
     }
-    v.value = Value::Map(entries);
+    v.value = Value::map(entries);
 }
 
 /// The span of the value part of a `KEY=value` list item in its source text,
@@ -279,7 +333,7 @@ fn depends_on_to_map(v: &mut Node) {
         .filter(|i| i.as_str().is_some())
         .map(|i| (i.clone(), Node::null(i.span)))
         .collect();
-    v.value = Value::Map(entries);
+    v.value = Value::map(entries);
 }
 
 /// `networks: [a, b]` → `{a: null, b: null}`.
@@ -341,6 +395,60 @@ mod tests {
         assert!(a.get("ports").is_none());
         let env: Vec<&str> = a.get("environment").unwrap().keys().collect();
         assert_eq!(env, vec!["C"]);
+    }
+
+    #[test]
+    fn merged_keys_keep_the_base_order_and_new_keys_follow() {
+        let m = merged(
+            "services:\n  a:\n    environment: {A: 1, B: 2, C: 3}\n",
+            "services:\n  a:\n    environment: {D: 4, B: !reset null, A: 5, E: 6}\n",
+        );
+        let env = m
+            .get("services")
+            .unwrap()
+            .get("a")
+            .unwrap()
+            .get("environment");
+        let env = env.unwrap();
+        assert_eq!(env.keys().collect::<Vec<_>>(), vec!["A", "C", "D", "E"]);
+        assert_eq!(env.get("A").unwrap().as_str(), Some("5"));
+    }
+
+    #[test]
+    fn a_key_listed_twice_merges_into_its_first_place_then_its_second() {
+        // A list form normalized to a mapping may repeat a key: the override goes to
+        // the first one, and once that is reset, to the next.
+        let (_, over) = tree("{K: !reset null, L: 1}\n", 1);
+        let (_, mut base) = tree("{K: 1, X: 2}\n", 0);
+        if let Value::Map(entries) = &mut base.value {
+            let k = entries[0].clone();
+            Arc::make_mut(entries).push((k.0, Node::null(k.1.span)));
+        }
+        merge(&mut base, over.clone(), &mut Vec::new());
+        assert_eq!(base.keys().collect::<Vec<_>>(), vec!["X", "K", "L"]);
+        assert!(base.get("K").unwrap().is_null());
+        merge(&mut base, over, &mut Vec::new());
+        assert_eq!(base.keys().collect::<Vec<_>>(), vec!["X", "L"]);
+    }
+
+    #[test]
+    fn list_items_with_one_identity_replace_the_first() {
+        let m = merged(
+            "services:\n  a:\n    volumes: [/a:/data, /b:/logs]\n    dns: [x, y]\n",
+            "services:\n  a:\n    volumes: [{type: bind, source: /c, target: /data}, /d:/d]\n    dns: [y, z]\n",
+        );
+        let a = m.get("services").unwrap().get("a").unwrap();
+        let dns: Vec<_> = a
+            .get("dns")
+            .unwrap()
+            .as_seq()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str())
+            .collect();
+        assert_eq!(dns, vec![Some("x"), Some("y"), Some("z")]);
+        let volumes = a.get("volumes").unwrap().as_seq().unwrap();
+        assert_eq!(volumes.len(), 4);
     }
 
     #[test]

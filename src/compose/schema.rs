@@ -95,7 +95,7 @@ fn convert(
         ),
         Value::Map(entries) => {
             let mut m = Map::new();
-            for (k, v) in entries {
+            for (k, v) in entries.iter() {
                 if v.has_tag("!reset") {
                     continue;
                 }

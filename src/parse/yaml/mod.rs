@@ -7,135 +7,28 @@
 //!
 //! We build the tree ourselves (rather than with a loader) so that every
 //! problem becomes a finding with a span instead of an error that stops the file:
-//! duplicate keys keep both spans, an alias over the expansion budget or nesting
+//! duplicate keys keep both spans, excessive aliasing (see [`aliases`]) or nesting
 //! over the depth bound is reported where it happens. Merge keys (`<<`) are
 //! resolved here, as compose's YAML library does, and tags are kept on the node.
+//!
+//! Reading is linear in the text: an alias shares its anchor's subtree instead of
+//! copying it, duplicate keys and merge keys are found through hash sets.
 
-use std::collections::HashMap;
+mod aliases;
+mod node;
+
+use std::collections::{HashMap, HashSet};
 
 use libyaml_safer::{Event, EventData, MappingStyle, Parser, ScalarStyle, SequenceStyle};
 
 use crate::finding::ParseDiag;
-use crate::parse::interpolate::VarUse;
 use crate::source::{FileId, SourceFile, Span};
+use aliases::{Expansion, Size};
+pub use aliases::{ALIAS_BYTES_PER_FILE_BYTE, MIN_ALIAS_BYTES};
+pub use node::{Node, Scalar, Style, Value};
 
-/// Nodes that alias expansion may create in one file (billion-laughs guard).
-pub const ALIAS_BUDGET: usize = 100_000;
 /// Nesting depth beyond which a document is rejected.
 pub const MAX_DEPTH: usize = 128;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Style {
-    Plain,
-    SingleQuoted,
-    DoubleQuoted,
-    Literal,
-    Folded,
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Scalar {
-    /// The value after YAML unquoting and, for compose values, interpolation.
-    pub value: String,
-    pub style: Style,
-    /// The variables interpolation read in this value (empty before interpolation).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub vars: Vec<VarUse>,
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub enum Value {
-    Null,
-    Scalar(Scalar),
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Node {
-    pub span: Span,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
-    pub value: Value,
-}
-
-impl Node {
-    pub fn null(span: Span) -> Node {
-        Node {
-            span,
-            tag: None,
-            value: Value::Null,
-        }
-    }
-
-    pub fn is_null(&self) -> bool {
-        matches!(self.value, Value::Null)
-    }
-
-    /// The scalar text of this node (`None` for null, sequences and mappings).
-    pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
-            Value::Scalar(s) => Some(&s.value),
-            _ => None,
-        }
-    }
-
-    pub fn as_scalar(&self) -> Option<&Scalar> {
-        match &self.value {
-            Value::Scalar(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    pub fn as_seq(&self) -> Option<&[Node]> {
-        match &self.value {
-            Value::Seq(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
-        match &self.value {
-            Value::Map(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// The value of `key` in a mapping.
-    pub fn get(&self, key: &str) -> Option<&Node> {
-        self.get_entry(key).map(|(_, v)| v)
-    }
-
-    /// The key node and value node of `key` in a mapping.
-    pub fn get_entry(&self, key: &str) -> Option<(&Node, &Node)> {
-        self.as_map()?
-            .iter()
-            .find(|(k, _)| k.as_str() == Some(key))
-            .map(|(k, v)| (k, v))
-    }
-
-    /// A YAML boolean as compose reads it (`true`/`false`, any case).
-    pub fn as_bool(&self) -> Option<bool> {
-        match self.as_str()?.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "on" => Some(true),
-            "false" | "no" | "off" => Some(false),
-            _ => None,
-        }
-    }
-
-    pub fn has_tag(&self, tag: &str) -> bool {
-        self.tag.as_deref() == Some(tag)
-    }
-
-    /// Keys of a mapping, in order.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.as_map()
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|(k, _)| k.as_str())
-    }
-}
 
 /// The documents of one YAML file and what went wrong reading it. When the
 /// syntax is broken, `docs` holds nothing and `diags` says where.
@@ -151,7 +44,8 @@ pub fn parse(file: FileId, src: &SourceFile) -> YamlFile {
         src,
         stack: Vec::new(),
         anchors: HashMap::new(),
-        budget: ALIAS_BUDGET,
+        expansion: Expansion::new(src.text.len()),
+        last_alias: None,
         diags: Vec::new(),
         docs: Vec::new(),
         too_deep: false,
@@ -275,21 +169,23 @@ enum Frame {
         /// End of the last event inside this collection (aliases included).
         end: usize,
         anchor: Option<String>,
-        tag: Option<String>,
+        tag: Option<Box<str>>,
         items: Vec<Node>,
+        size: Size,
     },
     Map {
         start: Span,
         flow: bool,
         end: usize,
         anchor: Option<String>,
-        tag: Option<String>,
+        tag: Option<Box<str>>,
         entries: Vec<(Node, Node)>,
         /// Key text → position in `entries`, to find duplicates in constant time.
         keys: HashMap<String, usize>,
         pending_key: Option<Node>,
         /// Merge-key sources, applied when the mapping ends (explicit keys win).
         merges: Vec<Merge>,
+        size: Size,
     },
 }
 
@@ -312,8 +208,11 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     /// Anchors of the whole stream, as go-yaml keeps them: a later anchor of the
     /// same name replaces the earlier one, and a later document may use them.
-    anchors: HashMap<String, Node>,
-    budget: usize,
+    /// Each with what it expands to.
+    anchors: HashMap<String, (Node, Size)>,
+    expansion: Expansion,
+    /// Where the last alias was used: where excessive aliasing is reported.
+    last_alias: Option<Span>,
     diags: Vec<ParseDiag>,
     docs: Vec<Node>,
     too_deep: bool,
@@ -331,24 +230,13 @@ fn style_of(s: ScalarStyle) -> Style {
     }
 }
 
-fn count_nodes(n: &Node) -> usize {
-    // Iterative, so a deep tree cannot overflow the stack.
-    let mut count = 0;
-    let mut todo = vec![n];
-    while let Some(n) = todo.pop() {
-        count += 1;
-        match &n.value {
-            Value::Seq(items) => todo.extend(items.iter()),
-            Value::Map(entries) => {
-                for (k, v) in entries {
-                    todo.push(k);
-                    todo.push(v);
-                }
-            }
-            _ => {}
-        }
+/// A finished collection without the spare room its growth left: up to half of a
+/// large flow list's memory otherwise.
+fn fitted<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() - v.len() > v.len() / 8 {
+        v.shrink_to_fit();
     }
-    count
+    v
 }
 
 impl Builder<'_> {
@@ -363,7 +251,8 @@ impl Builder<'_> {
         }
         match ev.data {
             EventData::StreamStart { .. } | EventData::StreamEnd => {}
-            EventData::DocumentStart { .. } | EventData::DocumentEnd { .. } => {}
+            EventData::DocumentStart { .. } => self.expansion.new_document(),
+            EventData::DocumentEnd { .. } => {}
             EventData::Scalar {
                 anchor,
                 tag,
@@ -371,6 +260,9 @@ impl Builder<'_> {
                 style,
                 ..
             } => {
+                if !self.count_node(span) {
+                    return false;
+                }
                 let style = style_of(style);
                 // libyaml's event starts at the anchor or tag; the node is the value.
                 let span = if anchor.is_some() || tag.is_some() {
@@ -381,9 +273,10 @@ impl Builder<'_> {
                 let is_null = style == Style::Plain
                     && tag.is_none()
                     && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
+                let size = Size::scalar(if is_null { 0 } else { value.len() });
                 let node = Node {
                     span,
-                    tag,
+                    tag: tag.map(String::into_boxed_str),
                     value: if is_null {
                         Value::Null
                     } else {
@@ -394,7 +287,7 @@ impl Builder<'_> {
                         })
                     },
                 };
-                self.finish(node, anchor);
+                self.finish(node, anchor, size);
             }
             EventData::Alias { anchor } => {
                 let Some(target) = self.anchors.get(&anchor) else {
@@ -405,22 +298,16 @@ impl Builder<'_> {
                     self.docs.clear();
                     return false;
                 };
-                let cost = count_nodes(target);
-                if cost > self.budget {
-                    self.diags.push(ParseDiag::new(
-                        span,
-                        format!(
-                            "alias expansion exceeds the budget of {ALIAS_BUDGET} nodes \
-                             (a \"billion laughs\" document?)"
-                        ),
-                    ));
+                let (node, size) = (target.0.clone(), target.1);
+                if let Err(excess) = self.expansion.alias(size) {
+                    self.diags.push(ParseDiag::new(span, excess.message()));
                     self.docs.clear();
                     return false;
                 }
-                self.budget -= cost;
-                // The alias is used here; the node keeps the spans of the anchored
-                // text, which is where its values are written.
-                let node = target.clone();
+                self.last_alias = Some(span);
+                // The alias is used here (a shared subtree, not a copy); the node
+                // keeps the spans of the anchored text, where its values are written.
+                self.count_in_parent(size);
                 if self.is_merge_value_position() {
                     self.push_merge(node, span);
                 } else {
@@ -430,7 +317,7 @@ impl Builder<'_> {
             EventData::SequenceStart {
                 anchor, tag, style, ..
             } => {
-                if !self.enter(span) {
+                if !self.enter(span) || !self.count_node(span) {
                     return false;
                 }
                 self.stack.push(Frame::Seq {
@@ -438,14 +325,15 @@ impl Builder<'_> {
                     flow: style == SequenceStyle::Flow,
                     end: span.end,
                     anchor,
-                    tag,
+                    tag: tag.map(String::into_boxed_str),
                     items: Vec::new(),
+                    size: Size::ONE_NODE,
                 });
             }
             EventData::MappingStart {
                 anchor, tag, style, ..
             } => {
-                if !self.enter(span) {
+                if !self.enter(span) || !self.count_node(span) {
                     return false;
                 }
                 self.stack.push(Frame::Map {
@@ -453,11 +341,12 @@ impl Builder<'_> {
                     flow: style == MappingStyle::Flow,
                     end: span.end,
                     anchor,
-                    tag,
+                    tag: tag.map(String::into_boxed_str),
                     entries: Vec::new(),
                     keys: HashMap::new(),
                     pending_key: None,
                     merges: Vec::new(),
+                    size: Size::ONE_NODE,
                 });
             }
             EventData::SequenceEnd => {
@@ -468,6 +357,7 @@ impl Builder<'_> {
                     anchor,
                     tag,
                     items,
+                    size,
                 }) = self.stack.pop()
                 {
                     let first = items.first().map(|n| n.span);
@@ -475,9 +365,9 @@ impl Builder<'_> {
                     let node = Node {
                         span,
                         tag,
-                        value: Value::Seq(items),
+                        value: Value::seq(fitted(items)),
                     };
-                    self.finish(node, anchor);
+                    self.finish(node, anchor, size);
                 }
             }
             EventData::MappingEnd => {
@@ -489,6 +379,7 @@ impl Builder<'_> {
                     tag,
                     mut entries,
                     merges,
+                    size,
                     ..
                 }) = self.stack.pop()
                 {
@@ -501,9 +392,9 @@ impl Builder<'_> {
                     let node = Node {
                         span,
                         tag,
-                        value: Value::Map(entries),
+                        value: Value::map(fitted(entries)),
                     };
-                    self.finish(node, anchor);
+                    self.finish(node, anchor, size);
                 }
             }
         }
@@ -617,10 +508,33 @@ impl Builder<'_> {
         }
     }
 
-    fn finish(&mut self, node: Node, anchor: Option<String>) {
-        if let Some(name) = anchor {
-            self.anchors.insert(name, node.clone());
+    /// A node written in the file: counted against the aliasing ratio, which falls
+    /// as the document grows, so it can pass here, after the aliases.
+    fn count_node(&mut self, span: Span) -> bool {
+        match self.expansion.node() {
+            Ok(()) => true,
+            Err(excess) => {
+                let at = self.last_alias.unwrap_or(span);
+                self.diags.push(ParseDiag::new(at, excess.message()));
+                self.docs.clear();
+                false
+            }
         }
+    }
+
+    /// Adds what a finished child expands to to its collection's size.
+    fn count_in_parent(&mut self, child: Size) {
+        if let Some(Frame::Seq { size, .. } | Frame::Map { size, .. }) = self.stack.last_mut() {
+            size.add(child);
+        }
+    }
+
+    fn finish(&mut self, node: Node, anchor: Option<String>, size: Size) {
+        if let Some(name) = anchor {
+            // A pointer copy: collections are shared.
+            self.anchors.insert(name, (node.clone(), size));
+        }
+        self.count_in_parent(size);
         // A sequence or mapping written inline as the value of `<<` merges too.
         if self.is_merge_value_position() {
             let span = node.span;
@@ -687,7 +601,7 @@ impl Builder<'_> {
         if merges.is_empty() {
             return;
         }
-        let mut present: std::collections::HashSet<String> = entries
+        let mut present: HashSet<String> = entries
             .iter()
             .filter_map(|(k, _)| k.as_str().map(str::to_string))
             .collect();
@@ -696,8 +610,8 @@ impl Builder<'_> {
             // An alias's node keeps the span of the anchored text: worth showing
             // when it is elsewhere.
             let defined_elsewhere = node.span != at;
-            let maps: Vec<Node> = match node.value {
-                Value::Map(_) => vec![node],
+            let maps: &[Node] = match &node.value {
+                Value::Map(_) => std::slice::from_ref(&node),
                 Value::Seq(items) => {
                     let wrong: Vec<Span> = items
                         .iter()
@@ -749,16 +663,18 @@ impl Builder<'_> {
                 }
             };
             for m in maps {
-                if let Value::Map(src_entries) = m.value {
-                    for (k, v) in src_entries {
-                        match k.as_str() {
-                            Some(name) => {
-                                if present.insert(name.to_string()) {
-                                    entries.push((k, v));
-                                }
+                let Value::Map(src_entries) = &m.value else {
+                    continue;
+                };
+                // Copies of the entries; their values stay shared.
+                for (k, v) in src_entries.iter() {
+                    match k.as_str() {
+                        Some(name) => {
+                            if present.insert(name.to_string()) {
+                                entries.push((k.clone(), v.clone()));
                             }
-                            None => entries.push((k, v)),
                         }
+                        None => entries.push((k.clone(), v.clone())),
                     }
                 }
             }

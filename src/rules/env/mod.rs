@@ -79,7 +79,7 @@ fn walk<'a>(n: &'a Node, path: &mut Vec<String>, out: &mut Vec<PlacedUse<'a>>, d
     }
     match &n.value {
         Value::Map(entries) => {
-            for (k, v) in entries {
+            for (k, v) in entries.iter() {
                 path.push(k.as_str().unwrap_or("?").to_string());
                 walk(v, path, out, depth + 1);
                 path.pop();

@@ -1,0 +1,178 @@
+//! Hostile YAML (issue 10): compose files built at test time whose anchors,
+//! aliases, merge keys and duplicate keys once took minutes or gigabytes. Reading
+//! is linear now: an alias shares its anchor's subtree, aliasing is bounded as
+//! go-yaml bounds it plus a bound on aliased bytes, and keys are found by hash.
+//! Each run has a deadline, so a hang fails the test instead of stalling the suite.
+
+use std::path::Path;
+use std::time::Duration;
+
+mod common;
+use common::tree;
+
+/// Runs `stacklint . --format github` in `dir`, killed after `secs`: each finding
+/// is one line of its output. Returns the output.
+fn lint_within(secs: u64, dir: &Path, select: &str) -> String {
+    let (code, out, err) = common::stacklint_within(
+        Duration::from_secs(secs),
+        dir,
+        &[
+            ".",
+            "--format",
+            "github",
+            "--fail-on",
+            "never",
+            "--select",
+            select,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    out
+}
+
+fn parse_errors(out: &str) -> Vec<&str> {
+    out.lines().filter(|l| l.contains("SL001")).collect()
+}
+
+/// 16,000 services, each `<<: *defaults` plus a few keys of its own: PyYAML and
+/// docker compose load it (a third of its nodes come from the alias, far from
+/// go-yaml's bound), and so do we. A bound on expanded nodes alone (the former
+/// 100,000) rejected it.
+#[test]
+fn sixteen_thousand_services_sharing_defaults_load() {
+    let mut compose = String::from(
+        "x-defaults: &defaults\n  restart: always\n  environment:\n    TZ: UTC\n    LANG: C\n",
+    );
+    compose.push_str("services:\n");
+    for i in 0..16_000 {
+        compose.push_str(&format!(
+            "  s{i}:\n    <<: *defaults\n    image: registry.example/app:{i}\n    command: run {i}\n"
+        ));
+    }
+    let dir = tree(&[("compose.yaml", &compose)]);
+    let out = lint_within(120, &dir, "SL001,SL004");
+    assert_eq!(parse_errors(&out), Vec::<&str>::new());
+    // The merged keys are there: a schema error would name a service otherwise.
+    assert!(!out.contains("SL004"), "{out}");
+}
+
+/// Ten levels of nine aliases each (9^10 nodes): reported at the alias where the
+/// aliased share passes go-yaml's bound, at once.
+#[test]
+fn billion_laughs_is_excessive_aliasing() {
+    let mut compose = String::from("services:\n  a:\n    image: x\n");
+    compose.push_str("x-0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let uses = vec![format!("*a{}", i - 1); 9].join(", ");
+        compose.push_str(&format!("x-{i}: &a{i} [{uses}]\n"));
+    }
+    let dir = tree(&[("compose.yaml", &compose)]);
+    let out = lint_within(30, &dir, "SL001");
+    let errors = parse_errors(&out);
+    assert_eq!(errors.len(), 1, "{out}");
+    assert!(
+        errors[0].contains("document contains excessive aliasing"),
+        "{out}"
+    );
+    // The third level (line 7) is the first past 1,000 nodes, and its second
+    // alias passes 99%.
+    assert!(
+        errors[0].contains("line=7,") && errors[0].contains("col=16,"),
+        "{out}"
+    );
+}
+
+/// A 1 MB scalar used through 20,000 aliases, each in a mapping of written keys so
+/// that go-yaml's ratio lets it through (compose would load 20 GB): our bound on
+/// aliased bytes stops it at the 17th use.
+#[test]
+fn a_large_scalar_aliased_twenty_thousand_times_is_bounded() {
+    let mut compose = format!(
+        "services:\n  a:\n    image: x\nx-big: &big {}\nx-uses:\n",
+        "x".repeat(1_000_000)
+    );
+    for i in 0..20_000 {
+        compose.push_str(&format!("  - {{a: {i}, b: {i}, c: {i}, d: *big}}\n"));
+    }
+    let dir = tree(&[("compose.yaml", &compose)]);
+    let out = lint_within(30, &dir, "SL001");
+    let errors = parse_errors(&out);
+    assert_eq!(errors.len(), 1, "{out}");
+    assert!(
+        errors[0].contains("alias expansion passes 16 MiB of values"),
+        "{out}"
+    );
+    assert!(errors[0].contains("line=22,"), "{out}");
+}
+
+/// 100 anchors nested one in another over a 300,000-item list: each anchor used to
+/// copy its subtree (30 million nodes); now each is a shared pointer, and an alias
+/// to the outermost one is one more (the aliased share is a half).
+#[test]
+fn nested_anchors_over_a_large_list_are_shared() {
+    let items: Vec<String> = (0..300_000).map(|i| i.to_string()).collect();
+    let mut list = format!("[{}]", items.join(", "));
+    for i in 0..100 {
+        list = format!("&a{i} [{list}]");
+    }
+    let compose = format!("services:\n  a:\n    image: x\nx-a: {list}\nx-b: *a99\n");
+    let dir = tree(&[("compose.yaml", &compose)]);
+    let out = lint_within(120, &dir, "SL001");
+    assert_eq!(parse_errors(&out), Vec::<&str>::new());
+}
+
+/// `<<: *big` over a 100,000-key mapping, and two files of 100,000 keys merged as
+/// base and override: linear (hash lookups), not a scan of one side per key.
+#[test]
+fn merging_a_hundred_thousand_keys_is_linear() {
+    let keys: String = (0..100_000).map(|i| format!("  k{i}: v\n")).collect();
+    let compose =
+        format!("services:\n  a:\n    image: x\nx-big: &big\n{keys}x-use:\n  <<: *big\n  own: 1\n");
+    let dir = tree(&[("compose.yaml", &compose)]);
+    assert_eq!(
+        parse_errors(&lint_within(120, &dir, "SL001")),
+        Vec::<&str>::new()
+    );
+
+    let env = |v: &str| -> String {
+        let vars: String = (0..100_000).map(|i| format!("      K{i}: {v}\n")).collect();
+        format!("services:\n  a:\n    image: x\n    environment:\n{vars}")
+    };
+    let (base, over) = (env("a"), env("b"));
+    let dir = tree(&[("compose.yaml", &base), ("compose.override.yaml", &over)]);
+    assert_eq!(
+        parse_errors(&lint_within(120, &dir, "SL001")),
+        Vec::<&str>::new()
+    );
+}
+
+/// 200,000 repetitions of one key: each is found by hash and reported once.
+#[test]
+fn two_hundred_thousand_duplicate_keys_are_reported_in_linear_time() {
+    let dups: String = (0..200_000).map(|i| format!("  k: {i}\n")).collect();
+    let compose = format!("services:\n  a:\n    image: x\nx-d:\n{dups}");
+    let dir = tree(&[("compose.yaml", &compose)]);
+    let out = lint_within(120, &dir, "SL001");
+    let errors = parse_errors(&out);
+    assert_eq!(errors.len(), 199_999);
+    assert!(errors.iter().all(|e| e.contains("duplicate key `k`")));
+}
+
+/// Nesting past 128 levels stays one finding.
+#[test]
+fn deep_nesting_is_one_finding() {
+    let compose = format!(
+        "services:\n  a:\n    image: x\nx-deep: {}1{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let dir = tree(&[("compose.yaml", &compose)]);
+    let out = lint_within(30, &dir, "SL001");
+    let errors = parse_errors(&out);
+    assert_eq!(errors.len(), 1, "{out}");
+    assert!(
+        errors[0].contains("YAML nesting is deeper than 128 levels"),
+        "{out}"
+    );
+}
