@@ -1,5 +1,6 @@
 #![no_main]
-//! A whole stack through the lint the CLI runs, every report format and the graph.
+//! A whole stack through the lint the CLI runs, every report format and the graph;
+//! the JSON ones (JSON, SARIF, GitLab, graph JSON) must parse.
 //!
 //! Input: compose file, NUL, `.env`, NUL, NGINX config, NUL, Dockerfile[, NUL,
 //! stacklint.toml]. They are laid out as
@@ -27,8 +28,14 @@ fn input(dir: &std::path::Path) -> Input {
     }
 }
 
-/// One lint run: `format` to the --output file, `stdout` on stdout.
-fn lint(dir: &std::path::Path, format: Format, stdout: Format, color: ColorWhen) {
+/// One lint run: `format` to the --output file, `stdout` on stdout. Returns both
+/// texts (stdout, file), or None for an error message (a bad stacklint.toml).
+fn lint(
+    dir: &std::path::Path,
+    format: Format,
+    stdout: Format,
+    color: ColorWhen,
+) -> Option<(String, String)> {
     let args = Args {
         input: input(dir),
         format: Some(format),
@@ -37,8 +44,12 @@ fn lint(dir: &std::path::Path, format: Format, stdout: Format, color: ColorWhen)
         color,
         ..Args::default()
     };
-    // A bad stacklint.toml is an error message, not a crash.
-    let _ = cli::run(&args);
+    let outcome = cli::run(&args).ok()?;
+    Some((outcome.stdout, outcome.file.map(|(_, text)| text)?))
+}
+
+fn is_json(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text).is_ok()
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -48,14 +59,26 @@ fuzz_target!(|data: &[u8]| {
         write(&dir, name, part);
     }
     // Every renderer once: JSON and SARIF, GitHub and GitLab, plain and coloured text.
-    lint(&dir, Format::Sarif, Format::Json, ColorWhen::Never);
-    lint(&dir, Format::Gitlab, Format::Github, ColorWhen::Never);
+    if let Some((json, sarif)) = lint(&dir, Format::Sarif, Format::Json, ColorWhen::Never) {
+        assert!(is_json(&json), "the JSON report is not JSON:\n{json}");
+        assert!(is_json(&sarif), "the SARIF report is not JSON:\n{sarif}");
+    }
+    if let Some((_, gitlab)) = lint(&dir, Format::Gitlab, Format::Github, ColorWhen::Never) {
+        assert!(is_json(&gitlab), "the GitLab report is not JSON:\n{gitlab}");
+    }
     lint(&dir, Format::Text, Format::Text, ColorWhen::Always);
-    // `graph` renders JSON with each of the others.
-    for format in [GraphFormat::Mermaid, GraphFormat::Dot] {
-        let _ = cli::graph(&GraphArgs {
+    // `graph` renders its JSON along with each of the others.
+    for format in [GraphFormat::Mermaid, GraphFormat::Dot, GraphFormat::Json] {
+        let drawn = cli::graph(&GraphArgs {
             input: input(&dir),
             format,
         });
+        if let (GraphFormat::Json, Ok(out)) = (format, drawn) {
+            assert!(
+                is_json(&out.stdout),
+                "the graph is not JSON:\n{}",
+                out.stdout
+            );
+        }
     }
 });
