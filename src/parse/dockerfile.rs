@@ -287,9 +287,9 @@ fn json_form(file: FileId, words: &[Word]) -> Option<Vec<Word>> {
             text.push(' ');
             offsets.push(None);
         }
-        for (i, _) in w.value.char_indices() {
-            offsets.push(Some(w.span.start + i));
-        }
+        // One entry per byte: `find` below gives byte positions (a word is its
+        // source text verbatim, so byte i of it is at span.start + i).
+        offsets.extend((0..w.value.len()).map(|i| Some(w.span.start + i)));
         text.push_str(&w.value);
     }
     let _ = joined_start;
@@ -302,13 +302,14 @@ fn json_form(file: FileId, words: &[Word]) -> Option<Vec<Word>> {
         let at = text[from..].find(&quoted).map(|i| from + i);
         let span = match at {
             Some(i) => {
-                let s0 = offsets
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .unwrap_or(first.span.start);
                 from = i + quoted.len();
-                Span::new(file, s0, s0 + quoted.len())
+                // From the opening to the closing quote as written: the blanks
+                // between words may be longer in the source than the one space here.
+                let at = |k: usize| offsets.get(k).copied().flatten();
+                match (at(i), at(from - 1)) {
+                    (Some(a), Some(b)) => Span::new(file, a, b + 1),
+                    _ => Span::new(file, first.span.start, last.span.end),
+                }
             }
             None => Span::new(file, first.span.start, last.span.end),
         };

@@ -1,0 +1,43 @@
+#![no_main]
+//! parse::yaml on arbitrary bytes: no panic (except the reader's own, which the
+//! parser catches), no hang, spans inside the text, and a tree that serializes.
+
+use libfuzzer_sys::fuzz_target;
+use stacklint::parse::yaml::{self, Node, Value};
+use stacklint::source::{FileKind, SourceFile, Sources};
+use stacklint_fuzz::{check_diags, check_span, init, text};
+
+fn walk(src: &SourceFile, n: &Node, budget: &mut usize) {
+    // Aliases may repeat a subtree up to the alias budget; walking it all is enough.
+    if *budget == 0 {
+        return;
+    }
+    *budget -= 1;
+    check_span(src, &n.span);
+    match &n.value {
+        Value::Seq(items) => items.iter().for_each(|i| walk(src, i, budget)),
+        Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+            walk(src, k, budget);
+            walk(src, v, budget);
+        }),
+        Value::Null | Value::Scalar(_) => {}
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    init();
+    let mut sources = Sources::new();
+    let id = sources.add(SourceFile::new(
+        "compose.yaml",
+        FileKind::Compose,
+        text(data),
+    ));
+    let src = sources.get(id);
+    let parsed = yaml::parse(id, src);
+    check_diags(src, &parsed.diags);
+    let mut budget = 1_000_000;
+    for doc in &parsed.docs {
+        walk(src, doc, &mut budget);
+    }
+    let _ = serde_json::to_string(&parsed.docs);
+});
