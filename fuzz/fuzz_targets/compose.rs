@@ -17,6 +17,8 @@ fuzz_target!(|data: &[u8]| {
         // As discovery names it; an empty list would load nothing.
         files: vec![dir.join("compose.yaml")],
         explicit: false,
+        // Bounded as the CLI bounds a directory it is given.
+        root: Some(dir.clone()),
     };
     let p = load_project(&spec, &LoadOptions::default());
     for d in &p.diags {
