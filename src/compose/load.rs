@@ -185,24 +185,49 @@ impl<'a> Loader<'a> {
     /// recursion is bounded by the YAML depth limit.
     /// `budget` is what the file's values may still add up to (`MAX_FILE_SUBSTITUTED`).
     fn interpolate_tree(&mut self, n: &mut Node, vars: &dyn Lookup, budget: &mut usize) {
-        match &mut n.value {
+        if let Some(new) = self.interpolated(n, vars, budget) {
+            *n = new;
+        }
+    }
+
+    /// `n` interpolated, or None when nothing in it changes. A collection is copied
+    /// only when one of its items changes, so subtrees without `$` (most of a file,
+    /// and every anchor they share) stay shared with the file's tree.
+    fn interpolated(&mut self, n: &Node, vars: &dyn Lookup, budget: &mut usize) -> Option<Node> {
+        match &n.value {
             Value::Map(entries) => {
-                for (_, v) in Arc::make_mut(entries).iter_mut() {
-                    self.interpolate_tree(v, vars, budget);
+                let mut out: Option<Arc<Vec<(Node, Node)>>> = None;
+                for (i, (_, v)) in entries.iter().enumerate() {
+                    if let Some(new) = self.interpolated(v, vars, budget) {
+                        let o = out.get_or_insert_with(|| Arc::clone(entries));
+                        Arc::make_mut(o)[i].1 = new;
+                    }
                 }
-                return;
+                return out.map(|entries| Node {
+                    value: Value::Map(entries),
+                    span: n.span,
+                    tag: n.tag.clone(),
+                });
             }
             Value::Seq(items) => {
-                for v in Arc::make_mut(items).iter_mut() {
-                    self.interpolate_tree(v, vars, budget);
+                let mut out: Option<Arc<Vec<Node>>> = None;
+                for (i, v) in items.iter().enumerate() {
+                    if let Some(new) = self.interpolated(v, vars, budget) {
+                        let o = out.get_or_insert_with(|| Arc::clone(items));
+                        Arc::make_mut(o)[i] = new;
+                    }
                 }
-                return;
+                return out.map(|items| Node {
+                    value: Value::Seq(items),
+                    span: n.span,
+                    tag: n.tag.clone(),
+                });
             }
             _ => {}
         }
         let result = match n.as_scalar() {
             Some(s) if s.value.contains('$') => interpolate(&s.value, vars),
-            _ => return,
+            _ => return None,
         };
         match result {
             Ok(out) if out.value.len() > *budget => {
@@ -213,6 +238,7 @@ impl<'a> Loader<'a> {
                         MAX_FILE_SUBSTITUTED >> 20
                     ),
                 ));
+                None
             }
             Ok(out) => {
                 *budget -= out.value.len();
@@ -225,10 +251,12 @@ impl<'a> Loader<'a> {
                     })
                     .collect::<Vec<_>>();
                 self.loaded.uses.extend(uses.iter().cloned());
-                if let Value::Scalar(s) = &mut n.value {
+                let mut new = n.clone();
+                if let Value::Scalar(s) = &mut new.value {
                     s.value = out.value;
                     s.vars = uses;
                 }
+                Some(new)
             }
             Err(e) => {
                 let span = sub_span(n, self.sources, e.range.start, e.range.end);
@@ -240,6 +268,7 @@ impl<'a> Loader<'a> {
                 self.loaded
                     .diags
                     .push(ParseDiag::new(span, format!("{what}: {}", e.message)));
+                None
             }
         }
     }

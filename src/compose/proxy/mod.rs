@@ -249,8 +249,16 @@ pub fn is_nginx_image(image: &str) -> bool {
 
 /// Reads and parses the Dockerfile of every service with a local build, once.
 pub fn load_dockerfiles(p: &mut Project) {
-    let services: Vec<Service> = p.model.services.clone();
-    for svc in &services {
+    // Only the services that build are copied (out of `p`, which is changed below):
+    // copying all of them copied every command of a hostile file too.
+    let builds: Vec<Service> = p
+        .model
+        .services
+        .iter()
+        .filter(|s| s.build.is_some())
+        .cloned()
+        .collect();
+    for svc in &builds {
         let Some(build) = svc.build.as_ref() else {
             continue;
         };
@@ -317,12 +325,15 @@ fn nginx_base(p: &Project, svc: &Service) -> Option<crate::compose::base::Base> 
 /// Finds and parses the NGINX configs of every proxy service of the project.
 pub fn collect(p: &mut Project) {
     load_dockerfiles(p);
-    let services: Vec<Service> = p.model.services.clone();
+    let proxies: Vec<Service> = p
+        .model
+        .services
+        .iter()
+        .filter(|s| is_proxy(p, s))
+        .cloned()
+        .collect();
     let mut parsed: HashMap<PathBuf, FileId> = HashMap::new();
-    for svc in &services {
-        if !is_proxy(p, svc) {
-            continue;
-        }
+    for svc in &proxies {
         let placements = placements(p, svc);
         if placements.is_empty() {
             continue;

@@ -87,6 +87,12 @@ fn check_file(tree: &FileTree, partial: bool) -> Vec<Finding> {
     }
     let mut found = Vec::new();
     restart_policies(&tree.root, &mut found);
+    // The schema's validator explains a failing `oneOf` with one error per item of a
+    // list, all at once: a 1.6M-item list where strings belong took 2.4 GB. No
+    // compose list is that long; such a file is not validated (we stay silent).
+    if longest_list(&tree.root, 0) > MAX_LIST_ITEMS {
+        return findings(found);
+    }
     // The common case, a valid file, costs one conversion and one pass.
     if validator.is_valid(&schema::to_json_value(&tree.root)) {
         return findings(found);
@@ -98,12 +104,53 @@ fn check_file(tree: &FileTree, partial: bool) -> Vec<Finding> {
         partial,
     };
     let mut schema_found = Vec::new();
-    for err in validator.iter_errors(&json.value) {
+    // A hostile file can break the schema millions of times (a 1.6M-item list of
+    // numbers where strings belong): past this many errors nobody reads them, and
+    // the report keeps at most 100 findings of a rule per file anyway.
+    for err in validator.iter_errors(&json.value).take(MAX_SCHEMA_ERRORS) {
         cx.describe(&err, &mut schema_found);
     }
     schema_found.append(&mut found);
     findings(schema_found)
 }
+
+/// The longest list a validated file may hold.
+const MAX_LIST_ITEMS: usize = 10_000;
+
+/// The length of the longest list in `n`, at most [`MAX_LIST_ITEMS`] + 1 (it stops
+/// there). Aliased subtrees are walked once per use, bounded by the YAML reader's
+/// alias limits; `depth` is bounded by its nesting limit.
+fn longest_list(n: &Node, depth: usize) -> usize {
+    if depth > 256 {
+        return 0;
+    }
+    let mut longest = 0;
+    if let Some(items) = n.as_seq() {
+        if items.len() > MAX_LIST_ITEMS {
+            return items.len();
+        }
+        longest = items.len();
+        for i in items {
+            longest = longest.max(longest_list(i, depth + 1));
+            if longest > MAX_LIST_ITEMS {
+                return longest;
+            }
+        }
+    } else if let Some(entries) = n.as_map() {
+        for (_, v) in entries {
+            longest = longest.max(longest_list(v, depth + 1));
+            if longest > MAX_LIST_ITEMS {
+                return longest;
+            }
+        }
+    }
+    longest
+}
+
+/// Schema errors read per file (see where it is used).
+const MAX_SCHEMA_ERRORS: usize = 1_000;
+/// Places an anchored block reaches that one message names; the rest are counted.
+const MAX_PLACES_NAMED: usize = 5;
 
 fn findings(found: Vec<Violation>) -> Vec<Finding> {
     // An anchored block merged into several services is one mistake where it is
@@ -123,7 +170,14 @@ fn findings(found: Vec<Violation>) -> Vec<Finding> {
         .map(|(v, also)| {
             let mut message = v.message;
             if !also.is_empty() {
-                let places: Vec<String> = also.iter().map(|p| format!("`{p}`")).collect();
+                let mut places: Vec<String> = also
+                    .iter()
+                    .take(MAX_PLACES_NAMED)
+                    .map(|p| format!("`{p}`"))
+                    .collect();
+                if also.len() > MAX_PLACES_NAMED {
+                    places.push(format!("{} more", also.len() - MAX_PLACES_NAMED));
+                }
                 message.push_str(&format!(" (merged into {} too)", places.join(", ")));
             }
             let mut f = Finding::new(&META, v.span, message)
