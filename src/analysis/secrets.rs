@@ -374,16 +374,7 @@ pub fn mask(text: &str, spans: &[(usize, usize)]) -> String {
 /// The text inside one pair of matching quotes, trimmed: `- KEY='<token>'` in a
 /// list keeps its quotes in compose, and the text inside is what counts.
 pub fn unquote(value: &str) -> &str {
-    let v = value.trim();
-    ['\'', '"']
-        .iter()
-        .find_map(|q| {
-            v.strip_prefix(*q)
-                .and_then(|r| r.strip_suffix(*q))
-                .filter(|_| v.len() >= 2)
-        })
-        .unwrap_or(v)
-        .trim()
+    scan::unquoted(value.trim()).trim()
 }
 
 #[cfg(test)]

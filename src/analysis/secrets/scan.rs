@@ -379,7 +379,8 @@ fn nginx_statement(text: &str, words: &[(usize, usize)], out: &mut Vec<(usize, u
             for &(s, e) in words.iter().skip(1) {
                 let w = &text[s..e];
                 let inner = unquoted(w);
-                let off = s + (w.len() - w.trim_start_matches(['"', '\'']).len());
+                // Past the opening quote, when `unquoted` took a pair off.
+                let off = s + usize::from(inner.len() != w.len());
                 if let Some((name, _)) = inner.split_once(':') {
                     if is_secret_header(name.trim()) {
                         push_value(text, off + name.len() + 1, off + inner.len(), out);
@@ -399,7 +400,9 @@ fn nginx_statement(text: &str, words: &[(usize, usize)], out: &mut Vec<(usize, u
     }
 }
 
-fn unquoted(w: &str) -> &str {
+/// `w` without one pair of matching quotes around it, nothing trimmed (byte
+/// offsets into `w` stay valid past the opening quote).
+pub(super) fn unquoted(w: &str) -> &str {
     let b = w.as_bytes();
     if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
         &w[1..w.len() - 1]
