@@ -197,3 +197,38 @@ fn a_list_of_200000_numbers_is_not_explained_item_by_item() {
     assert!(!out.contains("SL004"), "{out}");
     assert_eq!(parse_errors(&out), Vec::<&str>::new());
 }
+
+/// A 4.8 MB file that is one flow list of 1.6 million items on one line: its tree
+/// alone took most of a gigabyte. Past stacklint's bound on the values of one file it
+/// is one SL001 at the first value over it, in bounded memory, under an extension
+/// key or as a service's `command` alike.
+#[test]
+fn a_flow_list_of_1_6_million_items_is_over_the_bound_on_values() {
+    let items = vec!["10"; 1_600_000].join(",");
+    for compose in [
+        format!("services:\n  app:\n    image: nginx\nx-big: [{items}]\n"),
+        format!("services:\n  app:\n    image: nginx\n    command: [{items}]\n"),
+    ] {
+        let dir = tree(&[("compose.yaml", &compose)]);
+        let out = lint_within(60, &dir, "SL001,SL004");
+        let errors = parse_errors(&out);
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(
+            errors[0].contains("more than 1000000 YAML values"),
+            "{errors:?}"
+        );
+        // At the value past the bound, inside the list on line 4.
+        assert!(errors[0].contains("line=4,"), "{errors:?}");
+    }
+}
+
+/// Just under the bound, the same list is read and the file linted as usual.
+#[test]
+fn a_flow_list_under_the_bound_on_values_is_read() {
+    let items = vec!["10"; 990_000].join(",");
+    let compose = format!("services:\n  app:\n    image: nginx\nx-big: [{items}]\n");
+    let dir = tree(&[("compose.yaml", &compose)]);
+    let out = lint_within(60, &dir, "SL001,SL103");
+    assert_eq!(parse_errors(&out), Vec::<&str>::new());
+    assert!(out.contains("SL103"), "{out}");
+}

@@ -253,8 +253,8 @@ impl<'a> Loader<'a> {
                 self.loaded.uses.extend(uses.iter().cloned());
                 let mut new = n.clone();
                 if let Value::Scalar(s) = &mut new.value {
-                    s.value = out.value;
-                    s.vars = uses;
+                    s.value = out.value.into();
+                    s.vars = uses.into();
                 }
                 Some(new)
             }
@@ -425,7 +425,7 @@ impl<'a> Loader<'a> {
             return Some(svc);
         };
         let (base_name, file) = match &ext.value {
-            Value::Scalar(s) => (s.value.clone(), None),
+            Value::Scalar(s) => (s.value.to_string(), None),
             Value::Map(_) => (
                 ext.get("service").and_then(Node::as_str)?.to_string(),
                 ext.get("file")

@@ -60,7 +60,9 @@ pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
         (_, v) => {
             base.value = v;
             base.span = over.span;
-            base.tag = over.tag.filter(|t| !matches!(&**t, "!reset" | "!override"));
+            base.tag = over
+                .tag
+                .filter(|t| !matches!(t.as_str(), "!reset" | "!override"));
         }
     }
 }
@@ -147,7 +149,7 @@ fn append_items(base: &mut Vec<Node>, over: Vec<Node>, keyed: bool) {
 }
 
 fn strip_tag(mut n: Node) -> Node {
-    if matches!(n.tag.as_deref(), Some("!override" | "!reset")) {
+    if matches!(n.tag_str(), Some("!override" | "!reset")) {
         n.tag = None;
     }
     n
@@ -235,11 +237,7 @@ fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
         let key_node = Node {
             span: key_span,
             tag: None,
-            value: Value::Scalar(Scalar {
-                value: key.to_string(),
-                style: Style::Plain,
-                vars: Vec::new(),
-            }),
+            value: Value::Scalar(Scalar::new(key, Style::Plain)),
         };
         let val_node = match val {
             None => Node::null(key_span),
@@ -261,7 +259,7 @@ fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
                     span,
                     tag: None,
                     value: Value::Scalar(Scalar {
-                        value: text.to_string(),
+                        value: text.into(),
                         style: s.style,
                         vars,
                     }),

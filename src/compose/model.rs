@@ -137,7 +137,7 @@ pub fn parse_port_short(s: &str) -> Option<(Option<String>, Option<PortRange>, P
 }
 
 fn parse_port(n: &Node) -> Option<Port> {
-    let vars = n.as_scalar().map(|s| s.vars.clone()).unwrap_or_default();
+    let vars = n.as_scalar().map(|s| s.vars.to_vec()).unwrap_or_default();
     if let Some(s) = n.as_str() {
         let (host_ip, published, target, protocol) = parse_port_short(s)?;
         return Some(Port {
@@ -175,8 +175,36 @@ pub struct Command {
     /// The string form, run by a shell.
     pub shell: Option<Spanned<String>>,
     /// The list form, one spanned argument each.
-    pub exec: Vec<Spanned<String>>,
+    pub exec: Exec,
     pub span: Span,
+}
+
+/// The list form of a command: its items stay in the YAML tree, shared rather than
+/// copied (a command can be a list of a million items). Serialized as the list of
+/// spanned strings it reads as.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Exec(Option<Node>);
+
+impl Exec {
+    /// The arguments (scalar items), in order.
+    pub fn iter(&self) -> impl Iterator<Item = Spanned<&str>> {
+        self.0
+            .as_ref()
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|n| Some(Spanned::new(n.as_str()?, n.span)))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl Serialize for Exec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 impl Command {
@@ -184,12 +212,12 @@ impl Command {
         match &n.value {
             Value::Scalar(_) => Some(Command {
                 shell: text(n),
-                exec: Vec::new(),
+                exec: Exec::default(),
                 span: n.span,
             }),
             Value::Seq(_) => Some(Command {
                 shell: None,
-                exec: texts(Some(n)),
+                exec: Exec(Some(n.clone())),
                 span: n.span,
             }),
             _ => None,
@@ -213,7 +241,10 @@ impl Command {
             }
             return out;
         }
-        self.exec.clone()
+        self.exec
+            .iter()
+            .map(|w| Spanned::new(w.value.to_string(), w.span))
+            .collect()
     }
 }
 

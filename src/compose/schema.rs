@@ -71,9 +71,9 @@ fn convert(
     let value = match &n.value {
         Value::Null => Json::Null,
         Value::Scalar(s) => {
-            let str_tag = matches!(n.tag.as_deref(), Some("!!str" | "tag:yaml.org,2002:str"));
+            let str_tag = matches!(n.tag_str(), Some("!!str" | "tag:yaml.org,2002:str"));
             if !s.vars.is_empty() || s.style != Style::Plain || str_tag {
-                Json::String(s.value.clone())
+                Json::String(s.value.to_string())
             } else {
                 plain_scalar(&s.value)
             }

@@ -185,7 +185,7 @@ fn interpolated_values_map_to_their_source() {
         value: Value::Scalar(Scalar {
             value: value.into(),
             style: Style::DoubleQuoted,
-            vars: vec![u],
+            vars: vec![u].into(),
         }),
     };
     let n = node(

@@ -14,6 +14,10 @@
 //!   may not pass 16 MiB or four times the file's size, whichever is more. go-yaml
 //!   has none, so a 1 MB scalar aliased 20,000 times loads in compose (as 20 GB);
 //!   an honest file's aliases reach a few MB at most.
+//!
+//! And one bound on the nodes written in a file, aliases aside: [`MAX_NODES`]. Each
+//! node costs tens of bytes in the tree and more in the model, so an 8 MiB file of
+//! one-character list items (four million nodes) would need a gigabyte.
 
 /// What a subtree expands to: its nodes, and the bytes of its scalars.
 #[derive(Clone, Copy, Debug, Default)]
@@ -43,6 +47,10 @@ const MIN_DECODED: usize = 1_000;
 const RATIO_LOW: usize = 400_000;
 const RATIO_HIGH: usize = 4_000_000;
 
+/// Nodes written in one file: a compose file of 16,000 services, each a dozen
+/// settings, has about 600,000.
+pub const MAX_NODES: usize = 1_000_000;
+
 /// The floor of the bound on bytes reached through aliases.
 pub const MIN_ALIAS_BYTES: usize = 16 << 20;
 /// Or this many times the size of the file, when that is more.
@@ -66,6 +74,8 @@ pub(super) enum Excess {
     Ratio(usize, usize),
     /// Ours: the bound in bytes.
     Bytes(usize),
+    /// Ours: more nodes written in the file than [`MAX_NODES`].
+    Nodes,
 }
 
 impl Excess {
@@ -79,6 +89,10 @@ impl Excess {
                 "alias expansion passes {} MiB of values (a \"billion laughs\" document?)",
                 max >> 20
             ),
+            Excess::Nodes => format!(
+                "file not read: it has more than {MAX_NODES} YAML values, the most stacklint \
+                 reads in one file"
+            ),
         }
     }
 }
@@ -89,6 +103,9 @@ pub(super) struct Expansion {
     aliased: usize,
     bytes: usize,
     max_bytes: usize,
+    /// Nodes written in the whole file, and their bound ([`MAX_NODES`]).
+    written: usize,
+    max_written: usize,
 }
 
 impl Expansion {
@@ -98,6 +115,8 @@ impl Expansion {
             aliased: 0,
             bytes: 0,
             max_bytes: MIN_ALIAS_BYTES.max(file_len.saturating_mul(ALIAS_BYTES_PER_FILE_BYTE)),
+            written: 0,
+            max_written: MAX_NODES,
         }
     }
 
@@ -110,6 +129,10 @@ impl Expansion {
     /// A node written in the file. It can pass the ratio too: the allowed share
     /// falls as the document grows.
     pub fn node(&mut self) -> Result<(), Excess> {
+        self.written += 1;
+        if self.written > self.max_written {
+            return Err(Excess::Nodes);
+        }
         self.decoded = self.decoded.saturating_add(1);
         self.check_ratio()
     }
@@ -174,6 +197,8 @@ mod tests {
     #[test]
     fn written_nodes_can_tip_the_ratio_past_400k() {
         let mut e = Expansion::new(0);
+        // go-yaml's rule on its own, past our bound on written nodes.
+        e.max_written = usize::MAX;
         for _ in 0..900_000 {
             e.node().unwrap();
         }
@@ -187,6 +212,19 @@ mod tests {
         // aliased one (35% at 3M), as go-yaml checks at every node.
         let failed_at = (0..1_000_000).position(|_| e.node().is_err());
         assert!(failed_at.is_some_and(|n| n > 500_000), "{failed_at:?}");
+    }
+
+    #[test]
+    fn nodes_written_are_bounded_per_file_not_per_document() {
+        let mut e = Expansion::new(0);
+        for _ in 0..MAX_NODES / 2 {
+            e.node().unwrap();
+        }
+        e.new_document();
+        for _ in 0..MAX_NODES / 2 {
+            e.node().unwrap();
+        }
+        assert_eq!(e.node(), Err(Excess::Nodes));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use libyaml_safer::{Event, EventData, MappingStyle, Parser, ScalarStyle, Sequenc
 use crate::finding::ParseDiag;
 use crate::source::{FileId, SourceFile, Span};
 use aliases::{Expansion, Size};
-pub use aliases::{ALIAS_BYTES_PER_FILE_BYTE, MIN_ALIAS_BYTES};
+pub use aliases::{ALIAS_BYTES_PER_FILE_BYTE, MAX_NODES, MIN_ALIAS_BYTES};
 pub use node::{Node, Scalar, Style, Value};
 
 /// Nesting depth beyond which a document is rejected.
@@ -169,7 +169,7 @@ enum Frame {
         /// End of the last event inside this collection (aliases included).
         end: usize,
         anchor: Option<String>,
-        tag: Option<Box<str>>,
+        tag: Option<String>,
         items: Vec<Node>,
         size: Size,
     },
@@ -178,7 +178,7 @@ enum Frame {
         flow: bool,
         end: usize,
         anchor: Option<String>,
-        tag: Option<Box<str>>,
+        tag: Option<String>,
         entries: Vec<(Node, Node)>,
         /// Key text → position in `entries`, to find duplicates in constant time.
         keys: HashMap<String, usize>,
@@ -276,15 +276,11 @@ impl Builder<'_> {
                 let size = Size::scalar(if is_null { 0 } else { value.len() });
                 let node = Node {
                     span,
-                    tag: tag.map(String::into_boxed_str),
+                    tag: tag.map(Box::new),
                     value: if is_null {
                         Value::Null
                     } else {
-                        Value::Scalar(Scalar {
-                            value,
-                            style,
-                            vars: Vec::new(),
-                        })
+                        Value::Scalar(Scalar::new(value, style))
                     },
                 };
                 self.finish(node, anchor, size);
@@ -325,7 +321,7 @@ impl Builder<'_> {
                     flow: style == SequenceStyle::Flow,
                     end: span.end,
                     anchor,
-                    tag: tag.map(String::into_boxed_str),
+                    tag,
                     items: Vec::new(),
                     size: Size::ONE_NODE,
                 });
@@ -341,7 +337,7 @@ impl Builder<'_> {
                     flow: style == MappingStyle::Flow,
                     end: span.end,
                     anchor,
-                    tag: tag.map(String::into_boxed_str),
+                    tag,
                     entries: Vec::new(),
                     keys: HashMap::new(),
                     pending_key: None,
@@ -364,7 +360,7 @@ impl Builder<'_> {
                     let span = self.collection_span(start, flow, span, first, end);
                     let node = Node {
                         span,
-                        tag,
+                        tag: tag.map(Box::new),
                         value: Value::seq(fitted(items)),
                     };
                     self.finish(node, anchor, size);
@@ -391,7 +387,7 @@ impl Builder<'_> {
                     self.apply_merges(&mut entries, merges);
                     let node = Node {
                         span,
-                        tag,
+                        tag: tag.map(Box::new),
                         value: Value::map(fitted(entries)),
                     };
                     self.finish(node, anchor, size);
@@ -514,7 +510,11 @@ impl Builder<'_> {
         match self.expansion.node() {
             Ok(()) => true,
             Err(excess) => {
-                let at = self.last_alias.unwrap_or(span);
+                // Too much aliasing shows at the last alias; too many nodes, here.
+                let at = match excess {
+                    aliases::Excess::Nodes => span,
+                    _ => self.last_alias.unwrap_or(span),
+                };
                 self.diags.push(ParseDiag::new(at, excess.message()));
                 self.docs.clear();
                 false

@@ -4,7 +4,10 @@
 //! change goes through `Arc::make_mut`, which copies one level when it is shared.
 //! `Arc` rather than `Rc`: projects are loaded and linted in parallel (rayon).
 
+use std::ops::Deref;
 use std::sync::Arc;
+
+pub use compact_str::CompactString;
 
 use crate::parse::interpolate::VarUse;
 use crate::source::Span;
@@ -21,12 +24,68 @@ pub enum Style {
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Scalar {
-    /// The value after YAML unquoting and, for compose values, interpolation.
-    pub value: String,
+    /// The value after YAML unquoting and, for compose values, interpolation. Inline
+    /// up to 24 bytes: no allocation for most scalars.
+    pub value: CompactString,
     pub style: Style,
     /// The variables interpolation read in this value (empty before interpolation).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub vars: Vec<VarUse>,
+    #[serde(skip_serializing_if = "Vars::is_none")]
+    pub vars: Vars,
+}
+
+impl Scalar {
+    pub fn new(value: impl Into<CompactString>, style: Style) -> Scalar {
+        Scalar {
+            value: value.into(),
+            style,
+            vars: Vars::default(),
+        }
+    }
+}
+
+/// The variables one value read: none for almost every node, so one pointer wide
+/// (a node's size is most of a large file's memory).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[allow(clippy::box_collection)] // the point: a thin pointer, null for no variables
+pub struct Vars(Option<Box<Vec<VarUse>>>);
+
+impl Vars {
+    fn is_none(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
+impl From<Vec<VarUse>> for Vars {
+    fn from(v: Vec<VarUse>) -> Vars {
+        Vars((!v.is_empty()).then(|| Box::new(v)))
+    }
+}
+
+impl FromIterator<VarUse> for Vars {
+    fn from_iter<I: IntoIterator<Item = VarUse>>(it: I) -> Vars {
+        Vars::from(it.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl Deref for Vars {
+    type Target = [VarUse];
+    fn deref(&self) -> &[VarUse] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl<'a> IntoIterator for &'a Vars {
+    type Item = &'a VarUse;
+    type IntoIter = std::slice::Iter<'a, VarUse>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl serde::Serialize for Vars {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(s)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -53,8 +112,9 @@ impl Value {
 pub struct Node {
     pub span: Span,
     #[serde(skip_serializing_if = "Option::is_none")]
-    /// Boxed: a tag is rare, and every node carries the field.
-    pub tag: Option<Box<str>>,
+    /// Boxed: a tag is rare, and every node carries the field (one pointer wide).
+    #[allow(clippy::box_collection)]
+    pub tag: Option<Box<String>>,
     pub value: Value,
 }
 
@@ -123,7 +183,12 @@ impl Node {
     }
 
     pub fn has_tag(&self, tag: &str) -> bool {
-        self.tag.as_deref() == Some(tag)
+        self.tag_str() == Some(tag)
+    }
+
+    /// The node's tag as written (`!!str`, `!reset`, ...).
+    pub fn tag_str(&self) -> Option<&str> {
+        self.tag.as_deref().map(String::as_str)
     }
 
     /// Keys of a mapping, in order.
@@ -132,5 +197,21 @@ impl Node {
             .unwrap_or(&[])
             .iter()
             .filter_map(|(k, _)| k.as_str())
+    }
+}
+
+#[cfg(test)]
+mod size {
+    use super::*;
+
+    /// A large flow list is a node per item: keep nodes small (they were 96 bytes,
+    /// plus a heap string per scalar).
+    #[test]
+    fn a_node_stays_small() {
+        assert!(
+            std::mem::size_of::<Node>() <= 72,
+            "{}",
+            std::mem::size_of::<Node>()
+        );
     }
 }

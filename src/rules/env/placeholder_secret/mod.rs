@@ -537,7 +537,7 @@ impl Rule for PlaceholderSecret {
                 }
                 // Only a value made of one `${...}`: then the weak value came
                 // whole from its default or from the variable's value.
-                let [u] = s.vars.as_slice() else { continue };
+                let [u] = &*s.vars else { continue };
                 let Some(uspan) = u.span else { continue };
                 if u.range.start != 0 {
                     continue;
