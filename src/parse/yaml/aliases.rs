@@ -48,7 +48,7 @@ const RATIO_LOW: usize = 400_000;
 const RATIO_HIGH: usize = 4_000_000;
 
 /// Nodes written in one file: a compose file of 16,000 services, each a dozen
-/// settings, has about 600,000.
+/// settings, has about 500,000 (benches/scale.py).
 pub const MAX_NODES: usize = 1_000_000;
 
 /// The floor of the bound on bytes reached through aliases.
