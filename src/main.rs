@@ -4,6 +4,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use stacklint::cli::{self, Cli, Command};
 
+// jemalloc: see Cargo.toml for the figures.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     quiet_yaml_reader_panics();
     let cli = Cli::parse();
