@@ -65,8 +65,11 @@ pub fn stacklint_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
 /// a hang fails instead of stalling the suite. Both pipes are read on threads, so a
 /// large report cannot block the child.
 ///
-/// The child also runs under `prlimit --as` at [`HOSTILE_MEMORY`] where prlimit
-/// exists (util-linux), so running out of memory fails the test too.
+/// The child's peak resident memory is held to [`HOSTILE_MEMORY`] (measured by GNU
+/// `time`, where it exists), and its address space to [`ADDRESS_SPACE`] by `prlimit
+/// --as` (util-linux), so a run that eats memory is stopped instead of taking the
+/// machine down. Address space is not the bound itself: jemalloc maps more than
+/// it uses, and a growing vector is copied rather than remapped.
 /// `STACKLINT_BIN` runs another build (the release binary) and
 /// `STACKLINT_LIMIT_MS` replaces every deadline: `benches/hostile.sh` uses both to
 /// hold the hostile suites to the issue's bound of 2 s per case.
@@ -79,18 +82,29 @@ pub fn stacklint_within(limit: Duration, dir: &Path, args: &[&str]) -> (i32, Str
         |_| PathBuf::from(env!("CARGO_BIN_EXE_stacklint")),
         PathBuf::from,
     );
-    let mut command = match prlimit() {
-        Some(prlimit) => {
-            let mut c = Command::new(prlimit);
-            c.arg(format!("--as={HOSTILE_MEMORY}")).arg("--").arg(&bin);
-            c
-        }
-        None => Command::new(&bin),
-    };
-    // glibc reserves 64 MiB of address space for each thread's malloc arena, which
-    // `--as` counts though it is never used: one arena makes the limit measure memory.
+    let rss_file = std::env::temp_dir().join(format!(
+        "stacklint-rss-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let mut wrappers: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(time) = tool("time", &["/usr/bin/time"]) {
+        wrappers.extend([time.into(), "-f".into(), "%M".into(), "-o".into()]);
+        wrappers.push(rss_file.clone().into());
+    }
+    if let Some(prlimit) = tool("prlimit", &["/usr/bin/prlimit", "/bin/prlimit"]) {
+        wrappers.extend([
+            prlimit.into(),
+            format!("--as={ADDRESS_SPACE}").into(),
+            "--".into(),
+        ]);
+    }
+    wrappers.push(bin.into());
+    let mut command = Command::new(&wrappers[0]);
+    command.args(&wrappers[1..]);
+    // Its own process group: GNU time forks stacklint, and a deadline kills both.
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command
-        .env("MALLOC_ARENA_MAX", "1")
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
@@ -115,6 +129,9 @@ pub fn stacklint_within(limit: Duration, dir: &Path, args: &[&str]) -> (i32, Str
             break status;
         }
         if Instant::now() > deadline {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
             let _ = child.kill();
             let _ = child.wait();
             panic!("stacklint {args:?} in {} ran past {limit:?}", dir.display());
@@ -124,28 +141,52 @@ pub fn stacklint_within(limit: Duration, dir: &Path, args: &[&str]) -> (i32, Str
     let text = |h: std::thread::JoinHandle<Vec<u8>>| {
         String::from_utf8_lossy(&h.join().expect("reader")).into_owned()
     };
+    // GNU time writes the peak in KiB on its last line (after "Command terminated
+    // by signal N" when the child was killed).
+    if let Ok(report) = std::fs::read_to_string(&rss_file) {
+        let _ = std::fs::remove_file(&rss_file);
+        let kib: u64 = report
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or_else(|| panic!("GNU time wrote {report:?}"));
+        assert!(
+            kib * 1024 <= HOSTILE_MEMORY,
+            "stacklint {args:?} in {} peaked at {} MiB resident, over {} MiB",
+            dir.display(),
+            kib / 1024,
+            HOSTILE_MEMORY >> 20
+        );
+    }
     (status.code().unwrap_or(-1), text(out), text(err))
 }
 
-/// The address space a hostile-input run may use: 256 MiB.
+/// The resident memory a hostile-input run may use at its peak: 256 MiB.
 pub const HOSTILE_MEMORY: u64 = 256 * 1024 * 1024;
 
-/// util-linux's prlimit, when this machine has it (`.ci/run` installs it); said
-/// once per test binary when it does not.
-fn prlimit() -> Option<&'static Path> {
-    static FOUND: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-    FOUND
-        .get_or_init(|| {
-            let found = ["/usr/bin/prlimit", "/bin/prlimit"]
-                .iter()
-                .map(PathBuf::from)
-                .find(|p| p.exists());
-            if found.is_none() {
-                eprintln!("prlimit not found: hostile-input runs are not held to a memory limit");
+/// The address space it may map: a safety net, well above what it uses.
+pub const ADDRESS_SPACE: u64 = 1024 * 1024 * 1024;
+
+/// A program the hostile runs are wrapped in, when this machine has it (`.ci/run`
+/// installs both); said once per test binary when it does not.
+fn tool(name: &'static str, paths: &[&str]) -> Option<PathBuf> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static FOUND: OnceLock<Mutex<HashMap<&'static str, Option<PathBuf>>>> = OnceLock::new();
+    let mut found = FOUND
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    found
+        .entry(name)
+        .or_insert_with(|| {
+            let path = paths.iter().map(PathBuf::from).find(|p| p.exists());
+            if path.is_none() {
+                eprintln!("{name} not found: hostile-input runs are not held to a memory bound");
             }
-            found
+            path
         })
-        .as_deref()
+        .clone()
 }
 
 /// The checkout: fixtures are found from here, and runs without a directory start here.
