@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The hostile-input suites held to the bound stacklint promises for each case:
-# the release binary, 2 s and 256 MiB (prlimit --as) per run. `cargo test` runs the
+# the release binary, 2 s and 256 MiB of peak resident memory per run. `cargo test` runs the
 # same suites on the debug binary with looser deadlines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
