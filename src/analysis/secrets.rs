@@ -10,44 +10,65 @@ use crate::parse::yaml::{Node, Value};
 use crate::source::{Sources, Span};
 
 /// Does this key name a secret (`POSTGRES_PASSWORD`, `api_key`, `JWT_SECRET`)?
+///
+/// Asked for every key of every file: compares ASCII case-insensitively in
+/// place instead of lowercasing a copy.
 pub fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    const WORDS: [&str; 13] = [
-        "password",
-        "passwd",
-        "pwd",
-        "secret",
-        "token",
-        "apikey",
-        "api_key",
-        "api-key",
-        "private_key",
-        "privatekey",
-        "credential",
-        "auth_key",
+    let k = key.as_bytes();
+    const WORDS: [&[u8]; 13] = [
+        b"password",
+        b"passwd",
+        b"pwd",
+        b"secret",
+        b"token",
+        b"apikey",
+        b"api_key",
+        b"api-key",
+        b"private_key",
+        b"privatekey",
+        b"credential",
+        b"auth_key",
         // RabbitMQ's `RABBITMQ_ERLANG_COOKIE`: the shared secret of a cluster.
-        "erlang_cookie",
+        b"erlang_cookie",
     ];
-    if WORDS.iter().any(|w| k.contains(w)) {
+    if WORDS.iter().any(|w| contains_ci(k, w)) {
         return true;
     }
     // `*_KEY` names are secrets unless they obviously are not (`*_PUBLIC_KEY`, `SORT_KEY`).
     // `RABBITMQ_DEFAULT_PASS`, `DB_PASS`
     // `SENTRY_DSN`: a URL whose user part is the key.
-    if k.ends_with("_pass") || k == "pass" || k.ends_with("_dsn") || k == "dsn" {
+    if ends_with_ci(k, b"_pass")
+        || k.eq_ignore_ascii_case(b"pass")
+        || ends_with_ci(k, b"_dsn")
+        || k.eq_ignore_ascii_case(b"dsn")
+    {
         return true;
     }
     // A versioned key (`_APP_OPENSSL_KEY_V1`) is the key itself.
-    let k = match k.rsplit_once("_v") {
-        Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-            head.to_string()
-        }
+    let k = match rfind_ci(k, b"_v") {
+        Some(at) if at + 2 < k.len() && k[at + 2..].iter().all(u8::is_ascii_digit) => &k[..at],
         _ => k,
     };
-    (k.ends_with("_key") || k.ends_with("-key") || k == "key")
-        && !k.contains("public")
-        && !k.contains("sort")
-        && !k.contains("partition")
+    (ends_with_ci(k, b"_key") || ends_with_ci(k, b"-key") || k.eq_ignore_ascii_case(b"key"))
+        && !contains_ci(k, b"public")
+        && !contains_ci(k, b"sort")
+        && !contains_ci(k, b"partition")
+}
+
+/// Whether `hay` holds `needle` (lowercase ASCII), ignoring ASCII case.
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn ends_with_ci(hay: &[u8], tail: &[u8]) -> bool {
+    hay.len() >= tail.len() && hay[hay.len() - tail.len()..].eq_ignore_ascii_case(tail)
+}
+
+/// The start of the last `needle` in `hay`, ignoring ASCII case.
+fn rfind_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .rposition(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// The spans of every secret value in the project's files: the literal parts of
@@ -397,6 +418,9 @@ mod tests {
             "SMTP_PASS",
             "ADMIN_PWD",
             "SENTRY_DSN",
+            "Api-Key",
+            "db_Pass",
+            "JWT_KEY_V12",
         ] {
             assert!(is_secret_key(k), "{k}");
         }
@@ -407,6 +431,13 @@ mod tests {
             "PORT",
             "COMPASS",
             "KEY_VALUE",
+            "SORT_KEY_V2",
+            "KEY_V",
+            // `_v` with no digits after it is no version.
+            "jwt_key_v",
+            "pass_word_v1",
+            "ключ_KEY_Vx",
+            "",
         ] {
             assert!(!is_secret_key(k), "{k}");
         }
