@@ -15,23 +15,27 @@ use crate::source::{Sources, Span};
 /// place instead of lowercasing a copy.
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.as_bytes();
-    const WORDS: [&[u8]; 13] = [
-        b"password",
-        b"passwd",
-        b"pwd",
-        b"secret",
-        b"token",
-        b"apikey",
-        b"api_key",
-        b"api-key",
-        b"private_key",
-        b"privatekey",
-        b"credential",
-        b"auth_key",
-        // RabbitMQ's `RABBITMQ_ERLANG_COOKIE`: the shared secret of a cluster.
-        b"erlang_cookie",
-    ];
-    if WORDS.iter().any(|w| contains_ci(k, w)) {
+    // One pass: each word is tried only where its first letter is.
+    let has_word = (0..k.len()).any(|i| {
+        let at = |w: &[u8]| starts_with_ci(&k[i..], w);
+        match k[i].to_ascii_lowercase() {
+            b'p' => {
+                at(b"password")
+                    || at(b"passwd")
+                    || at(b"pwd")
+                    || at(b"private_key")
+                    || at(b"privatekey")
+            }
+            b's' => at(b"secret"),
+            b't' => at(b"token"),
+            b'a' => at(b"apikey") || at(b"api_key") || at(b"api-key") || at(b"auth_key"),
+            b'c' => at(b"credential"),
+            // RabbitMQ's `RABBITMQ_ERLANG_COOKIE`: the shared secret of a cluster.
+            b'e' => at(b"erlang_cookie"),
+            _ => false,
+        }
+    });
+    if has_word {
         return true;
     }
     // `*_KEY` names are secrets unless they obviously are not (`*_PUBLIC_KEY`, `SORT_KEY`).
@@ -59,6 +63,10 @@ pub fn is_secret_key(key: &str) -> bool {
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn starts_with_ci(hay: &[u8], head: &[u8]) -> bool {
+    hay.len() >= head.len() && hay[..head.len()].eq_ignore_ascii_case(head)
 }
 
 fn ends_with_ci(hay: &[u8], tail: &[u8]) -> bool {

@@ -366,14 +366,15 @@ impl RuntimeEnv {
             .unwrap_or(&[]);
         for (k, v) in entries {
             let Some(key) = k.as_str() else { continue };
+            // Mapped once, read twice.
+            let t = (v.as_str().is_some() || !v.is_null()).then(|| Text::from_node(v, &p.sources));
             let known = v.as_str().and_then(|s| {
-                let t = Text::from_node(v, &p.sources);
+                let t = t.as_ref()?;
                 (!t.any_taint() && !s.contains('$')).then(|| s.to_string())
             });
-            let span = if v.is_null() {
-                k.span
-            } else {
-                Text::from_node(v, &p.sources).full_span()
+            let span = match &t {
+                Some(t) if !v.is_null() => t.full_span(),
+                _ => k.span,
             };
             env.vars.insert(key.to_string(), (known, span));
         }
