@@ -5,6 +5,9 @@ mod scan;
 
 pub use scan::mask_urls;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::compose::stack::Project;
 use crate::parse::yaml::{Node, Value};
 use crate::source::{Sources, Span};
@@ -114,7 +117,7 @@ pub fn secret_spans(p: &Project) -> Vec<Span> {
         );
     }
     if let Some(tree) = &p.tree {
-        collect_yaml(p, tree, &mut out, 0);
+        collect_yaml(p, tree, &mut out, 0, &mut HashMap::new());
     }
     // `--requirepass ${REDIS_PASSWORD:-redis}`: the default of a secret-looking
     // variable is its value wherever the reference sits.
@@ -278,12 +281,32 @@ fn public_values(sources: &Sources, secrets: &[Span], values: &[&str]) -> Vec<bo
     public
 }
 
-fn collect_yaml(p: &Project, n: &Node, out: &mut Vec<Span>, depth: usize) {
+/// The secret values under `n`. A mapping or list shared by several places (an
+/// anchor merged into every service) holds the same spans wherever it is met, so
+/// it is walked once: `seen` keeps the least depth each was walked at.
+fn collect_yaml(
+    p: &Project,
+    n: &Node,
+    out: &mut Vec<Span>,
+    depth: usize,
+    seen: &mut HashMap<usize, usize>,
+) {
     if depth > 200 {
         return;
     }
+    let mut first_visit = |ptr: usize| match seen.insert(ptr, depth) {
+        // Walked before, as deep or deeper down: nothing new below.
+        Some(d) if d <= depth => {
+            seen.insert(ptr, d);
+            false
+        }
+        _ => true,
+    };
     match &n.value {
         Value::Map(entries) => {
+            if !first_visit(Arc::as_ptr(entries) as usize) {
+                return;
+            }
             for (k, v) in entries.iter() {
                 if k.as_str().is_some_and(is_secret_key) && v.as_str().is_some() {
                     let raw = p.sources.get(v.span.file).slice(&v.span);
@@ -298,12 +321,15 @@ fn collect_yaml(p: &Project, n: &Node, out: &mut Vec<Span>, depth: usize) {
                         out.extend(s.vars.iter().filter_map(|u| u.source));
                     }
                 }
-                collect_yaml(p, v, out, depth + 1);
+                collect_yaml(p, v, out, depth + 1, seen);
             }
         }
         Value::Seq(items) => {
+            if !first_visit(Arc::as_ptr(items) as usize) {
+                return;
+            }
             for i in items.iter() {
-                collect_yaml(p, i, out, depth + 1);
+                collect_yaml(p, i, out, depth + 1, seen);
             }
         }
         _ => {}
