@@ -5,6 +5,7 @@
 
 pub mod graph;
 pub mod identity;
+pub mod network;
 pub mod nginx;
 pub mod ports;
 pub mod secrets;
@@ -23,34 +24,68 @@ pub struct Analysis<'a> {
     pub nginx: Vec<nginx::Group<'a>>,
     /// The dependency graph.
     pub graph: graph::StackGraph,
-    /// The ports each service listens on, by name: read on first use, then shared.
-    listening: HashMap<&'a str, OnceLock<ports::Listening>>,
+    /// Per-service facts by name: read on first use, then shared.
+    services: HashMap<&'a str, PerService>,
+}
+
+/// Facts about one service that several rules (or several facts) read.
+#[derive(Default)]
+struct PerService {
+    /// The ports it listens on.
+    listening: OnceLock<ports::Listening>,
+    /// The variables of its container: read by the listening ports and by rules.
+    env: OnceLock<ports::RuntimeEnv>,
 }
 
 impl<'a> Analysis<'a> {
     pub fn of(p: &'a Project) -> Self {
         let nginx = nginx::analyze(p);
         let graph = graph::StackGraph::build_with(p, &nginx);
-        let listening = p
+        let services = p
             .model
             .services
             .iter()
-            .map(|s| (s.name.value.as_str(), OnceLock::new()))
+            .map(|s| (s.name.value.as_str(), PerService::default()))
             .collect();
         Analysis {
             project: p,
             nginx,
             graph,
-            listening,
+            services,
         }
     }
 
     /// The ports `svc` listens on ([`ports::listening`]), computed once per service.
     pub fn listening(&self, svc: &Service) -> Cow<'_, ports::Listening> {
-        match self.listening.get(svc.name.value.as_str()) {
-            Some(cell) => Cow::Borrowed(cell.get_or_init(|| ports::listening(self.project, svc))),
+        match self.services.get(svc.name.value.as_str()) {
+            Some(cell) => Cow::Borrowed(cell.listening.get_or_init(|| {
+                let env = self.env_of(cell, svc);
+                ports::listening_with(self.project, svc, env)
+            })),
             // Not a service of this project: nothing to share.
             None => Cow::Owned(ports::listening(self.project, svc)),
         }
+    }
+
+    /// The variables of `svc`'s container ([`ports::RuntimeEnv::of`]), computed once per service.
+    pub fn runtime_env(&self, svc: &Service) -> Cow<'_, ports::RuntimeEnv> {
+        match self.services.get(svc.name.value.as_str()) {
+            Some(cell) => Cow::Borrowed(self.env_of(cell, svc)),
+            None => Cow::Owned(ports::RuntimeEnv::of(
+                self.project,
+                svc,
+                self.project.service_node(&svc.name.value),
+            )),
+        }
+    }
+
+    fn env_of<'s>(&self, cell: &'s PerService, svc: &Service) -> &'s ports::RuntimeEnv {
+        cell.env.get_or_init(|| {
+            ports::RuntimeEnv::of(
+                self.project,
+                svc,
+                self.project.service_node(&svc.name.value),
+            )
+        })
     }
 }

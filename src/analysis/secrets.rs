@@ -5,49 +5,81 @@ mod scan;
 
 pub use scan::mask_urls;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::compose::stack::Project;
 use crate::parse::yaml::{Node, Value};
 use crate::source::{Sources, Span};
 
 /// Does this key name a secret (`POSTGRES_PASSWORD`, `api_key`, `JWT_SECRET`)?
+///
+/// Asked for every key of every file: compares ASCII case-insensitively in
+/// place instead of lowercasing a copy.
 pub fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    const WORDS: [&str; 13] = [
-        "password",
-        "passwd",
-        "pwd",
-        "secret",
-        "token",
-        "apikey",
-        "api_key",
-        "api-key",
-        "private_key",
-        "privatekey",
-        "credential",
-        "auth_key",
-        // RabbitMQ's `RABBITMQ_ERLANG_COOKIE`: the shared secret of a cluster.
-        "erlang_cookie",
-    ];
-    if WORDS.iter().any(|w| k.contains(w)) {
+    let k = key.as_bytes();
+    // One pass: each word is tried only where its first letter is.
+    let has_word = (0..k.len()).any(|i| {
+        let at = |w: &[u8]| starts_with_ci(&k[i..], w);
+        match k[i].to_ascii_lowercase() {
+            b'p' => {
+                at(b"password")
+                    || at(b"passwd")
+                    || at(b"pwd")
+                    || at(b"private_key")
+                    || at(b"privatekey")
+            }
+            b's' => at(b"secret"),
+            b't' => at(b"token"),
+            b'a' => at(b"apikey") || at(b"api_key") || at(b"api-key") || at(b"auth_key"),
+            b'c' => at(b"credential"),
+            // RabbitMQ's `RABBITMQ_ERLANG_COOKIE`: the shared secret of a cluster.
+            b'e' => at(b"erlang_cookie"),
+            _ => false,
+        }
+    });
+    if has_word {
         return true;
     }
     // `*_KEY` names are secrets unless they obviously are not (`*_PUBLIC_KEY`, `SORT_KEY`).
     // `RABBITMQ_DEFAULT_PASS`, `DB_PASS`
     // `SENTRY_DSN`: a URL whose user part is the key.
-    if k.ends_with("_pass") || k == "pass" || k.ends_with("_dsn") || k == "dsn" {
+    if ends_with_ci(k, b"_pass")
+        || k.eq_ignore_ascii_case(b"pass")
+        || ends_with_ci(k, b"_dsn")
+        || k.eq_ignore_ascii_case(b"dsn")
+    {
         return true;
     }
     // A versioned key (`_APP_OPENSSL_KEY_V1`) is the key itself.
-    let k = match k.rsplit_once("_v") {
-        Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-            head.to_string()
-        }
+    let k = match rfind_ci(k, b"_v") {
+        Some(at) if at + 2 < k.len() && k[at + 2..].iter().all(u8::is_ascii_digit) => &k[..at],
         _ => k,
     };
-    (k.ends_with("_key") || k.ends_with("-key") || k == "key")
-        && !k.contains("public")
-        && !k.contains("sort")
-        && !k.contains("partition")
+    (ends_with_ci(k, b"_key") || ends_with_ci(k, b"-key") || k.eq_ignore_ascii_case(b"key"))
+        && !contains_ci(k, b"public")
+        && !contains_ci(k, b"sort")
+        && !contains_ci(k, b"partition")
+}
+
+/// Whether `hay` holds `needle` (lowercase ASCII), ignoring ASCII case.
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn starts_with_ci(hay: &[u8], head: &[u8]) -> bool {
+    hay.len() >= head.len() && hay[..head.len()].eq_ignore_ascii_case(head)
+}
+
+fn ends_with_ci(hay: &[u8], tail: &[u8]) -> bool {
+    hay.len() >= tail.len() && hay[hay.len() - tail.len()..].eq_ignore_ascii_case(tail)
+}
+
+/// The start of the last `needle` in `hay`, ignoring ASCII case.
+fn rfind_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .rposition(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// The spans of every secret value in the project's files: the literal parts of
@@ -85,7 +117,7 @@ pub fn secret_spans(p: &Project) -> Vec<Span> {
         );
     }
     if let Some(tree) = &p.tree {
-        collect_yaml(p, tree, &mut out, 0);
+        collect_yaml(p, tree, &mut out, 0, &mut HashMap::new());
     }
     // `--requirepass ${REDIS_PASSWORD:-redis}`: the default of a secret-looking
     // variable is its value wherever the reference sits.
@@ -249,12 +281,32 @@ fn public_values(sources: &Sources, secrets: &[Span], values: &[&str]) -> Vec<bo
     public
 }
 
-fn collect_yaml(p: &Project, n: &Node, out: &mut Vec<Span>, depth: usize) {
+/// The secret values under `n`. A mapping or list shared by several places (an
+/// anchor merged into every service) holds the same spans wherever it is met, so
+/// it is walked once: `seen` keeps the least depth each was walked at.
+fn collect_yaml(
+    p: &Project,
+    n: &Node,
+    out: &mut Vec<Span>,
+    depth: usize,
+    seen: &mut HashMap<usize, usize>,
+) {
     if depth > 200 {
         return;
     }
+    let mut first_visit = |ptr: usize| match seen.insert(ptr, depth) {
+        // Walked before, as deep or deeper down: nothing new below.
+        Some(d) if d <= depth => {
+            seen.insert(ptr, d);
+            false
+        }
+        _ => true,
+    };
     match &n.value {
         Value::Map(entries) => {
+            if !first_visit(Arc::as_ptr(entries) as usize) {
+                return;
+            }
             for (k, v) in entries.iter() {
                 if k.as_str().is_some_and(is_secret_key) && v.as_str().is_some() {
                     let raw = p.sources.get(v.span.file).slice(&v.span);
@@ -269,12 +321,15 @@ fn collect_yaml(p: &Project, n: &Node, out: &mut Vec<Span>, depth: usize) {
                         out.extend(s.vars.iter().filter_map(|u| u.source));
                     }
                 }
-                collect_yaml(p, v, out, depth + 1);
+                collect_yaml(p, v, out, depth + 1, seen);
             }
         }
         Value::Seq(items) => {
+            if !first_visit(Arc::as_ptr(items) as usize) {
+                return;
+            }
             for i in items.iter() {
-                collect_yaml(p, i, out, depth + 1);
+                collect_yaml(p, i, out, depth + 1, seen);
             }
         }
         _ => {}
@@ -397,6 +452,9 @@ mod tests {
             "SMTP_PASS",
             "ADMIN_PWD",
             "SENTRY_DSN",
+            "Api-Key",
+            "db_Pass",
+            "JWT_KEY_V12",
         ] {
             assert!(is_secret_key(k), "{k}");
         }
@@ -407,6 +465,13 @@ mod tests {
             "PORT",
             "COMPASS",
             "KEY_VALUE",
+            "SORT_KEY_V2",
+            "KEY_V",
+            // `_v` with no digits after it is no version.
+            "jwt_key_v",
+            "pass_word_v1",
+            "ключ_KEY_Vx",
+            "",
         ] {
             assert!(!is_secret_key(k), "{k}");
         }

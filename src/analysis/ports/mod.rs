@@ -140,9 +140,14 @@ pub fn service_node<'a>(p: &'a Project, name: &str) -> Option<&'a Node> {
 
 /// What stacklint knows about the ports `svc` listens on.
 pub fn listening(p: &Project, svc: &Service) -> Listening {
+    let env = RuntimeEnv::of(p, svc, service_node(p, &svc.name.value));
+    listening_with(p, svc, &env)
+}
+
+/// [`listening`], given the container's variables (`RuntimeEnv::of` the service).
+pub fn listening_with(p: &Project, svc: &Service, env: &RuntimeEnv) -> Listening {
     let mut l = Listening::default();
     let node = service_node(p, &svc.name.value);
-    let env = RuntimeEnv::of(p, svc, node);
     let df = p.dockerfiles.get(&svc.name.value);
     ports_and_expose(p, svc, node, &mut l);
     let product = product_of(p, svc, node);
@@ -151,20 +156,20 @@ pub fn listening(p: &Project, svc: &Service) -> Listening {
         Some((prod, span)) => {
             l.product = Some(prod.name.as_str());
             l.product_span = Some(span);
-            product_ports(p, svc, node, df.map(|(_, d)| d), prod, &cmds, &env, &mut l);
+            product_ports(p, svc, node, df.map(|(_, d)| d), prod, &cmds, env, &mut l);
         }
-        None => server_flags(&cmds, &env, &mut l),
+        None => server_flags(&cmds, env, &mut l),
     }
     // A server flag in the command decides the port; a `PORT`-style variable that
     // merely exists in the environment does not add one.
     // Not when an entrypoint script runs first: it may read the variable itself.
     let bound = product.is_none()
-        && !cmds.entrypoint_script(&env)
+        && !cmds.entrypoint_script(env)
         && l.evidence
             .iter()
             .any(|e| matches!(e.kind, EvidenceKind::Command | EvidenceKind::DockerfileCmd));
     let mut from_env = Listening::default();
-    generic_env(svc, &env, &mut from_env);
+    generic_env(svc, env, &mut from_env);
     if bound {
         // A variable that agrees with the command stays as evidence (`--port $PORT`).
         let (agree, other): (Vec<PortEvidence>, Vec<PortEvidence>) = from_env
@@ -189,7 +194,7 @@ pub fn listening(p: &Project, svc: &Service) -> Listening {
         }
     }
     if let Some((_, d)) = df {
-        dockerfile_expose(d, &env, &mut l);
+        dockerfile_expose(d, env, &mut l);
     }
     // Keep the documented order of kinds; within a kind, the order found.
     l.evidence.sort_by_key(|e| e.kind);
@@ -322,7 +327,7 @@ fn dockerfile_expose(d: &Dockerfile, env: &RuntimeEnv, l: &mut Listening) {
 
 /// The variables of the container at run time that stacklint can read: the
 /// Dockerfile's `ENV`, then the service's `env_file`s, then `environment`.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct RuntimeEnv {
     /// Name → (value, when known; where it is set).
     vars: HashMap<String, (Option<String>, Span)>,
@@ -361,14 +366,15 @@ impl RuntimeEnv {
             .unwrap_or(&[]);
         for (k, v) in entries {
             let Some(key) = k.as_str() else { continue };
+            // Mapped once, read twice.
+            let t = (v.as_str().is_some() || !v.is_null()).then(|| Text::from_node(v, &p.sources));
             let known = v.as_str().and_then(|s| {
-                let t = Text::from_node(v, &p.sources);
+                let t = t.as_ref()?;
                 (!t.any_taint() && !s.contains('$')).then(|| s.to_string())
             });
-            let span = if v.is_null() {
-                k.span
-            } else {
-                Text::from_node(v, &p.sources).full_span()
+            let span = match &t {
+                Some(t) if !v.is_null() => t.full_span(),
+                _ => k.span,
             };
             env.vars.insert(key.to_string(), (known, span));
         }

@@ -37,12 +37,18 @@ impl Text {
 
     /// A string written verbatim at byte `start` of `whole`'s file.
     pub fn exact(s: &str, whole: Span, start: usize) -> Text {
-        let mut pos = Vec::with_capacity(s.len());
-        for (i, c) in s.char_indices() {
-            for _ in 0..c.len_utf8() {
-                pos.push(Some((start + i, start + i + c.len_utf8())));
+        let pos = if s.is_ascii() {
+            // One byte per char, the common case: no walk over chars.
+            (start..start + s.len()).map(|i| Some((i, i + 1))).collect()
+        } else {
+            let mut pos = Vec::with_capacity(s.len());
+            for (i, c) in s.char_indices() {
+                for _ in 0..c.len_utf8() {
+                    pos.push(Some((start + i, start + i + c.len_utf8())));
+                }
             }
-        }
+            pos
+        };
         Text {
             s: s.to_string(),
             pos,

@@ -37,15 +37,12 @@ impl Rule for HealthcheckPortMismatch {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let p = cx.project;
-        // Gathered once: asking every service for each one was quadratic.
-        let joined = joined_network_modes(p);
-        for svc in &p.model.services {
+        // `localhost` in a shared namespace reaches another container's ports too.
+        let shared = crate::analysis::network::shared_namespaces(p);
+        for (svc, shared) in p.model.services.iter().zip(shared) {
             let name = &svc.name.value;
             let Some(hc) = &svc.healthcheck else { continue };
-            if hc.disabled() {
-                continue;
-            }
-            if shares_network(&joined, svc) {
+            if hc.disabled() || shared {
                 continue;
             }
             let Some(node) = ports::service_node(p, name) else {
@@ -57,7 +54,7 @@ impl Rule for HealthcheckPortMismatch {
             let Some(cmd) = test_command(test, &p.sources) else {
                 continue;
             };
-            let env = RuntimeEnv::of(p, svc, Some(node));
+            let env = cx.analysis.runtime_env(svc);
             let own_names = own_names(svc);
             let mut probes: Vec<Probe> = cmd
                 .invocations()
@@ -103,34 +100,6 @@ impl Rule for HealthcheckPortMismatch {
             }
         }
     }
-}
-
-/// Shares a network namespace with another container, whose ports `localhost` reaches too.
-fn shares_network(
-    joined: &std::collections::HashSet<&str>,
-    svc: &crate::compose::model::Service,
-) -> bool {
-    if let Some(m) = &svc.network_mode {
-        let m = m.value.trim();
-        if m == "host" || m.starts_with("service:") || m.starts_with("container:") {
-            return true;
-        }
-    }
-    joined.contains(format!("service:{}", svc.name.value).as_str())
-        || svc
-            .container_name
-            .iter()
-            .any(|c| joined.contains(format!("container:{}", c.value).as_str()))
-}
-
-/// Every `network_mode` of the project (`service:db`, `container:x`), trimmed.
-fn joined_network_modes(p: &Project) -> std::collections::HashSet<&str> {
-    p.model
-        .services
-        .iter()
-        .filter_map(|o| o.network_mode.as_ref())
-        .map(|m| m.value.trim())
-        .collect()
 }
 
 /// The healthcheck's test as a command: `CMD` exec form, or a shell string.
