@@ -174,11 +174,18 @@ impl Boundary {
 
     /// Whether a file at `path` may be read: where it really is lies under a root.
     pub fn admits(&self, path: &Path) -> bool {
+        self.judge(path).0
+    }
+
+    /// [`Boundary::admits`], with where `path` really is when that was resolved
+    /// (the file exists), so a read does not resolve it twice.
+    fn judge(&self, path: &Path) -> (bool, Option<PathBuf>) {
         match &self.roots {
-            None => true,
+            None => (true, None),
             Some(roots) => {
-                let real = real_path(path);
-                roots.iter().any(|r| real.starts_with(r))
+                let (real, exact) = resolve(path);
+                let inside = roots.iter().any(|r| real.starts_with(r));
+                (inside, exact.then_some(real))
             }
         }
     }
@@ -188,22 +195,23 @@ impl Boundary {
 /// operating system would. For a path that does not exist, its deepest
 /// existing ancestor is resolved and the rest appended (`..` taken lexically).
 pub fn real_path(path: &Path) -> PathBuf {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|c| c.join(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    };
+    resolve(path).0
+}
+
+/// [`real_path`], and whether the path itself resolved (it exists).
+fn resolve(path: &Path) -> (PathBuf, bool) {
+    // Absolute first: the C library's realpath asks for the working directory
+    // (a `getcwd`) for every relative path.
+    let abs = crate::paths::absolute(path);
     if let Ok(real) = std::fs::canonicalize(&abs) {
-        return real;
+        return (real, true);
     }
     for dir in abs.ancestors().skip(1) {
         if let (Ok(real), Ok(rest)) = (std::fs::canonicalize(dir), abs.strip_prefix(dir)) {
-            return crate::paths::normalize_path(&real.join(rest));
+            return (crate::paths::normalize_path(&real.join(rest)), false);
         }
     }
-    crate::paths::normalize_path(&abs)
+    (crate::paths::normalize_path(&abs), false)
 }
 
 /// Files larger than this are not read: they are reported instead.
@@ -239,11 +247,12 @@ impl Sources {
 
     /// [`read_text`], refusing a file outside the project's boundary.
     pub fn read(&self, path: &Path) -> Result<String, ReadError> {
+        let (inside, real) = self.boundary.judge(path);
         // `/dev/null` over a config is an idiom: refused as a system path, as before.
-        if self.outside(path) {
+        if !inside && !is_system_path(path) {
             return Err(ReadError::Outside);
         }
-        read_text(path)
+        read_resolved(path, real)
     }
 
     pub fn add(&mut self, file: SourceFile) -> FileId {
@@ -338,7 +347,8 @@ fn is_forbidden(path: &Path) -> bool {
 /// `/dev`: such a file is never read (a bind mount of `/dev/null` over a
 /// config is an idiom, not a file to lint).
 pub fn is_system_path(path: &Path) -> bool {
-    is_forbidden(path) || std::fs::canonicalize(path).is_ok_and(|real| is_forbidden(&real))
+    is_forbidden(path)
+        || std::fs::canonicalize(crate::paths::absolute(path)).is_ok_and(|real| is_forbidden(&real))
 }
 
 /// Linux's `O_NONBLOCK`: a FIFO swapped in after the type check then fails to
@@ -352,6 +362,11 @@ const O_NONBLOCK: i32 = 0o4000;
 /// bytes counted as they are read (a length in metadata may be 0 for a file
 /// that never ends), never a path under `/proc`, `/sys` or `/dev`.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    read_resolved(path, None)
+}
+
+/// [`read_text`]; `real`: where `path` really is, when already resolved.
+fn read_resolved(path: &Path, real: Option<PathBuf>) -> Result<String, ReadError> {
     use std::io::Read;
     let unreadable = |e: std::io::Error| ReadError::Unreadable(e.kind());
     if is_forbidden(path) {
@@ -359,7 +374,8 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
     }
     let meta = std::fs::metadata(path).map_err(unreadable)?;
     // A symlink is judged by where it leads.
-    if let Ok(real) = std::fs::canonicalize(path) {
+    let real = real.or_else(|| std::fs::canonicalize(crate::paths::absolute(path)).ok());
+    if let Some(real) = real {
         if is_forbidden(&real) {
             return Err(ReadError::Forbidden);
         }

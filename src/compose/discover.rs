@@ -118,11 +118,12 @@ impl Exclude {
     }
 }
 
+/// `p` made absolute against the working directory ("" when that is unknown).
 fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir().unwrap_or_default().join(p)
+        crate::paths::cwd().unwrap_or(Path::new("")).join(p)
     }
 }
 
