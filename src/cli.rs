@@ -312,6 +312,7 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
     let opts = LoadOptions {
         include_cache: Default::default(),
         dir_cache: Default::default(),
+        real_dirs: Default::default(),
         env_files: args.env_files.clone(),
         use_env: args.use_env,
         allow_outside: args.allow_outside.clone(),

@@ -22,6 +22,9 @@ pub struct LoadOptions {
     /// The compose files of each directory [`included_by_ancestor`] looked in,
     /// shared by every project of a run so each directory is listed once.
     pub dir_cache: DirCache,
+    /// Where each directory a project read from really is, shared by the
+    /// projects of a run (see [`Boundary::within_sharing`]).
+    pub real_dirs: crate::source::RealDirs,
     /// `--env-file`: replaces the project's `.env`.
     pub env_files: Vec<PathBuf>,
     /// `--use-env`: read the process environment too.
@@ -128,11 +131,12 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     // The project's root, the --allow-outside directories, and the env files
     // named on the command line: nothing else is read.
     let boundary = match &spec.root {
-        Some(root) => Boundary::within(
+        Some(root) => Boundary::within_sharing(
             std::iter::once(root)
                 .chain(&opts.allow_outside)
                 .chain(&opts.env_files)
                 .map(PathBuf::as_path),
+            opts.real_dirs.clone(),
         ),
         None => Boundary::default(),
     };
