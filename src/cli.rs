@@ -311,6 +311,8 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
     }
     let opts = LoadOptions {
         include_cache: Default::default(),
+        dir_cache: Default::default(),
+        real_dirs: Default::default(),
         env_files: args.env_files.clone(),
         use_env: args.use_env,
         allow_outside: args.allow_outside.clone(),
@@ -373,6 +375,18 @@ fn config_keeps(p: &Project, cfg: &Config, f: &mut Finding) -> bool {
 }
 
 pub fn run(args: &Args) -> Result<Outcome, String> {
+    run_with(args, false)
+}
+
+/// [`run`] for a process that exits as soon as the outcome is printed: the
+/// projects, findings and report are left to the operating system instead of
+/// being freed one allocation at a time (12% of a 16,000-service run). Not for
+/// a caller that lints again afterwards, such as tests or a fuzzer: it leaks.
+pub fn run_then_exit(args: &Args) -> Result<Outcome, String> {
+    run_with(args, true)
+}
+
+fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
     let cfg = config_for(&args.input, &overrides_of(args))?;
     let projects = load_all_with(&args.input, &cfg)?;
     let findings: Vec<Vec<Finding>> = projects
@@ -466,6 +480,11 @@ pub fn run(args: &Args) -> Result<Outcome, String> {
             .iter()
             .any(|r| r.finding.suppressed.is_none() && r.finding.severity >= t)
     });
+    if leak {
+        std::mem::forget(report);
+        std::mem::forget(reports);
+        std::mem::forget(projects);
+    }
     Ok(Outcome {
         stdout,
         file,

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
             })
             .ok_or_else(|| format!("no rule named `{rule}`; `stacklint rules` lists them")),
         Some(Command::Graph(args)) => cli::graph(args),
-        None => cli::run(&cli.lint),
+        None => cli::run_then_exit(&cli.lint),
     };
     match result {
         Ok(outcome) => {

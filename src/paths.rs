@@ -1,21 +1,33 @@
 //! How paths are shown: relative to the working directory, with `/` separators.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The working directory, asked of the system once per process: paths are shown
+/// relative to it thousands of times a run (one `getcwd` each before), and
+/// stacklint never changes it.
+pub fn cwd() -> Option<&'static Path> {
+    static CWD: OnceLock<Option<PathBuf>> = OnceLock::new();
+    CWD.get_or_init(|| std::env::current_dir().ok()).as_deref()
+}
+
+/// `p` made absolute against the working directory (as it is, when that is unknown).
+pub fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    match cwd() {
+        Some(c) => c.join(p),
+        None => p.to_path_buf(),
+    }
+}
 
 /// The path as the user should see it: relative to the current directory when it
 /// lies below it, `/`-separated.
 pub fn display(path: &Path) -> PathBuf {
-    let cwd = std::env::current_dir().ok();
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        match &cwd {
-            Some(c) => c.join(path),
-            None => path.to_path_buf(),
-        }
-    };
-    let abs = crate::paths::normalize_path(&abs);
-    let rel = match &cwd {
+    let cwd = cwd();
+    let abs = crate::paths::normalize_path(&absolute(path));
+    let rel = match cwd {
         Some(c) => relative_to(&abs, c),
         None => abs,
     };

@@ -125,6 +125,8 @@ fn env_file_flag_replaces_the_project_env() {
         "model/interpolation",
         &LoadOptions {
             include_cache: Default::default(),
+            dir_cache: Default::default(),
+            real_dirs: Default::default(),
             env_files: vec![other],
             use_env: false,
             allow_outside: Vec::new(),

@@ -118,11 +118,12 @@ impl Exclude {
     }
 }
 
+/// `p` made absolute against the working directory ("" when that is unknown).
 fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir().unwrap_or_default().join(p)
+        crate::paths::cwd().unwrap_or(Path::new("")).join(p)
     }
 }
 
@@ -362,23 +363,37 @@ fn walk(root: &Path, exclude: &Exclude) -> Vec<ProjectSpec> {
             exclude.is_empty()
                 || !exclude.matches(&crate::paths::normalize_path(&absolute(e.path())))
         });
-    // Each walked directory with the names of its walked files.
-    let mut dirs: std::collections::BTreeMap<PathBuf, Vec<String>> = Default::default();
-    for entry in builder.build().filter_map(Result::ok) {
-        let Some(t) = entry.file_type() else {
-            continue;
-        };
-        if t.is_dir() {
-            dirs.entry(entry.path().to_path_buf()).or_default();
-        } else if t.is_file() || !entry.path().is_dir() {
-            // Not only regular files: a compose file that is a symlink, a FIFO
-            // or a device is loaded and reported as unreadable, not skipped.
-            let parent = entry.path().parent().unwrap_or(Path::new(""));
-            dirs.entry(parent.to_path_buf())
-                .or_default()
-                .push(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
+    // Each walked directory with the names of its walked files. The walk runs on
+    // every core (it came before any loading, on one); the map and the sort
+    // below give the same order whichever thread saw an entry first.
+    let dirs: std::sync::Mutex<std::collections::BTreeMap<PathBuf, Vec<String>>> =
+        Default::default();
+    builder.build_parallel().run(|| {
+        let dirs = &dirs;
+        Box::new(move |entry| {
+            let Ok(entry) = entry else {
+                return ignore::WalkState::Continue;
+            };
+            let Some(t) = entry.file_type() else {
+                return ignore::WalkState::Continue;
+            };
+            let Ok(mut dirs) = dirs.lock() else {
+                return ignore::WalkState::Quit;
+            };
+            if t.is_dir() {
+                dirs.entry(entry.path().to_path_buf()).or_default();
+            } else if t.is_file() || !entry.path().is_dir() {
+                // Not only regular files: a compose file that is a symlink, a FIFO
+                // or a device is loaded and reported as unreadable, not skipped.
+                let parent = entry.path().parent().unwrap_or(Path::new(""));
+                dirs.entry(parent.to_path_buf())
+                    .or_default()
+                    .push(entry.file_name().to_string_lossy().into_owned());
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let dirs = dirs.into_inner().unwrap_or_default();
     dirs.into_iter()
         .flat_map(|(dir, mut names)| {
             names.sort();

@@ -184,7 +184,40 @@ impl<'a> Loader<'a> {
     /// Interpolates every value (never a key) of the tree, as compose does. The
     /// recursion is bounded by the YAML depth limit.
     /// `budget` is what the file's values may still add up to (`MAX_FILE_SUBSTITUTED`).
+    ///
+    /// A collection that this tree alone holds (most of a freshly parsed file) is
+    /// changed in place; a shared one (an anchor and its aliases) goes through
+    /// [`Loader::interpolated`], which copies it only when an item changes. Copying
+    /// every changed level and freeing the original was 10% of a large file's load.
     fn interpolate_tree(&mut self, n: &mut Node, vars: &dyn Lookup, budget: &mut usize) {
+        match &mut n.value {
+            Value::Map(entries) => {
+                if let Some(entries) = Arc::get_mut(entries) {
+                    for (_, v) in entries.iter_mut() {
+                        self.interpolate_tree(v, vars, budget);
+                    }
+                    return;
+                }
+            }
+            Value::Seq(items) => {
+                if let Some(items) = Arc::get_mut(items) {
+                    for v in items.iter_mut() {
+                        self.interpolate_tree(v, vars, budget);
+                    }
+                    return;
+                }
+            }
+            Value::Scalar(_) => {
+                if let Some((value, uses)) = self.interpolated_scalar(n, vars, budget) {
+                    if let Value::Scalar(s) = &mut n.value {
+                        s.value = value.into();
+                        s.vars = uses.into();
+                    }
+                }
+                return;
+            }
+            Value::Null => return,
+        }
         if let Some(new) = self.interpolated(n, vars, budget) {
             *n = new;
         }
@@ -225,6 +258,23 @@ impl<'a> Loader<'a> {
             }
             _ => {}
         }
+        let (value, uses) = self.interpolated_scalar(n, vars, budget)?;
+        let mut new = n.clone();
+        if let Value::Scalar(s) = &mut new.value {
+            s.value = value.into();
+            s.vars = uses.into();
+        }
+        Some(new)
+    }
+
+    /// The value and variable uses of scalar `n` interpolated, or None when it has
+    /// no `$` or cannot be interpolated (a diagnostic says why).
+    fn interpolated_scalar(
+        &mut self,
+        n: &Node,
+        vars: &dyn Lookup,
+        budget: &mut usize,
+    ) -> Option<(String, Vec<crate::parse::interpolate::VarUse>)> {
         let result = match n.as_scalar() {
             Some(s) if s.value.contains('$') => interpolate(&s.value, vars),
             _ => return None,
@@ -251,12 +301,7 @@ impl<'a> Loader<'a> {
                     })
                     .collect::<Vec<_>>();
                 self.loaded.uses.extend(uses.iter().cloned());
-                let mut new = n.clone();
-                if let Value::Scalar(s) = &mut new.value {
-                    s.value = out.value.into();
-                    s.vars = uses.into();
-                }
-                Some(new)
+                Some((out.value, uses))
             }
             Err(e) => {
                 let span = sub_span(n, self.sources, e.range.start, e.range.end);
@@ -532,8 +577,14 @@ fn add_missing(node: &mut Node, inc: Node) {
             Some((_, existing)) => {
                 if let (Value::Map(ex), Value::Map(new)) = (&mut existing.value, v.value) {
                     let ex = Arc::make_mut(ex);
+                    // The names already there, looked up in a set: an included
+                    // project of thousands of services was quadratic here.
+                    let mut have: std::collections::HashSet<Option<String>> = ex
+                        .iter()
+                        .map(|(ek, _)| ek.as_str().map(str::to_string))
+                        .collect();
                     for (nk, nv) in Arc::unwrap_or_clone(new) {
-                        if !ex.iter().any(|(ek, _)| ek.as_str() == nk.as_str()) {
+                        if have.insert(nk.as_str().map(str::to_string)) {
                             ex.push((nk, nv));
                         }
                     }

@@ -9,4 +9,5 @@ pub mod merge;
 pub mod model;
 pub mod proxy;
 pub mod schema;
+pub mod schema_view;
 pub mod stack;

@@ -70,14 +70,7 @@ fn convert(
 ) -> Json {
     let value = match &n.value {
         Value::Null => Json::Null,
-        Value::Scalar(s) => {
-            let str_tag = matches!(n.tag_str(), Some("!!str" | "tag:yaml.org,2002:str"));
-            if !s.vars.is_empty() || s.style != Style::Plain || str_tag {
-                Json::String(s.value.to_string())
-            } else {
-                plain_scalar(&s.value)
-            }
-        }
+        Value::Scalar(s) => typed_scalar(n).unwrap_or_else(|| Json::String(s.value.to_string())),
         Value::Seq(items) => Json::Array(
             items
                 .iter()
@@ -135,25 +128,50 @@ pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-/// A plain scalar as go-yaml v3 resolves it: bool, int, float or string.
-fn plain_scalar(s: &str) -> Json {
+/// A scalar node's JSON value when it is a bool or a number; `None`: the string
+/// of its text. Quoted and block scalars, `!!str` and interpolated values are
+/// strings; a plain scalar is typed as go-yaml v3 resolves it.
+pub fn typed_scalar(n: &Node) -> Option<Json> {
+    let s = n.as_scalar()?;
+    let str_tag = matches!(n.tag_str(), Some("!!str" | "tag:yaml.org,2002:str"));
+    if !s.vars.is_empty() || s.style != Style::Plain || str_tag {
+        return None;
+    }
+    plain_scalar(&s.value)
+}
+
+/// A plain scalar as go-yaml v3 resolves it: bool, int or float; `None`: a string.
+fn plain_scalar(s: &str) -> Option<Json> {
     match s {
-        "true" | "True" | "TRUE" => return Json::Bool(true),
-        "false" | "False" | "FALSE" => return Json::Bool(false),
+        "true" | "True" | "TRUE" => return Some(Json::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Json::Bool(false)),
         _ => {}
     }
-    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    // A number starts with a digit, a sign or a dot (after any `_`): most scalars
+    // (names, images, paths) are strings, decided here without a copy.
+    if !s
+        .bytes()
+        .find(|&b| b != b'_')
+        .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'))
+    {
+        return None;
+    }
+    let plain: std::borrow::Cow<'_, str> = if s.contains('_') {
+        s.chars().filter(|&c| c != '_').collect::<String>().into()
+    } else {
+        s.into()
+    };
     if let Some(i) = parse_int(&plain) {
-        return Json::Number(i);
+        return Some(Json::Number(i));
     }
     if is_yaml_float(&plain) {
         if let Some(n) = plain.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Json::Number(n);
+            return Some(Json::Number(n));
         }
     }
     // `.inf` and `.nan` have no JSON form; a string keeps them out of type errors
     // on the fields that accept strings.
-    Json::String(s.to_string())
+    None
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)` (then `ParseUint`): decimal, `0x`, `0o`,

@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 
 use crate::compose::load::FileTree;
 use crate::compose::schema::{self, JsonTree};
+use crate::compose::schema_view;
 use crate::finding::Finding;
 use crate::parse::yaml::Node;
 use crate::rules::{Category, Context, Rule, RuleMeta};
@@ -70,9 +71,11 @@ struct Violation {
 }
 
 fn check_file(tree: &FileTree, partial: bool) -> Vec<Finding> {
-    let Some(validator) = schema::VALIDATOR.as_ref() else {
+    // Valid files are judged on the tree itself (`schema_view`); the `serde_json`
+    // validator is compiled only when a file fails, to word its errors.
+    if schema_view::VALIDATOR.is_none() {
         return Vec::new();
-    };
+    }
     // A YAML file without one compose key at its top (a Kubernetes manifest, a Helm
     // chart, a piece of a service) is not a compose file gone wrong.
     // (`name` and `version` alone are no evidence: a Helm chart has them too.)
@@ -94,9 +97,12 @@ fn check_file(tree: &FileTree, partial: bool) -> Vec<Finding> {
         return findings(found);
     }
     // The common case, a valid file, costs one conversion and one pass.
-    if validator.is_valid(&schema::to_json_value(&tree.root)) {
+    if schema_view::is_valid(&tree.root) != Some(false) {
         return findings(found);
     }
+    let Some(validator) = schema::VALIDATOR.as_ref() else {
+        return findings(found);
+    };
     let json = schema::to_json(&tree.root);
     let cx = FileCx {
         json: &json,
