@@ -5,53 +5,91 @@
 //! optional key is compatible; removing, renaming or retyping one bumps [`VERSION`]
 //! (and the schema's `version` const).
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{Location, Resolved, Summary};
 
 /// Bumped on any breaking change of the shape.
 pub const VERSION: u32 = 1;
 
-fn location(l: &Location) -> Value {
-    json!({
-        "path": l.path,
-        "start": {"line": l.start.line, "column": l.start.column, "offset": l.start.offset},
-        "end": {"line": l.end.line, "column": l.end.column, "offset": l.end.offset},
-    })
+// The document as borrowed structs, serialized in one pass: no intermediate
+// `serde_json::Value` tree (an ordered map per object) is built. Field order is
+// the key order of the output.
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<JsonFinding<'a>>,
+    summary: &'a Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    code: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    location: &'a Location,
+    related: Vec<Related<'a>>,
+    help: Option<&'a str>,
+    fingerprint: String,
+    suppressed: Option<Suppressed<'a>>,
+}
+
+#[derive(Serialize)]
+struct Related<'a> {
+    message: &'a str,
+    location: &'a Location,
+}
+
+#[derive(Serialize)]
+struct Suppressed<'a> {
+    justification: &'a str,
+    location: Location,
 }
 
 pub fn render(resolved: &[Resolved<'_>], summary: &Summary) -> String {
     let fingerprints = super::fingerprints(resolved);
-    let findings: Vec<Value> = resolved
+    let findings = resolved
         .iter()
-        .zip(&fingerprints)
-        .map(|(r, fp)| {
+        .zip(fingerprints)
+        .map(|(r, fingerprint)| {
             let f = r.finding;
-            let suppressed = match &f.suppressed {
-                Some(s) => json!({
-                    "justification": s.justification,
-                    "location": location(&Location::of(r.sources, &s.span)),
+            JsonFinding {
+                rule: f.rule.name,
+                code: f.rule.code,
+                severity: f.severity.as_str(),
+                message: &f.message,
+                location: &r.location,
+                related: r
+                    .related
+                    .iter()
+                    .map(|(message, location)| Related { message, location })
+                    .collect(),
+                help: f.help.as_deref(),
+                fingerprint,
+                suppressed: f.suppressed.as_ref().map(|s| Suppressed {
+                    justification: &s.justification,
+                    location: Location::of(r.sources, &s.span),
                 }),
-                None => Value::Null,
-            };
-            json!({
-                "rule": f.rule.name,
-                "code": f.rule.code,
-                "severity": f.severity.as_str(),
-                "message": f.message,
-                "location": location(&r.location),
-                "related": r.related.iter().map(|(m, l)| json!({"message": m, "location": location(l)})).collect::<Vec<_>>(),
-                "help": f.help,
-                "fingerprint": fp,
-                "suppressed": suppressed,
-            })
+            }
         })
         .collect();
-    let doc = json!({
-        "version": VERSION,
-        "tool": {"name": "stacklint", "version": env!("CARGO_PKG_VERSION")},
-        "findings": findings,
-        "summary": summary,
-    });
+    let doc = Doc {
+        version: VERSION,
+        tool: Tool {
+            name: "stacklint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        findings,
+        summary,
+    };
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }

@@ -38,13 +38,36 @@ const MAX_LABEL: usize = 500;
 const SRCROOT: &str = "%SRCROOT%";
 
 pub fn render(report: &Report<'_>) -> String {
-    serde_json::to_string_pretty(&log(report)).unwrap_or_default() + "\n"
+    let fingerprints = super::fingerprints(&report.resolved);
+    serde_json::to_string_pretty(&document(report, &fingerprints)).unwrap_or_default() + "\n"
 }
 
 /// The SARIF log as a JSON value.
 pub fn log(report: &Report<'_>) -> Value {
     let fingerprints = super::fingerprints(&report.resolved);
+    serde_json::to_value(document(report, &fingerprints)).unwrap_or_default()
+}
 
+#[derive(serde::Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    invocations: [Value; 1],
+    original_uri_base_ids: Value,
+    column_kind: &'static str,
+    results: Vec<SarifResult<'a>>,
+}
+
+/// The log, ready to serialize; `fingerprints` are those of `report.resolved`.
+fn document<'a>(report: &'a Report<'_>, fingerprints: &'a [String]) -> Log<'a> {
     // Every enabled rule; a finding of a rule not in that list (a rule run outside
     // the selection) adds it, so that every ruleIndex is valid.
     let mut rules: Vec<&'static RuleMeta> = report.rules.clone();
@@ -55,7 +78,7 @@ pub fn log(report: &Report<'_>) -> Value {
     }
 
     let kept = keep(&report.resolved);
-    let results: Vec<Value> = kept
+    let results: Vec<SarifResult<'a>> = kept
         .iter()
         .map(|&i| {
             let r = &report.resolved[i];
@@ -63,7 +86,8 @@ pub fn log(report: &Report<'_>) -> Value {
                 .iter()
                 .position(|m| m.code == r.finding.rule.code)
                 .unwrap_or(0);
-            result(r, index, &fingerprints[i], &report.root)
+            let fingerprint = fingerprints.get(i).map_or("", String::as_str);
+            result(r, index, fingerprint, &report.root)
         })
         .collect();
 
@@ -98,11 +122,11 @@ pub fn log(report: &Report<'_>) -> Value {
     }
 
     let version = env!("CARGO_PKG_VERSION");
-    json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
+    Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({
                 "driver": {
                     "name": "stacklint",
                     "version": version,
@@ -110,14 +134,14 @@ pub fn log(report: &Report<'_>) -> Value {
                     "informationUri": env!("CARGO_PKG_REPOSITORY"),
                     "rules": rules.iter().map(|m| rule(m)).collect::<Vec<_>>(),
                 },
-            },
-            "invocations": [invocation],
-            "originalUriBaseIds": {SRCROOT: base},
+            }),
+            invocations: [Value::Object(invocation)],
+            original_uri_base_ids: json!({SRCROOT: base}),
             // Our columns count characters (Unicode scalar values), not UTF-16 units.
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+            column_kind: "unicodeCodePoints",
+            results,
         }],
-    })
+    }
 }
 
 /// Indices of the results to write, in their original order: all of them, or, past
@@ -264,55 +288,117 @@ fn security_severity(m: &RuleMeta) -> &'static str {
     }
 }
 
-fn result(r: &Resolved<'_>, rule_index: usize, fingerprint: &str, root: &Path) -> Value {
+// A result as borrowed structs: results are most of a log, and building each
+// as a `serde_json::Value` (an ordered map per object) cost more than writing
+// it. Field order is the key order of the output; `None` fields are left out.
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: [Located; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
+    partial_fingerprints: Fingerprints<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[Suppression<'a>; 1]>,
+}
+
+#[derive(serde::Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Located {
+    physical_location: Physical,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: Physical,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text>,
+}
+
+#[derive(serde::Serialize)]
+struct Fingerprints<'a> {
+    #[serde(rename = "stacklintFingerprint/v1")]
+    v1: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct Suppression<'a> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<&'a str>,
+    location: Located,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical {
+    artifact_location: Value,
+    region: Region,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+fn result<'a>(
+    r: &'a Resolved<'_>,
+    rule_index: usize,
+    fingerprint: &'a str,
+    root: &Path,
+) -> SarifResult<'a> {
     let f = r.finding;
     let shown = r.related.len().min(MAX_RELATED);
-    let related: Vec<Value> = r.related[..shown]
+    let related_locations = r.related[..shown]
         .iter()
         .enumerate()
-        .map(|(i, (label, l))| {
-            let mut o = Map::new();
-            o.insert("id".into(), json!(i + 1));
-            o.insert("physicalLocation".into(), physical(l, root));
-            if !label.is_empty() {
-                o.insert(
-                    "message".into(),
-                    json!({"text": truncate(label, MAX_LABEL)}),
-                );
-            }
-            Value::Object(o)
+        .map(|(i, (label, l))| RelatedLocation {
+            id: i + 1,
+            physical_location: physical(l, root),
+            message: (!label.is_empty()).then(|| Text {
+                text: truncate(label, MAX_LABEL),
+            }),
         })
         .collect();
-
-    let mut o = Map::new();
-    o.insert("ruleId".into(), json!(f.rule.code));
-    o.insert("ruleIndex".into(), json!(rule_index));
-    o.insert("level".into(), json!(f.severity.row().sarif_level));
-    o.insert("message".into(), json!({"text": message(r, shown)}));
-    o.insert(
-        "locations".into(),
-        json!([{"physicalLocation": physical(&r.location, root)}]),
-    );
-    if !related.is_empty() {
-        o.insert("relatedLocations".into(), json!(related));
+    SarifResult {
+        rule_id: f.rule.code,
+        rule_index,
+        level: f.severity.row().sarif_level,
+        message: Text {
+            text: message(r, shown),
+        },
+        locations: [Located {
+            physical_location: physical(&r.location, root),
+        }],
+        related_locations,
+        partial_fingerprints: Fingerprints { v1: fingerprint },
+        suppressions: f.suppressed.as_ref().map(|s| {
+            let justification = s.justification.trim();
+            [Suppression {
+                kind: "inSource",
+                justification: (!justification.is_empty()).then_some(justification),
+                location: Located {
+                    physical_location: physical(&Location::of(r.sources, &s.span), root),
+                },
+            }]
+        }),
     }
-    o.insert(
-        "partialFingerprints".into(),
-        json!({FINGERPRINT_KEY: fingerprint}),
-    );
-    if let Some(s) = &f.suppressed {
-        let mut sup = Map::new();
-        sup.insert("kind".into(), json!("inSource"));
-        if !s.justification.trim().is_empty() {
-            sup.insert("justification".into(), json!(s.justification.trim()));
-        }
-        sup.insert(
-            "location".into(),
-            json!({"physicalLocation": physical(&Location::of(r.sources, &s.span), root)}),
-        );
-        o.insert("suppressions".into(), json!([sup]));
-    }
-    Value::Object(o)
 }
 
 /// The message, the evidence as embedded links to the related locations (GitHub
@@ -377,16 +463,16 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-fn physical(l: &Location, root: &Path) -> Value {
-    json!({
-        "artifactLocation": artifact(&l.path, root),
-        "region": {
-            "startLine": l.start.line.max(1),
-            "startColumn": l.start.column.max(1),
-            "endLine": l.end.line.max(1),
-            "endColumn": l.end.column.max(1),
+fn physical(l: &Location, root: &Path) -> Physical {
+    Physical {
+        artifact_location: artifact(&l.path, root),
+        region: Region {
+            start_line: l.start.line.max(1),
+            start_column: l.start.column.max(1),
+            end_line: l.end.line.max(1),
+            end_column: l.end.column.max(1),
         },
-    })
+    }
 }
 
 /// A file below the root is a relative reference against `%SRCROOT%` (what GitHub
@@ -469,6 +555,12 @@ mod tests {
         assert_eq!(encode("a:b/é"), "a%3Ab/%C3%A9");
         assert_eq!(file_uri("C:/x y"), "file:///C:/x%20y");
         assert_eq!(root_uri(root).as_deref(), Some("file:///w/main/"));
+    }
+
+    #[test]
+    fn the_fingerprint_field_is_named_by_its_key() {
+        let v = serde_json::to_value(Fingerprints { v1: "ab" }).unwrap_or_default();
+        assert_eq!(v, json!({FINGERPRINT_KEY: "ab"}));
     }
 
     #[test]

@@ -84,6 +84,10 @@ pub fn parse(file: FileId, src: &SourceFile) -> EnvFile {
         text: &src.text,
         out: EnvFile::default(),
     };
+    // About one entry a line: reserved once rather than grown (bounded, for a
+    // file of blank lines).
+    let lines = src.text.bytes().filter(|&b| b == b'\n').count();
+    parser.out.entries.reserve(lines.min(1 << 16));
     parser.run();
     parser.out
 }
@@ -240,12 +244,29 @@ impl Parser<'_> {
         };
 
         // The key ends at `=`, `:` or the line break (an inherited key).
+        let bytes = text.as_bytes();
         let mut terminator = None;
-        for (off, c) in text[key_start..].char_indices() {
-            if is_inline_space(c) || is_key_char(c) {
+        let mut at = key_start;
+        while at < len {
+            // ASCII key characters and blanks, byte by byte (keys are ASCII
+            // nearly always); anything else is decoded and judged below.
+            let b = bytes[at];
+            if b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'_' | b'.' | b'-' | b'[' | b']' | b' ' | b'\t' | b'\r' | 0x0b | 0x0c
+                )
+            {
+                at += 1;
                 continue;
             }
-            let at = key_start + off;
+            let Some(c) = text[at..].chars().next() else {
+                break;
+            };
+            if is_inline_space(c) || is_key_char(c) {
+                at += c.len_utf8();
+                continue;
+            }
             if matches!(c, '=' | ':' | '\n') {
                 terminator = Some((at, c));
                 break;
@@ -323,7 +344,7 @@ impl Parser<'_> {
                     None => len,
                 };
                 let mut raw = &text[value_start..line_end];
-                if let Some(i) = raw.find(" #") {
+                if let Some(i) = comment_start(raw) {
                     raw = &raw[..i];
                 }
                 let value = raw.trim_end();
@@ -405,6 +426,21 @@ impl Parser<'_> {
             }
         }
     }
+}
+
+/// Where an inline comment (` #`, only a space then `#`) starts in an unquoted
+/// value. Searches for `#` alone (memchr) rather than the two-byte pattern.
+fn comment_start(raw: &str) -> Option<usize> {
+    let bytes = raw.as_bytes();
+    let mut from = 0;
+    while let Some(i) = raw[from..].find('#') {
+        let at = from + i;
+        if at > 0 && bytes[at - 1] == b' ' {
+            return Some(at - 1);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// The escapes compose applies inside double quotes. Anything else keeps its

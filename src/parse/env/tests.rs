@@ -494,3 +494,19 @@ fn never_panics_on_odd_input() {
         check_spans(&src, &env);
     }
 }
+
+#[test]
+fn inline_comment_needs_a_space_before_its_hash() {
+    let (src, env) = run("A=x#y #z\nB=#a #b\nC=a\t#b\nD=## x\nE=a  # b\n");
+    check_spans(&src, &env);
+    assert_eq!(
+        pairs(&env),
+        vec![
+            ("A", "x#y"),
+            ("B", "#a"),
+            ("C", "a\t#b"),
+            ("D", "## x"),
+            ("E", "a")
+        ]
+    );
+}

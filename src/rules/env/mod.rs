@@ -62,7 +62,37 @@ pub(crate) fn file_start(id: FileId) -> Span {
 /// A variable use of the merged tree and where it sits (`services.app.command`).
 pub(crate) struct PlacedUse<'a> {
     pub use_: &'a VarUse,
-    pub path: Vec<String>,
+    pub path: Vec<Step<'a>>,
+}
+
+/// One step of a path into the tree: a mapping key or a sequence index. Kept
+/// borrowed, so that walking a big tree allocates only for the uses it finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl Step<'_> {
+    /// Whether this step is the mapping key `key`.
+    pub fn is(&self, key: &str) -> bool {
+        matches!(self, Step::Key(k) if *k == key)
+    }
+}
+
+/// A path as messages and fingerprints show it: `services.app.command.0`.
+pub(crate) fn dotted(path: &[Step<'_>]) -> String {
+    let mut out = String::new();
+    for (i, step) in path.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        match step {
+            Step::Key(k) => out.push_str(k),
+            Step::Index(n) => out.push_str(&n.to_string()),
+        }
+    }
+    out
 }
 
 /// Every variable use in the merged tree, with its path.
@@ -73,27 +103,34 @@ pub(crate) fn tree_uses(tree: &Node) -> Vec<PlacedUse<'_>> {
     out
 }
 
-fn walk<'a>(n: &'a Node, path: &mut Vec<String>, out: &mut Vec<PlacedUse<'a>>, depth: usize) {
+fn walk<'a>(n: &'a Node, path: &mut Vec<Step<'a>>, out: &mut Vec<PlacedUse<'a>>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
     match &n.value {
         Value::Map(entries) => {
             for (k, v) in entries.iter() {
-                path.push(k.as_str().unwrap_or("?").to_string());
+                // Only a collection or a scalar with a `${...}` adds to `out`.
+                if !may_hold_uses(v) {
+                    continue;
+                }
+                path.push(Step::Key(k.as_str().unwrap_or("?")));
                 walk(v, path, out, depth + 1);
                 path.pop();
             }
         }
         Value::Seq(items) => {
             for (i, v) in items.iter().enumerate() {
-                path.push(i.to_string());
+                if !may_hold_uses(v) {
+                    continue;
+                }
+                path.push(Step::Index(i));
                 walk(v, path, out, depth + 1);
                 path.pop();
             }
         }
         Value::Scalar(s) => {
-            for u in &s.vars {
+            for u in s.vars.iter() {
                 out.push(PlacedUse {
                     use_: u,
                     path: path.clone(),
@@ -101,5 +138,14 @@ fn walk<'a>(n: &'a Node, path: &mut Vec<String>, out: &mut Vec<PlacedUse<'a>>, d
             }
         }
         Value::Null => {}
+    }
+}
+
+/// Whether walking `n` can find a use: a collection, or a scalar with one.
+fn may_hold_uses(n: &Node) -> bool {
+    match &n.value {
+        Value::Map(_) | Value::Seq(_) => true,
+        Value::Scalar(s) => !s.vars.is_empty(),
+        Value::Null => false,
     }
 }

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use crate::compose::stack::{EnvRole, Project};
 use crate::finding::Finding;
 use crate::parse::interpolate::{Op, VarUse};
-use crate::rules::env::{entry, file_name, file_start, project_envs, templates, tree_uses};
+use crate::rules::env::{entry, file_name, file_start, project_envs, templates, tree_uses, Step};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
@@ -41,7 +41,7 @@ const ALWAYS_SET: [&str; 7] = [
 struct Missing<'a> {
     use_: &'a VarUse,
     span: Span,
-    path: Option<Vec<String>>,
+    path: Option<Vec<Step<'a>>>,
 }
 
 impl Missing<'_> {
@@ -401,14 +401,18 @@ fn shell_variable_of_container(p: &Project, name: &str, m: &Missing) -> bool {
     let Some(path) = &m.path else {
         return false;
     };
-    let [root, svc, field, ..] = path.as_slice() else {
+    let [root, Step::Key(svc), field, ..] = path.as_slice() else {
         return false;
     };
-    if root != "services" || !matches!(field.as_str(), "command" | "entrypoint" | "healthcheck") {
+    if !root.is("services")
+        || !["command", "entrypoint", "healthcheck"]
+            .iter()
+            .any(|f| field.is(f))
+    {
         return false;
     }
     p.model.services.iter().any(|s| {
-        &s.name.value == svc
+        s.name.value == *svc
             && (s.environment.iter().any(|e| e.key.value == name)
                 || s.env_files.iter().any(|r| {
                     let shown = crate::paths::display(&r.resolved);

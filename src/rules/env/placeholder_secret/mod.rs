@@ -515,10 +515,14 @@ impl Rule for PlaceholderSecret {
                 if !is_secret_setting(key) {
                     continue;
                 }
-                let Some(s) = v.as_scalar() else { continue };
+                // Through `as_str` and a slice: the scalar's storage may change.
+                let (Some(s), Some(value)) = (v.as_scalar(), v.as_str()) else {
+                    continue;
+                };
+                let vars = &s.vars[..];
                 let place = format!("services.{sname}.environment.{key}");
-                if s.vars.is_empty() {
-                    let Some(weak) = weakness(&[key], &s.value, extra(&s.value)) else {
+                if vars.is_empty() {
+                    let Some(weak) = weakness(&[key], value, extra(value)) else {
                         continue;
                     };
                     if reported.insert(v.span) {
@@ -537,18 +541,18 @@ impl Rule for PlaceholderSecret {
                 }
                 // Only a value made of one `${...}`: then the weak value came
                 // whole from its default or from the variable's value.
-                let [u] = &*s.vars else { continue };
+                let [u] = vars else { continue };
                 let Some(uspan) = u.span else { continue };
                 if u.range.start != 0 {
                     continue;
                 }
-                let Some(weak) = weakness(&[key, &u.name], &s.value, extra(&s.value)) else {
+                let Some(weak) = weakness(&[key, &u.name], value, extra(value)) else {
                     continue;
                 };
                 let target = Target {
                     key,
                     service: sname,
-                    value: &s.value,
+                    value,
                     place: &place,
                     weak,
                 };
@@ -598,7 +602,7 @@ impl Rule for PlaceholderSecret {
             .label(weak.default_label())
             .related(uspan, format!("used when `{var}` is unset or empty"))
             .help(fallback_help(var))
-            .place(pu.path.join("."));
+            .place(crate::rules::env::dotted(&pu.path));
             same_default.push(p, var, with_template_note(p, f, var), out);
         }
     }
