@@ -398,8 +398,10 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
         projects.iter().map(|p| &p.sources).zip(findings).collect();
     suppress::reconcile(&mut per_project);
     let findings = per_project.into_iter().map(|(_, f)| f);
+    // Finding secret values reads every file again: per project, in parallel.
+    let findings: Vec<Vec<Finding>> = findings.collect();
     let reports: Vec<ProjectReport<'_>> = projects
-        .iter()
+        .par_iter()
         .zip(findings)
         .map(|(p, mut findings)| {
             let secrets = crate::analysis::secrets::secret_spans(p);

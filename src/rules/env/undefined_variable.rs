@@ -160,8 +160,8 @@ fn knows_the_variables(p: &Project, no_env_at_all: bool) -> bool {
         return false;
     }
     let abs = |path: &std::path::Path| {
-        let joined = match std::env::current_dir() {
-            Ok(c) if !path.is_absolute() => c.join(path),
+        let joined = match crate::paths::cwd() {
+            Some(c) if !path.is_absolute() => c.join(path),
             _ => path.to_path_buf(),
         };
         crate::paths::normalize_path(&joined)
