@@ -199,11 +199,34 @@ impl Boundary {
         if let Some(hit) = self.dirs.lock().ok().and_then(|d| d.get(dir).cloned()) {
             return hit;
         }
-        let real = std::fs::canonicalize(dir).ok();
+        let real = self
+            .derived(dir)
+            .or_else(|| std::fs::canonicalize(dir).ok());
         if let Ok(mut d) = self.dirs.lock() {
             d.insert(dir.to_path_buf(), real.clone());
         }
         real
+    }
+
+    /// Where `dir` really is, from where its parent really is when `dir` itself
+    /// is not a symlink: one `lstat` instead of a `readlink` per component
+    /// (7,000 on the corpus). `None`: ask `canonicalize` (a symlink, `..`, `.`,
+    /// a trailing `/`, a path that is not there).
+    fn derived(&self, dir: &Path) -> Option<PathBuf> {
+        let (parent, name) = (dir.parent()?, dir.file_name()?);
+        // The text must end in `/name`: `lstat` follows a link named before `/` or `/.`.
+        let (raw, name_raw) = (dir.as_os_str().as_encoded_bytes(), name.as_encoded_bytes());
+        let plain = raw.ends_with(name_raw)
+            && raw.len() > name_raw.len()
+            && raw[raw.len() - name_raw.len() - 1] == b'/';
+        if !plain || !dir.is_absolute() {
+            return None;
+        }
+        let meta = std::fs::symlink_metadata(dir).ok()?;
+        if meta.file_type().is_symlink() {
+            return None;
+        }
+        Some(self.real_dir(parent)?.join(name))
     }
 
     /// Where `path` really is, as [`resolve`] says, through the directory cache:
@@ -565,6 +588,44 @@ mod tests {
             assert!(!b.admits(&proj.join("up/missing.env")));
             let allowed = Boundary::within([proj.as_path(), dir.as_path()]);
             assert!(allowed.admits(&proj.join("link.env")));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_resolves_as_canonicalize_says_through_links_dots_and_slashes() {
+        let dir = std::env::temp_dir().join(format!("stacklint-real-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("real/a/b")).unwrap();
+        std::fs::create_dir_all(dir.join("other")).unwrap();
+        std::os::unix::fs::symlink(dir.join("real"), dir.join("link")).unwrap();
+        std::os::unix::fs::symlink(dir.join("real/a"), dir.join("other/to-a")).unwrap();
+        let b = Boundary::within([dir.as_path()]);
+        // Ask for parents first so that the children are derived from them.
+        for rel in [
+            "real",
+            "real/a",
+            "real/a/b",
+            "link",
+            "link/a",
+            "link/a/b",
+            "other",
+            "other/to-a",
+            "other/to-a/b",
+            "link/.",
+            "other/to-a/",
+            "other/to-a/./b",
+            "link/a/../a/b",
+            "real/missing",
+            "link/missing/x",
+        ] {
+            let path = dir.join(rel);
+            assert_eq!(
+                b.real_dir(&path),
+                std::fs::canonicalize(&path).ok(),
+                "{rel}"
+            );
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
