@@ -17,11 +17,30 @@ use crate::source::{Sources, Span};
 /// Asked for every key of every file: compares ASCII case-insensitively in
 /// place instead of lowercasing a copy.
 pub fn is_secret_key(key: &str) -> bool {
-    let k = key.as_bytes();
+    secret_key::<false>(key.as_bytes())
+}
+
+/// [`is_secret_key`] of a command option's name with each `-` read as `_`
+/// (`--api-key`, `--db-password`), without a copy of it per word.
+pub(crate) fn is_secret_option_name(opt: &str) -> bool {
+    secret_key::<true>(opt.as_bytes())
+}
+
+/// `c` as the words below are written: lowercase, and `-` as `_` when `DASH`.
+#[inline]
+fn norm<const DASH: bool>(c: u8) -> u8 {
+    if DASH && c == b'-' {
+        b'_'
+    } else {
+        c.to_ascii_lowercase()
+    }
+}
+
+fn secret_key<const DASH: bool>(k: &[u8]) -> bool {
     // One pass: each word is tried only where its first letter is.
     let has_word = (0..k.len()).any(|i| {
-        let at = |w: &[u8]| starts_with_ci(&k[i..], w);
-        match k[i].to_ascii_lowercase() {
+        let at = |w: &[u8]| starts_with_ci::<DASH>(&k[i..], w);
+        match norm::<DASH>(k[i]) {
             b'p' => {
                 at(b"password")
                     || at(b"passwd")
@@ -44,42 +63,46 @@ pub fn is_secret_key(key: &str) -> bool {
     // `*_KEY` names are secrets unless they obviously are not (`*_PUBLIC_KEY`, `SORT_KEY`).
     // `RABBITMQ_DEFAULT_PASS`, `DB_PASS`
     // `SENTRY_DSN`: a URL whose user part is the key.
-    if ends_with_ci(k, b"_pass")
-        || k.eq_ignore_ascii_case(b"pass")
-        || ends_with_ci(k, b"_dsn")
-        || k.eq_ignore_ascii_case(b"dsn")
+    if ends_with_ci::<DASH>(k, b"_pass")
+        || eq_ci::<DASH>(k, b"pass")
+        || ends_with_ci::<DASH>(k, b"_dsn")
+        || eq_ci::<DASH>(k, b"dsn")
     {
         return true;
     }
     // A versioned key (`_APP_OPENSSL_KEY_V1`) is the key itself.
-    let k = match rfind_ci(k, b"_v") {
-        Some(at) if at + 2 < k.len() && k[at + 2..].iter().all(u8::is_ascii_digit) => &k[..at],
-        _ => k,
+    // The digits end the key, so they are counted from its end: no search.
+    let digits = k.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    let head = &k[..k.len() - digits];
+    let k = if digits > 0 && ends_with_ci::<DASH>(head, b"_v") {
+        &head[..head.len() - 2]
+    } else {
+        k
     };
-    (ends_with_ci(k, b"_key") || ends_with_ci(k, b"-key") || k.eq_ignore_ascii_case(b"key"))
-        && !contains_ci(k, b"public")
-        && !contains_ci(k, b"sort")
-        && !contains_ci(k, b"partition")
+    (ends_with_ci::<DASH>(k, b"_key")
+        || ends_with_ci::<DASH>(k, b"-key")
+        || eq_ci::<DASH>(k, b"key"))
+        && !contains_ci::<DASH>(k, b"public")
+        && !contains_ci::<DASH>(k, b"sort")
+        && !contains_ci::<DASH>(k, b"partition")
+}
+
+/// Whether `hay` reads as `word` (lowercase ASCII), ignoring ASCII case.
+fn eq_ci<const DASH: bool>(hay: &[u8], word: &[u8]) -> bool {
+    hay.len() == word.len() && hay.iter().zip(word).all(|(&h, &w)| norm::<DASH>(h) == w)
 }
 
 /// Whether `hay` holds `needle` (lowercase ASCII), ignoring ASCII case.
-fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+fn contains_ci<const DASH: bool>(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| eq_ci::<DASH>(w, needle))
 }
 
-fn starts_with_ci(hay: &[u8], head: &[u8]) -> bool {
-    hay.len() >= head.len() && hay[..head.len()].eq_ignore_ascii_case(head)
+fn starts_with_ci<const DASH: bool>(hay: &[u8], head: &[u8]) -> bool {
+    hay.len() >= head.len() && eq_ci::<DASH>(&hay[..head.len()], head)
 }
 
-fn ends_with_ci(hay: &[u8], tail: &[u8]) -> bool {
-    hay.len() >= tail.len() && hay[hay.len() - tail.len()..].eq_ignore_ascii_case(tail)
-}
-
-/// The start of the last `needle` in `hay`, ignoring ASCII case.
-fn rfind_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len())
-        .rposition(|w| w.eq_ignore_ascii_case(needle))
+fn ends_with_ci<const DASH: bool>(hay: &[u8], tail: &[u8]) -> bool {
+    hay.len() >= tail.len() && eq_ci::<DASH>(&hay[hay.len() - tail.len()..], tail)
 }
 
 /// The spans of every secret value in the project's files: the literal parts of
@@ -474,6 +497,30 @@ mod tests {
             "",
         ] {
             assert!(!is_secret_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn option_names_read_dashes_as_underscores() {
+        for (opt, secret) in [
+            ("api-key", true),
+            ("db-password", true),
+            ("auth-key", true),
+            ("private-key", true),
+            ("erlang-cookie", true),
+            ("key-v2", true),
+            ("jwt-key-V12", true),
+            ("redis-pass", true),
+            ("sentry-dsn", true),
+            ("public-key", false),
+            ("sort-key-v1", false),
+            ("key-v", false),
+            ("max-keys", false),
+            ("port", false),
+        ] {
+            assert_eq!(is_secret_option_name(opt), secret, "{opt}");
+            // The same verdict as the key spelt with underscores.
+            assert_eq!(is_secret_key(&opt.replace('-', "_")), secret, "{opt}");
         }
     }
 

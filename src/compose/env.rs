@@ -4,22 +4,31 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use compact_str::CompactString;
+
 use crate::finding::ParseDiag;
 use crate::parse::env as envparse;
 use crate::parse::interpolate::{interpolate, Lookup, MAX_FILE_SUBSTITUTED};
 use crate::source::{FileId, FileKind, SourceFile, Sources, Span};
 
 /// A set of variables, each with the span of the line that defined it.
+///
+/// Names and values are kept inline when short (most are): a `.env` of many
+/// keys costs no allocation per key here.
 #[derive(Clone, Debug, Default)]
 pub struct Vars {
-    map: HashMap<String, (String, Option<Span>)>,
+    map: HashMap<CompactString, (CompactString, Option<Span>)>,
     /// Read the process environment too (`--use-env`); it wins, as in compose.
     pub use_process_env: bool,
 }
 
 impl Vars {
     pub fn insert(&mut self, name: String, value: String, span: Option<Span>) {
-        self.map.insert(name, (value, span));
+        self.map.insert(name.into(), (value.into(), span));
+    }
+
+    fn insert_str(&mut self, name: &str, value: CompactString, span: Option<Span>) {
+        self.map.insert(CompactString::new(name), (value, span));
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -38,7 +47,9 @@ impl Lookup for Vars {
                 return Some((v, None));
             }
         }
-        self.map.get(name).cloned()
+        self.map
+            .get(name)
+            .map(|(v, span)| (v.as_str().to_string(), *span))
     }
 }
 
@@ -79,11 +90,14 @@ pub fn expand_into(
 ) -> Vec<ParseDiag> {
     let mut diags = Vec::new();
     let mut total = 0usize;
+    // One table of the right size instead of one regrown (and rehashed) as
+    // the keys come in; bounded by the file's lines.
+    into.map.reserve(parsed.entries.len());
     for e in &parsed.entries {
         // A bare `KEY` takes the value compose itself was started with, if any.
         if e.is_inherited() {
             if let Some((v, _)) = outer.lookup(&e.key) {
-                into.insert(e.key.clone(), v, Some(e.key_span));
+                into.insert_str(&e.key, v.into(), Some(e.key_span));
             }
             continue;
         }
@@ -95,7 +109,7 @@ pub fn expand_into(
             match interpolate(&e.value, &layered) {
                 Ok(v) if total.saturating_add(v.value.len()) <= MAX_FILE_SUBSTITUTED => {
                     total += v.value.len();
-                    v.value
+                    v.value.into()
                 }
                 Ok(_) => {
                     diags.push(ParseDiag::new(
@@ -106,21 +120,21 @@ pub fn expand_into(
                             MAX_FILE_SUBSTITUTED >> 20
                         ),
                     ));
-                    e.value.clone()
+                    CompactString::new(&e.value)
                 }
                 Err(err) if err.too_long => {
                     diags.push(ParseDiag::new(
                         e.value_span,
                         format!("`{}` is not expanded: {}", e.key, err.message),
                     ));
-                    e.value.clone()
+                    CompactString::new(&e.value)
                 }
-                Err(_) => e.value.clone(),
+                Err(_) => CompactString::new(&e.value),
             }
         } else {
-            e.value.clone()
+            CompactString::new(&e.value)
         };
-        into.insert(e.key.clone(), value, Some(e.value_span));
+        into.insert_str(&e.key, value, Some(e.value_span));
     }
     diags
 }

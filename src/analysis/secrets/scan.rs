@@ -4,7 +4,7 @@
 //! password, a `--requirepass` argument, an NGINX `Authorization` header). When in
 //! doubt, this masks.
 
-use super::{is_secret_key, literal_ranges};
+use super::{is_secret_key, is_secret_option_name, literal_ranges};
 use crate::source::FileKind;
 
 /// Byte ranges of `text` (a file of `kind`) that hold secrets.
@@ -234,42 +234,19 @@ fn key_lines(kind: FileKind, text: &str, out: &mut Vec<(usize, usize)>) {
 /// `KEY=value` with a secret-looking key (`PGPASSWORD=… psql`), `--password=…`,
 /// `--password …`, `--requirepass …`, `redis-cli -a …`, `mysqladmin -p…`.
 fn words(text: &str, out: &mut Vec<(usize, usize)>) {
-    let b = text.as_bytes();
-    // (start, end, segment): a segment is one logical command, which goes on over
-    // a `\` line end or into the next item of a YAML block list.
-    let mut toks: Vec<(usize, usize, usize)> = Vec::new();
-    let mut seg = 0;
-    let mut i = 0;
-    let is_sep = |c: u8| {
-        c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b',' | b'[' | b']' | b'`' | b';')
-    };
-    while i < b.len() {
-        if b[i] == b'\n' {
-            let prev = text[..i].trim_end_matches([' ', '\t', '\r']);
-            let next = text[i + 1..].trim_start_matches([' ', '\t']);
-            if !prev.ends_with('\\') && !next.starts_with("- ") {
-                seg += 1;
-            }
-            i += 1;
-            continue;
-        }
-        if is_sep(b[i]) {
-            i += 1;
-            continue;
-        }
-        let s = i;
-        while i < b.len() && !is_sep(b[i]) {
-            i += 1;
-        }
-        if &text[s..i] != "-" {
-            toks.push((s, i, seg));
-        }
-    }
+    // Read as they come, one word ahead: a `.env` of many keys is as many words,
+    // and a list of them all would be most of this scan's memory.
+    let mut toks = Words { text, i: 0, seg: 0 }.peekable();
     let mut redis = None;
     let mut mysql = None;
-    for (k, &(s, e, sg)) in toks.iter().enumerate() {
+    while let Some((s, e, sg)) = toks.next() {
         let w = &text[s..e];
-        let prog = w.rsplit('/').next().unwrap_or(w);
+        // Byte loops, not `rsplit`/`split_once`: words are short and there is one
+        // per key of a `.env` file, where a searcher's setup costs more than the search.
+        let prog = match w.bytes().rposition(|c| c == b'/') {
+            Some(i) => &w[i + 1..],
+            None => w,
+        };
         if prog == "redis-cli" {
             redis = Some(sg);
         }
@@ -280,21 +257,22 @@ fn words(text: &str, out: &mut Vec<(usize, usize)>) {
             mysql = Some(sg);
         }
         let next = toks
-            .get(k + 1)
+            .peek()
+            .copied()
             .filter(|n| n.2 == sg && !text[n.0..n.1].starts_with('-'));
-        if let Some((key, _)) = w.split_once('=') {
+        if let Some(key) = w.bytes().position(|c| c == b'=').map(|i| &w[..i]) {
             let opt = key.trim_start_matches('-');
             let plain = !opt.is_empty()
                 && opt
                     .bytes()
                     .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
-            if plain && (is_secret_key(&opt.replace('-', "_")) || is_secret_option(opt)) {
+            if plain && (is_secret_option_name(opt) || is_secret_option(opt)) {
                 push_value(text, s + key.len() + 1, e, out);
             }
             continue;
         }
         if let Some(opt) = w.strip_prefix("--") {
-            if is_secret_key(&opt.replace('-', "_")) || is_secret_option(opt) {
+            if is_secret_option_name(opt) || is_secret_option(opt) {
                 if let Some(n) = next {
                     push_value(text, n.0, n.1, out);
                 }
@@ -310,6 +288,50 @@ fn words(text: &str, out: &mut Vec<(usize, usize)>) {
         if mysql == Some(sg) && w.len() > 2 && w.starts_with("-p") {
             push_value(text, s + 2, e, out);
         }
+    }
+}
+
+/// The words of a text as (start, end, segment): a segment is one logical
+/// command, which goes on over a `\` line end or into the next item of a YAML
+/// block list. A lone `-` is no word.
+struct Words<'a> {
+    text: &'a str,
+    i: usize,
+    seg: usize,
+}
+
+impl Iterator for Words<'_> {
+    type Item = (usize, usize, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (text, b) = (self.text, self.text.as_bytes());
+        let is_sep = |c: u8| {
+            c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b',' | b'[' | b']' | b'`' | b';')
+        };
+        while self.i < b.len() {
+            let i = self.i;
+            if b[i] == b'\n' {
+                let prev = text[..i].trim_end_matches([' ', '\t', '\r']);
+                let next = text[i + 1..].trim_start_matches([' ', '\t']);
+                if !prev.ends_with('\\') && !next.starts_with("- ") {
+                    self.seg += 1;
+                }
+                self.i += 1;
+                continue;
+            }
+            if is_sep(b[i]) {
+                self.i += 1;
+                continue;
+            }
+            let s = i;
+            while self.i < b.len() && !is_sep(b[self.i]) {
+                self.i += 1;
+            }
+            if &text[s..self.i] != "-" {
+                return Some((s, self.i, self.seg));
+            }
+        }
+        None
     }
 }
 

@@ -339,7 +339,7 @@ impl Parser<'_> {
             Some('"') => '"',
             Some('\'') => '\'',
             _ => {
-                let line_end = match text[value_start..].find('\n') {
+                let line_end = match find_ascii(&text[value_start..], b'\n') {
                     Some(i) => value_start + i,
                     None => len,
                 };
@@ -428,12 +428,30 @@ impl Parser<'_> {
     }
 }
 
+/// The first `needle` (ASCII) in `hay`. Most values are a few bytes, where a
+/// plain loop beats memchr's setup (twice per line of a `.env` of many keys);
+/// past its first bytes a long value is left to memchr.
+fn find_ascii(hay: &str, needle: u8) -> Option<usize> {
+    const SHORT: usize = 32;
+    let b = hay.as_bytes();
+    if let Some(i) = b.iter().take(SHORT).position(|&c| c == needle) {
+        return Some(i);
+    }
+    // An ASCII needle is never inside a multi-byte character: start the rest at
+    // the first character boundary from `SHORT` on.
+    let mut from = SHORT;
+    while from < b.len() && !hay.is_char_boundary(from) {
+        from += 1;
+    }
+    hay.get(from..)?.find(char::from(needle)).map(|i| from + i)
+}
+
 /// Where an inline comment (` #`, only a space then `#`) starts in an unquoted
-/// value. Searches for `#` alone (memchr) rather than the two-byte pattern.
+/// value. Searches for `#` alone rather than the two-byte pattern.
 fn comment_start(raw: &str) -> Option<usize> {
     let bytes = raw.as_bytes();
     let mut from = 0;
-    while let Some(i) = raw[from..].find('#') {
+    while let Some(i) = find_ascii(&raw[from..], b'#') {
         let at = from + i;
         if at > 0 && bytes[at - 1] == b' ' {
             return Some(at - 1);

@@ -510,3 +510,26 @@ fn inline_comment_needs_a_space_before_its_hash() {
         ]
     );
 }
+
+#[test]
+fn long_values_end_at_their_line_and_comment() {
+    // Past the first 32 bytes the search goes on from a character boundary: a
+    // multi-byte character there must not hide the `#` or the line end.
+    let long = format!("{}é{} #c", "a".repeat(31), "b".repeat(40));
+    let (_, env) = run(&format!("A={long}\nB=x\nC={}\n", "é".repeat(30)));
+    assert_eq!(
+        pairs(&env),
+        vec![
+            (
+                "A",
+                format!("{}é{}", "a".repeat(31), "b".repeat(40)).as_str()
+            ),
+            ("B", "x"),
+            ("C", "é".repeat(30).as_str()),
+        ]
+    );
+    assert_eq!(find_ascii("short", b'#'), None);
+    assert_eq!(find_ascii(&"x".repeat(32), b'#'), None);
+    assert_eq!(find_ascii(&format!("{}#", "x".repeat(32)), b'#'), Some(32));
+    assert_eq!(find_ascii(&format!("{}é#", "x".repeat(31)), b'#'), Some(33));
+}
