@@ -680,12 +680,13 @@ fn code_urls(code: Option<&Text>, env: &RuntimeEnv) -> Vec<Probe> {
 
 /// Bash's `exec 3<>/dev/tcp/HOST/PORT` (and `</dev/tcp/...`): a TCP connection.
 pub(super) fn dev_tcp(cmd: &CommandSrc, env: &RuntimeEnv) -> Vec<Probe> {
-    let texts: Vec<Text> = match cmd {
-        CommandSrc::Shell(t) => vec![t.clone()],
-        CommandSrc::Exec(words) => words.clone(),
+    // Borrowed, not copied: a test can be a list of a million words.
+    let texts: &[Text] = match cmd {
+        CommandSrc::Shell(t) => std::slice::from_ref(t),
+        CommandSrc::Exec(words) => words,
     };
     let mut out = Vec::new();
-    for w in &texts {
+    for w in texts {
         let s = w.s.as_str();
         let mut from = 0;
         while let Some(i) = s[from..].find("/dev/tcp/").map(|k| from + k) {
