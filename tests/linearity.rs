@@ -40,9 +40,9 @@ fn shared_namespace_steps(n: usize) -> usize {
     let projects = common::projects_in(&dir, &LoadOptions::default());
     let p = projects.first().expect("one project");
     assert_eq!(p.model.services.len(), n);
-    stacklint::analysis::network::take_steps();
+    stacklint::steps::take();
     let shared = stacklint::analysis::network::shared_namespaces(p);
-    let steps = stacklint::analysis::network::take_steps();
+    let steps = stacklint::steps::take();
     // The facts themselves: joined (i % 3 == 0 or i % 5 == 0 followed by a
     // joiner), joining (i % 3 == 1, i % 5 == 1), or neither.
     let expect = |i: usize| {
@@ -85,9 +85,9 @@ fn merge_steps(n: usize) -> usize {
     }
     let over = parse(&over, 1);
     let mut merged = base;
-    stacklint::compose::merge::take_steps();
+    stacklint::steps::take();
     stacklint::compose::merge::merge(&mut merged, over, &mut Vec::new());
-    let steps = stacklint::compose::merge::take_steps();
+    let steps = stacklint::steps::take();
     let services = merged
         .get("services")
         .and_then(yaml::Node::as_map)

@@ -17,7 +17,7 @@ pub fn shared_namespaces(p: &Project) -> Vec<bool> {
     let mut joined_services: HashSet<&str> = HashSet::new();
     let mut joined_containers: HashSet<&str> = HashSet::new();
     for s in services {
-        step();
+        crate::steps::step();
         let Some(m) = &s.network_mode else { continue };
         let m = m.value.trim();
         if let Some(name) = m.strip_prefix("service:") {
@@ -35,36 +35,12 @@ pub fn shared_namespaces(p: &Project) -> Vec<bool> {
                     return true;
                 }
             }
-            step();
+            crate::steps::step();
             joined_services.contains(s.name.value.as_str())
                 || s.container_name.iter().any(|c| {
-                    step();
+                    crate::steps::step();
                     joined_containers.contains(c.value.as_str())
                 })
         })
         .collect()
-}
-
-// The work counter of `tests/linearity.rs`: services visited and names looked
-// up. Only debug builds count; a release build compiles `step` to nothing.
-#[cfg(debug_assertions)]
-thread_local! {
-    static STEPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-#[cfg(debug_assertions)]
-fn step() {
-    STEPS.with(|s| s.set(s.get() + 1));
-}
-
-#[cfg(not(debug_assertions))]
-fn step() {}
-
-/// The steps [`shared_namespaces`] took on this thread since the last call
-/// (always 0 in a release build).
-pub fn take_steps() -> usize {
-    #[cfg(debug_assertions)]
-    return STEPS.with(|s| s.replace(0));
-    #[cfg(not(debug_assertions))]
-    0
 }

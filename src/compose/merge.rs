@@ -79,7 +79,7 @@ fn merge_maps(base: &mut Vec<(Node, Node)>, over: Vec<(Node, Node)>, path: &mut 
     // front would find it, and the next one takes over when that one is reset.
     let mut index: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, (k, _)) in base.iter().enumerate() {
-        step();
+        crate::steps::step();
         if let Some(key) = k.as_str() {
             index.entry(key.to_string()).or_default().push(i);
         }
@@ -87,7 +87,7 @@ fn merge_maps(base: &mut Vec<(Node, Node)>, over: Vec<(Node, Node)>, path: &mut 
     // `!reset` entries are taken out at the end, so positions stay valid.
     let mut reset = vec![false; base.len()];
     for (k, v) in over {
-        step();
+        crate::steps::step();
         let key = k.as_str().map(str::to_string);
         let existing = key
             .as_deref()
@@ -124,30 +124,6 @@ fn merge_maps(base: &mut Vec<(Node, Node)>, over: Vec<(Node, Node)>, path: &mut 
             !reset[i - 1]
         });
     }
-}
-
-// The work counter of `tests/linearity.rs`: entries of `base` indexed and keys
-// of `over` looked up. Only debug builds count; in a release build `step` is nothing.
-#[cfg(debug_assertions)]
-thread_local! {
-    static STEPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-#[cfg(debug_assertions)]
-fn step() {
-    STEPS.with(|s| s.set(s.get() + 1));
-}
-
-#[cfg(not(debug_assertions))]
-fn step() {}
-
-/// The steps the merges of mappings took on this thread since the last call
-/// (always 0 in a release build).
-pub fn take_steps() -> usize {
-    #[cfg(debug_assertions)]
-    return STEPS.with(|s| s.replace(0));
-    #[cfg(not(debug_assertions))]
-    0
 }
 
 /// Appends `over`'s items; an item with the identity of an earlier one replaces
