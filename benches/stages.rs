@@ -20,7 +20,7 @@ use stacklint::analysis::Analysis;
 use stacklint::cli::{load_all, Input};
 use stacklint::compose::stack::Project;
 use stacklint::finding::Finding;
-use stacklint::output::{self, ProjectReport, Report, Summary};
+use stacklint::output::{self, ProjectReport, Report};
 use stacklint::rules::{Context, RuleOptions, RULES};
 use stacklint::source::{FileId, FileKind, SourceFile};
 
@@ -296,14 +296,7 @@ mod render {
     use super::*;
 
     fn report<'a>(reports: &'a [ProjectReport<'a>]) -> Report<'a> {
-        let resolved = output::resolve(reports);
-        let summary = Summary::of(&resolved, reports.len(), 0);
-        Report {
-            resolved,
-            summary,
-            rules: stacklint::rules::all().collect(),
-            root: std::env::current_dir().unwrap_or_default(),
-        }
+        Report::new(reports, reports.len(), 0, stacklint::rules::all().collect())
     }
 
     #[divan::bench(args = WITH_FINDINGS, sample_count = 20)]

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::compose::discover::{discover_with, Exclude, Target};
 use crate::compose::stack::{load_project, load_single, LoadOptions, Project};
 use crate::finding::Finding;
-use crate::output::{self, ProjectReport, Report, Summary};
+use crate::output::{self, ProjectReport, Report};
 use crate::report::config::{self, Config, Overrides};
 use crate::report::suppress;
 use crate::rules;
@@ -413,7 +413,6 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
             }
         })
         .collect();
-    let resolved = output::resolve(&reports);
     let mut files: Vec<&std::path::Path> = projects
         .iter()
         .flat_map(|p| p.sources.iter().map(|(_, f)| f.path.as_path()))
@@ -424,13 +423,7 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
         .iter()
         .filter(|p| !p.compose_files.is_empty())
         .count();
-    let summary = Summary::of(&resolved, project_count, files.len());
-    let report = Report {
-        resolved,
-        summary,
-        rules: cfg.enabled_rules(),
-        root: std::env::current_dir().unwrap_or_default(),
-    };
+    let report = Report::new(&reports, project_count, files.len(), cfg.enabled_rules());
     // A run that read nothing, or ran no rule, says so and prints no "No findings".
     let mut warnings = Vec::new();
     if report.rules.is_empty() {

@@ -663,14 +663,7 @@ fn load(path: &str) -> Vec<Project> {
 }
 
 fn report<'a>(reports: &'a [ProjectReport<'a>]) -> Report<'a> {
-    let resolved = output::resolve(reports);
-    let summary = Summary::of(&resolved, reports.len(), 0);
-    Report {
-        resolved,
-        summary,
-        rules: stacklint::rules::all().collect(),
-        root: std::env::current_dir().expect("cwd"),
-    }
+    Report::new(reports, reports.len(), 0, stacklint::rules::all().collect())
 }
 
 #[test]

@@ -110,6 +110,26 @@ pub struct Report<'a> {
     pub root: std::path::PathBuf,
 }
 
+impl<'a> Report<'a> {
+    /// The report of `reports` over `projects` projects and `files` files read,
+    /// its paths relative to the working directory.
+    pub fn new(
+        reports: &'a [ProjectReport<'a>],
+        projects: usize,
+        files: usize,
+        rules: Vec<&'static crate::rules::RuleMeta>,
+    ) -> Report<'a> {
+        let resolved = resolve(reports);
+        let summary = Summary::of(&resolved, projects, files);
+        Report {
+            resolved,
+            summary,
+            rules,
+            root: std::env::current_dir().unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     pub projects: usize,
