@@ -19,7 +19,7 @@ use divan::{black_box, Bencher};
 use stacklint::analysis::Analysis;
 use stacklint::cli::{load_all, Input};
 use stacklint::compose::stack::Project;
-use stacklint::finding::Finding;
+use stacklint::finding::Findings;
 use stacklint::output::{self, ProjectReport, Report};
 use stacklint::rules::{Context, RuleOptions, RULES};
 use stacklint::source::{FileId, FileKind, SourceFile};
@@ -244,7 +244,7 @@ fn rules(bencher: Bencher, name: &str) {
         .map(|p| (p, Analysis::of(p)))
         .collect();
     bencher.bench(|| {
-        let mut out: Vec<Finding> = Vec::new();
+        let mut out = Findings::new();
         for (p, a) in &analyses {
             let cx = Context {
                 project: p,
@@ -255,7 +255,7 @@ fn rules(bencher: Bencher, name: &str) {
             };
             rule.check(&cx, &mut out);
         }
-        out
+        out.into_parts()
     });
 }
 

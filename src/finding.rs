@@ -139,3 +139,100 @@ impl ParseDiag {
         self
     }
 }
+
+/// A file and a rule: the unit findings are capped by.
+pub type CapKey = (crate::source::FileId, &'static str);
+
+/// Where rules put their findings. Past [`Findings::MAX_KEPT`] findings of one
+/// rule in one file it keeps only the first one over and a count: a generated
+/// file with a million faults would otherwise hold a million findings in memory,
+/// though at most `check::MAX_PER_FILE_AND_RULE` of them are ever shown.
+#[derive(Default)]
+pub struct Findings {
+    list: Vec<Finding>,
+    kept: std::collections::HashMap<CapKey, usize>,
+    overflow: std::collections::HashMap<CapKey, Overflow>,
+}
+
+/// The findings of one rule in one file past [`Findings::MAX_KEPT`].
+#[derive(Debug)]
+pub struct Overflow {
+    /// The first of them, standing for all: the configuration and the
+    /// suppressions are applied to it.
+    pub first: Finding,
+    /// How many there were, `first` included.
+    pub count: usize,
+    /// The most severe of them.
+    pub severity: Severity,
+}
+
+impl Findings {
+    /// Ten times what is shown, so the first ones in file order are among those
+    /// kept even when a rule does not report in file order.
+    pub const MAX_KEPT: usize = 1_000;
+
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, f: Finding) {
+        let key = (f.primary.file, f.rule.code);
+        let n = self.kept.entry(key).or_insert(0);
+        if *n < Self::MAX_KEPT {
+            *n += 1;
+            self.list.push(f);
+            return;
+        }
+        match self.overflow.get_mut(&key) {
+            Some(o) => {
+                o.count += 1;
+                o.severity = o.severity.max(f.severity);
+            }
+            None => {
+                let severity = f.severity;
+                self.overflow.insert(
+                    key,
+                    Overflow {
+                        first: f,
+                        count: 1,
+                        severity,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Whether a finding of `rule` at `file` would no longer be kept: a rule may
+    /// skip costly evidence (a suggestion) for it.
+    pub fn full(&self, file: crate::source::FileId, rule: &RuleMeta) -> bool {
+        self.kept
+            .get(&(file, rule.code))
+            .is_some_and(|&n| n >= Self::MAX_KEPT)
+    }
+
+    pub fn extend(&mut self, it: impl IntoIterator<Item = Finding>) {
+        for f in it {
+            self.push(f);
+        }
+    }
+
+    /// The findings kept, and what went past the bound.
+    pub fn into_parts(self) -> (Vec<Finding>, std::collections::HashMap<CapKey, Overflow>) {
+        (self.list, self.overflow)
+    }
+}
+
+/// Read access and in-place edits (a rule adding a note to a finding it made);
+/// `push` and `extend` are this type's own, so nothing bypasses the bound.
+impl std::ops::Deref for Findings {
+    type Target = Vec<Finding>;
+    fn deref(&self) -> &Vec<Finding> {
+        &self.list
+    }
+}
+
+impl std::ops::DerefMut for Findings {
+    fn deref_mut(&mut self) -> &mut Vec<Finding> {
+        &mut self.list
+    }
+}

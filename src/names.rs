@@ -22,16 +22,31 @@ pub fn shown(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The most candidates [`nearest`] compares with. Past this many names a
+/// suggestion is no help, and comparing each of many unknown names with each of
+/// many known ones would be quadratic in a generated file.
+pub const MAX_CANDIDATES: usize = 1_000;
+
 /// The candidate nearest to `name`, when it is near enough to be a likely typo (at
-/// most a third of its length away); ties go to the alphabetically first.
+/// most a third of its length away); ties go to the alphabetically first. None
+/// when there are more than [`MAX_CANDIDATES`].
 pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates = candidates.into_iter();
+    if candidates.size_hint().0 > MAX_CANDIDATES {
+        return None;
+    }
     let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c)
+    let mut best: Option<(usize, &str)> = None;
+    for (i, c) in candidates.enumerate() {
+        if i == MAX_CANDIDATES {
+            return None;
+        }
+        let d = edit_distance(name, c);
+        if d <= limit && best.is_none_or(|b| (d, c) < b) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 #[cfg(test)]
@@ -53,5 +68,16 @@ mod tests {
         // Chars, not bytes; and only the first 64 of them.
         assert_eq!(edit_distance("café", "cafe"), 1);
         assert_eq!(edit_distance(&"é".repeat(70), &"é".repeat(64)), 0);
+        // Too many names to suggest from, whether their number is known up front or not.
+        let many: Vec<String> = (0..=MAX_CANDIDATES).map(|i| format!("n{i}")).collect();
+        assert_eq!(nearest("n1x", many.iter().map(String::as_str)), None);
+        assert_eq!(
+            nearest("n1x", many.iter().map(String::as_str).filter(|_| true)),
+            None
+        );
+        assert_eq!(
+            nearest("n1x", many[..MAX_CANDIDATES].iter().map(String::as_str)),
+            Some("n1")
+        );
     }
 }

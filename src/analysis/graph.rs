@@ -434,7 +434,12 @@ fn add_service_edges(
     node: Option<&Node>,
 ) {
     let name = s.name.value.as_str();
+    // One edge per dependency: a list can name one a million times.
+    let mut named = std::collections::HashSet::new();
     for d in &s.depends_on {
+        if !named.insert(d.service.value.as_str()) {
+            continue;
+        }
         let kind = EdgeKind::DependsOn {
             condition: d
                 .condition
@@ -503,8 +508,13 @@ fn add_service_edges(
                     },
                 );
             }
+            // One edge per network: a list can name one a million times.
+            let mut attached = std::collections::HashSet::new();
             for net in &s.networks {
                 let n = g.ensure(NodeKind::Network, &net.name.value, None);
+                if !attached.insert(n) {
+                    continue;
+                }
                 g.graph.add_edge(
                     from,
                     n,

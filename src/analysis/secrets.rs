@@ -238,10 +238,7 @@ pub fn redact(findings: &mut [crate::finding::Finding], sources: &Sources, secre
     if values.is_empty() {
         return;
     }
-    let Ok(ac) = aho_corasick::AhoCorasick::builder()
-        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .build(&values)
-    else {
+    let Ok(ac) = searcher(&values, aho_corasick::MatchKind::LeftmostLongest) else {
         return;
     };
     let clean = |t: &mut String| {
@@ -269,6 +266,22 @@ pub fn redact(findings: &mut [crate::finding::Finding], sources: &Sources, secre
     }
 }
 
+/// A searcher for `values`. Past 64 KiB of them (a secret-looking key whose value
+/// is a megabyte list) not a DFA, whose construction grows with the pattern bytes
+/// times the alphabet: 45% of such a run.
+fn searcher(
+    values: &[&str],
+    kind: aho_corasick::MatchKind,
+) -> Result<aho_corasick::AhoCorasick, aho_corasick::BuildError> {
+    let bytes: usize = values.iter().map(|v| v.len()).sum();
+    let mut b = aho_corasick::AhoCorasick::builder();
+    b.match_kind(kind);
+    if bytes > 64 * 1024 {
+        b.kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA));
+    }
+    b.build(values)
+}
+
 /// Words of letters with spaces between them (`database password required`): the
 /// message of a `${VAR:?message}`, which compose prints and so do we.
 fn is_sentence(v: &str) -> bool {
@@ -280,7 +293,7 @@ fn is_sentence(v: &str) -> bool {
 /// outside every secret span. The work is bounded: past it, values count as secret.
 fn public_values(sources: &Sources, secrets: &[Span], values: &[&str]) -> Vec<bool> {
     let mut public = vec![false; values.len()];
-    let Ok(ac) = aho_corasick::AhoCorasick::new(values) else {
+    let Ok(ac) = searcher(values, aho_corasick::MatchKind::Standard) else {
         return public;
     };
     let index = SecretIndex::new(secrets);

@@ -183,14 +183,18 @@ pub struct Command {
 /// copied (a command can be a list of a million items). Serialized as the list of
 /// spanned strings it reads as.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Exec(Option<Node>);
+pub struct Exec {
+    seq: Option<Node>,
+    /// Items before this one are not arguments (a healthcheck's `CMD`).
+    from: usize,
+}
 
 impl Exec {
     /// The arguments (scalar items), in order.
     pub fn iter(&self) -> impl Iterator<Item = Spanned<&str>> {
-        self.0
-            .as_ref()
-            .and_then(Node::as_seq)
+        let items = self.seq.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
+        items
+            .get(self.from..)
             .unwrap_or(&[])
             .iter()
             .filter_map(|n| Some(Spanned::new(n.as_str()?, n.span)))
@@ -217,7 +221,10 @@ impl Command {
             }),
             Value::Seq(_) => Some(Command {
                 shell: None,
-                exec: Exec(Some(n.clone())),
+                exec: Exec {
+                    seq: Some(n.clone()),
+                    from: 0,
+                },
                 span: n.span,
             }),
             _ => None,
@@ -252,8 +259,8 @@ impl Command {
 pub enum HealthTest {
     /// `["NONE"]`: the image's healthcheck is disabled.
     None,
-    /// `["CMD", ...]`: exec form.
-    Cmd(Vec<Spanned<String>>),
+    /// `["CMD", ...]`: exec form (the arguments after `CMD`).
+    Cmd(Exec),
     /// `["CMD-SHELL", "..."]` or a plain string: run by a shell.
     Shell(Spanned<String>),
 }
@@ -280,11 +287,14 @@ impl Healthcheck {
             Value::Scalar(_) => text(t).map(|s| Spanned::new(HealthTest::Shell(s), t.span)),
             Value::Seq(items) => {
                 let first = items.first().and_then(Node::as_str)?;
-                let rest: Vec<Spanned<String>> = items[1..].iter().filter_map(text).collect();
                 let v = match first {
                     "NONE" => HealthTest::None,
-                    "CMD" => HealthTest::Cmd(rest),
-                    "CMD-SHELL" => HealthTest::Shell(rest.into_iter().next()?),
+                    // Shared with the tree, not copied: a test can have a million items.
+                    "CMD" => HealthTest::Cmd(Exec {
+                        seq: Some(t.clone()),
+                        from: 1,
+                    }),
+                    "CMD-SHELL" => HealthTest::Shell(items[1..].iter().find_map(text)?),
                     _ => return None,
                 };
                 Some(Spanned::new(v, t.span))

@@ -4,9 +4,12 @@
 
 use crate::analysis::Analysis;
 use crate::compose::stack::Project;
-use crate::finding::Finding;
+use std::collections::HashMap;
+
+use crate::finding::{CapKey, Finding, Findings, Overflow, Suppression};
 use crate::rules::RuleOptions;
 use crate::rules::{Context, RuleMeta, RULES};
+use crate::severity::Severity;
 
 /// Runs every rule for which `enabled` says yes, with default options.
 pub fn run(project: &Project, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Finding> {
@@ -32,10 +35,11 @@ pub fn run_with_then(
     keep: &mut dyn FnMut(&mut Finding) -> bool,
 ) -> Vec<Finding> {
     let analysis = Analysis::of(project);
-    let mut out = run_unmerged(project, &analysis, options, enabled);
+    let (mut out, mut overflow) = run_unmerged(project, &analysis, options, enabled);
     out.retain_mut(|f| keep(f));
+    overflow.retain(|_, o| keep(&mut o.first));
     merge_incidents(&mut out);
-    cap_per_file_and_rule(&mut out);
+    cap_per_file_and_rule_with(&mut out, overflow);
     out
 }
 
@@ -46,20 +50,20 @@ pub fn run_on_analysis<'a>(
     options: &'a RuleOptions,
     enabled: &dyn Fn(&RuleMeta) -> bool,
 ) -> Vec<Finding> {
-    let mut out = run_unmerged(project, analysis, options, enabled);
+    let (mut out, overflow) = run_unmerged(project, analysis, options, enabled);
     merge_incidents(&mut out);
-    cap_per_file_and_rule(&mut out);
+    cap_per_file_and_rule_with(&mut out, overflow);
     out
 }
 
 /// The rules' findings after the suppressions, before findings of one incident
-/// are merged.
+/// are merged; and those past [`Findings::MAX_KEPT`], counted.
 fn run_unmerged<'a>(
     project: &'a Project,
     analysis: &'a Analysis<'a>,
     options: &'a RuleOptions,
     enabled: &dyn Fn(&RuleMeta) -> bool,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, HashMap<CapKey, Overflow>) {
     let cx = Context {
         project,
         options,
@@ -67,15 +71,34 @@ fn run_unmerged<'a>(
         graph: &analysis.graph,
         nginx: &analysis.nginx,
     };
-    let mut out = Vec::new();
+    let mut sink = Findings::new();
     for rule in RULES {
         if enabled(rule.meta()) {
-            rule.check(&cx, &mut out);
+            rule.check(&cx, &mut sink);
         }
     }
-    // Inline suppressions depend on every rule's findings: a post-pass.
-    crate::report::suppress::apply(project, &mut out, enabled);
-    out
+    let (mut out, mut overflow) = sink.into_parts();
+    // Inline suppressions depend on every rule's findings: a post-pass. The first
+    // finding over the bound stands for the others: suppressed with them, and a
+    // suppression of that rule in that file is never called unused, since the
+    // finding it covers may be among those not kept.
+    let kept = out.len();
+    let mut keys: Vec<CapKey> = overflow.keys().copied().collect();
+    keys.sort();
+    out.extend(
+        keys.iter()
+            .filter_map(|k| overflow.get(k).map(|o| o.first.clone())),
+    );
+    crate::report::suppress::apply(project, &mut out, enabled, &|k| overflow.contains_key(&k));
+    for (k, f) in keys
+        .iter()
+        .zip(out.drain(kept..kept + keys.len()).collect::<Vec<_>>())
+    {
+        if let Some(o) = overflow.get_mut(k) {
+            o.first = f;
+        }
+    }
+    (out, overflow)
 }
 
 /// Findings of several rules that describe one incident at one place (the same
@@ -84,7 +107,6 @@ fn run_unmerged<'a>(
 /// (its evidence, labelled with its rule). Runs after the suppressions, so a
 /// comment that suppresses one of them is still used.
 pub fn merge_incidents(out: &mut Vec<Finding>) {
-    use std::collections::HashMap;
     let order = |f: &Finding| {
         RULES
             .iter()
@@ -150,12 +172,17 @@ pub const MAX_PER_FILE_AND_RULE: usize = 100;
 /// each file and replaces the rest by one finding of that rule that counts them, at
 /// the first one left out, as severe as the worst of them.
 pub fn cap_per_file_and_rule(out: &mut Vec<Finding>) {
-    use std::collections::HashMap;
-    let mut count: HashMap<(crate::source::FileId, &'static str), usize> = HashMap::new();
+    cap_per_file_and_rule_with(out, HashMap::new());
+}
+
+/// [`cap_per_file_and_rule`], with the findings a rule made past
+/// [`Findings::MAX_KEPT`] (never kept) counted in the summaries.
+fn cap_per_file_and_rule_with(out: &mut Vec<Finding>, overflow: HashMap<CapKey, Overflow>) {
+    let mut count: HashMap<CapKey, usize> = HashMap::new();
     for f in out.iter() {
         *count.entry((f.primary.file, f.rule.code)).or_insert(0) += 1;
     }
-    if count.values().all(|&n| n <= MAX_PER_FILE_AND_RULE) {
+    if overflow.is_empty() && count.values().all(|&n| n <= MAX_PER_FILE_AND_RULE) {
         return;
     }
     // File order decides which are kept, so the same ones are shown on every run.
@@ -167,10 +194,49 @@ pub fn cap_per_file_and_rule(out: &mut Vec<Finding>) {
             b.rule.code,
         ))
     });
-    let mut seen: HashMap<(crate::source::FileId, &'static str), usize> = HashMap::new();
+    let left_out = |key: &CapKey| {
+        count
+            .get(key)
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(MAX_PER_FILE_AND_RULE)
+            + overflow.get(key).map_or(0, |o| o.count)
+    };
+    let summary = |f: &Finding, left_out: usize| {
+        let mut s = Finding::new(
+            f.rule,
+            f.primary,
+            format!(
+                "{left_out} more {} ({}) findings in this file are not shown: \
+                 stacklint reports at most {MAX_PER_FILE_AND_RULE} findings of one rule per file",
+                f.rule.code, f.rule.name
+            ),
+        )
+        .label("the first finding not shown")
+        .severity(f.severity)
+        .place(format!("{}-findings-not-shown", f.rule.code))
+        .help("fix the findings shown and run stacklint again");
+        s.suppressed = f.suppressed.clone();
+        s
+    };
+    // The summary counts towards the exit code unless every finding it stands
+    // for is suppressed, and is as severe as the worst of them.
+    let fold = |s: &mut Finding, suppressed: &Option<Suppression>, severity: Severity| {
+        if suppressed.is_none() {
+            if s.suppressed.is_some() {
+                s.suppressed = None;
+                s.severity = severity;
+            } else {
+                s.severity = s.severity.max(severity);
+            }
+        } else if s.suppressed.is_some() {
+            s.severity = s.severity.max(severity);
+        }
+    };
+    let mut seen: HashMap<CapKey, usize> = HashMap::new();
     // Per capped (file, rule): the summary finding, built from the first left out.
-    let mut summaries: HashMap<(crate::source::FileId, &'static str), Finding> = HashMap::new();
-    let mut order: Vec<(crate::source::FileId, &'static str)> = Vec::new();
+    let mut summaries: HashMap<CapKey, Finding> = HashMap::new();
+    let mut order: Vec<CapKey> = Vec::new();
     out.retain(|f| {
         let key = (f.primary.file, f.rule.code);
         let n = seen.entry(key).or_insert(0);
@@ -181,40 +247,27 @@ pub fn cap_per_file_and_rule(out: &mut Vec<Finding>) {
         match summaries.get_mut(&key) {
             None => {
                 order.push(key);
-                let left_out = count.get(&key).copied().unwrap_or(0) - MAX_PER_FILE_AND_RULE;
-                let mut s = Finding::new(
-                    f.rule,
-                    f.primary,
-                    format!(
-                        "{left_out} more {} ({}) findings in this file are not shown: \
-                         stacklint reports at most {MAX_PER_FILE_AND_RULE} findings of one rule per file",
-                        f.rule.code, f.rule.name
-                    ),
-                )
-                .label("the first finding not shown")
-                .severity(f.severity)
-                .place(format!("{}-findings-not-shown", f.rule.code))
-                .help("fix the findings shown and run stacklint again");
-                s.suppressed = f.suppressed.clone();
-                summaries.insert(key, s);
+                summaries.insert(key, summary(f, left_out(&key)));
             }
-            Some(s) => {
-                // The summary counts towards the exit code unless every finding it
-                // stands for is suppressed, and is as severe as the worst of them.
-                if f.suppressed.is_none() {
-                    if s.suppressed.is_some() {
-                        s.suppressed = None;
-                        s.severity = f.severity;
-                    } else {
-                        s.severity = s.severity.max(f.severity);
-                    }
-                } else if s.suppressed.is_some() {
-                    s.severity = s.severity.max(f.severity);
-                }
-            }
+            Some(s) => fold(s, &f.suppressed, f.severity),
         }
         false
     });
+    // Those never kept come after every kept one in file order (a rule reports
+    // mostly in file order); the first of them stands for their suppression.
+    let mut over: Vec<(&CapKey, &Overflow)> = overflow.iter().collect();
+    over.sort_by_key(|(k, _)| **k);
+    for (key, o) in over {
+        match summaries.get_mut(key) {
+            Some(s) => fold(s, &o.first.suppressed, o.severity),
+            None => {
+                order.push(*key);
+                let mut s = summary(&o.first, left_out(key));
+                fold(&mut s, &o.first.suppressed, o.severity);
+                summaries.insert(*key, s);
+            }
+        }
+    }
     out.extend(order.into_iter().filter_map(|k| summaries.remove(&k)));
 }
 
@@ -299,5 +352,45 @@ mod tests {
         let s = mixed.last().expect("summary");
         assert!(s.suppressed.is_none());
         assert_eq!(s.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn findings_past_the_bound_are_counted_in_the_summary_not_kept() {
+        let extra = 500;
+        let mut sink = Findings::new();
+        for i in 0..Findings::MAX_KEPT + extra {
+            let severity = if i == Findings::MAX_KEPT + 7 {
+                Severity::Error
+            } else {
+                Severity::Info
+            };
+            assert_eq!(
+                sink.full(FileId(0), RULES[0].meta()),
+                i >= Findings::MAX_KEPT
+            );
+            sink.push(at(0, i, severity, false));
+        }
+        // Another file has a bound of its own.
+        sink.push(at(1, 0, Severity::Info, false));
+        assert!(!sink.full(FileId(1), RULES[0].meta()));
+        let (mut out, overflow) = sink.into_parts();
+        assert_eq!(out.len(), Findings::MAX_KEPT + 1);
+        let o = overflow
+            .get(&(FileId(0), RULES[0].meta().code))
+            .expect("overflow");
+        assert_eq!((o.count, o.severity), (extra, Severity::Error));
+        assert_eq!(o.first.primary.start, Findings::MAX_KEPT);
+
+        cap_per_file_and_rule_with(&mut out, overflow);
+        assert_eq!(out.len(), MAX_PER_FILE_AND_RULE + 1 + 1);
+        let summary = out.last().expect("summary");
+        let left_out = Findings::MAX_KEPT + extra - MAX_PER_FILE_AND_RULE;
+        assert!(
+            summary.message.starts_with(&format!("{left_out} more ")),
+            "{}",
+            summary.message
+        );
+        assert_eq!(summary.primary.start, MAX_PER_FILE_AND_RULE);
+        assert_eq!(summary.severity, Severity::Error);
     }
 }

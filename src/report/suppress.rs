@@ -294,8 +294,14 @@ fn parse_directive(
 /// Marks the findings that a suppression covers, and adds the `invalid-suppression`
 /// and `unused-suppression` findings (when `enabled` says so). `enabled` tells
 /// which rules ran: a suppression naming a rule that did not run is not reported
-/// as unused, since nobody can tell.
-pub fn apply(p: &Project, findings: &mut Vec<Finding>, enabled: &dyn Fn(&RuleMeta) -> bool) {
+/// as unused, since nobody can tell; nor is one of a rule in a file where
+/// `uncertain` says the rule made more findings than were kept.
+pub fn apply(
+    p: &Project,
+    findings: &mut Vec<Finding>,
+    enabled: &dyn Fn(&RuleMeta) -> bool,
+    uncertain: &dyn Fn(crate::finding::CapKey) -> bool,
+) {
     let comments = scan(p);
     if comments.is_empty() {
         return;
@@ -349,6 +355,7 @@ pub fn apply(p: &Project, findings: &mut Vec<Finding>, enabled: &dyn Fn(&RuleMet
                 let Some(rule) = e.rule else { continue };
                 if used.contains(&(ci, ei))
                     || !enabled(rule)
+                    || uncertain((c.span.file, rule.code))
                     || rule.code == INVALID.code
                     || rule.code == UNUSED.code
                 {

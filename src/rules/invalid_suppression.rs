@@ -5,7 +5,7 @@
 //! which runs after every other rule; `check` is a no-op. It is registered so that
 //! it has a code, a page, and can be selected, ignored or re-graded like any rule.
 
-use crate::finding::Finding;
+use crate::finding::Findings;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -24,7 +24,7 @@ impl Rule for InvalidSuppression {
         &META
     }
 
-    fn check(&self, _cx: &Context<'_>, _out: &mut Vec<Finding>) {
+    fn check(&self, _cx: &Context<'_>, _out: &mut Findings) {
         // Reported by the suppression post-pass, see the module comment.
     }
 }

@@ -19,7 +19,7 @@ use crate::analysis::graph::StackGraph;
 use crate::analysis::nginx::Group;
 use crate::analysis::Analysis;
 use crate::compose::stack::Project;
-use crate::finding::Finding;
+use crate::finding::Findings;
 pub use options::RuleOptions;
 
 /// What a rule reads: the project, and the options the configuration gives it.
@@ -37,7 +37,7 @@ pub struct Context<'a> {
 /// A check over one project. Each rule lives in a file of its own, next to its tests.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+    fn check(&self, cx: &Context<'_>, out: &mut Findings);
 }
 
 /// Every rule, in code order.

@@ -1,6 +1,6 @@
 //! SL001 `parse-error`: a file of the stack cannot be read as written.
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::ReadError;
@@ -20,7 +20,7 @@ impl Rule for ParseError {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         for d in &p.diags {
             let mut f = Finding::new(&META, d.span, d.message.clone()).label("here");

@@ -6,7 +6,7 @@
 //! cannot be a rule of its own; `check` is a no-op. It is registered so that it
 //! has a code, a page, and can be selected, ignored or re-graded like any rule.
 
-use crate::finding::Finding;
+use crate::finding::Findings;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -25,7 +25,7 @@ impl Rule for UnusedSuppression {
         &META
     }
 
-    fn check(&self, _cx: &Context<'_>, _out: &mut Vec<Finding>) {
+    fn check(&self, _cx: &Context<'_>, _out: &mut Findings) {
         // Reported by the suppression post-pass, see the module comment.
     }
 }

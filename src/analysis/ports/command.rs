@@ -12,8 +12,22 @@ pub enum CommandSrc {
 }
 
 impl CommandSrc {
+    /// A command too long to read ([`shell::too_long`]): it stands as a program
+    /// stacklint does not know, which is what the rules assume of a project's own
+    /// script: nothing is concluded from it.
+    fn unread(span: Span) -> CommandSrc {
+        CommandSrc::Shell(Text::plain("command-too-long-to-read".into(), span))
+    }
+
     /// The compose `command` / `entrypoint` / healthcheck form of a node.
     pub fn from_node(n: &Node, sources: &crate::source::Sources) -> Option<CommandSrc> {
+        let bytes = match n.as_seq() {
+            Some(items) => items.iter().map(|i| i.as_str().map_or(0, str::len)).sum(),
+            None => n.as_str().map_or(0, str::len),
+        };
+        if shell::too_long(n.as_seq().map_or(1, <[Node]>::len), bytes) {
+            return Some(Self::unread(n.span));
+        }
         if let Some(items) = n.as_seq() {
             let words: Vec<Text> = items
                 .iter()
@@ -31,6 +45,10 @@ impl CommandSrc {
         ins: &Instruction,
         sources: &crate::source::Sources,
     ) -> CommandSrc {
+        let bytes = ins.args.iter().map(|w| w.value.len()).sum();
+        if shell::too_long(ins.args.len(), bytes) {
+            return Self::unread(ins.span);
+        }
         let src = sources.get(ins.span.file);
         let json = ins
             .args

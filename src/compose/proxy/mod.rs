@@ -249,16 +249,10 @@ pub fn is_nginx_image(image: &str) -> bool {
 
 /// Reads and parses the Dockerfile of every service with a local build, once.
 pub fn load_dockerfiles(p: &mut Project) {
-    // Only the services that build are copied (out of `p`, which is changed below):
-    // copying all of them copied every command of a hostile file too.
-    let builds: Vec<Service> = p
-        .model
-        .services
-        .iter()
-        .filter(|s| s.build.is_some())
-        .cloned()
-        .collect();
-    for svc in &builds {
+    // Set aside while `p` is changed below (nothing here reads the services),
+    // rather than cloned: a service can hold a million items.
+    let services = std::mem::take(&mut p.model.services);
+    for svc in services.iter().filter(|s| s.build.is_some()) {
         let Some(build) = svc.build.as_ref() else {
             continue;
         };
@@ -305,6 +299,7 @@ pub fn load_dockerfiles(p: &mut Project) {
             .map(str::to_string);
         p.dockerfiles.insert(svc.name.value.clone(), (id, parsed));
     }
+    p.model.services = services;
 }
 
 /// The parsed Dockerfile of a service's build, when it has a readable one.
@@ -325,21 +320,21 @@ fn nginx_base(p: &Project, svc: &Service) -> Option<crate::compose::base::Base> 
 /// Finds and parses the NGINX configs of every proxy service of the project.
 pub fn collect(p: &mut Project) {
     load_dockerfiles(p);
-    let proxies: Vec<Service> = p
-        .model
-        .services
-        .iter()
-        .filter(|s| is_proxy(p, s))
-        .cloned()
-        .collect();
+    // Set aside while the proxies' configs are read (which never look at the
+    // services), rather than cloned: a service can hold a million items.
+    let services = std::mem::take(&mut p.model.services);
     let mut parsed: HashMap<PathBuf, FileId> = HashMap::new();
-    for svc in &proxies {
-        let placements = placements(p, svc);
+    for svc in &services {
+        let placements = match is_proxy(p, svc) {
+            true => placements(p, svc),
+            false => continue,
+        };
         if placements.is_empty() {
             continue;
         }
         collect_service(p, svc, &placements, &mut parsed);
     }
+    p.model.services = services;
 }
 
 fn collect_service(

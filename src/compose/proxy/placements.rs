@@ -22,10 +22,14 @@ pub(super) struct Placement {
 
 /// What the service puts into its container: bind mounts, then Dockerfile COPYs.
 pub(super) fn placements(p: &Project, svc: &Service) -> Vec<Placement> {
+    // Docker refuses two mounts at one container path; the first is kept, and a
+    // list naming one path a million times costs one placement.
+    let mut targets = std::collections::HashSet::new();
     let mut out: Vec<Placement> = svc
         .volumes
         .iter()
         .filter(|m| m.kind == MountKind::Bind)
+        .filter(|m| targets.insert(m.target.value.trim_end_matches('/')))
         .filter_map(|m| {
             let host = m.host_path.clone()?;
             Some(Placement {
@@ -99,11 +103,15 @@ pub(super) fn placed_files(
     for pl in placements {
         // A FIFO or device mounted as a file is read (and reported as unreadable);
         // `/dev/null` mounted over a config is how one empties it, so never read.
-        let file_like =
-            pl.host.exists() && !pl.host.is_dir() && !crate::source::is_system_path(&pl.host);
-        if file_like {
-            out.push((pl.container.clone(), pl.host.clone(), pl.span));
-        } else if pl.host.is_dir() && !pl.outside {
+        // One `stat` per placement.
+        let Ok(meta) = std::fs::metadata(&pl.host) else {
+            continue;
+        };
+        if !meta.is_dir() {
+            if !crate::source::is_system_path(&pl.host) {
+                out.push((pl.container.clone(), pl.host.clone(), pl.span));
+            }
+        } else if !pl.outside {
             let walker = walkdir::WalkDir::new(&pl.host)
                 .max_depth(4)
                 .follow_links(false);

@@ -10,6 +10,19 @@ mod invocation;
 
 pub use invocation::{basename, expand_words, invocations, Invocation};
 
+/// The most words of a command (or healthcheck test) read word by word. Each
+/// word costs a few hundred bytes as a [`Text`]; no real command comes near
+/// this, while a generated file could hold a million words.
+pub const MAX_WORDS: usize = 4_096;
+
+/// The longest command string read (split like a shell does), for the same reason.
+pub const MAX_SCRIPT_BYTES: usize = 64 * 1024;
+
+/// Whether a command of `words` words and `bytes` bytes in all is too long to read.
+pub fn too_long(words: usize, bytes: usize) -> bool {
+    words > MAX_WORDS || bytes > MAX_SCRIPT_BYTES
+}
+
 /// A string whose bytes know their source position and whether they came from
 /// a compose variable that had no value.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use crate::compose::model::{Port, Service};
 use crate::compose::stack::Project;
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::parse::interpolate::Op;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -50,7 +50,7 @@ impl Rule for InternalPortPublished {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         for svc in &p.model.services {
             if svc.ports.is_empty() || crate::compose::proxy::is_proxy(p, svc) {

@@ -17,7 +17,7 @@ use serde_json::Value as Json;
 use crate::compose::load::FileTree;
 use crate::compose::schema::{self, JsonTree};
 use crate::compose::schema_view;
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::parse::yaml::Node;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -42,7 +42,7 @@ impl Rule for InvalidCompose {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         // A stack that an ancestor's compose file includes is checked there, with the
         // variables compose uses: checking it here too would report each problem twice.

@@ -4,7 +4,7 @@
 //! buried the findings that break a stack. A team that enforces limits raises it in
 //! `[severity]`.
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -23,7 +23,7 @@ impl Rule for MissingResourceLimits {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         for svc in &p.model.services {
             // Neither `image` nor `build`, even after overrides and `extends`: a fragment

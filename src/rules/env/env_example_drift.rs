@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use crate::compose::stack::{EnvFileInfo, EnvRole, Project};
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::env::{env_file_readers, file_name, file_start, project_envs, templates};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -59,7 +59,7 @@ impl Rule for EnvExampleDrift {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         // Each env file with a template of its own (`.env.docker` beside
         // `.env.docker.example`) is compared with that template alone.
@@ -94,7 +94,7 @@ impl Rule for EnvExampleDrift {
 
 /// Reports the keys of `template` missing from `envs` (warning) and the keys
 /// of `envs` the template lacks (info).
-fn compare(p: &Project, envs: &[&EnvFileInfo], template: &EnvFileInfo, out: &mut Vec<Finding>) {
+fn compare(p: &Project, envs: &[&EnvFileInfo], template: &EnvFileInfo, out: &mut Findings) {
     let Some(first_env) = envs.first() else {
         return;
     };

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::compose::stack::{EnvRole, Project};
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::parse::interpolate::{Op, VarUse};
 use crate::rules::env::{entry, file_name, file_start, project_envs, templates, tree_uses, Step};
 use crate::rules::{Category, Context, Rule, RuleMeta};
@@ -55,7 +55,7 @@ impl Rule for UndefinedVariable {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         let Some(tree) = &p.tree else {
             return;

@@ -6,7 +6,7 @@ use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 use crate::analysis::graph::NodeKind;
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -25,7 +25,7 @@ impl Rule for DependsOnCycle {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let g = &cx.graph.graph;
         // The startup-ordering subgraph over services: (graph edge index) per edge.
         let mut sub: DiGraph<NodeIndex, EdgeIndex> = DiGraph::new();

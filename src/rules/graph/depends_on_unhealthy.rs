@@ -5,7 +5,7 @@ use petgraph::visit::EdgeRef;
 use crate::analysis::graph::EdgeKind;
 use crate::compose::model::Service;
 use crate::compose::stack::Project;
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
@@ -61,7 +61,7 @@ impl Rule for DependsOnUnhealthy {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         let g = &cx.graph.graph;
         for e in g.edge_references() {

@@ -11,7 +11,7 @@
 use petgraph::visit::EdgeRef;
 
 use crate::analysis::graph::{may_run_without, EdgeKind, StartOrder};
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -31,7 +31,7 @@ impl Rule for ProxyStartsBeforeTarget {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         let g = &cx.graph.graph;
         let mut seen = std::collections::HashSet::new();

@@ -7,7 +7,7 @@ use petgraph::visit::EdgeRef;
 use crate::analysis::graph::{EdgeKind, StackGraph};
 use crate::compose::model::Service;
 use crate::compose::stack::Project;
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -53,7 +53,7 @@ impl Rule for ProxyTargetUnreachable {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         let g = cx.graph;
         for e in g.graph.edge_references() {

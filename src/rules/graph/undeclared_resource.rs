@@ -1,7 +1,9 @@
 //! SL107 `undeclared-resource`: a named volume, network, secret or config the top level does not declare.
 
+use std::collections::HashSet;
+
 use crate::compose::model::{MountKind, TopLevel};
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
@@ -16,8 +18,11 @@ pub static META: RuleMeta = RuleMeta {
     summary: "A service uses a named volume, network, secret or config that the top level does not declare",
 };
 
-fn declared(list: &[TopLevel], name: &str) -> bool {
-    list.iter().any(|t| t.name.value == name)
+/// A kind of resource: its declarations, and their names for lookups.
+type Kind<'a> = (&'a [TopLevel], HashSet<&'a str>);
+
+fn names(list: &[TopLevel]) -> HashSet<&str> {
+    list.iter().map(|t| t.name.value.as_str()).collect()
 }
 
 impl Rule for UndeclaredResource {
@@ -25,41 +30,51 @@ impl Rule for UndeclaredResource {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         // A fragment's services and resources are completed by the stack around it.
         if p.is_fragment() {
             return;
         }
         let m = &p.model;
+        let kinds: [Kind; 4] = [
+            (&m.networks, names(&m.networks)),
+            (&m.volumes, names(&m.volumes)),
+            (&m.secrets, names(&m.secrets)),
+            (&m.configs, names(&m.configs)),
+        ];
+        let [networks, volumes, secrets, configs] = &kinds;
         for svc in &m.services {
             let name = &svc.name.value;
-            let mut uses: Vec<(&str, &str, Span, &[TopLevel])> = Vec::new();
+            let mut uses: Vec<(&str, &str, Span, &Kind)> = Vec::new();
             if svc.network_mode.is_none() {
                 for n in &svc.networks {
                     if n.name.value != "default" {
-                        uses.push(("network", &n.name.value, n.name.span, &m.networks));
+                        uses.push(("network", &n.name.value, n.name.span, networks));
                     }
                 }
             }
             for v in &svc.volumes {
                 if let (MountKind::Volume, Some(src)) = (v.kind, &v.source) {
-                    uses.push(("volume", &src.value, src.span, &m.volumes));
+                    uses.push(("volume", &src.value, src.span, volumes));
                 }
             }
             for s in &svc.secrets {
-                uses.push(("secret", &s.value, s.span, &m.secrets));
+                uses.push(("secret", &s.value, s.span, secrets));
             }
             for c in &svc.configs {
-                uses.push(("config", &c.value, c.span, &m.configs));
+                uses.push(("config", &c.value, c.span, configs));
             }
-            for (kind, res, span, list) in uses {
+            for (kind, res, span, (list, declared)) in uses {
                 // An empty name is an unset variable: not ours to judge.
-                if res.is_empty() || declared(list, res) {
+                if res.is_empty() || declared.contains(res) {
                     continue;
                 }
                 let section = format!("{kind}s");
-                let near = crate::names::nearest(res, list.iter().map(|t| t.name.value.as_str()));
+                let near = match out.full(span.file, &META) {
+                    true => None,
+                    false => crate::names::nearest(res, list.iter().map(|t| t.name.value.as_str())),
+                };
                 let mut f = Finding::new(
                     &META,
                     span,

@@ -1,7 +1,7 @@
 //! SL105 `unknown-service-reference`: a reference to a service the stack does not define.
 
 use crate::analysis::graph::EdgeKind;
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -20,7 +20,7 @@ impl Rule for UnknownServiceReference {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         // A fragment's services and resources are completed by the stack around it.
         if p.is_fragment() {
@@ -50,7 +50,10 @@ impl Rule for UnknownServiceReference {
                 _ => "a reference",
             };
             let names = p.model.services.iter().map(|s| s.name.value.as_str());
-            let near = crate::names::nearest(&d.name, names);
+            let near = match out.full(d.span.file, &META) {
+                true => None,
+                false => crate::names::nearest(&d.name, names),
+            };
             let mut f = Finding::new(
                 &META,
                 d.span,

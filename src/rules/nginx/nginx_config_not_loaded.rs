@@ -11,7 +11,7 @@ use std::path::Path;
 use crate::analysis::nginx::loading::{misplaced, Misplaced};
 use crate::compose::proxy::{self, NginxConfig};
 use crate::compose::stack::Project;
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -30,7 +30,7 @@ impl Rule for NginxConfigNotLoaded {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         for m in misplaced(p) {
             out.push(finding(p, &m));

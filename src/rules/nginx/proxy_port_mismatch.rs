@@ -10,7 +10,7 @@
 
 use crate::analysis::nginx::{self, StackNames};
 use crate::analysis::ports::PortEvidence;
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -29,7 +29,7 @@ impl Rule for ProxyPortMismatch {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         let mut once = super::Once::default();
         for g in cx.nginx {

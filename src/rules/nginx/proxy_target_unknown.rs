@@ -9,7 +9,7 @@
 //! upstream block names.
 
 use crate::analysis::nginx::{self, is_localhost, StackNames};
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -28,7 +28,7 @@ impl Rule for ProxyTargetUnknown {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         let mut once = super::Once::default();
         for g in cx.nginx {

@@ -6,7 +6,7 @@
 //! resolver only for addresses with variables (and `resolve` servers).
 
 use crate::analysis::nginx::{self, PassKind, StackNames};
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -25,7 +25,7 @@ impl Rule for ResolverNotUsed {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         let mut once = super::Once::default();
         for g in cx.nginx {

@@ -7,7 +7,7 @@
 //! resolver in scope: every such request fails.
 
 use crate::analysis::nginx::{self, PassKind, StackNames, Target};
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -26,7 +26,7 @@ impl Rule for StaticUpstreamWithoutResolver {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         let mut once = super::Once::default();
         for g in cx.nginx {

@@ -10,7 +10,7 @@
 
 use crate::analysis::ports::{self, CommandSrc, EvidenceKind, Listening, RuntimeEnv};
 use crate::compose::stack::Project;
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::parse::shell::Text;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -35,7 +35,7 @@ impl Rule for HealthcheckPortMismatch {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         // `localhost` in a shared namespace reaches another container's ports too.
         let shared = crate::analysis::network::shared_namespaces(p);
@@ -107,6 +107,14 @@ fn test_command(
     test: &crate::parse::yaml::Node,
     sources: &crate::source::Sources,
 ) -> Option<CommandSrc> {
+    // Too long to read: no probe is concluded from it.
+    let bytes = match test.as_seq() {
+        Some(items) => items.iter().map(|i| i.as_str().map_or(0, str::len)).sum(),
+        None => test.as_str().map_or(0, str::len),
+    };
+    if crate::parse::shell::too_long(test.as_seq().map_or(1, <[_]>::len), bytes) {
+        return None;
+    }
     if let Some(items) = test.as_seq() {
         let first = items.first()?.as_str()?;
         let rest: Vec<Text> = items[1..]

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use crate::analysis::secrets::is_secret_key;
 use crate::analysis::secrets::unquote;
 use crate::compose::stack::{EnvRole, Project};
-use crate::finding::Finding;
+use crate::finding::{Finding, Findings};
 use crate::parse::interpolate::Lookup;
 use crate::parse::interpolate::{Op, VarUse};
 use crate::parse::yaml::Node;
@@ -431,7 +431,7 @@ impl Rule for PlaceholderSecret {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         let extra = |v: &str| cx.options.is_extra_placeholder(v);
         let mut reported: HashSet<Span> = HashSet::new();
@@ -616,7 +616,7 @@ struct SameDefault(HashMap<(String, String), usize>);
 impl SameDefault {
     /// Pushes `f` (on a default of `var`), or adds its default as a related
     /// span of the finding on the same variable with the same default.
-    fn push(&mut self, p: &Project, var: &str, f: Finding, out: &mut Vec<Finding>) {
+    fn push(&mut self, p: &Project, var: &str, f: Finding, out: &mut Findings) {
         let text = p.sources.get(f.primary.file).slice(&f.primary).to_string();
         match self.0.get(&(var.to_string(), text.clone())) {
             Some(&i) if i < out.len() => {
