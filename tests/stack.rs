@@ -155,7 +155,10 @@ fn images(dir: &str) -> Vec<(String, Option<String>)> {
                 .as_ref()
                 .map(|i| i.value.clone())
                 .unwrap_or_default(),
-            s.resources.mem_limit.as_ref().map(|m| m.value.clone()),
+            s.resources
+                .as_ref()
+                .and_then(|r| r.mem_limit.as_ref())
+                .map(|m| m.value.clone()),
         )
     })
     .collect()

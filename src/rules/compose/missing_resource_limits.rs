@@ -32,7 +32,8 @@ impl Rule for MissingResourceLimits {
             if svc.image.is_none() && svc.build.is_none() {
                 continue;
             }
-            let r = &svc.resources;
+            let none = crate::compose::model::Resources::default();
+            let r = svc.resources.as_deref().unwrap_or(&none);
             let missing: Vec<&str> = [
                 ("memory", r.mem_limit.is_none()),
                 ("CPU", r.cpus_limit.is_none()),
