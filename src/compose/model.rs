@@ -499,7 +499,9 @@ pub struct Service {
     pub volumes: Vec<Mount>,
     pub volumes_from: Vec<Spanned<String>>,
     pub links: Vec<Spanned<String>>,
-    /// None when the service sets no limit and no reservation.
+    /// None when the service sets no limit and no reservation (serialized as
+    /// settings that are all null, as before).
+    #[serde(serialize_with = "resources_or_none_set")]
     pub resources: Option<Box<Resources>>,
     pub restart: Option<Spanned<String>>,
     pub profiles: Vec<Spanned<String>>,
@@ -514,6 +516,16 @@ pub struct Service {
     pub configs: Vec<Spanned<String>>,
     /// The whole service mapping.
     pub span: Span,
+}
+
+fn resources_or_none_set<S: serde::Serializer>(
+    r: &Option<Box<Resources>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match r {
+        Some(r) => r.serialize(s),
+        None => Resources::default().serialize(s),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
