@@ -388,6 +388,9 @@ pub fn run_then_exit(args: &Args) -> Result<Outcome, String> {
 
 fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
     let cfg = config_for(&args.input, &overrides_of(args))?;
+    if crate::rules::lookup("invalid-compose").is_some_and(|m| cfg.enabled(m)) {
+        crate::compose::schema::compile_in_background();
+    }
     let projects = load_all_with(&args.input, &cfg)?;
     let findings: Vec<Vec<Finding>> = projects
         .par_iter()
@@ -404,7 +407,11 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
         .par_iter()
         .zip(findings)
         .map(|(p, mut findings)| {
-            let secrets = crate::analysis::secrets::secret_spans(p);
+            // Secrets matter only where a finding shows a snippet or a message.
+            let secrets = match findings.is_empty() {
+                true => Vec::new(),
+                false => crate::analysis::secrets::secret_spans(p),
+            };
             crate::analysis::secrets::redact(&mut findings, &p.sources, &secrets);
             ProjectReport {
                 sources: &p.sources,
