@@ -345,3 +345,35 @@ fn a_file_ignore_covers_the_findings_that_are_only_counted() {
     let last = findings[100]["message"].as_str().unwrap_or_default();
     assert!(last.starts_with("2900 more SL107"), "{last}");
 }
+
+/// The configuration re-grades the findings only counted as it re-grades the
+/// others: with `undeclared-resource = "warning"`, the summary of 2,900 more is a
+/// warning too, and the run passes `--fail-on error`.
+#[test]
+fn the_configuration_regrades_the_findings_that_are_only_counted() {
+    let names: Vec<String> = (0..3_000).map(|i| format!("n{i}")).collect();
+    let compose = format!(
+        "services:\n  app:\n    image: nginx\n    networks: [{}]\n",
+        names.join(", ")
+    );
+    let config = "[severity]\nundeclared-resource = \"warning\"\n";
+    let dir = tree(&[("compose.yaml", &compose), ("stacklint.toml", config)]);
+    let (code, out, err) = common::stacklint_within(
+        Duration::from_secs(60),
+        &dir,
+        &[
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "SL107",
+            "--fail-on",
+            "error",
+        ],
+    );
+    assert_eq!(code, 0, "{err}\n{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let findings = json["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 101, "{out}");
+    assert!(findings.iter().all(|f| f["severity"] == "warning"), "{out}");
+}

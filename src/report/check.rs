@@ -37,7 +37,20 @@ pub fn run_with_then(
     let analysis = Analysis::of(project);
     let (mut out, mut overflow) = run_unmerged(project, &analysis, options, enabled);
     out.retain_mut(|f| keep(f));
-    overflow.retain(|_, o| keep(&mut o.first));
+    // The configuration sees the first finding over the bound, and re-grades the
+    // worst severity among the others as it would re-grade such a finding.
+    overflow.retain(|_, o| {
+        let mut worst = o.first.clone();
+        worst.severity = o.severity;
+        if !keep(&mut o.first) {
+            return false;
+        }
+        o.severity = match keep(&mut worst) {
+            true => worst.severity.max(o.first.severity),
+            false => o.first.severity,
+        };
+        true
+    });
     merge_incidents(&mut out);
     cap_per_file_and_rule_with(&mut out, overflow);
     out
