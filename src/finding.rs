@@ -175,13 +175,14 @@ impl Findings {
         Self::default()
     }
 
-    pub fn push(&mut self, f: Finding) {
+    /// Adds `f`; returns where it is kept, if it is.
+    pub fn push(&mut self, f: Finding) -> Option<usize> {
         let key = (f.primary.file, f.rule.code);
         let n = self.kept.entry(key).or_insert(0);
         if *n < Self::MAX_KEPT {
             *n += 1;
             self.list.push(f);
-            return;
+            return Some(self.list.len() - 1);
         }
         match self.overflow.get_mut(&key) {
             Some(o) => {
@@ -200,6 +201,12 @@ impl Findings {
                 );
             }
         }
+        None
+    }
+
+    /// A kept finding, to add evidence to it.
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut Finding> {
+        self.list.get_mut(i)
     }
 
     /// Whether a finding of `rule` at `file` would no longer be kept: a rule may
@@ -212,7 +219,7 @@ impl Findings {
 
     pub fn extend(&mut self, it: impl IntoIterator<Item = Finding>) {
         for f in it {
-            self.push(f);
+            let _ = self.push(f);
         }
     }
 
@@ -222,17 +229,10 @@ impl Findings {
     }
 }
 
-/// Read access and in-place edits (a rule adding a note to a finding it made);
-/// `push` and `extend` are this type's own, so nothing bypasses the bound.
+/// Read access only: a `&mut Vec<Finding>` would let `push` bypass the bound.
 impl std::ops::Deref for Findings {
     type Target = Vec<Finding>;
     fn deref(&self) -> &Vec<Finding> {
         &self.list
-    }
-}
-
-impl std::ops::DerefMut for Findings {
-    fn deref_mut(&mut self) -> &mut Vec<Finding> {
-        &mut self.list
     }
 }

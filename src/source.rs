@@ -385,6 +385,33 @@ pub enum ReadError {
     /// Outside the project and every `--allow-outside` directory: not read,
     /// so a stranger's stack cannot print the host's files. Unknown, not missing.
     Outside,
+    /// Read, but with more items than stacklint models in one file
+    /// ([`MAX_ENV_LINES`], [`MAX_NGINX_STATEMENTS`]): not parsed.
+    TooManyItems { max: usize, what: &'static str },
+}
+
+/// The most lines of a `.env` file that is parsed. An entry costs about 150
+/// bytes once parsed and expanded, and 8 MiB of `A=1` lines are two million;
+/// a real env file has hundreds.
+pub const MAX_ENV_LINES: usize = 100_000;
+
+/// The most statements (`;` and `{`, counted in the text) of an NGINX file
+/// that is parsed. A statement costs about a kilobyte once parsed and
+/// analysed, and 8 MiB of `location`s are several hundred thousand.
+pub const MAX_NGINX_STATEMENTS: usize = 100_000;
+
+/// Whether `text` holds more than `max` of the bytes in `set`.
+pub fn counts_over(text: &str, set: &[u8], max: usize) -> bool {
+    let mut n = 0usize;
+    for b in text.bytes() {
+        if set.contains(&b) {
+            n += 1;
+            if n > max {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 impl std::fmt::Display for ReadError {
@@ -406,6 +433,10 @@ impl std::fmt::Display for ReadError {
             ReadError::Forbidden => f.write_str("a path under /proc, /sys or /dev is never read"),
             ReadError::Outside => f.write_str(
                 "not read: outside the project (`--allow-outside DIR` lets stacklint read it)",
+            ),
+            ReadError::TooManyItems { max, what } => write!(
+                f,
+                "file has more than {max} {what}, the most stacklint reads in one file"
             ),
         }
     }

@@ -402,6 +402,8 @@ impl<'a> Loader<'a> {
                     if let Err(e) =
                         crate::compose::env::load_env_file(self.sources, p, &mut inc_vars, vars)
                     {
+                        // What it sets is unknown, never "undefined".
+                        self.loaded.vars_unknown = true;
                         self.loaded.unreadable.push((p.clone(), e, *at));
                     }
                 }

@@ -171,7 +171,9 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
                 p.has_env_file = true;
             }
             Err(e) => {
-                p.vars_unknown |= e == ReadError::Outside;
+                // It exists but was not read (outside, too large, not a file):
+                // what it sets is unknown, never "undefined".
+                p.vars_unknown |= !e.is_missing();
                 p.unreadable.push(Unreadable {
                     path: path.clone(),
                     error: e,

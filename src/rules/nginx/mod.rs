@@ -137,7 +137,7 @@ pub struct Once {
 }
 
 impl Once {
-    pub fn push(&mut self, out: &mut Vec<crate::finding::Finding>, f: crate::finding::Finding) {
+    pub fn push(&mut self, out: &mut crate::finding::Findings, f: crate::finding::Finding) {
         if self.seen.insert(f.primary) {
             out.push(f);
         }

@@ -24,6 +24,64 @@ pub static META: RuleMeta = RuleMeta {
     summary: "NGINX proxies to a stack service on a port it does not listen on",
 };
 
+/// The most ports whose evidence a finding points at, and the most pieces of
+/// evidence it points at; the message names every port.
+const MAX_LABELLED_PORTS: usize = 8;
+const MAX_LABELS: usize = 16;
+
+/// What a target service listens on, with the services in its network namespace.
+struct Listens<'a> {
+    evidence: Vec<(PortEvidence, &'a str)>,
+    /// Sorted, distinct.
+    ports: Vec<u16>,
+    ports_text: String,
+    kinds: Vec<String>,
+}
+
+impl<'a> Listens<'a> {
+    /// None when some service in the namespace may listen on ports nobody knows.
+    fn of(cx: &Context<'a>, svc: &'a crate::compose::model::Service) -> Option<Listens<'a>> {
+        let mut evidence: Vec<(PortEvidence, &str)> = Vec::new();
+        for s in nginx::same_namespace(cx.project, svc) {
+            let l = cx.analysis.listening(s);
+            // Only evidence that defines the ports the server binds, with nothing
+            // unreadable, says which ports it does not listen on; `ports` and
+            // `expose` alone list what is published or documented. A service in
+            // the namespace whose ports are not known may be the one listening.
+            if !l.is_known() {
+                return None;
+            }
+            evidence.extend(
+                l.evidence
+                    .iter()
+                    .cloned()
+                    .map(|e| (e, s.name.value.as_str())),
+            );
+        }
+        let mut ports: Vec<u16> = evidence.iter().map(|(e, _)| e.port).collect();
+        ports.sort_unstable();
+        ports.dedup();
+        let mut kinds: Vec<String> = Vec::new();
+        for (e, _) in &evidence {
+            let k = e.kind.to_string();
+            if !kinds.contains(&k) {
+                kinds.push(k);
+            }
+        }
+        let ports_text = ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(Listens {
+            evidence,
+            ports,
+            ports_text,
+            kinds,
+        })
+    }
+}
+
 impl Rule for ProxyPortMismatch {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -32,6 +90,8 @@ impl Rule for ProxyPortMismatch {
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         let mut once = super::Once::default();
+        let mut listens: std::collections::HashMap<&str, Option<Listens>> =
+            std::collections::HashMap::new();
         for g in cx.nginx {
             let Some(proxy) = g.service else {
                 continue;
@@ -54,41 +114,24 @@ impl Rule for ProxyPortMismatch {
                 if svc.network_mode.is_some() {
                     continue;
                 }
-                let mut evidence: Vec<(PortEvidence, &str)> = Vec::new();
-                let mut known = true;
-                for s in nginx::same_namespace(p, svc) {
-                    let l = cx.analysis.listening(s);
-                    // Only evidence that defines the ports the server binds, with nothing
-                    // unreadable, says which ports it does not listen on; `ports` and
-                    // `expose` alone list what is published or documented. A service in
-                    // the namespace whose ports are not known may be the one listening.
-                    known &= l.is_known();
-                    evidence.extend(
-                        l.evidence
-                            .iter()
-                            .cloned()
-                            .map(|e| (e, s.name.value.as_str())),
-                    );
-                }
-                if !known || evidence.iter().any(|(e, _)| e.port == port) {
+                // Once per target service: a proxy of many locations asks again
+                // and again, and a service can listen on a thousand ports.
+                let facts = listens
+                    .entry(svc.name.value.as_str())
+                    .or_insert_with(|| Listens::of(cx, svc));
+                let Some(facts) = facts.as_ref() else {
+                    continue;
+                };
+                if facts.ports.binary_search(&port).is_ok() || out.full(t.arg.span.file, &META) {
                     continue;
                 }
+                let Listens {
+                    evidence,
+                    ports,
+                    ports_text,
+                    kinds,
+                } = facts;
                 let name = &svc.name.value;
-                let mut ports: Vec<u16> = evidence.iter().map(|(e, _)| e.port).collect();
-                ports.sort_unstable();
-                ports.dedup();
-                let mut kinds: Vec<String> = Vec::new();
-                for (e, _) in &evidence {
-                    let k = e.kind.to_string();
-                    if !kinds.contains(&k) {
-                        kinds.push(k);
-                    }
-                }
-                let ports_text = ports
-                    .iter()
-                    .map(u16::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 let shown = t.host_text.clone().unwrap_or_else(|| host.to_string());
                 let how = if t.port_written {
                     format!("port {port}")
@@ -115,7 +158,15 @@ impl Rule for ProxyPortMismatch {
                         format!("`{}` gets its value here", nginx::assigned_var(d)),
                     );
                 }
-                for (e, owner) in &evidence {
+                // The evidence of a few ports at most: the message names them all.
+                let mut labelled: Vec<u16> = Vec::new();
+                for (e, owner) in evidence.iter().take(MAX_LABELS) {
+                    if !labelled.contains(&e.port) {
+                        if labelled.len() == MAX_LABELLED_PORTS {
+                            continue;
+                        }
+                        labelled.push(e.port);
+                    }
                     let label = if owner == name {
                         format!("`{name}` listens on {} ({})", e.port, e.kind)
                     } else {

@@ -562,7 +562,9 @@ impl Rule for PlaceholderSecret {
                             Op::Default { .. } if !u.defined => {
                                 same_default.push(p, &u.name, f, out)
                             }
-                            _ => out.push(f),
+                            _ => {
+                                out.push(f);
+                            }
                         }
                     }
                 }
@@ -618,16 +620,16 @@ impl SameDefault {
     /// span of the finding on the same variable with the same default.
     fn push(&mut self, p: &Project, var: &str, f: Finding, out: &mut Findings) {
         let text = p.sources.get(f.primary.file).slice(&f.primary).to_string();
-        match self.0.get(&(var.to_string(), text.clone())) {
-            Some(&i) if i < out.len() => {
-                out[i].related.push(crate::finding::Label {
-                    span: f.primary,
-                    message: format!("the same default of `{var}` here"),
-                });
-            }
-            _ => {
-                self.0.insert((var.to_string(), text), out.len());
-                out.push(f);
+        let key = (var.to_string(), text);
+        match self.0.get(&key).and_then(|&i| out.get_mut(i)) {
+            Some(kept) => kept.related.push(crate::finding::Label {
+                span: f.primary,
+                message: format!("the same default of `{var}` here"),
+            }),
+            None => {
+                if let Some(i) = out.push(f) {
+                    self.0.insert(key, i);
+                }
             }
         }
     }
