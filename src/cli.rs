@@ -388,9 +388,6 @@ pub fn run_then_exit(args: &Args) -> Result<Outcome, String> {
 
 fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
     let cfg = config_for(&args.input, &overrides_of(args))?;
-    if crate::rules::lookup("invalid-compose").is_some_and(|m| cfg.enabled(m)) {
-        crate::compose::schema::compile_in_background();
-    }
     let projects = load_all_with(&args.input, &cfg)?;
     let findings: Vec<Vec<Finding>> = projects
         .par_iter()

@@ -30,14 +30,6 @@ pub static VALIDATOR: LazyLock<Option<jsonschema::Validator>> = LazyLock::new(||
         .and_then(|s| jsonschema::validator_for(s).ok())
 });
 
-/// Compiles the validator on a thread of its own, so that it is ready (or
-/// nearly) when the first file is validated: compiling takes as long as
-/// loading a 2,000-service stack (68 M instructions), and a single project is
-/// loaded on one core while the other waits.
-pub fn compile_in_background() {
-    std::thread::spawn(|| LazyLock::force(&VALIDATOR).is_some());
-}
-
 /// Where the key and the value of one JSON pointer are written.
 #[derive(Clone, Copy, Debug)]
 pub struct Place {
