@@ -21,11 +21,7 @@ impl CommandSrc {
 
     /// The compose `command` / `entrypoint` / healthcheck form of a node.
     pub fn from_node(n: &Node, sources: &crate::source::Sources) -> Option<CommandSrc> {
-        let bytes = match n.as_seq() {
-            Some(items) => items.iter().map(|i| i.as_str().map_or(0, str::len)).sum(),
-            None => n.as_str().map_or(0, str::len),
-        };
-        if shell::too_long(n.as_seq().map_or(1, <[Node]>::len), bytes) {
+        if shell::node_too_long(n) {
             return Some(Self::unread(n.span));
         }
         if let Some(items) = n.as_seq() {

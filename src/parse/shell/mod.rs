@@ -23,6 +23,18 @@ pub fn too_long(words: usize, bytes: usize) -> bool {
     words > MAX_WORDS || bytes > MAX_SCRIPT_BYTES
 }
 
+/// [`too_long`] for a compose command or healthcheck test: a list of words, or
+/// one string a shell splits.
+pub fn node_too_long(n: &Node) -> bool {
+    match n.as_seq() {
+        Some(items) => too_long(
+            items.len(),
+            items.iter().map(|i| i.as_str().map_or(0, str::len)).sum(),
+        ),
+        None => too_long(1, n.as_str().map_or(0, str::len)),
+    }
+}
+
 /// A string whose bytes know their source position and whether they came from
 /// a compose variable that had no value.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -108,11 +108,7 @@ fn test_command(
     sources: &crate::source::Sources,
 ) -> Option<CommandSrc> {
     // Too long to read: no probe is concluded from it.
-    let bytes = match test.as_seq() {
-        Some(items) => items.iter().map(|i| i.as_str().map_or(0, str::len)).sum(),
-        None => test.as_str().map_or(0, str::len),
-    };
-    if crate::parse::shell::too_long(test.as_seq().map_or(1, <[_]>::len), bytes) {
+    if crate::parse::shell::node_too_long(test) {
         return None;
     }
     if let Some(items) = test.as_seq() {
