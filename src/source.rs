@@ -400,18 +400,18 @@ pub const MAX_ENV_LINES: usize = 100_000;
 /// analysed, and 8 MiB of `location`s are several hundred thousand.
 pub const MAX_NGINX_STATEMENTS: usize = 100_000;
 
-/// Whether `text` holds more than `max` of the bytes in `set`.
-pub fn counts_over(text: &str, set: &[u8], max: usize) -> bool {
-    let mut n = 0usize;
-    for b in text.bytes() {
-        if set.contains(&b) {
-            n += 1;
-            if n > max {
-                return true;
-            }
-        }
+/// Whether a file of `kind` holds more items than stacklint parses
+/// ([`MAX_ENV_LINES`], [`MAX_NGINX_STATEMENTS`]), counted on its text.
+pub fn check_items(kind: FileKind, text: &str) -> Result<(), ReadError> {
+    let (set, max, what): (&[u8], usize, &'static str) = match kind {
+        FileKind::Env => (b"\n", MAX_ENV_LINES, "lines"),
+        FileKind::Nginx => (b";{", MAX_NGINX_STATEMENTS, "statements"),
+        _ => return Ok(()),
+    };
+    match text.bytes().filter(|b| set.contains(b)).nth(max) {
+        Some(_) => Err(ReadError::TooManyItems { max, what }),
+        None => Ok(()),
     }
-    false
 }
 
 impl std::fmt::Display for ReadError {
@@ -556,6 +556,28 @@ mod tests {
     fn decoding_drops_a_bom_and_replaces_invalid_utf8() {
         assert_eq!(decode_text(b"\xef\xbb\xbfa: 1\n"), "a: 1\n");
         assert_eq!(decode_text(b"a: \xff\n"), "a: \u{fffd}\n");
+    }
+
+    #[test]
+    fn items_are_counted_per_kind_up_to_the_bound() {
+        let lines = |n: usize| "A=1\n".repeat(n);
+        assert_eq!(check_items(FileKind::Env, &lines(MAX_ENV_LINES)), Ok(()));
+        assert_eq!(
+            check_items(FileKind::Env, &lines(MAX_ENV_LINES + 1)),
+            Err(ReadError::TooManyItems {
+                max: MAX_ENV_LINES,
+                what: "lines"
+            })
+        );
+        // `;` and `{` are statements in NGINX; `}` closes one.
+        let statements = "a;b {}".repeat(MAX_NGINX_STATEMENTS / 2);
+        assert_eq!(check_items(FileKind::Nginx, &statements), Ok(()));
+        assert!(check_items(FileKind::Nginx, &(statements + ";")).is_err());
+        // Other kinds have no such bound.
+        assert_eq!(
+            check_items(FileKind::Compose, &lines(MAX_ENV_LINES + 1)),
+            Ok(())
+        );
     }
 
     #[test]

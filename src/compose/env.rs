@@ -69,12 +69,7 @@ pub fn load_env_file(
     outer: &dyn Lookup,
 ) -> Result<EnvFile, crate::source::ReadError> {
     let text = sources.read(path)?;
-    if crate::source::counts_over(&text, b"\n", crate::source::MAX_ENV_LINES) {
-        return Err(crate::source::ReadError::TooManyItems {
-            max: crate::source::MAX_ENV_LINES,
-            what: "lines",
-        });
-    }
+    crate::source::check_items(FileKind::Env, &text)?;
     let id = sources.add(SourceFile::new(
         crate::paths::display(path),
         FileKind::Env,

@@ -477,16 +477,11 @@ fn parse_config(
 ) -> Option<NginxConfig> {
     let id = match parsed.get(host) {
         Some(id) => *id,
-        None => match p.sources.read(host).and_then(|text| {
-            let max = crate::source::MAX_NGINX_STATEMENTS;
-            match crate::source::counts_over(&text, b";{", max) {
-                true => Err(crate::source::ReadError::TooManyItems {
-                    max,
-                    what: "statements",
-                }),
-                false => Ok(text),
-            }
-        }) {
+        None => match p
+            .sources
+            .read(host)
+            .and_then(|text| crate::source::check_items(FileKind::Nginx, &text).map(|()| text))
+        {
             Ok(text) => {
                 let id = p.sources.add(SourceFile::new(
                     crate::paths::display(host),
