@@ -275,18 +275,34 @@ fn service_lists_just_under_the_bound_on_values_are_read_in_bounded_memory() {
     }
 }
 
+/// A service `app` attached to the networks `n0`, `n1`, … (`n` of them), in a
+/// flow list; the caller appends the top-level `networks:` it wants.
+fn service_on_networks(n: usize) -> String {
+    let names: Vec<String> = (0..n).map(|i| format!("n{i}")).collect();
+    format!(
+        "services:\n  app:\n    image: nginx\n    networks: [{}]\n",
+        names.join(", ")
+    )
+}
+
+/// The findings of a run with `--format json` and `args`, which must exit 0.
+fn json_findings(dir: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut all = vec![".", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = common::stacklint_within(Duration::from_secs(60), dir, &all);
+    assert_eq!(code, 0, "{err}\n{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    json["findings"].as_array().cloned().unwrap_or_default()
+}
+
 /// 120,000 networks declared and a service attached to each: every name was
 /// looked up in the list of declarations (a linear scan), and minutes went by.
 #[test]
 fn a_service_on_120000_declared_networks_is_linted_in_linear_time() {
     const N: usize = 120_000;
-    let names: Vec<String> = (0..N).map(|i| format!("n{i}")).collect();
-    let mut compose = format!(
-        "services:\n  app:\n    image: nginx\n    networks: [{}]\nnetworks:\n",
-        names.join(", ")
-    );
-    for n in &names {
-        compose.push_str(&format!("  {n}: {{}}\n"));
+    let mut compose = service_on_networks(N) + "networks:\n";
+    for i in 0..N {
+        compose.push_str(&format!("  n{i}: {{}}\n"));
     }
     let dir = tree(&[("compose.yaml", &compose)]);
     let out = lint_within(60, &dir, "ALL");
@@ -300,11 +316,7 @@ fn a_service_on_120000_declared_networks_is_linted_in_linear_time() {
 #[test]
 fn two_hundred_thousand_undeclared_networks_are_counted_not_held() {
     const N: usize = 200_000;
-    let names: Vec<String> = (0..N).map(|i| format!("n{i}")).collect();
-    let mut compose = format!(
-        "services:\n  app:\n    image: nginx\n    networks: [{}]\nnetworks:\n",
-        names.join(", ")
-    );
+    let mut compose = service_on_networks(N) + "networks:\n";
     // Declared names one letter off: suggestions, while there are few enough.
     for i in 0..2_000 {
         compose.push_str(&format!("  m{i}: {{}}\n"));
@@ -324,21 +336,11 @@ fn two_hundred_thousand_undeclared_networks_are_counted_not_held() {
 /// is suppressed, the run passes, and the suppression is not called unused.
 #[test]
 fn a_file_ignore_covers_the_findings_that_are_only_counted() {
-    let names: Vec<String> = (0..3_000).map(|i| format!("n{i}")).collect();
-    let compose = format!(
-        "# stacklint: file-ignore[SL107] generated\nservices:\n  app:\n    image: nginx\n    networks: [{}]\n",
-        names.join(", ")
-    );
+    let compose =
+        "# stacklint: file-ignore[SL107] generated\n".to_string() + &service_on_networks(3_000);
     let dir = tree(&[("compose.yaml", &compose)]);
-    let (code, out, err) = common::stacklint_within(
-        Duration::from_secs(60),
-        &dir,
-        &[".", "--format", "json", "--select", "SL107,SL003"],
-    );
-    assert_eq!(code, 0, "{err}\n{out}");
-    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
-    let findings = json["findings"].as_array().expect("findings");
-    assert_eq!(findings.len(), 101, "{out}");
+    let findings = json_findings(&dir, &["--select", "SL107,SL003"]);
+    assert_eq!(findings.len(), 101, "{findings:?}");
     assert!(findings
         .iter()
         .all(|f| f["code"] == "SL107" && !f["suppressed"].is_null()));
@@ -351,29 +353,13 @@ fn a_file_ignore_covers_the_findings_that_are_only_counted() {
 /// warning too, and the run passes `--fail-on error`.
 #[test]
 fn the_configuration_regrades_the_findings_that_are_only_counted() {
-    let names: Vec<String> = (0..3_000).map(|i| format!("n{i}")).collect();
-    let compose = format!(
-        "services:\n  app:\n    image: nginx\n    networks: [{}]\n",
-        names.join(", ")
-    );
+    let compose = service_on_networks(3_000);
     let config = "[severity]\nundeclared-resource = \"warning\"\n";
     let dir = tree(&[("compose.yaml", &compose), ("stacklint.toml", config)]);
-    let (code, out, err) = common::stacklint_within(
-        Duration::from_secs(60),
-        &dir,
-        &[
-            ".",
-            "--format",
-            "json",
-            "--select",
-            "SL107",
-            "--fail-on",
-            "error",
-        ],
+    let findings = json_findings(&dir, &["--select", "SL107", "--fail-on", "error"]);
+    assert_eq!(findings.len(), 101, "{findings:?}");
+    assert!(
+        findings.iter().all(|f| f["severity"] == "warning"),
+        "{findings:?}"
     );
-    assert_eq!(code, 0, "{err}\n{out}");
-    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
-    let findings = json["findings"].as_array().expect("findings");
-    assert_eq!(findings.len(), 101, "{out}");
-    assert!(findings.iter().all(|f| f["severity"] == "warning"), "{out}");
 }
