@@ -169,6 +169,16 @@ pub struct Boundary {
     dirs: RealDirs,
 }
 
+/// What a directory's own `lstat` says of where it really is.
+enum Derived {
+    /// Where its parent really is, plus its name.
+    Real(PathBuf),
+    /// It does not exist.
+    Missing,
+    /// Only `canonicalize` can tell.
+    Ask,
+}
+
 /// Directory → where it really is (`None`: it does not resolve), shared by the
 /// projects of one run: they share their root and often their directories.
 pub type RealDirs = std::sync::Arc<std::sync::Mutex<HashMap<PathBuf, Option<PathBuf>>>>;
@@ -199,9 +209,11 @@ impl Boundary {
         if let Some(hit) = self.dirs.lock().ok().and_then(|d| d.get(dir).cloned()) {
             return hit;
         }
-        let real = self
-            .derived(dir)
-            .or_else(|| std::fs::canonicalize(dir).ok());
+        let real = match self.derived(dir) {
+            Derived::Real(real) => Some(real),
+            Derived::Missing => None,
+            Derived::Ask => std::fs::canonicalize(dir).ok(),
+        };
         if let Ok(mut d) = self.dirs.lock() {
             d.insert(dir.to_path_buf(), real.clone());
         }
@@ -210,23 +222,30 @@ impl Boundary {
 
     /// Where `dir` really is, from where its parent really is when `dir` itself
     /// is not a symlink: one `lstat` instead of a `readlink` per component
-    /// (7,000 on the corpus). `None`: ask `canonicalize` (a symlink, `..`, `.`,
-    /// a trailing `/`, a path that is not there).
-    fn derived(&self, dir: &Path) -> Option<PathBuf> {
-        let (parent, name) = (dir.parent()?, dir.file_name()?);
+    /// (7,000 on the corpus). `Ask`: ask `canonicalize` (a symlink, `..`, `.`,
+    /// a trailing `/`).
+    fn derived(&self, dir: &Path) -> Derived {
+        let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+            return Derived::Ask;
+        };
         // The text must end in `/name`: `lstat` follows a link named before `/` or `/.`.
         let (raw, name_raw) = (dir.as_os_str().as_encoded_bytes(), name.as_encoded_bytes());
         let plain = raw.ends_with(name_raw)
             && raw.len() > name_raw.len()
             && raw[raw.len() - name_raw.len() - 1] == b'/';
         if !plain || !dir.is_absolute() {
-            return None;
+            return Derived::Ask;
         }
-        let meta = std::fs::symlink_metadata(dir).ok()?;
-        if meta.file_type().is_symlink() {
-            return None;
+        match std::fs::symlink_metadata(dir) {
+            // Not there (through whatever its parent is): `canonicalize` fails too.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Derived::Missing,
+            Err(_) => Derived::Ask,
+            Ok(meta) if meta.file_type().is_symlink() => Derived::Ask,
+            Ok(_) => match self.real_dir(parent) {
+                Some(real) => Derived::Real(real.join(name)),
+                None => Derived::Ask,
+            },
         }
-        Some(self.real_dir(parent)?.join(name))
     }
 
     /// Where `path` really is, as [`resolve`] says, through the directory cache:
@@ -245,10 +264,15 @@ impl Boundary {
                         return (real_dir.join(name), true);
                     }
                 }
-                // Missing: its directory resolved, plus its name, as `resolve` does.
+                // Missing: its deepest directory that resolves, plus the rest,
+                // as `resolve` does (without a `readlink` per component for
+                // each missing ancestor).
                 Err(_) => {
-                    if let Some(real_dir) = self.real_dir(dir) {
-                        return (crate::paths::normalize_path(&real_dir.join(name)), false);
+                    for anc in abs.ancestors().skip(1) {
+                        if let (Some(real), Ok(rest)) = (self.real_dir(anc), abs.strip_prefix(anc))
+                        {
+                            return (crate::paths::normalize_path(&real.join(rest)), false);
+                        }
                     }
                 }
                 Ok(true) => {}
@@ -679,6 +703,34 @@ mod tests {
                 std::fs::canonicalize(&path).ok(),
                 "{rel}"
             );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_path_resolves_as_without_the_cache() {
+        let dir = std::env::temp_dir().join(format!("stacklint-miss-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("real/a")).unwrap();
+        std::fs::create_dir_all(dir.join("outside")).unwrap();
+        std::fs::write(dir.join("real/file"), "").unwrap();
+        std::os::unix::fs::symlink(dir.join("outside"), dir.join("real/out")).unwrap();
+        std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("real/dangling")).unwrap();
+        let b = Boundary::within([dir.join("real").as_path()]);
+        for (rel, inside) in [
+            ("real/a/missing/deeper/x.env", true),
+            ("real/missing/x", true),
+            ("real/out/missing/x", false),
+            // Nothing can be read through a dangling link: judged by its name.
+            ("real/dangling/x", true),
+            ("real/file/x", true),
+            ("real/a/../../outside/missing/x", false),
+            ("real/missing/../../outside/x", false),
+        ] {
+            let path = dir.join(rel);
+            let (cached, exists) = b.resolve_cached(&path);
+            assert_eq!((cached.clone(), exists), resolve(&path), "{rel}");
+            assert_eq!(b.admits(&path), inside, "{rel}: {}", cached.display());
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
