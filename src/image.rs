@@ -60,6 +60,31 @@ impl ImageRef {
     }
 }
 
+/// How an image reference fixes what is pulled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pin<'a> {
+    /// No tag and no digest: Docker pulls `latest`.
+    Untagged,
+    /// A tag and no digest (`latest` included).
+    Tag(&'a str),
+    /// A digest (`@sha256:…`), with or without a tag.
+    Digest,
+}
+
+/// How `image` is pinned; `None` when it is not a plain, fully known reference
+/// (see [`ImageRef::parse`]) or its tag is empty.
+pub fn pin(image: &str) -> Option<Pin<'_>> {
+    ImageRef::parse(image)?;
+    let image = image.trim();
+    if let Some((_, digest)) = image.split_once('@') {
+        return (!digest.is_empty()).then_some(Pin::Digest);
+    }
+    match image.rsplit_once(':') {
+        Some((_, tag)) if !tag.contains('/') => (!tag.is_empty()).then_some(Pin::Tag(tag)),
+        _ => Some(Pin::Untagged),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +116,22 @@ mod tests {
             .unwrap_or_else(|| unreachable!());
         assert_eq!((i.namespace(), i.name()), ("mssql", "server"));
         assert_eq!(i.full, "mcr.microsoft.com/mssql/server");
+    }
+
+    #[test]
+    fn pins() {
+        assert_eq!(pin("redis"), Some(Pin::Untagged));
+        assert_eq!(pin("registry:5000/team/app"), Some(Pin::Untagged));
+        assert_eq!(pin("redis:7"), Some(Pin::Tag("7")));
+        assert_eq!(
+            pin("registry:5000/team/app:latest"),
+            Some(Pin::Tag("latest"))
+        );
+        assert_eq!(pin("redis@sha256:abc"), Some(Pin::Digest));
+        assert_eq!(pin("redis:7@sha256:abc"), Some(Pin::Digest));
+        assert_eq!(pin("redis:"), None);
+        assert_eq!(pin("redis@"), None);
+        assert_eq!(pin("${IMAGE}"), None);
+        assert_eq!(pin(""), None);
     }
 }

@@ -46,7 +46,7 @@ const LIMITS: &str =
 /// .env), and an SL103 (no limits) on `db`.
 fn stack() -> String {
     format!(
-        "services:\n  app:\n    image: example/app\n    env_file: app.env\n{LIMITS}  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\"\n"
+        "services:\n  app:\n    image: example/app:1.0\n    env_file: app.env\n{LIMITS}  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\"\n"
     )
 }
 
@@ -272,7 +272,7 @@ fn severity_override_and_off() {
 
 #[test]
 fn per_file_ignores_match_globs_relative_to_the_config() {
-    let nginx_stack = "services:\n  proxy:\n    image: nginx:1.27-alpine\n    ports: [\"127.0.0.1:80:80\"]\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n    env_file: app.env\n    deploy:\n      resources:\n        limits: {memory: 64M, cpus: \"0.5\"}\n  app:\n    image: example/app\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    deploy:\n      resources:\n        limits: {memory: 64M, cpus: \"0.5\"}\n";
+    let nginx_stack = "services:\n  proxy:\n    image: nginx:1.27-alpine\n    ports: [\"127.0.0.1:80:80\"]\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n    env_file: app.env\n    deploy:\n      resources:\n        limits: {memory: 64M, cpus: \"0.5\"}\n  app:\n    image: example/app:1.0\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    deploy:\n      resources:\n        limits: {memory: 64M, cpus: \"0.5\"}\n";
     // `bakend` is no container of the stack (SL204); `app` is, but nothing
     // starts it before the proxy (SL201, with SL207 as its note).
     let conf = "server {\n    listen 80;\n    location / { proxy_pass http://bakend:8000; }\n    location /api/ { proxy_pass http://app:8000; }\n}\n";
@@ -340,7 +340,7 @@ fn extra_internal_images_make_sl102_fire() {
 #[test]
 fn extra_placeholders_make_sl303_fire() {
     let compose =
-        format!("services:\n  app:\n    image: example/app\n    env_file: app.env\n{LIMITS}");
+        format!("services:\n  app:\n    image: example/app:1.0\n    env_file: app.env\n{LIMITS}");
     let dir = tree(&[
         ("compose.yaml", &compose),
         (

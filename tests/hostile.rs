@@ -39,7 +39,7 @@ fn every_format_works(dir: &Path, max_bytes: usize) -> Vec<String> {
 #[test]
 fn a_finding_past_column_65535_is_reported_in_every_format() {
     let compose = format!(
-        "services:\n  a:\n    image: x\n    environment: {{K: \"{}\", K: y}}\n",
+        "services:\n  a:\n    image: x:1\n    environment: {{K: \"{}\", K: y}}\n",
         "x".repeat(70_000)
     );
     let dir = tree(&[("compose.yaml", &compose)]);
@@ -63,7 +63,7 @@ fn env_values_that_double_stop_at_a_mebibyte() {
     for i in 1..=40 {
         env.push_str(&format!("V{i}=${{V{p}}}${{V{p}}}\n", p = i - 1));
     }
-    let compose = "services:\n  a:\n    image: x\n    environment:\n      K: ${V40}\n";
+    let compose = "services:\n  a:\n    image: x:1\n    environment:\n      K: ${V40}\n";
     let dir = tree(&[(".env", &env), ("compose.yaml", compose)]);
     let outs = every_format_works(&dir, 300 * 1024);
     let json = &outs[1];
@@ -82,7 +82,7 @@ fn env_values_that_double_stop_at_a_mebibyte() {
 fn a_value_referenced_20000_times_is_not_interpolated() {
     let env = format!("BIG={}\n", "y".repeat(1_000_000));
     let compose = format!(
-        "services:\n  a:\n    image: x\n    environment:\n      K: \"{}\"\n",
+        "services:\n  a:\n    image: x:1\n    environment:\n      K: \"{}\"\n",
         "${BIG}".repeat(20_000)
     );
     let dir = tree(&[(".env", &env), ("compose.yaml", &compose)]);
@@ -101,7 +101,7 @@ fn a_value_referenced_20000_times_is_not_interpolated() {
 #[test]
 fn the_values_of_one_file_add_up_to_8_mib_at_most() {
     let mut env = format!("BIG={}\n", "y".repeat(1_000_000));
-    let mut compose = String::from("services:\n  a:\n    image: x\n    environment:\n");
+    let mut compose = String::from("services:\n  a:\n    image: x:1\n    environment:\n");
     for i in 0..12 {
         env.push_str(&format!("V{i}=${{BIG}}\n"));
         compose.push_str(&format!("      K{i}: ${{BIG}}\n"));
@@ -138,7 +138,7 @@ fn a_2_mb_variable_name_is_quoted_in_60_characters() {
         ),
     ] {
         let compose =
-            format!("services:\n  a:\n    image: x\n    environment:\n      K: \"{template}\"\n");
+            format!("services:\n  a:\n    image: x:1\n    environment:\n      K: \"{template}\"\n");
         let dir = tree(&[("compose.yaml", &compose)]);
         let outs = every_format_works(&dir, 300 * 1024);
         for out in &outs {
@@ -153,7 +153,7 @@ fn a_2_mb_variable_name_is_quoted_in_60_characters() {
 /// never the default, which may be a secret.
 #[test]
 fn an_unterminated_default_stays_out_of_the_message() {
-    let compose = "services:\n  a:\n    image: x\n    environment:\n      K: \"${POSTGRES_PASSWORD:-S3cretDefault\"\n";
+    let compose = "services:\n  a:\n    image: x:1\n    environment:\n      K: \"${POSTGRES_PASSWORD:-S3cretDefault\"\n";
     let dir = tree(&[("compose.yaml", compose)]);
     let outs = every_format_works(&dir, 300 * 1024);
     // The text report's snippet shows the file itself; every other format has no snippet.
@@ -172,7 +172,7 @@ fn an_unterminated_default_stays_out_of_the_message() {
 /// file, then one finding that counts the rest, at the first one left out.
 #[test]
 fn twenty_thousand_duplicate_keys_are_capped_at_one_hundred() {
-    let mut compose = String::from("services:\n  a:\n    image: x\n    environment:\n");
+    let mut compose = String::from("services:\n  a:\n    image: x:1\n    environment:\n");
     for _ in 0..20_000 {
         compose.push_str("      K: v\n");
     }
@@ -207,7 +207,7 @@ fn twenty_thousand_duplicate_keys_are_capped_at_one_hundred() {
 #[test]
 fn many_findings_on_one_long_line_stay_linear() {
     let compose = format!(
-        "services:\n  a:\n    image: x\n    environment: {{{}}}\n",
+        "services:\n  a:\n    image: x:1\n    environment: {{{}}}\n",
         vec!["K: v"; 40_000].join(", ")
     );
     let dir = tree(&[("compose.yaml", &compose)]);
@@ -234,7 +234,7 @@ fn many_findings_on_one_long_line_stay_linear() {
 #[test]
 fn a_dot_env_of_two_million_lines_is_not_read() {
     let env = "A=1\n".repeat(2_000_000);
-    let compose = "services:\n  a:\n    image: x\n    environment:\n      K: ${A}\n";
+    let compose = "services:\n  a:\n    image: x:1\n    environment:\n      K: ${A}\n";
     let dir = tree(&[(".env", &env), ("compose.yaml", compose)]);
     let (code, out, err) = run_within(60, &dir, &[".", "--format", "github", "--fail-on", "never"]);
     assert_eq!(code, 0, "{err}");

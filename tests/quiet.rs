@@ -5,7 +5,7 @@
 mod common;
 use common::{stacklint_in, tree};
 
-const NO_LIMITS: &str = "services:\n  app:\n    image: example/app\n";
+const NO_LIMITS: &str = "services:\n  app:\n    image: example/app:1.0\n";
 
 #[test]
 fn missing_limits_are_info_and_do_not_fail_the_default_run() {
@@ -35,7 +35,7 @@ fn missing_limits_are_info_and_do_not_fail_the_default_run() {
 /// An error (line 5), a warning (line 9) and two info findings (lines 2 and 6).
 const MIXED: &str = "services:
   web:
-    image: example/web
+    image: example/web:1.0
     depends_on:
       - missing
   db:
@@ -196,7 +196,7 @@ fn exclude_on_the_command_line_and_in_the_config() {
         ("deploy/prod/compose.yaml", NO_LIMITS),
         (
             "deploy/prod/docker-compose.test.yml",
-            "services:\n  tester:\n    image: example/tester\n",
+            "services:\n  tester:\n    image: example/tester:1.0\n",
         ),
     ];
     let dir = tree(&files);
@@ -281,7 +281,7 @@ fn an_ignored_override_is_still_merged_like_docker_compose_does() {
 fn the_graph_marks_errors_red_warnings_amber_and_leaves_info_out() {
     let stack = "services:
   web:
-    image: example/web
+    image: example/web:1.0
   db:
     image: postgres:16
     ports:

@@ -29,7 +29,7 @@ const NGINX: &str =
 
 fn compose(depends_on: &str) -> String {
     format!(
-        "services:\n  proxy:\n    image: nginx:1.27\n    volumes:\n      - ./nginx.conf:/etc/nginx/conf.d/default.conf:ro\n{depends_on}  app:\n    image: example/app\n    command: gunicorn -b 0.0.0.0:5000 app:app\n"
+        "services:\n  proxy:\n    image: nginx:1.27\n    volumes:\n      - ./nginx.conf:/etc/nginx/conf.d/default.conf:ro\n{depends_on}  app:\n    image: example/app:1.0\n    command: gunicorn -b 0.0.0.0:5000 app:app\n"
     )
 }
 
@@ -70,7 +70,7 @@ fn sl207_alone_when_sl201_is_off() {
 #[test]
 fn ordered_through_another_service_leaves_a_stale_address_warning() {
     // proxy -> ui -> app: app starts first whatever the condition.
-    let c = compose("    depends_on: [ui]\n  ui:\n    image: example/ui\n    depends_on:\n      app:\n        condition: service_started\n");
+    let c = compose("    depends_on: [ui]\n  ui:\n    image: example/ui:1.0\n    depends_on:\n      app:\n        condition: service_started\n");
     let f = findings(&[("compose.yaml", &c), ("nginx.conf", NGINX)]);
     let ours: Vec<&Value> = f
         .iter()

@@ -100,7 +100,7 @@ fn suppressed_findings_do_not_fail_the_run_and_are_counted_in_text() {
 #[test]
 fn stacked_comments_above_a_line() {
     let compose = format!(
-        "services:\n  # stacklint: ignore[missing-resource-limits] limits come from the platform\n  # stacklint: ignore[SL101] (none here: reported unused)\n\n  # a plain comment between\n  app:\n    image: example/app\n{LIMITS}  worker:\n    image: example/worker\n"
+        "services:\n  # stacklint: ignore[missing-resource-limits] limits come from the platform\n  # stacklint: ignore[SL101] (none here: reported unused)\n\n  # a plain comment between\n  app:\n    image: example/app:1.0\n{LIMITS}  worker:\n    image: example/worker:1.0\n"
     );
     let dir = tree(&[("compose.yaml", &compose)]);
     let (_, list, _) = json(&dir, &[]);
@@ -131,7 +131,7 @@ fn file_ignore_in_yaml() {
 
 fn nginx_stack(conf: &str) -> Dir {
     let compose = format!(
-        "services:\n  proxy:\n    image: nginx:1.27-alpine\n    ports: [\"127.0.0.1:80:80\"]\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n    depends_on: [app]\n{LIMITS}  app:\n    image: example/app\n    command: gunicorn -b 0.0.0.0:8080 app:app\n{LIMITS}"
+        "services:\n  proxy:\n    image: nginx:1.27-alpine\n    ports: [\"127.0.0.1:80:80\"]\n    volumes:\n      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n    depends_on: [app]\n{LIMITS}  app:\n    image: example/app:1.0\n    command: gunicorn -b 0.0.0.0:8080 app:app\n{LIMITS}"
     );
     tree(&[("compose.yaml", &compose), ("nginx/default.conf", conf)])
 }
@@ -169,7 +169,7 @@ fn nginx_forms() {
 #[test]
 fn env_forms() {
     let compose =
-        format!("services:\n  app:\n    image: example/app\n    env_file: app.env\n{LIMITS}");
+        format!("services:\n  app:\n    image: example/app:1.0\n    env_file: app.env\n{LIMITS}");
     let env = "API_TOKEN=changeme # stacklint: ignore[SL303] the tests replace it\n# stacklint: ignore[placeholder-secret]\nDB_PASSWORD=changeme\nSMTP_PASSWORD=changeme\nNOTE=\"x # stacklint: ignore[bogus]\"\n";
     let dir = tree(&[("compose.yaml", &compose), ("app.env", env)]);
     let (_, list, _) = json(&dir, &[]);

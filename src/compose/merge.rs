@@ -312,10 +312,28 @@ pub fn sub_span(node: &Node, sources: &Sources, from: usize, to: usize) -> Span 
     if inner.1 == value {
         return node.span.sub(inner.0 + from, inner.0 + to);
     }
-    // Escapes or folding changed the text: find the piece itself in the source.
+    // Escapes, folding or interpolation changed the text: find the piece itself
+    // in the source. Where it should be comes first: a piece that ends the value
+    // ends the text, one that starts it starts it, and one after a `${VAR:-x}`
+    // moved by the difference in length (`${SOCK:-/run/x}:/run/x` has the piece
+    // `/run/x` twice).
     if let Some(piece) = value.get(from..to) {
         if !piece.is_empty() {
-            if let Some(i) = inner.1.find(piece) {
+            let raw = inner.1;
+            let shifted = (from + raw.len()).checked_sub(value.len());
+            let at = [
+                (to == value.len())
+                    .then(|| raw.len().checked_sub(piece.len()))
+                    .flatten(),
+                (from == 0).then_some(0),
+                Some(from),
+                shifted,
+            ]
+            .into_iter()
+            .flatten()
+            .find(|&i| raw.get(i..i + piece.len()) == Some(piece))
+            .or_else(|| raw.find(piece));
+            if let Some(i) = at {
                 return node.span.sub(inner.0 + i, inner.0 + i + piece.len());
             }
         }

@@ -136,6 +136,15 @@ pub struct Knowledge {
     pub no_healthcheck: Vec<NoHealthcheck>,
     pub ports: Vec<PortProduct>,
     pub nginx_flavor: Vec<FlavorRule>,
+    pub socket_proxy: Vec<SocketProxy>,
+}
+
+/// An image made to hold the Docker socket and filter the API calls through it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SocketProxy {
+    pub image: String,
+    pub source: String,
 }
 
 /// The embedded data, parsed on first use. It ships inside the binary and a
@@ -195,6 +204,11 @@ pub fn is_nginx(image: &ImageRef) -> bool {
 /// Does the official image at `path` (`postgres`) ship without a HEALTHCHECK?
 pub fn ships_without_healthcheck(path: &str) -> bool {
     DATA.no_healthcheck.iter().any(|n| n.image == path)
+}
+
+/// Is the image at `path` (`tecnativa/docker-socket-proxy`) a Docker socket proxy?
+pub fn is_socket_proxy(path: &str) -> bool {
+    DATA.socket_proxy.iter().any(|s| s.image == path)
 }
 
 /// Is `port` one of `product`'s ports that serve people (a management UI)?

@@ -13,6 +13,7 @@ pub mod invalid_suppression;
 pub mod nginx;
 pub mod options;
 pub mod parse_error;
+pub mod security;
 pub mod unused_suppression;
 
 use crate::analysis::graph::StackGraph;
@@ -64,6 +65,13 @@ pub static RULES: &[&dyn Rule] = &[
     &env::undefined_variable::UndefinedVariable,
     &env::env_example_drift::EnvExampleDrift,
     &env::placeholder_secret::PlaceholderSecret,
+    &security::docker_socket_mounted::DockerSocketMounted,
+    &security::privileged_container::PrivilegedContainer,
+    &security::host_namespace::HostNamespace,
+    &security::dangerous_capability::DangerousCapability,
+    &security::sensitive_host_mount::SensitiveHostMount,
+    &security::security_profile_disabled::SecurityProfileDisabled,
+    &security::image_not_pinned::ImageNotPinned,
 ];
 
 pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
