@@ -15,6 +15,16 @@ pub static META: RuleMeta = RuleMeta {
     summary: "An image has no tag or the `latest` tag: each pull may run different software",
 };
 
+/// Tags that name a release channel rather than a release: they move with
+/// every push to the channel, as `latest` does.
+const CHANNELS: &[&str] = &[
+    "stable", "edge", "nightly", "dev", "develop", "canary", "beta", "unstable", "main", "master",
+];
+
+fn is_channel(tag: &str) -> bool {
+    CHANNELS.iter().any(|c| c.eq_ignore_ascii_case(tag))
+}
+
 impl Rule for ImageNotPinned {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -38,15 +48,21 @@ impl Rule for ImageNotPinned {
                 continue;
             }
             let what = match crate::image::pin(&image.value) {
-                Some(Pin::Untagged) => "has no tag, so it means `latest`",
+                Some(Pin::Untagged) => "has no tag, so it means `latest`".to_string(),
                 Some(Pin::Tag(tag)) if tag.eq_ignore_ascii_case("latest") => {
-                    "uses the `latest` tag"
+                    "uses the `latest` tag".to_string()
+                }
+                Some(Pin::Tag(tag)) if is_channel(tag) => {
+                    format!("uses `{tag}`, a tag that moves to each new release of its channel")
                 }
                 _ => continue,
             };
             let name = &svc.name.value;
             let repo = image.value.trim();
-            let repo = repo.strip_suffix(":latest").unwrap_or(repo);
+            let repo = match repo.rsplit_once(':') {
+                Some((r, tag)) if !tag.contains('/') => r,
+                _ => repo,
+            };
             out.push(
                 Finding::new(
                     &META,

@@ -65,6 +65,15 @@ const TREES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Paths harmless to read but not to write, with everything below them.
+const WRITABLE_TREES: &[(&str, &str)] = &[
+    ("/lib/modules", "the kernel modules the host loads by name"),
+    (
+        "/usr/lib/modules",
+        "the kernel modules the host loads by name",
+    ),
+];
+
 /// Directories of a home that hold credentials.
 const CREDENTIAL_DIRS: &[(&str, &str)] = &[
     (".ssh", "SSH keys"),
@@ -76,9 +85,9 @@ const CREDENTIAL_DIRS: &[(&str, &str)] = &[
     (".azure", "Azure credentials"),
 ];
 
-/// What a host path exposes, when it is sensitive. Only paths of the host
+/// What a host path exposes, when it is sensitive (`writable`: mounted so). Only paths of the host
 /// count: absolute, or in a home (`~`); a path of the project is not.
-fn exposes(source: &str) -> Option<&'static str> {
+fn exposes(source: &str, writable: bool) -> Option<&'static str> {
     let home = source == "~" || source.starts_with("~/");
     if !source.starts_with('/') && !home {
         return None;
@@ -96,10 +105,19 @@ fn exposes(source: &str) -> Option<&'static str> {
     if let Some((_, why)) = EXACT.iter().find(|(p, _)| *p == path) {
         return Some(why);
     }
-    if let Some((_, why)) = TREES.iter().find(|(p, _)| {
-        path.strip_prefix(p)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    }) {
+    let under = |trees: &'static [(&'static str, &'static str)]| {
+        trees
+            .iter()
+            .find(|(p, _)| {
+                path.strip_prefix(p)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+            .map(|(_, why)| *why)
+    };
+    if let Some(why) = under(TREES) {
+        return Some(why);
+    }
+    if let (true, Some(why)) = (writable, under(WRITABLE_TREES)) {
         return Some(why);
     }
     // `/home/ann` is a home as a whole.
@@ -142,7 +160,7 @@ impl Rule for SensitiveHostMount {
                 let Some(src) = m.source.as_ref().filter(|_| m.kind == MountKind::Bind) else {
                     continue;
                 };
-                let Some(what) = exposes(&src.value) else {
+                let Some(what) = exposes(&src.value, !m.read_only) else {
                     continue;
                 };
                 let (how, help) = if m.read_only {
@@ -197,7 +215,7 @@ mod tests {
             "/etc/ssh/sshd_config",
             "/var/../etc",
         ] {
-            assert!(exposes(p).is_some(), "{p}");
+            assert!(exposes(p, false).is_some(), "{p}");
         }
         for p in [
             "/etc/localtime",
@@ -217,7 +235,10 @@ mod tests {
             "/root/n8n/letsencrypt",
             "/var/log",
         ] {
-            assert!(exposes(p).is_none(), "{p}");
+            assert!(exposes(p, true).is_none(), "{p}");
         }
+        assert!(exposes("/lib/modules", true).is_some());
+        assert!(exposes("/lib/modules/6.1.0", true).is_some());
+        assert!(exposes("/lib/modules", false).is_none());
     }
 }
