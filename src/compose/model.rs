@@ -529,6 +529,17 @@ impl Service {
     pub fn runs_as_written(&self) -> bool {
         self.image.is_some() || self.build.is_some()
     }
+
+    /// Whether the two services can run in one `docker compose up`: not when
+    /// both run only under profiles and they share none.
+    pub fn runs_with(&self, other: &Service) -> bool {
+        self.profiles.is_empty()
+            || other.profiles.is_empty()
+            || self
+                .profiles
+                .iter()
+                .any(|p| other.profiles.iter().any(|q| q.value == p.value))
+    }
 }
 
 /// Whether a compose boolean (written as text, or produced by interpolation) is true.

@@ -55,6 +55,8 @@ pub static RULES: &[&dyn Rule] = &[
     &graph::unknown_service_reference::UnknownServiceReference,
     &graph::depends_on_unhealthy::DependsOnUnhealthy,
     &graph::undeclared_resource::UndeclaredResource,
+    &compose::duplicate_host_port::DuplicateHostPort,
+    &compose::duplicate_container_name::DuplicateContainerName,
     &nginx::static_upstream_without_resolver::StaticUpstreamWithoutResolver,
     &nginx::resolver_not_used::ResolverNotUsed,
     &nginx::nginx_config_not_loaded::NginxConfigNotLoaded,

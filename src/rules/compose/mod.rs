@@ -1,5 +1,7 @@
 //! Rules that read the compose model alone.
 
+pub mod duplicate_container_name;
+pub mod duplicate_host_port;
 pub mod healthcheck_port_mismatch;
 pub mod internal_port_published;
 pub mod invalid_compose;
