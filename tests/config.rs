@@ -177,7 +177,8 @@ fn select_and_ignore_by_name_code_and_category() {
     );
     assert_eq!(
         run("select = [\"all\"]\nignore = [\"SL303\", \"correctness\"]"),
-        ["SL102"]
+        // `all` takes the hardening rules too (off by default).
+        ["SL102", "SL501", "SL502", "SL503", "SL505"]
     );
     assert_eq!(
         run("ignore = [\"internal-port-published\"]"),
@@ -211,7 +212,10 @@ fn the_command_line_wins_over_the_file() {
     assert_eq!(code, 1);
     // --ignore removes from what the file selects.
     let (_, list) = findings(&dir, &[".", "--select", "all", "--ignore", "SL303"]);
-    assert_eq!(codes(&list), ["SL102", "SL103"]);
+    assert_eq!(
+        codes(&list),
+        ["SL102", "SL103", "SL501", "SL502", "SL503", "SL505"]
+    );
 }
 
 #[test]

@@ -13,7 +13,8 @@ use common::fixture;
 fn drawn(dir: &str) -> (String, String, String) {
     let p = fixture(dir);
     let g = StackGraph::build(&p);
-    let findings = check::run(&p, &|_| true);
+    // The rules a plain lint runs (hardening is off by default).
+    let findings = check::run(&p, &stacklint::report::config::default_on);
     (
         render::mermaid(&p, &g, &findings),
         render::dot(&p, &g, &findings),

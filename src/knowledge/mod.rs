@@ -137,6 +137,15 @@ pub struct Knowledge {
     pub ports: Vec<PortProduct>,
     pub nginx_flavor: Vec<FlavorRule>,
     pub socket_proxy: Vec<SocketProxy>,
+    pub runs_as_root: Vec<RunsAsRoot>,
+}
+
+/// An official image whose main process runs as root unless `user:` is set.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunsAsRoot {
+    pub image: String,
+    pub source: String,
 }
 
 /// An image made to hold the Docker socket and filter the API calls through it.
@@ -209,6 +218,11 @@ pub fn ships_without_healthcheck(path: &str) -> bool {
 /// Is the image at `path` (`tecnativa/docker-socket-proxy`) a Docker socket proxy?
 pub fn is_socket_proxy(path: &str) -> bool {
     DATA.socket_proxy.iter().any(|s| s.image == path)
+}
+
+/// Does the image at `path` (`python`) run its main process as root by default?
+pub fn runs_as_root(path: &str) -> bool {
+    DATA.runs_as_root.iter().any(|r| r.image == path)
 }
 
 /// Is `port` one of `product`'s ports that serve people (a management UI)?

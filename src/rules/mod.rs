@@ -9,6 +9,7 @@ pub use unused_suppression::META as UNUSED_SUPPRESSION;
 pub mod compose;
 pub mod env;
 pub mod graph;
+pub mod hardening;
 pub mod invalid_suppression;
 pub mod nginx;
 pub mod options;
@@ -74,6 +75,11 @@ pub static RULES: &[&dyn Rule] = &[
     &security::sensitive_host_mount::SensitiveHostMount,
     &security::security_profile_disabled::SecurityProfileDisabled,
     &security::image_not_pinned::ImageNotPinned,
+    &hardening::no_new_privileges_missing::NoNewPrivilegesMissing,
+    &hardening::capabilities_not_dropped::CapabilitiesNotDropped,
+    &hardening::writable_root_filesystem::WritableRootFilesystem,
+    &hardening::runs_as_root::RunsAsRoot,
+    &hardening::image_not_digest_pinned::ImageNotDigestPinned,
 ];
 
 pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
