@@ -250,3 +250,33 @@ fn crossplane_tricky_configs() {
     let span = try_files.map(|d| &src.text[d.span.start..d.span.end]);
     assert_eq!(span, Some("try_files /abc/${uri} /abc/${uri}.html =404 ;"));
 }
+
+/// SL208 agrees with gixy's `add_header_redefinition` cases: each `*_fp.conf` is
+/// quiet, every other case gives one finding. And no other NGINX config of the
+/// corpus (real stacks among them) gets one.
+#[test]
+fn add_header_dropped_agrees_with_gixy_and_is_quiet_elsewhere() {
+    let root = corpus_dir();
+    if !root.is_dir() {
+        println!(
+            "note: {} not found, SL208 corpus test skipped",
+            root.display()
+        );
+        return;
+    }
+    let gixy = "gixy/tests/plugins/simply/add_header_redefinition/";
+    let mut cases = 0;
+    for rel in corpus_files(&root) {
+        let p = stacklint::compose::stack::load_single(&root.join(&rel), FileKind::Nginx);
+        let found = stacklint::report::check::run(&p, &|m| m.code == "SL208").len();
+        let expected = match rel.strip_prefix(gixy) {
+            Some(case) if !case.ends_with("_fp.conf") => {
+                cases += 1;
+                1
+            }
+            _ => 0,
+        };
+        assert_eq!(found, expected, "{rel}");
+    }
+    assert_eq!(cases, 4, "gixy's failing cases");
+}

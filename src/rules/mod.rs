@@ -65,6 +65,7 @@ pub static RULES: &[&dyn Rule] = &[
     &nginx::proxy_port_mismatch::ProxyPortMismatch,
     &graph::proxy_target_unreachable::ProxyTargetUnreachable,
     &graph::proxy_starts_before_target::ProxyStartsBeforeTarget,
+    &nginx::add_header_dropped::AddHeaderDropped,
     &env::undefined_variable::UndefinedVariable,
     &env::env_example_drift::EnvExampleDrift,
     &env::placeholder_secret::PlaceholderSecret,

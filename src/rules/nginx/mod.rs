@@ -1,5 +1,6 @@
 //! Rules that read the NGINX configs of the stack together with its compose model.
 
+pub mod add_header_dropped;
 pub mod nginx_config_not_loaded;
 pub mod proxy_port_mismatch;
 pub mod proxy_target_unknown;
