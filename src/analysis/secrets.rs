@@ -2,6 +2,7 @@
 //! their values, which the text report masks in its source snippets.
 
 mod scan;
+pub mod values;
 
 pub use scan::mask_urls;
 

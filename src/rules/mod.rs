@@ -69,6 +69,7 @@ pub static RULES: &[&dyn Rule] = &[
     &env::undefined_variable::UndefinedVariable,
     &env::env_example_drift::EnvExampleDrift,
     &env::placeholder_secret::PlaceholderSecret,
+    &env::hardcoded_secret::HardcodedSecret,
     &security::docker_socket_mounted::DockerSocketMounted,
     &security::privileged_container::PrivilegedContainer,
     &security::host_namespace::HostNamespace,

@@ -2,6 +2,7 @@
 //! play which part, and the variable uses of the merged compose tree.
 
 pub mod env_example_drift;
+pub mod hardcoded_secret;
 pub mod placeholder_secret;
 pub mod undefined_variable;
 

@@ -1,0 +1,277 @@
+//! SL304 `hardcoded-secret`: a secret written in a file that is committed: a
+//! literal value (or a `${VAR:-fallback}`) of a secret-looking key in a
+//! service's `environment` or build `args`, a password in a connection URL,
+//! or an `Authorization` header with credentials in an NGINX config.
+//! Placeholders and values known to others are placeholder-secret's (SL303).
+//! No output holds the value.
+
+use std::collections::HashSet;
+
+use crate::analysis::secrets::values::{is_secret_setting, weakness};
+use crate::finding::{Finding, Findings};
+use crate::parse::interpolate::{Op, VarUse};
+use crate::parse::yaml::Node;
+use crate::rules::{Category, Context, Rule, RuleMeta};
+use crate::severity::Severity;
+use crate::source::Span;
+
+pub struct HardcodedSecret;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL304",
+    name: "hardcoded-secret",
+    severity: Severity::Warning,
+    category: Category::Security,
+    summary: "A secret is written in a committed file: compose environment, build args, a URL or an NGINX header",
+};
+
+const HELP: &str = "move the value out of the file: `${VAR:?}` with VAR in a git-ignored .env, or a compose `secrets:` entry read from a file";
+
+/// Values that set no secret whatever the key says: switches, numbers of a
+/// few digits, paths (a `*_FILE` convention or a docker secret mount).
+fn not_a_secret_value(value: &str) -> bool {
+    // `- DB_PASSWORD="none"`: compose keeps the quotes of the list form.
+    let v = crate::analysis::secrets::unquote(value.trim()).trim();
+    let lower = v.to_ascii_lowercase();
+    let path_like = v.contains('/')
+        && [".pem", ".key", ".crt", ".json", ".txt", ".p12"]
+            .iter()
+            .any(|ext| lower.ends_with(ext));
+    v.is_empty()
+        || matches!(
+            lower.as_str(),
+            "true"
+                | "false"
+                | "yes"
+                | "no"
+                | "on"
+                | "off"
+                | "null"
+                | "none"
+                | "invalid"
+                | "disabled"
+                | "unset"
+                | "empty"
+        )
+        || (v.len() < 6 && v.chars().all(|c| c.is_ascii_digit()))
+        || v.starts_with('/')
+        || v.starts_with("./")
+        || path_like
+}
+
+/// The span of the fallback text of `${VAR:-text}` / `${VAR-text}`.
+fn default_span(text: &str, u: &VarUse, uspan: Span) -> Option<Span> {
+    let op = match u.op {
+        Op::Default { colon: true } => ":-",
+        Op::Default { colon: false } => "-",
+        _ => return None,
+    };
+    let start = 2 + u.name.len();
+    if !text.get(start..)?.starts_with(op) || !text.ends_with('}') {
+        return None;
+    }
+    let from = start + op.len();
+    let to = text.len() - 1;
+    (from < to).then(|| uspan.sub(from, to))
+}
+
+/// The password of a `scheme://user:password@host` URL in `value`, as a byte
+/// range, when it is written out (no `$`) and not a placeholder.
+fn url_password(value: &str) -> Option<std::ops::Range<usize>> {
+    let scheme_end = value.find("://")? + 3;
+    let rest = &value[scheme_end..];
+    let at = rest.find('@')?;
+    let userinfo = &rest[..at];
+    // A `/` before the `@` is a path, not user information.
+    if userinfo.contains('/') {
+        return None;
+    }
+    let colon = userinfo.find(':')?;
+    let password = &userinfo[colon + 1..];
+    if password.is_empty() || password.contains('$') || password.contains(['{', '<', '*']) {
+        return None;
+    }
+    let start = scheme_end + colon + 1;
+    Some(start..start + password.len())
+}
+
+impl Rule for HardcodedSecret {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        let p = cx.project;
+        let known = |keys: &[&str], v: &str| {
+            weakness(keys, v, cx.options.is_extra_placeholder(v)).is_some()
+        };
+        let mut reported: HashSet<Span> = HashSet::new();
+        let services = p
+            .tree
+            .as_ref()
+            .and_then(|t| t.get("services"))
+            .and_then(Node::as_map)
+            .unwrap_or(&[]);
+        for (sk, svc) in services {
+            let Some(sname) = sk.as_str() else { continue };
+            let lists = [
+                ("environment", svc.get("environment")),
+                ("build args", svc.get("build").and_then(|b| b.get("args"))),
+            ];
+            for (what, list) in lists {
+                let Some(map) = list.and_then(Node::as_map) else {
+                    continue;
+                };
+                for (k, v) in map {
+                    let (Some(key), Some(s), Some(value)) = (k.as_str(), v.as_scalar(), v.as_str())
+                    else {
+                        continue;
+                    };
+                    let place = format!("services.{sname}.{}.{key}", what.replace(' ', "."));
+                    // A password in a connection URL, whatever the key.
+                    if let Some(range) = url_password(value).filter(|_| s.vars.is_empty()) {
+                        let span =
+                            crate::compose::merge::sub_span(v, &p.sources, range.start, range.end);
+                        let password = &value[range];
+                        if span != v.span && !known(&[key], password) && reported.insert(span) {
+                            out.push(
+                                Finding::new(
+                                    &META,
+                                    span,
+                                    format!("`{key}` of service `{sname}` has a connection URL with its password written in the compose file"),
+                                )
+                                .label("password in the URL")
+                                .help("build the URL from variables (`postgres://app:${DB_PASSWORD:?}@db/app`) and set them in a git-ignored .env")
+                                .place(place.clone()),
+                            );
+                        }
+                        continue;
+                    }
+                    if !is_secret_setting(key) {
+                        continue;
+                    }
+                    if s.vars.is_empty() {
+                        if not_a_secret_value(value) || known(&[key], value) {
+                            continue;
+                        }
+                        if reported.insert(v.span) {
+                            out.push(
+                                Finding::new(
+                                    &META,
+                                    v.span,
+                                    format!("`{key}` of service `{sname}` is written in the compose file ({what}): the secret is committed with it"),
+                                )
+                                .label("a literal secret")
+                                .help(HELP)
+                                .place(place),
+                            );
+                        }
+                        continue;
+                    }
+                    // `${SECRET_KEY:-s3cr3t}`: the fallback is the secret wherever
+                    // the variable is unset.
+                    for u in s.vars.iter() {
+                        let Some(uspan) = u.span else { continue };
+                        let text = p.sources.get(uspan.file).slice(&uspan);
+                        let Some(dspan) = default_span(text, u, uspan) else {
+                            continue;
+                        };
+                        let fallback = p.sources.get(dspan.file).slice(&dspan);
+                        if fallback.contains('$')
+                            || not_a_secret_value(fallback)
+                            || known(&[key, &u.name], fallback)
+                            || !reported.insert(dspan)
+                        {
+                            continue;
+                        }
+                        let mut f = Finding::new(
+                            &META,
+                            dspan,
+                            format!("`{key}` of service `{sname}` falls back to a secret written in the compose file when `{}` is unset", u.name),
+                        )
+                        .label("a hard-coded fallback")
+                        .help(format!("drop the fallback: `${{{}:?}}` makes compose refuse to start without the variable; {HELP}", u.name))
+                        .place(place.clone());
+                        if u.defined {
+                            if let Some(src) = u.source {
+                                f = f.related(src, format!("`{}` is set here, so the fallback is not used on this machine", u.name));
+                            }
+                        }
+                        out.push(f);
+                    }
+                }
+            }
+        }
+        for cfg in &p.nginx {
+            for visit in cfg.parsed.find_all("proxy_set_header") {
+                let d = visit.directive;
+                let (Some(name), Some(value)) = (d.args.first(), d.args.get(1)) else {
+                    continue;
+                };
+                if !name.value.eq_ignore_ascii_case("authorization") || value.value.contains('$') {
+                    continue;
+                }
+                let mut words = value.value.split_whitespace();
+                let (Some(scheme), Some(cred)) = (words.next(), words.next()) else {
+                    continue;
+                };
+                if !matches!(
+                    scheme.to_ascii_lowercase().as_str(),
+                    "bearer" | "basic" | "token"
+                ) || known(&["authorization"], cred)
+                    || !reported.insert(value.span)
+                {
+                    continue;
+                }
+                out.push(
+                    Finding::new(
+                        &META,
+                        value.span,
+                        format!("this `Authorization` header holds {scheme} credentials written in the NGINX config: they are committed with it"),
+                    )
+                    .label("literal credentials")
+                    .help("keep the credentials out of the config: render it from a template with an environment variable (the official image's /etc/nginx/templates/ and envsubst), or mount the snippet that holds them from a git-ignored file")
+                    .place("nginx.proxy_set_header"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_passwords() {
+        let pw = |u: &str| url_password(u).map(|r| u[r].to_string());
+        assert_eq!(pw("postgres://app:pa55@db/app").as_deref(), Some("pa55"));
+        assert_eq!(
+            pw("redis://:s3cret@cache:6379/0").as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(pw("postgres://app@db/app"), None);
+        assert_eq!(pw("postgres://app:${DB_PASSWORD}@db/app"), None);
+        assert_eq!(pw("http://example.com/a:b@c"), None);
+        assert_eq!(pw("amqp://guest:@mq"), None);
+        assert_eq!(pw("no url"), None);
+    }
+
+    #[test]
+    fn values_that_set_no_secret() {
+        for v in [
+            "true",
+            "False",
+            "0",
+            "3600",
+            "/run/secrets/db",
+            "./secrets/db",
+            "",
+        ] {
+            assert!(not_a_secret_value(v), "{v}");
+        }
+        for v in ["s3cr3t-Value", "12345678901234", "hunter2"] {
+            assert!(!not_a_secret_value(v), "{v}");
+        }
+    }
+}
