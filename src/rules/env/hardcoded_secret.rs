@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use crate::analysis::secrets::values::{is_secret_setting, weakness};
+use crate::analysis::secrets::values::{is_placeholder, is_secret_setting, weakness};
 use crate::finding::{Finding, Findings};
 use crate::parse::interpolate::{Op, VarUse};
 use crate::parse::yaml::Node;
@@ -133,7 +133,10 @@ impl Rule for HardcodedSecret {
                         let span =
                             crate::compose::merge::sub_span(v, &p.sources, range.start, range.end);
                         let password = &value[range];
-                        if span != v.span && !known(&[key], password) && reported.insert(span) {
+                        // Weak or not: placeholder-secret does not read URLs.
+                        let placeholder =
+                            is_placeholder(password) || cx.options.is_extra_placeholder(password);
+                        if span != v.span && !placeholder && reported.insert(span) {
                             out.push(
                                 Finding::new(
                                     &META,
