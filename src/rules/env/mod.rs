@@ -1,6 +1,7 @@
 //! Rules that read variables and `.env` files, and what they share: which files
 //! play which part, and the variable uses of the merged compose tree.
 
+pub mod debug_in_production;
 pub mod env_example_drift;
 pub mod hardcoded_secret;
 pub mod placeholder_secret;
