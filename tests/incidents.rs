@@ -98,3 +98,20 @@ fn deploy_env_compose_and_env_template() {
         ])
     );
 }
+
+/// The production-readiness review of a Flask dashboard: workers from the
+/// host's CPU count in a 512 MB container, debug on in production, a secret key
+/// with a fallback written in the compose file, and a location that drops the
+/// server's security headers.
+#[test]
+fn production_readiness_stack() {
+    assert_eq!(
+        findings("production-readiness"),
+        expect(&[
+            ("SL112", "compose.yaml", 21, 60),
+            ("SL113", "compose.yaml", 24, 21),
+            ("SL304", "compose.yaml", 25, 33),
+            ("SL208", "nginx/default.conf", 19, 9),
+        ])
+    );
+}

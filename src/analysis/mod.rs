@@ -9,6 +9,7 @@ pub mod network;
 pub mod nginx;
 pub mod ports;
 pub mod secrets;
+pub mod workers;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

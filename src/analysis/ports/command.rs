@@ -365,6 +365,24 @@ pub(super) fn worker_of(inv: &Invocation) -> Option<(String, Option<&'static str
     }
 }
 
+/// The programs the container runs first: the compose entrypoint unless it only
+/// hands over to the command, else the compose command, else the Dockerfile's
+/// CMD (when its ENTRYPOINT, if any, only hands over).
+pub fn running(p: &Project, svc: &Service) -> Vec<Invocation> {
+    let node = service_node(p, &svc.name.value);
+    let df = p.dockerfiles.get(&svc.name.value).map(|(_, d)| d);
+    let cmds = Commands::of(p, node, df);
+    let cmd = match (&cmds.entrypoint, &cmds.command) {
+        (Some(e), _) if !is_wrapper_only(e) => e,
+        (_, Some(c)) => c,
+        _ => match &cmds.df_cmd {
+            Some(c) if cmds.df_entrypoint.as_ref().is_none_or(is_wrapper_only) => c,
+            _ => return Vec::new(),
+        },
+    };
+    cmd.invocations()
+}
+
 /// The worker the service runs, when everything its command starts is a known
 /// worker (besides harmless setup such as `echo` or `sleep`): such a command
 /// listens on no port.

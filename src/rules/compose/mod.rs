@@ -6,3 +6,4 @@ pub mod healthcheck_port_mismatch;
 pub mod internal_port_published;
 pub mod invalid_compose;
 pub mod missing_resource_limits;
+pub mod workers_exceed_memory;

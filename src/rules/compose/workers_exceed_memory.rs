@@ -1,0 +1,92 @@
+//! SL112 `workers-exceed-memory`: a server starts more workers than its
+//! container's memory limit can hold, or counts its workers from the host's CPUs.
+
+use crate::analysis::workers::{memory_bytes, workers, Count};
+use crate::finding::{Finding, Findings};
+use crate::rules::{Category, Context, Rule, RuleMeta};
+use crate::severity::Severity;
+
+pub struct WorkersExceedMemory;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL112",
+    name: "workers-exceed-memory",
+    severity: Severity::Warning,
+    category: Category::Correctness,
+    summary: "A server starts more workers than the memory limit holds, or counts workers from the host's CPUs",
+};
+
+/// What one worker of a Python or Ruby web server takes at least, in MiB.
+const MIB_PER_WORKER: u64 = 64;
+
+impl Rule for WorkersExceedMemory {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        let p = cx.project;
+        for svc in &p.model.services {
+            if !svc.runs_as_written() {
+                continue;
+            }
+            let Some(res) = svc.resources.as_deref() else {
+                continue;
+            };
+            let limit = res
+                .mem_limit
+                .as_ref()
+                .and_then(|m| Some((memory_bytes(&m.value)? >> 20, m)));
+            if limit.is_none() && res.cpus_limit.is_none() {
+                continue;
+            }
+            let env = cx.analysis.runtime_env(svc);
+            let name = &svc.name.value;
+            for w in workers(p, svc, &env) {
+                let f = match (&w.count, limit) {
+                    (Count::Fixed(n), Some((mib, m))) if n.saturating_mul(MIB_PER_WORKER) > mib => {
+                        Finding::new(
+                            &META,
+                            w.span,
+                            format!(
+                                "`{name}` starts {n} {} workers (`{}`): at about {MIB_PER_WORKER} MiB each that is {} MiB, more than its {mib} MiB memory limit, so the kernel kills them under load",
+                                w.program,
+                                w.written,
+                                n.saturating_mul(MIB_PER_WORKER)
+                            ),
+                        )
+                        .label("too many workers")
+                        .related(m.span, "the memory limit")
+                        .help(format!(
+                            "start at most {} workers (memory limit / {MIB_PER_WORKER} MiB), or raise the limit",
+                            (mib / MIB_PER_WORKER).max(1)
+                        ))
+                    }
+                    (Count::PerCpu, _) => {
+                        let mut f = Finding::new(
+                            &META,
+                            w.span,
+                            format!(
+                                "`{name}` computes its {} worker count from the CPU count (`{}`), which in a container is the host's, not its limit: on a 16-core host that is dozens of workers in a container sized for a few",
+                                w.program, w.written
+                            ),
+                        )
+                        .label("counts the host's CPUs")
+                        .help(format!(
+                            "set a fixed worker count that fits the container (memory limit / {MIB_PER_WORKER} MiB at most), or compute it from the limits"
+                        ));
+                        if let Some((_, m)) = limit {
+                            f = f.related(m.span, "the memory limit");
+                        }
+                        if let Some(c) = &res.cpus_limit {
+                            f = f.related(c.span, "the CPU limit");
+                        }
+                        f
+                    }
+                    _ => continue,
+                };
+                out.push(f.place(format!("services.{name}")));
+            }
+        }
+    }
+}
