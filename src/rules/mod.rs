@@ -58,6 +58,7 @@ pub static RULES: &[&dyn Rule] = &[
     &graph::undeclared_resource::UndeclaredResource,
     &compose::duplicate_host_port::DuplicateHostPort,
     &compose::duplicate_container_name::DuplicateContainerName,
+    &compose::memory_setting_exceeds_limit::MemorySettingExceedsLimit,
     &compose::workers_exceed_memory::WorkersExceedMemory,
     &env::debug_in_production::DebugInProduction,
     &nginx::static_upstream_without_resolver::StaticUpstreamWithoutResolver,
