@@ -45,6 +45,9 @@ fn proxy_stack_before_its_fixes() {
             // Issue 2: the config is mounted where nginx never reads it.
             ("SL203", "docker-compose.yml", 9, 9),
             ("SL103", "docker-compose.yml", 15, 3),
+            // And the probe itself cannot run: python:3.12-slim has no curl, so the
+            // check fails even on the right port.
+            ("SL108", "docker-compose.yml", 22, 21),
             // Issue 1: the healthcheck probes 8000, gunicorn binds 5000.
             ("SL101", "docker-compose.yml", 22, 53),
             ("SL103", "docker-compose.yml", 33, 3),
@@ -65,6 +68,9 @@ fn proxy_stack_after_the_fixes_of_its_write_up() {
         expect(&[
             ("SL103", "docker-compose.yml", 3, 3),
             ("SL103", "docker-compose.yml", 17, 3),
+            // The port is right now, but curl is still not in python:3.12-slim:
+            // the container stays unhealthy.
+            ("SL108", "docker-compose.yml", 24, 21),
             ("SL103", "docker-compose.yml", 35, 3),
             ("SL103", "docker-compose.yml", 43, 3),
             // The write-up's "fix" keeps the host literal: still resolved at startup,

@@ -138,6 +138,18 @@ pub struct Knowledge {
     pub nginx_flavor: Vec<FlavorRule>,
     pub socket_proxy: Vec<SocketProxy>,
     pub runs_as_root: Vec<RunsAsRoot>,
+    pub image_tools: Vec<ImageTools>,
+}
+
+/// Programs an image is known not to ship.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageTools {
+    pub image: String,
+    #[serde(default)]
+    pub variant: Option<String>,
+    pub lacks: Vec<String>,
+    pub source: String,
 }
 
 /// An official image whose main process runs as root unless `user:` is set.
@@ -223,6 +235,28 @@ pub fn is_socket_proxy(path: &str) -> bool {
 /// Does the image at `path` (`python`) run its main process as root by default?
 pub fn runs_as_root(path: &str) -> bool {
     DATA.runs_as_root.iter().any(|r| r.image == path)
+}
+
+/// The programs an image (its path and tag) is known not to ship, when known.
+pub fn lacks(image: &ImageRef, tag: Option<&str>) -> Option<&'static ImageTools> {
+    DATA.image_tools.iter().find(|t| {
+        let path_hit = match t.image.strip_suffix("/*") {
+            Some(ns) => image.namespace() == ns,
+            None => t.image == image.path,
+        };
+        let variant_hit = match &t.variant {
+            None => true,
+            Some(v) => tag.is_some_and(|tag| {
+                tag.to_ascii_lowercase().split('-').any(|part| {
+                    part == v
+                        || part
+                            .strip_prefix(v.as_str())
+                            .is_some_and(|r| r.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                })
+            }),
+        };
+        path_hit && variant_hit
+    })
 }
 
 /// Is `port` one of `product`'s ports that serve people (a management UI)?

@@ -56,6 +56,7 @@ pub static RULES: &[&dyn Rule] = &[
     &graph::unknown_service_reference::UnknownServiceReference,
     &graph::depends_on_unhealthy::DependsOnUnhealthy,
     &graph::undeclared_resource::UndeclaredResource,
+    &compose::healthcheck_tool_missing::HealthcheckToolMissing,
     &compose::duplicate_host_port::DuplicateHostPort,
     &compose::duplicate_container_name::DuplicateContainerName,
     &compose::memory_setting_exceeds_limit::MemorySettingExceedsLimit,

@@ -3,6 +3,7 @@
 pub mod duplicate_container_name;
 pub mod duplicate_host_port;
 pub mod healthcheck_port_mismatch;
+pub mod healthcheck_tool_missing;
 pub mod internal_port_published;
 pub mod invalid_compose;
 pub mod memory_setting_exceeds_limit;
