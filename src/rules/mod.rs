@@ -70,6 +70,8 @@ pub static RULES: &[&dyn Rule] = &[
     &graph::proxy_target_unreachable::ProxyTargetUnreachable,
     &graph::proxy_starts_before_target::ProxyStartsBeforeTarget,
     &nginx::add_header_dropped::AddHeaderDropped,
+    &nginx::missing_security_headers::MissingSecurityHeaders,
+    &nginx::http_not_redirected::HttpNotRedirected,
     &env::undefined_variable::UndefinedVariable,
     &env::env_example_drift::EnvExampleDrift,
     &env::placeholder_secret::PlaceholderSecret,

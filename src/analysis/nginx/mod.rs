@@ -19,6 +19,7 @@ use crate::severity::Severity;
 use crate::source::{Sources, Span};
 
 pub mod loading;
+pub mod servers;
 
 /// Includes followed at most this deep, and places one file is read from at most.
 const MAX_DEPTH: usize = 16;

@@ -1,6 +1,8 @@
 //! Rules that read the NGINX configs of the stack together with its compose model.
 
 pub mod add_header_dropped;
+pub mod http_not_redirected;
+pub mod missing_security_headers;
 pub mod nginx_config_not_loaded;
 pub mod proxy_port_mismatch;
 pub mod proxy_target_unknown;
