@@ -87,12 +87,24 @@ fn from_args(prog: &str, args: &[Text]) -> Option<(Count, String, Span)> {
 pub fn workers(p: &Project, svc: &Service, env: &RuntimeEnv) -> Vec<Workers> {
     let mut out = Vec::new();
     let mut programs = Vec::new();
+    let mut config_elsewhere = false;
     for inv in running(p, svc) {
         let prog = inv.prog.clone();
         if count_options(&prog).is_empty() {
             continue;
         }
         programs.push(prog.clone());
+        // `-c other.py`: gunicorn reads that file, not ./gunicorn.conf.py.
+        if prog == "gunicorn" {
+            let named = inv.args.iter().enumerate().find_map(|(i, a)| {
+                let v = match a.s.as_str() {
+                    "-c" | "--config" => inv.args.get(i + 1).map(|v| v.s.as_str()),
+                    s => s.strip_prefix("--config="),
+                }?;
+                Some(v.rsplit('/').next().unwrap_or(v).to_string())
+            });
+            config_elsewhere |= named.is_some_and(|n| n != "gunicorn.conf.py");
+        }
         if let Some((count, written, span)) = from_args(&prog, &inv.args) {
             out.push(Workers {
                 program: prog,
@@ -136,6 +148,11 @@ pub fn workers(p: &Project, svc: &Service, env: &RuntimeEnv) -> Vec<Workers> {
             }
         }
     }
+    if out.is_empty() && !config_elsewhere && programs.iter().any(|p| p == "gunicorn") {
+        if let Some(w) = config_workers(p, svc) {
+            out.push(w);
+        }
+    }
     if out.is_empty() {
         for var in APP_VARS {
             if let Some((Some(v), span)) = env.get(var) {
@@ -152,6 +169,53 @@ pub fn workers(p: &Project, svc: &Service, env: &RuntimeEnv) -> Vec<Workers> {
         }
     }
     out
+}
+
+/// `workers = ...` at the top level of the service's `gunicorn.conf.py`: a
+/// number, or an expression of the CPU count alone
+/// (`multiprocessing.cpu_count() * 2 + 1`). An expression that also weighs
+/// memory (`min(...)`) or reads the environment is not judged.
+fn config_workers(p: &Project, svc: &Service) -> Option<Workers> {
+    let id = *p.gunicorn_configs.get(&svc.name.value)?;
+    let file = p.sources.get(id);
+    let mut found = None;
+    let mut offset = 0;
+    for line in file.text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let Some(rest) = line.strip_prefix("workers") else {
+            continue;
+        };
+        let Some(expr) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        if expr.starts_with('=') {
+            continue;
+        }
+        let expr_text = expr.split('#').next().unwrap_or("").trim();
+        let at = start + line.len() - expr.len() + (expr.len() - expr.trim_start().len());
+        let span = Span::new(id, at, at + expr_text.len());
+        let count = if expr_text.contains("cpu_count") || expr_text.contains("nproc") {
+            let weighed = ["min(", "environ", "getenv", "mem"]
+                .iter()
+                .any(|w| expr_text.contains(w));
+            (!weighed).then_some(Count::PerCpu)
+        } else {
+            expr_text
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(Count::Fixed)
+        };
+        // The last assignment wins, as when Python runs the file.
+        found = count.map(|count| Workers {
+            program: "gunicorn".into(),
+            count,
+            written: format!("workers = {expr_text}"),
+            span,
+        });
+    }
+    found
 }
 
 /// Bytes of a compose memory size (`512m`, `1g`, `1.5GB`, `512Mi`, `1073741824`),

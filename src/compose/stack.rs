@@ -86,6 +86,9 @@ pub struct Project {
     /// The parsed Dockerfile of each service with a local build, by service name.
     pub dockerfiles:
         std::collections::HashMap<String, (FileId, crate::parse::dockerfile::Dockerfile)>,
+    /// The `gunicorn.conf.py` of each service's build context, by service name:
+    /// gunicorn reads it from its working directory (SL112 reads its `workers`).
+    pub gunicorn_configs: std::collections::HashMap<String, FileId>,
     /// Problems found while reading files; each becomes a `parse-error` finding.
     pub diags: Vec<ParseDiag>,
     pub unreadable: Vec<Unreadable>,

@@ -298,6 +298,21 @@ pub fn load_dockerfiles(p: &mut Project) {
             .and_then(|t| t.as_str())
             .map(str::to_string);
         p.dockerfiles.insert(svc.name.value.clone(), (id, parsed));
+        // gunicorn's config beside the Dockerfile, which `COPY . .` puts in the
+        // working directory. A missing one is the usual case: quiet.
+        let conf = normalize_path(&dir.join("gunicorn.conf.py"));
+        let shown = crate::paths::display(&conf);
+        let conf_id = match p.sources.find(&shown) {
+            Some(id) => Some(id),
+            None => p
+                .sources
+                .read(&conf)
+                .ok()
+                .map(|text| p.sources.add(SourceFile::new(shown, FileKind::Other, text))),
+        };
+        if let Some(conf_id) = conf_id {
+            p.gunicorn_configs.insert(svc.name.value.clone(), conf_id);
+        }
     }
     p.model.services = services;
 }
