@@ -60,6 +60,16 @@ impl ImageRef {
     }
 }
 
+/// Whether the name or tag of an image reference as written (its last path
+/// segment) comes from a variable (`app:${TAG:-latest}`, `${IMAGE}`): it is
+/// then chosen where the stack is deployed, not in the file.
+pub fn named_by_variable(written: &str) -> bool {
+    written
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('$'))
+}
+
 /// How an image reference fixes what is pulled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Pin<'a> {

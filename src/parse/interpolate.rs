@@ -42,6 +42,25 @@ pub struct VarUse {
     pub source: Option<Span>,
 }
 
+impl VarUse {
+    /// The span of the fallback text of `${VAR:-text}` / `${VAR-text}`, given
+    /// the expression as written (`written`, at `span`).
+    pub fn default_span(&self, written: &str, span: Span) -> Option<Span> {
+        let op = match self.op {
+            Op::Default { colon: true } => ":-",
+            Op::Default { colon: false } => "-",
+            _ => return None,
+        };
+        let start = 2 + self.name.len();
+        if !written.get(start..)?.starts_with(op) || !written.ends_with('}') {
+            return None;
+        }
+        let from = start + op.len();
+        let to = written.len() - 1;
+        (from < to).then(|| span.sub(from, to))
+    }
+}
+
 /// A syntax error in a template: `${` unterminated, an invalid name, ...
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InterpError {

@@ -9,7 +9,6 @@ use std::collections::HashSet;
 
 use crate::analysis::secrets::values::{is_placeholder, is_secret_setting, weakness};
 use crate::finding::{Finding, Findings};
-use crate::parse::interpolate::{Op, VarUse};
 use crate::parse::yaml::Node;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -57,22 +56,6 @@ fn not_a_secret_value(value: &str) -> bool {
         || v.starts_with('/')
         || v.starts_with("./")
         || path_like
-}
-
-/// The span of the fallback text of `${VAR:-text}` / `${VAR-text}`.
-fn default_span(text: &str, u: &VarUse, uspan: Span) -> Option<Span> {
-    let op = match u.op {
-        Op::Default { colon: true } => ":-",
-        Op::Default { colon: false } => "-",
-        _ => return None,
-    };
-    let start = 2 + u.name.len();
-    if !text.get(start..)?.starts_with(op) || !text.ends_with('}') {
-        return None;
-    }
-    let from = start + op.len();
-    let to = text.len() - 1;
-    (from < to).then(|| uspan.sub(from, to))
 }
 
 /// The password of a `scheme://user:password@host` URL in `value`, as a byte
@@ -176,7 +159,7 @@ impl Rule for HardcodedSecret {
                     for u in s.vars.iter() {
                         let Some(uspan) = u.span else { continue };
                         let text = p.sources.get(uspan.file).slice(&uspan);
-                        let Some(dspan) = default_span(text, u, uspan) else {
+                        let Some(dspan) = u.default_span(text, uspan) else {
                             continue;
                         };
                         let fallback = p.sources.get(dspan.file).slice(&dspan);

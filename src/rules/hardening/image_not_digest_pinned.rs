@@ -28,11 +28,7 @@ impl Rule for ImageNotDigestPinned {
             };
             // A name or tag from a variable is chosen where the stack is deployed.
             let written = p.sources.get(image.span.file).slice(&image.span);
-            if written
-                .rsplit('/')
-                .next()
-                .is_some_and(|last| last.contains('$'))
-            {
+            if crate::image::named_by_variable(written) {
                 continue;
             }
             // No tag or `latest`: image-not-pinned (SL407) says so already.

@@ -40,11 +40,7 @@ impl Rule for ImageNotPinned {
             // A name or tag from a variable is set where the stack is deployed
             // (`app:${TAG:-latest}`): the file does not say what runs.
             let written = p.sources.get(image.span.file).slice(&image.span);
-            if written
-                .rsplit('/')
-                .next()
-                .is_some_and(|last| last.contains('$'))
-            {
+            if crate::image::named_by_variable(written) {
                 continue;
             }
             let what = match crate::image::pin(&image.value) {

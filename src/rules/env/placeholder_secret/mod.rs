@@ -366,19 +366,7 @@ fn via_variable(
 
 /// The span of the default text of `${VAR:-default}` / `${VAR-default}`.
 fn default_span(p: &Project, u: &VarUse, uspan: Span) -> Option<Span> {
-    let raw = p.sources.get(uspan.file).slice(&uspan);
-    let op = match u.op {
-        Op::Default { colon: true } => ":-",
-        Op::Default { colon: false } => "-",
-        _ => return None,
-    };
-    let start = 2 + u.name.len();
-    if !raw.get(start..)?.starts_with(op) || !raw.ends_with('}') {
-        return None;
-    }
-    let from = start + op.len();
-    let to = raw.len() - 1;
-    (from < to).then(|| uspan.sub(from, to))
+    u.default_span(p.sources.get(uspan.file).slice(&uspan), uspan)
 }
 
 #[cfg(test)]
