@@ -64,10 +64,12 @@ impl ImageRef {
 /// segment) comes from a variable (`app:${TAG:-latest}`, `${IMAGE}`): it is
 /// then chosen where the stack is deployed, not in the file.
 pub fn named_by_variable(written: &str) -> bool {
+    // `${IMAGE-docker.io/team/app:latest}`: the expression ends in the last
+    // segment even when its `$` is before a `/`.
     written
         .rsplit('/')
         .next()
-        .is_some_and(|last| last.contains('$'))
+        .is_some_and(|last| last.contains('$') || last.contains('}'))
 }
 
 /// How an image reference fixes what is pulled.
@@ -143,5 +145,14 @@ mod tests {
         assert_eq!(pin("redis@"), None);
         assert_eq!(pin("${IMAGE}"), None);
         assert_eq!(pin(""), None);
+    }
+
+    #[test]
+    fn names_from_variables() {
+        assert!(named_by_variable("app:${TAG:-latest}"));
+        assert!(named_by_variable("${IMAGE}"));
+        assert!(named_by_variable("${IMAGE-docker.io/team/app:latest}"));
+        assert!(!named_by_variable("${REGISTRY:-ghcr.io}/team/app:latest"));
+        assert!(!named_by_variable("postgres:16"));
     }
 }
