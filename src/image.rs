@@ -83,6 +83,16 @@ pub enum Pin<'a> {
     Digest,
 }
 
+/// The tag of an image reference (`16-alpine` of `postgres:16-alpine@sha256:…`),
+/// when it has one.
+pub fn tag(image: &str) -> Option<&str> {
+    let name = image.trim().split('@').next()?;
+    match name.rsplit_once(':') {
+        Some((_, tag)) if !tag.contains('/') && !tag.is_empty() => Some(tag),
+        _ => None,
+    }
+}
+
 /// How `image` is pinned; `None` when it is not a plain, fully known reference
 /// (see [`ImageRef::parse`]) or its tag is empty.
 pub fn pin(image: &str) -> Option<Pin<'_>> {
@@ -92,7 +102,7 @@ pub fn pin(image: &str) -> Option<Pin<'_>> {
         return (!digest.is_empty()).then_some(Pin::Digest);
     }
     match image.rsplit_once(':') {
-        Some((_, tag)) if !tag.contains('/') => (!tag.is_empty()).then_some(Pin::Tag(tag)),
+        Some((_, t)) if !t.contains('/') => tag(image).map(Pin::Tag),
         _ => Some(Pin::Untagged),
     }
 }
@@ -154,5 +164,13 @@ mod tests {
         assert!(named_by_variable("${IMAGE-docker.io/team/app:latest}"));
         assert!(!named_by_variable("${REGISTRY:-ghcr.io}/team/app:latest"));
         assert!(!named_by_variable("postgres:16"));
+    }
+
+    #[test]
+    fn tags() {
+        assert_eq!(tag("postgres:16-alpine@sha256:abc"), Some("16-alpine"));
+        assert_eq!(tag("registry:5000/team/app"), None);
+        assert_eq!(tag("redis:"), None);
+        assert_eq!(tag("node:22-alpine"), Some("22-alpine"));
     }
 }

@@ -2,7 +2,7 @@
 //! its container may use: the facts behind workers-exceed-memory (SL112).
 
 use crate::analysis::ports::{running, RuntimeEnv};
-use crate::compose::model::Service;
+use crate::compose::model::{Service, Spanned};
 use crate::compose::stack::Project;
 use crate::parse::shell::Text;
 use crate::source::Span;
@@ -216,6 +216,13 @@ fn config_workers(p: &Project, svc: &Service) -> Option<Workers> {
         });
     }
     found
+}
+
+/// The service's memory limit in MiB (`deploy.resources.limits.memory` or
+/// `mem_limit`), with where it is set; `None` without one or when it cannot be read.
+pub fn memory_limit_mib(svc: &Service) -> Option<(u64, &Spanned<String>)> {
+    let m = svc.resources.as_deref()?.mem_limit.as_ref()?;
+    Some((memory_bytes(&m.value)? >> 20, m))
 }
 
 /// Bytes of a compose memory size (`512m`, `1g`, `1.5GB`, `512Mi`, `1073741824`),

@@ -79,6 +79,19 @@ pub struct Port {
 
 impl Port {
     /// Whether the host side listens on every interface (no IP or a wildcard IP).
+    /// Whether the entry depends on a variable that has no value (`$PORT`,
+    /// `${PORT:?}` unset): what it publishes cannot be judged.
+    pub fn uncertain(&self) -> bool {
+        self.vars.iter().any(|u| {
+            !u.defined
+                && matches!(
+                    u.op,
+                    crate::parse::interpolate::Op::Plain
+                        | crate::parse::interpolate::Op::Required { .. }
+                )
+        })
+    }
+
     pub fn on_all_interfaces(&self) -> bool {
         match self.host_ip.as_deref() {
             None => true,

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use crate::compose::model::{Port, Service};
 use crate::finding::{Finding, Findings};
-use crate::parse::interpolate::Op;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::FileId;
@@ -58,13 +57,6 @@ fn addresses(port: &Port) -> Vec<String> {
     }
 }
 
-/// A port whose value depends on a variable with no value cannot be judged.
-fn uncertain(port: &Port) -> bool {
-    port.vars
-        .iter()
-        .any(|u| !u.defined && matches!(u.op, Op::Plain | Op::Required { .. }))
-}
-
 impl Rule for DuplicateHostPort {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -94,7 +86,7 @@ impl Rule for DuplicateHostPort {
                 let Some(range) = port.published.as_ref() else {
                     continue;
                 };
-                if uncertain(port)
+                if port.uncertain()
                     || range.end < range.start
                     || range.end - range.start >= MAX_RANGE
                 {

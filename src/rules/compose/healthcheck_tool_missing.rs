@@ -4,7 +4,6 @@
 
 use crate::compose::model::HealthTest;
 use crate::finding::{Finding, Findings};
-use crate::image::Pin;
 use crate::parse::shell::{self, Text};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -60,17 +59,8 @@ impl Rule for HealthcheckToolMissing {
             let Some((base, _)) = crate::analysis::identity::software(p, svc) else {
                 continue;
             };
-            let tag = match crate::image::pin(&base.text) {
-                Some(Pin::Tag(t)) => Some(t.to_string()),
-                _ => base
-                    .text
-                    .split('@')
-                    .next()
-                    .and_then(|n| n.rsplit_once(':'))
-                    .map(|(_, t)| t.to_string())
-                    .filter(|t| !t.contains('/')),
-            };
-            let Some(facts) = crate::knowledge::lacks(&base.image, tag.as_deref()) else {
+            let Some(facts) = crate::knowledge::lacks(&base.image, crate::image::tag(&base.text))
+            else {
                 continue;
             };
             let df = p.dockerfiles.get(&svc.name.value).map(|(_, d)| d);

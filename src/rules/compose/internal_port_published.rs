@@ -1,10 +1,9 @@
 //! SL102 `internal-port-published`: a datastore or internal-only service publishes
 //! a port on all host interfaces.
 
-use crate::compose::model::{Port, Service};
+use crate::compose::model::Service;
 use crate::compose::stack::Project;
 use crate::finding::{Finding, Findings};
-use crate::parse::interpolate::Op;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -21,13 +20,6 @@ pub static META: RuleMeta = RuleMeta {
 /// What makes an image internal: the kind of product it runs, if we know it.
 pub fn internal_kind(image: &str) -> Option<&'static str> {
     crate::knowledge::known_image(image).and_then(|k| k.kind.as_deref())
-}
-
-/// A port whose value depends on a variable with no value cannot be judged.
-fn uncertain(port: &Port) -> bool {
-    port.vars
-        .iter()
-        .any(|u| !u.defined && matches!(u.op, Op::Plain | Op::Required { .. }))
 }
 
 fn only_internal_networks(p: &Project, svc: &Service) -> Option<Vec<crate::source::Span>> {
@@ -88,7 +80,7 @@ impl Rule for InternalPortPublished {
             }
             let name = &svc.name.value;
             for port in &svc.ports {
-                if !port.on_all_interfaces() || uncertain(port) {
+                if !port.on_all_interfaces() || port.uncertain() {
                     continue;
                 }
                 // A port that serves people (a management UI), not data.

@@ -3,7 +3,7 @@
 //! program limits itself.
 
 use crate::analysis::ports::running;
-use crate::analysis::workers::memory_bytes;
+use crate::analysis::workers::memory_limit_mib;
 use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -120,10 +120,7 @@ impl Rule for MemorySettingExceedsLimit {
             if !svc.runs_as_written() {
                 continue;
             }
-            let Some(limit) = svc.resources.as_deref().and_then(|r| r.mem_limit.as_ref()) else {
-                continue;
-            };
-            let Some(limit_mib) = memory_bytes(&limit.value).map(|b| b >> 20) else {
+            let Some((limit_mib, limit)) = memory_limit_mib(svc) else {
                 continue;
             };
             let mut settings = Vec::new();

@@ -1,7 +1,7 @@
 //! SL112 `workers-exceed-memory`: a server starts more workers than its
 //! container's memory limit can hold, or counts its workers from the host's CPUs.
 
-use crate::analysis::workers::{memory_bytes, workers, Count};
+use crate::analysis::workers::{memory_limit_mib, workers, Count};
 use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -33,10 +33,7 @@ impl Rule for WorkersExceedMemory {
             let Some(res) = svc.resources.as_deref() else {
                 continue;
             };
-            let limit = res
-                .mem_limit
-                .as_ref()
-                .and_then(|m| Some((memory_bytes(&m.value)? >> 20, m)));
+            let limit = memory_limit_mib(svc);
             if limit.is_none() && res.cpus_limit.is_none() {
                 continue;
             }

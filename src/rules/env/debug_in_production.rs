@@ -1,7 +1,7 @@
 //! SL113 `debug-in-production`: a debug switch is on in a service (or stack)
 //! that says it runs in production.
 
-use crate::compose::model::{Command, Service};
+use crate::compose::model::Service;
 use crate::compose::stack::EnvRole;
 use crate::finding::{Finding, Findings};
 use crate::rules::env::entry;
@@ -68,45 +68,26 @@ struct Switch {
     span: Span,
 }
 
-/// `flask run --debug`, `flask --debug run`, `uvicorn ... --reload`, in the
-/// service's `command` or `entrypoint`.
-fn command_switches(cmd: &Command, out: &mut Vec<Switch>) {
-    let words: Vec<(String, Span)> = match &cmd.shell {
-        Some(s) => {
-            // Word spans are only needed roughly: the whole string is the evidence.
-            s.value
-                .split_whitespace()
-                .map(|w| (w.to_string(), s.span))
-                .collect()
-        }
-        None => cmd
-            .exec
-            .iter()
-            .map(|w| (w.value.to_string(), w.span))
-            .collect(),
-    };
-    let prog = |w: &str| w.rsplit('/').next().unwrap_or(w).to_ascii_lowercase();
-    let mut running: Option<String> = None;
-    for (w, span) in &words {
-        let base = prog(w);
-        if matches!(base.as_str(), "flask" | "uvicorn") {
-            running = Some(base);
-            continue;
-        }
-        if matches!(w.as_str(), "&&" | "||" | ";" | "|") {
-            running = None;
-            continue;
-        }
-        match (running.as_deref(), w.as_str()) {
-            (Some("flask"), "--debug") => out.push(Switch {
-                what: "`flask --debug` (the Werkzeug debugger runs code sent to it)".into(),
-                span: *span,
-            }),
-            (Some("uvicorn"), "--reload") => out.push(Switch {
-                what: "`uvicorn --reload` (a development server that watches its files)".into(),
-                span: *span,
-            }),
-            _ => {}
+/// `flask run --debug`, `flask --debug run`, `uvicorn ... --reload` in what
+/// the container runs (entrypoint, command or the Dockerfile's CMD).
+fn command_switches(p: &crate::compose::stack::Project, svc: &Service, out: &mut Vec<Switch>) {
+    for inv in crate::analysis::ports::running(p, svc) {
+        let (flag, what) = match inv.prog.as_str() {
+            "flask" => (
+                "--debug",
+                "`flask --debug` (the Werkzeug debugger runs code sent to it)",
+            ),
+            "uvicorn" => (
+                "--reload",
+                "`uvicorn --reload` (a development server that watches its files)",
+            ),
+            _ => continue,
+        };
+        if let Some(arg) = inv.args.iter().find(|a| a.s == flag) {
+            out.push(Switch {
+                what: what.into(),
+                span: arg.full_span(),
+            });
         }
     }
 }
@@ -176,9 +157,7 @@ fn check_service(
             }
         }
     }
-    for cmd in [&svc.command, &svc.entrypoint].into_iter().flatten() {
-        command_switches(cmd, &mut switches);
-    }
+    command_switches(cx.project, svc, &mut switches);
     let name = &svc.name.value;
     for s in switches {
         out.push(
