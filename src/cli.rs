@@ -7,7 +7,7 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
 use crate::compose::discover::{discover_with, Exclude, Target};
-use crate::compose::stack::{load_project, load_single, LoadOptions, Project};
+use crate::compose::stack::{load_project, load_single_with, LoadOptions, Project};
 use crate::finding::Finding;
 use crate::output::{self, ProjectReport, Report};
 use crate::report::config::{self, Config, Overrides};
@@ -316,12 +316,13 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
         env_files: args.env_files.clone(),
         use_env: args.use_env,
         allow_outside: args.allow_outside.clone(),
+        git: Default::default(),
     };
     Ok(targets
         .par_iter()
         .map(|t| match t {
             Target::Project(spec) => load_project(spec, &opts),
-            Target::File(path, kind) => load_single(path, *kind),
+            Target::File(path, kind) => load_single_with(path, *kind, &opts.git),
         })
         .collect())
 }

@@ -364,6 +364,12 @@ impl Sources {
         read_resolved(path, real)
     }
 
+    /// Where `path` really is (see [`real_path`]), through the run's cache of
+    /// directories: the file of a source just read costs one `lstat`.
+    pub fn real_path(&self, path: &Path) -> PathBuf {
+        self.boundary.resolve_cached(path).0
+    }
+
     pub fn add(&mut self, file: SourceFile) -> FileId {
         self.files.push(file);
         FileId((self.files.len() - 1) as u32)

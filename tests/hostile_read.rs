@@ -375,3 +375,40 @@ fn unreadable_files_are_reported_not_skipped() {
         r.stdout
     );
 }
+
+/// The walk reads `.gitignore`, `.ignore` and `.git/info/exclude` files (the
+/// ignore crate opens them as they are): a FIFO among them would block it. At
+/// the root (or above it) they are reported and the ignore files are not read;
+/// in a subdirectory they are reported and that directory is not walked.
+#[test]
+fn fifo_ignore_files_do_not_block_the_walk() {
+    let dir = common::tree(&[
+        ("compose.yaml", "services:\n  web:\n    image: nginx:1.27\n"),
+        (
+            "sub/compose.yaml",
+            "services:\n  api:\n    image: nginx:1.27\n",
+        ),
+        (
+            "other/compose.yaml",
+            "services:\n  db:\n    image: nginx:1.27\n",
+        ),
+    ]);
+    std::fs::create_dir_all(dir.join(".git/info")).unwrap();
+    std::fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    mkfifo(&dir.join(".gitignore"));
+    mkfifo(&dir.join(".git/info/exclude"));
+    mkfifo(&dir.join("sub/.ignore"));
+    let r = run(&dir, &["."]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    for file in [".gitignore", ".git/info/exclude", "sub/.ignore"] {
+        assert!(
+            has(&r, "SL001", file, "not a regular file"),
+            "{file}: {}",
+            r.stdout
+        );
+    }
+    // The rest of the tree is still linted.
+    let files: Vec<String> = findings(&r).into_iter().map(|(_, f, _)| f).collect();
+    assert!(files.iter().any(|f| f == "compose.yaml"), "{files:?}");
+    assert!(files.iter().any(|f| f == "other/compose.yaml"), "{files:?}");
+}

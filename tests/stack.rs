@@ -130,6 +130,7 @@ fn env_file_flag_replaces_the_project_env() {
             env_files: vec![other],
             use_env: false,
             allow_outside: Vec::new(),
+            git: Default::default(),
         },
     );
     use stacklint::parse::interpolate::Lookup;

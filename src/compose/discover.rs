@@ -296,12 +296,19 @@ pub fn discover_with(
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            out.extend(walk(p, exclude).into_iter().map(|spec| {
+            let (specs, unreadable) = walk(p, exclude);
+            out.extend(specs.into_iter().map(|spec| {
                 Target::Project(ProjectSpec {
                     root: Some(p.clone()),
                     ..spec
                 })
             }));
+            // Linted as files of their own: each is reported as not a regular file.
+            out.extend(
+                unreadable
+                    .into_iter()
+                    .map(|f| Target::File(f, FileKind::Other)),
+            );
         } else {
             match kind_of(p) {
                 FileKind::Compose => {
@@ -341,28 +348,67 @@ fn common_ancestor(a: &Path, b: &Path) -> PathBuf {
         .collect()
 }
 
-/// The projects below `root`, in path order.
-fn walk(root: &Path, exclude: &Exclude) -> Vec<ProjectSpec> {
+/// The ignore files of `dir` the walk reads (following links) that are there but
+/// not regular files: opening a FIFO among them would block the walk forever.
+fn unreadable_ignore_files(dir: &Path) -> Vec<PathBuf> {
+    [".gitignore", ".ignore", ".git/info/exclude"]
+        .iter()
+        .map(|name| dir.join(name))
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_file()))
+        .collect()
+}
+
+/// The projects below `root`, in path order, and the ignore files that are not
+/// regular files. A directory holding one is not walked; one at the root or
+/// above it turns the ignore files off for the walk.
+fn walk(root: &Path, exclude: &Exclude) -> (Vec<ProjectSpec>, Vec<PathBuf>) {
     let exclude = exclude.clone();
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| absolute(root));
+    let above: Vec<PathBuf> = real_root
+        .ancestors()
+        .flat_map(unreadable_ignore_files)
+        .collect();
+    let skipped: std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>> = Default::default();
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         // .gitignore (only inside a git repository, as git, ripgrep and ruff read it),
         // .ignore, .git/info/exclude, git's global excludes, and hidden entries.
         .standard_filters(true)
         .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(move |e| {
-            // The walk's root is never filtered (a named path is always linted).
-            if e.depth() == 0 {
-                return true;
-            }
-            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            if is_dir && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()) {
+        .sort_by_file_name(|a, b| a.cmp(b));
+    if !above.is_empty() {
+        builder
+            .ignore(false)
+            .git_ignore(false)
+            .git_exclude(false)
+            .parents(false);
+    }
+    let skips = std::sync::Arc::clone(&skipped);
+    builder.filter_entry(move |e| {
+        // The walk's root is never filtered (a named path is always linted).
+        if e.depth() == 0 {
+            return true;
+        }
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+        if is_dir && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()) {
+            return false;
+        }
+        if !exclude.is_empty()
+            && exclude.matches(&crate::paths::normalize_path(&absolute(e.path())))
+        {
+            return false;
+        }
+        if is_dir {
+            let bad = unreadable_ignore_files(e.path());
+            if !bad.is_empty() {
+                if let Ok(mut s) = skips.lock() {
+                    s.extend(bad);
+                }
                 return false;
             }
-            exclude.is_empty()
-                || !exclude.matches(&crate::paths::normalize_path(&absolute(e.path())))
-        });
+        }
+        true
+    });
     // Each walked directory with the names of its walked files. The walk runs on
     // every core (it came before any loading, on one); the map and the sort
     // below give the same order whichever thread saw an entry first.
@@ -394,12 +440,19 @@ fn walk(root: &Path, exclude: &Exclude) -> Vec<ProjectSpec> {
         })
     });
     let dirs = dirs.into_inner().unwrap_or_default();
-    dirs.into_iter()
+    let specs = dirs
+        .into_iter()
         .flat_map(|(dir, mut names)| {
             names.sort();
             projects_in(&dir, &names)
         })
-        .collect()
+        .collect();
+    let mut unreadable = above;
+    if let Ok(mut s) = skipped.lock() {
+        s.sort();
+        unreadable.append(&mut s);
+    }
+    (specs, unreadable)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod base;
 pub mod discover;
 pub mod env;
+pub mod git;
 pub mod load;
 pub mod merge;
 pub mod model;

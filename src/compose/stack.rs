@@ -11,7 +11,7 @@ use crate::compose::proxy::NginxConfig;
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::Lookup;
 use crate::parse::yaml::Node;
-use crate::source::{Boundary, FileId, FileKind, ReadError, Sources, Span};
+use crate::source::{Boundary, FileId, FileKind, ReadError, SourceFile, Sources, Span};
 
 /// How variables are found, from the command line.
 #[derive(Clone, Debug, Default)]
@@ -32,6 +32,8 @@ pub struct LoadOptions {
     /// `--allow-outside`: directories outside a project's root that its files
     /// may still be read from.
     pub allow_outside: Vec<PathBuf>,
+    /// The work trees, indexes and `.gitignore` files read so far.
+    pub git: crate::compose::git::GitCache,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,6 +106,21 @@ pub struct Project {
     pub file_trees: Vec<crate::compose::load::FileTree>,
     /// Service name → position in the merged tree's `services` mapping.
     pub service_positions: std::collections::HashMap<String, usize>,
+    /// What git says of each env file that is not a template, by file; a file
+    /// outside a git work tree has no entry.
+    pub git: std::collections::HashMap<FileId, EnvGit>,
+}
+
+/// What git says of an env file (see [`crate::compose::git`]).
+#[derive(Clone, Debug)]
+pub struct EnvGit {
+    /// `None`: the index could not be read.
+    pub tracked: Option<bool>,
+    /// Ignored by the work tree's `.gitignore` files.
+    pub ignored: bool,
+    /// The `.gitignore` line that ignores it (or a directory above it), or the
+    /// `!pattern` that un-ignores it.
+    pub pattern: Option<Span>,
 }
 
 impl Project {
@@ -333,8 +350,45 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     }
 
     crate::compose::proxy::collect(&mut p);
+    record_git(&mut p, &opts.git);
     anchor_unreadable(&mut p);
     p
+}
+
+/// Asks git (its files, see [`crate::compose::git`]) about each env file that
+/// is not a template. A `.gitignore` whose pattern decides is added to the
+/// sources, so the finding can point at the line.
+fn record_git(p: &mut Project, cache: &crate::compose::git::GitCache) {
+    let mut added: std::collections::HashMap<PathBuf, FileId> = Default::default();
+    for e in &p.env_files {
+        if matches!(e.role, EnvRole::Template | EnvRole::TemplateOf(_)) {
+            continue;
+        }
+        let id = e.env.file;
+        let real = p.sources.real_path(&p.sources.get(id).path);
+        let Some(st) = crate::compose::git::status(&real, cache) else {
+            continue;
+        };
+        let pattern = st.decided_by.and_then(|d| {
+            let line = d.line?;
+            let file = *added.entry(d.file.path.clone()).or_insert_with(|| {
+                p.sources.add(SourceFile::new(
+                    crate::paths::display(&d.file.path),
+                    FileKind::Other,
+                    d.file.text.clone(),
+                ))
+            });
+            Some(Span::new(file, line.start, line.end))
+        });
+        p.git.insert(
+            id,
+            EnvGit {
+                tracked: st.tracked,
+                ignored: st.ignored,
+                pattern,
+            },
+        );
+    }
 }
 
 /// Gives each unreadable file that nothing refers to (a compose file found in
@@ -535,6 +589,15 @@ fn read_include_targets(file: &Path, dir: &Path) -> Vec<PathBuf> {
 
 /// Loads a single `.env` or NGINX file as a project of its own.
 pub fn load_single(path: &Path, kind: FileKind) -> Project {
+    load_single_with(path, kind, &Default::default())
+}
+
+/// [`load_single`], sharing what the run knows of git.
+pub fn load_single_with(
+    path: &Path,
+    kind: FileKind,
+    git: &crate::compose::git::GitCache,
+) -> Project {
     let mut p = Project {
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         ..Default::default()
@@ -559,6 +622,7 @@ pub fn load_single(path: &Path, kind: FileKind) -> Project {
         }
         _ => crate::compose::proxy::load_standalone(&mut p, path),
     }
+    record_git(&mut p, git);
     anchor_unreadable(&mut p);
     p
 }

@@ -76,6 +76,7 @@ pub static RULES: &[&dyn Rule] = &[
     &env::env_example_drift::EnvExampleDrift,
     &env::placeholder_secret::PlaceholderSecret,
     &env::hardcoded_secret::HardcodedSecret,
+    &env::env_file_committed::EnvFileCommitted,
     &security::docker_socket_mounted::DockerSocketMounted,
     &security::privileged_container::PrivilegedContainer,
     &security::host_namespace::HostNamespace,

@@ -66,6 +66,58 @@ const NOT_A_SECRET: [&str; 54] = [
     "hashed",
 ];
 
+/// Values that set no secret whatever the key says: switches, numbers of a
+/// few digits, paths (a `*_FILE` convention or a docker secret mount).
+pub fn sets_no_secret(value: &str) -> bool {
+    // `- DB_PASSWORD="none"`: compose keeps the quotes of the list form.
+    let v = unquote(value.trim()).trim();
+    let lower = v.to_ascii_lowercase();
+    let path_like = v.contains('/')
+        && [".pem", ".key", ".crt", ".json", ".txt", ".p12"]
+            .iter()
+            .any(|ext| lower.ends_with(ext));
+    v.is_empty()
+        || matches!(
+            lower.as_str(),
+            "true"
+                | "false"
+                | "yes"
+                | "no"
+                | "on"
+                | "off"
+                | "null"
+                | "none"
+                | "invalid"
+                | "disabled"
+                | "unset"
+                | "empty"
+        )
+        || (v.len() < 6 && v.chars().all(|c| c.is_ascii_digit()))
+        || v.starts_with('/')
+        || v.starts_with("./")
+        || path_like
+}
+
+/// The password of a `scheme://user:password@host` URL in `value`, as a byte
+/// range, when it is written out (no `$`) and not a placeholder.
+pub fn url_password(value: &str) -> Option<std::ops::Range<usize>> {
+    let scheme_end = value.find("://")? + 3;
+    let rest = &value[scheme_end..];
+    let at = rest.find('@')?;
+    let userinfo = &rest[..at];
+    // A `/` before the `@` is a path, not user information.
+    if userinfo.contains('/') {
+        return None;
+    }
+    let colon = userinfo.find(':')?;
+    let password = &userinfo[colon + 1..];
+    if password.is_empty() || password.contains('$') || password.contains(['{', '<', '*']) {
+        return None;
+    }
+    let start = scheme_end + colon + 1;
+    Some(start..start + password.len())
+}
+
 /// A secret-looking key as this rule reads it: [`is_secret_key`] (which output
 /// masking uses, and so errs on the side of masking) without the keys that
 /// name a setting about a secret.

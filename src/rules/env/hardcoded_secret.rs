@@ -7,7 +7,9 @@
 
 use std::collections::HashSet;
 
-use crate::analysis::secrets::values::{is_placeholder, is_secret_setting, weakness};
+use crate::analysis::secrets::values::{
+    is_placeholder, is_secret_setting, sets_no_secret, url_password, weakness,
+};
 use crate::finding::{Finding, Findings};
 use crate::parse::yaml::Node;
 use crate::rules::{Category, Context, Rule, RuleMeta};
@@ -25,58 +27,6 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 const HELP: &str = "move the value out of the file: `${VAR:?}` with VAR in a git-ignored .env, or a compose `secrets:` entry read from a file";
-
-/// Values that set no secret whatever the key says: switches, numbers of a
-/// few digits, paths (a `*_FILE` convention or a docker secret mount).
-fn not_a_secret_value(value: &str) -> bool {
-    // `- DB_PASSWORD="none"`: compose keeps the quotes of the list form.
-    let v = crate::analysis::secrets::unquote(value.trim()).trim();
-    let lower = v.to_ascii_lowercase();
-    let path_like = v.contains('/')
-        && [".pem", ".key", ".crt", ".json", ".txt", ".p12"]
-            .iter()
-            .any(|ext| lower.ends_with(ext));
-    v.is_empty()
-        || matches!(
-            lower.as_str(),
-            "true"
-                | "false"
-                | "yes"
-                | "no"
-                | "on"
-                | "off"
-                | "null"
-                | "none"
-                | "invalid"
-                | "disabled"
-                | "unset"
-                | "empty"
-        )
-        || (v.len() < 6 && v.chars().all(|c| c.is_ascii_digit()))
-        || v.starts_with('/')
-        || v.starts_with("./")
-        || path_like
-}
-
-/// The password of a `scheme://user:password@host` URL in `value`, as a byte
-/// range, when it is written out (no `$`) and not a placeholder.
-fn url_password(value: &str) -> Option<std::ops::Range<usize>> {
-    let scheme_end = value.find("://")? + 3;
-    let rest = &value[scheme_end..];
-    let at = rest.find('@')?;
-    let userinfo = &rest[..at];
-    // A `/` before the `@` is a path, not user information.
-    if userinfo.contains('/') {
-        return None;
-    }
-    let colon = userinfo.find(':')?;
-    let password = &userinfo[colon + 1..];
-    if password.is_empty() || password.contains('$') || password.contains(['{', '<', '*']) {
-        return None;
-    }
-    let start = scheme_end + colon + 1;
-    Some(start..start + password.len())
-}
 
 impl Rule for HardcodedSecret {
     fn meta(&self) -> &'static RuleMeta {
@@ -137,7 +87,7 @@ impl Rule for HardcodedSecret {
                         continue;
                     }
                     if s.vars.is_empty() {
-                        if not_a_secret_value(value) || known(&[key], value) {
+                        if sets_no_secret(value) || known(&[key], value) {
                             continue;
                         }
                         if reported.insert(v.span) {
@@ -164,7 +114,7 @@ impl Rule for HardcodedSecret {
                         };
                         let fallback = p.sources.get(dspan.file).slice(&dspan);
                         if fallback.contains('$')
-                            || not_a_secret_value(fallback)
+                            || sets_no_secret(fallback)
                             || known(&[key, &u.name], fallback)
                             || !reported.insert(dspan)
                         {
@@ -254,10 +204,10 @@ mod tests {
             "./secrets/db",
             "",
         ] {
-            assert!(not_a_secret_value(v), "{v}");
+            assert!(sets_no_secret(v), "{v}");
         }
         for v in ["s3cr3t-Value", "12345678901234", "hunter2"] {
-            assert!(!not_a_secret_value(v), "{v}");
+            assert!(!sets_no_secret(v), "{v}");
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod debug_in_production;
 pub mod env_example_drift;
+pub mod env_file_committed;
 pub mod hardcoded_secret;
 pub mod placeholder_secret;
 pub mod undefined_variable;
