@@ -141,6 +141,9 @@ fn every_config_error_has_its_position() {
         ("[internal-port-published]\nextra-internal-images = \"acme/db\"\n", "stacklint.toml:2:25:", "must be a list of strings"),
         ("[placeholder-secret]\nextra-placeholders = [\"[oops\"]\n", "stacklint.toml:2:23:", "bad pattern"),
         ("[missing-resource-limits]\nmemory = \"1G\"\n", "stacklint.toml:2:1:", "`missing-resource-limits` has no options"),
+        ("[workers-exceed-memory]\nmemory-per-worker = \"lots\"\n", "stacklint.toml:2:21:", "`memory-per-worker` must be a size of at least 1 MiB"),
+        ("[workers-exceed-memory]\nmemory-per-worker = \"100k\"\n", "stacklint.toml:2:21:", "at least 1 MiB"),
+        ("[workers-exceed-memory]\nmemory-per-worker = 150\n", "stacklint.toml:2:21:", "`memory-per-worker` must be a string, not integer"),
         ("[SL102]\n", "stacklint.toml:1:2:", "options of SL102 go in a table named [internal-port-published]"),
         ("select = [\"SL102\"\n", "stacklint.toml:", "invalid TOML"),
         ("select = []\nselect = []\n", "stacklint.toml:2:", "invalid TOML"),
@@ -375,6 +378,35 @@ fn extra_placeholders_make_sl303_fire() {
     assert_eq!(found, ["SL303", "SL303"]);
 }
 
+#[test]
+fn memory_per_worker_sets_what_sl112_counts() {
+    // 6 workers in 512 MiB: fine at 64 MiB each (384), too many at 100 MiB (600).
+    let compose = "services:\n  web:\n    image: example/web:1.0\n    command: gunicorn -w 6 app:app\n    mem_limit: 512m\n    cpus: 1\n";
+    let dir = tree(&[("compose.yaml", compose)]);
+    let sl112 = |dir: &std::path::Path| -> Vec<String> {
+        let (_, out, _) = stacklint_in(dir, &[".", "--select", "SL112", "--format", "json"]);
+        let v: Value = serde_json::from_str(&out).expect("JSON");
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["message"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert!(sl112(&dir).is_empty());
+    std::fs::write(
+        dir.join("stacklint.toml"),
+        "[workers-exceed-memory]\nmemory-per-worker = \"100m\"\n",
+    )
+    .expect("write");
+    let found = sl112(&dir);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("at about 100 MiB each that is 600 MiB"),
+        "{found:?}"
+    );
+}
+
 /// The JSON Schema of the config lists every rule's table and every selector,
 /// and a config using every key validates against it.
 #[test]
@@ -427,6 +459,9 @@ extra-internal-images = ["acme/ledger-db"]
 
 [placeholder-secret]
 extra-placeholders = ["please-change", "dummy-*"]
+
+[workers-exceed-memory]
+memory-per-worker = "150m"
 "#;
     // The sample is a valid config for stacklint itself...
     stacklint::report::config::parse(sample, Path::new("sample.toml"), false)

@@ -11,6 +11,8 @@ pub struct RuleOptions {
     /// `[placeholder-secret] extra-placeholders = ["please-change", "dummy-*"]`:
     /// values (case-insensitive, `*` and `?` wildcards) that count as placeholders.
     pub extra_placeholders: Vec<globset::GlobMatcher>,
+    /// `[workers-exceed-memory] memory-per-worker = "150m"`, in MiB.
+    pub memory_per_worker_mib: Option<u64>,
 }
 
 impl RuleOptions {

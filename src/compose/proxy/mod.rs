@@ -317,6 +317,51 @@ pub fn load_dockerfiles(p: &mut Project) {
     p.model.services = services;
 }
 
+/// A `gunicorn.conf.py` bind-mounted into a service: a file mounted under that
+/// name (gunicorn reads it from its working directory, or through `-c`), or the
+/// one in a host directory mounted at the service's `working_dir`. It shadows
+/// the build context's: the mount hides what the image holds there.
+fn load_mounted_gunicorn_configs(p: &mut Project) {
+    const NAME: &str = "gunicorn.conf.py";
+    let mut found: Vec<(String, PathBuf)> = Vec::new();
+    for svc in &p.model.services {
+        let working_dir = p
+            .service_node(&svc.name.value)
+            .and_then(|n| n.get("working_dir"))
+            .and_then(|w| w.as_str())
+            .map(|w| w.trim_end_matches('/').to_string());
+        let host = svc.volumes.iter().rev().find_map(|m| {
+            if m.kind != crate::compose::model::MountKind::Bind {
+                return None;
+            }
+            let host = m.host_path.as_ref()?;
+            let target = m.target.value.trim_end_matches('/');
+            if target.rsplit('/').next() == Some(NAME) {
+                return Some(host.clone());
+            }
+            (working_dir.as_deref() == Some(target)).then(|| host.join(NAME))
+        });
+        if let Some(host) = host {
+            found.push((svc.name.value.clone(), normalize_path(&host)));
+        }
+    }
+    for (service, conf) in found {
+        let shown = crate::paths::display(&conf);
+        let id = match p.sources.find(&shown) {
+            Some(id) => Some(id),
+            // Missing or outside the project: quiet, as for the build context's.
+            None => p
+                .sources
+                .read(&conf)
+                .ok()
+                .map(|text| p.sources.add(SourceFile::new(shown, FileKind::Other, text))),
+        };
+        if let Some(id) = id {
+            p.gunicorn_configs.insert(service, id);
+        }
+    }
+}
+
 /// The parsed Dockerfile of a service's build, when it has a readable one.
 pub fn service_dockerfile<'a>(p: &'a Project, svc: &Service) -> Option<&'a Dockerfile> {
     p.dockerfiles.get(&svc.name.value).map(|(_, d)| d)
@@ -335,6 +380,7 @@ fn nginx_base(p: &Project, svc: &Service) -> Option<crate::compose::base::Base> 
 /// Finds and parses the NGINX configs of every proxy service of the project.
 pub fn collect(p: &mut Project) {
     load_dockerfiles(p);
+    load_mounted_gunicorn_configs(p);
     // Set aside while the proxies' configs are read (which never look at the
     // services), rather than cloned: a service can hold a million items.
     let services = std::mem::take(&mut p.model.services);

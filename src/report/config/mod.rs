@@ -614,6 +614,20 @@ impl Reader<'_> {
                         options.extra_placeholders.push(p.compile_matcher());
                     }
                 }
+                ("workers-exceed-memory", "memory-per-worker") => {
+                    // A size as compose writes `mem_limit` ("150m", "1g").
+                    let size = self.string(v, key)?;
+                    let mib = crate::analysis::workers::memory_bytes(size)
+                        .map(|b| b / (1024 * 1024))
+                        .filter(|&m| m > 0)
+                        .ok_or_else(|| {
+                            self.err(
+                                v.span().start,
+                                format!("`{key}` must be a size of at least 1 MiB, such as \"150m\" or \"1g\", not {size:?}"),
+                            )
+                        })?;
+                    options.memory_per_worker_mib = Some(mib);
+                }
                 _ => {
                     let expected = if known.is_empty() {
                         format!("`{}` has no options", meta.name)
@@ -646,6 +660,7 @@ pub fn rule_option_keys(meta: &RuleMeta) -> &'static [&'static str] {
     match meta.name {
         "internal-port-published" => &["extra-internal-images"],
         "placeholder-secret" => &["extra-placeholders"],
+        "workers-exceed-memory" => &["memory-per-worker"],
         _ => &[],
     }
 }

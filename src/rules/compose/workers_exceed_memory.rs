@@ -16,7 +16,8 @@ pub static META: RuleMeta = RuleMeta {
     summary: "A server starts more workers than the memory limit holds, or counts workers from the host's CPUs",
 };
 
-/// What one worker of a Python or Ruby web server takes at least, in MiB.
+/// What one worker of a Python or Ruby web server takes at least, in MiB,
+/// unless `memory-per-worker` says otherwise.
 const MIB_PER_WORKER: u64 = 64;
 
 impl Rule for WorkersExceedMemory {
@@ -26,6 +27,7 @@ impl Rule for WorkersExceedMemory {
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
+        let per_worker = cx.options.memory_per_worker_mib.unwrap_or(MIB_PER_WORKER);
         for svc in &p.model.services {
             if !svc.runs_as_written() {
                 continue;
@@ -41,22 +43,22 @@ impl Rule for WorkersExceedMemory {
             let name = &svc.name.value;
             for w in workers(p, svc, &env) {
                 let f = match (&w.count, limit) {
-                    (Count::Fixed(n), Some((mib, m))) if n.saturating_mul(MIB_PER_WORKER) > mib => {
+                    (Count::Fixed(n), Some((mib, m))) if n.saturating_mul(per_worker) > mib => {
                         Finding::new(
                             &META,
                             w.span,
                             format!(
-                                "`{name}` starts {n} {} workers (`{}`): at about {MIB_PER_WORKER} MiB each that is {} MiB, more than its {mib} MiB memory limit, so the kernel kills them under load",
+                                "`{name}` starts {n} {} workers (`{}`): at about {per_worker} MiB each that is {} MiB, more than its {mib} MiB memory limit, so the kernel kills them under load",
                                 w.program,
                                 w.written,
-                                n.saturating_mul(MIB_PER_WORKER)
+                                n.saturating_mul(per_worker)
                             ),
                         )
                         .label("too many workers")
                         .related(m.span, "the memory limit")
                         .help(format!(
-                            "start at most {} workers (memory limit / {MIB_PER_WORKER} MiB), or raise the limit",
-                            (mib / MIB_PER_WORKER).max(1)
+                            "start at most {} workers (memory limit / {per_worker} MiB), or raise the limit",
+                            (mib / per_worker).max(1)
                         ))
                     }
                     (Count::PerCpu, _) => {
@@ -70,7 +72,7 @@ impl Rule for WorkersExceedMemory {
                         )
                         .label("counts the host's CPUs")
                         .help(format!(
-                            "set a fixed worker count that fits the container (memory limit / {MIB_PER_WORKER} MiB at most), or compute it from the limits"
+                            "set a fixed worker count that fits the container (memory limit / {per_worker} MiB at most), or compute it from the limits"
                         ));
                         if let Some((_, m)) = limit {
                             f = f.related(m.span, "the memory limit");
