@@ -12,6 +12,32 @@ pub enum CommandSrc {
 }
 
 impl CommandSrc {
+    /// The healthcheck's test as a command: `CMD` exec form, or a shell string.
+    pub fn of_healthcheck(
+        test: &crate::parse::yaml::Node,
+        sources: &crate::source::Sources,
+    ) -> Option<CommandSrc> {
+        // Too long to read: no probe is concluded from it.
+        if crate::parse::shell::node_too_long(test) {
+            return None;
+        }
+        if let Some(items) = test.as_seq() {
+            let first = items.first()?.as_str()?;
+            let rest: Vec<Text> = items[1..]
+                .iter()
+                .filter(|i| i.as_str().is_some())
+                .map(|i| Text::from_node(i, sources))
+                .collect();
+            return match first {
+                "CMD" => Some(CommandSrc::Exec(rest)),
+                "CMD-SHELL" => rest.into_iter().next().map(CommandSrc::Shell),
+                _ => None,
+            };
+        }
+        test.as_str()?;
+        Some(CommandSrc::Shell(Text::from_node(test, sources)))
+    }
+
     /// A command too long to read ([`shell::too_long`]): it stands as a program
     /// stacklint does not know, which is what the rules assume of a project's own
     /// script: nothing is concluded from it.

@@ -138,6 +138,56 @@ impl Rule for HardcodedSecret {
                 }
             }
         }
+        // Passwords on a command line: the service's command (or its
+        // Dockerfile's CMD) and its healthcheck.
+        for svc in &p.model.services {
+            let mut invs = crate::analysis::ports::running(p, svc);
+            let test = p
+                .service_node(&svc.name.value)
+                .and_then(|n| n.get("healthcheck"))
+                .and_then(|h| h.get("test"));
+            if let Some(cmd) =
+                test.and_then(|t| crate::analysis::ports::CommandSrc::of_healthcheck(t, &p.sources))
+            {
+                invs.extend(cmd.invocations());
+            }
+            for inv in &invs {
+                for (span, option, value) in option_secrets(inv) {
+                    // Only where the value is written as it is: not through a
+                    // variable, and the span is exactly the value.
+                    let written = p.sources.get(span.file).slice(&span);
+                    if written.trim_matches(['"', '\'']) != value
+                        || value.contains('$')
+                        || sets_no_secret(&value)
+                        || known(&["password"], &value)
+                        || !reported.insert(span)
+                    {
+                        continue;
+                    }
+                    let file = p.sources.get(span.file).path.file_name().map_or_else(
+                        || "the compose file".to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
+                    out.push(
+                        Finding::new(
+                            &META,
+                            span,
+                            format!(
+                                "`{}` passes a password to `{}` on its command line (`{option}`), written in {file}: it is committed with the file, and any process on the host can read it",
+                                svc.name.value, inv.prog
+                            ),
+                        )
+                        .label("a literal password")
+                        .help(format!("take it from a variable set in a git-ignored .env: `{}`", match option.as_str() {
+                            "-p" => "-p${DB_PASSWORD:?}".to_string(),
+                            o if o.starts_with("--") => format!("{o}=${{PASSWORD:?}}"),
+                            o => format!("{o} ${{PASSWORD:?}}"),
+                        }))
+                        .place(format!("services.{}.command", svc.name.value)),
+                    );
+                }
+            }
+        }
         for cfg in &p.nginx {
             for visit in cfg.parsed.find_all("proxy_set_header") {
                 let d = visit.directive;
@@ -172,6 +222,58 @@ impl Rule for HardcodedSecret {
             }
         }
     }
+}
+
+/// The values of password options in one invocation, as source spans, with
+/// the option: `--requirepass`/`--masterauth` (redis, valkey), `--password`
+/// and `--passwd` (any program), redis-cli's `-a`, and the attached `-pSECRET`
+/// of the MySQL and MariaDB clients (`-p` alone prompts). A value produced
+/// by an unset variable is not read.
+fn option_secrets(inv: &crate::analysis::ports::Invocation) -> Vec<(Span, String, String)> {
+    let mysql = matches!(
+        inv.prog.as_str(),
+        "mysql" | "mysqladmin" | "mysqldump" | "mariadb" | "mariadb-admin" | "mariadb-dump"
+    );
+    let mut out = Vec::new();
+    let args = &inv.args;
+    for (i, a) in args.iter().enumerate() {
+        let w = a.s.as_str();
+        let (option, range) = match w.split_once('=') {
+            Some((opt @ ("--requirepass" | "--masterauth" | "--password" | "--passwd"), v)) => {
+                (opt, (opt.len() + 1, opt.len() + 1 + v.len()))
+            }
+            _ => match w {
+                "--requirepass" | "--masterauth" | "--password" | "--passwd" => {
+                    let Some(next) = args.get(i + 1).filter(|n| !n.s.starts_with('-')) else {
+                        continue;
+                    };
+                    if !next.any_taint() && !next.is_empty() {
+                        out.push((next.full_span(), w.to_string(), next.s.clone()));
+                    }
+                    continue;
+                }
+                "-a" if inv.prog == "redis-cli" => {
+                    if let Some(next) = args.get(i + 1).filter(|n| !n.any_taint() && !n.is_empty())
+                    {
+                        out.push((next.full_span(), "-a".to_string(), next.s.clone()));
+                    }
+                    continue;
+                }
+                _ if mysql && w.len() > 2 && w.starts_with("-p") && !w.starts_with("--") => {
+                    ("-p", (2, w.len()))
+                }
+                _ => continue,
+            },
+        };
+        if range.1 > range.0 && !a.tainted(range.0, range.1) {
+            out.push((
+                a.span(range.0, range.1),
+                option.to_string(),
+                w[range.0..range.1].to_string(),
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

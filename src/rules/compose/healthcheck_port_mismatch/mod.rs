@@ -11,7 +11,6 @@
 use crate::analysis::ports::{self, CommandSrc, EvidenceKind, Listening, RuntimeEnv};
 use crate::compose::stack::Project;
 use crate::finding::{Finding, Findings};
-use crate::parse::shell::Text;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
@@ -51,7 +50,7 @@ impl Rule for HealthcheckPortMismatch {
             let Some(test) = node.get("healthcheck").and_then(|h| h.get("test")) else {
                 continue;
             };
-            let Some(cmd) = test_command(test, &p.sources) else {
+            let Some(cmd) = CommandSrc::of_healthcheck(test, &p.sources) else {
                 continue;
             };
             let env = cx.analysis.runtime_env(svc);
@@ -100,32 +99,6 @@ impl Rule for HealthcheckPortMismatch {
             }
         }
     }
-}
-
-/// The healthcheck's test as a command: `CMD` exec form, or a shell string.
-fn test_command(
-    test: &crate::parse::yaml::Node,
-    sources: &crate::source::Sources,
-) -> Option<CommandSrc> {
-    // Too long to read: no probe is concluded from it.
-    if crate::parse::shell::node_too_long(test) {
-        return None;
-    }
-    if let Some(items) = test.as_seq() {
-        let first = items.first()?.as_str()?;
-        let rest: Vec<Text> = items[1..]
-            .iter()
-            .filter(|i| i.as_str().is_some())
-            .map(|i| Text::from_node(i, sources))
-            .collect();
-        return match first {
-            "CMD" => Some(CommandSrc::Exec(rest)),
-            "CMD-SHELL" => rest.into_iter().next().map(CommandSrc::Shell),
-            _ => None,
-        };
-    }
-    test.as_str()?;
-    Some(CommandSrc::Shell(Text::from_node(test, sources)))
 }
 
 fn own_names(svc: &crate::compose::model::Service) -> Vec<String> {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::parse::shell::Text;
 use crate::source::FileId;
 
 fn t(s: &str) -> Text {
