@@ -145,6 +145,35 @@ fn exposes(source: &str, writable: bool) -> Option<&'static str> {
     None
 }
 
+/// What a host device gives a container, when it is one of raw memory, I/O
+/// ports or a disk. Devices that are the point of a service (GPUs, USB, serial,
+/// `/dev/kmsg` for a monitoring agent, `/dev/net/tun`) are not listed.
+fn device_exposes(source: &str) -> Option<&'static str> {
+    let path = crate::paths::normalize_path(std::path::Path::new(source.trim()));
+    let path = path.to_string_lossy();
+    let name = path.strip_prefix("/dev/")?;
+    match name {
+        "mem" | "kmem" => {
+            return Some("the host's physical memory, every process's secrets included")
+        }
+        "port" => return Some("the host's I/O ports"),
+        _ => {}
+    }
+    // A disk or a partition of one: the host's files, past their permissions.
+    let disk = ["sd", "hd", "vd", "xvd", "nvme", "mmcblk", "dm-", "md"]
+        .iter()
+        .any(|p| {
+            name.strip_prefix(p).is_some_and(|rest| {
+                rest.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+            })
+        })
+        || name.starts_with("mapper/")
+        || name.starts_with("disk/");
+    disk.then_some("raw access to a disk of the host: every file on it, past its permissions")
+}
+
 impl Rule for SensitiveHostMount {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -187,6 +216,43 @@ impl Rule for SensitiveHostMount {
                     .related(m.target.span, "where the container sees it")
                     .help(help)
                     .place(format!("services.{name}.volumes")),
+                );
+            }
+            // `devices:` as `HOST[:CONTAINER[:PERMISSIONS]]` or `{source, target}`.
+            let devices = cx
+                .project
+                .service_node(name)
+                .and_then(|n| n.get("devices"))
+                .and_then(|d| d.as_seq())
+                .unwrap_or(&[]);
+            for d in devices {
+                let (source, span) = match d.as_str() {
+                    Some(s) => {
+                        let host = s.split(':').next().unwrap_or(s);
+                        let at =
+                            crate::compose::merge::sub_span(d, &cx.project.sources, 0, host.len());
+                        (host, at)
+                    }
+                    None => match d
+                        .get("source")
+                        .and_then(|s| s.as_str().map(|v| (v, s.span)))
+                    {
+                        Some(found) => found,
+                        None => continue,
+                    },
+                };
+                let Some(what) = device_exposes(source) else {
+                    continue;
+                };
+                out.push(
+                    Finding::new(
+                        &META,
+                        span,
+                        format!("`{name}` is given the host's device `{source}`, which exposes {what}"),
+                    )
+                    .label("a sensitive host device")
+                    .help("give the service only the devices it needs; a disk's data belongs in a mounted directory or a volume")
+                    .place(format!("services.{name}.devices")),
                 );
             }
         }
