@@ -148,7 +148,14 @@ pub struct ImageTools {
     pub image: String,
     #[serde(default)]
     pub variant: Option<String>,
+    /// The entry holds for every tag without this part, and for no tag at all
+    /// (`latest`); not for a tag stacklint cannot read.
+    #[serde(default)]
+    pub except_variant: Option<String>,
     pub lacks: Vec<String>,
+    /// A probe the image does ship, for the finding's help.
+    #[serde(default)]
+    pub probe_with: Option<String>,
     pub source: String,
 }
 
@@ -239,6 +246,15 @@ pub fn runs_as_root(path: &str) -> bool {
 
 /// The programs an image (its path and tag) is known not to ship, when known.
 pub fn lacks(image: &ImageRef, tag: Option<&str>) -> Option<&'static ImageTools> {
+    // `alpine` or `alpine3.20` as a dash-separated part of the tag.
+    let has_part = |tag: &str, v: &str| {
+        tag.to_ascii_lowercase().split('-').any(|part| {
+            part == v
+                || part
+                    .strip_prefix(v)
+                    .is_some_and(|r| r.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        })
+    };
     DATA.image_tools.iter().find(|t| {
         let path_hit = match t.image.strip_suffix("/*") {
             Some(ns) => image.namespace() == ns,
@@ -246,16 +262,20 @@ pub fn lacks(image: &ImageRef, tag: Option<&str>) -> Option<&'static ImageTools>
         };
         let variant_hit = match &t.variant {
             None => true,
-            Some(v) => tag.is_some_and(|tag| {
-                tag.to_ascii_lowercase().split('-').any(|part| {
-                    part == v
-                        || part
-                            .strip_prefix(v.as_str())
-                            .is_some_and(|r| r.chars().all(|c| c.is_ascii_digit() || c == '.'))
-                })
-            }),
+            Some(v) => tag.is_some_and(|tag| has_part(tag, v)),
         };
-        path_hit && variant_hit
+        let except_hit = match (&t.except_variant, tag) {
+            (None, _) => true,
+            (Some(_), None) => true,
+            (Some(v), Some(tag)) => {
+                let readable = !tag.is_empty()
+                    && tag
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+                readable && !has_part(tag, v)
+            }
+        };
+        path_hit && variant_hit && except_hit
     })
 }
 
@@ -285,6 +305,26 @@ pub fn parse_ref(s: &str) -> Option<ImageRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tools_by_variant_and_except_variant() {
+        let lacked = |image: &str| {
+            let r = parse_ref(image).expect("a reference");
+            lacks(&r, crate::image::tag(image)).map(|t| t.lacks.join(","))
+        };
+        assert_eq!(lacked("postgres:16.4").as_deref(), Some("curl,wget"));
+        assert_eq!(lacked("postgres:16-bookworm").as_deref(), Some("curl,wget"));
+        assert_eq!(lacked("postgres").as_deref(), Some("curl,wget"));
+        assert_eq!(lacked("postgres:16-alpine3.20").as_deref(), Some("curl"));
+        assert_eq!(lacked("postgres:alpine").as_deref(), Some("curl"));
+        // A tag stacklint cannot read (from a variable) is no tag of the entry.
+        assert_eq!(lacked("postgres:${PG}"), None);
+        assert_eq!(lacked("python:3.12").as_deref(), None);
+        assert_eq!(
+            lacked("python:3.12-slim-bookworm").as_deref(),
+            Some("curl,wget")
+        );
+    }
 
     #[test]
     fn the_data_parses_and_every_fact_has_a_source() {

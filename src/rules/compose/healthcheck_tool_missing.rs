@@ -59,8 +59,15 @@ impl Rule for HealthcheckToolMissing {
             let Some((base, _)) = crate::analysis::identity::software(p, svc) else {
                 continue;
             };
-            let Some(facts) = crate::knowledge::lacks(&base.image, crate::image::tag(&base.text))
-            else {
+            // A tag from an unset variable may name any variant of the image.
+            let written = p.sources.get(base.span.file).slice(&base.span);
+            let tag = crate::image::tag(&base.text);
+            if base.text.trim_end().ends_with(':')
+                || (tag.is_none() && crate::image::named_by_variable(written))
+            {
+                continue;
+            }
+            let Some(facts) = crate::knowledge::lacks(&base.image, tag) else {
                 continue;
             };
             let df = p.dockerfiles.get(&svc.name.value).map(|(_, d)| d);
@@ -97,7 +104,10 @@ impl Rule for HealthcheckToolMissing {
                 } else {
                     (
                         format!("the healthcheck of `{name}` runs `{prog}`, which `{}` does not ship: the check always fails and the container never becomes healthy", base.text),
-                        format!("probe with a program the image has (`python -c \"import urllib.request; urllib.request.urlopen('http://localhost:PORT/health')\"` in a Python image, `wget -q --spider` where busybox is), or install {prog} in the Dockerfile"),
+                        match &facts.probe_with {
+                            Some(probe) => format!("probe with what the image ships: `test: {probe}`"),
+                            None => format!("probe with a program the image has (`python -c \"import urllib.request; urllib.request.urlopen('http://localhost:PORT/health')\"` in a Python image, `wget -q --spider` where busybox is), or install {prog} in the Dockerfile"),
+                        },
                     )
                 };
                 let mut f = Finding::new(&META, span, message)
