@@ -301,16 +301,7 @@ pub fn load_dockerfiles(p: &mut Project) {
         // gunicorn's config beside the Dockerfile, which `COPY . .` puts in the
         // working directory. A missing one is the usual case: quiet.
         let conf = normalize_path(&dir.join("gunicorn.conf.py"));
-        let shown = crate::paths::display(&conf);
-        let conf_id = match p.sources.find(&shown) {
-            Some(id) => Some(id),
-            None => p
-                .sources
-                .read(&conf)
-                .ok()
-                .map(|text| p.sources.add(SourceFile::new(shown, FileKind::Other, text))),
-        };
-        if let Some(conf_id) = conf_id {
+        if let Some(conf_id) = read_optional(p, &conf) {
             p.gunicorn_configs.insert(svc.name.value.clone(), conf_id);
         }
     }
@@ -346,20 +337,21 @@ fn load_mounted_gunicorn_configs(p: &mut Project) {
         }
     }
     for (service, conf) in found {
-        let shown = crate::paths::display(&conf);
-        let id = match p.sources.find(&shown) {
-            Some(id) => Some(id),
-            // Missing or outside the project: quiet, as for the build context's.
-            None => p
-                .sources
-                .read(&conf)
-                .ok()
-                .map(|text| p.sources.add(SourceFile::new(shown, FileKind::Other, text))),
-        };
-        if let Some(id) = id {
+        if let Some(id) = read_optional(p, &conf) {
             p.gunicorn_configs.insert(service, id);
         }
     }
+}
+
+/// A file of the project that may well not exist (a `gunicorn.conf.py`), read
+/// once: missing, unreadable or outside the project, it is quietly `None`.
+fn read_optional(p: &mut Project, path: &Path) -> Option<FileId> {
+    let shown = crate::paths::display(path);
+    if let Some(id) = p.sources.find(&shown) {
+        return Some(id);
+    }
+    let text = p.sources.read(path).ok()?;
+    Some(p.sources.add(SourceFile::new(shown, FileKind::Other, text)))
 }
 
 /// The parsed Dockerfile of a service's build, when it has a readable one.
