@@ -227,9 +227,74 @@ pub fn is_placeholder(value: &str) -> bool {
             return true;
         }
     }
-    tokens
+    if tokens
         .iter()
         .any(|t| matches!(*t, "example" | "placeholder"))
+    {
+        return true;
+    }
+    // A made-up token in the shape of a real one: `ghp_1234567890abcdef...`.
+    if joined.contains("1234567890") || joined.contains("abcdefghijkl") {
+        return true;
+    }
+    descriptive_placeholder(v)
+}
+
+/// A value that describes the secret instead of being one, written as words
+/// (`changePassword`, `YourOpenAiApiKey`, `MySecureDatabasePassword`,
+/// `super_strong_password`, `ThisShouldBeAVerySecureAndLongSecretString`): an
+/// instruction to replace it, or a phrase that names what belongs there.
+fn descriptive_placeholder(v: &str) -> bool {
+    // Words split at non-letters and at lower-to-upper case changes.
+    let mut words: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in v.chars() {
+        if !c.is_ascii_alphabetic() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            // Digits end a word: `Of32Chars`.
+            prev_lower = false;
+            if !c.is_ascii_digit() && !matches!(c, '-' | '_' | '.' | ' ') {
+                // Other characters (`!`, `+`, `/`, `=`) are a real password's.
+                return false;
+            }
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    let Some(first) = words.first() else {
+        return false;
+    };
+    // `changePassword`, `replace_token`, `YourApiKey`, `insert-key`
+    let instruction = matches!(
+        first.as_str(),
+        "change" | "replace" | "your" | "insert" | "enter" | "put" | "generate"
+    );
+    if instruction && words.len() >= 2 {
+        return true;
+    }
+    // `MySecureDatabasePassword`, `super_strong_password`, `SomeRandomString`
+    let names_it = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "password" | "passwd" | "secret" | "token" | "key" | "string" | "passphrase"
+        )
+    });
+    words.len() >= 3
+        && names_it
+        && matches!(
+            first.as_str(),
+            "my" | "some" | "this" | "the" | "a" | "super" | "very" | "secure" | "strong"
+        )
 }
 
 /// Well-known secret values, compared with the whole value (quotes removed,

@@ -180,7 +180,8 @@ impl Rule for HardcodedSecret {
                         .label("a literal password")
                         .help(format!("take it from a variable set in a git-ignored .env: `{}`", match option.as_str() {
                             "-p" => "-p${DB_PASSWORD:?}".to_string(),
-                            o if o.starts_with("--") => format!("{o}=${{PASSWORD:?}}"),
+                            // mysql reads `--password VALUE` as a prompt and a database name.
+                            "--password" => "--password=${PASSWORD:?}".to_string(),
                             o => format!("{o} ${{PASSWORD:?}}"),
                         }))
                         .place(format!("services.{}.command", svc.name.value)),
@@ -243,6 +244,8 @@ fn option_secrets(inv: &crate::analysis::ports::Invocation) -> Vec<(Span, String
                 (opt, (opt.len() + 1, opt.len() + 1 + v.len()))
             }
             _ => match w {
+                // The MySQL clients take `--password`'s value only after `=`.
+                "--password" | "--passwd" if mysql => continue,
                 "--requirepass" | "--masterauth" | "--password" | "--passwd" => {
                     let Some(next) = args.get(i + 1).filter(|n| !n.s.starts_with('-')) else {
                         continue;

@@ -33,6 +33,20 @@ fn placeholders() {
         "***",
         "'<PRIVKEY>'",
         "\"changeme\"",
+        // Values that describe the secret (the corpus's examples).
+        "changePassword",
+        "changeRunnerAuthToken",
+        "YourOpenAiApiKey",
+        "YourNgrokAuthToken",
+        "MySecureDatabasePassword",
+        "MyVeryStrongLoginPasswordForPlausible",
+        "super_strong_password",
+        "my-secure-smtp-password",
+        "My-HTTP-API-Token",
+        "ThisShouldBeAVerySecureAndLongSecretStringNobodyKnows",
+        "SomeRandomStringOf32CharsExactly",
+        "ghp_1234567890abcdefghijklmnopqrstuvwxyz",
+        "sk_test_abcdefghijklmnopqrstuvwx",
     ] {
         assert!(is_placeholder(v), "{v}");
     }
@@ -52,6 +66,14 @@ fn placeholders() {
         "django-insecure-7f3k2",
         "'",
         "\"\"",
+        // Real passwords and passphrases that happen to be words.
+        "unplug6-coherent-outlast-undergo-plow",
+        "Correct-Horse-Battery-Staple",
+        "ChangeTheWorld+2024",
+        "J5brHrAXFLQSif0K",
+        "TheKey",
+        "mirotalkp2p_jwt_secret",
+        "MyDogRex",
     ] {
         assert!(!is_placeholder(v), "{v}");
     }
