@@ -213,6 +213,20 @@ pub struct Args {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Apply the safe fixes, lint again, and report what remains.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix or --diff: also the fixes that change what the stack does (each rule's
+    /// page says which of its fixes are unsafe, and why).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print what --fix would change as a unified diff, and write nothing (exit 1 when
+    /// there is something to fix).
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+
     /// Colour in the text report: `auto` (a terminal, unless NO_COLOR is set or
     /// FORCE_COLOR / CLICOLOR_FORCE is), `always` or `never`.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
@@ -387,20 +401,119 @@ pub fn run_then_exit(args: &Args) -> Result<Outcome, String> {
     run_with(args, true)
 }
 
-fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
-    let cfg = config_for(&args.input, &overrides_of(args))?;
-    let projects = load_all_with(&args.input, &cfg)?;
-    let findings: Vec<Vec<Finding>> = projects
-        .par_iter()
-        .map(|p| check_project(p, &cfg))
-        .collect();
+/// Loads every project and checks it, suppressions judged over all of them.
+fn lint(args: &Args, cfg: &Config) -> Result<(Vec<Project>, Vec<Vec<Finding>>), String> {
+    let projects = load_all_with(&args.input, cfg)?;
+    let findings: Vec<Vec<Finding>> = projects.par_iter().map(|p| check_project(p, cfg)).collect();
     // A file read by several projects: its suppressions are judged over all of them.
     let mut per_project: Vec<(&crate::source::Sources, Vec<Finding>)> =
         projects.iter().map(|p| &p.sources).zip(findings).collect();
     suppress::reconcile(&mut per_project);
-    let findings = per_project.into_iter().map(|(_, f)| f);
+    let findings = per_project.into_iter().map(|(_, f)| f).collect();
+    Ok((projects, findings))
+}
+
+/// Passes of `--fix`: each applies the fixes that do not overlap, then lints again.
+const MAX_FIX_PASSES: usize = 8;
+
+/// `--fix` (writes, returns the note for the report) and `--diff` (returns the
+/// outcome to print instead of a report).
+fn fix_or_diff(args: &Args, cfg: &Config) -> Result<(Option<Outcome>, Option<String>), String> {
+    let mut fixed = 0;
+    let mut files: std::collections::BTreeSet<PathBuf> = Default::default();
+    // Files that could not be written: not tried again in a later pass.
+    let mut refused: std::collections::BTreeSet<PathBuf> = Default::default();
+    let mut warnings = Vec::new();
+    for _ in 0..MAX_FIX_PASSES {
+        let (projects, findings) = lint(args, cfg)?;
+        let pairs: Vec<(&crate::source::Sources, &Finding)> = projects
+            .iter()
+            .zip(&findings)
+            .flat_map(|(p, fs)| fs.iter().map(move |f| (&p.sources, f)))
+            .collect();
+        let plan = crate::report::fix::plan(&pairs, args.unsafe_fixes);
+        for path in &plan.unparsable {
+            let w = format!(
+                "{}: not fixed, the result would not parse (please report this)",
+                crate::paths::slash(path)
+            );
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+        if args.diff {
+            // Secret values of every file stay out of the diff, as out of reports.
+            let mut values: Vec<String> = Vec::new();
+            for p in &projects {
+                for span in crate::analysis::secrets::secret_spans(p) {
+                    let v = p.sources.get(span.file).slice(&span);
+                    if !v.is_empty() {
+                        values.push(v.to_string());
+                    }
+                }
+            }
+            let mask = |_: &std::path::Path, text: &str| {
+                crate::analysis::secrets::mask_values(text, &values)
+            };
+            let stdout = crate::report::fix::diff(&plan.changes, &mask);
+            return Ok((
+                Some(Outcome {
+                    exit_code: i32::from(!plan.changes.is_empty()),
+                    stdout,
+                    file: None,
+                    warnings,
+                }),
+                None,
+            ));
+        }
+        let mut wrote = false;
+        for c in &plan.changes {
+            if refused.contains(&c.path) {
+                continue;
+            }
+            match crate::report::fix::write_atomically(&c.path, &c.old, &c.new) {
+                Ok(()) => {
+                    wrote = true;
+                    fixed += c.fixed;
+                    files.insert(c.path.clone());
+                }
+                Err(e) => {
+                    warnings.push(format!("{}: not fixed: {e}", crate::paths::slash(&c.path)));
+                    refused.insert(c.path.clone());
+                }
+            }
+        }
+        if !wrote {
+            break;
+        }
+    }
+    for w in warnings {
+        eprintln!("stacklint: warning: {w}");
+    }
+    let note = match fixed {
+        0 => "Nothing to fix.".to_string(),
+        1 => format!("Fixed 1 finding in {} file.", files.len()),
+        n => format!(
+            "Fixed {n} findings in {} file{}.",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" }
+        ),
+    };
+    Ok((None, Some(note)))
+}
+
+fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
+    let cfg = config_for(&args.input, &overrides_of(args))?;
+    let mut note = None;
+    if args.fix || args.diff {
+        let (outcome, n) = fix_or_diff(args, &cfg)?;
+        if let Some(o) = outcome {
+            return Ok(o);
+        }
+        note = n;
+    }
+    let (projects, findings) = lint(args, &cfg)?;
     // Finding secret values reads every file again: per project, in parallel.
-    let findings: Vec<Vec<Finding>> = findings.collect();
     let reports: Vec<ProjectReport<'_>> = projects
         .par_iter()
         .zip(findings)
@@ -444,7 +557,13 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
     let quiet = args.quiet || !warnings.is_empty();
     let color = args.color.enabled();
     let format = args.format.unwrap_or(Format::Text);
-    let text = || output::text::render(&report.resolved, &report.summary, color, quiet);
+    let text = || {
+        let report = output::text::render(&report.resolved, &report.summary, color, quiet);
+        match &note {
+            Some(n) => format!("{n}\n{report}"),
+            None => report,
+        }
+    };
     let render = |f: Format| match f {
         Format::Text => output::text::render(&report.resolved, &report.summary, false, quiet),
         Format::Json => output::json::render(&report.resolved, &report.summary),

@@ -25,6 +25,17 @@ pub struct RuleMeta {
     pub category: Category,
     /// One line: what the rule reports.
     pub summary: &'static str,
+    /// Whether its findings can carry a fix (its page's `## Fix` says how safe).
+    pub fix: FixAvailability,
+}
+
+/// Whether a rule's findings carry fixes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixAvailability {
+    None,
+    /// Some of its findings: where the repair is certain.
+    Sometimes,
 }
 
 #[derive(Clone, Debug)]
@@ -54,6 +65,52 @@ pub struct Finding {
     /// same one at the same primary span: those findings are reported as one
     /// (see `check::merge_incidents`).
     pub incident: Option<&'static str>,
+    /// A repair of the text, when the rule knows one (`--fix`, `--diff`).
+    pub fix: Option<Fix>,
+}
+
+/// Whether a fix can be applied without a person's look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Changes nothing the stack does beyond what the finding reports.
+    Safe,
+    /// Changes behaviour in a way a person should confirm (`--unsafe-fixes`).
+    Unsafe,
+}
+
+/// One replacement of source text: the bytes of `span` become `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// A repair: edits in any files of the project, applied together or not at all.
+#[derive(Clone, Debug)]
+pub struct Fix {
+    /// What it does, as an imperative (`bind the port to 127.0.0.1`).
+    pub title: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn safe(title: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix {
+            title: title.into(),
+            applicability: Applicability::Safe,
+            edits,
+        }
+    }
+
+    pub fn unsafe_(title: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix {
+            title: title.into(),
+            applicability: Applicability::Unsafe,
+            edits,
+        }
+    }
 }
 
 /// Why a finding is suppressed.
@@ -78,7 +135,13 @@ impl Finding {
             place: None,
             suppressed: None,
             incident: None,
+            fix: None,
         }
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {

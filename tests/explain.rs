@@ -63,6 +63,7 @@ fn every_page_has_the_documented_shape_and_metadata() {
             "## Example",
             "## Use instead",
             "## Options",
+            "## Fix",
         ] {
             let found = page[at..]
                 .find(&format!("\n{section}\n"))

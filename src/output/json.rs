@@ -41,6 +41,21 @@ struct JsonFinding<'a> {
     help: Option<&'a str>,
     fingerprint: String,
     suppressed: Option<Suppressed<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    applicability: crate::finding::Applicability,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    location: Location,
+    replacement: &'a str,
 }
 
 #[derive(Serialize)]
@@ -78,6 +93,18 @@ pub fn render(resolved: &[Resolved<'_>], summary: &Summary) -> String {
                 suppressed: f.suppressed.as_ref().map(|s| Suppressed {
                     justification: &s.justification,
                     location: Location::of(r.sources, &s.span),
+                }),
+                fix: f.fix.as_ref().map(|x| JsonFix {
+                    title: &x.title,
+                    applicability: x.applicability,
+                    edits: x
+                        .edits
+                        .iter()
+                        .map(|e| JsonEdit {
+                            location: Location::of(r.sources, &e.span),
+                            replacement: &e.replacement,
+                        })
+                        .collect(),
                 }),
             }
         })

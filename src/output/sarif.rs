@@ -305,6 +305,30 @@ struct SarifResult<'a> {
     partial_fingerprints: Fingerprints<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressions: Option<[Suppression<'a>; 1]>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+/// A finding's fix: its edits grouped by file (SARIF `fix`, `artifactChange`).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: Vec<ArtifactChange>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: Value,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Text,
 }
 
 #[derive(serde::Serialize)]
@@ -398,6 +422,40 @@ fn result<'a>(
                 },
             }]
         }),
+        fixes: f
+            .fix
+            .as_ref()
+            .map(|x| {
+                let mut changes: Vec<ArtifactChange> = Vec::new();
+                let mut paths: Vec<String> = Vec::new();
+                for e in &x.edits {
+                    let l = Location::of(r.sources, &e.span);
+                    let p = physical(&l, root);
+                    let replacement = Replacement {
+                        deleted_region: p.region,
+                        inserted_content: Text {
+                            text: e.replacement.clone(),
+                        },
+                    };
+                    match paths.iter().position(|q| *q == l.path) {
+                        Some(i) => changes[i].replacements.push(replacement),
+                        None => {
+                            paths.push(l.path.clone());
+                            changes.push(ArtifactChange {
+                                artifact_location: p.artifact_location,
+                                replacements: vec![replacement],
+                            });
+                        }
+                    }
+                }
+                vec![SarifFix {
+                    description: Text {
+                        text: x.title.clone(),
+                    },
+                    artifact_changes: changes,
+                }]
+            })
+            .unwrap_or_default(),
     }
 }
 

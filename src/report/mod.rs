@@ -6,4 +6,5 @@
 pub mod check;
 pub mod config;
 pub mod docs;
+pub mod fix;
 pub mod suppress;

@@ -17,6 +17,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Syntax,
     summary: "A `# stacklint:` suppression comment names an unknown rule or is malformed",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for InvalidSuppression {

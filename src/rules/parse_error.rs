@@ -13,6 +13,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Syntax,
     summary: "A file of the stack cannot be parsed or read",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for ParseError {

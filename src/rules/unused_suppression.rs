@@ -18,6 +18,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     category: Category::Syntax,
     summary: "A `# stacklint:` suppression suppresses nothing",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for UnusedSuppression {

@@ -15,6 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "Two services share a container_name, or a service with one has several replicas",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// How many earlier services of one name are compared with a later one: enough

@@ -18,6 +18,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Correctness,
     summary:
         "Two services publish the same host port: the second fails with `port is already allocated`",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Wider published ranges are not compared port by port (a hostile range of

@@ -17,6 +17,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "The healthcheck runs a program the image does not ship (curl in a slim image, a shell in distroless)",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Whether the Dockerfile that builds the image adds `tool`: a `RUN` that

@@ -3,7 +3,7 @@
 
 use crate::compose::model::Service;
 use crate::compose::stack::Project;
-use crate::finding::{Finding, Findings};
+use crate::finding::{Edit, Finding, Findings, Fix};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -15,6 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Security,
     summary: "A datastore or internal-only service publishes a port on all host interfaces",
+    fix: crate::finding::FixAvailability::Sometimes,
 };
 
 /// What makes an image internal: the kind of product it runs, if we know it.
@@ -35,6 +36,37 @@ fn only_internal_networks(p: &Project, svc: &Service) -> Option<Vec<crate::sourc
         spans.push(top.span);
     }
     Some(spans)
+}
+
+/// The fix: the short-syntax entry bound to `127.0.0.1` (`"5432:5432"` becomes
+/// `"127.0.0.1:5432:5432"`, `0.0.0.0:` becomes `127.0.0.1:`), quoted so YAML
+/// reads it as a string. Unsafe: other hosts lose access. None for the long
+/// syntax, entries with variables and IPv6 addresses.
+fn loopback_fix(p: &Project, port: &crate::compose::model::Port) -> Option<Fix> {
+    let written = p.sources.get(port.span.file).slice(&port.span);
+    if written.contains(['\n', '{', '$', '[']) {
+        return None;
+    }
+    let (quote, inner) = match written.as_bytes().first() {
+        Some(&q @ (b'"' | b'\'')) if written.len() >= 2 && written.ends_with(q as char) => {
+            (q as char, &written[1..written.len() - 1])
+        }
+        _ => ('"', written),
+    };
+    let bound = match &port.host_ip {
+        Some(ip) if ip.contains(':') => return None,
+        Some(ip) => format!("127.0.0.1{}", inner.strip_prefix(ip.as_str())?),
+        // `5432` alone publishes a random host port: `127.0.0.1::5432`.
+        None if !inner.contains(':') => format!("127.0.0.1::{inner}"),
+        None => format!("127.0.0.1:{inner}"),
+    };
+    Some(Fix::unsafe_(
+        "bind the published port to 127.0.0.1 (other hosts lose access)",
+        vec![Edit {
+            span: port.span,
+            replacement: format!("{quote}{bound}{quote}"),
+        }],
+    ))
 }
 
 impl Rule for InternalPortPublished {
@@ -114,6 +146,9 @@ impl Rule for InternalPortPublished {
                     port.published.as_ref().map(|h| h.start).unwrap_or(port.target.start)
                 ))
                 .place(format!("services.{name}.ports"));
+                if let Some(fix) = loopback_fix(p, port) {
+                    f = f.fix(fix);
+                }
                 if let Some(k) = kind {
                     let what = |b: &crate::compose::base::Base| match b.origin {
                         crate::compose::base::Origin::Dockerfile => {

@@ -31,6 +31,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Syntax,
     summary: "A compose file breaks the compose specification (unknown key, wrong type or value)",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Restart policies docker accepts (compose maps `none` and `any` too).

@@ -17,6 +17,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "A program's own memory setting (-Xmx, --max-old-space-size, maxmemory) is at or above the container's memory limit",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Variables the JVM (or a launcher script) reads its options from.

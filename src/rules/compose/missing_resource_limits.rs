@@ -16,6 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     category: Category::Correctness,
     summary: "A service has no memory limit or no CPU limit",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for MissingResourceLimits {

@@ -14,6 +14,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Correctness,
     summary: "A server starts more workers than the memory limit holds, or counts workers from the host's CPUs",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// What one worker of a Python or Ruby web server takes at least, in MiB,

@@ -17,6 +17,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Security,
     summary: "A debug switch is on in a service or stack that says it is production",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Variables that name the environment a program runs in.

@@ -21,6 +21,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Correctness,
     summary: "An env file and its template disagree on their keys",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Keys that configure the local docker / compose client (`COMPOSE_PROFILES`,

@@ -27,6 +27,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     summary:
         "An env file with real secret values is tracked by git, or .gitignore does not ignore it",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for EnvFileCommitted {

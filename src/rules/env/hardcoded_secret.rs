@@ -24,6 +24,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Security,
     summary: "A secret is written in a committed file: compose environment, build args, a URL or an NGINX header",
+    fix: crate::finding::FixAvailability::None,
 };
 
 const HELP: &str = "move the value out of the file: `${VAR:?}` with VAR in a git-ignored .env, or a compose `secrets:` entry read from a file";

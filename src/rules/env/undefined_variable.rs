@@ -21,6 +21,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Correctness,
     summary: "A variable without a default has no value",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Set for every run of compose: compose itself defines the project name, and

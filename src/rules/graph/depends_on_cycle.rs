@@ -18,6 +18,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "depends_on (or links, network_mode service:, volumes_from) forms a cycle",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for DependsOnCycle {

@@ -18,6 +18,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "condition: service_healthy waits on a service that has no healthcheck",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Why `svc` can never become healthy, with the span that shows it; `None` when it

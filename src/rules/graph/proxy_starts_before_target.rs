@@ -24,6 +24,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Correctness,
     summary:
         "The proxy resolves a target at startup but nothing makes compose start the target first",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for ProxyStartsBeforeTarget {

@@ -19,6 +19,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "An NGINX proxy forwards to a stack service with which it shares no network",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Where a service's network namespace comes from.

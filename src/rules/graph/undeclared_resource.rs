@@ -16,6 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "A service uses a named volume, network, secret or config that the top level does not declare",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// A kind of resource: its declarations, and their names for lookups.

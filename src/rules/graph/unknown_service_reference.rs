@@ -13,6 +13,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "depends_on, links, extends, network_mode or volumes_from names a service that does not exist",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for UnknownServiceReference {

@@ -12,6 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Hardening,
     summary: "A service keeps Docker's default capabilities (no `cap_drop: [ALL]`)",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for CapabilitiesNotDropped {

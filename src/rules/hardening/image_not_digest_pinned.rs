@@ -13,6 +13,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Hardening,
     summary: "An image is pinned by tag, not by digest: the tag can be moved to other content",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for ImageNotDigestPinned {

@@ -12,6 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Hardening,
     summary: "A service does not set `no-new-privileges:true` in `security_opt`",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Whether a `security_opt` entry turns no-new-privileges on (`no-new-privileges`,

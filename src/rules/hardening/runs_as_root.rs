@@ -12,6 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Hardening,
     summary: "A service runs as root: `user: root`, or no `user` with an image that runs as root",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Whether a `user:` value (`user`, `uid`, `user:group`) names root.

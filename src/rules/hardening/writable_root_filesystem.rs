@@ -12,6 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Hardening,
     summary: "A service's root file system is writable (no `read_only: true`)",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for WritableRootFilesystem {

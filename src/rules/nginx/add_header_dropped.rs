@@ -22,6 +22,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Security,
     summary: "An add_header in a block drops the security headers set around it",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Headers whose loss weakens a response's protection.

@@ -16,6 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Hardening,
     summary:
         "A published plain-HTTP server proxies application traffic although the stack serves TLS",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// The first `*_pass` directive in the block, at any depth.

@@ -14,6 +14,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Hardening,
     summary: "A public NGINX server answers without X-Content-Type-Options, X-Frame-Options, Referrer-Policy or HSTS",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for MissingSecurityHeaders {

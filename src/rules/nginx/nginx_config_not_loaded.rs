@@ -11,7 +11,7 @@ use std::path::Path;
 use crate::analysis::nginx::loading::{misplaced, Misplaced};
 use crate::compose::proxy::{self, NginxConfig};
 use crate::compose::stack::Project;
-use crate::finding::{Finding, Findings};
+use crate::finding::{Edit, Finding, Findings, Fix};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 
@@ -23,6 +23,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "An NGINX config is mounted at a path nginx never reads",
+    fix: crate::finding::FixAvailability::Sometimes,
 };
 
 impl Rule for NginxConfigNotLoaded {
@@ -214,6 +215,35 @@ fn finding(p: &Project, m: &Misplaced<'_>) -> Finding {
     } else {
         format!("mount it at `{}` instead", m.suggested)
     };
+    // The fix: the mount's target, where it is written as the model read it,
+    // becomes the one path nginx reads (the help's). Safe for a file: it is
+    // read nowhere now, so nothing that works changes. Unsafe for a directory:
+    // mounted at its new place it hides what the image has there (the
+    // image's mime.types under /etc/nginx, its default.conf in conf.d).
+    // A directory of templates has no one path to move to.
+    let templates_dir = in_templates && m.directory;
+    let retarget = (!m.suggested.is_empty() && !templates_dir)
+        .then(|| m.service.volumes.iter().find(|v| v.span == m.mount))
+        .flatten()
+        .filter(|v| m.target.as_deref() == Some(v.target.value.as_str()))
+        .filter(|v| p.sources.get(v.target.span.file).slice(&v.target.span) == v.target.value);
+    if let Some(v) = retarget {
+        let edits = vec![Edit {
+            span: v.target.span,
+            replacement: m.suggested.clone(),
+        }];
+        f = f.fix(if m.directory {
+            Fix::unsafe_(
+                format!(
+                    "mount the directory at `{}` (it hides what the image has there)",
+                    m.suggested
+                ),
+                edits,
+            )
+        } else {
+            Fix::safe(format!("mount it at `{}`", m.suggested), edits)
+        });
+    }
     f.help(help)
 }
 

@@ -22,6 +22,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "NGINX proxies to a stack service on a port it does not listen on",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// The most ports whose evidence a finding points at, and the most pieces of

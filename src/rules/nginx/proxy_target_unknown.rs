@@ -21,6 +21,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "NGINX proxies to a host that is not a service of the stack",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for ProxyTargetUnknown {

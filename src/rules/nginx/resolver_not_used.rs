@@ -18,6 +18,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "A resolver is in scope but the hostname is still resolved only at startup",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for ResolverNotUsed {

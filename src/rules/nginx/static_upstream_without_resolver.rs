@@ -19,6 +19,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "NGINX resolves a proxied hostname once at startup and no resolver is in scope",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for StaticUpstreamWithoutResolver {

@@ -13,6 +13,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Security,
     summary: "A service adds a capability that reaches beyond the container",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Capabilities outside Docker's default set that open the host, with what

@@ -13,6 +13,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Security,
     summary: "A service mounts the Docker socket, which gives it control of the host",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// The API sockets of the container engines, by file name.

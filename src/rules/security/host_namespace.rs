@@ -14,6 +14,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Security,
     summary: "A service shares the host's network, process, IPC, UTS or user namespace",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for HostNamespace {

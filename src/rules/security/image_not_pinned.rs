@@ -13,6 +13,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Correctness,
     summary: "An image has no tag or the `latest` tag: each pull may run different software",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Tags that name a release channel rather than a release: they move with

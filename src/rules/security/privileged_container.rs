@@ -12,6 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Security,
     summary: "A service runs privileged: every capability and every host device",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for PrivilegedContainer {

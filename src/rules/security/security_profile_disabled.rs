@@ -13,6 +13,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Security,
     summary: "A service turns off seccomp, AppArmor or SELinux confinement",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// What a `security_opt` entry turns off, if anything. Docker takes both

@@ -15,6 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     summary:
         "A service mounts a sensitive host path (/, /etc, /proc, /var/lib/docker, ~/.ssh, ...)",
+    fix: crate::finding::FixAvailability::None,
 };
 
 /// Paths that are sensitive as a whole (the directory itself).

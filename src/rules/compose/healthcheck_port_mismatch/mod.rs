@@ -27,6 +27,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "A healthcheck probes a port the service does not listen on",
+    fix: crate::finding::FixAvailability::None,
 };
 
 impl Rule for HealthcheckPortMismatch {

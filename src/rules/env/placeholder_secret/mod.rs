@@ -26,6 +26,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Security,
     summary: "A secret-looking key has a placeholder, well-known or guessable value",
+    fix: crate::finding::FixAvailability::None,
 };
 
 const HELP: &str =
