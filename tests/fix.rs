@@ -11,8 +11,10 @@ mod common;
 
 /// The rules that carry fixes, as (name, code).
 const FIXING: &[(&str, &str)] = &[
-    ("nginx-config-not-loaded", "SL203"),
+    ("invalid-compose", "SL004"),
+    ("healthcheck-port-mismatch", "SL101"),
     ("internal-port-published", "SL102"),
+    ("nginx-config-not-loaded", "SL203"),
 ];
 
 fn manifest() -> &'static Path {
@@ -219,17 +221,23 @@ fn the_example_stacks_keep_only_findings_without_a_safe_fix() {
             .count();
         assert_eq!(safe_left, 0, "{stack}");
     }
-    // The proxy stack's misplaced config is fixed: nginx reads it now.
+    // The proxy stack's misplaced config is fixed (nginx reads it now), and its
+    // healthcheck probes the port gunicorn binds.
     let copy = copy_of(&manifest().join("fixtures/proxy-stack-before"));
     let (_, out, _) = common::stacklint_in(&copy, &["stack", "--fix", "--fail-on", "never"]);
-    assert!(out.starts_with("Fixed 1 finding in 1 file.\n"), "{out}");
+    assert!(out.starts_with("Fixed 2 findings in 1 file.\n"), "{out}");
     let compose = std::fs::read_to_string(copy.join("stack/docker-compose.yml")).expect("read");
     assert!(compose.contains("- ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro"));
+    assert!(
+        compose.contains("\"http://localhost:5000/health\""),
+        "{compose}"
+    );
     let codes: Vec<String> = findings(&json(&copy, &[]))
         .iter()
         .map(|f| f["code"].as_str().unwrap_or("").to_string())
         .collect();
     assert!(!codes.contains(&"SL203".to_string()), "{codes:?}");
+    assert!(!codes.contains(&"SL101".to_string()), "{codes:?}");
 }
 
 #[test]

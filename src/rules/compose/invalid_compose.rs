@@ -17,11 +17,11 @@ use serde_json::Value as Json;
 use crate::compose::load::FileTree;
 use crate::compose::schema::{self, JsonTree};
 use crate::compose::schema_view;
-use crate::finding::{Finding, Findings};
+use crate::finding::{Edit, Finding, Findings, Fix};
 use crate::parse::yaml::Node;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
-use crate::source::{FileId, Span};
+use crate::source::{FileId, Sources, Span};
 
 pub struct InvalidCompose;
 
@@ -31,7 +31,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Syntax,
     summary: "A compose file breaks the compose specification (unknown key, wrong type or value)",
-    fix: crate::finding::FixAvailability::None,
+    fix: crate::finding::FixAvailability::Sometimes,
 };
 
 /// Restart policies docker accepts (compose maps `none` and `any` too).
@@ -57,7 +57,7 @@ impl Rule for InvalidCompose {
                 continue;
             }
             let partial = tree.partial || p.lone_override;
-            out.extend(check_file(tree, partial));
+            out.extend(check_file(tree, partial, Some(&p.sources)));
         }
     }
 }
@@ -69,9 +69,12 @@ struct Violation {
     label: &'static str,
     help: Option<String>,
     place: String,
+    /// The did-you-mean as a fix: (what the span must hold, its replacement).
+    rename: Option<(String, String)>,
 }
 
-fn check_file(tree: &FileTree, partial: bool) -> Vec<Finding> {
+/// `sources`: where a did-you-mean fix checks that the key is written plainly.
+fn check_file(tree: &FileTree, partial: bool, sources: Option<&Sources>) -> Vec<Finding> {
     // Valid files are judged on the tree itself (`schema_view`); the `serde_json`
     // validator is compiled only when a file fails, to word its errors.
     if schema_view::VALIDATOR.is_none() {
@@ -95,14 +98,14 @@ fn check_file(tree: &FileTree, partial: bool) -> Vec<Finding> {
     // list, all at once: a 1.6M-item list where strings belong took 2.4 GB. No
     // compose list is that long; such a file is not validated (we stay silent).
     if longest_list(&tree.root, 0) > MAX_LIST_ITEMS {
-        return findings(found);
+        return findings(found, sources);
     }
     // The common case, a valid file, costs one conversion and one pass.
     if schema_view::is_valid(&tree.root) != Some(false) {
-        return findings(found);
+        return findings(found, sources);
     }
     let Some(validator) = schema::VALIDATOR.as_ref() else {
-        return findings(found);
+        return findings(found, sources);
     };
     let json = schema::to_json(&tree.root);
     let cx = FileCx {
@@ -118,7 +121,7 @@ fn check_file(tree: &FileTree, partial: bool) -> Vec<Finding> {
         cx.describe(&err, &mut schema_found);
     }
     schema_found.append(&mut found);
-    findings(schema_found)
+    findings(schema_found, sources)
 }
 
 /// The longest list a validated file may hold.
@@ -159,7 +162,7 @@ const MAX_SCHEMA_ERRORS: usize = 1_000;
 /// Places an anchored block reaches that one message names; the rest are counted.
 const MAX_PLACES_NAMED: usize = 5;
 
-fn findings(found: Vec<Violation>) -> Vec<Finding> {
+fn findings(found: Vec<Violation>, sources: Option<&Sources>) -> Vec<Finding> {
     // An anchored block merged into several services is one mistake where it is
     // written: one finding, naming the other places it reaches.
     let mut first: HashMap<(Span, &'static str), usize> = HashMap::new();
@@ -190,6 +193,20 @@ fn findings(found: Vec<Violation>) -> Vec<Finding> {
             let mut f = Finding::new(&META, v.span, message)
                 .label(v.label)
                 .place(v.place);
+            // Only a key written plainly is renamed: not a quoted one, nor one
+            // whose span is not the key's text.
+            let plain = |written: &str| {
+                sources.is_some_and(|s| s.get(v.span.file).slice(&v.span) == written)
+            };
+            if let Some((written, to)) = v.rename.filter(|(w, _)| plain(w)) {
+                f = f.fix(Fix::unsafe_(
+                    format!("rename `{written}` to `{to}`"),
+                    vec![Edit {
+                        span: v.span,
+                        replacement: to,
+                    }],
+                ));
+            }
             if let Some(h) = v.help {
                 f = f.help(h);
             }
@@ -251,6 +268,7 @@ impl FileCx<'_> {
                         list(&allowed)
                     ),
                     label: "not an allowed value",
+                    rename: None,
                     help: near.map(|n| format!("did you mean `{n}`?")),
                     place: dotted(&segs),
                 });
@@ -274,6 +292,7 @@ impl FileCx<'_> {
                     span: place.key.unwrap_or(place.value),
                     message: format!("{} lacks the required key `{name}`", what(&segs)),
                     label: "required key missing",
+                    rename: None,
                     help: None,
                     place: dotted(&segs),
                 });
@@ -324,6 +343,7 @@ impl FileCx<'_> {
                             what(&segs)
                         ),
                         label: "invalid value",
+                        rename: None,
                         help: None,
                         place: dotted(&segs),
                     }),
@@ -336,6 +356,7 @@ impl FileCx<'_> {
                 span: place.key.filter(|_| segs.len() > 1).unwrap_or(place.value),
                 message: format!("{} is not written in the form compose expects", what(&segs)),
                 label: "invalid format",
+                rename: None,
                 help: None,
                 place: dotted(&segs),
             }),
@@ -344,6 +365,7 @@ impl FileCx<'_> {
                 span: place.value,
                 message: format!("{} is below its minimum of {limit}", what(&segs)),
                 label: "too small",
+                rename: None,
                 help: None,
                 place: dotted(&segs),
             }),
@@ -352,6 +374,7 @@ impl FileCx<'_> {
                 span: place.value,
                 message: format!("{} is above its maximum of {limit}", what(&segs)),
                 label: "too large",
+                rename: None,
                 help: None,
                 place: dotted(&segs),
             }),
@@ -363,6 +386,7 @@ impl FileCx<'_> {
                     other.keyword()
                 ),
                 label: "invalid",
+                rename: None,
                 help: None,
                 place: dotted(&segs),
             }),
@@ -424,6 +448,7 @@ fn unknown_key(segs: &[String], key: &str, container: &str, at: Span) -> Violati
                 what(segs)
             ),
             label: "invalid name",
+            rename: None,
             help: None,
             place: dotted(segs),
         };
@@ -452,6 +477,7 @@ fn unknown_key(segs: &[String], key: &str, container: &str, at: Span) -> Violati
         span: at,
         message,
         label: "not a compose key",
+        rename: near.map(|n| (key.to_string(), n.to_string())),
         help,
         place: dotted(&place),
     }
@@ -478,6 +504,7 @@ fn type_violation(segs: &[String], instance: &Json, expected: &[JsonType], at: S
             kind_of(instance)
         ),
         label: "wrong type",
+        rename: None,
         help: None,
         place: dotted(segs),
     }
@@ -514,6 +541,7 @@ fn restart_policies(root: &Node, out: &mut Vec<Violation>) {
                 list(&allowed)
             ),
             label: "unknown restart policy",
+            rename: None,
             help: Some(match near {
                 Some(n) => {
                     format!("did you mean `{n}`? docker refuses to create the container otherwise")
@@ -638,7 +666,7 @@ mod tests {
             root: y.docs[0].clone(),
             partial,
         };
-        check_file(&tree, partial)
+        check_file(&tree, partial, None)
             .into_iter()
             .map(|f| {
                 let at = text[f.primary.start..f.primary.end].to_string();

@@ -27,7 +27,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "A healthcheck probes a port the service does not listen on",
-    fix: crate::finding::FixAvailability::None,
+    fix: crate::finding::FixAvailability::Sometimes,
 };
 
 impl Rule for HealthcheckPortMismatch {
@@ -96,7 +96,25 @@ impl Rule for HealthcheckPortMismatch {
                     continue;
                 }
                 reported.push(port);
-                out.push(finding(svc, pr, port, &l));
+                let mut f = finding(svc, pr, port, &l);
+                // The fix: the probe's port, written as a number, becomes the one
+                // port the evidence names.
+                let listened = distinct_ports(&l);
+                let written = p.sources.get(pr.span.file).slice(&pr.span);
+                if let ([only], None, true) = (
+                    listened.as_slice(),
+                    &pr.implied,
+                    written == port.to_string(),
+                ) {
+                    f = f.fix(crate::finding::Fix::safe(
+                        format!("probe port {only}"),
+                        vec![crate::finding::Edit {
+                            span: pr.span,
+                            replacement: only.to_string(),
+                        }],
+                    ));
+                }
+                out.push(f);
             }
         }
     }
