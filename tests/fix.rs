@@ -15,6 +15,7 @@ const FIXING: &[(&str, &str)] = &[
     ("healthcheck-port-mismatch", "SL101"),
     ("internal-port-published", "SL102"),
     ("nginx-config-not-loaded", "SL203"),
+    ("env-example-drift", "SL302"),
 ];
 
 fn manifest() -> &'static Path {

@@ -90,8 +90,9 @@ pub fn plan(findings: &[(&Sources, &Finding)], unsafe_ok: bool) -> Plan {
         let overlaps = fix.iter().any(|(path, s, e, _)| {
             taken.get(path).is_some_and(|(edits, _)| {
                 edits.iter().any(|(ts, te, _)| {
-                    // Two insertions at one place, or ranges that share a byte.
-                    (s < te && ts < e) || (s == e && ts == te && s == ts)
+                    // Ranges that share a byte, or an insertion inside a replaced
+                    // range. Insertions at one place are all kept, in fix order.
+                    (s < te && ts < e) || (s == e && ts < s && s < te) || (ts == te && s < ts && ts < e)
                 })
             })
         });
@@ -112,6 +113,7 @@ pub fn plan(findings: &[(&Sources, &Finding)], unsafe_ok: bool) -> Plan {
         let Some((kind, old)) = texts.remove(&path) else {
             continue;
         };
+        // Stable: insertions at one place keep the order of their fixes.
         edits.sort_by_key(|(s, e, _)| (*s, *e));
         let mut new = String::with_capacity(old.len());
         let mut at = 0;
@@ -275,6 +277,15 @@ mod tests {
         let p = plan(&[(&s, &f1), (&s, &f2), (&s, &f3)], false);
         assert_eq!(p.changes[0].new, "a: 2\n");
         assert_eq!(p.deferred, 1);
+        // Insertions at one place are all kept, in order; one inside a
+        // replaced range waits.
+        let i1 = finding(5, 5, "b: 2\n", true);
+        let i2 = finding(5, 5, "c: 3\n", true);
+        let i3 = finding(4, 4, "x", true);
+        let p = plan(&[(&s, &i1), (&s, &i2), (&s, &f1)], false);
+        assert_eq!(p.changes[0].new, "a: 2\nb: 2\nc: 3\n");
+        let p = plan(&[(&s, &f1), (&s, &i3)], false);
+        assert_eq!((p.changes[0].new.as_str(), p.deferred), ("a: 2x\n", 0));
         let p = plan(&[(&s, &f3)], true);
         assert_eq!(p.changes[0].new, "b: 1\n");
     }

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use crate::compose::stack::{EnvFileInfo, EnvRole, Project};
-use crate::finding::{Finding, Findings};
+use crate::finding::{Edit, Finding, Findings, Fix};
 use crate::rules::env::{env_file_readers, file_name, file_start, project_envs, templates};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -21,7 +21,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Correctness,
     summary: "An env file and its template disagree on their keys",
-    fix: crate::finding::FixAvailability::None,
+    fix: crate::finding::FixAvailability::Sometimes,
 };
 
 /// Keys that configure the local docker / compose client (`COMPOSE_PROFILES`,
@@ -177,10 +177,31 @@ fn compare(p: &Project, envs: &[&EnvFileInfo], template: &EnvFileInfo, out: &mut
                 .help(format!(
                     "declare `{key}=` in {tname} (without the value) so the next person knows to set it"
                 ))
-                .place(format!("env.{key}")),
+                .place(format!("env.{key}"))
+                .fix(declare_in(p, template, key)),
             );
         }
     }
+}
+
+/// The fix: `KEY=` (no value: nothing secret is copied) appended to the
+/// template, on a line of its own. Safe: a template is read by people.
+fn declare_in(p: &Project, template: &EnvFileInfo, key: &str) -> Fix {
+    let text = &p.sources.get(template.env.file).text;
+    let end = text.len();
+    // After a last line without its newline, each key starts a line of its own.
+    let replacement = if text.is_empty() || text.ends_with('\n') {
+        format!("{key}=\n")
+    } else {
+        format!("\n{key}=")
+    };
+    Fix::safe(
+        format!("declare `{key}=` in {}", file_name(p, template.env.file)),
+        vec![Edit {
+            span: Span::new(template.env.file, end, end),
+            replacement,
+        }],
+    )
 }
 
 #[cfg(test)]
