@@ -443,18 +443,17 @@ fn fix_or_diff(args: &Args, cfg: &Config) -> Result<(Option<Outcome>, Option<Str
         }
         if args.diff {
             // Secret values of every file stay out of the diff, as out of reports.
-            let mut values: Vec<String> = Vec::new();
+            let mut secrets: std::collections::HashMap<PathBuf, Vec<(usize, usize)>> =
+                Default::default();
             for p in &projects {
                 for span in crate::analysis::secrets::secret_spans(p) {
-                    let v = p.sources.get(span.file).slice(&span);
-                    if !v.is_empty() {
-                        values.push(v.to_string());
-                    }
+                    secrets
+                        .entry(p.sources.get(span.file).path.clone())
+                        .or_default()
+                        .push((span.start, span.end));
                 }
             }
-            let mask = |_: &std::path::Path, text: &str| {
-                crate::analysis::secrets::mask_values(text, &values)
-            };
+            let mask = |path: &std::path::Path| secrets.get(path).cloned().unwrap_or_default();
             let stdout = crate::report::fix::diff(&plan.changes, &mask);
             return Ok((
                 Some(Outcome {

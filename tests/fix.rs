@@ -15,6 +15,8 @@ const FIXING: &[(&str, &str)] = &[
     ("healthcheck-port-mismatch", "SL101"),
     ("internal-port-published", "SL102"),
     ("nginx-config-not-loaded", "SL203"),
+    ("static-upstream-without-resolver", "SL201"),
+    ("resolver-not-used", "SL202"),
     ("env-example-drift", "SL302"),
 ];
 

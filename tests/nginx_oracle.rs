@@ -171,15 +171,60 @@ fn run_nginx(bin: &Path, files: &[(String, String)]) -> Verdict {
     }
 }
 
-#[test]
-fn nginx_fails_exactly_where_a_literal_host_is_reported() {
-    let Some(bin) = nginx() else {
-        eprintln!("note: nginx is not installed; the nginx oracle test is skipped");
-        return;
-    };
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+/// Checks the proxy services of the fixture at `case` against `nginx -t`:
+/// (services checked, loads, problems).
+fn check_case(bin: &Path, case: &Path, name: &str) -> (usize, usize, Vec<String>) {
     let mut checked = 0;
+    let mut loads = 0;
     let mut problems = Vec::new();
+    for p in load_dir(case) {
+        let findings = check::run(&p, &|m| m.code == "SL201" || m.code == "SL202");
+        for g in scope::analyze(&p) {
+            let Some(svc) = g.service else {
+                continue;
+            };
+            // What we report as resolved once at startup (not the per-request
+            // failures of addresses with variables): the name nginx will print.
+            let expected: Vec<String> = findings
+                .iter()
+                .filter(|f| g.configs.iter().any(|c| c.file == f.primary.file))
+                .filter(|f| f.message.contains("once, at startup"))
+                .filter_map(|f| {
+                    // A stale-address warning names no error: take the
+                    // name from the address it reports.
+                    let t = g.targets.iter().find(|t| t.arg.span == f.primary)?;
+                    Some(t.nginx_upstream_name())
+                })
+                .collect();
+            let files = layout_of(&p, &svc.name.value, &g.configs);
+            let verdict = run_nginx(bin, &files);
+            checked += 1;
+            eprintln!("{name}: nginx -t: {verdict:?}; reported at startup: {expected:?}");
+            if matches!(verdict, Verdict::Loads) {
+                loads += 1;
+            }
+            let said = match (&verdict, expected.is_empty()) {
+                (Verdict::Loads, true) => continue,
+                (Verdict::HostNotFound(h), false) if expected.contains(h) => continue,
+                (Verdict::Loads, false) => "the config loads".to_string(),
+                (Verdict::HostNotFound(h), _) => {
+                    format!("host not found in upstream \"{h}\"")
+                }
+                (Verdict::Other(text), _) => text.clone(),
+            };
+            problems.push(format!(
+                "{name} (service {}): nginx says {said}; our startup findings name {expected:?}",
+                svc.name.value
+            ));
+        }
+    }
+    (checked, loads, problems)
+}
+
+/// The fixture cases of the two rules that the oracle can check.
+fn cases() -> Vec<(String, PathBuf)> {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    let mut out = Vec::new();
     for rule in RULES {
         let mut cases: Vec<PathBuf> = std::fs::read_dir(base.join(rule))
             .expect("fixtures")
@@ -197,46 +242,78 @@ fn nginx_fails_exactly_where_a_literal_host_is_reported() {
                 eprintln!("note: {name} skipped: {}", reason.trim());
                 continue;
             }
-            for p in load_dir(&case) {
-                let findings = check::run(&p, &|m| m.code == "SL201" || m.code == "SL202");
-                for g in scope::analyze(&p) {
-                    let Some(svc) = g.service else {
-                        continue;
-                    };
-                    // What we report as resolved once at startup (not the per-request
-                    // failures of addresses with variables): the name nginx will print.
-                    let expected: Vec<String> = findings
-                        .iter()
-                        .filter(|f| g.configs.iter().any(|c| c.file == f.primary.file))
-                        .filter(|f| f.message.contains("once, at startup"))
-                        .filter_map(|f| {
-                            // A stale-address warning names no error: take the
-                            // name from the address it reports.
-                            let t = g.targets.iter().find(|t| t.arg.span == f.primary)?;
-                            Some(t.nginx_upstream_name())
-                        })
-                        .collect();
-                    let files = layout_of(&p, &svc.name.value, &g.configs);
-                    let verdict = run_nginx(&bin, &files);
-                    checked += 1;
-                    eprintln!("{name}: nginx -t: {verdict:?}; reported at startup: {expected:?}");
-                    let said = match (&verdict, expected.is_empty()) {
-                        (Verdict::Loads, true) => continue,
-                        (Verdict::HostNotFound(h), false) if expected.contains(h) => continue,
-                        (Verdict::Loads, false) => "the config loads".to_string(),
-                        (Verdict::HostNotFound(h), _) => {
-                            format!("host not found in upstream \"{h}\"")
-                        }
-                        (Verdict::Other(text), _) => text.clone(),
-                    };
-                    problems.push(format!(
-                        "{name} (service {}): nginx says {said}; our startup findings name {expected:?}",
-                        svc.name.value
-                    ));
-                }
-            }
+            out.push((name, case));
         }
     }
+    out
+}
+
+#[test]
+fn nginx_fails_exactly_where_a_literal_host_is_reported() {
+    let Some(bin) = nginx() else {
+        eprintln!("note: nginx is not installed; the nginx oracle test is skipped");
+        return;
+    };
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for (name, case) in cases() {
+        let (c, _, p) = check_case(&bin, &case, &name);
+        checked += c;
+        problems.extend(p);
+    }
     assert!(checked > 0, "no proxy service was checked");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every config `--fix --unsafe-fixes` rewrites for SL201/SL202 loads in the
+/// real nginx where the fixed addresses stood, and the oracle above still
+/// holds on the fixed copy.
+#[test]
+fn nginx_accepts_every_fixed_config() {
+    let Some(bin) = nginx() else {
+        eprintln!("note: nginx is not installed; the nginx oracle test is skipped");
+        return;
+    };
+    let mut fixed = 0;
+    let mut problems = Vec::new();
+    for (name, case) in cases() {
+        let copy = scratch_dir();
+        let status = Command::new("cp")
+            .arg("-r")
+            .arg(&case)
+            .arg(copy.join("case"))
+            .status()
+            .expect("cp runs");
+        assert!(status.success());
+        let before = check_case(&bin, &copy.join("case"), &name).1;
+        let out = Command::new(env!("CARGO_BIN_EXE_stacklint"))
+            .args([
+                "case",
+                "--select",
+                "SL201,SL202",
+                "--fix",
+                "--unsafe-fixes",
+                "--fail-on",
+                "never",
+            ])
+            .current_dir(&copy)
+            .output()
+            .expect("stacklint runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !stdout.starts_with("Fixed ") {
+            let _ = std::fs::remove_dir_all(&copy);
+            continue;
+        }
+        fixed += 1;
+        let (_, after, p) = check_case(&bin, &copy.join("case"), &format!("{name} (fixed)"));
+        problems.extend(p);
+        if after <= before {
+            problems.push(format!(
+                "{name}: no more configs load after the fix ({before} before, {after} after)"
+            ));
+        }
+        let _ = std::fs::remove_dir_all(&copy);
+    }
+    assert!(fixed >= 3, "only {fixed} fixtures were fixed");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

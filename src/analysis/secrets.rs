@@ -465,25 +465,6 @@ pub fn mask(text: &str, spans: &[(usize, usize)]) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// `text` with every occurrence of any of `values` (secret values, 3 bytes or
-/// more) masked: for a text that is not a file of the project any more (what
-/// `--diff` shows of a file's new text).
-pub fn mask_values(text: &str, values: &[String]) -> String {
-    let patterns: Vec<&str> = values
-        .iter()
-        .map(String::as_str)
-        .filter(|v| v.len() >= 3)
-        .collect();
-    let Ok(ac) = aho_corasick::AhoCorasick::new(&patterns) else {
-        return text.to_string();
-    };
-    let spans: Vec<(usize, usize)> = ac
-        .find_overlapping_iter(text)
-        .map(|m| (m.start(), m.end()))
-        .collect();
-    mask(text, &spans)
-}
-
 /// The text inside one pair of matching quotes, trimmed: `- KEY='<token>'` in a
 /// list keeps its quotes in compose, and the text inside is what counts.
 pub fn unquote(value: &str) -> &str {

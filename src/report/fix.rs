@@ -22,6 +22,24 @@ pub struct Change {
     pub new: String,
     /// The findings whose fixes this change holds.
     pub fixed: usize,
+    /// The edits, as (start, end) in `old` and the length of their text in `new`.
+    pub edits: Vec<(usize, usize, usize)>,
+}
+
+impl Change {
+    /// Where the bytes `old[s..e]` are in `new`, when no edit touches them.
+    pub fn moved(&self, s: usize, e: usize) -> Option<(usize, usize)> {
+        let mut shift: isize = 0;
+        for &(es, ee, len) in &self.edits {
+            if ee <= s && !(es == ee && ee == s) {
+                shift += len as isize - (ee - es) as isize;
+            } else if es < e && s < ee {
+                return None;
+            }
+        }
+        let map = |x: usize| usize::try_from(x as isize + shift).ok();
+        Some((map(s)?, map(e)?))
+    }
 }
 
 /// What a pass would change, and what it left for later.
@@ -87,13 +105,20 @@ pub fn plan(findings: &[(&Sources, &Finding)], unsafe_ok: bool) -> Plan {
     // Per file: the edits taken, and how many fixes they come from.
     let mut taken: BTreeMap<PathBuf, Taken> = BTreeMap::new();
     for fix in fixes {
-        let overlaps = fix.iter().any(|(path, s, e, _)| {
+        let overlaps = fix.iter().any(|(path, s, e, r)| {
             taken.get(path).is_some_and(|(edits, _)| {
-                edits.iter().any(|(ts, te, _)| {
-                    // Ranges that share a byte, or an insertion inside a replaced
-                    // range. Insertions at one place are all kept, in fix order.
-                    (s < te && ts < e) || (s == e && ts < s && s < te) || (ts == te && s < ts && ts < e)
-                })
+                // The same edit twice (two fixes adding one `resolver` to a
+                // server) is one edit, shared.
+                edits
+                    .iter()
+                    .filter(|(ts, te, tr)| !(ts == s && te == e && tr == r))
+                    .any(|(ts, te, _)| {
+                        // Ranges that share a byte, or an insertion inside a replaced
+                        // range. Insertions at one place are all kept, in fix order.
+                        (s < te && ts < e)
+                            || (s == e && ts < s && s < te)
+                            || (ts == te && s < ts && ts < e)
+                    })
             })
         });
         if overlaps {
@@ -102,7 +127,13 @@ pub fn plan(findings: &[(&Sources, &Finding)], unsafe_ok: bool) -> Plan {
         }
         for (i, (path, s, e, r)) in fix.iter().enumerate() {
             let entry = taken.entry(path.clone()).or_default();
-            entry.0.push((*s, *e, r.clone()));
+            if !entry
+                .0
+                .iter()
+                .any(|(ts, te, tr)| ts == s && te == e && tr == r)
+            {
+                entry.0.push((*s, *e, r.clone()));
+            }
             // A fix that edits several files counts once, in its first.
             if i == 0 {
                 entry.1 += 1;
@@ -133,6 +164,7 @@ pub fn plan(findings: &[(&Sources, &Finding)], unsafe_ok: bool) -> Plan {
             old,
             new,
             fixed,
+            edits: edits.iter().map(|(s, e, r)| (*s, *e, r.len())).collect(),
         });
     }
     out
@@ -191,14 +223,21 @@ pub fn write_atomically(path: &Path, old: &str, new: &str) -> std::io::Result<()
     result
 }
 
-/// A unified diff of each change, three lines of context, with `mask` applied
-/// to both sides first (secret values stay out of the output).
-pub fn diff(changes: &[Change], mask: &dyn Fn(&Path, &str) -> String) -> String {
+/// A unified diff of each change, three lines of context. `secrets` gives the
+/// byte ranges of secret values in a file's old text: they are masked on both
+/// sides (in the new text where no edit touched them; an edited range never
+/// holds a secret, since fixes write no values).
+pub fn diff(changes: &[Change], secrets: &dyn Fn(&Path) -> Vec<(usize, usize)>) -> String {
     let mut out = String::new();
     for c in changes {
         let path = crate::paths::slash(&c.path);
-        let old = mask(&c.path, &c.old);
-        let new = mask(&c.path, &c.new);
+        let old_spans = secrets(&c.path);
+        let new_spans: Vec<(usize, usize)> = old_spans
+            .iter()
+            .filter_map(|&(s, e)| c.moved(s, e))
+            .collect();
+        let old = crate::analysis::secrets::mask(&c.old, &old_spans);
+        let new = crate::analysis::secrets::mask(&c.new, &new_spans);
         let d = similar::TextDiff::from_lines(&old, &new);
         out.push_str(
             &d.unified_diff()
@@ -286,6 +325,13 @@ mod tests {
         assert_eq!(p.changes[0].new, "a: 2\nb: 2\nc: 3\n");
         let p = plan(&[(&s, &f1), (&s, &i3)], false);
         assert_eq!((p.changes[0].new.as_str(), p.deferred), ("a: 2x\n", 0));
+        // The same edit from two fixes is made once.
+        let p = plan(&[(&s, &i1), (&s, &i1.clone())], false);
+        assert_eq!(p.changes[0].new, "a: 1\nb: 2\n");
+        // Where text of the old version is in the new one.
+        let c = &plan(&[(&s, &i1), (&s, &f1)], false).changes[0];
+        assert_eq!(c.moved(0, 2), Some((0, 2)));
+        assert_eq!(c.moved(3, 4), None);
         let p = plan(&[(&s, &f3)], true);
         assert_eq!(p.changes[0].new, "b: 1\n");
     }

@@ -48,6 +48,124 @@ pub fn with_users(mut f: Finding, t: &Target<'_>) -> Finding {
     f
 }
 
+/// The directives that enclose `target` in `dirs`, outermost first; `None`
+/// when it is not among them. Bounded by the parser's nesting depth.
+fn enclosing<'a>(
+    dirs: &'a [crate::parse::nginx::Directive],
+    target: &crate::parse::nginx::Directive,
+) -> Option<Vec<&'a crate::parse::nginx::Directive>> {
+    for d in dirs {
+        if d.span == target.span && d.name_span == target.name_span {
+            return Some(Vec::new());
+        }
+        if let Some(children) = &d.block {
+            if d.span.start <= target.span.start && target.span.end <= d.span.end {
+                if let Some(mut chain) = enclosing(children, target) {
+                    chain.insert(0, d);
+                    return Some(chain);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The spaces before `at` on its line, when only spaces and tabs are there.
+fn indent_before(text: &str, at: usize) -> Option<&str> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..at];
+    indent
+        .chars()
+        .all(|c| c == ' ' || c == '\t')
+        .then_some(indent)
+}
+
+/// The repair of a `proxy_pass` whose hostname nginx resolves once, at
+/// startup: the address moves into a variable, which nginx resolves per request
+/// (`set $upstream_app http://app:5000;` before it, `proxy_pass
+/// $upstream_app;`), and with `add_resolver`, `resolver 127.0.0.11 valid=10s;`
+/// (Docker's DNS) opens the enclosing server block. Unsafe: nginx then passes
+/// the request URI as the client sent it (not normalized). Only where the
+/// meaning is otherwise kept: `proxy_pass` directly in a `location`, a
+/// plainly written `scheme://host[:port]` without a URI part (with a
+/// variable, a URI part would replace the whole request URI), not an upstream
+/// block's name, and a server block in the same file when a resolver is added.
+pub fn runtime_fix_edits(
+    p: &crate::compose::stack::Project,
+    t: &Target<'_>,
+    add_resolver: bool,
+) -> Option<crate::finding::Fix> {
+    use crate::finding::{Edit, Fix};
+    if t.kind != PassKind::Proxy || t.upstream.is_some() || t.secret || !t.is_hostname() {
+        return None;
+    }
+    let written = &t.arg.value;
+    let file = p.sources.get(t.arg.span.file);
+    let text = &file.text;
+    if file.slice(&t.arg.span) != written {
+        return None;
+    }
+    let chain = enclosing(&t.cfg.parsed.directives, t.directive)?;
+    let location = chain.last()?;
+    if location.name != "location" {
+        return None;
+    }
+    // `location / { proxy_pass http://app:5000/; }` passes every URI as it is:
+    // the same without the `/`, which a variable needs.
+    let whole_uri = location.args.len() == 1 && location.args[0].value == "/";
+    let value = match written.strip_suffix('/') {
+        Some(v) if whole_uri && v.split_once("://").is_some_and(|(_, r)| !r.contains('/')) => v,
+        _ => written.as_str(),
+    };
+    let (scheme, rest) = value.split_once("://")?;
+    if !matches!(scheme, "http" | "https") || rest.contains(['/', '$', '?']) || rest.is_empty() {
+        return None;
+    }
+    let host = t.host.as_deref()?;
+    let var: String = format!(
+        "upstream_{}",
+        host.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect::<String>()
+    );
+    // A name the file uses already could mean something else there.
+    if text.contains(&format!("${var}")) {
+        return None;
+    }
+    let at = t.directive.span.start;
+    let indent = indent_before(text, at)?;
+    let mut edits = vec![
+        Edit {
+            span: Span::new(t.arg.span.file, at, at),
+            replacement: format!("set ${var} {value};\n{indent}"),
+        },
+        Edit {
+            span: t.arg.span,
+            replacement: format!("${var}"),
+        },
+    ];
+    if add_resolver {
+        let server = chain
+            .iter()
+            .rev()
+            .find(|d| d.name == "server" && d.block.is_some())?;
+        let first = server.block.as_ref()?.first()?;
+        let at = first.span.start;
+        let indent = indent_before(text, at)?;
+        edits.insert(
+            0,
+            Edit {
+                span: Span::new(t.arg.span.file, at, at),
+                replacement: format!("resolver 127.0.0.11 valid=10s;\n{indent}"),
+            },
+        );
+    }
+    Some(Fix::unsafe_(
+        format!("resolve `{host}` per request through `${var}`"),
+        edits,
+    ))
+}
+
 /// The fix that makes nginx resolve the name per request: a variable (and,
 /// for upstream servers, nginx >= 1.27.3's `resolve`).
 pub fn runtime_fix(t: &Target<'_>, has_resolver: bool) -> String {

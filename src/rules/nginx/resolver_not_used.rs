@@ -18,7 +18,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "A resolver is in scope but the hostname is still resolved only at startup",
-    fix: crate::finding::FixAvailability::None,
+    fix: crate::finding::FixAvailability::Sometimes,
 };
 
 impl Rule for ResolverNotUsed {
@@ -74,6 +74,9 @@ impl Rule for ResolverNotUsed {
                 f = super::with_users(f, t);
                 for (span, label) in effect.related {
                     f = f.related(span, label);
+                }
+                if let Some(fix) = super::runtime_fix_edits(p, t, false) {
+                    f = f.fix(fix);
                 }
                 once.push(out, f);
             }

@@ -19,7 +19,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     category: Category::Correctness,
     summary: "NGINX resolves a proxied hostname once at startup and no resolver is in scope",
-    fix: crate::finding::FixAvailability::None,
+    fix: crate::finding::FixAvailability::Sometimes,
 };
 
 impl Rule for StaticUpstreamWithoutResolver {
@@ -67,6 +67,9 @@ impl Rule for StaticUpstreamWithoutResolver {
                 }
                 for r in resolvers.iter().take(3) {
                     f = f.related(r.span, "this resolver is not in scope here");
+                }
+                if let Some(fix) = super::runtime_fix_edits(p, t, true) {
+                    f = f.fix(fix);
                 }
                 once.push(out, f);
             }
