@@ -18,6 +18,9 @@ const FIXING: &[(&str, &str)] = &[
     ("static-upstream-without-resolver", "SL201"),
     ("resolver-not-used", "SL202"),
     ("env-example-drift", "SL302"),
+    ("no-new-privileges-missing", "SL501"),
+    ("capabilities-not-dropped", "SL502"),
+    ("writable-root-filesystem", "SL503"),
 ];
 
 fn manifest() -> &'static Path {

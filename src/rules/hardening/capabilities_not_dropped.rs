@@ -12,7 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Hardening,
     summary: "A service keeps Docker's default capabilities (no `cap_drop: [ALL]`)",
-    fix: crate::finding::FixAvailability::None,
+    fix: crate::finding::FixAvailability::Sometimes,
 };
 
 impl Rule for CapabilitiesNotDropped {
@@ -37,16 +37,24 @@ impl Rule for CapabilitiesNotDropped {
                 continue;
             }
             let name = &svc.name.value;
-            out.push(
-                Finding::new(
-                    &META,
-                    svc.name.span,
-                    format!("`{name}` keeps Docker's default capabilities (CHOWN, DAC_OVERRIDE, FOWNER, SETUID, SETGID, NET_RAW, ...): drop them all and add back what it needs"),
-                )
-                .label("no `cap_drop: [ALL]`")
-                .help("add `cap_drop: [ALL]`, and `cap_add` for each capability the service needs (often none, or NET_BIND_SERVICE, CHOWN, SETUID, SETGID for an image that drops root itself)")
-                .place(format!("services.{name}")),
-            );
+            let mut f = Finding::new(
+                &META,
+                svc.name.span,
+                format!("`{name}` keeps Docker's default capabilities (CHOWN, DAC_OVERRIDE, FOWNER, SETUID, SETGID, NET_RAW, ...): drop them all and add back what it needs"),
+            )
+            .label("no `cap_drop: [ALL]`")
+            .help("add `cap_drop: [ALL]`, and `cap_add` for each capability the service needs (often none, or NET_BIND_SERVICE, CHOWN, SETUID, SETGID for an image that drops root itself)")
+            .place(format!("services.{name}"));
+            if let Some(fix) = super::add_to_service(
+                cx.project,
+                svc,
+                "cap_drop",
+                "cap_drop: [ALL]",
+                "add `cap_drop: [ALL]` (the service may need some back with `cap_add`)",
+            ) {
+                f = f.fix(fix);
+            }
+            out.push(f);
         }
     }
 }

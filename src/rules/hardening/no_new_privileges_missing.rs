@@ -12,7 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Hardening,
     summary: "A service does not set `no-new-privileges:true` in `security_opt`",
-    fix: crate::finding::FixAvailability::None,
+    fix: crate::finding::FixAvailability::Sometimes,
 };
 
 /// Whether a `security_opt` entry turns no-new-privileges on (`no-new-privileges`,
@@ -58,6 +58,15 @@ impl Rule for NoNewPrivilegesMissing {
             .place(format!("services.{name}"));
             if let Some(o) = last {
                 f = f.related(o.span, "turned off here");
+            }
+            if let Some(fix) = super::add_to_service(
+                cx.project,
+                svc,
+                "security_opt",
+                "security_opt: [\"no-new-privileges:true\"]",
+                "add `security_opt: [\"no-new-privileges:true\"]`",
+            ) {
+                f = f.fix(fix);
             }
             out.push(f);
         }

@@ -12,7 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     category: Category::Hardening,
     summary: "A service's root file system is writable (no `read_only: true`)",
-    fix: crate::finding::FixAvailability::None,
+    fix: crate::finding::FixAvailability::Sometimes,
 };
 
 impl Rule for WritableRootFilesystem {
@@ -43,6 +43,15 @@ impl Rule for WritableRootFilesystem {
             .place(format!("services.{name}"));
             if let Some(r) = &svc.read_only {
                 f = f.related(r.span, "turned off here");
+            }
+            if let Some(fix) = super::add_to_service(
+                cx.project,
+                svc,
+                "read_only",
+                "read_only: true",
+                "add `read_only: true` (the paths it writes need a volume or tmpfs)",
+            ) {
+                f = f.fix(fix);
             }
             out.push(f);
         }
