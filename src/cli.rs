@@ -556,6 +556,32 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
     let quiet = args.quiet || !warnings.is_empty();
     let color = args.color.enabled();
     let format = args.format.unwrap_or(Format::Text);
+    // After --fix: what is left, and how much of it an unsafe fix would take.
+    let note = note.map(|n| {
+        let open: Vec<&Finding> = report
+            .resolved
+            .iter()
+            .map(|r| r.finding)
+            .filter(|f| f.suppressed.is_none())
+            .collect();
+        let unsafe_left = open
+            .iter()
+            .filter(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|x| x.applicability == crate::finding::Applicability::Unsafe)
+            })
+            .count();
+        let left = match open.len() {
+            1 => " 1 finding remains".to_string(),
+            n => format!(" {n} findings remain"),
+        };
+        let more = match (unsafe_left, args.unsafe_fixes) {
+            (0, _) | (_, true) => String::new(),
+            (n, false) => format!(" ({n} with a fix that --unsafe-fixes applies)"),
+        };
+        format!("{}{left}{more}.", n.trim_end_matches('.').to_string() + ";")
+    });
     let text = || {
         let report = output::text::render(&report.resolved, &report.summary, color, quiet);
         match &note {

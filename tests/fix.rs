@@ -231,7 +231,10 @@ fn the_example_stacks_keep_only_findings_without_a_safe_fix() {
     // healthcheck probes the port gunicorn binds.
     let copy = copy_of(&manifest().join("fixtures/proxy-stack-before"));
     let (_, out, _) = common::stacklint_in(&copy, &["stack", "--fix", "--fail-on", "never"]);
-    assert!(out.starts_with("Fixed 2 findings in 1 file.\n"), "{out}");
+    assert!(
+        out.starts_with("Fixed 2 findings in 1 file; 6 findings remain.\n"),
+        "{out}"
+    );
     let compose = std::fs::read_to_string(copy.join("stack/docker-compose.yml")).expect("read");
     assert!(compose.contains("- ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro"));
     assert!(
@@ -303,7 +306,10 @@ fn a_file_that_is_not_utf8_is_left_alone() {
         std::fs::read(dir.join("stack/compose.yaml")).expect("read"),
         bytes
     );
-    assert!(out.starts_with("Nothing to fix."), "{out}");
+    assert!(
+        out.starts_with("Nothing to fix; 1 finding remains.\n"),
+        "{out}"
+    );
 }
 
 /// A rule's metadata and page say whether it fixes, and its findings agree:
