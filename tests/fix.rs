@@ -359,3 +359,31 @@ fn rules_say_whether_they_fix() {
     }
     assert!(fixed > 0);
 }
+
+#[test]
+fn a_symlinked_compose_file_stays_a_link() {
+    let dir = common::tree(&[(
+        "real/compose.yaml",
+        "services:\n  db:\n    image: postgres:16.4\n    ports:\n      - 5432:5432\n",
+    )]);
+    std::fs::create_dir_all(dir.join("stack")).expect("mkdir");
+    std::os::unix::fs::symlink("../real/compose.yaml", dir.join("stack/compose.yaml"))
+        .expect("symlink");
+    let (code, out, err) = common::stacklint_in(
+        &dir,
+        &[
+            "stack",
+            "--select",
+            "SL102",
+            "--fix",
+            "--unsafe-fixes",
+            "--allow-outside",
+            "real",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let link = std::fs::symlink_metadata(dir.join("stack/compose.yaml")).expect("stat");
+    assert!(link.file_type().is_symlink());
+    let text = std::fs::read_to_string(dir.join("real/compose.yaml")).expect("read");
+    assert!(text.contains("\"127.0.0.1:5432:5432\""), "{text}");
+}

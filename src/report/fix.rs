@@ -188,6 +188,9 @@ fn problems(kind: FileKind, text: &str) -> usize {
 /// bytes are not valid UTF-8 (its text had replacements), is left alone.
 pub fn write_atomically(path: &Path, old: &str, new: &str) -> std::io::Result<()> {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
+    // Through a symlink to the file it names: the link stays a link.
+    let real = std::fs::canonicalize(path)?;
+    let path = real.as_path();
     let raw = std::fs::read(path)?;
     let bom = raw.starts_with(BOM);
     let body = if bom { &raw[BOM.len()..] } else { &raw[..] };
