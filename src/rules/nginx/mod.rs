@@ -49,25 +49,29 @@ pub fn with_users(mut f: Finding, t: &Target<'_>) -> Finding {
 }
 
 /// The directives that enclose `target` in `dirs`, outermost first; `None`
-/// when it is not among them. Bounded by the parser's nesting depth.
+/// when it is not among them. Siblings are in source order: each level is a
+/// binary search, so a file of many blocks costs a logarithm per target.
 fn enclosing<'a>(
     dirs: &'a [crate::parse::nginx::Directive],
     target: &crate::parse::nginx::Directive,
 ) -> Option<Vec<&'a crate::parse::nginx::Directive>> {
-    for d in dirs {
-        if d.span == target.span && d.name_span == target.name_span {
-            return Some(Vec::new());
-        }
-        if let Some(children) = &d.block {
-            if d.span.start <= target.span.start && target.span.end <= d.span.end {
-                if let Some(mut chain) = enclosing(children, target) {
-                    chain.insert(0, d);
-                    return Some(chain);
-                }
-            }
-        }
+    let mut chain = Vec::new();
+    let mut level = dirs;
+    if level.first()?.span.file != target.span.file {
+        return None;
     }
-    None
+    loop {
+        let i = level.partition_point(|d| d.span.end <= target.span.start);
+        let d = level.get(i)?;
+        if d.span == target.span && d.name_span == target.name_span {
+            return Some(chain);
+        }
+        if !(d.span.start <= target.span.start && target.span.end <= d.span.end) {
+            return None;
+        }
+        chain.push(d);
+        level = d.block.as_deref()?;
+    }
 }
 
 /// The spaces before `at` on its line, when only spaces and tabs are there.
@@ -128,8 +132,8 @@ pub fn runtime_fix_edits(
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect::<String>()
     );
-    // A name the file uses already could mean something else there.
-    if text.contains(&format!("${var}")) {
+    // A name the location uses already could mean something else there.
+    if file.slice(&location.span).contains(&format!("${var}")) {
         return None;
     }
     let at = t.directive.span.start;
