@@ -18,6 +18,8 @@ use crate::rules;
 pub enum Format {
     /// Findings with source snippets, for people.
     Text,
+    /// One line a finding: `path:line:col: CODE [severity] message`.
+    Concise,
     /// One JSON object (schemas/stacklint-output.schema.json).
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
@@ -182,7 +184,12 @@ pub struct Args {
     pub input: Input,
 
     /// Output format.
-    #[arg(long, value_enum, value_name = "FORMAT")]
+    #[arg(
+        long,
+        visible_alias = "output-format",
+        value_enum,
+        value_name = "FORMAT"
+    )]
     pub format: Option<Format>,
 
     /// Write the --format report to FILE; the terminal still gets the text report.
@@ -212,6 +219,10 @@ pub struct Args {
     /// Print findings only: no summary line, nothing when there are none (text report).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Print the number of findings of each rule (most first) instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
 
     /// Apply the safe fixes, lint again, and report what remains.
     #[arg(long)]
@@ -591,6 +602,7 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
     };
     let render = |f: Format| match f {
         Format::Text => output::text::render(&report.resolved, &report.summary, false, quiet),
+        Format::Concise => output::concise::render(&report.resolved, &report.summary, quiet),
         Format::Json => output::json::render(&report.resolved, &report.summary),
         Format::Sarif => output::sarif::render(&report),
         // In a workflow, a run that linted nothing is an annotation too, not only a log line.
@@ -606,6 +618,49 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
             .collect(),
         Format::Gitlab => output::gitlab::render(&report),
     };
+    if args.statistics {
+        let mut counts: Vec<(usize, &'static crate::finding::RuleMeta, bool)> = Vec::new();
+        for r in report
+            .resolved
+            .iter()
+            .filter(|r| r.finding.suppressed.is_none())
+        {
+            let fixable = r.finding.fix.is_some();
+            match counts
+                .iter_mut()
+                .find(|(_, m, _)| m.code == r.finding.rule.code)
+            {
+                Some(c) => {
+                    c.0 += 1;
+                    c.2 |= fixable;
+                }
+                None => counts.push((1, r.finding.rule, fixable)),
+            }
+        }
+        counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.code.cmp(b.1.code)));
+        let width = counts
+            .iter()
+            .map(|c| c.0.to_string().len())
+            .max()
+            .unwrap_or(1);
+        let stdout: String = counts
+            .iter()
+            .map(|(n, m, fixable)| {
+                format!(
+                    "{n:>width$}  {}  [{}] {}\n",
+                    m.code,
+                    if *fixable { "*" } else { " " },
+                    m.name
+                )
+            })
+            .collect();
+        return Ok(Outcome {
+            stdout,
+            file: None,
+            exit_code: i32::from(failed_on(&cfg, &report)),
+            warnings,
+        });
+    }
     let (stdout, file) = match &args.output {
         Some(path) => {
             let stdout = match args.stdout_format {
@@ -617,13 +672,7 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
         None if format == Format::Text => (text(), None),
         None => (render(format), None),
     };
-    let fail_on = cfg.fail_on.unwrap_or(FailOn::Warning);
-    let failed = fail_on.threshold().is_some_and(|t| {
-        report
-            .resolved
-            .iter()
-            .any(|r| r.finding.suppressed.is_none() && r.finding.severity >= t)
-    });
+    let failed = failed_on(&cfg, &report);
     if leak {
         std::mem::forget(report);
         std::mem::forget(reports);
@@ -634,6 +683,17 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
         file,
         exit_code: i32::from(failed),
         warnings,
+    })
+}
+
+/// Whether an unsuppressed finding is at or above the run's `fail-on`.
+fn failed_on(cfg: &Config, report: &Report<'_>) -> bool {
+    let fail_on = cfg.fail_on.unwrap_or(FailOn::Warning);
+    fail_on.threshold().is_some_and(|t| {
+        report
+            .resolved
+            .iter()
+            .any(|r| r.finding.suppressed.is_none() && r.finding.severity >= t)
     })
 }
 

@@ -178,3 +178,80 @@ fn colour_follows_the_flag_and_the_environment() {
     assert!(!run(&[], &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]));
     assert!(run(&["--color", "always"], &[("NO_COLOR", "1")]));
 }
+
+/// `--output-format concise` (an alias of `--format`): one line a finding,
+/// `path:line:col: CODE [severity] message`, the same findings as the JSON
+/// report's unsuppressed ones, then a count.
+#[test]
+fn concise_output_is_one_line_a_finding() {
+    for stack in [
+        "fixtures/proxy-stack-before",
+        "fixtures/deploy-env",
+        "fixtures/rules/unused-suppression",
+    ] {
+        let (_, concise, _) =
+            stacklint(&[stack, "--output-format", "concise", "--fail-on", "never"]);
+        let (_, json, _) = stacklint(&[stack, "--format", "json", "--fail-on", "never"]);
+        let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        let expected: Vec<String> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["suppressed"].is_null())
+            .map(|f| {
+                format!(
+                    "{}:{}:{}: {} [{}] {}",
+                    f["location"]["path"].as_str().unwrap_or(""),
+                    f["location"]["start"]["line"],
+                    f["location"]["start"]["column"],
+                    f["code"].as_str().unwrap_or(""),
+                    f["severity"].as_str().unwrap_or(""),
+                    f["message"].as_str().unwrap_or("").replace('\n', " "),
+                )
+            })
+            .collect();
+        let mut lines: Vec<&str> = concise.lines().collect();
+        let last = lines.pop().unwrap_or("");
+        assert_eq!(lines, expected, "{stack}");
+        let n = v["summary"]["findings"].as_u64().unwrap_or(0);
+        assert_eq!(
+            last,
+            match n {
+                0 => "No findings.".to_string(),
+                1 => "Found 1 finding.".to_string(),
+                n => format!("Found {n} findings."),
+            }
+        );
+    }
+    let (_, quiet, _) = stacklint(&["fixtures/proxy-stack-fixed", "--format", "concise", "-q"]);
+    assert_eq!(quiet, "");
+}
+
+/// `--statistics`: one line a rule, most findings first, the same counts as
+/// the JSON report's unsuppressed findings, `[*]` where a fix is offered.
+#[test]
+fn statistics_count_the_findings_of_each_rule() {
+    let (code, stats, _) = stacklint(&["fixtures/proxy-stack-before", "--statistics"]);
+    assert_eq!(code, 1, "the exit code follows --fail-on as for a report");
+    let (_, json, _) = stacklint(&["fixtures/proxy-stack-before", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let mut expected: std::collections::BTreeMap<String, (usize, bool)> = Default::default();
+    for f in v["findings"].as_array().expect("findings") {
+        let e = expected
+            .entry(f["code"].as_str().unwrap_or("").to_string())
+            .or_default();
+        e.0 += 1;
+        e.1 |= !f["fix"].is_null();
+    }
+    let mut last = usize::MAX;
+    for line in stats.lines() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let n: usize = parts[0].parse().expect("a count");
+        assert!(n <= last, "most first: {stats}");
+        last = n;
+        let (count, fixable) = expected.remove(parts[1]).expect("a reported rule");
+        assert_eq!(n, count, "{line}");
+        assert_eq!(parts[2] == "[*]", fixable, "{line}");
+    }
+    assert!(expected.is_empty(), "missing: {expected:?}");
+}

@@ -1,6 +1,7 @@
 //! Output formats. Every format reads the same resolved findings: paths relative to
 //! the working directory, lines and columns computed once.
 
+pub mod concise;
 pub mod github;
 pub mod gitlab;
 pub mod graph;
