@@ -224,6 +224,11 @@ pub struct Args {
     #[arg(long)]
     pub statistics: bool,
 
+    /// Disregard every `# stacklint: ignore[...]` comment and file-ignore: what they
+    /// suppress is reported and counts for the exit code (for a CI that forbids them).
+    #[arg(long)]
+    pub no_inline_ignores: bool,
+
     /// Apply the safe fixes, lint again, and report what remains.
     #[arg(long)]
     pub fix: bool,
@@ -420,7 +425,16 @@ fn lint(args: &Args, cfg: &Config) -> Result<(Vec<Project>, Vec<Vec<Finding>>), 
     let mut per_project: Vec<(&crate::source::Sources, Vec<Finding>)> =
         projects.iter().map(|p| &p.sources).zip(findings).collect();
     suppress::reconcile(&mut per_project);
-    let findings = per_project.into_iter().map(|(_, f)| f).collect();
+    let mut findings: Vec<Vec<Finding>> = per_project.into_iter().map(|(_, f)| f).collect();
+    if args.no_inline_ignores {
+        for fs in &mut findings {
+            // No comment suppresses anything, so none is unused either.
+            fs.retain(|f| f.rule.name != "unused-suppression");
+            for f in fs.iter_mut() {
+                f.suppressed = None;
+            }
+        }
+    }
     Ok((projects, findings))
 }
 

@@ -255,3 +255,39 @@ fn statistics_count_the_findings_of_each_rule() {
     }
     assert!(expected.is_empty(), "missing: {expected:?}");
 }
+
+/// `--no-inline-ignores`: suppression comments are disregarded, so what they
+/// silence is reported (and counts), and none is "unused".
+#[test]
+fn no_inline_ignores_reports_what_comments_silence() {
+    let codes = |args: &[&str]| -> Vec<(String, bool)> {
+        let mut all = vec!["--format", "json", "--fail-on", "never"];
+        all.extend_from_slice(args);
+        let (_, out, _) = stacklint(&all);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap_or("").to_string(),
+                    !f["suppressed"].is_null(),
+                )
+            })
+            .collect()
+    };
+    let used = "fixtures/rules/unused-suppression/pass-used-env";
+    assert!(codes(&[used]).contains(&("SL303".to_string(), true)));
+    let without = codes(&[used, "--no-inline-ignores"]);
+    assert!(
+        without.contains(&("SL303".to_string(), false)),
+        "{without:?}"
+    );
+    assert!(without.iter().all(|(_, suppressed)| !suppressed));
+    let unused = "fixtures/rules/unused-suppression/fail-env";
+    assert!(codes(&[unused]).iter().any(|(c, _)| c == "SL003"));
+    assert!(codes(&[unused, "--no-inline-ignores"])
+        .iter()
+        .all(|(c, _)| c != "SL003"));
+}
