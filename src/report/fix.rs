@@ -95,6 +95,15 @@ pub fn plan(findings: &[(&Sources, &Finding)], unsafe_ok: bool) -> Plan {
             continue;
         }
         edits.sort();
+        // A fix whose own edits overlap cannot be applied as written (the
+        // text between them would be taken twice): a rule's mistake, skipped.
+        let self_overlap = edits.windows(2).any(|w| {
+            let ((pa, _, ea, _), (pb, sb, eb, _)) = (&w[0], &w[1]);
+            pa == pb && sb < ea && !(sb == eb && sb == ea)
+        });
+        if self_overlap {
+            continue;
+        }
         if seen.insert(edits.clone()) {
             fixes.push(edits);
         }
@@ -337,6 +346,26 @@ mod tests {
         assert_eq!(c.moved(3, 4), None);
         let p = plan(&[(&s, &f3)], true);
         assert_eq!(p.changes[0].new, "b: 1\n");
+    }
+
+    #[test]
+    fn a_fix_whose_edits_overlap_each_other_is_skipped_not_a_panic() {
+        let text = "a: 1234\n";
+        let s = sources(text);
+        let span = |a, b| Span::new(crate::source::FileId(0), a, b);
+        let edits = vec![
+            Edit {
+                span: span(3, 6),
+                replacement: "x".into(),
+            },
+            Edit {
+                span: span(4, 7),
+                replacement: "y".into(),
+            },
+        ];
+        let f = Finding::new(&META, span(3, 7), "m").fix(Fix::safe("t", edits));
+        let p = plan(&[(&s, &f)], false);
+        assert!(p.changes.is_empty());
     }
 
     #[test]
