@@ -245,32 +245,19 @@ pub fn is_placeholder(value: &str) -> bool {
 /// `super_strong_password`, `ThisShouldBeAVerySecureAndLongSecretString`): an
 /// instruction to replace it, or a phrase that names what belongs there.
 fn descriptive_placeholder(v: &str) -> bool {
-    // Words split at non-letters and at lower-to-upper case changes.
-    let mut words: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in v.chars() {
-        if !c.is_ascii_alphabetic() {
-            if !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
-            }
-            // Digits end a word: `Of32Chars`.
-            prev_lower = false;
-            if !c.is_ascii_digit() && !matches!(c, '-' | '_' | '.' | ' ') {
-                // Other characters (`!`, `+`, `/`, `=`) are a real password's.
-                return false;
-            }
-            continue;
-        }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            words.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_ascii_lowercase();
-        cur.push(c.to_ascii_lowercase());
+    // Other characters (`!`, `+`, `/`, `=`) are a real password's.
+    if !v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '))
+    {
+        return false;
     }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
+    // The words of the value, digits after a word left out (`Password5`).
+    let words: Vec<String> = words(v)
+        .into_iter()
+        .map(|w| w.trim_end_matches(|c: char| c.is_ascii_digit()).to_string())
+        .filter(|w| !w.is_empty())
+        .collect();
     let Some(first) = words.first() else {
         return false;
     };
