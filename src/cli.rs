@@ -54,6 +54,20 @@ pub enum Command {
     /// Draw the dependency graph of each project: services grouped by network,
     /// dependencies, volumes and proxy targets, with findings marked.
     Graph(GraphArgs),
+    /// Print a completion script for a shell
+    /// (`stacklint completions bash > ~/.local/share/bash-completion/completions/stacklint`).
+    Completions {
+        /// The shell the script is for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// The completion script of `shell` for the whole command line, subcommands included.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "stacklint", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

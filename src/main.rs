@@ -28,6 +28,12 @@ fn main() -> ExitCode {
             })
             .ok_or_else(|| format!("no rule named `{rule}`; `stacklint rules` lists them")),
         Some(Command::Graph(args)) => cli::graph(args),
+        Some(Command::Completions { shell }) => Ok(cli::Outcome {
+            stdout: cli::completions(*shell),
+            file: None,
+            exit_code: 0,
+            warnings: Vec::new(),
+        }),
         None => cli::run_then_exit(&cli.lint),
     };
     match result {

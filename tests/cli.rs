@@ -291,3 +291,52 @@ fn no_inline_ignores_reports_what_comments_silence() {
         .iter()
         .all(|(c, _)| c != "SL003"));
 }
+
+#[test]
+fn completions_are_a_script_the_shell_loads() {
+    let (code, script, _) = stacklint(&["completions", "bash"]);
+    assert_eq!(code, 0);
+    // Generated from the clap definition: every subcommand and flag is in it.
+    for word in [
+        "graph",
+        "explain",
+        "--fix",
+        "--unsafe-fixes",
+        "--select",
+        "--format",
+    ] {
+        assert!(script.contains(word), "bash completion lacks {word}");
+    }
+    // bash loads it and registers a completion for `stacklint`.
+    let dir = std::env::temp_dir().join(format!("stacklint-compl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("stacklint.bash");
+    std::fs::write(&file, &script).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}' && complete -p stacklint",
+            file.display()
+        ))
+        .output()
+        .expect("bash runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("stacklint"));
+
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let (code, script, _) = stacklint(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}");
+        assert!(
+            script.contains("unsafe-fixes"),
+            "{shell} completion lacks unsafe-fixes"
+        );
+    }
+    let (code, _, err) = stacklint(&["completions", "tcsh"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("possible values"), "{err}");
+}
