@@ -303,6 +303,18 @@ pub struct Outcome {
     pub warnings: Vec<String>,
 }
 
+impl Outcome {
+    /// Text for stdout and exit 0 (`rules`, `explain`, `completions`).
+    pub fn text(stdout: String) -> Self {
+        Outcome {
+            stdout,
+            file: None,
+            exit_code: 0,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 /// The paths of a run: the command line's, else `.`.
 fn paths_of(args: &Input) -> Vec<PathBuf> {
     if args.paths.is_empty() {
@@ -443,7 +455,7 @@ fn lint(args: &Args, cfg: &Config) -> Result<(Vec<Project>, Vec<Vec<Finding>>), 
     if args.no_inline_ignores {
         for fs in &mut findings {
             // No comment suppresses anything, so none is unused either.
-            fs.retain(|f| f.rule.name != "unused-suppression");
+            fs.retain(|f| f.rule.code != suppress::UNUSED.code);
             for f in fs.iter_mut() {
                 f.suppressed = None;
             }

@@ -13,27 +13,12 @@ fn main() -> ExitCode {
     quiet_yaml_reader_panics();
     let cli = Cli::parse();
     let result = match &cli.command {
-        Some(Command::Rules) => Ok(cli::Outcome {
-            stdout: cli::rules_table(),
-            file: None,
-            exit_code: 0,
-            warnings: Vec::new(),
-        }),
+        Some(Command::Rules) => Ok(cli::Outcome::text(cli::rules_table())),
         Some(Command::Explain { rule }) => stacklint::report::docs::page(rule)
-            .map(|text| cli::Outcome {
-                stdout: text.to_string(),
-                file: None,
-                exit_code: 0,
-                warnings: Vec::new(),
-            })
+            .map(|text| cli::Outcome::text(text.to_string()))
             .ok_or_else(|| format!("no rule named `{rule}`; `stacklint rules` lists them")),
         Some(Command::Graph(args)) => cli::graph(args),
-        Some(Command::Completions { shell }) => Ok(cli::Outcome {
-            stdout: cli::completions(*shell),
-            file: None,
-            exit_code: 0,
-            warnings: Vec::new(),
-        }),
+        Some(Command::Completions { shell }) => Ok(cli::Outcome::text(cli::completions(*shell))),
         None => cli::run_then_exit(&cli.lint),
     };
     match result {

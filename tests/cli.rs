@@ -308,19 +308,13 @@ fn completions_are_a_script_the_shell_loads() {
         assert!(script.contains(word), "bash completion lacks {word}");
     }
     // bash loads it and registers a completion for `stacklint`.
-    let dir = std::env::temp_dir().join(format!("stacklint-compl-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("stacklint.bash");
-    std::fs::write(&file, &script).unwrap();
+    let dir = common::tree(&[("stacklint.bash", &script)]);
     let out = std::process::Command::new("bash")
         .arg("-c")
-        .arg(format!(
-            "source '{}' && complete -p stacklint",
-            file.display()
-        ))
+        .arg("source ./stacklint.bash && complete -p stacklint")
+        .current_dir(&*dir)
         .output()
         .expect("bash runs");
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.status.success(),
         "{}",
