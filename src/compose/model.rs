@@ -654,6 +654,14 @@ fn top_level(n: Option<&Node>) -> Vec<TopLevel> {
 
 /// Builds the model from the merged tree. `base_dir` gives the directory against
 /// which relative paths of a file resolve (the project directory for override files).
+/// `v` without the spare room a filtered `collect` leaves: at least four items
+/// for a list of one, twice the items for a long one. A service is most of a
+/// kilobyte, and a large stack's model is held for the whole run.
+fn fitted<T>(mut v: Vec<T>) -> Vec<T> {
+    v.shrink_to_fit();
+    v
+}
+
 pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf, sources: &Sources) -> ComposeModel {
     let services = root
         .get("services")
@@ -661,8 +669,8 @@ pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf, sources: &Sources)
         .unwrap_or(&[])
         .iter()
         .filter_map(|(k, v)| Some(build_service(text(k)?, v, base_dir, sources)))
-        .collect();
-    let services: Vec<Service> = services;
+        .collect::<Vec<Service>>();
+    let services = fitted(services);
     let index = services
         .iter()
         .enumerate()
@@ -768,7 +776,8 @@ fn build_service(
                 restart: v.get("restart").and_then(Node::as_bool).unwrap_or(false),
             })
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let depends_on = fitted(depends_on);
     let networks = get("networks")
         .and_then(Node::as_map)
         .unwrap_or(&[])
@@ -779,15 +788,15 @@ fn build_service(
                 aliases: texts(v.get("aliases")),
             })
         })
-        .collect();
-    let base = base_dir(n.span);
+        .collect::<Vec<_>>();
+    let networks = fitted(networks);
     let volumes = get("volumes")
         .and_then(Node::as_seq)
         .unwrap_or(&[])
         .iter()
         .filter_map(|v| parse_mount(v, &base_dir(v.span), sources))
-        .collect();
-    let _ = base;
+        .collect::<Vec<_>>();
+    let volumes = fitted(volumes);
     let isolation = Isolation {
         pid: get("pid").and_then(text),
         ipc: get("ipc").and_then(text),

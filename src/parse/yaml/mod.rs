@@ -25,7 +25,7 @@ use crate::finding::ParseDiag;
 use crate::source::{FileId, SourceFile, Span};
 use aliases::{Expansion, Size};
 pub use aliases::{ALIAS_BYTES_PER_FILE_BYTE, MAX_NODES, MIN_ALIAS_BYTES};
-pub use node::{Node, Scalar, Style, Value};
+pub use node::{CompactString, Node, Scalar, Style, Value};
 
 /// Nesting depth beyond which a document is rejected.
 pub const MAX_DEPTH: usize = 128;
@@ -180,8 +180,8 @@ enum Frame {
         anchor: Option<String>,
         tag: Option<String>,
         entries: Vec<(Node, Node)>,
-        /// Key text → position in `entries`, to find duplicates in constant time.
-        keys: HashMap<String, usize>,
+        /// Key text → position in `entries`, to find duplicates.
+        keys: KeyIndex,
         pending_key: Option<Node>,
         /// Merge-key sources, applied when the mapping ends (explicit keys win).
         merges: Vec<Merge>,
@@ -227,6 +227,54 @@ fn style_of(s: ScalarStyle) -> Style {
         ScalarStyle::Folded => Style::Folded,
         // The parser reports no other style (`Any` is for the emitter).
         _ => Style::Plain,
+    }
+}
+
+/// The text a mapping key is compared by, as go-yaml compares keys: `null` twice
+/// is a duplicate, `null` and `~` are not. None for a key that is a collection.
+fn key_text<'a>(key: &'a Node, src: &'a str) -> Option<&'a str> {
+    match &key.value {
+        Value::Scalar(s) => Some(s.value.as_str()),
+        Value::Null => src.get(key.span.start..key.span.end),
+        _ => None,
+    }
+}
+
+/// Finds a mapping's keys by their text. Most mappings hold a few keys and are
+/// searched in place; a table is built once a mapping passes [`KeyIndex::LINEAR`]
+/// keys, so that a mapping of thousands stays linear. (A table for every mapping
+/// cost an allocation and a hash per key: a tenth of reading a large file.)
+#[derive(Default)]
+struct KeyIndex {
+    table: Option<HashMap<CompactString, usize>>,
+}
+
+impl KeyIndex {
+    const LINEAR: usize = 16;
+
+    /// The position in `entries` of the key written `k`.
+    fn get(&self, k: &str, entries: &[(Node, Node)], src: &str) -> Option<usize> {
+        match &self.table {
+            Some(t) => t.get(k).copied(),
+            None => entries
+                .iter()
+                .position(|(key, _)| key_text(key, src) == Some(k)),
+        }
+    }
+
+    /// Records that the key written `k` is at `pos` (the next entry) of `entries`.
+    fn insert(&mut self, k: &str, pos: usize, entries: &[(Node, Node)], src: &str) {
+        if let Some(t) = &mut self.table {
+            t.insert(k.into(), pos);
+        } else if pos >= Self::LINEAR {
+            let mut t: HashMap<CompactString, usize> = entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (key, _))| Some((key_text(key, src)?.into(), i)))
+                .collect();
+            t.insert(k.into(), pos);
+            self.table = Some(t);
+        }
     }
 }
 
@@ -339,7 +387,7 @@ impl Builder<'_> {
                     anchor,
                     tag,
                     entries: Vec::new(),
-                    keys: HashMap::new(),
+                    keys: KeyIndex::default(),
                     pending_key: None,
                     merges: Vec::new(),
                     size: Size::ONE_NODE,
@@ -487,10 +535,10 @@ impl Builder<'_> {
         };
         // go-yaml rejects a second `<<` in one mapping like any other repeated key
         // (a quoted one included).
-        let first = merges
-            .first()
-            .map(|m| m.key)
-            .or_else(|| keys.get("<<").map(|&pos| entries[pos].0.span));
+        let first = merges.first().map(|m| m.key).or_else(|| {
+            keys.get("<<", entries, &self.src.text)
+                .map(|pos| entries[pos].0.span)
+        });
         merges.push(Merge {
             node,
             key: key.span,
@@ -562,12 +610,7 @@ impl Builder<'_> {
                 Some(key) => {
                     // Keys compare by their text, as go-yaml compares them: `null`
                     // twice is a duplicate, `null` and `~` are not.
-                    let text = match &key.value {
-                        Value::Scalar(s) => Some(s.value.as_str()),
-                        Value::Null => self.src.text.get(key.span.start..key.span.end),
-                        _ => None,
-                    };
-                    if let Some(k) = text {
+                    if let Some(k) = key_text(&key, &self.src.text) {
                         // A quoted `"<<"` is a plain key, but still the same text
                         // as a merge key of this mapping.
                         if let Some(m) = merges.first().filter(|_| k == "<<") {
@@ -576,7 +619,7 @@ impl Builder<'_> {
                                     .with_related(m.key, "first defined here"),
                             );
                         }
-                        if let Some(&pos) = keys.get(k) {
+                        if let Some(pos) = keys.get(k, entries, &self.src.text) {
                             self.diags.push(
                                 ParseDiag::new(key.span, format!("duplicate key `{k}`"))
                                     .with_related(entries[pos].0.span, "first defined here"),
@@ -585,7 +628,7 @@ impl Builder<'_> {
                             entries[pos] = (key, node);
                             return;
                         }
-                        keys.insert(k.to_string(), entries.len());
+                        keys.insert(k, entries.len(), entries, &self.src.text);
                     }
                     entries.push((key, node));
                 }
@@ -601,9 +644,11 @@ impl Builder<'_> {
         if merges.is_empty() {
             return;
         }
-        let mut present: HashSet<String> = entries
+        // Inline strings: keys are short, and this runs for every service of a
+        // file that merges a shared block into each.
+        let mut present: HashSet<CompactString> = entries
             .iter()
-            .filter_map(|(k, _)| k.as_str().map(str::to_string))
+            .filter_map(|(k, _)| k.as_str().map(CompactString::from))
             .collect();
         for Merge { node, key, at } in merges {
             let whole = Span::new(self.file, key.start, at.end.max(key.start));
@@ -670,7 +715,7 @@ impl Builder<'_> {
                 for (k, v) in src_entries.iter() {
                     match k.as_str() {
                         Some(name) => {
-                            if present.insert(name.to_string()) {
+                            if present.insert(name.into()) {
                                 entries.push((k.clone(), v.clone()));
                             }
                         }

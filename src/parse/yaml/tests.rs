@@ -83,6 +83,32 @@ fn duplicate_keys_are_reported_with_both_spans() {
     assert_eq!(y.docs[0].get("a").unwrap().as_str(), Some("3"));
 }
 
+/// Small mappings are searched in place and large ones through a table: a
+/// duplicate is found the same way on both sides of the switch, `null` and `~`
+/// stay two keys, and a repeat of the first key after the switch still points back.
+#[test]
+fn duplicate_keys_are_found_in_small_and_large_mappings() {
+    for n in [
+        3,
+        KeyIndex::LINEAR - 1,
+        KeyIndex::LINEAR,
+        KeyIndex::LINEAR + 1,
+        200,
+    ] {
+        let mut text: String = (0..n).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("null: a\n~: b\nk0: again\n");
+        text.push_str(&format!("k{}: last\n", n - 1));
+        let (f, y) = load(&text);
+        let messages: Vec<&str> = y.diags.iter().map(|d| d.message.as_str()).collect();
+        let last = format!("duplicate key `k{}`", n - 1);
+        assert_eq!(messages, ["duplicate key `k0`", last.as_str()], "n = {n}");
+        assert_eq!(f.slice(&y.diags[0].related[0].0), "k0", "n = {n}");
+        let d = &y.docs[0];
+        assert_eq!(d.get("k0").unwrap().as_str(), Some("again"));
+        assert_eq!(d.as_map().unwrap().len(), n + 2, "n = {n}");
+    }
+}
+
 #[test]
 fn billion_laughs_is_excessive_aliasing() {
     let mut s = String::from("a: &a [x,x,x,x,x,x,x,x,x,x]\n");
