@@ -711,6 +711,7 @@ fn suppressed_findings_are_kept_in_sarif_and_json_only() {
     assert_eq!(sups.len(), 2);
     for s in &sups {
         assert_eq!(s[0]["kind"], "inSource");
+        assert_eq!(s[0]["status"], "accepted");
         assert!(s[0]["location"]["physicalLocation"]["region"]["startLine"].is_u64());
     }
     assert!(sups

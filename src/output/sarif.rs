@@ -360,6 +360,8 @@ struct Fingerprints<'a> {
 #[derive(serde::Serialize)]
 struct Suppression<'a> {
     kind: &'static str,
+    /// An inline comment or the config file is the project's own decision: accepted.
+    status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     justification: Option<&'a str>,
     location: Located,
@@ -416,6 +418,7 @@ fn result<'a>(
             let justification = s.justification.trim();
             [Suppression {
                 kind: "inSource",
+                status: "accepted",
                 justification: (!justification.is_empty()).then_some(justification),
                 location: Located {
                     physical_location: physical(&Location::of(r.sources, &s.span), root),
