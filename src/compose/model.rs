@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::compose::merge::sub_span;
 use crate::parse::interpolate::VarUse;
-use crate::parse::yaml::{Node, Value};
+use crate::parse::yaml::{fitted, Node, Value};
 use crate::paths::normalize_path;
 use crate::source::{Sources, Span};
 
@@ -654,14 +654,10 @@ fn top_level(n: Option<&Node>) -> Vec<TopLevel> {
 
 /// Builds the model from the merged tree. `base_dir` gives the directory against
 /// which relative paths of a file resolve (the project directory for override files).
-/// `v` without the spare room a filtered `collect` leaves: at least four items
-/// for a list of one, twice the items for a long one. A service is most of a
-/// kilobyte, and a large stack's model is held for the whole run.
-fn fitted<T>(mut v: Vec<T>) -> Vec<T> {
-    v.shrink_to_fit();
-    v
-}
-
+///
+/// Filtered lists are [`fitted`]: a filtered `collect` reserves four items for a list
+/// of one, and a large stack's model (a service is most of a kilobyte) is held for
+/// the whole run.
 pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf, sources: &Sources) -> ComposeModel {
     let services = root
         .get("services")

@@ -25,7 +25,8 @@ use crate::finding::ParseDiag;
 use crate::source::{FileId, SourceFile, Span};
 use aliases::{Expansion, Size};
 pub use aliases::{ALIAS_BYTES_PER_FILE_BYTE, MAX_NODES, MIN_ALIAS_BYTES};
-pub use node::{CompactString, Node, Scalar, Style, Value};
+use node::CompactString;
+pub use node::{Node, Scalar, Style, Value};
 
 /// Nesting depth beyond which a document is rejected.
 pub const MAX_DEPTH: usize = 128;
@@ -279,8 +280,9 @@ impl KeyIndex {
 }
 
 /// A finished collection without the spare room its growth left: up to half of a
-/// large flow list's memory otherwise.
-fn fitted<T>(mut v: Vec<T>) -> Vec<T> {
+/// large flow list's memory otherwise. Also for lists built from the tree (a
+/// filtered `collect` reserves four items for one).
+pub fn fitted<T>(mut v: Vec<T>) -> Vec<T> {
     if v.capacity() - v.len() > v.len() / 8 {
         v.shrink_to_fit();
     }

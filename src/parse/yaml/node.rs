@@ -58,11 +58,7 @@ impl Vars {
 impl From<Vec<VarUse>> for Vars {
     fn from(v: Vec<VarUse>) -> Vars {
         // Without the spare room of its growth: one value usually reads one variable.
-        Vars((!v.is_empty()).then(|| {
-            let mut v = v;
-            v.shrink_to_fit();
-            Box::new(v)
-        }))
+        Vars((!v.is_empty()).then(|| Box::new(super::fitted(v))))
     }
 }
 
