@@ -3,16 +3,12 @@
 //! that really are invalid give exactly the findings listed here.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use stacklint::compose::discover::ProjectSpec;
 use stacklint::compose::stack::{load_project, LoadOptions};
 use stacklint::report::check;
 
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    p.is_dir().then_some(p)
-}
+mod common;
 
 /// (file below the corpus, a piece of the parse-error message it must give).
 /// Each was read by hand: the spec snippets list alternatives under one key (a real
@@ -173,8 +169,7 @@ const SCHEMA_INVALID: &[(&str, usize)] = &[
 
 #[test]
 fn every_compose_file_loads() {
-    let Some(root) = corpus() else {
-        eprintln!("../shared/corpus is absent; skipping");
+    let Some(root) = common::shared("corpus", "loading every corpus compose file") else {
         return;
     };
     let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();

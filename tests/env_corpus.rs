@@ -14,9 +14,11 @@ use std::path::{Path, PathBuf};
 use stacklint::parse::env::{self, EnvFile, Quote};
 use stacklint::source::{FileId, FileKind, SourceFile};
 
+mod common;
+
 /// The shared corpus sits beside the checkout (`../shared/corpus`).
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+    common::shared_path("corpus")
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -75,17 +77,13 @@ fn suffix_matches(path: &Path, suffix: &str) -> bool {
     path.to_string_lossy().ends_with(suffix)
 }
 
-fn corpus_present() -> bool {
-    let present = corpus().is_dir();
-    if !present {
-        eprintln!("corpus not found at {}: skipped", corpus().display());
-    }
-    present
+fn corpus_present(what: &str) -> bool {
+    common::shared("corpus", what).is_some()
 }
 
 #[test]
 fn every_corpus_env_file_parses() {
-    if !corpus_present() {
+    if !corpus_present("parsing every corpus .env file") {
         return;
     }
     let files = corpus_files();
@@ -135,7 +133,7 @@ fn every_corpus_env_file_parses() {
 
 #[test]
 fn corpus_env_files_agree_with_dotenvy() {
-    if !corpus_present() {
+    if !corpus_present("comparing corpus .env files with dotenvy") {
         return;
     }
     let files = corpus_files();
@@ -217,7 +215,7 @@ fn corpus_env_files_agree_with_dotenvy() {
 /// expansion, which is not this module's job).
 #[test]
 fn compose_go_fixtures() {
-    if !corpus_present() {
+    if !corpus_present("compose-go's .env fixtures") {
         return;
     }
     let fixture = |name: &str| read(&fixtures_dir().join(name));

@@ -13,7 +13,7 @@ use stacklint::finding::{Finding, Suppression};
 use stacklint::output::{self, sarif, ProjectReport, Report, Resolved, Summary};
 
 mod common;
-use common::{manifest, stacklint, stacklint_in};
+use common::{manifest, shared, stacklint, stacklint_in};
 
 const STACKS: [&str; 2] = ["fixtures/proxy-stack-before", "fixtures/deploy-env"];
 const FORMATS: [&str; 5] = ["text", "json", "sarif", "github", "gitlab"];
@@ -37,16 +37,10 @@ fn read_json(path: &Path) -> Option<Value> {
     Some(serde_json::from_str(&text).expect("schema is JSON"))
 }
 
-fn sarif_schema() -> Option<Value> {
-    let path = manifest().join("../shared/schemas/sarif-schema-2.1.0.json");
-    let v = read_json(&path);
-    if v.is_none() {
-        eprintln!(
-            "note: {} is absent; SARIF schema validation skipped",
-            path.display()
-        );
-    }
-    v
+/// The SARIF 2.1.0 schema, vendored so that every run validates against it.
+fn sarif_schema() -> Value {
+    read_json(&manifest().join("schemas/sarif-schema-2.1.0.json"))
+        .expect("schemas/sarif-schema-2.1.0.json exists")
 }
 
 fn output_schema() -> Value {
@@ -144,9 +138,7 @@ fn snapshots_of_every_format_on_the_example_stacks() {
 
 #[test]
 fn sarif_validates_against_the_official_schema() {
-    let Some(schema) = sarif_schema() else {
-        return;
-    };
+    let schema = sarif_schema();
     let mut paths: Vec<String> = STACKS.iter().map(|s| s.to_string()).collect();
     paths.extend(
         [
@@ -397,12 +389,10 @@ fn sarif_rules_are_the_enabled_rules() {
 #[test]
 fn paths_outside_the_root_are_absolute_file_uris() {
     // The corpus lives beside the repository: `../shared/corpus/...` from here.
-    let corpus = manifest().join("../shared/corpus/awesome-compose");
-    if !corpus.is_dir() {
-        eprintln!("note: {} is absent; skipped", corpus.display());
+    let Some(corpus) = shared("corpus/awesome-compose", "SARIF paths outside the root") else {
         return;
-    }
-    let log = sarif_of("../shared/corpus/awesome-compose");
+    };
+    let log = sarif_of(&corpus.to_string_lossy());
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert!(!results.is_empty());
     for r in results {
@@ -412,10 +402,8 @@ fn paths_outside_the_root_are_absolute_file_uris() {
         assert!(!a["uri"].as_str().unwrap().contains(".."), "{a}");
     }
     assert_github_requirements(&log, "corpus");
-    if let Some(schema) = sarif_schema() {
-        let errors = schema_errors(&schema, &log);
-        assert!(errors.is_empty(), "{errors:#?}");
-    }
+    let errors = schema_errors(&sarif_schema(), &log);
+    assert!(errors.is_empty(), "{errors:#?}");
 }
 
 // --- fingerprints ---------------------------------------------------------------
@@ -694,10 +682,8 @@ fn suppressed_findings_are_kept_in_sarif_and_json_only() {
 
     let log = sarif::log(&report);
     assert_github_requirements(&log, "suppressed");
-    if let Some(schema) = sarif_schema() {
-        let errors = schema_errors(&schema, &log);
-        assert!(errors.is_empty(), "{errors:#?}");
-    }
+    let errors = schema_errors(&sarif_schema(), &log);
+    assert!(errors.is_empty(), "{errors:#?}");
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert_eq!(
         results.len(),
@@ -829,10 +815,8 @@ fn github_limits_are_kept_with_a_note() {
     assert!(text.contains("… (truncated)"));
     assert!(text.contains("(and 50 more, not listed"), "{text}");
     assert_github_requirements(&log, "limits");
-    if let Some(schema) = sarif_schema() {
-        let errors = schema_errors(&schema, &log);
-        assert!(errors.is_empty(), "{errors:#?}");
-    }
+    let errors = schema_errors(&sarif_schema(), &log);
+    assert!(errors.is_empty(), "{errors:#?}");
 }
 
 // --- secrets ------------------------------------------------------------------------

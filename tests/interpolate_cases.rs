@@ -3,13 +3,14 @@
 //! prints a note and passes.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use serde_json::Value;
 use stacklint::parse::interpolate::{interpolate, Interpolated, Lookup, Op};
 use stacklint::source::Span;
 
-const CASES: &str = "../shared/corpus/compose-go/_extracted/template_cases.json";
+mod common;
+
+const CASES: &str = "corpus/compose-go/_extracted/template_cases.json";
 
 /// Cases about compose-go features we intentionally leave out: (template, reason).
 /// Empty today: the extracted file holds only default-pattern cases.
@@ -34,14 +35,8 @@ fn string_map(v: Option<&Value>) -> HashMap<String, String> {
 }
 
 fn load() -> Option<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(CASES);
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        println!(
-            "note: {} not found; compose-go cases skipped",
-            path.display()
-        );
-        return None;
-    };
+    let path = common::shared(CASES, "compose-go's interpolation cases")?;
+    let text = std::fs::read_to_string(&path).ok()?;
     Some(serde_json::from_str(&text).expect("template_cases.json is valid JSON"))
 }
 

@@ -3,10 +3,12 @@
 //! each with the diagnostics it must give.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use stacklint::parse::nginx::{self, NginxFile};
 use stacklint::source::{FileId, FileKind, SourceFile};
+
+mod common;
 
 /// NGINX configs whose names match none of the patterns (`*.conf`,
 /// `nginx.conf*`, `*.template`).
@@ -86,10 +88,6 @@ const TEMPLATES: &[(&str, usize, &str)] = &[
     ),
 ];
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-}
-
 fn is_nginx_name(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     name.ends_with(".conf")
@@ -126,11 +124,9 @@ fn parse_file(root: &Path, rel: &str) -> (SourceFile, NginxFile) {
 
 #[test]
 fn corpus_parses_and_only_known_files_are_invalid() {
-    let root = corpus_dir();
-    if !root.is_dir() {
-        println!("note: {} not found, corpus test skipped", root.display());
+    let Some(root) = common::shared("corpus", "parsing every corpus NGINX config") else {
         return;
-    }
+    };
     let files = corpus_files(&root);
     assert!(files.len() >= 100, "only {} files found", files.len());
     for extra in EXTRA {
@@ -195,11 +191,12 @@ fn corpus_parses_and_only_known_files_are_invalid() {
 /// Structure spot checks on crossplane's trickiest valid configs.
 #[test]
 fn crossplane_tricky_configs() {
-    let root = corpus_dir().join("crossplane/tests/configs");
-    if !root.is_dir() {
-        println!("note: {} not found, skipped", root.display());
+    let Some(root) = common::shared(
+        "corpus/crossplane/tests/configs",
+        "crossplane's tricky NGINX configs",
+    ) else {
         return;
-    }
+    };
     let (_, f) = parse_file(&root, "lua-block-tricky/nginx.conf");
     assert!(f.diags.is_empty());
     let names: Vec<(Vec<&str>, &str)> = f
@@ -256,14 +253,9 @@ fn crossplane_tricky_configs() {
 /// corpus (real stacks among them) gets one.
 #[test]
 fn add_header_dropped_agrees_with_gixy_and_is_quiet_elsewhere() {
-    let root = corpus_dir();
-    if !root.is_dir() {
-        println!(
-            "note: {} not found, SL208 corpus test skipped",
-            root.display()
-        );
+    let Some(root) = common::shared("corpus", "SL208 against gixy's cases and the corpus") else {
         return;
-    }
+    };
     let gixy = "gixy/tests/plugins/simply/add_header_redefinition/";
     let mut cases = 0;
     for rel in corpus_files(&root) {

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -187,6 +187,33 @@ fn tool(name: &'static str, paths: &[&str]) -> Option<PathBuf> {
             path
         })
         .clone()
+}
+
+/// `../shared/<rel>` beside the checkout (the corpus of real stacks), or `None` after
+/// one line on stderr saying that `what` was skipped: a fresh clone has no `../shared`,
+/// and its `cargo test` must say what it did not run rather than pass in silence.
+/// `STACKLINT_SHARED` points elsewhere (an absent path shows what a fresh clone skips).
+pub fn shared(rel: &str, what: &str) -> Option<PathBuf> {
+    let path = shared_path(rel);
+    if path.exists() {
+        return Some(path);
+    }
+    // Straight to the stream, not `eprintln!`: the test harness captures the macro's
+    // output of a passing test, and this line is meant to be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: {what} ({} is absent)",
+        path.display()
+    );
+    None
+}
+
+/// Where `../shared/<rel>` is (or would be), without looking.
+pub fn shared_path(rel: &str) -> PathBuf {
+    std::env::var_os("STACKLINT_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest().join("../shared"))
+        .join(rel)
 }
 
 /// The checkout: fixtures are found from here, and runs without a directory start here.
