@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "::error title=stacklint::cargo not found: install a Rust toolchain (1.85 or newer) before this action"
+  echo "::error title=stacklint::cargo not found: install a Rust toolchain (1.88 or newer) before this action"
   exit 1
 fi
 

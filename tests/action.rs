@@ -47,6 +47,7 @@ struct Step {
     run: Option<String>,
     shell: Option<String>,
     env: Vec<(String, String)>,
+    continue_on_error: bool,
 }
 
 fn parse_yaml(path: &Path) -> (String, Node) {
@@ -131,6 +132,10 @@ fn load_action() -> Action {
                 run: s.get("run").and_then(Node::as_str).map(str::to_string),
                 shell: s.get("shell").and_then(Node::as_str).map(str::to_string),
                 env: str_map(s.get("env")),
+                continue_on_error: s
+                    .get("continue-on-error")
+                    .and_then(Node::as_scalar)
+                    .is_some_and(|v| v.value == "true"),
             }
         })
         .collect();
@@ -161,6 +166,8 @@ fn expressions(s: &str) -> Vec<&str> {
 struct Ctx<'a> {
     inputs: &'a BTreeMap<String, String>,
     steps: &'a HashMap<String, HashMap<String, String>>,
+    /// `steps.<id>.outcome`: success, failure or skipped.
+    outcomes: &'a HashMap<String, &'static str>,
     step_ids: Vec<String>,
     github: HashMap<&'static str, String>,
     runner: HashMap<&'static str, String>,
@@ -186,6 +193,17 @@ impl Ctx<'_> {
                     .cloned()
                     .unwrap_or_default()
             }
+            ["steps", id, "outcome"] => {
+                assert!(
+                    self.step_ids.iter().any(|s| s == id),
+                    "`{path}`: no step has id `{id}`"
+                );
+                // A step that has not run yet has no outcome: an empty string.
+                self.outcomes
+                    .get(*id)
+                    .map(|o| o.to_string())
+                    .unwrap_or_default()
+            }
             ["github", key] => self
                 .github
                 .get(key)
@@ -201,6 +219,14 @@ impl Ctx<'_> {
     }
 
     fn operand(&self, s: &str) -> String {
+        // `a || b`: the first operand that is not empty (GitHub's falsy strings).
+        if s.contains("||") {
+            return s
+                .split("||")
+                .map(|o| self.operand(o))
+                .find(|v| !v.is_empty())
+                .unwrap_or_default();
+        }
         let s = s.trim();
         if let Some(lit) = s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
             return lit.replace("''", "'");
@@ -220,7 +246,10 @@ impl Ctx<'_> {
             .strip_prefix("${{")
             .and_then(|e| e.strip_suffix("}}"))
             .unwrap_or(expr);
-        assert!(!expr.contains("||"), "`||` is not simulated: {expr}");
+        assert!(
+            !expr.contains("||"),
+            "`||` is simulated in values, not in conditions: {expr}"
+        );
         expr.split("&&").all(|clause| {
             if let Some((a, b)) = clause.split_once("!=") {
                 !self.operand(a).eq_ignore_ascii_case(&self.operand(b))
@@ -376,6 +405,11 @@ fn setup(test: &str, stacks: &[(&str, &str)]) -> SimDir {
 }
 
 fn simulate(dir: &Path, with: &[(&str, &str)]) -> Sim {
+    simulate_failing(dir, with, &[])
+}
+
+/// `failing`: the `uses:` actions (by name before the `@`) whose stand-ins fail.
+fn simulate_failing(dir: &Path, with: &[(&str, &str)], failing: &[&str]) -> Sim {
     let action = load_action();
     let mut inputs = action.inputs.clone();
     for (k, v) in with {
@@ -420,6 +454,7 @@ fn simulate(dir: &Path, with: &[(&str, &str)]) -> Sim {
 
     let step_ids: Vec<String> = action.steps.iter().filter_map(|s| s.id.clone()).collect();
     let mut step_outputs: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut outcomes: HashMap<String, &'static str> = HashMap::new();
     let mut sim = Sim {
         workspace: workspace.clone(),
         steps: Vec::new(),
@@ -433,6 +468,7 @@ fn simulate(dir: &Path, with: &[(&str, &str)]) -> Sim {
         let ctx = Ctx {
             inputs: &inputs,
             steps: &step_outputs,
+            outcomes: &outcomes,
             step_ids: step_ids.clone(),
             github: github.clone(),
             runner: runner.clone(),
@@ -447,6 +483,9 @@ fn simulate(dir: &Path, with: &[(&str, &str)]) -> Sim {
         if sim.failed.is_some() || step.condition.as_deref().is_some_and(|c| !ctx.condition(c)) {
             record.skipped = true;
             sim.steps.push(record);
+            if let Some(id) = &step.id {
+                outcomes.insert(id.clone(), "skipped");
+            }
             continue;
         }
         if let Some(uses) = &step.uses {
@@ -456,15 +495,24 @@ fn simulate(dir: &Path, with: &[(&str, &str)]) -> Sim {
                 .map(|(k, v)| (k.clone(), ctx.interpolate(v)))
                 .collect();
             sim.uses.push((uses.clone(), with));
-            record.code = Some(0);
+            let fails = failing.iter().any(|f| uses.split('@').next() == Some(*f));
+            record.code = Some(if fails { 1 } else { 0 });
+            if let Some(id) = &step.id {
+                outcomes.insert(id.clone(), if fails { "failure" } else { "success" });
+            }
+            if fails && !step.continue_on_error {
+                sim.failed = Some((step.name.clone(), 1));
+            }
             sim.steps.push(record);
             continue;
         }
         let script = step.run.as_deref().expect("a step with uses or run");
-        if step.id.as_deref() == Some("build") {
-            // The test's binary stands in for `cargo build --release`.
+        if matches!(step.id.as_deref(), Some("build" | "install")) {
+            // The test's binary stands in for `cargo build --release` and for the wheel
+            // from PyPI (tests/wheel.rs runs install.sh itself, on the wheel maturin built).
             let outputs = [("bin".to_string(), BIN.to_string())].into_iter().collect();
-            step_outputs.insert("build".into(), outputs);
+            step_outputs.insert(step.id.clone().unwrap_or_default(), outputs);
+            outcomes.insert(step.id.clone().unwrap_or_default(), "success");
             record.code = Some(0);
             sim.steps.push(record);
             continue;
@@ -510,7 +558,11 @@ fn simulate(dir: &Path, with: &[(&str, &str)]) -> Sim {
                 step.name
             );
         }
-        if record.code != Some(0) {
+        let ok = record.code == Some(0);
+        if let Some(id) = &step.id {
+            outcomes.insert(id.clone(), if ok { "success" } else { "failure" });
+        }
+        if !ok && !step.continue_on_error {
             sim.failed = Some((step.name.clone(), record.code.unwrap_or(-1)));
         }
         sim.steps.push(record);
@@ -519,6 +571,7 @@ fn simulate(dir: &Path, with: &[(&str, &str)]) -> Sim {
     let ctx = Ctx {
         inputs: &inputs,
         steps: &step_outputs,
+        outcomes: &outcomes,
         step_ids,
         github,
         runner,
@@ -937,6 +990,73 @@ fn a_clean_stack_passes() {
 }
 
 #[test]
+fn by_default_the_wheel_is_installed_and_nothing_is_built() {
+    if !can_simulate() {
+        return;
+    }
+    let dir = setup("wheel", &[("fixtures/proxy-stack-fixed", "deploy")]);
+    let sim = simulate(&dir, &[("paths", "deploy")]);
+    assert_eq!(sim.failed, None);
+    assert!(!sim.step("Install stacklint").skipped);
+    assert!(sim.step("Build stacklint").skipped);
+    assert!(sim.step("Compute the build cache key").skipped);
+    assert!(
+        !sim.uses
+            .iter()
+            .any(|(u, _)| u.starts_with("actions/cache@")),
+        "no build cache without a build"
+    );
+    assert_eq!(sim.outputs["exit-code"], "0");
+
+    // `install: source` builds instead, and its binary is the one that runs.
+    let dir = setup("source", &[("fixtures/proxy-stack-fixed", "deploy")]);
+    let sim = simulate(&dir, &[("paths", "deploy"), ("install", "source")]);
+    assert_eq!(sim.failed, None);
+    assert!(sim.step("Install stacklint").skipped);
+    assert!(!sim.step("Build stacklint").skipped);
+    assert_eq!(sim.outputs["exit-code"], "0");
+}
+
+#[test]
+fn a_failed_upload_leaves_a_notice_and_findings_still_decide() {
+    if !can_simulate() {
+        return;
+    }
+    let upload = "github/codeql-action/upload-sarif";
+    // A clean stack: the job passes although the upload failed.
+    let dir = setup(
+        "upload-fails-clean",
+        &[("fixtures/proxy-stack-fixed", "deploy")],
+    );
+    let sim = simulate_failing(&dir, &[("paths", "deploy")], &[upload]);
+    assert_eq!(sim.failed, None);
+    let notice = sim.step("Report a failed SARIF upload");
+    assert!(!notice.skipped);
+    assert!(
+        notice.stdout.starts_with("::notice title=stacklint::")
+            && notice.stdout.contains("upload-sarif: false"),
+        "{}",
+        notice.stdout
+    );
+    // Findings: the job still fails on them, after the notice.
+    let dir = setup("upload-fails", &[("fixtures/proxy-stack-before", BEFORE)]);
+    let sim = simulate_failing(&dir, &[("paths", BEFORE)], &[upload]);
+    assert!(!sim.step("Report a failed SARIF upload").skipped);
+    assert_eq!(
+        sim.failed.as_ref().map(|(name, _)| name.as_str()),
+        Some("Fail on findings")
+    );
+    // A successful upload says nothing.
+    let sim = simulate(&dir, &[("paths", BEFORE)]);
+    assert!(sim.step("Report a failed SARIF upload").skipped);
+    // And `upload-sarif: false` neither uploads nor reports.
+    let sim = simulate(&dir, &[("paths", BEFORE), ("upload-sarif", "false")]);
+    assert!(sim.upload().is_none());
+    assert!(sim.step("Upload SARIF").skipped);
+    assert!(sim.step("Report a failed SARIF upload").skipped);
+}
+
+#[test]
 fn several_paths_a_subdirectory_report_and_no_annotations() {
     if !can_simulate() {
         return;
@@ -1051,7 +1171,7 @@ fn the_cache_key_follows_cargo_lock() {
         return;
     }
     let dir = setup("cache-key", &[]);
-    let sim = simulate(&dir, &[("fail-on", "never")]);
+    let sim = simulate(&dir, &[("fail-on", "never"), ("install", "source")]);
     let cache = sim
         .uses
         .iter()
@@ -1102,7 +1222,12 @@ fn pre_commit_hooks_lint_the_whole_stack_on_stack_files() {
         );
         assert_eq!(
             get("language"),
-            if id == "stacklint" { "rust" } else { "system" },
+            // The wheel from PyPI (the root pyproject.toml requires it), not a Rust build.
+            if id == "stacklint" {
+                "python"
+            } else {
+                "system"
+            },
             "{id}"
         );
         patterns.push(get("files").to_string());

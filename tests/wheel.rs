@@ -97,3 +97,197 @@ fn the_wheel_installs_into_a_fresh_virtualenv_and_lints() {
         "{out}"
     );
 }
+
+/// Runs `action/install.sh` as the action's install step would, with pip pointed at
+/// `links` alone: (exit code, stdout + stderr, the `bin` output).
+fn install_step(
+    work: &Path,
+    links: &Path,
+    version: &str,
+    install: &str,
+) -> (i32, String, Option<String>) {
+    let temp = work.join(format!("runner-temp-{install}-{version}"));
+    std::fs::create_dir_all(&temp).expect("mkdir");
+    let output = temp.join("github-output");
+    std::fs::write(&output, "").expect("output file");
+    let run = Command::new("bash")
+        .arg(manifest().join("action/install.sh"))
+        .env("RUNNER_TEMP", &temp)
+        .env("GITHUB_OUTPUT", &output)
+        .env("INPUT_VERSION", version)
+        .env("INPUT_INSTALL", install)
+        .env("PIP_NO_INDEX", "1")
+        .env("PIP_FIND_LINKS", links)
+        .output()
+        .expect("bash runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let written = std::fs::read_to_string(&output).unwrap_or_default();
+    // `bin<<DELIM`, the path, `DELIM`.
+    let bin = written
+        .strip_prefix("bin<<")
+        .and_then(|rest| rest.lines().nth(1))
+        .map(str::to_string);
+    (run.status.code().unwrap_or(-1), text, bin)
+}
+
+#[test]
+fn the_action_installs_the_wheel_of_its_own_version() {
+    let work = tree(&[]);
+    // Refused before anything is installed: these need neither a wheel nor a network.
+    let (code, out, bin) = install_step(&work, &work, "1.0 --index-url=http://x", "wheel");
+    assert_eq!((code, bin), (1, None), "{out}");
+    assert!(
+        out.contains("::error title=stacklint::version must be a stacklint release"),
+        "{out}"
+    );
+    let (code, out, _) = install_step(&work, &work, "", "binary");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("install must be wheel or source, not 'binary'"),
+        "{out}"
+    );
+
+    let Some(wheel) = built_wheel(&work.join("dist")) else {
+        eprintln!("skipped: the action's wheel install (no wheel in target/wheels, no maturin)");
+        return;
+    };
+    let links = wheel.parent().expect("a wheel is in a directory");
+    // A version PyPI (here: the wheel directory) does not have: a clear error.
+    let (code, out, bin) = install_step(&work, links, "999.0.0", "wheel");
+    assert_eq!((code, bin), (1, None), "{out}");
+    assert!(
+        out.contains("could not install stacklint 999.0.0") && out.contains("set install: source"),
+        "{out}"
+    );
+    // No version input: the action's own, which is this checkout's.
+    let (code, out, bin) = install_step(&work, links, "", "wheel");
+    assert_eq!(code, 0, "{out}");
+    let bin = bin.expect("the step outputs the binary's path");
+    let version = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .expect("the installed stacklint runs");
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("stacklint {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// The root pyproject.toml is what pre-commit installs for the `stacklint` hook: it must
+/// require exactly this version of the wheel.
+#[test]
+fn the_pre_commit_package_requires_this_version_of_the_wheel() {
+    let text = std::fs::read_to_string(manifest().join("pyproject.toml")).expect("pyproject");
+    let doc: toml::Table = toml::from_str(&text).expect("pyproject.toml is TOML");
+    let project = doc["project"].as_table().expect("[project]");
+    assert_eq!(project["version"].as_str(), Some(env!("CARGO_PKG_VERSION")));
+    let deps: Vec<&str> = project["dependencies"]
+        .as_array()
+        .expect("dependencies")
+        .iter()
+        .filter_map(|d| d.as_str())
+        .collect();
+    assert_eq!(
+        deps,
+        [format!("stacklint=={}", env!("CARGO_PKG_VERSION"))],
+        "the hook installs the wheel of this release"
+    );
+    // And the wheel's own pyproject builds this crate's binary.
+    let wheel = std::fs::read_to_string(manifest().join("python/pyproject.toml"))
+        .expect("python/pyproject.toml");
+    let wheel: toml::Table = toml::from_str(&wheel).expect("TOML");
+    assert_eq!(wheel["project"]["name"].as_str(), Some("stacklint"));
+    assert_eq!(
+        wheel["tool"]["maturin"]["manifest-path"].as_str(),
+        Some("../Cargo.toml")
+    );
+    assert_eq!(wheel["tool"]["maturin"]["bindings"].as_str(), Some("bin"));
+}
+
+fn pre_commit() -> Option<PathBuf> {
+    let local = manifest().join("target/ci-venv/bin/pre-commit");
+    if local.is_file() {
+        return Some(local);
+    }
+    Command::new("pre-commit")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|_| PathBuf::from("pre-commit"))
+}
+
+/// pre-commit itself, on a repository holding the README's example stack: the
+/// `stacklint` hook installs from the wheel (and setuptools, to build the root package)
+/// with no index, runs, and fails on the stack's findings.
+#[test]
+fn the_pre_commit_hook_runs_the_wheel() {
+    let Some(pre_commit) = pre_commit() else {
+        eprintln!("skipped: the pre-commit hook (no pre-commit; .ci/run installs it)");
+        return;
+    };
+    let links = manifest().join("target/wheels");
+    let has = |prefix: &str| {
+        std::fs::read_dir(&links).is_ok_and(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        })
+    };
+    if wheel_in(&links).is_none() || !has("setuptools-") {
+        eprintln!(
+            "skipped: the pre-commit hook (target/wheels needs the stacklint wheel and a setuptools wheel; .ci/run puts both there)"
+        );
+        return;
+    }
+    let work = tree(&[]);
+    let repo = work.join("repo");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    let fixture = manifest().join("fixtures/proxy-stack-before");
+    for entry in walkdir::WalkDir::new(&fixture).into_iter().flatten() {
+        let rel = entry
+            .path()
+            .strip_prefix(&fixture)
+            .expect("under the fixture");
+        let dest = repo.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !git(&["init", "-q"]) || !git(&["add", "-A"]) {
+        eprintln!("skipped: the pre-commit hook (no git)");
+        return;
+    }
+    let run = Command::new(&pre_commit)
+        .arg("try-repo")
+        .arg(manifest())
+        .args(["stacklint", "--all-files", "--color", "never"])
+        .current_dir(&repo)
+        .env("PRE_COMMIT_HOME", work.join("pre-commit-home"))
+        .env("PIP_NO_INDEX", "1")
+        .env("PIP_FIND_LINKS", &links)
+        .output()
+        .expect("pre-commit runs");
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(run.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("stacklint") && out.contains("Failed") && out.contains("SL203"),
+        "{out}"
+    );
+}
