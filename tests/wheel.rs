@@ -1,7 +1,7 @@
 //! The PyPI package: the wheel maturin builds from pyproject.toml installs into a fresh
 //! virtualenv and gives a working `stacklint` there, with no Rust toolchain involved.
 //!
-//! `.ci/run` builds the wheel (`maturin build --profile dev --out target/wheels`) before
+//! `.ci/run` builds the wheel (`maturin build --profile dev`, from `python/`) before
 //! `cargo test`, sharing this checkout's compiled dependencies. Run locally without it,
 //! this test builds the wheel itself when `maturin` is on PATH (in a target directory of
 //! its own, since the running `cargo test` holds this one), and otherwise says it skipped.
@@ -10,6 +10,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use common::{manifest, tree};
 
@@ -28,25 +29,34 @@ fn wheel_in(dir: &Path) -> Option<PathBuf> {
         .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
 }
 
-fn built_wheel(out: &Path) -> Option<PathBuf> {
-    if let Some(w) = wheel_in(&manifest().join("target/wheels")) {
-        return Some(w);
-    }
-    let status = Command::new("maturin")
-        .args(["build", "--profile", "dev", "--out"])
-        .arg(out)
-        .current_dir(manifest())
-        .env("CARGO_TARGET_DIR", manifest().join("target/wheel-test"))
-        .status()
-        .ok()?;
-    assert!(status.success(), "maturin build failed");
-    wheel_in(out)
+/// The wheel of target/wheels, else one maturin builds, once for all the tests of this
+/// file (two builds at once in one target directory would trip over each other).
+fn built_wheel() -> Option<PathBuf> {
+    static WHEEL: OnceLock<Option<PathBuf>> = OnceLock::new();
+    WHEEL
+        .get_or_init(|| {
+            if let Some(w) = wheel_in(&manifest().join("target/wheels")) {
+                return Some(w);
+            }
+            let out = manifest().join("target/wheel-test/dist");
+            let _ = std::fs::remove_dir_all(&out);
+            let status = Command::new("maturin")
+                .args(["build", "--profile", "dev", "--out"])
+                .arg(&out)
+                .current_dir(manifest().join("python"))
+                .env("CARGO_TARGET_DIR", manifest().join("target/wheel-test"))
+                .status()
+                .ok()?;
+            assert!(status.success(), "maturin build failed");
+            wheel_in(&out)
+        })
+        .clone()
 }
 
 #[test]
 fn the_wheel_installs_into_a_fresh_virtualenv_and_lints() {
     let work = tree(&[]);
-    let Some(wheel) = built_wheel(&work.join("dist")) else {
+    let Some(wheel) = built_wheel() else {
         eprintln!(
             "skipped: no wheel in target/wheels and no maturin on PATH (`pip install maturin`)"
         );
@@ -151,7 +161,7 @@ fn the_action_installs_the_wheel_of_its_own_version() {
         "{out}"
     );
 
-    let Some(wheel) = built_wheel(&work.join("dist")) else {
+    let Some(wheel) = built_wheel() else {
         eprintln!("skipped: the action's wheel install (no wheel in target/wheels, no maturin)");
         return;
     };
