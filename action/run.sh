@@ -83,6 +83,9 @@ args=(--format sarif --output "$sarif" --stdout-format "$stdout_format")
 [ -z "$fail_on" ] || args+=(--fail-on "$fail_on")
 config="$(trim "${INPUT_CONFIG:-}")"
 [ -z "$config" ] || args+=(--config "$config")
+# The report's own category (automationDetails.id): upload-sarif keeps the one it finds.
+category="$(trim "${INPUT_CATEGORY:-}")"
+[ -z "$category" ] || args+=(--sarif-category "$category")
 
 stderr_file="$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/stacklint-stderr.XXXXXX")"
 trap 'rm -f -- "$stderr_file"' EXIT

@@ -243,6 +243,12 @@ pub struct Args {
     #[arg(long)]
     pub no_inline_ignores: bool,
 
+    /// The code scanning category of the SARIF report (its `automationDetails.id`): give
+    /// each stacklint run of one workflow its own, so that one run's upload does not close
+    /// another's alerts.
+    #[arg(long, value_name = "NAME", default_value = crate::output::DEFAULT_SARIF_CATEGORY, value_parser = sarif_category)]
+    pub sarif_category: String,
+
     /// Apply the safe fixes, lint again, and report what remains.
     #[arg(long)]
     pub fix: bool,
@@ -261,6 +267,18 @@ pub struct Args {
     /// FORCE_COLOR / CLICOLOR_FORCE is), `always` or `never`.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+}
+
+/// A category as code scanning takes it: not empty, one line; a trailing `/` is ours to add.
+fn sarif_category(s: &str) -> Result<String, String> {
+    let name = s.trim().trim_end_matches('/');
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err(
+            "a category is a non-empty name on one line, such as `stacklint` or `stacklint/deploy`"
+                .into(),
+        );
+    }
+    Ok(name.to_string())
 }
 
 /// `--color`.
@@ -591,7 +609,10 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
         .iter()
         .filter(|p| !p.compose_files.is_empty())
         .count();
-    let report = Report::new(&reports, project_count, files.len(), cfg.enabled_rules());
+    let mut report = Report::new(&reports, project_count, files.len(), cfg.enabled_rules());
+    if !args.sarif_category.is_empty() {
+        report.sarif_category = args.sarif_category.clone();
+    }
     // A run that read nothing, or ran no rule, says so and prints no "No findings".
     let mut warnings = Vec::new();
     if report.rules.is_empty() {

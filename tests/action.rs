@@ -906,6 +906,8 @@ fn findings_fail_the_step_after_the_sarif_upload() {
     assert_eq!(upload["sarif_file"], sim.outputs["sarif-file"]);
     assert_eq!(upload["checkout_path"], sim.workspace.display().to_string());
     assert_eq!(upload["category"], "stacklint");
+    // And the report carries it: upload-sarif keeps an automationDetails.id it finds.
+    assert_eq!(sarif["runs"][0]["automationDetails"]["id"], "stacklint/");
     let finish = sim.step("Fail on findings");
     assert_eq!(
         sim.failed,
@@ -1054,6 +1056,31 @@ fn a_failed_upload_leaves_a_notice_and_findings_still_decide() {
     assert!(sim.upload().is_none());
     assert!(sim.step("Upload SARIF").skipped);
     assert!(sim.step("Report a failed SARIF upload").skipped);
+}
+
+#[test]
+fn the_category_input_is_the_reports_own() {
+    if !can_simulate() {
+        return;
+    }
+    let dir = setup("category", &[("fixtures/proxy-stack-fixed", "deploy")]);
+    let sim = simulate(
+        &dir,
+        &[("paths", "deploy"), ("category", "stacklint/deploy")],
+    );
+    assert_eq!(sim.failed, None);
+    let sarif: Value = serde_json::from_str(
+        &std::fs::read_to_string(&sim.outputs["sarif-file"]).expect("SARIF written"),
+    )
+    .expect("JSON");
+    assert_eq!(
+        sarif["runs"][0]["automationDetails"]["id"],
+        "stacklint/deploy/"
+    );
+    assert_eq!(
+        sim.upload().expect("uploaded")["category"],
+        "stacklint/deploy"
+    );
 }
 
 #[test]

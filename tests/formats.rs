@@ -228,6 +228,7 @@ fn assert_github_requirements(log: &Value, what: &str) {
     assert_eq!(runs.len(), 1, "{what}: one run");
     let run = &runs[0];
     assert_eq!(run["columnKind"], "unicodeCodePoints");
+    assert_eq!(run["automationDetails"]["id"], "stacklint/", "{what}");
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "stacklint");
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
@@ -253,7 +254,36 @@ fn assert_github_requirements(log: &Value, what: &str) {
             help.starts_with(&format!("# {} ({})", meta.name, meta.code)),
             "{id}: help is its page"
         );
-        assert!(r["help"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        // The plain help is the same page without Markdown: no headings, fences or code
+        // marks, but the same words.
+        let text = r["help"]["text"].as_str().expect("help.text");
+        assert!(
+            text.starts_with(&format!("{} ({})", meta.name, meta.code)),
+            "{id}: {text}"
+        );
+        // (Code blocks are indented and kept as they are: a comment in them may quote.)
+        for line in text.lines().filter(|l| !l.starts_with("    ")) {
+            assert!(
+                !line.contains('`') && !line.starts_with('#'),
+                "{id}: help.text has Markdown left: {line}"
+            );
+        }
+        assert_eq!(
+            r["helpUri"].as_str(),
+            Some(
+                format!(
+                    "{}/blob/main/rules/{}.md",
+                    env!("CARGO_PKG_REPOSITORY"),
+                    meta.name
+                )
+                .as_str()
+            ),
+            "{id}: helpUri is the rule's page"
+        );
+        assert!(
+            manifest().join(format!("rules/{}.md", meta.name)).is_file(),
+            "{id}: the page helpUri names exists"
+        );
         assert_eq!(
             r["defaultConfiguration"]["level"],
             meta.severity.row().sarif_level
@@ -788,6 +818,7 @@ fn github_limits_are_kept_with_a_note() {
         resolved,
         rules: stacklint::rules::all().collect(),
         root: std::env::current_dir().unwrap(),
+        sarif_category: stacklint::output::DEFAULT_SARIF_CATEGORY.to_string(),
     };
     let log = sarif::log(&report);
     let results = log["runs"][0]["results"].as_array().unwrap();
@@ -934,4 +965,27 @@ fn text_masks_values_and_keeps_keys_and_references() {
     ] {
         assert!(!json.contains(secret), "a secret value is printed in JSON");
     }
+}
+
+#[test]
+fn the_sarif_category_is_the_automation_id() {
+    for (given, id) in [
+        ("deploy", "deploy/"),
+        ("stacklint/prod/", "stacklint/prod/"),
+    ] {
+        let (code, out, err) = stacklint(&[
+            "fixtures/proxy-stack-fixed",
+            "--format",
+            "sarif",
+            "--sarif-category",
+            given,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let log: Value = serde_json::from_str(&out).expect("SARIF is JSON");
+        assert_eq!(log["runs"][0]["automationDetails"]["id"], id);
+    }
+    // Empty is a usage error, not an id of "/".
+    let (code, _, err) = stacklint(&["fixtures/proxy-stack-fixed", "--sarif-category", " "]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("non-empty name"), "{err}");
 }

@@ -109,7 +109,14 @@ pub struct Report<'a> {
     pub rules: Vec<&'static crate::rules::RuleMeta>,
     /// The working directory: every path in the report is relative to it.
     pub root: std::path::PathBuf,
+    /// The code scanning category of a SARIF report (`automationDetails.id` is this and
+    /// a `/`): runs of one workflow with different categories do not close each other's
+    /// alerts.
+    pub sarif_category: String,
 }
+
+/// The category of a SARIF report unless `--sarif-category` says otherwise.
+pub const DEFAULT_SARIF_CATEGORY: &str = "stacklint";
 
 impl<'a> Report<'a> {
     /// The report of `reports` over `projects` projects and `files` files read,
@@ -127,6 +134,7 @@ impl<'a> Report<'a> {
             summary,
             rules,
             root: std::env::current_dir().unwrap_or_default(),
+            sarif_category: DEFAULT_SARIF_CATEGORY.to_string(),
         }
     }
 }

@@ -60,6 +60,7 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Value,
+    automation_details: Value,
     invocations: [Value; 1],
     original_uri_base_ids: Value,
     column_kind: &'static str,
@@ -135,6 +136,9 @@ fn document<'a>(report: &'a Report<'_>, fingerprints: &'a [String]) -> Log<'a> {
                     "rules": rules.iter().map(|m| rule(m)).collect::<Vec<_>>(),
                 },
             }),
+            // The category and nothing after the `/`: code scanning tells runs of one
+            // category apart by commit, and upload-sarif keeps an id that is there.
+            automation_details: json!({"id": format!("{}/", report.sarif_category)}),
             invocations: [Value::Object(invocation)],
             original_uri_base_ids: json!({SRCROOT: base}),
             // Our columns count characters (Unicode scalar values), not UTF-16 units.
@@ -169,6 +173,7 @@ fn rule(m: &RuleMeta) -> Value {
         .map(|s| lead(&s))
         .unwrap_or_else(|| m.summary.to_string());
     let help_md = absolute_links(page.unwrap_or(m.summary).trim());
+    let help_text = plain_text(&help_md);
 
     let category = serde_json::to_value(m.category)
         .ok()
@@ -191,7 +196,12 @@ fn rule(m: &RuleMeta) -> Value {
         "shortDescription": {"text": m.summary},
         "fullDescription": {"text": full},
         "defaultConfiguration": {"level": m.severity.row().sarif_level},
-        "help": {"text": help_md, "markdown": help_md},
+        "helpUri": format!(
+            "{}/blob/main/rules/{}.md",
+            env!("CARGO_PKG_REPOSITORY"),
+            m.name
+        ),
+        "help": {"text": help_text, "markdown": help_md},
         "properties": props,
     })
 }
@@ -217,6 +227,64 @@ fn absolute_links(page: &str) -> String {
         }
     }
     out.push_str(rest);
+    out
+}
+
+/// A rule page as plain text, for viewers that do not render Markdown: headings,
+/// emphasis, code marks and fences dropped, `[text](url)` as `text (url)`, code
+/// blocks indented.
+fn plain_text(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    let mut in_code = false;
+    for line in md.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            out.push_str("    ");
+            out.push_str(line);
+        } else {
+            let line = line.trim_start_matches('#').trim_start();
+            out.push_str(&plain_inline(line));
+        }
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+/// One line of Markdown prose without its marks.
+fn plain_inline(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        // `[text](url)` → `text (url)`.
+        if c == '[' {
+            let close = rest.find(']').filter(|&i| rest[i..].starts_with("]("));
+            if let Some(close) = close {
+                if let Some(end) = rest[close + 2..].find(')') {
+                    let text = &rest[1..close];
+                    let url = &rest[close + 2..close + 2 + end];
+                    out.push_str(&plain_inline(text));
+                    out.push_str(" (");
+                    out.push_str(url);
+                    out.push(')');
+                    rest = &rest[close + 2 + end + 1..];
+                    continue;
+                }
+            }
+        }
+        if c == '`' {
+            rest = &rest[1..];
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("**") {
+            rest = after;
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
     out
 }
 
@@ -622,6 +690,21 @@ mod tests {
     fn the_fingerprint_field_is_named_by_its_key() {
         let v = serde_json::to_value(Fingerprints { v1: "ab" }).unwrap_or_default();
         assert_eq!(v, json!({FINGERPRINT_KEY: "ab"}));
+    }
+
+    #[test]
+    fn help_text_is_the_page_without_markdown() {
+        let md = "# bad-thing (SL999)\n\nDefault severity: **warning**\n\n## Example\n\n\
+                  ```yaml\nports: [\"5432:5432\"]\n```\n\nSee [`other-rule`](other-rule.md) \
+                  and `ports`.";
+        assert_eq!(
+            plain_text(md),
+            "bad-thing (SL999)\n\nDefault severity: warning\n\nExample\n\n    \
+             ports: [\"5432:5432\"]\n\nSee other-rule (other-rule.md) and ports."
+        );
+        // Brackets that are not a link stay.
+        assert_eq!(plain_inline("ignore[a] x"), "ignore[a] x");
+        assert_eq!(plain_inline("[a] and [b](c)"), "[a] and b (c)");
     }
 
     #[test]
