@@ -1,18 +1,19 @@
 //! The command line: arguments, subcommands, the run over every project, exit codes.
 
 pub use crate::report::config::FailOn;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
-use crate::compose::discover::{discover_with, Exclude, Target};
+use crate::compose::discover::{discover_with, Exclude, ProjectSpec, Target};
 use crate::compose::stack::{load_project, load_single_with, LoadOptions, Project};
 use crate::finding::Finding;
 use crate::output::{self, ProjectReport, Report};
 use crate::report::config::{self, Config, Overrides};
 use crate::report::suppress;
 use crate::rules;
+use crate::source::{FileKind, Overlay};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -157,8 +158,15 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
 #[derive(Debug, Default, ClapArgs)]
 pub struct Input {
     /// Directories or files to read (a directory is searched for compose projects) [default: .].
+    /// `-` reads one file from standard input (see --stdin-filename).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// With `-`: the path the text on standard input has, which decides what it is (compose,
+    /// NGINX, .env) and where its stack is. The other files of the stack are read from disk;
+    /// this one need not exist there (an editor's unsaved buffer) [default: compose.yaml].
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 
     /// A compose file of one project, like `docker compose -f` (repeatable; later files override).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
@@ -376,7 +384,11 @@ pub fn load_all(args: &Input) -> Result<Vec<Project>, String> {
 /// Loads every target (projects in parallel); the walk skips `cfg`'s `exclude`.
 pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String> {
     let paths = paths_of(args);
-    let targets = discover_with(&paths, &args.files, &exclude_of(args, cfg)?)?;
+    let stdin = stdin_file(args)?;
+    let targets = match &stdin {
+        Some((path, _)) => vec![stdin_target(path)],
+        None => discover_with(&paths, &args.files, &exclude_of(args, cfg)?)?,
+    };
     for f in &args.env_files {
         // A FIFO or device passes here and is reported by the loader.
         if !f.exists() {
@@ -391,14 +403,90 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
         use_env: args.use_env,
         allow_outside: args.allow_outside.clone(),
         git: Default::default(),
+        overlay: stdin
+            .map(|(path, text)| Overlay::new([(path, text.to_string())]))
+            .unwrap_or_default(),
     };
     Ok(targets
         .par_iter()
         .map(|t| match t {
             Target::Project(spec) => load_project(spec, &opts),
-            Target::File(path, kind) => load_single_with(path, *kind, &opts.git),
+            Target::File(path, kind) => load_single_with(path, *kind, &opts),
         })
         .collect())
+}
+
+/// The name `-` on the command line: the file on standard input, with the path it has
+/// (`--stdin-filename`, else `compose.yaml`).
+fn stdin_file(args: &Input) -> Result<Option<(PathBuf, &'static str)>, String> {
+    let dash = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if !dash {
+        if args.stdin_filename.is_some() {
+            return Err(
+                "--stdin-filename names the file read from standard input: give `-` as the path"
+                    .into(),
+            );
+        }
+        return Ok(None);
+    }
+    if args.paths.len() > 1 || !args.files.is_empty() {
+        return Err("`-` (standard input) is linted alone: give no other path or -f file".into());
+    }
+    let path = args
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("compose.yaml"));
+    if path.is_dir() {
+        return Err(format!(
+            "--stdin-filename {}: is a directory; name the file the text is",
+            path.display()
+        ));
+    }
+    Ok(Some((path, stdin_text()?)))
+}
+
+/// Standard input, read once for the run (`--fix` passes would lint it again).
+fn stdin_text() -> Result<&'static str, String> {
+    static TEXT: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(crate::source::MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("standard input: {e}"))?;
+        if bytes.len() as u64 > crate::source::MAX_FILE_BYTES {
+            return Err(format!(
+                "standard input: larger than {} MiB, which stacklint does not read",
+                crate::source::MAX_FILE_BYTES >> 20
+            ));
+        }
+        Ok(crate::source::decode_text(&bytes))
+    })
+    .as_deref()
+    .map_err(Clone::clone)
+}
+
+/// What the file on standard input is linted as: a compose file is its directory's
+/// project (its `.env`, its mounts); anything else, a file of its own.
+fn stdin_target(path: &Path) -> Target {
+    match crate::compose::discover::kind_of(path) {
+        FileKind::Compose => {
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."));
+            Target::Project(ProjectSpec {
+                root: Some(dir.clone()),
+                dir,
+                files: vec![path.to_path_buf()],
+                explicit: true,
+            })
+        }
+        kind => Target::File(path.to_path_buf(), kind),
+    }
 }
 
 /// The configuration of this run: the file (`--config`, or found by walking up
@@ -410,6 +498,15 @@ pub fn config_for(input: &Input, overrides: &Overrides) -> Result<Config, String
         .or(input.files.first())
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
+    // Standard input is searched from where its file would be.
+    let start = if start.as_os_str() == "-" {
+        input
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("compose.yaml"))
+    } else {
+        start
+    };
     config::load(input.config.as_deref(), &start, overrides).map_err(|e| e.to_string())
 }
 
@@ -571,6 +668,11 @@ fn fix_or_diff(args: &Args, cfg: &Config) -> Result<(Option<Outcome>, Option<Str
 }
 
 fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
+    if (args.fix || args.diff) && args.input.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(
+            "--fix and --diff change files on disk: they do not take `-` (standard input)".into(),
+        );
+    }
     let cfg = config_for(&args.input, &overrides_of(args))?;
     let mut note = None;
     if args.fix || args.diff {

@@ -153,6 +153,41 @@ pub struct Sources {
     files: Vec<SourceFile>,
     /// Where the project's files may be read from.
     boundary: Boundary,
+    /// Texts that stand in for files on disk (standard input, an editor's unsaved buffer).
+    overlay: Option<Overlay>,
+}
+
+/// Texts that stand in for the files at their paths, which need not exist: each path
+/// absolute and normalized ([`Overlay::key`]). Shared by the projects of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Overlay(std::sync::Arc<HashMap<PathBuf, String>>);
+
+impl Overlay {
+    /// An overlay of `files` (path, text).
+    pub fn new(files: impl IntoIterator<Item = (PathBuf, String)>) -> Self {
+        Overlay(std::sync::Arc::new(
+            files.into_iter().map(|(p, t)| (Self::key(&p), t)).collect(),
+        ))
+    }
+
+    /// How a path is looked up: absolute, `.` and `..` taken lexically (the file may
+    /// exist nowhere but here).
+    pub fn key(path: &Path) -> PathBuf {
+        crate::paths::normalize_path(&crate::paths::absolute(path))
+    }
+
+    /// The text standing in for `path`, if any.
+    pub fn get(&self, path: &Path) -> Option<&str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        self.0.get(&Self::key(path)).map(String::as_str)
+    }
+
+    /// Whether `path` is one of the overlay's.
+    pub fn contains(&self, path: &Path) -> bool {
+        self.get(path).is_some()
+    }
 }
 
 /// The directories a project's files may be read from: its root and the
@@ -336,7 +371,13 @@ impl Sources {
         Sources {
             files: Vec::new(),
             boundary,
+            overlay: None,
         }
+    }
+
+    /// Reads the overlay's texts instead of the files at their paths.
+    pub fn set_overlay(&mut self, overlay: Overlay) {
+        self.overlay = Some(overlay);
     }
 
     pub fn boundary(&self) -> &Boundary {
@@ -356,6 +397,9 @@ impl Sources {
 
     /// [`read_text`], refusing a file outside the project's boundary.
     pub fn read(&self, path: &Path) -> Result<String, ReadError> {
+        if let Some(text) = self.overlay.as_ref().and_then(|o| o.get(path)) {
+            return Ok(text.to_string());
+        }
         let (inside, real) = self.boundary.judge(path);
         // `/dev/null` over a config is an idiom: refused as a system path, as before.
         if !inside && !is_system_path(path) {

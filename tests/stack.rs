@@ -128,9 +128,7 @@ fn env_file_flag_replaces_the_project_env() {
             dir_cache: Default::default(),
             real_dirs: Default::default(),
             env_files: vec![other],
-            use_env: false,
-            allow_outside: Vec::new(),
-            git: Default::default(),
+            ..Default::default()
         },
     );
     use stacklint::parse::interpolate::Lookup;

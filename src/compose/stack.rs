@@ -34,6 +34,8 @@ pub struct LoadOptions {
     pub allow_outside: Vec<PathBuf>,
     /// The work trees, indexes and `.gitignore` files read so far.
     pub git: crate::compose::git::GitCache,
+    /// Texts read instead of the files at their paths (standard input).
+    pub overlay: crate::source::Overlay,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,6 +167,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         sources: Sources::within(boundary),
         ..Default::default()
     };
+    p.sources.set_overlay(opts.overlay.clone());
     p.vars.use_process_env = opts.use_env;
 
     // Variables: --env-file replaces the project's .env, as in compose.
@@ -593,15 +596,13 @@ pub fn load_single(path: &Path, kind: FileKind) -> Project {
 }
 
 /// [`load_single`], sharing what the run knows of git.
-pub fn load_single_with(
-    path: &Path,
-    kind: FileKind,
-    git: &crate::compose::git::GitCache,
-) -> Project {
+pub fn load_single_with(path: &Path, kind: FileKind, opts: &LoadOptions) -> Project {
+    let git = &opts.git;
     let mut p = Project {
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         ..Default::default()
     };
+    p.sources.set_overlay(opts.overlay.clone());
     match kind {
         FileKind::Env => {
             let mut scratch = Vars::default();
