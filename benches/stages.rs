@@ -316,7 +316,7 @@ mod render {
     fn json(bencher: Bencher, input: &str) {
         let reports = reports(input);
         let r = report(&reports);
-        bencher.bench(|| output::json::render(black_box(&r.resolved), &r.summary));
+        bencher.bench(|| output::json::render(black_box(&r)));
     }
 
     #[divan::bench(args = WITH_FINDINGS, sample_count = 20)]

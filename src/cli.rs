@@ -257,6 +257,16 @@ pub struct Args {
     #[arg(long, value_name = "NAME", default_value = crate::output::DEFAULT_SARIF_CATEGORY, value_parser = sarif_category)]
     pub sarif_category: String,
 
+    /// Report only the findings that FILE (written by --write-baseline) does not record:
+    /// adopt stacklint in a repository with many findings, and hold new code to it.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the findings of this run in FILE (by fingerprint, JSON) and exit 0; a later
+    /// run with --baseline FILE from the same directory reports only new findings.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "fix", "diff"])]
+    pub write_baseline: Option<PathBuf>,
+
     /// Apply the safe fixes, lint again, and report what remains.
     #[arg(long)]
     pub fix: bool,
@@ -715,6 +725,20 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
     if !args.sarif_category.is_empty() {
         report.sarif_category = args.sarif_category.clone();
     }
+    if let Some(path) = &args.write_baseline {
+        let (text, n) = output::baseline::render(&report);
+        std::fs::write(path, text)
+            .map_err(|e| format!("{}: cannot write the baseline: {e}", path.display()))?;
+        return Ok(Outcome::text(format!(
+            "Recorded {n} finding{} in {}: runs with --baseline {} report only new ones.\n",
+            if n == 1 { "" } else { "s" },
+            crate::paths::slash(path),
+            crate::paths::slash(path),
+        )));
+    }
+    if let Some(path) = &args.baseline {
+        report.leave_out(&output::baseline::read(path)?);
+    }
     // A run that read nothing, or ran no rule, says so and prints no "No findings".
     let mut warnings = Vec::new();
     if report.rules.is_empty() {
@@ -766,7 +790,7 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
     let render = |f: Format| match f {
         Format::Text => output::text::render(&report.resolved, &report.summary, false, quiet),
         Format::Concise => output::concise::render(&report.resolved, &report.summary, quiet),
-        Format::Json => output::json::render(&report.resolved, &report.summary),
+        Format::Json => output::json::render(&report),
         Format::Sarif => output::sarif::render(&report),
         // In a workflow, a run that linted nothing is an annotation too, not only a log line.
         Format::Github => warnings

@@ -735,8 +735,7 @@ fn suppressed_findings_are_kept_in_sarif_and_json_only() {
         .any(|s| s[0]["justification"] == "dev only: the healthcheck is patched at deploy"));
     assert!(sups.iter().any(|s| s[0].get("justification").is_none()));
 
-    let json: Value =
-        serde_json::from_str(&output::json::render(&report.resolved, &report.summary)).unwrap();
+    let json: Value = serde_json::from_str(&output::json::render(&report)).unwrap();
     let errors = schema_errors(&output_schema(), &json);
     assert!(errors.is_empty(), "{errors:#?}");
     let marked: Vec<&Value> = json["findings"]
@@ -815,6 +814,7 @@ fn github_limits_are_kept_with_a_note() {
         .collect();
     let report = Report {
         summary: Summary::of(&resolved, 1, 1),
+        fingerprints: stacklint::output::fingerprints(&resolved),
         resolved,
         rules: stacklint::rules::all().collect(),
         root: std::env::current_dir().unwrap(),

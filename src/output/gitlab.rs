@@ -7,11 +7,10 @@ use serde_json::{json, Value};
 use super::Report;
 
 pub fn render(report: &Report<'_>) -> String {
-    let fingerprints = super::fingerprints(&report.resolved);
     let issues: Vec<Value> = report
         .resolved
         .iter()
-        .zip(&fingerprints)
+        .zip(&report.fingerprints)
         .filter(|(r, _)| r.finding.suppressed.is_none())
         .map(|(r, fp)| {
             let f = r.finding;

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::{Location, Resolved, Summary};
+use super::{Location, Report, Summary};
 
 /// Bumped on any breaking change of the shape.
 pub const VERSION: u32 = 1;
@@ -39,7 +39,7 @@ struct JsonFinding<'a> {
     location: &'a Location,
     related: Vec<Related<'a>>,
     help: Option<&'a str>,
-    fingerprint: String,
+    fingerprint: &'a str,
     suppressed: Option<Suppressed<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<JsonFix<'a>>,
@@ -70,11 +70,11 @@ struct Suppressed<'a> {
     location: Location,
 }
 
-pub fn render(resolved: &[Resolved<'_>], summary: &Summary) -> String {
-    let fingerprints = super::fingerprints(resolved);
+pub fn render(report: &Report<'_>) -> String {
+    let (resolved, summary) = (&report.resolved, &report.summary);
     let findings = resolved
         .iter()
-        .zip(fingerprints)
+        .zip(&report.fingerprints)
         .map(|(r, fingerprint)| {
             let f = r.finding;
             JsonFinding {

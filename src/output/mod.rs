@@ -1,6 +1,7 @@
 //! Output formats. Every format reads the same resolved findings: paths relative to
 //! the working directory, lines and columns computed once.
 
+pub mod baseline;
 pub mod concise;
 pub mod github;
 pub mod gitlab;
@@ -104,6 +105,9 @@ pub fn resolve<'a>(reports: &'a [ProjectReport<'a>]) -> Vec<Resolved<'a>> {
 /// directory paths are relative to.
 pub struct Report<'a> {
     pub resolved: Vec<Resolved<'a>>,
+    /// The fingerprint of each of `resolved`, computed once over the whole run so that
+    /// leaving findings out (a baseline) does not change the others' ranks.
+    pub fingerprints: Vec<String>,
     pub summary: Summary,
     /// The rules enabled for this run, in code order.
     pub rules: Vec<&'static crate::rules::RuleMeta>,
@@ -130,12 +134,37 @@ impl<'a> Report<'a> {
         let resolved = resolve(reports);
         let summary = Summary::of(&resolved, projects, files);
         Report {
+            fingerprints: fingerprints(&resolved),
             resolved,
             summary,
             rules,
             root: std::env::current_dir().unwrap_or_default(),
             sarif_category: DEFAULT_SARIF_CATEGORY.to_string(),
         }
+    }
+
+    /// Leaves out the unsuppressed findings whose fingerprint `known` holds (a baseline)
+    /// and counts them in the summary.
+    pub fn leave_out(&mut self, known: &std::collections::HashSet<String>) {
+        let mut kept_resolved = Vec::with_capacity(self.resolved.len());
+        let mut kept_prints = Vec::with_capacity(self.fingerprints.len());
+        let mut left_out = 0;
+        for (r, fp) in std::mem::take(&mut self.resolved)
+            .into_iter()
+            .zip(std::mem::take(&mut self.fingerprints))
+        {
+            if r.finding.suppressed.is_none() && known.contains(&fp) {
+                left_out += 1;
+            } else {
+                kept_resolved.push(r);
+                kept_prints.push(fp);
+            }
+        }
+        self.resolved = kept_resolved;
+        self.fingerprints = kept_prints;
+        let (projects, files) = (self.summary.projects, self.summary.files);
+        self.summary = Summary::of(&self.resolved, projects, files);
+        self.summary.baselined = left_out;
     }
 }
 
@@ -149,6 +178,8 @@ pub struct Summary {
     pub infos: usize,
     /// Findings silenced by an inline suppression (not counted above).
     pub suppressed: usize,
+    /// Findings left out because `--baseline` records them (not counted above).
+    pub baselined: usize,
 }
 
 impl Summary {
@@ -163,6 +194,7 @@ impl Summary {
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
+            baselined: 0,
         }
     }
 }

@@ -38,14 +38,12 @@ const MAX_LABEL: usize = 500;
 const SRCROOT: &str = "%SRCROOT%";
 
 pub fn render(report: &Report<'_>) -> String {
-    let fingerprints = super::fingerprints(&report.resolved);
-    serde_json::to_string_pretty(&document(report, &fingerprints)).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(&document(report, &report.fingerprints)).unwrap_or_default() + "\n"
 }
 
 /// The SARIF log as a JSON value.
 pub fn log(report: &Report<'_>) -> Value {
-    let fingerprints = super::fingerprints(&report.resolved);
-    serde_json::to_value(document(report, &fingerprints)).unwrap_or_default()
+    serde_json::to_value(document(report, &report.fingerprints)).unwrap_or_default()
 }
 
 #[derive(serde::Serialize)]

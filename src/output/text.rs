@@ -387,10 +387,18 @@ pub fn rule_counts(resolved: &[Resolved<'_>]) -> String {
 }
 
 pub fn summary_line(s: &Summary) -> String {
-    let suppressed = if s.suppressed > 0 {
-        format!(" ({} suppressed)", s.suppressed)
-    } else {
+    // What is not listed: suppressed by a comment or the config, recorded in the baseline.
+    let mut hidden = Vec::new();
+    if s.suppressed > 0 {
+        hidden.push(format!("{} suppressed", s.suppressed));
+    }
+    if s.baselined > 0 {
+        hidden.push(format!("{} in the baseline", s.baselined));
+    }
+    let suppressed = if hidden.is_empty() {
         String::new()
+    } else {
+        format!(" ({})", hidden.join(", "))
     };
     if s.findings == 0 {
         return format!(
@@ -410,11 +418,7 @@ pub fn summary_line(s: &Summary) -> String {
         s.warnings,
         plural(s.warnings),
         s.infos,
-        if s.suppressed > 0 {
-            format!("; {} suppressed", s.suppressed)
-        } else {
-            String::new()
-        },
+        hidden.iter().map(|h| format!("; {h}")).collect::<String>(),
         s.files,
         plural(s.files),
         s.projects,
