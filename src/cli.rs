@@ -96,12 +96,14 @@ pub struct GraphArgs {
 pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
     let cfg = config_for(&g.input, &Overrides::default())?;
     let projects = load_all_with(&g.input, &cfg)?;
-    let drawn: Vec<(String, String, serde_json::Value)> = projects
-        .par_iter()
+    let drawable: Vec<&Project> = projects
+        .iter()
         .filter(|p| !p.compose_files.is_empty())
-        .map(|p| {
+        .collect();
+    let analysed: Vec<(String, crate::analysis::Analysis<'_>, Vec<Finding>)> = drawable
+        .par_iter()
+        .map(|&p| {
             let analysis = crate::analysis::Analysis::of(p);
-            let graph = &analysis.graph;
             let mut findings =
                 crate::report::check::run_on_analysis(p, &analysis, &cfg.options, &|m| {
                     cfg.enabled(m)
@@ -113,32 +115,40 @@ pub fn graph(g: &GraphArgs) -> Result<Outcome, String> {
                 .first()
                 .map(|&f| crate::paths::slash(&p.sources.get(f).path))
                 .unwrap_or_default();
-            let text = match g.format {
-                GraphFormat::Mermaid => crate::output::graph::mermaid(p, graph, &findings),
-                GraphFormat::Dot => crate::output::graph::dot(p, graph, &findings),
-                GraphFormat::Json => String::new(),
-            };
-            (name, text, crate::output::graph::json(p, graph, &findings))
+            (name, analysis, findings)
         })
         .collect();
+    let parts: Vec<crate::output::graph::Part<'_>> = drawable
+        .iter()
+        .zip(&analysed)
+        .map(|(&p, (name, analysis, findings))| {
+            (name.as_str(), p, &analysis.graph, findings.as_slice())
+        })
+        .collect();
+    // Several projects are one document: one digraph (a cluster each), one flowchart.
     let stdout = match g.format {
         GraphFormat::Json => {
-            let all: Vec<serde_json::Value> = drawn
-                .into_iter()
-                .map(|(name, _, v)| serde_json::json!({"project": name, "graph": v}))
+            let all: Vec<serde_json::Value> = parts
+                .iter()
+                .map(|&(name, p, graph, findings)| {
+                    serde_json::json!({
+                        "project": name,
+                        "graph": crate::output::graph::json(p, graph, findings),
+                    })
+                })
                 .collect();
             serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"
         }
-        GraphFormat::Mermaid => drawn
-            .into_iter()
-            .map(|(name, text, _)| format!("%% {name}\n{text}"))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        GraphFormat::Dot => drawn
-            .into_iter()
-            .map(|(name, text, _)| format!("// {name}\n{text}"))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        _ if parts.is_empty() => String::new(),
+        // One project: its name in a comment; several: in each cluster's label.
+        GraphFormat::Mermaid => match parts.as_slice() {
+            [(name, ..)] => format!("%% {name}\n{}", crate::output::graph::mermaid_all(&parts)),
+            _ => crate::output::graph::mermaid_all(&parts),
+        },
+        GraphFormat::Dot => match parts.as_slice() {
+            [(name, ..)] => format!("// {name}\n{}", crate::output::graph::dot_all(&parts)),
+            _ => crate::output::graph::dot_all(&parts),
+        },
     };
     let warnings = if projects.is_empty() {
         vec![nothing_found(&g.input)]

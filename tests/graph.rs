@@ -92,3 +92,78 @@ fn graphviz_accepts_the_dot_output() {
         );
     }
 }
+
+/// `stacklint graph` over several projects writes one document: one `digraph` with a
+/// cluster a project (Graphviz reads it as one graph), one Mermaid flowchart with a
+/// subgraph a project, node ids kept apart and link styles counted over the whole chart.
+#[test]
+fn several_projects_make_one_document() {
+    let paths = ["fixtures/proxy-stack-before", "fixtures/proxy-stack-fixed"];
+    let (code, dot, err) = common::stacklint(&["graph", paths[0], paths[1], "--format", "dot"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(dot.matches("digraph").count(), 1, "{dot}");
+    assert!(dot.starts_with("digraph stacks {"), "{dot}");
+    for (i, path) in paths.iter().enumerate() {
+        assert!(
+            dot.contains(&format!(
+                "subgraph cluster_p{i} {{\n    label=\"project: {path}/docker-compose.yml\";"
+            )),
+            "{dot}"
+        );
+    }
+    // Each project's nodes are its own: `nginx` twice, under two ids.
+    assert!(dot.contains("p0_svc_nginx [") && dot.contains("p1_svc_nginx ["));
+    if Command::new("dot").arg("-V").output().is_ok() {
+        let tmp = std::env::temp_dir().join(format!("stacklint-multi-{}.dot", std::process::id()));
+        std::fs::write(&tmp, &dot).expect("write dot");
+        // `-Tcanon` prints the graph Graphviz read: one digraph, every node of both.
+        let out = Command::new("dot")
+            .arg("-Tcanon")
+            .arg(&tmp)
+            .output()
+            .expect("dot runs");
+        let _ = std::fs::remove_file(&tmp);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let canon = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(canon.matches("digraph").count(), 1, "{canon}");
+        assert!(canon.contains("p0_svc_app") && canon.contains("p1_svc_app"));
+    }
+
+    let (code, mermaid, err) = common::stacklint(&["graph", paths[0], paths[1]]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(mermaid.matches("flowchart").count(), 1, "{mermaid}");
+    assert!(mermaid
+        .contains("subgraph p0[\"project: fixtures/proxy-stack-before/docker-compose.yml\"]"));
+    assert!(
+        mermaid.contains("subgraph p1[\"project: fixtures/proxy-stack-fixed/docker-compose.yml\"]")
+    );
+    // A link style names its link by its place among all links: the marked one is the
+    // SL201 link of the first project.
+    let links: Vec<&str> = mermaid
+        .lines()
+        .filter(|l| l.contains("-->|") || l.contains("==>|") || l.contains("-.->|"))
+        .collect();
+    let styled: Vec<usize> = mermaid
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("linkStyle "))
+        .filter_map(|l| l.split(' ').next()?.parse().ok())
+        .collect();
+    assert!(!styled.is_empty(), "{mermaid}");
+    for i in styled {
+        assert!(
+            links.get(i).is_some_and(|l| l.contains("SL2")),
+            "linkStyle {i} is not a marked link: {:?}",
+            links.get(i)
+        );
+    }
+    // And one project alone is drawn as before: no project cluster.
+    let (_, one, _) = common::stacklint(&["graph", paths[0], "--format", "dot"]);
+    assert!(
+        one.contains("digraph stack {") && !one.contains("cluster_p0"),
+        "{one}"
+    );
+}

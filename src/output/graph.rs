@@ -244,63 +244,106 @@ fn mermaid_text(s: &str) -> String {
     s.replace('"', "#quot;")
 }
 
+/// One project to draw: its name (the first compose file), model, graph and findings.
+pub type Part<'a> = (&'a str, &'a Project, &'a StackGraph, &'a [Finding]);
+
+/// The views of `parts`; with more than one, node ids are prefixed by the project's
+/// index so that two projects' `svc_web` stay two nodes.
+fn views<'a>(parts: &[Part<'a>]) -> Vec<View<'a>> {
+    let many = parts.len() > 1;
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, (_, p, g, findings))| {
+            let mut v = View::new(p, g, findings);
+            if many {
+                for id in v.ids.values_mut() {
+                    *id = format!("p{i}_{id}");
+                }
+            }
+            v
+        })
+        .collect()
+}
+
 pub fn mermaid(p: &Project, g: &StackGraph, findings: &[Finding]) -> String {
-    let v = View::new(p, g, findings);
-    let graph = &g.graph;
+    mermaid_all(&[("", p, g, findings)])
+}
+
+/// One Mermaid flowchart of every project: a `subgraph` a project when there are
+/// several (link styles count the links of the whole chart).
+pub fn mermaid_all(parts: &[Part<'_>]) -> String {
+    let views = views(parts);
+    let many = parts.len() > 1;
     let mut out = String::from("flowchart LR\n");
-    let node_line = |n: NodeIndex| -> String {
-        let id = &v.ids[&n];
-        let mut lines = vec![format!("<b>{}</b>", mermaid_text(v.name(n)))];
-        lines.extend(
-            v.details
-                .get(&n)
-                .into_iter()
-                .flatten()
-                .map(|l| mermaid_text(l)),
-        );
-        let codes = View::codes(v.node_codes.get(&n));
-        if !codes.is_empty() {
-            lines.push(codes);
+    for (i, ((name, _, g, _), v)) in parts.iter().zip(&views).enumerate() {
+        let graph = &g.graph;
+        let pad = if many { "  " } else { "" };
+        if many {
+            let _ = writeln!(out, "  subgraph p{i}[\"project: {}\"]", mermaid_text(name));
         }
-        let label = lines.join("<br/>");
-        match graph[n].kind {
-            NodeKind::Service => format!("{id}[\"{label}\"]"),
-            NodeKind::Volume => format!("{id}[(\"{label}\")]"),
-            NodeKind::External => format!("{id}([\"{label}\"])"),
-            NodeKind::Network => format!("{id}{{{{\"{label}\"}}}}"),
-        }
-    };
-    for (net, members) in &v.groups {
-        let _ = writeln!(
-            out,
-            "  subgraph net_{}[\"network: {}\"]",
-            sanitize(net),
-            mermaid_text(net)
-        );
-        for &n in members {
-            let _ = writeln!(out, "    {}", node_line(n));
-        }
-        out.push_str("  end\n");
-    }
-    for &n in &v.loose {
-        let _ = writeln!(out, "  {}", node_line(n));
-    }
-    for e in v.drawn_edges() {
-        let Some((a, b)) = graph.edge_endpoints(e) else {
-            continue;
+        let node_line = |n: NodeIndex| -> String {
+            let id = &v.ids[&n];
+            let mut lines = vec![format!("<b>{}</b>", mermaid_text(v.name(n)))];
+            lines.extend(
+                v.details
+                    .get(&n)
+                    .into_iter()
+                    .flatten()
+                    .map(|l| mermaid_text(l)),
+            );
+            let codes = View::codes(v.node_codes.get(&n));
+            if !codes.is_empty() {
+                lines.push(codes);
+            }
+            let label = lines.join("<br/>");
+            match graph[n].kind {
+                NodeKind::Service => format!("{id}[\"{label}\"]"),
+                NodeKind::Volume => format!("{id}[(\"{label}\")]"),
+                NodeKind::External => format!("{id}([\"{label}\"])"),
+                NodeKind::Network => format!("{id}{{{{\"{label}\"}}}}"),
+            }
         };
-        let arrow = match graph[e].kind {
-            EdgeKind::Proxy { .. } => "==>",
-            EdgeKind::Mount { .. } | EdgeKind::Extends => "-.->",
-            _ => "-->",
+        let net_prefix = if many {
+            format!("p{i}_")
+        } else {
+            String::new()
         };
-        let _ = writeln!(
-            out,
-            "  {} {arrow}|\"{}\"| {}",
-            v.ids[&a],
-            mermaid_text(&v.edge_label(e)),
-            v.ids[&b]
-        );
+        for (net, members) in &v.groups {
+            let _ = writeln!(
+                out,
+                "{pad}  subgraph {net_prefix}net_{}[\"network: {}\"]",
+                sanitize(net),
+                mermaid_text(net)
+            );
+            for &n in members {
+                let _ = writeln!(out, "{pad}    {}", node_line(n));
+            }
+            let _ = writeln!(out, "{pad}  end");
+        }
+        for &n in &v.loose {
+            let _ = writeln!(out, "{pad}  {}", node_line(n));
+        }
+        for e in v.drawn_edges() {
+            let Some((a, b)) = graph.edge_endpoints(e) else {
+                continue;
+            };
+            let arrow = match graph[e].kind {
+                EdgeKind::Proxy { .. } => "==>",
+                EdgeKind::Mount { .. } | EdgeKind::Extends => "-.->",
+                _ => "-->",
+            };
+            let _ = writeln!(
+                out,
+                "{pad}  {} {arrow}|\"{}\"| {}",
+                v.ids[&a],
+                mermaid_text(&v.edge_label(e)),
+                v.ids[&b]
+            );
+        }
+        if many {
+            out.push_str("  end\n");
+        }
     }
     for (level, class, width) in [
         (Severity::Error, "error", 3),
@@ -311,24 +354,33 @@ pub fn mermaid(p: &Project, g: &StackGraph, findings: &[Finding]) -> String {
             out,
             "  classDef {class} stroke:{stroke},stroke-width:{width}px,color:{text}"
         );
-        let marked: Vec<&str> = graph
-            .node_indices()
-            .filter(|n| View::level(v.node_codes.get(n)) == Some(level))
-            .map(|n| v.ids[&n].as_str())
+        let marked: Vec<&str> = parts
+            .iter()
+            .zip(&views)
+            .flat_map(|((_, _, g, _), v)| {
+                g.graph
+                    .node_indices()
+                    .filter(|n| View::level(v.node_codes.get(n)) == Some(level))
+                    .map(|n| v.ids[&n].as_str())
+            })
             .collect();
         if !marked.is_empty() {
             let _ = writeln!(out, "  class {} {class}", marked.join(","));
         }
     }
-    let drawn = v.drawn_edges();
-    for (i, e) in drawn.iter().enumerate() {
-        if let Some(level) = View::level(v.edge_codes.get(e)) {
-            let (stroke, _) = colours(level);
-            let width = if level == Severity::Error { 3 } else { 2 };
-            let _ = writeln!(
-                out,
-                "  linkStyle {i} stroke:{stroke},stroke-width:{width}px"
-            );
+    // A link's style names it by its place among every link of the chart.
+    let mut i = 0;
+    for v in &views {
+        for e in v.drawn_edges() {
+            if let Some(level) = View::level(v.edge_codes.get(&e)) {
+                let (stroke, _) = colours(level);
+                let width = if level == Severity::Error { 3 } else { 2 };
+                let _ = writeln!(
+                    out,
+                    "  linkStyle {i} stroke:{stroke},stroke-width:{width}px"
+                );
+            }
+            i += 1;
         }
     }
     out
@@ -339,86 +391,111 @@ fn dot_text(s: &str) -> String {
 }
 
 pub fn dot(p: &Project, g: &StackGraph, findings: &[Finding]) -> String {
-    let v = View::new(p, g, findings);
-    let graph = &g.graph;
-    let mut out = String::from(
-        "digraph stack {\n  rankdir=LR;\n  fontname=\"Helvetica\";\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
+    dot_all(&[("", p, g, findings)])
+}
+
+/// One DOT digraph of every project: a cluster a project when there are several.
+pub fn dot_all(parts: &[Part<'_>]) -> String {
+    let views = views(parts);
+    let many = parts.len() > 1;
+    let mut out = format!(
+        "digraph {} {{\n  rankdir=LR;\n  fontname=\"Helvetica\";\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
+        if many { "stacks" } else { "stack" }
     );
-    let node_line = |n: NodeIndex| -> String {
-        let id = &v.ids[&n];
-        let mut lines = vec![v.name(n).to_string()];
-        lines.extend(v.details.get(&n).into_iter().flatten().cloned());
-        let codes = View::codes(v.node_codes.get(&n));
-        if !codes.is_empty() {
-            lines.push(codes);
+    for (i, ((name, _, g, _), v)) in parts.iter().zip(&views).enumerate() {
+        let graph = &g.graph;
+        let pad = if many { "  " } else { "" };
+        if many {
+            let _ = writeln!(
+                out,
+                "  subgraph cluster_p{i} {{\n    label=\"project: {}\";\n    style=\"rounded\";\n    color=\"#445566\";",
+                dot_text(name)
+            );
         }
-        let label = lines
-            .iter()
-            .map(|l| dot_text(l))
-            .collect::<Vec<_>>()
-            .join("\\n");
-        let shape = match graph[n].kind {
-            NodeKind::Service => "shape=box, style=\"rounded,filled\", fillcolor=\"#eef4ff\"",
-            NodeKind::Volume => "shape=cylinder, style=filled, fillcolor=\"#f4f4f4\"",
-            NodeKind::External => "shape=ellipse, style=dashed",
-            NodeKind::Network => "shape=hexagon",
-        };
-        let mark = match View::level(v.node_codes.get(&n)) {
-            Some(level) => {
-                let (stroke, text) = colours(level);
-                format!(", color=\"{stroke}\", penwidth=2.5, fontcolor=\"{text}\"")
+        let node_line = |n: NodeIndex| -> String {
+            let id = &v.ids[&n];
+            let mut lines = vec![v.name(n).to_string()];
+            lines.extend(v.details.get(&n).into_iter().flatten().cloned());
+            let codes = View::codes(v.node_codes.get(&n));
+            if !codes.is_empty() {
+                lines.push(codes);
             }
-            None => String::new(),
+            let label = lines
+                .iter()
+                .map(|l| dot_text(l))
+                .collect::<Vec<_>>()
+                .join("\\n");
+            let shape = match graph[n].kind {
+                NodeKind::Service => "shape=box, style=\"rounded,filled\", fillcolor=\"#eef4ff\"",
+                NodeKind::Volume => "shape=cylinder, style=filled, fillcolor=\"#f4f4f4\"",
+                NodeKind::External => "shape=ellipse, style=dashed",
+                NodeKind::Network => "shape=hexagon",
+            };
+            let mark = match View::level(v.node_codes.get(&n)) {
+                Some(level) => {
+                    let (stroke, text) = colours(level);
+                    format!(", color=\"{stroke}\", penwidth=2.5, fontcolor=\"{text}\"")
+                }
+                None => String::new(),
+            };
+            format!("{id} [label=\"{label}\", {shape}{mark}];")
         };
-        format!("{id} [label=\"{label}\", {shape}{mark}];")
-    };
-    for (net, members) in &v.groups {
-        let _ = writeln!(
-            out,
-            "  subgraph cluster_{} {{\n    label=\"network: {}\";\n    style=\"rounded,dashed\";\n    color=\"#8899aa\";",
-            sanitize(net),
-            dot_text(net)
-        );
-        for &n in members {
-            let _ = writeln!(out, "    {}", node_line(n));
-        }
-        out.push_str("  }\n");
-    }
-    for &n in &v.loose {
-        let _ = writeln!(out, "  {}", node_line(n));
-    }
-    for e in v.drawn_edges() {
-        let Some((a, b)) = graph.edge_endpoints(e) else {
-            continue;
-        };
-        let style = match graph[e].kind {
-            EdgeKind::Proxy { .. } => "color=\"#1f5fbf\", penwidth=2",
-            EdgeKind::Mount { .. } => "style=dotted, arrowhead=none",
-            EdgeKind::Extends => "style=dashed",
-            _ => "",
-        };
-        let level = View::level(v.edge_codes.get(&e));
-        // A marked edge is drawn in its severity's colour instead of its kind's.
-        let style = if level.is_some() && matches!(graph[e].kind, EdgeKind::Proxy { .. }) {
-            ""
+        let net_prefix = if many {
+            format!("p{i}_")
         } else {
-            style
+            String::new()
         };
-        let mark = match level {
-            Some(level) => {
-                let (stroke, text) = colours(level);
-                format!(", color=\"{stroke}\", fontcolor=\"{text}\", penwidth=2.5")
+        for (net, members) in &v.groups {
+            let _ = writeln!(
+                out,
+                "{pad}  subgraph cluster_{net_prefix}{} {{\n{pad}    label=\"network: {}\";\n{pad}    style=\"rounded,dashed\";\n{pad}    color=\"#8899aa\";",
+                sanitize(net),
+                dot_text(net)
+            );
+            for &n in members {
+                let _ = writeln!(out, "{pad}    {}", node_line(n));
             }
-            None => String::new(),
-        };
-        let sep = if style.is_empty() { "" } else { ", " };
-        let _ = writeln!(
-            out,
-            "  {} -> {} [label=\"{}\"{sep}{style}{mark}];",
-            v.ids[&a],
-            v.ids[&b],
-            dot_text(&v.edge_label(e))
-        );
+            let _ = writeln!(out, "{pad}  }}");
+        }
+        for &n in &v.loose {
+            let _ = writeln!(out, "{pad}  {}", node_line(n));
+        }
+        for e in v.drawn_edges() {
+            let Some((a, b)) = graph.edge_endpoints(e) else {
+                continue;
+            };
+            let style = match graph[e].kind {
+                EdgeKind::Proxy { .. } => "color=\"#1f5fbf\", penwidth=2",
+                EdgeKind::Mount { .. } => "style=dotted, arrowhead=none",
+                EdgeKind::Extends => "style=dashed",
+                _ => "",
+            };
+            let level = View::level(v.edge_codes.get(&e));
+            // A marked edge is drawn in its severity's colour instead of its kind's.
+            let style = if level.is_some() && matches!(graph[e].kind, EdgeKind::Proxy { .. }) {
+                ""
+            } else {
+                style
+            };
+            let mark = match level {
+                Some(level) => {
+                    let (stroke, text) = colours(level);
+                    format!(", color=\"{stroke}\", fontcolor=\"{text}\", penwidth=2.5")
+                }
+                None => String::new(),
+            };
+            let sep = if style.is_empty() { "" } else { ", " };
+            let _ = writeln!(
+                out,
+                "{pad}  {} -> {} [label=\"{}\"{sep}{style}{mark}];",
+                v.ids[&a],
+                v.ids[&b],
+                dot_text(&v.edge_label(e))
+            );
+        }
+        if many {
+            out.push_str("  }\n");
+        }
     }
     out.push_str("}\n");
     out
