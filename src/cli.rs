@@ -55,6 +55,9 @@ pub enum Command {
     /// Draw the dependency graph of each project: services grouped by network,
     /// dependencies, volumes and proxy targets, with findings marked.
     Graph(GraphArgs),
+    /// Run the language server (LSP over stdin/stdout): diagnostics for compose, .env and
+    /// NGINX files as they are edited, the whole stack linted, fixes as code actions.
+    Server,
     /// Print a completion script for a shell
     /// (`stacklint completions bash > ~/.local/share/bash-completion/completions/stacklint`).
     Completions {
@@ -409,6 +412,18 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
         Some((path, _)) => vec![stdin_target(path)],
         None => discover_with(&paths, &args.files, &exclude_of(args, cfg)?)?,
     };
+    let overlay = stdin
+        .map(|(path, text)| Overlay::new([(path, text.to_string())]))
+        .unwrap_or_default();
+    load_targets(args, &targets, overlay)
+}
+
+/// Loads `targets` (projects in parallel), `overlay`'s texts standing in for files.
+pub fn load_targets(
+    args: &Input,
+    targets: &[Target],
+    overlay: Overlay,
+) -> Result<Vec<Project>, String> {
     for f in &args.env_files {
         // A FIFO or device passes here and is reported by the loader.
         if !f.exists() {
@@ -423,9 +438,7 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
         use_env: args.use_env,
         allow_outside: args.allow_outside.clone(),
         git: Default::default(),
-        overlay: stdin
-            .map(|(path, text)| Overlay::new([(path, text.to_string())]))
-            .unwrap_or_default(),
+        overlay,
     };
     Ok(targets
         .par_iter()
@@ -490,7 +503,7 @@ fn stdin_text() -> Result<&'static str, String> {
 
 /// What the file on standard input is linted as: a compose file is its directory's
 /// project (its `.env`, its mounts); anything else, a file of its own.
-fn stdin_target(path: &Path) -> Target {
+pub fn stdin_target(path: &Path) -> Target {
     match crate::compose::discover::kind_of(path) {
         FileKind::Compose => {
             let dir = path
@@ -581,13 +594,20 @@ pub fn run_then_exit(args: &Args) -> Result<Outcome, String> {
 /// Loads every project and checks it, suppressions judged over all of them.
 fn lint(args: &Args, cfg: &Config) -> Result<(Vec<Project>, Vec<Vec<Finding>>), String> {
     let projects = load_all_with(&args.input, cfg)?;
+    let findings = check_all(&projects, cfg, args.no_inline_ignores);
+    Ok((projects, findings))
+}
+
+/// Checks every project (in parallel), suppressions judged over all of them;
+/// `no_inline_ignores`: `# stacklint: ignore` comments count for nothing.
+pub fn check_all(projects: &[Project], cfg: &Config, no_inline_ignores: bool) -> Vec<Vec<Finding>> {
     let findings: Vec<Vec<Finding>> = projects.par_iter().map(|p| check_project(p, cfg)).collect();
     // A file read by several projects: its suppressions are judged over all of them.
     let mut per_project: Vec<(&crate::source::Sources, Vec<Finding>)> =
         projects.iter().map(|p| &p.sources).zip(findings).collect();
     suppress::reconcile(&mut per_project);
     let mut findings: Vec<Vec<Finding>> = per_project.into_iter().map(|(_, f)| f).collect();
-    if args.no_inline_ignores {
+    if no_inline_ignores {
         for fs in &mut findings {
             // No comment suppresses anything, so none is unused either.
             fs.retain(|f| f.rule.code != suppress::UNUSED.code);
@@ -596,7 +616,7 @@ fn lint(args: &Args, cfg: &Config) -> Result<(Vec<Project>, Vec<Vec<Finding>>), 
             }
         }
     }
-    Ok((projects, findings))
+    findings
 }
 
 /// Passes of `--fix`: each applies the fixes that do not overlap, then lints again.

@@ -17,6 +17,7 @@ pub mod paths;
 pub mod report;
 
 pub mod rules;
+pub mod server;
 pub mod severity;
 pub mod source;
 pub mod steps;

@@ -19,6 +19,9 @@ fn main() -> ExitCode {
             .ok_or_else(|| format!("no rule named `{rule}`; `stacklint rules` lists them")),
         Some(Command::Graph(args)) => cli::graph(args),
         Some(Command::Completions { shell }) => Ok(cli::Outcome::text(cli::completions(*shell))),
+        Some(Command::Server) => {
+            stacklint::server::run().map(|()| cli::Outcome::text(String::new()))
+        }
         None => cli::run_then_exit(&cli.lint),
     };
     match result {

@@ -11,7 +11,7 @@ pub enum Severity {
 }
 
 /// One row per severity: name, miette severity, SARIF level, GitHub workflow command,
-/// GitLab Code Quality severity.
+/// GitLab Code Quality severity, LSP `DiagnosticSeverity`.
 pub struct SeverityRow {
     pub severity: Severity,
     pub name: &'static str,
@@ -19,6 +19,8 @@ pub struct SeverityRow {
     pub sarif_level: &'static str,
     pub github_command: &'static str,
     pub gitlab: &'static str,
+    /// The language server's `DiagnosticSeverity` (1 error, 2 warning, 3 information).
+    pub lsp: u8,
 }
 
 pub const SEVERITY_TABLE: [SeverityRow; 3] = [
@@ -29,6 +31,7 @@ pub const SEVERITY_TABLE: [SeverityRow; 3] = [
         sarif_level: "error",
         github_command: "error",
         gitlab: "major",
+        lsp: 1,
     },
     SeverityRow {
         severity: Severity::Warning,
@@ -37,6 +40,7 @@ pub const SEVERITY_TABLE: [SeverityRow; 3] = [
         sarif_level: "warning",
         github_command: "warning",
         gitlab: "minor",
+        lsp: 2,
     },
     SeverityRow {
         severity: Severity::Info,
@@ -45,6 +49,7 @@ pub const SEVERITY_TABLE: [SeverityRow; 3] = [
         sarif_level: "note",
         github_command: "notice",
         gitlab: "info",
+        lsp: 3,
     },
 ];
 

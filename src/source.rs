@@ -398,6 +398,10 @@ impl Sources {
     /// [`read_text`], refusing a file outside the project's boundary.
     pub fn read(&self, path: &Path) -> Result<String, ReadError> {
         if let Some(text) = self.overlay.as_ref().and_then(|o| o.get(path)) {
+            // An editor's buffer is held to the bound of a file on disk.
+            if text.len() as u64 > MAX_FILE_BYTES {
+                return Err(ReadError::TooLarge);
+            }
             return Ok(text.to_string());
         }
         let (inside, real) = self.boundary.judge(path);

@@ -38,7 +38,7 @@ fn layer_of_module(m: &str) -> Option<&'static str> {
         "analysis" => "analysis",
         "rules" => "rules",
         "report" | "output" => "report",
-        "cli" | "main" | "lib" => "cli",
+        "cli" | "server" | "main" | "lib" => "cli",
         _ => return None,
     })
 }

@@ -1,0 +1,235 @@
+//! `stacklint server` driven through its stdio with real JSON-RPC messages, as an editor
+//! drives it: initialize, didOpen, publishDiagnostics, didChange, a code action, shutdown
+//! and exit.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start(dir: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stacklint"))
+            .arg("server")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, messages) = channel();
+        // `Content-Length: N`, a blank line, N bytes of JSON: one message.
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        length = n.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; length.expect("a Content-Length header")];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let msg: Value = serde_json::from_slice(&body).expect("a JSON message");
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            messages,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, msg: Value) {
+        let body = msg.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let msg = self.next();
+            if msg["id"] == id {
+                return msg;
+            }
+        }
+    }
+
+    fn next(&self) -> Value {
+        self.messages
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server answers within 30 s")
+    }
+
+    /// The next diagnostics published for each of `names` (file names), in one batch.
+    fn diagnostics(&self, names: &[&str]) -> Vec<(String, Vec<Value>)> {
+        let mut got: Vec<(String, Vec<Value>)> = Vec::new();
+        while got.len() < names.len() {
+            let msg = self.next();
+            if msg["method"] != "textDocument/publishDiagnostics" {
+                continue;
+            }
+            let uri = msg["params"]["uri"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if names.iter().any(|n| uri.ends_with(n)) && !got.iter().any(|(u, _)| *u == uri) {
+                let d = msg["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                got.push((uri, d));
+            }
+        }
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        got
+    }
+}
+
+fn codes(diags: &[Value]) -> Vec<&str> {
+    diags.iter().filter_map(|d| d["code"].as_str()).collect()
+}
+
+#[test]
+fn the_language_server_lints_the_stack_of_an_edited_file() {
+    let fixture = common::manifest().join("fixtures/proxy-stack-before");
+    let files: Vec<(String, String)> = walkdir::WalkDir::new(&fixture)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(&fixture).expect("under the fixture");
+            let text = std::fs::read_to_string(e.path()).expect("text");
+            (rel.to_string_lossy().into_owned(), text)
+        })
+        .collect();
+    let dir = common::tree(
+        &files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    let root = std::fs::canonicalize(&*dir).expect("the stack");
+    let root_uri = format!("file://{}", root.display());
+    let compose_uri = format!("{root_uri}/docker-compose.yml");
+    let compose_text = std::fs::read_to_string(root.join("docker-compose.yml")).expect("text");
+
+    let mut client = Client::start(&root);
+    let init = client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": root_uri, "capabilities": {},
+               "workspaceFolders": [{"uri": root_uri, "name": "stack"}]}),
+    );
+    let caps = &init["result"]["capabilities"];
+    assert_eq!(caps["positionEncoding"], "utf-16", "{init}");
+    assert_eq!(caps["textDocumentSync"]["change"], 1, "full sync: {init}");
+    assert_eq!(init["result"]["serverInfo"]["name"], "stacklint");
+    client.notify("initialized", json!({}));
+
+    // Opening the compose file lints the whole stack: its own findings, and the NGINX
+    // config's, whose related information points back into the compose file.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": compose_uri, "languageId": "yaml", "version": 1,
+                                "text": compose_text}}),
+    );
+    let published = client.diagnostics(&["docker-compose.yml", "nginx/default.conf"]);
+    let compose = &published[0].1;
+    let nginx = &published[1].1;
+    assert!(published[0].0.ends_with("docker-compose.yml"));
+    for code in ["SL101", "SL108", "SL203"] {
+        assert!(codes(compose).contains(&code), "{code}: {compose:#?}");
+    }
+    assert_eq!(codes(nginx), ["SL201"], "{nginx:#?}");
+    let related = nginx[0]["relatedInformation"].as_array().expect("related");
+    assert!(
+        related
+            .iter()
+            .any(|r| r["location"]["uri"] == compose_uri.as_str()),
+        "{related:#?}"
+    );
+    // A diagnostic is placed exactly: SL101 on the healthcheck's URL, line 22 (0-based 21).
+    let sl101 = compose
+        .iter()
+        .find(|d| d["code"] == "SL101")
+        .expect("SL101");
+    assert_eq!(sl101["range"]["start"]["line"], 21);
+    assert_eq!(sl101["severity"], 1);
+    assert_eq!(sl101["source"], "stacklint");
+    assert!(sl101["codeDescription"]["href"]
+        .as_str()
+        .is_some_and(|h| h.ends_with("rules/healthcheck-port-mismatch.md")));
+
+    // Its fix, as a code action on its range.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": compose_uri}, "range": sl101["range"],
+               "context": {"diagnostics": [sl101]}}),
+    );
+    let actions = actions["result"].as_array().expect("actions").clone();
+    let fix = actions
+        .iter()
+        .find(|a| a["title"].as_str().is_some_and(|t| t.contains("SL101")))
+        .unwrap_or_else(|| panic!("a fix for SL101: {actions:#?}"));
+    assert_eq!(fix["kind"], "quickfix");
+    let edits = fix["edit"]["changes"][compose_uri.as_str()]
+        .as_array()
+        .expect("edits in the compose file");
+    assert_eq!(edits[0]["newText"], "5000", "{edits:#?}");
+
+    // An unsaved edit that fixes the port: linted from the buffer, not from disk.
+    let fixed = compose_text.replace("localhost:8000", "localhost:5000");
+    assert_ne!(fixed, compose_text);
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": compose_uri, "version": 2},
+               "contentChanges": [{"text": fixed}]}),
+    );
+    let published = client.diagnostics(&["docker-compose.yml"]);
+    let compose = &published[0].1;
+    assert!(!codes(compose).contains(&"SL101"), "{compose:#?}");
+    assert!(codes(compose).contains(&"SL203"), "{compose:#?}");
+
+    // Shutdown, then exit: the process ends, successfully.
+    let down = client.request("shutdown", Value::Null);
+    assert!(down.get("error").is_none(), "{down}");
+    client.notify("exit", Value::Null);
+    drop(client.stdin);
+    let status = client.child.wait().expect("the server exits");
+    assert!(status.success(), "{status:?}");
+}
