@@ -233,3 +233,84 @@ fn the_language_server_lints_the_stack_of_an_edited_file() {
     let status = client.child.wait().expect("the server exits");
     assert!(status.success(), "{status:?}");
 }
+
+/// An NGINX config and an `.env` are linted with their stack too; a closed buffer gives
+/// way to the file on disk, and files whose findings are gone are cleared.
+#[test]
+fn nginx_and_env_buffers_relint_their_stack_and_closing_restores_the_disk() {
+    let dir = common::tree(&[
+        (
+            "compose.yaml",
+            "services:\n  proxy:\n    image: nginx:1.27\n    volumes:\n      - ./default.conf:/etc/nginx/conf.d/default.conf:ro\n  app:\n    image: ${APP_IMAGE}\n",
+        ),
+        (".env", "APP_IMAGE=registry.example.com/app:1\n"),
+        (
+            "default.conf",
+            "server {\n  listen 80;\n  location / { proxy_pass http://app:8000; }\n}\n",
+        ),
+    ]);
+    let root = std::fs::canonicalize(&*dir).expect("the stack");
+    let root_uri = format!("file://{}", root.display());
+    let conf_uri = format!("{root_uri}/default.conf");
+    let env_uri = format!("{root_uri}/.env");
+    let mut client = Client::start(&root);
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": root_uri, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+
+    // A broken buffer of the NGINX config: a parse error in it, nothing on disk changed.
+    let broken = "server {\n  listen 80;\n  location / { proxy_pass http://app:8000; }\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": conf_uri, "languageId": "nginx", "version": 1, "text": broken}}),
+    );
+    let published = client.diagnostics(&["default.conf", "compose.yaml"]);
+    let conf = &published
+        .iter()
+        .find(|(u, _)| u.ends_with("default.conf"))
+        .expect("conf")
+        .1;
+    assert!(codes(conf).contains(&"SL001"), "{conf:#?}");
+    // (And the stack's own problem: nginx resolves `app` only at startup.)
+    assert!(codes(conf).contains(&"SL201"), "{conf:#?}");
+    // Closed unsaved: the file on disk counts again, and it parses.
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": conf_uri}}),
+    );
+    let published = client.diagnostics(&["default.conf"]);
+    let conf = &published[0].1;
+    assert!(
+        !codes(conf).contains(&"SL001") && codes(conf).contains(&"SL201"),
+        "{conf:#?}"
+    );
+
+    // The .env loses the variable the compose file needs: the finding is in compose.yaml.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": env_uri, "languageId": "dotenv", "version": 1, "text": "OTHER=1\n"}}),
+    );
+    let published = client.diagnostics(&["compose.yaml", ".env"]);
+    let compose = &published
+        .iter()
+        .find(|(u, _)| u.ends_with("compose.yaml"))
+        .expect("compose")
+        .1;
+    assert!(codes(compose).contains(&"SL301"), "{compose:#?}");
+    // Saved with the variable back: cleared.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": env_uri, "version": 2},
+               "contentChanges": [{"text": "APP_IMAGE=registry.example.com/app:1\n"}]}),
+    );
+    let published = client.diagnostics(&["compose.yaml"]);
+    assert!(!codes(&published[0].1).contains(&"SL301"), "{published:#?}");
+
+    let down = client.request("shutdown", Value::Null);
+    assert!(down.get("error").is_none(), "{down}");
+    client.notify("exit", Value::Null);
+    drop(client.stdin);
+    assert!(client.child.wait().expect("exits").success());
+}
