@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
-use crate::compose::discover::{discover_with, Exclude, ProjectSpec, Target};
+use crate::compose::discover::{discover_with, Exclude, Target};
 use crate::compose::stack::{load_project, load_single_with, LoadOptions, Project};
 use crate::finding::Finding;
 use crate::output::{self, ProjectReport, Report};
@@ -503,21 +503,9 @@ fn stdin_text() -> Result<&'static str, String> {
 
 /// What the file on standard input is linted as: a compose file is its directory's
 /// project (its `.env`, its mounts); anything else, a file of its own.
-pub fn stdin_target(path: &Path) -> Target {
+fn stdin_target(path: &Path) -> Target {
     match crate::compose::discover::kind_of(path) {
-        FileKind::Compose => {
-            let dir = path
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."));
-            Target::Project(ProjectSpec {
-                root: Some(dir.clone()),
-                dir,
-                files: vec![path.to_path_buf()],
-                explicit: true,
-            })
-        }
+        FileKind::Compose => crate::compose::discover::compose_file_target(path),
         kind => Target::File(path.to_path_buf(), kind),
     }
 }

@@ -29,6 +29,16 @@ pub struct RuleMeta {
     pub fix: FixAvailability,
 }
 
+/// Where each rule's page (`rules/<name>.md`) is published, for links from reports.
+pub const RULE_PAGES: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/rules/");
+
+impl RuleMeta {
+    /// The address of the rule's page.
+    pub fn page_url(&self) -> String {
+        format!("{RULE_PAGES}{}.md", self.name)
+    }
+}
+
 /// Whether a rule's findings carry fixes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -13,33 +13,28 @@ use std::path::{Path, PathBuf};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-    Notification as _, PublishDiagnostics,
+    Notification as _, PublishDiagnostics, ShowMessage,
 };
 use lsp_types::request::{CodeActionRequest, Request as _};
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
     CodeActionProviderCapability, CodeDescription, Diagnostic, DiagnosticRelatedInformation,
     DiagnosticSeverity, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DidSaveTextDocumentParams, InitializeParams, Location,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, InitializeParams, Location, MessageType,
     NumberOrString, Position, PositionEncodingKind, PublishDiagnosticsParams, Range,
-    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Url, WorkspaceEdit,
+    ServerCapabilities, ServerInfo, ShowMessageParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Url,
+    WorkspaceEdit,
 };
 
-use crate::cli::{check_all, config_for, load_targets, stdin_target, Input};
-use crate::compose::discover::{discover_with, kind_of, Exclude, Target};
+use crate::cli::{check_all, config_for, load_targets, Input};
+use crate::compose::discover::{
+    compose_file_target, is_compose_name, kind_of, projects_of_dir, Target,
+};
 use crate::compose::stack::Project;
 use crate::finding::{Applicability, Finding};
 use crate::report::config::Overrides;
 use crate::source::{FileKind, Overlay, SourceFile, Span};
-
-/// The compose files a directory is a stack by, as compose looks for them.
-const DEFAULT_COMPOSE: &[&str] = &[
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yaml",
-    "docker-compose.yml",
-];
 
 /// Runs the server on stdin/stdout until the client says `exit`.
 pub fn run() -> Result<(), String> {
@@ -94,13 +89,16 @@ pub fn run() -> Result<(), String> {
 struct Server {
     /// The workspace's root: stacks are looked for up to here.
     root: Option<PathBuf>,
-    /// Open documents: absolute path → text (the client's, saved or not).
+    /// Open documents: absolute, normalized path → text (the client's, saved or not).
     docs: HashMap<PathBuf, String>,
-    /// Per stack (its directory, or the lone file): the documents it published
+    /// The URI the client named each open document by: diagnostics go back under it
+    /// (a client may spell a path its own way, `file:///c%3A/...`).
+    uris: HashMap<PathBuf, Url>,
+    /// Per stack (its directory, or the lone file): the files it published
     /// diagnostics for, so that a file whose findings are gone is cleared.
-    published: HashMap<PathBuf, HashSet<Url>>,
-    /// The code actions of each document, with the range of the finding they fix.
-    actions: HashMap<Url, Vec<(Range, CodeAction)>>,
+    published: HashMap<PathBuf, HashSet<PathBuf>>,
+    /// The code actions of each file, with the range of the finding they fix.
+    actions: HashMap<PathBuf, Vec<(Range, CodeAction)>>,
 }
 
 impl Server {
@@ -142,9 +140,14 @@ impl Server {
                 return Response::new_err(req.id, ErrorCode::InvalidParams as i32, e.to_string())
             }
         };
-        let actions: Vec<CodeActionOrCommand> = self
-            .actions
-            .get(&params.text_document.uri)
+        let path = params
+            .text_document
+            .uri
+            .to_file_path()
+            .ok()
+            .map(|p| key(&p));
+        let actions: Vec<CodeActionOrCommand> = path
+            .and_then(|p| self.actions.get(&p))
             .into_iter()
             .flatten()
             .filter(|(range, _)| overlaps(range, &params.range))
@@ -160,8 +163,9 @@ impl Server {
                 serde_json::from_value::<DidOpenTextDocumentParams>(n.params)
                     .ok()
                     .and_then(|p| {
-                        let path = p.text_document.uri.to_file_path().ok()?;
+                        let path = key(&p.text_document.uri.to_file_path().ok()?);
                         self.docs.insert(path.clone(), p.text_document.text);
+                        self.uris.insert(path.clone(), p.text_document.uri);
                         Some(path)
                     })
             }
@@ -169,7 +173,7 @@ impl Server {
                 serde_json::from_value::<DidChangeTextDocumentParams>(n.params)
                     .ok()
                     .and_then(|p| {
-                        let path = p.text_document.uri.to_file_path().ok()?;
+                        let path = key(&p.text_document.uri.to_file_path().ok()?);
                         // Full sync: the last change is the whole text.
                         let text = p.content_changes.into_iter().last()?.text;
                         self.docs.insert(path.clone(), text);
@@ -180,18 +184,18 @@ impl Server {
                 serde_json::from_value::<DidSaveTextDocumentParams>(n.params)
                     .ok()
                     .and_then(|p| p.text_document.uri.to_file_path().ok())
+                    .map(|p| key(&p))
             }
             DidCloseTextDocument::METHOD => {
                 serde_json::from_value::<DidCloseTextDocumentParams>(n.params)
                     .ok()
                     .and_then(|p| {
-                        let path = p.text_document.uri.to_file_path().ok()?;
+                        let path = key(&p.text_document.uri.to_file_path().ok()?);
                         // From now on the file on disk is what counts.
                         self.docs.remove(&path);
                         Some(path)
                     })
             }
-            "initialized" | "$/cancelRequest" | "$/setTrace" => None,
             _ => None,
         };
         match path {
@@ -202,86 +206,149 @@ impl Server {
 
     /// Lints the stack `path` belongs to; the diagnostics of each of its files.
     fn lint_stack_of(&mut self, path: &Path) -> Vec<Notification> {
-        let (key, targets, dir) = self.stack_of(path);
-        let mut by_uri: HashMap<Url, Vec<Diagnostic>> = HashMap::new();
-        let mut actions: HashMap<Url, Vec<(Range, CodeAction)>> = HashMap::new();
+        let (stack, targets, dir) = self.stack_of(path);
+        let mut by_file: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+        let mut actions: HashMap<PathBuf, Vec<(Range, CodeAction)>> = HashMap::new();
+        let mut out = Vec::new();
         if !targets.is_empty() {
             let overlay = Overlay::new(self.docs.iter().map(|(p, t)| (p.clone(), t.clone())));
             let input = Input {
                 paths: vec![dir.clone()],
                 ..Default::default()
             };
-            let cfg = config_for(&input, &Overrides::default()).unwrap_or_default();
-            let no_paths = Input::default();
-            if let Ok(projects) = load_targets(&no_paths, &targets, overlay) {
-                let findings = check_all(&projects, &cfg, false);
-                for (p, mut found) in projects.iter().zip(findings) {
-                    let secrets = crate::analysis::secrets::secret_spans(p);
-                    crate::analysis::secrets::redact(&mut found, &p.sources, &secrets);
-                    // Every file of the stack is published, cleared when it has nothing.
-                    for (_, f) in p.sources.iter() {
-                        if let Some(uri) = uri_of(&f.path) {
-                            by_uri.entry(uri).or_default();
+            let cfg = match config_for(&input, &Overrides::default()) {
+                Ok(cfg) => cfg,
+                Err(e) => {
+                    // Linted with the defaults, and said so: a silent fallback would hide
+                    // why the configured rules are not the ones running.
+                    out.push(show_message(&format!(
+                        "stacklint: {e}; linting with the default configuration"
+                    )));
+                    Default::default()
+                }
+            };
+            match load_targets(&Input::default(), &targets, overlay) {
+                Ok(projects) => {
+                    let findings = check_all(&projects, &cfg, false);
+                    for (p, mut found) in projects.iter().zip(findings) {
+                        let secrets = crate::analysis::secrets::secret_spans(p);
+                        crate::analysis::secrets::redact(&mut found, &p.sources, &secrets);
+                        // Every file of the stack is published, cleared when it has nothing.
+                        for (_, f) in p.sources.iter() {
+                            by_file.entry(key(&f.path)).or_default();
+                        }
+                        for f in found.iter().filter(|f| f.suppressed.is_none()) {
+                            self.diagnose(p, f, &mut by_file, &mut actions);
                         }
                     }
-                    for f in found.iter().filter(|f| f.suppressed.is_none()) {
-                        diagnose(p, f, &mut by_uri, &mut actions);
-                    }
                 }
+                Err(e) => out.push(show_message(&format!("stacklint: {e}"))),
             }
         }
-        let now: HashSet<Url> = by_uri.keys().cloned().collect();
-        let before = self.published.insert(key, now.clone()).unwrap_or_default();
+        let now: HashSet<PathBuf> = by_file.keys().cloned().collect();
+        let before = self
+            .published
+            .insert(stack, now.clone())
+            .unwrap_or_default();
         for gone in before.difference(&now) {
-            by_uri.insert(gone.clone(), Vec::new());
+            by_file.insert(gone.clone(), Vec::new());
             self.actions.remove(gone);
         }
-        for uri in &now {
-            self.actions
-                .insert(uri.clone(), actions.remove(uri).unwrap_or_default());
+        for file in &now {
+            let mut list = actions.remove(file).unwrap_or_default();
+            // A file read by two projects of the stack: one action per fix.
+            list.dedup_by(|a, b| a.0 == b.0 && a.1.title == b.1.title);
+            self.actions.insert(file.clone(), list);
         }
-        let mut uris: Vec<&Url> = by_uri.keys().collect();
-        uris.sort();
-        uris.into_iter()
-            .map(|uri| {
-                let mut diagnostics = by_uri[uri].clone();
-                diagnostics.sort_by_key(|d| (d.range.start.line, d.range.start.character));
-                diagnostics.dedup();
-                Notification::new(
-                    PublishDiagnostics::METHOD.to_string(),
-                    PublishDiagnosticsParams {
-                        uri: uri.clone(),
-                        diagnostics,
-                        version: None,
-                    },
-                )
-            })
-            .collect()
+        let mut files: Vec<PathBuf> = by_file.keys().cloned().collect();
+        files.sort();
+        for file in files {
+            let Some(uri) = self.uri(&file) else {
+                continue;
+            };
+            let mut diagnostics = by_file.remove(&file).unwrap_or_default();
+            // A file read by two projects of the stack (a base file and each of its
+            // variants) gets each finding once.
+            diagnostics.sort_by(|a, b| {
+                let k = |d: &Diagnostic| {
+                    (
+                        d.range.start.line,
+                        d.range.start.character,
+                        d.range.end.line,
+                        d.range.end.character,
+                        format!("{:?}", d.code),
+                        d.message.clone(),
+                    )
+                };
+                k(a).cmp(&k(b))
+            });
+            diagnostics.dedup();
+            out.push(Notification::new(
+                PublishDiagnostics::METHOD.to_string(),
+                PublishDiagnosticsParams {
+                    uri,
+                    diagnostics,
+                    version: None,
+                },
+            ));
+        }
+        out
     }
 
-    /// The stack of `path`: the nearest directory at or above it (up to the workspace
-    /// root) with a compose file, linted as the CLI lints that directory; else the file
-    /// on its own. (Its key, what to load, the directory configuration is searched from.)
+    /// The URI of a file: the client's own for an open document.
+    fn uri(&self, path: &Path) -> Option<Url> {
+        match self.uris.get(path) {
+            Some(u) => Some(u.clone()),
+            None => Url::from_file_path(path).ok(),
+        }
+    }
+
+    /// The stack of `path`: the nearest directory at or above it with a compose file,
+    /// looked for up to the workspace root (only the file's own directory when it lies
+    /// outside the workspace); else the file on its own. (Its key, what to load, the
+    /// directory configuration is searched from.)
     fn stack_of(&self, path: &Path) -> (PathBuf, Vec<Target>, PathBuf) {
-        let kind = kind_of(path);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Any YAML file is not a compose file here: a Helm values.yaml or a CI config
+        // open in the editor is not linted against the compose schema.
+        let kind = match kind_of(path) {
+            FileKind::Compose if !is_compose_name(&name) => FileKind::Other,
+            k => k,
+        };
         let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let has_compose = |d: &Path| {
-            DEFAULT_COMPOSE.iter().any(|n| {
-                let f = d.join(n);
-                f.is_file() || self.docs.contains_key(&f)
-            })
+        let limit = match &self.root {
+            Some(r) if parent.starts_with(r) => r.clone(),
+            _ => parent.clone(),
+        };
+        let open_compose = |d: &Path| -> Vec<PathBuf> {
+            self.docs
+                .keys()
+                .filter(|p| p.parent() == Some(d))
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| is_compose_name(&n.to_string_lossy()))
+                })
+                .cloned()
+                .collect()
         };
         let mut found = None;
         for d in parent.ancestors() {
-            if has_compose(d) || (kind == FileKind::Compose && d == parent) {
-                found = Some(d.to_path_buf());
+            let on_disk = projects_of_dir(d);
+            if !on_disk.is_empty() || !open_compose(d).is_empty() {
+                found = Some((d.to_path_buf(), on_disk));
                 break;
             }
-            if self.root.as_deref().is_some_and(|r| d == r) {
+            if d == limit {
                 break;
             }
         }
-        let Some(dir) = found else {
+        let Some((dir, mut targets)) = found.map(|(d, specs)| {
+            let t: Vec<Target> = specs.into_iter().map(Target::Project).collect();
+            (d, t)
+        }) else {
             return match kind {
                 FileKind::Env | FileKind::Nginx => (
                     path.to_path_buf(),
@@ -291,28 +358,121 @@ impl Server {
                 _ => (path.to_path_buf(), Vec::new(), parent),
             };
         };
-        let mut targets: Vec<Target> =
-            discover_with(std::slice::from_ref(&dir), &[], &Exclude::default())
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|t| match t {
-                    Target::Project(spec) => crate::paths::absolute(&spec.dir) == dir,
-                    Target::File(..) => false,
-                })
-                .collect();
-        // A compose file that is not on disk yet (or that discovery left out): itself.
-        let covered = targets.iter().any(|t| match t {
-            Target::Project(spec) => {
-                spec.files.is_empty()
-                    || spec.files.iter().any(|f| crate::paths::absolute(f) == path)
+        // A compose buffer of that directory that no project on disk reads (not saved
+        // yet): linted as a project of its own.
+        for buffer in open_compose(&dir) {
+            let covered = targets.iter().any(|t| match t {
+                Target::Project(spec) => spec.files.iter().any(|f| key(f) == buffer),
+                Target::File(..) => false,
+            });
+            if !covered {
+                targets.push(compose_file_target(&buffer));
             }
-            Target::File(..) => false,
-        });
-        if kind == FileKind::Compose && !covered && !path.is_file() {
-            targets.push(stdin_target(path));
         }
         (dir.clone(), targets, dir)
     }
+
+    /// One finding as a diagnostic of its file, and its fix as a code action.
+    fn diagnose(
+        &self,
+        p: &Project,
+        f: &Finding,
+        by_file: &mut HashMap<PathBuf, Vec<Diagnostic>>,
+        actions: &mut HashMap<PathBuf, Vec<(Range, CodeAction)>>,
+    ) {
+        let (file, at) = range(p, &f.primary);
+        let related: Vec<DiagnosticRelatedInformation> = f
+            .related
+            .iter()
+            .filter_map(|l| {
+                let (file, range) = range(p, &l.span);
+                Some(DiagnosticRelatedInformation {
+                    location: Location {
+                        uri: self.uri(&file)?,
+                        range,
+                    },
+                    message: l.message.clone(),
+                })
+            })
+            .collect();
+        let severity = match f.severity.row().lsp {
+            1 => DiagnosticSeverity::ERROR,
+            2 => DiagnosticSeverity::WARNING,
+            _ => DiagnosticSeverity::INFORMATION,
+        };
+        let message = match &f.help {
+            Some(help) => format!("{}\nhelp: {help}", f.message),
+            None => f.message.clone(),
+        };
+        let diagnostic = Diagnostic {
+            range: at,
+            severity: Some(severity),
+            code: Some(NumberOrString::String(f.rule.code.to_string())),
+            code_description: Url::parse(&f.rule.page_url())
+                .ok()
+                .map(|href| CodeDescription { href }),
+            source: Some("stacklint".into()),
+            message,
+            related_information: (!related.is_empty()).then_some(related),
+            tags: None,
+            data: None,
+        };
+        if let Some(fix) = &f.fix {
+            let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
+            let mut whole = true;
+            for e in &fix.edits {
+                let (file, r) = range(p, &e.span);
+                match self.uri(&file) {
+                    Some(u) => changes.entry(u).or_default().push(TextEdit {
+                        range: r,
+                        new_text: e.replacement.clone(),
+                    }),
+                    None => whole = false,
+                }
+            }
+            // All of a fix's edits or none of them.
+            if whole && !changes.is_empty() {
+                let safe = fix.applicability == Applicability::Safe;
+                let title = match safe {
+                    true => format!("{} ({})", fix.title, f.rule.code),
+                    false => format!(
+                        "{} ({}, changes what the stack does)",
+                        fix.title, f.rule.code
+                    ),
+                };
+                actions.entry(file.clone()).or_default().push((
+                    at,
+                    CodeAction {
+                        title,
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![diagnostic.clone()]),
+                        edit: Some(WorkspaceEdit {
+                            changes: Some(changes),
+                            ..Default::default()
+                        }),
+                        is_preferred: Some(safe),
+                        ..Default::default()
+                    },
+                ));
+            }
+        }
+        by_file.entry(file).or_default().push(diagnostic);
+    }
+}
+
+/// How a path is compared: absolute and normalized, as the overlay keys it.
+fn key(path: &Path) -> PathBuf {
+    Overlay::key(path)
+}
+
+fn show_message(text: &str) -> Notification {
+    Notification::new(
+        ShowMessage::METHOD.to_string(),
+        ShowMessageParams {
+            typ: MessageType::WARNING,
+            message: text.to_string(),
+        },
+    )
 }
 
 fn send(connection: &Connection, msg: Message) {
@@ -325,16 +485,11 @@ fn overlaps(a: &Range, b: &Range) -> bool {
     key(&a.start) <= key(&b.end) && key(&b.start) <= key(&a.end)
 }
 
-fn uri_of(path: &Path) -> Option<Url> {
-    Url::from_file_path(crate::paths::absolute(path)).ok()
-}
-
 /// The LSP position (0-based line, UTF-16 column) of a byte offset.
 fn position(file: &SourceFile, offset: usize) -> Position {
     let lc = file.line_col(offset);
     let start = file.line_range(lc.line).map_or(0, |(s, _)| s);
-    let end = offset.clamp(start, file.text.len());
-    let mut end = end;
+    let mut end = offset.clamp(start, file.text.len());
     while end > start && !file.text.is_char_boundary(end) {
         end -= 1;
     }
@@ -348,101 +503,14 @@ fn position(file: &SourceFile, offset: usize) -> Position {
     }
 }
 
-fn range(p: &Project, span: &Span) -> (Option<Url>, Range) {
+/// The file (keyed) and LSP range of a span.
+fn range(p: &Project, span: &Span) -> (PathBuf, Range) {
     let file = p.sources.get(span.file);
     (
-        uri_of(&file.path),
+        key(&file.path),
         Range {
             start: position(file, span.start),
             end: position(file, span.end),
         },
     )
-}
-
-/// One finding as a diagnostic of its file, and its fix as a code action.
-fn diagnose(
-    p: &Project,
-    f: &Finding,
-    by_uri: &mut HashMap<Url, Vec<Diagnostic>>,
-    actions: &mut HashMap<Url, Vec<(Range, CodeAction)>>,
-) {
-    let (Some(uri), at) = range(p, &f.primary) else {
-        return;
-    };
-    let related: Vec<DiagnosticRelatedInformation> = f
-        .related
-        .iter()
-        .filter_map(|l| {
-            let (uri, range) = range(p, &l.span);
-            Some(DiagnosticRelatedInformation {
-                location: Location { uri: uri?, range },
-                message: l.message.clone(),
-            })
-        })
-        .collect();
-    let severity = match f.severity.row().lsp {
-        1 => DiagnosticSeverity::ERROR,
-        2 => DiagnosticSeverity::WARNING,
-        _ => DiagnosticSeverity::INFORMATION,
-    };
-    let message = match &f.help {
-        Some(help) => format!("{}\nhelp: {help}", f.message),
-        None => f.message.clone(),
-    };
-    let diagnostic = Diagnostic {
-        range: at,
-        severity: Some(severity),
-        code: Some(NumberOrString::String(f.rule.code.to_string())),
-        code_description: Url::parse(&format!(
-            "{}/blob/main/rules/{}.md",
-            env!("CARGO_PKG_REPOSITORY"),
-            f.rule.name
-        ))
-        .ok()
-        .map(|href| CodeDescription { href }),
-        source: Some("stacklint".into()),
-        message,
-        related_information: (!related.is_empty()).then_some(related),
-        tags: None,
-        data: None,
-    };
-    if let Some(fix) = &f.fix {
-        let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
-        let mut whole = true;
-        for e in &fix.edits {
-            match range(p, &e.span) {
-                (Some(u), r) => changes.entry(u).or_default().push(TextEdit {
-                    range: r,
-                    new_text: e.replacement.clone(),
-                }),
-                (None, _) => whole = false,
-            }
-        }
-        // All of a fix's edits or none of them.
-        if whole && !changes.is_empty() {
-            let safe = fix.applicability == Applicability::Safe;
-            let title = match safe {
-                true => format!("{} ({})", fix.title, f.rule.code),
-                false => format!(
-                    "{} ({}, changes what the stack does)",
-                    fix.title, f.rule.code
-                ),
-            };
-            actions.entry(uri.clone()).or_default().push((
-                at,
-                CodeAction {
-                    title,
-                    kind: Some(CodeActionKind::QUICKFIX),
-                    diagnostics: Some(vec![diagnostic.clone()]),
-                    edit: Some(WorkspaceEdit {
-                        changes: Some(changes),
-                        ..Default::default()
-                    }),
-                    is_preferred: Some(safe),
-                    ..Default::default()
-                },
-            ));
-        }
-    }
-    by_uri.entry(uri).or_default().push(diagnostic);
 }

@@ -253,7 +253,10 @@ fn nginx_and_env_buffers_relint_their_stack_and_closing_restores_the_disk() {
     let root_uri = format!("file://{}", root.display());
     let conf_uri = format!("{root_uri}/default.conf");
     let env_uri = format!("{root_uri}/.env");
-    let mut client = Client::start(&root);
+    // Started elsewhere (a sibling directory): the stack's paths are `../...` from there,
+    // and the URIs published must still be the documents' own.
+    let elsewhere = common::tree(&[]);
+    let mut client = Client::start(&elsewhere);
     client.request(
         "initialize",
         json!({"processId": null, "rootUri": root_uri, "capabilities": {}}),
@@ -267,6 +270,12 @@ fn nginx_and_env_buffers_relint_their_stack_and_closing_restores_the_disk() {
         json!({"textDocument": {"uri": conf_uri, "languageId": "nginx", "version": 1, "text": broken}}),
     );
     let published = client.diagnostics(&["default.conf", "compose.yaml"]);
+    assert!(
+        published
+            .iter()
+            .all(|(u, _)| u.starts_with(&root_uri) && !u.contains("..")),
+        "{published:#?}"
+    );
     let conf = &published
         .iter()
         .find(|(u, _)| u.ends_with("default.conf"))

@@ -190,6 +190,44 @@ pub fn is_env_name(name: &str) -> bool {
     name == ".env" || name.starts_with(".env.") || name.ends_with(".env")
 }
 
+/// The projects of `dir` alone (not its subdirectories), as a walk of it finds them,
+/// bounded to it: what an editor's file belongs to.
+pub fn projects_of_dir(dir: &Path) -> Vec<ProjectSpec> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    projects_in(dir, &names)
+        .into_iter()
+        .map(|spec| ProjectSpec {
+            root: Some(dir.to_path_buf()),
+            ..spec
+        })
+        .collect()
+}
+
+/// A compose file named on its own: the project of its directory made of that file
+/// alone, read only below that directory.
+pub fn compose_file_target(path: &Path) -> Target {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    Target::Project(ProjectSpec {
+        root: Some(dir.clone()),
+        dir,
+        files: vec![path.to_path_buf()],
+        explicit: true,
+    })
+}
+
 /// The projects of a directory whose walked (not ignored, not excluded) files are
 /// `names`: the default compose file plus its override, then the default file plus
 /// each other compose file of the directory.
@@ -311,19 +349,7 @@ pub fn discover_with(
             );
         } else {
             match kind_of(p) {
-                FileKind::Compose => {
-                    let dir = p
-                        .parent()
-                        .filter(|d| !d.as_os_str().is_empty())
-                        .map(Path::to_path_buf)
-                        .unwrap_or_else(|| PathBuf::from("."));
-                    out.push(Target::Project(ProjectSpec {
-                        root: Some(dir.clone()),
-                        dir,
-                        files: vec![p.clone()],
-                        explicit: true,
-                    }));
-                }
+                FileKind::Compose => out.push(compose_file_target(p)),
                 kind => out.push(Target::File(p.clone(), kind)),
             }
         }

@@ -194,11 +194,7 @@ fn rule(m: &RuleMeta) -> Value {
         "shortDescription": {"text": m.summary},
         "fullDescription": {"text": full},
         "defaultConfiguration": {"level": m.severity.row().sarif_level},
-        "helpUri": format!(
-            "{}/blob/main/rules/{}.md",
-            env!("CARGO_PKG_REPOSITORY"),
-            m.name
-        ),
+        "helpUri": m.page_url(),
         "help": {"text": help_text, "markdown": help_md},
         "properties": props,
     })
@@ -220,7 +216,7 @@ fn absolute_links(page: &str) -> String {
                     b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
                 });
             if local {
-                out.push_str(concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/rules/"));
+                out.push_str(crate::finding::RULE_PAGES);
             }
         }
     }
