@@ -21,6 +21,8 @@ use serde_json::Value;
 use stacklint::parse::yaml::{self, Node};
 use stacklint::source::{FileId, FileKind, SourceFile};
 
+mod common;
+
 const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 const BIN: &str = env!("CARGO_BIN_EXE_stacklint");
 
@@ -332,19 +334,6 @@ fn can_simulate() -> bool {
     false
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walkable fixture");
-        let rel = entry.path().strip_prefix(from).expect("under the fixture");
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else {
-            std::fs::copy(entry.path(), &dest).expect("copy");
-        }
-    }
-}
-
 fn parse_output_file(text: &str) -> HashMap<String, String> {
     let mut out = HashMap::new();
     let mut lines = text.lines();
@@ -396,7 +385,7 @@ fn setup(test: &str, stacks: &[(&str, &str)]) -> SimDir {
     std::fs::create_dir_all(dir.join("workspace")).expect("mkdir");
     std::fs::create_dir_all(dir.join("temp")).expect("mkdir");
     for (fixture, at) in stacks {
-        copy_dir(
+        common::copy_dir(
             &Path::new(MANIFEST_DIR).join(fixture),
             &dir.join("workspace").join(at),
         );

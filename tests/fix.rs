@@ -29,20 +29,8 @@ fn manifest() -> &'static Path {
 
 /// A copy of the directory `from` in a fresh temporary directory.
 fn copy_of(from: &Path) -> common::Dir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for e in std::fs::read_dir(from).expect("read_dir").flatten() {
-            let p = e.path();
-            let t = to.join(e.file_name());
-            if p.is_dir() {
-                copy(&p, &t);
-            } else {
-                std::fs::copy(&p, &t).expect("copy");
-            }
-        }
-    }
     let dir = common::tree(&[]);
-    copy(from, &dir.join("stack"));
+    common::copy_dir(from, &dir.join("stack"));
     dir
 }
 

@@ -438,19 +438,6 @@ fn paths_outside_the_root_are_absolute_file_uris() {
 
 // --- fingerprints ---------------------------------------------------------------
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir") {
-        let e = e.expect("entry");
-        let target = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
-}
-
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("stacklint-formats-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -490,7 +477,7 @@ fn fingerprints_survive_an_unrelated_line_above() {
     ] {
         let name = fixture.rsplit('/').next().unwrap();
         let dir = scratch(&format!("fp-{name}"));
-        copy_dir(&manifest().join(fixture), &dir.join("stack"));
+        common::copy_dir(&manifest().join(fixture), &dir.join("stack"));
         let run = |dir: &Path| {
             let (_, out, err) =
                 stacklint_in(dir, &["stack", "--format", "sarif", "--fail-on", "never"]);

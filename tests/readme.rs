@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{manifest, stacklint_in, tree};
+use common::{manifest, stacklint_in};
 
 /// The commands of every ```sh block, comments and pipes cut off, split on whitespace.
 fn readme_commands() -> Vec<Vec<String>> {
@@ -46,26 +46,10 @@ fn every_stacklint_command_in_the_readme_runs() {
             .any(|c| c[1..] == ["fixtures/proxy-stack-before".to_string()]),
         "the README lints the example stack with `stacklint fixtures/proxy-stack-before`"
     );
-    let fixture = manifest().join("fixtures/proxy-stack-before");
-    let files: Vec<(String, String)> = walkdir::WalkDir::new(&fixture)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(&fixture).expect("under the fixture");
-            let text = std::fs::read_to_string(e.path()).expect("fixture text");
-            (rel.to_string_lossy().into_owned(), text)
-        })
-        .collect();
     for words in commands {
         let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
         let on_dot = args.contains(&".");
-        let copy = tree(
-            &files
-                .iter()
-                .map(|(p, t)| (p.as_str(), t.as_str()))
-                .collect::<Vec<_>>(),
-        );
+        let copy = common::fixture_copy("proxy-stack-before");
         let dir = if on_dot { &*copy } else { manifest() };
         let (code, _, err) = stacklint_in(dir, &args);
         assert!(

@@ -127,23 +127,7 @@ fn codes(diags: &[Value]) -> Vec<&str> {
 
 #[test]
 fn the_language_server_lints_the_stack_of_an_edited_file() {
-    let fixture = common::manifest().join("fixtures/proxy-stack-before");
-    let files: Vec<(String, String)> = walkdir::WalkDir::new(&fixture)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(&fixture).expect("under the fixture");
-            let text = std::fs::read_to_string(e.path()).expect("text");
-            (rel.to_string_lossy().into_owned(), text)
-        })
-        .collect();
-    let dir = common::tree(
-        &files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect::<Vec<_>>(),
-    );
+    let dir = common::fixture_copy("proxy-stack-before");
     let root = std::fs::canonicalize(&*dir).expect("the stack");
     let root_uri = format!("file://{}", root.display());
     let compose_uri = format!("{root_uri}/docker-compose.yml");

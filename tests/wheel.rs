@@ -255,20 +255,7 @@ fn the_pre_commit_hook_runs_the_wheel() {
     }
     let work = tree(&[]);
     let repo = work.join("repo");
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    let fixture = manifest().join("fixtures/proxy-stack-before");
-    for entry in walkdir::WalkDir::new(&fixture).into_iter().flatten() {
-        let rel = entry
-            .path()
-            .strip_prefix(&fixture)
-            .expect("under the fixture");
-        let dest = repo.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else {
-            std::fs::copy(entry.path(), &dest).expect("copy");
-        }
-    }
+    common::copy_dir(&manifest().join("fixtures/proxy-stack-before"), &repo);
     let git = |args: &[&str]| {
         Command::new("git")
             .args(args)

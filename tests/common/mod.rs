@@ -43,6 +43,26 @@ pub fn tree(files: &[(&str, &str)]) -> Dir {
     Dir(dir)
 }
 
+/// Copies the directory `from` (recursively) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A fresh directory holding a copy of the fixture `fixtures/<name>`.
+pub fn fixture_copy(name: &str) -> Dir {
+    let dir = tree(&[]);
+    copy_dir(&manifest().join("fixtures").join(name), &dir);
+    dir
+}
+
 /// Runs stacklint in `dir`: (exit code, stdout, stderr).
 pub fn stacklint_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_stacklint"))
