@@ -8,30 +8,48 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-if [ "${INPUT_INSTALL:-wheel}" != "wheel" ]; then
-  echo "::error title=stacklint::install must be wheel or source, not '${INPUT_INSTALL}'"
+# Workflow-command text: '%', CR and LF must be escaped or they end the command (an input
+# is text from the workflow and must not become a command of its own).
+escape() {
+  local s="${1//%/%25}"
+  s="${s//$'\r'/%0D}"
+  printf '%s' "${s//$'\n'/%0A}"
+}
+
+fail() {
+  printf '::error title=stacklint::%s\n' "$(escape "$1")"
   exit 1
+}
+
+if [ "${INPUT_INSTALL:-wheel}" != "wheel" ]; then
+  fail "install must be wheel or source, not '${INPUT_INSTALL}'"
 fi
 
 version="${INPUT_VERSION:-}"
 if [ -z "$version" ]; then
   version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n 1)"
 fi
-# A version, nothing else: the value ends up on pip's command line.
-if ! printf '%s' "$version" | grep -Eq '^[0-9]+(\.[0-9]+)*([._+-]?[A-Za-z0-9]+)*$'; then
-  echo "::error title=stacklint::version must be a stacklint release such as 0.1.0, not '${version}'"
-  exit 1
+# A version, nothing else (the whole value, not one of its lines): it ends up on pip's
+# command line.
+version_re='^[0-9]+(\.[0-9]+)*([._+-]?[A-Za-z0-9]+)*$'
+if ! [[ "$version" =~ $version_re ]]; then
+  fail "version must be a stacklint release such as 0.1.0, not '${version}'"
 fi
 
-python="$(command -v python3 || command -v python || true)"
-if [ -z "$python" ]; then
-  echo "::error title=stacklint::python3 not found: use actions/setup-python first, or set install: source"
-  exit 1
-fi
+# The first interpreter that runs (on Windows, `python3` may be a stub that does not).
+python=""
+for candidate in python3 python; do
+  if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys' >/dev/null 2>&1; then
+    python="$candidate"
+    break
+  fi
+done
+[ -n "$python" ] || fail "python3 not found: use actions/setup-python first, or set install: source"
 
 venv="${RUNNER_TEMP:?RUNNER_TEMP is not set: this script runs as a GitHub Actions step}/stacklint-venv"
 rm -rf "$venv"
-"$python" -m venv "$venv"
+"$python" -m venv "$venv" \
+  || fail "could not create a virtualenv with $python (Debian: apt-get install python3-venv), or set install: source"
 if [ -x "$venv/bin/python" ]; then
   vpython="$venv/bin/python"
   bin="$venv/bin/stacklint"
@@ -43,8 +61,7 @@ fi
 echo "::group::pip install stacklint==$version"
 if ! "$vpython" -m pip install --disable-pip-version-check --quiet "stacklint==$version"; then
   echo "::endgroup::"
-  echo "::error title=stacklint::could not install stacklint $version from PyPI; set install: source to build it from the action's checkout (needs a Rust toolchain)"
-  exit 1
+  fail "could not install stacklint $version from PyPI; set install: source to build it from the action's checkout (needs a Rust toolchain)"
 fi
 echo "::endgroup::"
 "$bin" --version

@@ -743,17 +743,6 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
     if !args.sarif_category.is_empty() {
         report.sarif_category = args.sarif_category.clone();
     }
-    if let Some(path) = &args.write_baseline {
-        let (text, n) = output::baseline::render(&report);
-        std::fs::write(path, text)
-            .map_err(|e| format!("{}: cannot write the baseline: {e}", path.display()))?;
-        return Ok(Outcome::text(format!(
-            "Recorded {n} finding{} in {}: runs with --baseline {} report only new ones.\n",
-            if n == 1 { "" } else { "s" },
-            crate::paths::slash(path),
-            crate::paths::slash(path),
-        )));
-    }
     if let Some(path) = &args.baseline {
         report.leave_out(&output::baseline::read(path)?);
     }
@@ -768,6 +757,20 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
     }
     if projects.is_empty() {
         warnings.push(nothing_found(&args.input));
+    }
+    if let Some(path) = &args.write_baseline {
+        let (text, n) = output::baseline::render(&report);
+        std::fs::write(path, text)
+            .map_err(|e| format!("{}: cannot write the baseline: {e}", path.display()))?;
+        // A run that linted nothing says so here too: its baseline is empty.
+        let mut outcome = Outcome::text(format!(
+            "Recorded {n} finding{} in {}: runs with --baseline {} report only new ones.\n",
+            if n == 1 { "" } else { "s" },
+            crate::paths::slash(path),
+            crate::paths::slash(path),
+        ));
+        outcome.warnings = warnings;
+        return Ok(outcome);
     }
     let quiet = args.quiet || !warnings.is_empty();
     let color = args.color.enabled();

@@ -154,6 +154,13 @@ fn the_action_installs_the_wheel_of_its_own_version() {
         out.contains("::error title=stacklint::version must be a stacklint release"),
         "{out}"
     );
+    // A second line would be a workflow command of its own: refused, and escaped.
+    let (code, out, _) = install_step(&work, &work, "0.1.0\n::warning::injected", "wheel");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("not '0.1.0%0A::warning::injected'") && !out.contains("\n::warning::"),
+        "{out}"
+    );
     let (code, out, _) = install_step(&work, &work, "", "binary");
     assert_eq!(code, 1, "{out}");
     assert!(

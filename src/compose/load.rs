@@ -42,7 +42,8 @@ pub struct Loaded {
 #[derive(Clone, Debug)]
 pub struct FileTree {
     pub file: FileId,
-    pub root: Node,
+    /// `None`: the file is clean ([`schema_view::is_clean`]), so its tree is not kept.
+    pub root: Option<Node>,
     /// An override file (`-f base -f this`, `compose.override.yaml`): it may hold
     /// part of an object whose other keys come from the base file.
     pub partial: bool,
@@ -161,9 +162,10 @@ impl<'a> Loader<'a> {
         }
         let mut budget = MAX_FILE_SUBSTITUTED;
         self.interpolate_tree(&mut node, vars, &mut budget);
+        let clean = crate::compose::schema_view::is_clean(&node);
         self.loaded.trees.push(FileTree {
             file: id,
-            root: node.clone(),
+            root: (!clean).then(|| node.clone()),
             partial: false,
         });
         normalize_services(&mut node, self.sources);

@@ -209,6 +209,35 @@ impl<'a> Array<'a, YamlJson> for Items<'a> {
     }
 }
 
+/// Restart policies docker accepts (compose maps `none` and `any` too).
+pub const RESTART: &[&str] = &["no", "always", "on-failure", "unless-stopped"];
+pub const RESTART_ALIASES: &[&str] = &["none", "any"];
+
+/// Whether a `restart:` value is a policy docker accepts, or cannot be judged here
+/// (empty, or read from an unset variable).
+pub fn restart_accepted(s: &crate::parse::yaml::Scalar) -> bool {
+    if s.vars.iter().any(|v| !v.defined) || s.value.is_empty() {
+        return true;
+    }
+    let policy = s.value.split(':').next().unwrap_or_default();
+    RESTART.contains(&policy) || RESTART_ALIASES.contains(&policy)
+}
+
+/// Whether a compose file's tree leaves the compose-spec check nothing to say: it
+/// validates against the schema and every restart policy is one docker accepts. The
+/// loader keeps a file's own tree for that check only when this is false: most files
+/// are clean, and keeping theirs doubled each service map that normalization changes.
+pub fn is_clean(root: &Node) -> bool {
+    let restarts_ok = root
+        .get("services")
+        .and_then(Node::as_map)
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, svc)| svc.get("restart")?.as_scalar())
+        .all(restart_accepted);
+    restarts_ok && is_valid(root) == Some(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

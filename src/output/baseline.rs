@@ -3,8 +3,8 @@
 //! adopting stacklint in a repository that already has many findings.
 //!
 //! A finding is known by its fingerprint, the one SARIF's `partialFingerprints` carry:
-//! rule, path, the text the finding points at and its rank among equal ones, not its
-//! line, so an edit above a recorded finding does not make it new. Paths are relative to
+//! rule, path, the finding's logical place (`services.db.ports`) or else the text it
+//! points at, and its rank among equal ones; not its line, so an edit above a recorded finding does not make it new. Paths are relative to
 //! the working directory, so a baseline is written and read from the same directory
 //! (the repository's root). The file is JSON, sorted, one finding a line, so that its
 //! diff in a pull request shows which findings were fixed or accepted.

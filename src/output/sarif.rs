@@ -224,8 +224,8 @@ fn absolute_links(page: &str) -> String {
     out
 }
 
-/// A rule page as plain text, for viewers that do not render Markdown: headings,
-/// emphasis, code marks and fences dropped, `[text](url)` as `text (url)`, code
+/// A rule page as plain text, for viewers that do not render Markdown: heading marks,
+/// `**bold**` marks, code marks and fences dropped, `[text](url)` as `text (url)`, code
 /// blocks indented.
 fn plain_text(md: &str) -> String {
     let mut out = String::with_capacity(md.len());

@@ -14,7 +14,6 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, ValidationError};
 use serde_json::Value as Json;
 
-use crate::compose::load::FileTree;
 use crate::compose::schema::{self, JsonTree};
 use crate::compose::schema_view;
 use crate::finding::{Edit, Finding, Findings, Fix};
@@ -34,10 +33,6 @@ pub static META: RuleMeta = RuleMeta {
     fix: crate::finding::FixAvailability::Sometimes,
 };
 
-/// Restart policies docker accepts (compose maps `none` and `any` too).
-const RESTART: &[&str] = &["no", "always", "on-failure", "unless-stopped"];
-const RESTART_ALIASES: &[&str] = &["none", "any"];
-
 impl Rule for InvalidCompose {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -53,11 +48,15 @@ impl Rule for InvalidCompose {
         // A file with a reading problem (SL001) is not validated: its tree is partial.
         let broken: HashSet<FileId> = p.diags.iter().map(|d| d.span.file).collect();
         for tree in &p.file_trees {
+            // A clean file's tree was not kept: nothing to report there.
+            let Some(root) = &tree.root else {
+                continue;
+            };
             if broken.contains(&tree.file) {
                 continue;
             }
             let partial = tree.partial || p.lone_override;
-            out.extend(check_file(tree, partial, Some(&p.sources)));
+            out.extend(check_file(root, partial, Some(&p.sources)));
         }
     }
 }
@@ -74,7 +73,7 @@ struct Violation {
 }
 
 /// `sources`: where a did-you-mean fix checks that the key is written plainly.
-fn check_file(tree: &FileTree, partial: bool, sources: Option<&Sources>) -> Vec<Finding> {
+fn check_file(root: &Node, partial: bool, sources: Option<&Sources>) -> Vec<Finding> {
     // Valid files are judged on the tree itself (`schema_view`); the `serde_json`
     // validator is compiled only when a file fails, to word its errors.
     if schema_view::VALIDATOR.is_none() {
@@ -89,28 +88,28 @@ fn check_file(tree: &FileTree, partial: bool, sources: Option<&Sources>) -> Vec<
         .unwrap_or_default();
     let compose_key =
         |k: &str| k.starts_with("x-") || (top.contains(&k) && k != "name" && k != "version");
-    if !tree.root.keys().any(compose_key) {
+    if !root.keys().any(compose_key) {
         return Vec::new();
     }
     let mut found = Vec::new();
-    restart_policies(&tree.root, &mut found);
+    restart_policies(root, &mut found);
     // The schema's validator explains a failing `oneOf` with one error per item of a
     // list, all at once: a 1.6M-item list where strings belong took 2.4 GB. No
     // compose list is that long; such a file is not validated (we stay silent).
-    if longest_list(&tree.root, 0) > MAX_LIST_ITEMS {
+    if longest_list(root, 0) > MAX_LIST_ITEMS {
         return findings(found, sources);
     }
     // The common case, a valid file, costs one conversion and one pass.
-    if schema_view::is_valid(&tree.root) != Some(false) {
+    if schema_view::is_valid(root) != Some(false) {
         return findings(found, sources);
     }
     let Some(validator) = schema::VALIDATOR.as_ref() else {
         return findings(found, sources);
     };
-    let json = schema::to_json(&tree.root);
+    let json = schema::to_json(root);
     let cx = FileCx {
         json: &json,
-        root: &tree.root,
+        root,
         partial,
     };
     let mut schema_found = Vec::new();
@@ -523,16 +522,12 @@ fn restart_policies(root: &Node, out: &mut Vec<Violation>) {
         let Some(s) = restart.as_scalar() else {
             continue;
         };
-        // A value from an unset variable is not known here.
-        if s.vars.iter().any(|v| !v.defined) {
+        if schema_view::restart_accepted(s) {
             continue;
         }
         let policy = s.value.split(':').next().unwrap_or_default();
-        if s.value.is_empty() || RESTART.contains(&policy) || RESTART_ALIASES.contains(&policy) {
-            continue;
-        }
-        let allowed: Vec<String> = RESTART.iter().map(|r| r.to_string()).collect();
-        let near = crate::names::nearest(policy, RESTART.iter().copied());
+        let allowed: Vec<String> = schema_view::RESTART.iter().map(|r| r.to_string()).collect();
+        let near = crate::names::nearest(policy, schema_view::RESTART.iter().copied());
         out.push(Violation {
             span: restart.span,
             message: format!(
@@ -661,12 +656,7 @@ mod tests {
     fn run(text: &str, partial: bool) -> Vec<(String, String)> {
         let f = SourceFile::new("c.yaml", FileKind::Compose, text.to_string());
         let y = yaml::parse(FileId(0), &f);
-        let tree = FileTree {
-            file: FileId(0),
-            root: y.docs[0].clone(),
-            partial,
-        };
-        check_file(&tree, partial, None)
+        check_file(&y.docs[0], partial, None)
             .into_iter()
             .map(|f| {
                 let at = text[f.primary.start..f.primary.end].to_string();
