@@ -94,7 +94,9 @@ fn layout_of(p: &Project, service: &str, configs: &[&NginxConfig]) -> Vec<(Strin
         .map(|s| {
             s.environment
                 .iter()
-                .filter_map(|e| Some((e.key.value.clone(), e.value.as_ref()?.value.clone())))
+                .filter_map(|e| {
+                    Some((e.key.value.to_string(), e.value.as_ref()?.value.to_string()))
+                })
                 .collect()
         })
         .unwrap_or_default();

@@ -152,12 +152,12 @@ fn images(dir: &str) -> Vec<(String, Option<String>)> {
         (
             s.image
                 .as_ref()
-                .map(|i| i.value.clone())
+                .map(|i| i.value.to_string())
                 .unwrap_or_default(),
             s.resources
                 .as_ref()
                 .and_then(|r| r.mem_limit.as_ref())
-                .map(|m| m.value.clone()),
+                .map(|m| m.value.to_string()),
         )
     })
     .collect()

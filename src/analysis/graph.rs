@@ -444,7 +444,7 @@ fn add_service_edges(
             condition: d
                 .condition
                 .as_ref()
-                .map(|c| c.value.clone())
+                .map(|c| c.value.to_string())
                 .unwrap_or_else(|| "service_started".into()),
             required: d.required,
             restart: d.restart,
@@ -520,7 +520,7 @@ fn add_service_edges(
                     n,
                     GEdge {
                         kind: EdgeKind::Network {
-                            aliases: net.aliases.iter().map(|a| a.value.clone()).collect(),
+                            aliases: net.aliases.iter().map(|a| a.value.to_string()).collect(),
                         },
                         span: net.name.span,
                     },
@@ -541,7 +541,7 @@ fn add_service_edges(
                 v,
                 GEdge {
                     kind: EdgeKind::Mount {
-                        target: m.target.value.clone(),
+                        target: m.target.value.to_string(),
                         read_only: m.read_only,
                     },
                     span: m.span,

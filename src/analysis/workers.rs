@@ -2,7 +2,7 @@
 //! its container may use: the facts behind workers-exceed-memory (SL112).
 
 use crate::analysis::ports::{running, RuntimeEnv};
-use crate::compose::model::{Service, Spanned};
+use crate::compose::model::{CompactString, Service, Spanned};
 use crate::compose::stack::Project;
 use crate::parse::shell::Text;
 use crate::source::Span;
@@ -176,7 +176,7 @@ pub fn workers(p: &Project, svc: &Service, env: &RuntimeEnv) -> Vec<Workers> {
 /// (`multiprocessing.cpu_count() * 2 + 1`). An expression that also weighs
 /// memory (`min(...)`) or reads the environment is not judged.
 fn config_workers(p: &Project, svc: &Service) -> Option<Workers> {
-    let id = *p.gunicorn_configs.get(&svc.name.value)?;
+    let id = *p.gunicorn_configs.get(svc.name.value.as_str())?;
     let file = p.sources.get(id);
     let mut found = None;
     let mut offset = 0;
@@ -220,7 +220,7 @@ fn config_workers(p: &Project, svc: &Service) -> Option<Workers> {
 
 /// The service's memory limit in MiB (`deploy.resources.limits.memory` or
 /// `mem_limit`), with where it is set; `None` without one or when it cannot be read.
-pub fn memory_limit_mib(svc: &Service) -> Option<(u64, &Spanned<String>)> {
+pub fn memory_limit_mib(svc: &Service) -> Option<(u64, &Spanned<CompactString>)> {
     let m = svc.resources.as_deref()?.mem_limit.as_ref()?;
     Some((memory_bytes(&m.value)? >> 20, m))
 }

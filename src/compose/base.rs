@@ -38,13 +38,13 @@ pub struct Base {
 /// The image the service's container starts from.
 pub fn base_image(p: &Project, svc: &Service) -> Option<Base> {
     if svc.build.is_some() {
-        if let Some((_, d)) = p.dockerfiles.get(&svc.name.value) {
+        if let Some((_, d)) = p.dockerfiles.get(svc.name.value.as_str()) {
             return dockerfile_base(d);
         }
         let i = svc.image.as_ref()?;
         return Some(Base {
             image: parse_ref(&i.value)?,
-            text: i.value.clone(),
+            text: i.value.to_string(),
             span: i.span,
             origin: Origin::BuildTag,
         });
@@ -52,7 +52,7 @@ pub fn base_image(p: &Project, svc: &Service) -> Option<Base> {
     let i = svc.image.as_ref()?;
     Some(Base {
         image: parse_ref(&i.value)?,
-        text: i.value.clone(),
+        text: i.value.to_string(),
         span: i.span,
         origin: Origin::Image,
     })

@@ -10,6 +10,7 @@ use crate::parse::interpolate::VarUse;
 use crate::parse::yaml::{fitted, Node, Value};
 use crate::paths::normalize_path;
 use crate::source::{Sources, Span};
+pub use compact_str::CompactString;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Spanned<T> {
@@ -23,11 +24,12 @@ impl<T> Spanned<T> {
     }
 }
 
-fn text(n: &Node) -> Option<Spanned<String>> {
-    n.as_str().map(|s| Spanned::new(s.to_string(), n.span))
+fn text(n: &Node) -> Option<Spanned<CompactString>> {
+    n.as_str()
+        .map(|s| Spanned::new(CompactString::from(s), n.span))
 }
 
-fn texts(n: Option<&Node>) -> Vec<Spanned<String>> {
+fn texts(n: Option<&Node>) -> Vec<Spanned<CompactString>> {
     match n {
         None => Vec::new(),
         Some(n) => match &n.value {
@@ -186,7 +188,7 @@ fn parse_port(n: &Node) -> Option<Port> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Command {
     /// The string form, run by a shell.
-    pub shell: Option<Spanned<String>>,
+    pub shell: Option<Spanned<CompactString>>,
     /// The list form, one spanned argument each.
     pub exec: Exec,
     pub span: Span,
@@ -245,7 +247,7 @@ impl Command {
     }
 
     /// The words of the command, with spans (shell form split on whitespace).
-    pub fn words(&self) -> Vec<Spanned<String>> {
+    pub fn words(&self) -> Vec<Spanned<CompactString>> {
         if let Some(sh) = &self.shell {
             let mut out = Vec::new();
             let mut start = None;
@@ -253,7 +255,7 @@ impl Command {
                 match (c.is_whitespace(), start) {
                     (false, None) => start = Some(i),
                     (true, Some(s)) => {
-                        out.push(Spanned::new(sh.value[s..i].to_string(), sh.span));
+                        out.push(Spanned::new(CompactString::from(&sh.value[s..i]), sh.span));
                         start = None;
                     }
                     _ => {}
@@ -263,7 +265,7 @@ impl Command {
         }
         self.exec
             .iter()
-            .map(|w| Spanned::new(w.value.to_string(), w.span))
+            .map(|w| Spanned::new(CompactString::from(w.value), w.span))
             .collect()
     }
 }
@@ -275,17 +277,17 @@ pub enum HealthTest {
     /// `["CMD", ...]`: exec form (the arguments after `CMD`).
     Cmd(Exec),
     /// `["CMD-SHELL", "..."]` or a plain string: run by a shell.
-    Shell(Spanned<String>),
+    Shell(Spanned<CompactString>),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Healthcheck {
     pub test: Option<Spanned<HealthTest>>,
     pub disable: bool,
-    pub interval: Option<Spanned<String>>,
-    pub timeout: Option<Spanned<String>>,
-    pub retries: Option<Spanned<String>>,
-    pub start_period: Option<Spanned<String>>,
+    pub interval: Option<Spanned<CompactString>>,
+    pub timeout: Option<Spanned<CompactString>>,
+    pub retries: Option<Spanned<CompactString>>,
+    pub start_period: Option<Spanned<CompactString>>,
     pub span: Span,
 }
 
@@ -329,16 +331,16 @@ impl Healthcheck {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dependency {
-    pub service: Spanned<String>,
-    pub condition: Option<Spanned<String>>,
+    pub service: Spanned<CompactString>,
+    pub condition: Option<Spanned<CompactString>>,
     pub required: bool,
     pub restart: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceNetwork {
-    pub name: Spanned<String>,
-    pub aliases: Vec<Spanned<String>>,
+    pub name: Spanned<CompactString>,
+    pub aliases: Vec<Spanned<CompactString>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -355,8 +357,8 @@ pub enum MountKind {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Mount {
     pub kind: MountKind,
-    pub source: Option<Spanned<String>>,
-    pub target: Spanned<String>,
+    pub source: Option<Spanned<CompactString>>,
+    pub target: Spanned<CompactString>,
     pub read_only: bool,
     /// For bind mounts: the host path, resolved against the project directory.
     pub host_path: Option<PathBuf>,
@@ -413,8 +415,8 @@ fn parse_mount(n: &Node, base: &Path, sources: &Sources) -> Option<Mount> {
         return Some(Mount {
             kind,
             host_path: (kind == MountKind::Bind).then(|| resolve_host(base, source.unwrap_or(""))),
-            source: source.map(|s| Spanned::new(s.to_string(), part_span(0))),
-            target: Spanned::new(target.to_string(), part_span(target_idx)),
+            source: source.map(|s| Spanned::new(CompactString::from(s), part_span(0))),
+            target: Spanned::new(CompactString::from(target), part_span(target_idx)),
             read_only,
             span: n.span,
         });
@@ -462,17 +464,17 @@ fn split_volume(s: &str) -> Vec<&str> {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Resources {
-    pub mem_limit: Option<Spanned<String>>,
-    pub cpus_limit: Option<Spanned<String>>,
-    pub pids_limit: Option<Spanned<String>>,
-    pub mem_reservation: Option<Spanned<String>>,
-    pub cpus_reservation: Option<Spanned<String>>,
+    pub mem_limit: Option<Spanned<CompactString>>,
+    pub cpus_limit: Option<Spanned<CompactString>>,
+    pub pids_limit: Option<Spanned<CompactString>>,
+    pub mem_reservation: Option<Spanned<CompactString>>,
+    pub cpus_reservation: Option<Spanned<CompactString>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Build {
-    pub context: Option<Spanned<String>>,
-    pub dockerfile: Option<Spanned<String>>,
+    pub context: Option<Spanned<CompactString>>,
+    pub dockerfile: Option<Spanned<CompactString>>,
     /// The build context on the host, when it is a local directory.
     pub context_dir: Option<PathBuf>,
     pub span: Span,
@@ -480,53 +482,53 @@ pub struct Build {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvFileRef {
-    pub path: Spanned<String>,
+    pub path: Spanned<CompactString>,
     pub required: bool,
     pub resolved: PathBuf,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvVar {
-    pub key: Spanned<String>,
+    pub key: Spanned<CompactString>,
     /// `None` for `- KEY` (taken from the environment of `docker compose`).
-    pub value: Option<Spanned<String>>,
+    pub value: Option<Spanned<CompactString>>,
 }
 
 /// The parts most services do not have are boxed: a service is 1 KB instead of
 /// 1.8, which counts in a stack of a hundred thousand services.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Service {
-    pub name: Spanned<String>,
-    pub image: Option<Spanned<String>>,
+    pub name: Spanned<CompactString>,
+    pub image: Option<Spanned<CompactString>>,
     pub build: Option<Box<Build>>,
     pub command: Option<Box<Command>>,
     pub entrypoint: Option<Box<Command>>,
     pub ports: Vec<Port>,
-    pub expose: Vec<Spanned<String>>,
+    pub expose: Vec<Spanned<CompactString>>,
     pub environment: Vec<EnvVar>,
     pub env_files: Vec<EnvFileRef>,
     pub healthcheck: Option<Box<Healthcheck>>,
     pub depends_on: Vec<Dependency>,
     pub networks: Vec<ServiceNetwork>,
-    pub network_mode: Option<Spanned<String>>,
+    pub network_mode: Option<Spanned<CompactString>>,
     pub volumes: Vec<Mount>,
-    pub volumes_from: Vec<Spanned<String>>,
-    pub links: Vec<Spanned<String>>,
+    pub volumes_from: Vec<Spanned<CompactString>>,
+    pub links: Vec<Spanned<CompactString>>,
     /// None when the service sets no limit and no reservation (serialized as
     /// settings that are all null, as before).
     #[serde(serialize_with = "resources_or_none_set")]
     pub resources: Option<Box<Resources>>,
-    pub restart: Option<Spanned<String>>,
-    pub profiles: Vec<Spanned<String>>,
+    pub restart: Option<Spanned<CompactString>>,
+    pub profiles: Vec<Spanned<CompactString>>,
     pub labels: Vec<EnvVar>,
-    pub container_name: Option<Spanned<String>>,
-    pub hostname: Option<Spanned<String>>,
-    pub privileged: Option<Spanned<String>>,
-    pub user: Option<Spanned<String>>,
-    pub read_only: Option<Spanned<String>>,
-    pub cap_add: Vec<Spanned<String>>,
-    pub secrets: Vec<Spanned<String>>,
-    pub configs: Vec<Spanned<String>>,
+    pub container_name: Option<Spanned<CompactString>>,
+    pub hostname: Option<Spanned<CompactString>>,
+    pub privileged: Option<Spanned<CompactString>>,
+    pub user: Option<Spanned<CompactString>>,
+    pub read_only: Option<Spanned<CompactString>>,
+    pub cap_add: Vec<Spanned<CompactString>>,
+    pub secrets: Vec<Spanned<CompactString>>,
+    pub configs: Vec<Spanned<CompactString>>,
     /// Namespaces, security options and replicas; None when the service sets
     /// none of them (not serialized then).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -564,17 +566,17 @@ pub fn is_true(s: &str) -> bool {
 /// settings most services leave alone.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Isolation {
-    pub pid: Option<Spanned<String>>,
-    pub ipc: Option<Spanned<String>>,
-    pub uts: Option<Spanned<String>>,
-    pub userns_mode: Option<Spanned<String>>,
-    pub cgroup: Option<Spanned<String>>,
-    pub security_opt: Vec<Spanned<String>>,
-    pub cap_drop: Vec<Spanned<String>>,
+    pub pid: Option<Spanned<CompactString>>,
+    pub ipc: Option<Spanned<CompactString>>,
+    pub uts: Option<Spanned<CompactString>>,
+    pub userns_mode: Option<Spanned<CompactString>>,
+    pub cgroup: Option<Spanned<CompactString>>,
+    pub security_opt: Vec<Spanned<CompactString>>,
+    pub cap_drop: Vec<Spanned<CompactString>>,
     /// `deploy.replicas`.
-    pub replicas: Option<Spanned<String>>,
+    pub replicas: Option<Spanned<CompactString>>,
     /// `scale` (the older spelling of replicas).
-    pub scale: Option<Spanned<String>>,
+    pub scale: Option<Spanned<CompactString>>,
 }
 
 fn resources_or_none_set<S: serde::Serializer>(
@@ -589,7 +591,7 @@ fn resources_or_none_set<S: serde::Serializer>(
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopLevel {
-    pub name: Spanned<String>,
+    pub name: Spanned<CompactString>,
     pub external: bool,
     pub internal: bool,
     pub span: Span,
@@ -600,8 +602,8 @@ pub struct ComposeModel {
     /// Service name → position in `services`, so lookups stay constant-time on big stacks.
     #[serde(skip)]
     pub index: Option<std::collections::HashMap<String, usize>>,
-    pub name: Option<Spanned<String>>,
-    pub version: Option<Spanned<String>>,
+    pub name: Option<Spanned<CompactString>>,
+    pub version: Option<Spanned<CompactString>>,
     pub services: Vec<Service>,
     pub networks: Vec<TopLevel>,
     pub volumes: Vec<TopLevel>,
@@ -670,7 +672,7 @@ pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf, sources: &Sources)
     let index = services
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.name.value.clone(), i))
+        .map(|(i, s)| (s.name.value.to_string(), i))
         .collect();
     ComposeModel {
         index: Some(index),
@@ -685,7 +687,7 @@ pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf, sources: &Sources)
 }
 
 fn build_service(
-    name: Spanned<String>,
+    name: Spanned<CompactString>,
     n: &Node,
     base_dir: &dyn Fn(Span) -> PathBuf,
     sources: &Sources,
@@ -805,7 +807,7 @@ fn build_service(
         scale: get("scale").and_then(text),
     };
     let isolation = (isolation != Isolation::default()).then(|| Box::new(isolation));
-    let names = |k: &str| -> Vec<Spanned<String>> {
+    let names = |k: &str| -> Vec<Spanned<CompactString>> {
         get(k)
             .and_then(Node::as_seq)
             .unwrap_or(&[])

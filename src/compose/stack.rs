@@ -289,7 +289,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         .flat_map(|s| {
             s.env_files
                 .iter()
-                .map(move |e| (s.name.value.clone(), e.clone()))
+                .map(move |e| (s.name.value.to_string(), e.clone()))
         })
         .collect();
     for (service, r) in refs {

@@ -82,7 +82,7 @@ impl<'a> View<'a> {
                     let mut lines = Vec::new();
                     if let Some(svc) = p.model.service(&graph[n].name) {
                         if let Some(img) = &svc.image {
-                            lines.push(img.value.clone());
+                            lines.push(img.value.to_string());
                         } else if let Some(b) = &svc.build {
                             let ctx = b.context.as_ref().map(|c| c.value.as_str()).unwrap_or(".");
                             lines.push(format!("build {ctx}"));

@@ -202,7 +202,7 @@ pub fn fully_visible(p: &Project, svc: &Service, layout: &Layout) -> bool {
         if !plain_nginx_command(
             &cmd.words()
                 .iter()
-                .map(|w| w.value.clone())
+                .map(|w| w.value.to_string())
                 .collect::<Vec<_>>(),
         ) {
             return false;

@@ -396,7 +396,7 @@ pub(super) fn worker_of(inv: &Invocation) -> Option<(String, Option<&'static str
 /// CMD (when its ENTRYPOINT, if any, only hands over).
 pub fn running(p: &Project, svc: &Service) -> Vec<Invocation> {
     let node = service_node(p, &svc.name.value);
-    let df = p.dockerfiles.get(&svc.name.value).map(|(_, d)| d);
+    let df = p.dockerfiles.get(svc.name.value.as_str()).map(|(_, d)| d);
     let cmds = Commands::of(p, node, df);
     let cmd = match (&cmds.entrypoint, &cmds.command) {
         (Some(e), _) if !is_wrapper_only(e) => e,
@@ -414,7 +414,7 @@ pub fn running(p: &Project, svc: &Service) -> Vec<Invocation> {
 /// listens on no port.
 pub fn worker(p: &Project, svc: &Service) -> Option<Worker> {
     let node = service_node(p, &svc.name.value);
-    let df = p.dockerfiles.get(&svc.name.value).map(|(_, d)| d);
+    let df = p.dockerfiles.get(svc.name.value.as_str()).map(|(_, d)| d);
     let cmds = Commands::of(p, node, df);
     // The command that runs: an entrypoint script of the image usually ends with
     // `exec "$@"`, so with a compose `command` that is what runs.

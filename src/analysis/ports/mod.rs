@@ -148,7 +148,7 @@ pub fn listening(p: &Project, svc: &Service) -> Listening {
 pub fn listening_with(p: &Project, svc: &Service, env: &RuntimeEnv) -> Listening {
     let mut l = Listening::default();
     let node = service_node(p, &svc.name.value);
-    let df = p.dockerfiles.get(&svc.name.value);
+    let df = p.dockerfiles.get(svc.name.value.as_str());
     ports_and_expose(p, svc, node, &mut l);
     let product = product_of(p, svc, node);
     let cmds = Commands::of(p, node, df.map(|(_, d)| d));
@@ -336,7 +336,7 @@ pub struct RuntimeEnv {
 impl RuntimeEnv {
     pub fn of(p: &Project, svc: &Service, node: Option<&Node>) -> RuntimeEnv {
         let mut env = RuntimeEnv::default();
-        if let Some((_, d)) = p.dockerfiles.get(&svc.name.value) {
+        if let Some((_, d)) = p.dockerfiles.get(svc.name.value.as_str()) {
             for ins in image_instructions(d)
                 .into_iter()
                 .filter(|i| i.name == "ENV")

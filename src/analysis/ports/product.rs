@@ -61,7 +61,7 @@ pub(super) fn placements(
     for m in &svc.volumes {
         let readable =
             m.kind == MountKind::Bind && m.host_path.as_ref().is_some_and(|h| h.exists());
-        out.push((m.target.value.clone(), m.span, readable));
+        out.push((m.target.value.to_string(), m.span, readable));
     }
     let configs = node
         .and_then(|n| n.get("configs"))

@@ -221,7 +221,7 @@ pub fn layout(p: &Project, svc: &Service) -> Layout {
                 continue;
             }
             let path = if w.value == "-c" {
-                words.get(i + 1).map(|n| (n.value.clone(), n.span))
+                words.get(i + 1).map(|n| (n.value.to_string(), n.span))
             } else {
                 w.value
                     .strip_prefix("-c")
@@ -297,12 +297,14 @@ pub fn load_dockerfiles(p: &mut Project) {
             .and_then(|b| b.get("target"))
             .and_then(|t| t.as_str())
             .map(str::to_string);
-        p.dockerfiles.insert(svc.name.value.clone(), (id, parsed));
+        p.dockerfiles
+            .insert(svc.name.value.to_string(), (id, parsed));
         // gunicorn's config beside the Dockerfile, which `COPY . .` puts in the
         // working directory. A missing one is the usual case: quiet.
         let conf = normalize_path(&dir.join("gunicorn.conf.py"));
         if let Some(conf_id) = read_optional(p, &conf) {
-            p.gunicorn_configs.insert(svc.name.value.clone(), conf_id);
+            p.gunicorn_configs
+                .insert(svc.name.value.to_string(), conf_id);
         }
     }
     p.model.services = services;
@@ -333,7 +335,7 @@ fn load_mounted_gunicorn_configs(p: &mut Project) {
             (working_dir.as_deref() == Some(target)).then(|| host.join(NAME))
         });
         if let Some(host) = host {
-            found.push((svc.name.value.clone(), normalize_path(&host)));
+            found.push((svc.name.value.to_string(), normalize_path(&host)));
         }
     }
     for (service, conf) in found {
@@ -356,7 +358,7 @@ fn read_optional(p: &mut Project, path: &Path) -> Option<FileId> {
 
 /// The parsed Dockerfile of a service's build, when it has a readable one.
 pub fn service_dockerfile<'a>(p: &'a Project, svc: &Service) -> Option<&'a Dockerfile> {
-    p.dockerfiles.get(&svc.name.value).map(|(_, d)| d)
+    p.dockerfiles.get(svc.name.value.as_str()).map(|(_, d)| d)
 }
 
 /// Is this service an NGINX proxy: an NGINX image, or a build from one?
@@ -402,7 +404,7 @@ fn collect_service(
     let env: HashMap<String, String> = svc
         .environment
         .iter()
-        .filter_map(|e| Some((e.key.value.clone(), e.value.as_ref()?.value.clone())))
+        .filter_map(|e| Some((e.key.value.to_string(), e.value.as_ref()?.value.to_string())))
         .collect();
     let mut configs: Vec<NginxConfig> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -414,7 +416,7 @@ fn collect_service(
         if rendered.is_some() {
             substitute_env(&mut cfg.parsed.directives, &env);
         }
-        cfg.service = Some(svc.name.value.clone());
+        cfg.service = Some(svc.name.value.to_string());
         cfg.container_path = Some(container.clone());
         cfg.template = rendered.is_some();
         // nginx and its includes see a template at its rendered path only.
@@ -492,7 +494,7 @@ fn collect_service(
                         let Some(mut cfg) = parse_config(p, &host, parsed, Some(span)) else {
                             continue;
                         };
-                        cfg.service = Some(svc.name.value.clone());
+                        cfg.service = Some(svc.name.value.to_string());
                         cfg.container_path = Some(container.clone());
                         seen.insert(container.clone(), configs.len());
                         configs.push(cfg);

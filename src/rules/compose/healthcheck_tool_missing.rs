@@ -71,7 +71,7 @@ impl Rule for HealthcheckToolMissing {
             let Some(facts) = crate::knowledge::lacks(&base.image, tag) else {
                 continue;
             };
-            let df = p.dockerfiles.get(&svc.name.value).map(|(_, d)| d);
+            let df = p.dockerfiles.get(svc.name.value.as_str()).map(|(_, d)| d);
             // The programs the check runs, with their spans.
             let mut programs: Vec<(String, Span)> = Vec::new();
             match &test.value {

@@ -44,7 +44,7 @@ pub(crate) fn env_file_readers(p: &Project, e: &EnvFileInfo) -> Vec<(String, Spa
         for r in &s.env_files {
             let shown = crate::paths::display(&r.resolved);
             if p.sources.find(&shown) == Some(e.env.file) {
-                out.push((s.name.value.clone(), r.path.span));
+                out.push((s.name.value.to_string(), r.path.span));
             }
         }
     }

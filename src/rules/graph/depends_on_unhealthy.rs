@@ -35,7 +35,7 @@ fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
         // Timings only: the test comes from the image, if it has one.
     }
     if svc.build.is_some() {
-        let (_, df) = p.dockerfiles.get(&svc.name.value)?;
+        let (_, df) = p.dockerfiles.get(svc.name.value.as_str())?;
         // `FROM base` inherits the HEALTHCHECK of stage `base`.
         let has = crate::compose::base::final_instructions(df)
             .iter()

@@ -73,7 +73,7 @@ fn finding(p: &Project, m: &Misplaced<'_>) -> Finding {
             .iter()
             .find(|v| v.span == m.mount)
             .and_then(|v| v.source.as_ref())
-            .map(|s| s.value.clone())
+            .map(|s| s.value.to_string())
             .or_else(|| copy_source(p, m))
             .or_else(|| m.configs.first().map(|c| host_of(c)))
             .unwrap_or_default();
@@ -173,7 +173,7 @@ fn finding(p: &Project, m: &Misplaced<'_>) -> Finding {
                 .service
                 .image
                 .as_ref()
-                .map(|i| (i.span, i.value.clone()))
+                .map(|i| (i.span, i.value.to_string()))
                 .or_else(|| {
                     let df = proxy::service_dockerfile(p, m.service)?;
                     let w = df
@@ -181,7 +181,7 @@ fn finding(p: &Project, m: &Misplaced<'_>) -> Finding {
                         .into_iter()
                         .rev()
                         .find(|w| proxy::is_nginx_image(&w.value))?;
-                    Some((w.span, w.value.clone()))
+                    Some((w.span, w.value.to_string()))
                 });
             if let Some((span, name)) = image {
                 f = f.related(

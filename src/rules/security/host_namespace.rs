@@ -28,7 +28,7 @@ impl Rule for HostNamespace {
                 continue;
             }
             let iso = svc.isolation.as_deref();
-            let settings: [(&str, Option<&Spanned<String>>, &str); 5] = [
+            let settings: [(&str, Option<&Spanned<crate::compose::model::CompactString>>, &str); 5] = [
                 (
                     "network_mode",
                     svc.network_mode.as_ref(),

@@ -121,13 +121,17 @@ impl Rule for HealthcheckPortMismatch {
 }
 
 fn own_names(svc: &crate::compose::model::Service) -> Vec<String> {
-    let mut v = vec![svc.name.value.to_ascii_lowercase()];
+    let mut v = vec![svc.name.value.as_str().to_ascii_lowercase()];
     v.extend(
         svc.container_name
             .iter()
-            .map(|c| c.value.to_ascii_lowercase()),
+            .map(|c| c.value.as_str().to_ascii_lowercase()),
     );
-    v.extend(svc.hostname.iter().map(|c| c.value.to_ascii_lowercase()));
+    v.extend(
+        svc.hostname
+            .iter()
+            .map(|c| c.value.as_str().to_ascii_lowercase()),
+    );
     v
 }
 
