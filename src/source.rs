@@ -412,6 +412,18 @@ impl Sources {
         read_resolved(path, real)
     }
 
+    /// Whether there is a file at `path` for this project: an overlay's text (an
+    /// editor's unsaved buffer, standard input) or anything on disk (`exists`, so a
+    /// FIFO or a device there is read, and reported).
+    pub fn exists(&self, path: &Path) -> bool {
+        self.overlay.as_ref().is_some_and(|o| o.contains(path)) || path.exists()
+    }
+
+    /// [`Sources::exists`] for a regular file.
+    pub fn is_file(&self, path: &Path) -> bool {
+        self.overlay.as_ref().is_some_and(|o| o.contains(path)) || path.is_file()
+    }
+
     /// Where `path` really is (see [`real_path`]), through the run's cache of
     /// directories: the file of a source just read costs one `lstat`.
     pub fn real_path(&self, path: &Path) -> PathBuf {

@@ -307,3 +307,47 @@ fn nginx_and_env_buffers_relint_their_stack_and_closing_restores_the_disk() {
     drop(client.stdin);
     assert!(client.child.wait().expect("exits").success());
 }
+
+/// An `.env` that exists only as an unsaved buffer is read as the stack's `.env`.
+#[test]
+fn an_unsaved_env_buffer_counts_as_the_stacks_env() {
+    let dir = common::tree(&[(
+        "compose.yaml",
+        "services:\n  app:\n    image: ${APP_IMAGE}\n",
+    )]);
+    let root = std::fs::canonicalize(&*dir).expect("the stack");
+    let root_uri = format!("file://{}", root.display());
+    let mut client = Client::start(&root);
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": root_uri, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    let compose_uri = format!("{root_uri}/compose.yaml");
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": compose_uri, "languageId": "yaml", "version": 1,
+                                "text": "services:\n  app:\n    image: ${APP_IMAGE}\n"}}),
+    );
+    let published = client.diagnostics(&["compose.yaml"]);
+    assert!(codes(&published[0].1).contains(&"SL301"), "{published:#?}");
+    // A new .env, not saved: the variable is defined now.
+    assert!(!root.join(".env").exists());
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": format!("{root_uri}/.env"), "languageId": "dotenv",
+                                "version": 1, "text": "APP_IMAGE=registry.example.com/app:1\n"}}),
+    );
+    let published = client.diagnostics(&["compose.yaml", ".env"]);
+    let compose = &published
+        .iter()
+        .find(|(u, _)| u.ends_with("compose.yaml"))
+        .expect("compose")
+        .1;
+    assert!(!codes(compose).contains(&"SL301"), "{compose:#?}");
+    let down = client.request("shutdown", Value::Null);
+    assert!(down.get("error").is_none(), "{down}");
+    client.notify("exit", Value::Null);
+    drop(client.stdin);
+    assert!(client.child.wait().expect("exits").success());
+}

@@ -400,7 +400,7 @@ impl<'a> Loader<'a> {
                     continue;
                 }
                 // A missing file is skipped; one that exists but cannot be read is reported.
-                if p.exists() {
+                if self.sources.exists(p) {
                     if let Err(e) =
                         crate::compose::env::load_env_file(self.sources, p, &mut inc_vars, vars)
                     {

@@ -174,7 +174,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     let env_paths: Vec<PathBuf> = if opts.env_files.is_empty() {
         let dot = spec.dir.join(".env");
         // `exists`, not `is_file`: a `.env` that is a FIFO or a device is reported.
-        if dot.exists() {
+        if p.sources.exists(&dot) {
             vec![dot]
         } else {
             Vec::new()
@@ -269,7 +269,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     // Templates beside the compose file.
     for name in ENV_TEMPLATES {
         let path = spec.dir.join(name);
-        if path.is_file() {
+        if p.sources.is_file(&path) {
             let mut scratch = Vars::default();
             if let Ok(env) = load_env_file(&mut p.sources, &path, &mut scratch, &NoVars) {
                 p.diags.extend(env.parsed.diags.iter().cloned());
@@ -316,7 +316,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         }
         // A missing env_file is often a `.env` kept out of version control on
         // purpose; that is not a finding of this loader.
-        if !r.resolved.exists() {
+        if !p.sources.exists(&r.resolved) {
             continue;
         }
         let mut scratch = Vars::default();

@@ -178,7 +178,7 @@ pub fn fully_visible(p: &Project, svc: &Service, layout: &Layout) -> bool {
         let visible = m.kind == MountKind::Bind
             && m.host_path
                 .as_ref()
-                .is_some_and(|h| p.sources.admits(h) && h.exists());
+                .is_some_and(|h| p.sources.admits(h) && p.sources.exists(h));
         if !visible {
             return false;
         }
