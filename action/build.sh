@@ -4,6 +4,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=action/lib.sh
+. "$root/action/lib.sh"
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "::error title=stacklint::cargo not found: install a Rust toolchain (1.88 or newer) before this action"
@@ -23,5 +25,4 @@ if [ -f "$bin.exe" ]; then
 fi
 "$bin" --version
 
-delim="stacklint_$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-printf 'bin<<%s\n%s\n%s\n' "$delim" "$bin" "$delim" >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
+output bin "$bin"

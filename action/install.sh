@@ -7,14 +7,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-
-# Workflow-command text: '%', CR and LF must be escaped or they end the command (an input
-# is text from the workflow and must not become a command of its own).
-escape() {
-  local s="${1//%/%25}"
-  s="${s//$'\r'/%0D}"
-  printf '%s' "${s//$'\n'/%0A}"
-}
+# shellcheck source=action/lib.sh
+. "$root/action/lib.sh"
 
 fail() {
   printf '::error title=stacklint::%s\n' "$(escape "$1")"
@@ -66,5 +60,4 @@ fi
 echo "::endgroup::"
 "$bin" --version
 
-delim="stacklint_$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-printf 'bin<<%s\n%s\n%s\n' "$delim" "$bin" "$delim" >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
+output bin "$bin"

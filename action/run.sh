@@ -7,24 +7,12 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-
-# Workflow-command text: '%', CR and LF must be escaped or they end the command.
-escape() {
-  local s="${1//%/%25}"
-  s="${s//$'\r'/%0D}"
-  printf '%s' "${s//$'\n'/%0A}"
-}
+# shellcheck source=action/lib.sh
+. "$here/lib.sh"
 
 die() {
   printf '::error title=stacklint::%s\n' "$(escape "$1")"
   exit 2
-}
-
-# `name<<delimiter` form: safe whatever the value holds.
-output() {
-  local delim
-  delim="stacklint_$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-  printf '%s<<%s\n%s\n%s\n' "$1" "$delim" "$2" "$delim" >>"$GITHUB_OUTPUT"
 }
 
 trim() {

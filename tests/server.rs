@@ -121,6 +121,27 @@ impl Client {
     }
 }
 
+impl Client {
+    /// `shutdown`, then `exit`: the process must end successfully.
+    fn stop(mut self) {
+        let down = self.request("shutdown", Value::Null);
+        assert!(down.get("error").is_none(), "{down}");
+        self.notify("exit", Value::Null);
+        drop(self.stdin);
+        let status = self.child.wait().expect("the server exits");
+        assert!(status.success(), "{status:?}");
+    }
+}
+
+/// The diagnostics published for the file whose URI ends with `name`.
+fn of<'a>(published: &'a [(String, Vec<Value>)], name: &str) -> &'a [Value] {
+    published
+        .iter()
+        .find(|(u, _)| u.ends_with(name))
+        .map(|(_, d)| d.as_slice())
+        .unwrap_or_else(|| panic!("no diagnostics for {name}: {published:#?}"))
+}
+
 fn codes(diags: &[Value]) -> Vec<&str> {
     diags.iter().filter_map(|d| d["code"].as_str()).collect()
 }
@@ -210,12 +231,7 @@ fn the_language_server_lints_the_stack_of_an_edited_file() {
     assert!(codes(compose).contains(&"SL203"), "{compose:#?}");
 
     // Shutdown, then exit: the process ends, successfully.
-    let down = client.request("shutdown", Value::Null);
-    assert!(down.get("error").is_none(), "{down}");
-    client.notify("exit", Value::Null);
-    drop(client.stdin);
-    let status = client.child.wait().expect("the server exits");
-    assert!(status.success(), "{status:?}");
+    client.stop();
 }
 
 /// An NGINX config and an `.env` are linted with their stack too; a closed buffer gives
@@ -260,11 +276,7 @@ fn nginx_and_env_buffers_relint_their_stack_and_closing_restores_the_disk() {
             .all(|(u, _)| u.starts_with(&root_uri) && !u.contains("..")),
         "{published:#?}"
     );
-    let conf = &published
-        .iter()
-        .find(|(u, _)| u.ends_with("default.conf"))
-        .expect("conf")
-        .1;
+    let conf = of(&published, "default.conf");
     assert!(codes(conf).contains(&"SL001"), "{conf:#?}");
     // (And the stack's own problem: nginx resolves `app` only at startup.)
     assert!(codes(conf).contains(&"SL201"), "{conf:#?}");
@@ -286,11 +298,7 @@ fn nginx_and_env_buffers_relint_their_stack_and_closing_restores_the_disk() {
         json!({"textDocument": {"uri": env_uri, "languageId": "dotenv", "version": 1, "text": "OTHER=1\n"}}),
     );
     let published = client.diagnostics(&["compose.yaml", ".env"]);
-    let compose = &published
-        .iter()
-        .find(|(u, _)| u.ends_with("compose.yaml"))
-        .expect("compose")
-        .1;
+    let compose = of(&published, "compose.yaml");
     assert!(codes(compose).contains(&"SL301"), "{compose:#?}");
     // Saved with the variable back: cleared.
     client.notify(
@@ -301,11 +309,7 @@ fn nginx_and_env_buffers_relint_their_stack_and_closing_restores_the_disk() {
     let published = client.diagnostics(&["compose.yaml"]);
     assert!(!codes(&published[0].1).contains(&"SL301"), "{published:#?}");
 
-    let down = client.request("shutdown", Value::Null);
-    assert!(down.get("error").is_none(), "{down}");
-    client.notify("exit", Value::Null);
-    drop(client.stdin);
-    assert!(client.child.wait().expect("exits").success());
+    client.stop();
 }
 
 /// An `.env` that exists only as an unsaved buffer is read as the stack's `.env`.
@@ -339,15 +343,7 @@ fn an_unsaved_env_buffer_counts_as_the_stacks_env() {
                                 "version": 1, "text": "APP_IMAGE=registry.example.com/app:1\n"}}),
     );
     let published = client.diagnostics(&["compose.yaml", ".env"]);
-    let compose = &published
-        .iter()
-        .find(|(u, _)| u.ends_with("compose.yaml"))
-        .expect("compose")
-        .1;
+    let compose = of(&published, "compose.yaml");
     assert!(!codes(compose).contains(&"SL301"), "{compose:#?}");
-    let down = client.request("shutdown", Value::Null);
-    assert!(down.get("error").is_none(), "{down}");
-    client.notify("exit", Value::Null);
-    drop(client.stdin);
-    assert!(client.child.wait().expect("exits").success());
+    client.stop();
 }
