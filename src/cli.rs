@@ -710,16 +710,27 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
         }
         note = n;
     }
-    let (projects, findings) = lint(args, &cfg)?;
-    // Finding secret values reads every file again: per project, in parallel.
+    let projects = load_all_with(&args.input, &cfg)?;
+    // Finding secret values reads every file again: per project, in parallel,
+    // and while the rules run (a large project's rules leave a core idle).
+    let (findings, secrets) = rayon::join(
+        || check_all(&projects, &cfg, args.no_inline_ignores),
+        || {
+            projects
+                .par_iter()
+                .map(crate::analysis::secrets::secret_spans)
+                .collect::<Vec<_>>()
+        },
+    );
     let reports: Vec<ProjectReport<'_>> = projects
         .par_iter()
         .zip(findings)
-        .map(|(p, mut findings)| {
+        .zip(secrets)
+        .map(|((p, mut findings), secrets)| {
             // Secrets matter only where a finding shows a snippet or a message.
             let secrets = match findings.is_empty() {
                 true => Vec::new(),
-                false => crate::analysis::secrets::secret_spans(p),
+                false => secrets,
             };
             crate::analysis::secrets::redact(&mut findings, &p.sources, &secrets);
             ProjectReport {

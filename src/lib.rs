@@ -21,3 +21,8 @@ pub mod server;
 pub mod severity;
 pub mod source;
 pub mod steps;
+
+/// From this many services on, the work of one project is split over threads
+/// (its services' model, its rules). Below it the projects themselves are the
+/// unit of parallel work: splitting a small one costs more than it saves.
+pub const PARALLEL_SERVICES: usize = 64;

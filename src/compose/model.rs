@@ -660,14 +660,20 @@ fn top_level(n: Option<&Node>) -> Vec<TopLevel> {
 /// Filtered lists are [`fitted`]: a filtered `collect` reserves four items for a list
 /// of one, and a large stack's model (a service is most of a kilobyte) is held for
 /// the whole run.
-pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf, sources: &Sources) -> ComposeModel {
-    let services = root
-        .get("services")
-        .and_then(Node::as_map)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|(k, v)| Some(build_service(text(k)?, v, base_dir, sources)))
-        .collect::<Vec<Service>>();
+pub fn build(
+    root: &Node,
+    base_dir: &(dyn Fn(Span) -> PathBuf + Sync),
+    sources: &Sources,
+) -> ComposeModel {
+    let entries = root.get("services").and_then(Node::as_map).unwrap_or(&[]);
+    let one = |(k, v): &(Node, Node)| Some(build_service(text(k)?, v, base_dir, sources));
+    let services = if entries.len() >= crate::PARALLEL_SERVICES {
+        use rayon::prelude::*;
+        // In order: `collect` on an indexed parallel iterator keeps it.
+        entries.par_iter().filter_map(one).collect::<Vec<Service>>()
+    } else {
+        entries.iter().filter_map(one).collect::<Vec<Service>>()
+    };
     let services = fitted(services);
     let index = services
         .iter()
@@ -689,7 +695,7 @@ pub fn build(root: &Node, base_dir: &dyn Fn(Span) -> PathBuf, sources: &Sources)
 fn build_service(
     name: Spanned<CompactString>,
     n: &Node,
-    base_dir: &dyn Fn(Span) -> PathBuf,
+    base_dir: &(dyn Fn(Span) -> PathBuf + Sync),
     sources: &Sources,
 ) -> Service {
     let get = |k: &str| n.get(k);

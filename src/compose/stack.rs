@@ -349,7 +349,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
             && !default_name(base)
             && !crate::compose::discover::COMPOSE_NAMES
                 .iter()
-                .any(|n| spec.dir.join(n).is_file());
+                .any(|n| p.sources.is_file(&spec.dir.join(n)));
     }
 
     crate::compose::proxy::collect(&mut p);
@@ -452,7 +452,7 @@ fn load_own_templates(p: &mut Project) {
         }
         for t in template_names(&name) {
             let tpath = dir.join(&t);
-            if !tpath.is_file() {
+            if !p.sources.is_file(&tpath) {
                 continue;
             }
             if p.sources

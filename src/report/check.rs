@@ -4,6 +4,7 @@
 
 use crate::analysis::Analysis;
 use crate::compose::stack::Project;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 use crate::finding::{CapKey, Finding, Findings, Overflow, Suppression};
@@ -84,13 +85,13 @@ fn run_unmerged<'a>(
         graph: &analysis.graph,
         nginx: &analysis.nginx,
     };
-    let mut sink = Findings::new();
-    for rule in RULES {
-        if enabled(rule.meta()) {
-            rule.check(&cx, &mut sink);
-        }
-    }
-    let (mut out, mut overflow) = sink.into_parts();
+    let rules: Vec<&dyn crate::rules::Rule> = RULES
+        .iter()
+        .copied()
+        .filter(|r| enabled(r.meta()))
+        .collect();
+    let parallel = project.model.services.len() >= crate::PARALLEL_SERVICES;
+    let (mut out, mut overflow) = run_rules(&rules, &cx, parallel);
     // Inline suppressions depend on every rule's findings: a post-pass. The first
     // finding over the bound stands for the others: suppressed with them, and a
     // suppression of that rule in that file is never called unused, since the
@@ -110,6 +111,39 @@ fn run_unmerged<'a>(
         if let Some(o) = overflow.get_mut(k) {
             o.first = f;
         }
+    }
+    (out, overflow)
+}
+
+/// The findings of `rules`, in their order, and those past the bound. In
+/// parallel, each rule fills a sink of its own and the sinks are joined in
+/// order: the same findings in the same order as one sink filled rule after
+/// rule, since a sink's bound counts per file and rule.
+fn run_rules(
+    rules: &[&dyn crate::rules::Rule],
+    cx: &Context<'_>,
+    parallel: bool,
+) -> (Vec<Finding>, HashMap<CapKey, Overflow>) {
+    if !parallel {
+        let mut sink = Findings::new();
+        for rule in rules {
+            rule.check(cx, &mut sink);
+        }
+        return sink.into_parts();
+    }
+    let parts: Vec<_> = rules
+        .par_iter()
+        .map(|rule| {
+            let mut sink = Findings::new();
+            rule.check(cx, &mut sink);
+            sink.into_parts()
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut overflow = HashMap::new();
+    for (list, over) in parts {
+        out.extend(list);
+        overflow.extend(over);
     }
     (out, overflow)
 }
@@ -302,6 +336,64 @@ mod tests {
             });
         }
         f
+    }
+
+    #[test]
+    fn rules_in_parallel_find_what_they_find_one_after_another() {
+        // Past the bound of kept findings per file and rule, with findings of
+        // many rules on the same services.
+        let n = Findings::MAX_KEPT + 100;
+        let mut text = String::from("services:\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "  s{i}:\n    image: redis\n    privileged: {}\n    ports: [\"{}:6379\"]\n    \
+                 environment:\n      DB_PASSWORD: hunter{i}\n    healthcheck:\n      \
+                 test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:81{}/\"]\n",
+                i % 7 == 0,
+                10000 + i,
+                i % 10,
+            ));
+        }
+        let dir = std::env::temp_dir().join(format!("stacklint-par-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("compose.yaml");
+        std::fs::write(&path, text).unwrap();
+        let spec = crate::compose::discover::ProjectSpec {
+            dir: dir.clone(),
+            files: vec![path],
+            explicit: true,
+            root: None,
+        };
+        let project = crate::compose::stack::load_project(&spec, &Default::default());
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(project.model.services.len(), n);
+        let analysis = Analysis::of(&project);
+        let options = RuleOptions::default();
+        let cx = Context {
+            project: &project,
+            options: &options,
+            analysis: &analysis,
+            graph: &analysis.graph,
+            nginx: &analysis.nginx,
+        };
+        let rules: Vec<&dyn crate::rules::Rule> = RULES.to_vec();
+        let sorted = |o: &HashMap<CapKey, Overflow>| {
+            let mut v: Vec<String> = o.iter().map(|(k, o)| format!("{k:?} {o:?}")).collect();
+            v.sort();
+            v
+        };
+        let (seq, seq_over) = run_rules(&rules, &cx, false);
+        let (par, par_over) = run_rules(&rules, &cx, true);
+        let rules_found: std::collections::HashSet<&str> =
+            seq.iter().map(|f| f.rule.code).collect();
+        assert!(
+            rules_found.len() >= 5,
+            "too few rules to compare: {rules_found:?}"
+        );
+        assert!(!seq_over.is_empty(), "the bound was not reached");
+        assert_eq!(format!("{seq:?}"), format!("{par:?}"));
+        assert_eq!(sorted(&seq_over), sorted(&par_over));
     }
 
     #[test]

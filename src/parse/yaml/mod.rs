@@ -44,6 +44,8 @@ pub fn parse(file: FileId, src: &SourceFile) -> YamlFile {
         file,
         src,
         stack: Vec::new(),
+        items: Vec::new(),
+        pairs: Vec::new(),
         anchors: HashMap::new(),
         expansion: Expansion::new(src.text.len()),
         last_alias: None,
@@ -171,7 +173,8 @@ enum Frame {
         end: usize,
         anchor: Option<String>,
         tag: Option<String>,
-        items: Vec<Node>,
+        /// Where its items start in [`Builder::items`].
+        items: usize,
         size: Size,
     },
     Map {
@@ -180,8 +183,9 @@ enum Frame {
         end: usize,
         anchor: Option<String>,
         tag: Option<String>,
-        entries: Vec<(Node, Node)>,
-        /// Key text → position in `entries`, to find duplicates.
+        /// Where its entries start in [`Builder::pairs`].
+        entries: usize,
+        /// Key text → position among its entries, to find duplicates.
         keys: KeyIndex,
         pending_key: Option<Node>,
         /// Merge-key sources, applied when the mapping ends (explicit keys win).
@@ -207,6 +211,12 @@ struct Builder<'a> {
     file: FileId,
     src: &'a SourceFile,
     stack: Vec<Frame>,
+    /// The items of every open sequence, innermost last, and the entries of every
+    /// open mapping: a finished collection is moved out at its exact size, one
+    /// allocation, instead of growing a vector of its own and shrinking it (a
+    /// tenth of reading a large file went to reallocation).
+    items: Vec<Node>,
+    pairs: Vec<(Node, Node)>,
     /// Anchors of the whole stream, as go-yaml keeps them: a later anchor of the
     /// same name replaces the earlier one, and a later document may use them.
     /// Each with what it expands to.
@@ -372,7 +382,7 @@ impl Builder<'_> {
                     end: span.end,
                     anchor,
                     tag,
-                    items: Vec::new(),
+                    items: self.items.len(),
                     size: Size::ONE_NODE,
                 });
             }
@@ -388,7 +398,7 @@ impl Builder<'_> {
                     end: span.end,
                     anchor,
                     tag,
-                    entries: Vec::new(),
+                    entries: self.pairs.len(),
                     keys: KeyIndex::default(),
                     pending_key: None,
                     merges: Vec::new(),
@@ -406,12 +416,12 @@ impl Builder<'_> {
                     size,
                 }) = self.stack.pop()
                 {
-                    let first = items.first().map(|n| n.span);
+                    let first = self.items.get(items).map(|n| n.span);
                     let span = self.collection_span(start, flow, span, first, end);
                     let node = Node {
                         span,
                         tag: tag.map(Box::new),
-                        value: Value::seq(fitted(items)),
+                        value: Value::seq(self.items.drain(items..).collect()),
                     };
                     self.finish(node, anchor, size);
                 }
@@ -423,22 +433,25 @@ impl Builder<'_> {
                     end,
                     anchor,
                     tag,
-                    mut entries,
+                    entries,
                     merges,
                     size,
                     ..
                 }) = self.stack.pop()
                 {
-                    let first = entries
-                        .first()
+                    let first = self
+                        .pairs
+                        .get(entries)
                         .map(|(k, _)| k.span)
                         .or(merges.first().map(|m| m.key));
                     let span = self.collection_span(start, flow, span, first, end);
-                    self.apply_merges(&mut entries, merges);
+                    let mut pairs = std::mem::take(&mut self.pairs);
+                    self.apply_merges(&mut pairs, entries, merges);
+                    self.pairs = pairs;
                     let node = Node {
                         span,
                         tag: tag.map(Box::new),
-                        value: Value::map(fitted(entries)),
+                        value: Value::map(self.pairs.drain(entries..).collect()),
                     };
                     self.finish(node, anchor, size);
                 }
@@ -537,9 +550,11 @@ impl Builder<'_> {
         };
         // go-yaml rejects a second `<<` in one mapping like any other repeated key
         // (a quoted one included).
+        let entries = self.pairs.get(*entries..).unwrap_or_default();
         let first = merges.first().map(|m| m.key).or_else(|| {
             keys.get("<<", entries, &self.src.text)
-                .map(|pos| entries[pos].0.span)
+                .and_then(|pos| entries.get(pos))
+                .map(|(k, _)| k.span)
         });
         merges.push(Merge {
             node,
@@ -600,7 +615,7 @@ impl Builder<'_> {
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq { .. }) => self.items.push(node),
             Some(Frame::Map {
                 entries,
                 keys,
@@ -621,18 +636,21 @@ impl Builder<'_> {
                                     .with_related(m.key, "first defined here"),
                             );
                         }
-                        if let Some(pos) = keys.get(k, entries, &self.src.text) {
-                            self.diags.push(
-                                ParseDiag::new(key.span, format!("duplicate key `{k}`"))
-                                    .with_related(entries[pos].0.span, "first defined here"),
-                            );
-                            // The later value wins, in the place of the first.
-                            entries[pos] = (key, node);
-                            return;
+                        let mine = self.pairs.get_mut(*entries..).unwrap_or_default();
+                        if let Some(pos) = keys.get(k, mine, &self.src.text) {
+                            if let Some(first) = mine.get_mut(pos) {
+                                self.diags.push(
+                                    ParseDiag::new(key.span, format!("duplicate key `{k}`"))
+                                        .with_related(first.0.span, "first defined here"),
+                                );
+                                // The later value wins, in the place of the first.
+                                *first = (key, node);
+                                return;
+                            }
                         }
-                        keys.insert(k, entries.len(), entries, &self.src.text);
+                        keys.insert(k, mine.len(), mine, &self.src.text);
                     }
-                    entries.push((key, node));
+                    self.pairs.push((key, node));
                 }
             },
         }
@@ -642,13 +660,17 @@ impl Builder<'_> {
     /// win over later ones (YAML merge-key semantics). A source that is not a
     /// mapping or a list of mappings is one finding at the `<<` entry, whatever the
     /// number of wrong items, with the items as related places.
-    fn apply_merges(&mut self, entries: &mut Vec<(Node, Node)>, merges: Vec<Merge>) {
+    /// The mapping's entries are those of `pairs` from `start` on.
+    fn apply_merges(&mut self, pairs: &mut Vec<(Node, Node)>, start: usize, merges: Vec<Merge>) {
         if merges.is_empty() {
             return;
         }
+        let entries = pairs;
         // Inline strings: keys are short, and this runs for every service of a
         // file that merges a shared block into each.
         let mut present: HashSet<CompactString> = entries
+            .get(start..)
+            .unwrap_or_default()
             .iter()
             .filter_map(|(k, _)| k.as_str().map(CompactString::from))
             .collect();
