@@ -24,10 +24,65 @@ pub static VALIDATOR: LazyLock<Option<jsonschema::Validator<YamlJson>>> = LazyLo
         .and_then(|s| jsonschema::options_for::<YamlJson>().build(s).ok())
 });
 
+/// One service's part of the compose-spec (`#/$defs/service`), for files of many
+/// services: they are validated one by one, in parallel.
+static SERVICE_VALIDATOR: LazyLock<Option<jsonschema::Validator<YamlJson>>> = LazyLock::new(|| {
+    let s = schema::SCHEMA.as_ref()?;
+    let part = serde_json::json!({
+        "$schema": s.get("$schema")?,
+        "$ref": "#/$defs/service",
+        "$defs": s.get("$defs")?,
+    });
+    jsonschema::options_for::<YamlJson>().build(&part).ok()
+});
+
+/// The names `services` admits (its `patternProperties`; any other name is refused).
+static SERVICE_NAME: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
+    let s = schema::SCHEMA.as_ref()?;
+    let props = s
+        .pointer("/properties/services/patternProperties")?
+        .as_object()?;
+    match props.keys().collect::<Vec<_>>().as_slice() {
+        [only] => regex::Regex::new(only).ok(),
+        _ => None,
+    }
+});
+
 /// Whether the JSON view of `root` satisfies the compose-spec schema; `None`
 /// when the schema did not compile.
 pub fn is_valid(root: &Node) -> Option<bool> {
-    Some(VALIDATOR.as_ref()?.is_valid(View::of(root)))
+    let validator = VALIDATOR.as_ref()?;
+    let services = root.get("services").filter(|s| {
+        s.as_map()
+            .is_some_and(|m| m.len() >= crate::PARALLEL_SERVICES)
+    });
+    if let (Some(services), Some(one), Some(name)) =
+        (services, SERVICE_VALIDATOR.as_ref(), SERVICE_NAME.as_ref())
+    {
+        // The same verdict, split: the file with `services` seen as an empty
+        // mapping, then each service against its part of the schema, its name
+        // against the pattern `services` admits.
+        use rayon::prelude::*;
+        let Value::Map(entries) = &services.value else {
+            return Some(false);
+        };
+        let rest = validator.is_valid(View {
+            node: Some(root),
+            kind: Kind::Object(match &root.value {
+                Value::Map(e) => e,
+                _ => return Some(validator.is_valid(View::of(root))),
+            }),
+            hollow: Some(services),
+        });
+        return Some(
+            rest && entries
+                .par_iter()
+                .filter(|(_, v)| !v.has_tag("!reset"))
+                .filter_map(|(k, v)| Some((k.as_str()?, v)))
+                .all(|(k, v)| name.is_match(k) && one.is_valid(View::of(v))),
+        );
+    }
+    Some(validator.is_valid(View::of(root)))
 }
 
 /// The representation: a compose tree as JSON.
@@ -48,6 +103,7 @@ impl Json for YamlJson {
         f(View {
             node: None,
             kind: Kind::Str(string),
+            hollow: None,
         })
     }
 }
@@ -58,6 +114,8 @@ pub struct View<'a> {
     /// `None` for a mapping key seen as a string (`propertyNames`).
     node: Option<&'a Node>,
     kind: Kind<'a>,
+    /// A member of this mapping seen as an empty mapping (see [`is_valid`]).
+    hollow: Option<&'a Node>,
 }
 
 #[derive(Clone)]
@@ -87,6 +145,7 @@ impl<'a> View<'a> {
         View {
             node: Some(n),
             kind,
+            hollow: None,
         }
     }
 }
@@ -98,7 +157,7 @@ impl<'a> JsonNode<'a, YamlJson> for View<'a> {
 
     fn as_object(&self) -> Option<Members<'a>> {
         match self.kind {
-            Kind::Object(entries) => Some(Members(entries)),
+            Kind::Object(entries) => Some(Members(entries, self.hollow)),
             _ => None,
         }
     }
@@ -150,6 +209,7 @@ impl<'a> JsonNode<'a, YamlJson> for View<'a> {
         Cow::Owned(match (self.node, &self.kind) {
             (Some(n), _) => schema::to_json_value(n),
             (None, Kind::Str(s)) => Serde::String((*s).to_string()),
+            (None, Kind::Object(_)) => Serde::Object(Default::default()),
             (None, _) => Serde::Null,
         })
     }
@@ -171,7 +231,19 @@ fn kept(entries: &[(Node, Node)]) -> impl Iterator<Item = (&str, &Node)> {
 
 /// A mapping as a JSON object. Its keys are unique: the YAML reader keeps one
 /// entry per key (a repeated key is a parse error, and such a file is not validated).
-pub struct Members<'a>(&'a [(Node, Node)]);
+pub struct Members<'a>(&'a [(Node, Node)], Option<&'a Node>);
+
+/// The view of a member: its own, or an empty mapping for the hollow one.
+fn member_view<'a>(v: &'a Node, hollow: Option<&'a Node>) -> View<'a> {
+    match hollow {
+        Some(h) if std::ptr::eq(h, v) => View {
+            node: None,
+            kind: Kind::Object(&[]),
+            hollow: None,
+        },
+        _ => View::of(v),
+    }
+}
 
 impl<'a> Object<'a, YamlJson> for Members<'a> {
     type Node = View<'a>;
@@ -185,11 +257,12 @@ impl<'a> Object<'a, YamlJson> for Members<'a> {
     fn get(&self, key: &Box<str>) -> Option<View<'a>> {
         kept(self.0)
             .find(|(k, _)| *k == &**key)
-            .map(|(_, v)| View::of(v))
+            .map(|(_, v)| member_view(v, self.1))
     }
 
     fn members(&self) -> Self::MembersIter {
-        Box::new(kept(self.0).map(|(k, v)| (k, View::of(v))))
+        let hollow = self.1;
+        Box::new(kept(self.0).map(move |(k, v)| (k, member_view(v, hollow))))
     }
 }
 
@@ -284,5 +357,32 @@ mod tests {
             "services:\n  web:\n    image: a\n    x-own: {any: 1}\nx-top: 1\n"
         ));
         assert!(!same_verdict("services:\n  \"bad name!\":\n    image: a\n"));
+    }
+
+    /// A file of many services is validated split (each service on its own):
+    /// the verdict of the whole, whichever part is wrong.
+    #[test]
+    fn many_services_are_judged_as_the_whole_file_is() {
+        let many = |svc: &str, top: &str| {
+            let mut t = String::from("x-d: &d {restart: always}\nservices:\n");
+            for i in 0..crate::PARALLEL_SERVICES + 6 {
+                t.push_str(&format!("  s{i}:\n    <<: *d\n    image: a{i}\n"));
+            }
+            t.push_str(svc);
+            t.push_str(top);
+            t
+        };
+        assert!(same_verdict(&many("", "")));
+        assert!(same_verdict(&many("  gone: !reset {}\n", "")));
+        assert!(same_verdict(&many(
+            "  last:\n    image: b\n    x-own: 1\n",
+            "x-top: 1\n"
+        )));
+        assert!(!same_verdict(&many("  last:\n    imagee: b\n", "")));
+        assert!(!same_verdict(&many("  last:\n    ports: 80\n", "")));
+        assert!(!same_verdict(&many("  \"bad name!\":\n    image: b\n", "")));
+        assert!(!same_verdict(&many("  last: 5\n", "")));
+        assert!(!same_verdict(&many("", "unknown: 1\n")));
+        assert!(!same_verdict(&many("", "networks: 5\n")));
     }
 }

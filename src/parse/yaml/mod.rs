@@ -118,7 +118,7 @@ pub struct ReaderPanicked;
 /// here instead of a crash.
 pub fn events(
     text: &str,
-    mut on: impl FnMut(Result<Event, libyaml_safer::Error>) -> bool,
+    on: impl FnMut(Result<Event, libyaml_safer::Error>) -> bool,
 ) -> Result<(), ReaderPanicked> {
     let with_break;
     let bytes = if text.is_empty() || text.ends_with('\n') {
@@ -127,6 +127,17 @@ pub fn events(
         with_break = format!("{text}\n");
         with_break.as_bytes()
     };
+    match bytes.len() >= PIPELINE_FROM {
+        true => pipelined(bytes, on),
+        false => in_turn(bytes, on),
+    }
+}
+
+/// [`events`] on this thread.
+fn in_turn(
+    bytes: &[u8],
+    mut on: impl FnMut(Result<Event, libyaml_safer::Error>) -> bool,
+) -> Result<(), ReaderPanicked> {
     let run = std::panic::AssertUnwindSafe(|| {
         let mut input = bytes;
         let mut parser = Parser::new();
@@ -139,6 +150,58 @@ pub fn events(
         }
     });
     std::panic::catch_unwind(run).map_err(|_| ReaderPanicked)
+}
+
+/// From this size on, a text's events are read on a thread of their own while
+/// the caller builds from them: reading is two thirds of the work, and a large
+/// file is usually one project's only file, with the other core idle.
+const PIPELINE_FROM: usize = 256 * 1024;
+
+/// [`events`] with the reader on a second thread, handing events over in
+/// batches. A panic on either side ends both, as one [`ReaderPanicked`].
+fn pipelined(
+    bytes: &[u8],
+    mut on: impl FnMut(Result<Event, libyaml_safer::Error>) -> bool,
+) -> Result<(), ReaderPanicked> {
+    const BATCH: usize = 512;
+    type Batch = Vec<Result<Event, libyaml_safer::Error>>;
+    // A few batches ahead at most: the reader cannot outrun the builder by a file.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut input = bytes;
+            let mut parser = Parser::new();
+            parser.set_input_string(&mut input);
+            let mut batch = Vec::with_capacity(BATCH);
+            for ev in parser {
+                let failed = ev.is_err();
+                batch.push(ev);
+                if failed || batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // The builder stopped: so does the reader.
+                    if tx.send(full).is_err() || failed {
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(batch);
+        });
+        // `rx` moves in and is dropped when the builder stops, which stops the reader.
+        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            for batch in rx {
+                for ev in batch {
+                    let failed = ev.is_err();
+                    if !on(ev) || failed {
+                        return;
+                    }
+                }
+            }
+        }));
+        match (built, reader.join()) {
+            (Ok(()), Ok(())) => Ok(()),
+            _ => Err(ReaderPanicked),
+        }
+    })
 }
 
 fn next_char_end(text: &str, at: usize) -> usize {

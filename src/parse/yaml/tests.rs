@@ -361,3 +361,61 @@ fn a_node_stays_small() {
         std::mem::size_of::<Node>()
     );
 }
+
+/// A way of reading events: on this thread, or on a second one.
+type Reader = fn(
+    &[u8],
+    &mut dyn FnMut(Result<Event, libyaml_safer::Error>) -> bool,
+) -> Result<(), ReaderPanicked>;
+
+/// Every event of `text` (as text) read with `read`, stopping after `stop`.
+fn events_by(read: Reader, text: &str, stop: usize) -> (Vec<String>, bool) {
+    let mut seen = Vec::new();
+    let ok = read(text.as_bytes(), &mut |ev| {
+        seen.push(format!("{ev:?}"));
+        seen.len() < stop
+    })
+    .is_ok();
+    (seen, ok)
+}
+
+#[test]
+fn a_large_file_read_on_a_second_thread_gives_the_same_events() {
+    let mut text = String::from("x-d: &d {restart: always}\nservices:\n");
+    let mut i = 0;
+    while text.len() < PIPELINE_FROM + 1000 {
+        text.push_str(&format!(
+            "  s{i}:\n    <<: *d\n    image: \"a{i}\"\n    ports: [80, 443]\n"
+        ));
+        i += 1;
+    }
+    let broken = format!("{text}  bad: [unclosed\n");
+    let pipe = |b: &[u8], on: &mut dyn FnMut(_) -> bool| pipelined(b, on);
+    let turn = |b: &[u8], on: &mut dyn FnMut(_) -> bool| in_turn(b, on);
+    for t in [&text, &broken] {
+        for stop in [usize::MAX, 3, 5_000] {
+            let (a, a_ok) = events_by(turn, t, stop);
+            let (b, b_ok) = events_by(pipe, t, stop);
+            assert!(a_ok && b_ok);
+            assert_eq!(a.len(), b.len(), "stop {stop}");
+            assert!(a == b, "stop {stop}: the events differ");
+        }
+    }
+    // The broken text ends on the reader's error, on both paths.
+    let (b, _) = events_by(pipe, &broken, usize::MAX);
+    assert!(
+        b.last().is_some_and(|e| e.starts_with("Err")),
+        "{:?}",
+        b.last()
+    );
+    // A whole file: the builder's result is the same too.
+    let (_, y) = load(&text);
+    assert!(y.diags.is_empty(), "{:?}", y.diags);
+    assert_eq!(
+        y.docs[0]
+            .get("services")
+            .and_then(|s| s.as_map())
+            .map(|m| m.len()),
+        Some(i)
+    );
+}
