@@ -666,15 +666,23 @@ pub fn build(
     sources: &Sources,
 ) -> ComposeModel {
     let entries = root.get("services").and_then(Node::as_map).unwrap_or(&[]);
-    let one = |(k, v): &(Node, Node)| Some(build_service(text(k)?, v, base_dir, sources));
     let services = if entries.len() >= crate::PARALLEL_SERVICES {
         use rayon::prelude::*;
-        // In order: `collect` on an indexed parallel iterator keeps it.
-        entries.par_iter().filter_map(one).collect::<Vec<Service>>()
+        let named: Vec<(Spanned<CompactString>, &Node)> = entries
+            .iter()
+            .filter_map(|(k, v)| Some((text(k)?, v)))
+            .collect();
+        // Mapped one to one, so rayon writes each service in its place in a
+        // vector of the right size (a filtered parallel collect gathers pieces
+        // and copies them: a second copy of the model at its peak).
+        named
+            .into_par_iter()
+            .map(|(name, v)| build_service(name, v, base_dir, sources))
+            .collect::<Vec<Service>>()
     } else {
-        entries.iter().filter_map(one).collect::<Vec<Service>>()
+        let one = |(k, v): &(Node, Node)| Some(build_service(text(k)?, v, base_dir, sources));
+        fitted(entries.iter().filter_map(one).collect::<Vec<Service>>())
     };
-    let services = fitted(services);
     let index = services
         .iter()
         .enumerate()
