@@ -711,26 +711,31 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
         note = n;
     }
     let projects = load_all_with(&args.input, &cfg)?;
-    // Finding secret values reads every file again: per project, in parallel,
-    // and while the rules run (a large project's rules leave a core idle).
-    let (findings, secrets) = rayon::join(
+    // Finding secret values reads every file again: per project, in parallel.
+    // A large project's are found while the rules run (they leave a core idle
+    // at times); a small one's only if it has findings.
+    let (findings, early) = rayon::join(
         || check_all(&projects, &cfg, args.no_inline_ignores),
         || {
             projects
                 .par_iter()
-                .map(crate::analysis::secrets::secret_spans)
+                .map(|p| {
+                    (p.model.services.len() >= crate::PARALLEL_SERVICES)
+                        .then(|| crate::analysis::secrets::secret_spans(p))
+                })
                 .collect::<Vec<_>>()
         },
     );
     let reports: Vec<ProjectReport<'_>> = projects
         .par_iter()
         .zip(findings)
-        .zip(secrets)
-        .map(|((p, mut findings), secrets)| {
+        .zip(early)
+        .map(|((p, mut findings), early)| {
             // Secrets matter only where a finding shows a snippet or a message.
-            let secrets = match findings.is_empty() {
-                true => Vec::new(),
-                false => secrets,
+            let secrets = match (findings.is_empty(), early) {
+                (true, _) => Vec::new(),
+                (false, Some(found)) => found,
+                (false, None) => crate::analysis::secrets::secret_spans(p),
             };
             crate::analysis::secrets::redact(&mut findings, &p.sources, &secrets);
             ProjectReport {

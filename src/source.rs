@@ -227,6 +227,10 @@ struct DirFacts {
     listed: std::sync::Mutex<HashMap<PathBuf, Option<std::sync::Arc<Listing>>>>,
 }
 
+/// The most entries of a directory that [`RealDirs::probe`] lists; past them it
+/// asks the file system name by name. A stack's directory holds dozens.
+const MAX_LISTED: usize = 4_096;
+
 /// A directory's entries by name, with what each is (not following symlinks).
 type Listing = HashMap<std::ffi::OsString, Entry>;
 
@@ -277,7 +281,11 @@ impl RealDirs {
         }
         let listed = std::fs::read_dir(dir).ok().and_then(|rd| {
             let mut l = Listing::new();
-            for e in rd {
+            for (n, e) in rd.enumerate() {
+                // A huge directory is not held in memory for a few names.
+                if n == MAX_LISTED {
+                    return None;
+                }
                 // An entry that cannot be read: no listing, ask the file system.
                 let e = e.ok()?;
                 let kind = match e.file_type().ok()? {
@@ -933,6 +941,15 @@ mod tests {
                 assert_eq!(dirs.probe(&path, true), path.is_file(), "is_file {rel}");
             }
         }
+        // A directory too large to list is asked name by name.
+        let big = dir.join("big");
+        std::fs::create_dir_all(&big).unwrap();
+        for i in 0..=MAX_LISTED {
+            std::fs::write(big.join(format!("f{i}")), "").unwrap();
+        }
+        assert!(dirs.listing(&big).is_none());
+        assert!(dirs.probe(&big.join("f7"), true));
+        assert!(!dirs.probe(&big.join("nope"), false));
         // A file created after its directory was listed is not seen: one run
         // answers from one listing, as it reads each file once.
         std::fs::write(dir.join("late.env"), "").unwrap();
