@@ -231,28 +231,21 @@ struct DirFacts {
 /// asks the file system name by name. A stack's directory holds dozens.
 const MAX_LISTED: usize = 4_096;
 
-/// A directory's entries by name, with what each is (not following symlinks).
-type Listing = HashMap<std::ffi::OsString, Entry>;
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Entry {
-    File,
-    Symlink,
-    /// A directory, a FIFO, a device.
-    Other,
-}
+/// A directory's entry names, ASCII letters in lower case.
+type Listing = std::collections::HashSet<std::ffi::OsString>;
 
 impl RealDirs {
     /// Whether there is something at `path` (`file`: a regular file, symlinks
-    /// followed), from one listing of its directory: a project asks for a dozen
-    /// names that are mostly absent (`.env` templates, override files), and one
-    /// `stat` each cost 15,000 system calls on the test corpus. Where the listing
-    /// cannot tell (a symlink, a directory that cannot be listed, a file system
-    /// that may ignore case), the file system is asked.
+    /// followed). A project asks for a dozen names that are mostly absent (`.env`
+    /// templates, override files), and one `stat` each cost 15,000 system calls
+    /// on the test corpus: a name its directory's listing lacks is absent. Any
+    /// other answer comes from the file system: a name that is listed (it may be
+    /// a dangling link, or behind a directory that can be listed but not
+    /// entered), one listed in another case (a case-insensitive file system finds
+    /// it), a directory that cannot be listed.
     pub fn probe(&self, path: &Path, file: bool) -> bool {
         let ask = || if file { path.is_file() } else { path.exists() };
-        // Case-insensitive file systems are the default elsewhere: a listing's
-        // exact names would miss `.ENV` where `stat` finds it.
+        // Case-insensitive file systems are the default elsewhere.
         if !cfg!(target_os = "linux") {
             return ask();
         }
@@ -264,14 +257,13 @@ impl RealDirs {
         } else {
             dir
         };
+        // A name outside ASCII may match in another case that is not ASCII's.
+        if !name.is_ascii() {
+            return ask();
+        }
         match self.listing(dir) {
-            Some(l) => match l.get(name) {
-                None => false,
-                Some(Entry::File) => true,
-                Some(Entry::Other) => !file,
-                Some(Entry::Symlink) => ask(),
-            },
-            None => ask(),
+            Some(l) if !l.contains(&name.to_ascii_lowercase()) => false,
+            _ => ask(),
         }
     }
 
@@ -287,13 +279,7 @@ impl RealDirs {
                     return None;
                 }
                 // An entry that cannot be read: no listing, ask the file system.
-                let e = e.ok()?;
-                let kind = match e.file_type().ok()? {
-                    t if t.is_file() => Entry::File,
-                    t if t.is_symlink() => Entry::Symlink,
-                    _ => Entry::Other,
-                };
-                l.insert(e.file_name(), kind);
+                l.insert(e.ok()?.file_name().to_ascii_lowercase());
             }
             Some(std::sync::Arc::new(l))
         });

@@ -52,37 +52,39 @@ static SERVICE_NAME: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
 /// when the schema did not compile.
 pub fn is_valid(root: &Node) -> Option<bool> {
     let validator = VALIDATOR.as_ref()?;
-    let services = root.get("services").filter(|s| {
-        s.as_map()
-            .is_some_and(|m| m.len() >= crate::PARALLEL_SERVICES)
-    });
-    if let (Some(services), Some(one), Some(name)) =
-        (services, SERVICE_VALIDATOR.as_ref(), SERVICE_NAME.as_ref())
-    {
+    if let (Value::Map(top), Some((services, entries)), Some(one), Some(name)) = (
+        &root.value,
+        many_services(root),
+        SERVICE_VALIDATOR.as_ref(),
+        SERVICE_NAME.as_ref(),
+    ) {
         // The same verdict, split: the file with `services` seen as an empty
         // mapping, then each service against its part of the schema, its name
         // against the pattern `services` admits.
         use rayon::prelude::*;
-        let Value::Map(entries) = &services.value else {
-            return Some(false);
-        };
         let rest = validator.is_valid(View {
             node: Some(root),
-            kind: Kind::Object(match &root.value {
-                Value::Map(e) => e,
-                _ => return Some(validator.is_valid(View::of(root))),
-            }),
+            kind: Kind::Object(top),
             hollow: Some(services),
         });
         return Some(
-            rest && entries
+            rest && kept(entries)
+                .collect::<Vec<_>>()
                 .par_iter()
-                .filter(|(_, v)| !v.has_tag("!reset"))
-                .filter_map(|(k, v)| Some((k.as_str()?, v)))
                 .all(|(k, v)| name.is_match(k) && one.is_valid(View::of(v))),
         );
     }
     Some(validator.is_valid(View::of(root)))
+}
+
+/// `services` and its entries, when it is a mapping of many (not `!reset`, which
+/// the JSON view leaves out).
+fn many_services(root: &Node) -> Option<(&Node, &[(Node, Node)])> {
+    let services = root.get("services").filter(|s| !s.has_tag("!reset"))?;
+    let entries = services
+        .as_map()
+        .filter(|m| m.len() >= crate::PARALLEL_SERVICES)?;
+    Some((services, entries))
 }
 
 /// The representation: a compose tree as JSON.
@@ -372,7 +374,13 @@ mod tests {
             t.push_str(top);
             t
         };
+        // The split is taken (else this test would judge the whole file twice).
+        assert!(SERVICE_VALIDATOR.is_some() && SERVICE_NAME.is_some());
         assert!(same_verdict(&many("", "")));
+        // `!reset` services are no services: nothing of them is validated.
+        assert!(same_verdict(
+            &many("  last:\n    imagee: b\n", "").replacen("services:\n", "services: !reset\n", 1)
+        ));
         assert!(same_verdict(&many("  gone: !reset {}\n", "")));
         assert!(same_verdict(&many(
             "  last:\n    image: b\n    x-own: 1\n",

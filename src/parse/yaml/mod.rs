@@ -158,7 +158,8 @@ fn in_turn(
 const PIPELINE_FROM: usize = 256 * 1024;
 
 /// [`events`] with the reader on a second thread, handing events over in
-/// batches. A panic on either side ends both, as one [`ReaderPanicked`].
+/// batches: the same events as [`in_turn`], up to a panic on either side, which
+/// ends both as one [`ReaderPanicked`]. Where no thread can be started, in turn.
 fn pipelined(
     bytes: &[u8],
     mut on: impl FnMut(Result<Event, libyaml_safer::Error>) -> bool,
@@ -168,24 +169,31 @@ fn pipelined(
     // A few batches ahead at most: the reader cannot outrun the builder by a file.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            let mut input = bytes;
-            let mut parser = Parser::new();
-            parser.set_input_string(&mut input);
+        let read = move || {
             let mut batch = Vec::with_capacity(BATCH);
-            for ev in parser {
-                let failed = ev.is_err();
-                batch.push(ev);
-                if failed || batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    // The builder stopped: so does the reader.
-                    if tx.send(full).is_err() || failed {
-                        return;
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut input = bytes;
+                let mut parser = Parser::new();
+                parser.set_input_string(&mut input);
+                for ev in parser {
+                    let failed = ev.is_err();
+                    batch.push(ev);
+                    if failed || batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        // The builder stopped: so does the reader.
+                        if tx.send(full).is_err() || failed {
+                            return;
+                        }
                     }
                 }
-            }
+            }));
+            // The events read before the end, or before a panic, as in turn.
             let _ = tx.send(batch);
-        });
+            run.is_ok()
+        };
+        let Ok(reader) = std::thread::Builder::new().spawn_scoped(scope, read) else {
+            return in_turn(bytes, on);
+        };
         // `rx` moves in and is dropped when the builder stops, which stops the reader.
         let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
             for batch in rx {
@@ -198,7 +206,7 @@ fn pipelined(
             }
         }));
         match (built, reader.join()) {
-            (Ok(()), Ok(())) => Ok(()),
+            (Ok(()), Ok(true)) => Ok(()),
             _ => Err(ReaderPanicked),
         }
     })
