@@ -665,23 +665,23 @@ pub fn build(
     base_dir: &(dyn Fn(Span) -> PathBuf + Sync),
     sources: &Sources,
 ) -> ComposeModel {
-    let entries = root.get("services").and_then(Node::as_map).unwrap_or(&[]);
-    let services = if entries.len() >= crate::PARALLEL_SERVICES {
+    let named: Vec<(Spanned<CompactString>, &Node)> = root
+        .get("services")
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|(k, v)| Some((text(k)?, v)))
+        .collect();
+    // Mapped one to one, so the services are collected at their exact size (in
+    // parallel, each written in its place: a filtered parallel collect gathers
+    // pieces and copies them, a second copy of the model at its peak).
+    let one =
+        |(name, v): (Spanned<CompactString>, &Node)| build_service(name, v, base_dir, sources);
+    let services: Vec<Service> = if named.len() >= crate::PARALLEL_SERVICES {
         use rayon::prelude::*;
-        let named: Vec<(Spanned<CompactString>, &Node)> = entries
-            .iter()
-            .filter_map(|(k, v)| Some((text(k)?, v)))
-            .collect();
-        // Mapped one to one, so rayon writes each service in its place in a
-        // vector of the right size (a filtered parallel collect gathers pieces
-        // and copies them: a second copy of the model at its peak).
-        named
-            .into_par_iter()
-            .map(|(name, v)| build_service(name, v, base_dir, sources))
-            .collect::<Vec<Service>>()
+        named.into_par_iter().map(one).collect()
     } else {
-        let one = |(k, v): &(Node, Node)| Some(build_service(text(k)?, v, base_dir, sources));
-        fitted(entries.iter().filter_map(one).collect::<Vec<Service>>())
+        named.into_iter().map(one).collect()
     };
     let index = services
         .iter()

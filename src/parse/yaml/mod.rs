@@ -730,13 +730,12 @@ impl Builder<'_> {
     /// Applies `<<` sources: keys already in the mapping win, then earlier sources
     /// win over later ones (YAML merge-key semantics). A source that is not a
     /// mapping or a list of mappings is one finding at the `<<` entry, whatever the
-    /// number of wrong items, with the items as related places.
-    /// The mapping's entries are those of `pairs` from `start` on.
-    fn apply_merges(&mut self, pairs: &mut Vec<(Node, Node)>, start: usize, merges: Vec<Merge>) {
+    /// number of wrong items, with the items as related places. The mapping's
+    /// entries are those of `entries` from `start` on; merged ones are pushed.
+    fn apply_merges(&mut self, entries: &mut Vec<(Node, Node)>, start: usize, merges: Vec<Merge>) {
         if merges.is_empty() {
             return;
         }
-        let entries = pairs;
         // Inline strings: keys are short, and this runs for every service of a
         // file that merges a shared block into each.
         let mut present: HashSet<CompactString> = entries

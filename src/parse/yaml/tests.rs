@@ -415,7 +415,7 @@ fn a_large_file_read_on_a_second_thread_gives_the_same_events() {
         "{:?}",
         b.last()
     );
-    // A whole file: the builder's result is the same too.
+    // A whole file builds through the second thread, every service in it.
     let (_, y) = load(&text);
     assert!(y.diags.is_empty(), "{:?}", y.diags);
     assert_eq!(
