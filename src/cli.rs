@@ -408,21 +408,25 @@ pub fn load_all(args: &Input) -> Result<Vec<Project>, String> {
 pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String> {
     let paths = paths_of(args);
     let stdin = stdin_file(args)?;
+    // The walk's directory listings serve the loading's probes too.
+    let dirs = crate::source::RealDirs::default();
     let targets = match &stdin {
         Some((path, _)) => vec![stdin_target(path)],
-        None => discover_with(&paths, &args.files, &exclude_of(args, cfg)?)?,
+        None => discover_with(&paths, &args.files, &exclude_of(args, cfg)?, &dirs)?,
     };
     let overlay = stdin
         .map(|(path, text)| Overlay::new([(path, text.to_string())]))
         .unwrap_or_default();
-    load_targets(args, &targets, overlay)
+    load_targets(args, &targets, overlay, dirs)
 }
 
-/// Loads `targets` (projects in parallel), `overlay`'s texts standing in for files.
+/// Loads `targets` (projects in parallel), `overlay`'s texts standing in for files,
+/// `dirs` holding what the run already knows of its directories.
 pub fn load_targets(
     args: &Input,
     targets: &[Target],
     overlay: Overlay,
+    dirs: crate::source::RealDirs,
 ) -> Result<Vec<Project>, String> {
     for f in &args.env_files {
         // A FIFO or device passes here and is reported by the loader.
@@ -433,7 +437,7 @@ pub fn load_targets(
     let opts = LoadOptions {
         include_cache: Default::default(),
         dir_cache: Default::default(),
-        real_dirs: Default::default(),
+        real_dirs: dirs,
         env_files: args.env_files.clone(),
         use_env: args.use_env,
         allow_outside: args.allow_outside.clone(),
@@ -701,6 +705,11 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
             "--fix and --diff change files on disk: they do not take `-` (standard input)".into(),
         );
     }
+    // Compiling the compose-spec validator takes milliseconds: it overlaps with the
+    // walk instead of holding up the first compose file that needs it.
+    rayon::spawn(|| {
+        let _ = crate::compose::schema_view::VALIDATOR.as_ref();
+    });
     let cfg = config_for(&args.input, &overrides_of(args))?;
     let mut note = None;
     if args.fix || args.diff {

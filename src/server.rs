@@ -227,7 +227,7 @@ impl Server {
                     Default::default()
                 }
             };
-            match load_targets(&Input::default(), &targets, overlay) {
+            match load_targets(&Input::default(), &targets, overlay, Default::default()) {
                 Ok(projects) => {
                     let findings = check_all(&projects, &cfg, false);
                     for (p, mut found) in projects.iter().zip(findings) {

@@ -379,7 +379,8 @@ fn unreadable_files_are_reported_not_skipped() {
 /// The walk reads `.gitignore`, `.ignore` and `.git/info/exclude` files (the
 /// ignore crate opens them as they are): a FIFO among them would block it. At
 /// the root (or above it) they are reported and the ignore files are not read;
-/// in a subdirectory they are reported and that directory is not walked.
+/// in a subdirectory (a nested repository's exclude file too) they are reported
+/// and that directory is not walked.
 #[test]
 fn fifo_ignore_files_do_not_block_the_walk() {
     let dir = common::tree(&[
@@ -392,15 +393,26 @@ fn fifo_ignore_files_do_not_block_the_walk() {
             "other/compose.yaml",
             "services:\n  db:\n    image: nginx:1.27\n",
         ),
+        (
+            "nested/compose.yaml",
+            "services:\n  cache:\n    image: nginx:1.27\n",
+        ),
     ]);
-    std::fs::create_dir_all(dir.join(".git/info")).unwrap();
-    std::fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    for repo in [dir.join(""), dir.join("nested")] {
+        std::fs::create_dir_all(repo.join(".git/info")).unwrap();
+        std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+        mkfifo(&repo.join(".git/info/exclude"));
+    }
     mkfifo(&dir.join(".gitignore"));
-    mkfifo(&dir.join(".git/info/exclude"));
     mkfifo(&dir.join("sub/.ignore"));
     let r = run(&dir, &["."]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    for file in [".gitignore", ".git/info/exclude", "sub/.ignore"] {
+    for file in [
+        ".gitignore",
+        ".git/info/exclude",
+        "sub/.ignore",
+        "nested/.git/info/exclude",
+    ] {
         assert!(
             has(&r, "SL001", file, "not a regular file"),
             "{file}: {}",
@@ -411,4 +423,8 @@ fn fifo_ignore_files_do_not_block_the_walk() {
     let files: Vec<String> = findings(&r).into_iter().map(|(_, f, _)| f).collect();
     assert!(files.iter().any(|f| f == "compose.yaml"), "{files:?}");
     assert!(files.iter().any(|f| f == "other/compose.yaml"), "{files:?}");
+    assert!(
+        !files.iter().any(|f| f == "nested/compose.yaml"),
+        "{files:?}"
+    );
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::source::FileKind;
+use crate::source::{FileKind, RealDirs};
 
 /// Default compose file names, in docker compose's order of precedence.
 pub const COMPOSE_NAMES: [&str; 4] = [
@@ -203,7 +203,7 @@ pub fn projects_of_dir(dir: &Path) -> Vec<ProjectSpec> {
         })
         .unwrap_or_default();
     names.sort();
-    projects_in(dir, &names)
+    projects_in(dir, &names, &RealDirs::default())
         .into_iter()
         .map(|spec| ProjectSpec {
             root: Some(dir.to_path_buf()),
@@ -230,8 +230,9 @@ pub fn compose_file_target(path: &Path) -> Target {
 
 /// The projects of a directory whose walked (not ignored, not excluded) files are
 /// `names`: the default compose file plus its override, then the default file plus
-/// each other compose file of the directory.
-fn projects_in(dir: &Path, names: &[String]) -> Vec<ProjectSpec> {
+/// each other compose file of the directory. `dirs` answers whether a file
+/// the walk did not give exists.
+fn projects_in(dir: &Path, names: &[String], dirs: &RealDirs) -> Vec<ProjectSpec> {
     let base = COMPOSE_NAMES.iter().find(|n| names.iter().any(|m| m == *n));
     let mut out = Vec::new();
     let others: Vec<&String> = names
@@ -244,7 +245,10 @@ fn projects_in(dir: &Path, names: &[String]) -> Vec<ProjectSpec> {
             let mut files = vec![dir.join(base)];
             // docker compose merges the override whether or not git ignores it (a local
             // override is often ignored): so do we.
-            if let Some(ov) = OVERRIDE_NAMES.iter().find(|n| dir.join(n).exists()) {
+            if let Some(ov) = OVERRIDE_NAMES
+                .iter()
+                .find(|n| dirs.probe(&dir.join(n), false))
+            {
                 files.push(dir.join(ov));
             }
             out.push(ProjectSpec {
@@ -262,7 +266,7 @@ fn projects_in(dir: &Path, names: &[String]) -> Vec<ProjectSpec> {
                 });
             }
         }
-        None if env_names_compose_file(dir) => {
+        None if env_names_compose_file(dir, dirs) => {
             // `COMPOSE_FILE` in `.env` names the files; the loader reads it.
             out.push(ProjectSpec {
                 dir: dir.to_path_buf(),
@@ -287,27 +291,36 @@ fn projects_in(dir: &Path, names: &[String]) -> Vec<ProjectSpec> {
 }
 
 /// Does the directory's `.env` set `COMPOSE_FILE`? (A cheap look; the loader parses it.)
-fn env_names_compose_file(dir: &Path) -> bool {
-    crate::source::read_text(&dir.join(".env")).is_ok_and(|t| {
-        t.lines().any(|l| {
-            let l = l.trim_start();
-            let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
-            l.starts_with("COMPOSE_FILE=") || l.starts_with("COMPOSE_FILE ")
+fn env_names_compose_file(dir: &Path, dirs: &RealDirs) -> bool {
+    let env = dir.join(".env");
+    dirs.probe(&env, false)
+        && crate::source::read_text(&env).is_ok_and(|t| {
+            t.lines().any(|l| {
+                let l = l.trim_start();
+                let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
+                l.starts_with("COMPOSE_FILE=") || l.starts_with("COMPOSE_FILE ")
+            })
         })
-    })
 }
 
 /// Resolves the command line's paths into targets. `compose_files` (`-f`) names
 /// the files of one project explicitly.
 pub fn discover(paths: &[PathBuf], compose_files: &[PathBuf]) -> Result<Vec<Target>, String> {
-    discover_with(paths, compose_files, &Exclude::default())
+    discover_with(
+        paths,
+        compose_files,
+        &Exclude::default(),
+        &RealDirs::default(),
+    )
 }
 
-/// [`discover`], skipping what `exclude` matches in the directory walk.
+/// [`discover`], skipping what `exclude` matches in the directory walk; `dirs`
+/// keeps the directory listings it reads for the run's loading.
 pub fn discover_with(
     paths: &[PathBuf],
     compose_files: &[PathBuf],
     exclude: &Exclude,
+    dirs: &RealDirs,
 ) -> Result<Vec<Target>, String> {
     for p in paths.iter().chain(compose_files) {
         if !p.exists() {
@@ -334,7 +347,7 @@ pub fn discover_with(
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let (specs, unreadable) = walk(p, exclude);
+            let (specs, unreadable) = walk(p, exclude, dirs);
             out.extend(specs.into_iter().map(|spec| {
                 Target::Project(ProjectSpec {
                     root: Some(p.clone()),
@@ -376,10 +389,17 @@ fn common_ancestor(a: &Path, b: &Path) -> PathBuf {
 
 /// The ignore files of `dir` the walk reads (following links) that are there but
 /// not regular files: opening a FIFO among them would block the walk forever.
-fn unreadable_ignore_files(dir: &Path) -> Vec<PathBuf> {
+fn unreadable_ignore_files(dir: &Path, dirs: &RealDirs) -> Vec<PathBuf> {
+    // Asked of the directory's listing first: most directories have none of
+    // them, and three `stat`s per directory were a third of the walk's calls.
+    let git = dirs.probe(&dir.join(".git"), false);
     [".gitignore", ".ignore", ".git/info/exclude"]
         .iter()
         .map(|name| dir.join(name))
+        .filter(|p| match p.parent() {
+            Some(d) if d == dir => dirs.probe(p, false),
+            _ => git,
+        })
         .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_file()))
         .collect()
 }
@@ -387,12 +407,12 @@ fn unreadable_ignore_files(dir: &Path) -> Vec<PathBuf> {
 /// The projects below `root`, in path order, and the ignore files that are not
 /// regular files. A directory holding one is not walked; one at the root or
 /// above it turns the ignore files off for the walk.
-fn walk(root: &Path, exclude: &Exclude) -> (Vec<ProjectSpec>, Vec<PathBuf>) {
+fn walk(root: &Path, exclude: &Exclude, listed: &RealDirs) -> (Vec<ProjectSpec>, Vec<PathBuf>) {
     let exclude = exclude.clone();
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| absolute(root));
     let above: Vec<PathBuf> = real_root
         .ancestors()
-        .flat_map(unreadable_ignore_files)
+        .flat_map(|d| unreadable_ignore_files(d, listed))
         .collect();
     let skipped: std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>> = Default::default();
     let mut builder = ignore::WalkBuilder::new(root);
@@ -410,6 +430,7 @@ fn walk(root: &Path, exclude: &Exclude) -> (Vec<ProjectSpec>, Vec<PathBuf>) {
             .parents(false);
     }
     let skips = std::sync::Arc::clone(&skipped);
+    let listings = listed.clone();
     builder.filter_entry(move |e| {
         // The walk's root is never filtered (a named path is always linted).
         if e.depth() == 0 {
@@ -425,7 +446,7 @@ fn walk(root: &Path, exclude: &Exclude) -> (Vec<ProjectSpec>, Vec<PathBuf>) {
             return false;
         }
         if is_dir {
-            let bad = unreadable_ignore_files(e.path());
+            let bad = unreadable_ignore_files(e.path(), &listings);
             if !bad.is_empty() {
                 if let Ok(mut s) = skips.lock() {
                     s.extend(bad);
@@ -470,7 +491,7 @@ fn walk(root: &Path, exclude: &Exclude) -> (Vec<ProjectSpec>, Vec<PathBuf>) {
         .into_iter()
         .flat_map(|(dir, mut names)| {
             names.sort();
-            projects_in(&dir, &names)
+            projects_in(&dir, &names, listed)
         })
         .collect();
     let mut unreadable = above;
