@@ -6,7 +6,9 @@ anchored block (N = 1k, 2k, 4k, 8k, 16k), the same split over a base file and an
 override, an NGINX config of N servers mounted into a proxy, and a .env of N keys.
 For each it prints stacklint's median wall time over several runs, its peak RSS,
 the time of a bare saphyr event parse of the same YAML (examples/yaml_floor.rs),
-their ratio, and the time per service, so growth faster than N shows.
+their ratio, and the time per service, so growth faster than N shows. With
+dotenv-linter on PATH (`cargo install dotenv-linter`) it also times the peer on
+the generated .env.
 
     cargo build --release && cargo build --release --example yaml_floor
     python3 benches/scale.py [--runs 7] [--sizes 1000,2000,...] [--corpus ../shared/corpus]
@@ -15,6 +17,7 @@ their ratio, and the time per service, so growth faster than N shows.
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -134,6 +137,18 @@ def peak_rss(cmd, cwd):
     return 0
 
 
+def dotenv_linter():
+    """The peer's command for one .env file when dotenv-linter is on PATH (its 4.x
+    takes a `check` subcommand, 3.x the file itself), with its version."""
+    exe = shutil.which("dotenv-linter")
+    if not exe:
+        return None, ""
+    p = subprocess.run([exe, "--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    version = p.stdout.decode().split()[-1] if p.stdout.split() else "?"
+    sub = ["check"] if version.split(".")[0].isdigit() and int(version.split(".")[0]) >= 4 else []
+    return [exe] + sub, version
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
@@ -144,6 +159,7 @@ def main():
         if not os.path.exists(b):
             sys.exit(f"missing {b}: run `cargo build --release && cargo build --release --example yaml_floor`")
     sizes = [int(s) for s in a.sizes.split(",")]
+    peer, peer_version = dotenv_linter()
     lint = [BIN, ".", "--fail-on", "never", "--format", "json"]
     print(f"{'input':<22}{'N':>7}{'KiB in':>9}{'stacklint':>11}{'floor':>9}{'ratio':>7}"
           f"{'us/item':>9}{'MiB rss':>9}{'rss/in':>8}  SL001")
@@ -163,6 +179,12 @@ def main():
                 print(f"{name:<22}{n:>7}{size / 1024:>9.0f}{t * 1000:>9.1f}ms{floor:>9}"
                       f"{ratio:>7}{t / n * 1e6:>9.1f}{rss / 1024:>9.1f}{rss * 1024 / size:>8.1f}"
                       f"  {errors or ''}")
+                if make is dotenv and peer:
+                    # The peer reads the .env alone; stacklint above lints the project.
+                    pt, _ = run(peer + [".env"], d, a.runs)
+                    st, _ = run([BIN, ".env", "--fail-on", "never"], d, a.runs)
+                    print(f"{'  dotenv-linter ' + peer_version:<22}{n:>7}{'':>9}{pt * 1000:>9.1f}ms"
+                          f"   stacklint .env alone {st * 1000:.1f}ms, {pt / st:.0f}x faster")
     if os.path.isdir(a.corpus):
         t, _ = run(lint, a.corpus, a.runs)
         rss = peak_rss(lint, a.corpus)
