@@ -707,7 +707,12 @@ fn read_resolved(path: &Path, real: Option<PathBuf>) -> Result<String, ReadError
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge);
     }
-    Ok(decode_text(&bytes))
+    // Valid UTF-8 (nearly every file) becomes the text without a copy.
+    match String::from_utf8(bytes) {
+        Ok(text) if !text.starts_with('\u{feff}') => Ok(text),
+        Ok(text) => Ok(decode_text(text.as_bytes())),
+        Err(e) => Ok(decode_text(e.as_bytes())),
+    }
 }
 
 /// A file's bytes as the text we lint: a BOM is dropped, invalid UTF-8 is replaced.
@@ -776,6 +781,11 @@ mod tests {
         let ok = dir.join("ok");
         std::fs::write(&ok, "a: 1\n").unwrap();
         assert_eq!(read_text(&ok).as_deref(), Ok("a: 1\n"));
+        // Read as `decode_text` reads bytes: a BOM dropped, invalid UTF-8 replaced.
+        for bytes in [&b"\xef\xbb\xbfa: 1\n"[..], b"a: \xff\n", b"\xef\xbb\xbf"] {
+            std::fs::write(&ok, bytes).unwrap();
+            assert_eq!(read_text(&ok), Ok(decode_text(bytes)), "{bytes:?}");
+        }
         assert_eq!(read_text(Path::new("/dev/zero")), Err(ReadError::Forbidden));
         assert_eq!(
             read_text(Path::new("/proc/self/status")),
