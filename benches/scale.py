@@ -184,7 +184,7 @@ def main():
                     pt, _ = run(peer + [".env"], d, a.runs)
                     st, _ = run([BIN, ".env", "--fail-on", "never"], d, a.runs)
                     print(f"{'  dotenv-linter ' + peer_version:<22}{n:>7}{'':>9}{pt * 1000:>9.1f}ms"
-                          f"   stacklint .env alone {st * 1000:.1f}ms, {pt / st:.0f}x faster")
+                          f"   stacklint .env alone {st * 1000:.1f}ms, peer/stacklint {pt / st:.1f}")
     if os.path.isdir(a.corpus):
         t, _ = run(lint, a.corpus, a.runs)
         rss = peak_rss(lint, a.corpus)

@@ -706,7 +706,9 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
         );
     }
     // Compiling the compose-spec validator takes milliseconds: it overlaps with the
-    // walk instead of holding up the first compose file that needs it.
+    // walk instead of holding up the first compose file that needs it. (It is the
+    // bundled schema: a panic there, which would abort a spawned job, is a bug of
+    // ours that the tests meet first.)
     rayon::spawn(|| {
         let _ = crate::compose::schema_view::VALIDATOR.as_ref();
     });

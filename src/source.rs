@@ -242,7 +242,7 @@ impl RealDirs {
     /// other answer comes from the file system: a name that is listed (it may be
     /// a dangling link, or behind a directory that can be listed but not
     /// entered), one listed in another case (a case-insensitive file system finds
-    /// it), a directory that cannot be listed.
+    /// it), a directory that cannot be listed or holds a name outside ASCII.
     pub fn probe(&self, path: &Path, file: bool) -> bool {
         let ask = || if file { path.is_file() } else { path.exists() };
         // Case-insensitive file systems are the default elsewhere.
@@ -279,7 +279,13 @@ impl RealDirs {
                     return None;
                 }
                 // An entry that cannot be read: no listing, ask the file system.
-                l.insert(e.ok()?.file_name().to_ascii_lowercase());
+                let name = e.ok()?.file_name();
+                // Nor for a name outside ASCII: a case-folding directory may
+                // match it to an ASCII one (`ſ` to `s`).
+                if !name.is_ascii() {
+                    return None;
+                }
+                l.insert(name.to_ascii_lowercase());
             }
             Some(std::sync::Arc::new(l))
         });
@@ -946,6 +952,13 @@ mod tests {
         assert!(dirs.listing(&big).is_none());
         assert!(dirs.probe(&big.join("f7"), true));
         assert!(!dirs.probe(&big.join("nope"), false));
+        // Nor is one that holds a name outside ASCII (case folding may map it to
+        // the name asked for).
+        let folded = dir.join("folded");
+        std::fs::create_dir_all(&folded).unwrap();
+        std::fs::write(folded.join("compo\u{17f}e.yaml"), "").unwrap();
+        assert!(dirs.listing(&folded).is_none());
+        assert!(!dirs.probe(&folded.join("compose.yaml"), false));
         // A file created after its directory was listed is not seen: one run
         // answers from one listing, as it reads each file once.
         std::fs::write(dir.join("late.env"), "").unwrap();

@@ -428,3 +428,45 @@ fn fifo_ignore_files_do_not_block_the_walk() {
         "{files:?}"
     );
 }
+
+/// A git worktree's `.git` is a file naming its git directory, whose `commondir`
+/// names the repository's: the walk opens that `commondir` and the repository's
+/// `info/exclude` too. A FIFO at either is reported and the worktree not walked.
+#[test]
+fn fifo_files_of_a_worktree_do_not_block_the_walk() {
+    let dir = common::tree(&[
+        ("compose.yaml", "services:\n  web:\n    image: nginx:1.27\n"),
+        (
+            "wt1/compose.yaml",
+            "services:\n  a:\n    image: nginx:1.27\n",
+        ),
+        (
+            "wt2/compose.yaml",
+            "services:\n  b:\n    image: nginx:1.27\n",
+        ),
+        (".repo/worktrees/wt2/commondir", "../..\n"),
+    ]);
+    std::fs::create_dir_all(dir.join(".repo/worktrees/wt1")).unwrap();
+    std::fs::create_dir_all(dir.join(".repo/info")).unwrap();
+    mkfifo(&dir.join(".repo/worktrees/wt1/commondir"));
+    mkfifo(&dir.join(".repo/info/exclude"));
+    for wt in ["wt1", "wt2"] {
+        let git_dir = dir.join(".repo/worktrees").join(wt);
+        std::fs::write(
+            dir.join(wt).join(".git"),
+            format!("gitdir: {}\n", git_dir.display()),
+        )
+        .unwrap();
+    }
+    let r = run(&dir, &["."]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let files: Vec<String> = findings(&r).into_iter().map(|(_, f, _)| f).collect();
+    for fifo in [".repo/worktrees/wt1/commondir", ".repo/info/exclude"] {
+        assert!(
+            has(&r, "SL001", fifo, "not a regular file"),
+            "{fifo}: {files:?}"
+        );
+    }
+    assert!(files.iter().any(|f| f == "compose.yaml"), "{files:?}");
+    assert!(!files.iter().any(|f| f.starts_with("wt")), "{files:?}");
+}

@@ -233,10 +233,11 @@ pub fn redact(findings: &mut [crate::finding::Finding], sources: &Sources, secre
     values.sort_unstable();
     values.dedup();
     // A value no text of the findings holds masks nothing there: the searchers
-    // below are built only for values some text holds, while a substring test
-    // each is cheap (building them was 3% of a run over the test corpus, for
-    // findings that quote no secret). Leaving out values that never match
-    // changes no match of the others.
+    // below are built only for values some text holds, while the substring tests
+    // scan a bounded number of bytes (building them was 3% of a run over the test
+    // corpus, for findings that quote no secret). Leaving out values that never
+    // match changes no match of the others. (Past `public_values`' budget, fewer
+    // values may find one public that a longer search gave up on as secret.)
     let texts = || {
         findings.iter().flat_map(|f| {
             [&f.message, &f.label]
@@ -245,7 +246,8 @@ pub fn redact(findings: &mut [crate::finding::Finding], sources: &Sources, secre
                 .chain(f.related.iter().map(|l| &l.message))
         })
     };
-    if values.len().saturating_mul(texts().count()) <= 4_096 {
+    let bytes: usize = texts().map(String::len).sum();
+    if values.len().saturating_mul(bytes) <= 1 << 22 {
         values.retain(|v| texts().any(|t| t.contains(v)));
         if values.is_empty() {
             return;
@@ -575,7 +577,8 @@ mod tests {
     fn redact_takes_values_out_of_messages() {
         let mut sources = Sources::new();
         let text = "services:\n  wordpress:\n    environment:\n      \
-                    DB_PASSWORD: wordpress\n      API_KEY: Zq81nVx0\n      TOKEN: abc\n";
+                    DB_PASSWORD: wordpress\n      API_KEY: Zq81nVx0\n      TOKEN: abc\n      \
+                    JWT_SECRET: Hk29fPq7\n";
         let id = sources.add(crate::source::SourceFile::new(
             "compose.yaml",
             crate::source::FileKind::Compose,
@@ -585,7 +588,12 @@ mod tests {
             let s = text.find(v).unwrap_or_default();
             Span::new(id, s, s + v.len())
         };
-        let secrets = [span("wordpress\n"), span("Zq81nVx0"), span("abc")];
+        let secrets = [
+            span("wordpress\n"),
+            span("Zq81nVx0"),
+            span("abc"),
+            span("Hk29fPq7"),
+        ];
         static META: crate::finding::RuleMeta = crate::finding::RuleMeta {
             code: "SL000",
             name: "test",
@@ -594,21 +602,27 @@ mod tests {
             summary: "",
             fix: crate::finding::FixAvailability::None,
         };
-        let f = crate::finding::Finding::new(
-            &META,
-            span("TOKEN"),
-            "service `wordpress` sets `Zq81nVx0`, `abc`, Zq81nVx0x",
-        );
-        // One finding: only the values its texts hold are searched for. Thousands:
-        // past the bound, every value is.
-        for n in [1, 2_100] {
-            let mut fs = vec![f.clone(); n];
+        let redacted = |message: &str, help: Option<String>, n: usize| {
+            let mut f = crate::finding::Finding::new(&META, span("TOKEN"), message);
+            f.help = help;
+            let mut fs = vec![f; n];
             redact(&mut fs, &sources, &secrets);
-            // `wordpress` is also a service's name, `abc` too short to look for.
-            for f in &fs {
-                assert_eq!(f.message, "service `wordpress` sets `****`, `abc`, ****x");
-            }
-        }
+            assert!(fs.iter().all(|g| g.message == fs[0].message));
+            (fs[0].message.clone(), fs[0].help.clone())
+        };
+        // `wordpress` is also a service's name, `abc` too short to look for;
+        // `Hk29fPq7` is quoted by no finding.
+        let quoted = "service `wordpress` sets `Zq81nVx0`, `abc`, Zq81nVx0x";
+        let masked = "service `wordpress` sets `****`, `abc`, ****x";
+        assert_eq!(redacted(quoted, None, 1).0, masked);
+        assert_eq!(redacted(quoted, None, 2_100).0, masked);
+        assert_eq!(redacted("sets `Hk29fPq7`", None, 1).0, "sets `****`");
+        assert_eq!(redacted("sets nothing", None, 1).0, "sets nothing");
+        // Past the bound on the bytes to test, every value is searched for.
+        let long = format!("{}Hk29fPq7", "x".repeat(1 << 21));
+        let (message, help) = redacted(quoted, Some(long), 1);
+        assert_eq!(message, masked);
+        assert!(help.is_some_and(|h| h.ends_with("x****")));
     }
 
     #[test]

@@ -389,19 +389,57 @@ fn common_ancestor(a: &Path, b: &Path) -> PathBuf {
 
 /// The ignore files of `dir` the walk reads (following links) that are there but
 /// not regular files: opening a FIFO among them would block the walk forever.
-fn unreadable_ignore_files(dir: &Path, dirs: &RealDirs) -> Vec<PathBuf> {
-    // Asked of the directory's listing first: most directories have none of
-    // them, and three `stat`s per directory were a third of the walk's calls.
-    let git = dirs.probe(&dir.join(".git"), false);
-    [".gitignore", ".ignore", ".git/info/exclude"]
+fn unreadable_ignore_files(dir: &Path, dirs: Option<&RealDirs>) -> Vec<PathBuf> {
+    // Asked of the walked directory's listing first (`dirs`): most directories
+    // have none of them, and three `stat`s per directory were a third of the
+    // walk's calls. The root's ancestors are asked one name at a time: their
+    // listings serve nothing else.
+    let probe = |p: &Path| dirs.is_none_or(|d| d.probe(p, false));
+    let git = probe(&dir.join(".git"));
+    let mut files: Vec<PathBuf> = [".gitignore", ".ignore", ".git/info/exclude"]
         .iter()
         .map(|name| dir.join(name))
         .filter(|p| match p.parent() {
-            Some(d) if d == dir => dirs.probe(p, false),
+            Some(d) if d == dir => probe(p),
             _ => git,
         })
+        .collect();
+    if git {
+        files.extend(worktree_files(&dir.join(".git")));
+    }
+    files
+        .into_iter()
         .filter(|p| std::fs::metadata(p).is_ok_and(|m| !m.is_file()))
         .collect()
+}
+
+/// A worktree's `.git` file names its git directory (`gitdir: …`), whose
+/// `commondir` file names the repository's: the walk opens that `commondir` and
+/// the repository's `info/exclude`, found as the ignore crate finds them.
+fn worktree_files(git: &Path) -> Vec<PathBuf> {
+    let first_line = |p: &Path| {
+        crate::source::read_text(p)
+            .ok()
+            .and_then(|t| t.lines().next().map(str::to_string))
+    };
+    if !std::fs::metadata(git).is_ok_and(|m| m.is_file()) {
+        return Vec::new();
+    }
+    let Some(git_dir) = first_line(git).and_then(|l| l.strip_prefix("gitdir: ").map(PathBuf::from))
+    else {
+        return Vec::new();
+    };
+    let commondir = git_dir.join("commondir");
+    let mut out = vec![commondir.clone()];
+    if let Some(common) = first_line(&commondir) {
+        let common = if common.starts_with('.') {
+            git_dir.join(common)
+        } else {
+            PathBuf::from(common)
+        };
+        out.push(common.join("info/exclude"));
+    }
+    out
 }
 
 /// The projects below `root`, in path order, and the ignore files that are not
@@ -412,7 +450,7 @@ fn walk(root: &Path, exclude: &Exclude, listed: &RealDirs) -> (Vec<ProjectSpec>,
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| absolute(root));
     let above: Vec<PathBuf> = real_root
         .ancestors()
-        .flat_map(|d| unreadable_ignore_files(d, listed))
+        .flat_map(|d| unreadable_ignore_files(d, None))
         .collect();
     let skipped: std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>> = Default::default();
     let mut builder = ignore::WalkBuilder::new(root);
@@ -446,7 +484,7 @@ fn walk(root: &Path, exclude: &Exclude, listed: &RealDirs) -> (Vec<ProjectSpec>,
             return false;
         }
         if is_dir {
-            let bad = unreadable_ignore_files(e.path(), &listings);
+            let bad = unreadable_ignore_files(e.path(), Some(&listings));
             if !bad.is_empty() {
                 if let Ok(mut s) = skips.lock() {
                     s.extend(bad);
