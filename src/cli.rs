@@ -499,7 +499,7 @@ fn stdin_text() -> Result<&'static str, String> {
                 crate::source::MAX_FILE_BYTES >> 20
             ));
         }
-        Ok(crate::source::decode_text(&bytes))
+        Ok(crate::source::decode_text(bytes))
     })
     .as_deref()
     .map_err(Clone::clone)

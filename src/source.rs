@@ -713,17 +713,15 @@ fn read_resolved(path: &Path, real: Option<PathBuf>) -> Result<String, ReadError
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge);
     }
-    // Valid UTF-8 (nearly every file) becomes the text without a copy.
-    match String::from_utf8(bytes) {
-        Ok(text) if !text.starts_with('\u{feff}') => Ok(text),
-        Ok(text) => Ok(decode_text(text.as_bytes())),
-        Err(e) => Ok(decode_text(e.as_bytes())),
-    }
+    Ok(decode_text(bytes))
 }
 
 /// A file's bytes as the text we lint: a BOM is dropped, invalid UTF-8 is replaced.
-pub fn decode_text(bytes: &[u8]) -> String {
-    let mut text = String::from_utf8_lossy(bytes).into_owned();
+/// Bytes handed over (a `Vec`) that are valid UTF-8, nearly every file, become
+/// the text without a copy.
+pub fn decode_text(bytes: impl Into<Vec<u8>>) -> String {
+    let mut text = String::from_utf8(bytes.into())
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     if text.starts_with('\u{feff}') {
         // Keep offsets meaningful: replace the BOM by nothing and accept that
         // columns count from after it, as editors show them.

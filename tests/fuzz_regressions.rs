@@ -141,7 +141,7 @@ fn dockerfile_exec_form_spans_after_multibyte_characters() {
         std::fs::read(common::manifest().join("fuzz/corpus/dockerfile/exec-form-multibyte"))
             .expect("read");
     let texts = [
-        stacklint::source::decode_text(&bytes),
+        stacklint::source::decode_text(bytes),
         "CMD [\"é\",  \"x\"]\n".to_string(),
         "CMD\t[\"ü\",\t\t\"\\u00e9\", \"€\"]".to_string(),
     ];

@@ -398,7 +398,7 @@ fn fifo_ignore_files_do_not_block_the_walk() {
             "services:\n  cache:\n    image: nginx:1.27\n",
         ),
     ]);
-    for repo in [dir.join(""), dir.join("nested")] {
+    for repo in [dir.to_path_buf(), dir.join("nested")] {
         std::fs::create_dir_all(repo.join(".git/info")).unwrap();
         std::fs::write(repo.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
         mkfifo(&repo.join(".git/info/exclude"));

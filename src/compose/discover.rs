@@ -395,17 +395,15 @@ fn unreadable_ignore_files(dir: &Path, dirs: Option<&RealDirs>) -> Vec<PathBuf> 
     // walk's calls. The root's ancestors are asked one name at a time: their
     // listings serve nothing else.
     let probe = |p: &Path| dirs.is_none_or(|d| d.probe(p, false));
-    let git = probe(&dir.join(".git"));
-    let mut files: Vec<PathBuf> = [".gitignore", ".ignore", ".git/info/exclude"]
+    let mut files: Vec<PathBuf> = [".gitignore", ".ignore"]
         .iter()
         .map(|name| dir.join(name))
-        .filter(|p| match p.parent() {
-            Some(d) if d == dir => probe(p),
-            _ => git,
-        })
+        .filter(|p| probe(p))
         .collect();
-    if git {
-        files.extend(worktree_files(&dir.join(".git")));
+    let git = dir.join(".git");
+    if probe(&git) {
+        files.push(git.join("info/exclude"));
+        files.extend(worktree_files(&git));
     }
     files
         .into_iter()
