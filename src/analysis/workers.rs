@@ -1,10 +1,10 @@
 //! How many worker processes a service's server starts, and how much memory
 //! its container may use: the facts behind workers-exceed-memory (SL112).
 
-use crate::analysis::ports::{running, RuntimeEnv};
+use crate::analysis::ports::RuntimeEnv;
 use crate::compose::model::{CompactString, Service, Spanned};
 use crate::compose::stack::Project;
-use crate::parse::shell::Text;
+use crate::parse::shell::{Invocation, Text};
 use crate::source::Span;
 
 /// How a worker count is given.
@@ -84,11 +84,17 @@ fn from_args(prog: &str, args: &[Text]) -> Option<(Count, String, Span)> {
 
 /// The worker counts the service sets: on its server's command line, in the
 /// variables the server reads, or in variables an app reads.
-pub fn workers(p: &Project, svc: &Service, env: &RuntimeEnv) -> Vec<Workers> {
+/// `running` is what the service runs first ([`super::ports::running`]).
+pub fn workers(
+    p: &Project,
+    svc: &Service,
+    env: &RuntimeEnv,
+    running: &[Invocation],
+) -> Vec<Workers> {
     let mut out = Vec::new();
     let mut programs = Vec::new();
     let mut config_elsewhere = false;
-    for inv in running(p, svc) {
+    for inv in running {
         let prog = inv.prog.clone();
         if count_options(&prog).is_empty() {
             continue;

@@ -391,54 +391,53 @@ pub(super) fn worker_of(inv: &Invocation) -> Option<(String, Option<&'static str
     }
 }
 
-/// The programs the container runs first: the compose entrypoint unless it only
-/// hands over to the command, else the compose command, else the Dockerfile's
-/// CMD (when its ENTRYPOINT, if any, only hands over).
-pub fn running(p: &Project, svc: &Service) -> Vec<Invocation> {
-    let node = service_node(p, &svc.name.value);
-    let df = p.dockerfiles.get(svc.name.value.as_str()).map(|(_, d)| d);
-    let cmds = Commands::of(p, node, df);
-    let cmd = match (&cmds.entrypoint, &cmds.command) {
-        (Some(e), _) if !is_wrapper_only(e) => e,
-        (_, Some(c)) => c,
-        _ => match &cmds.df_cmd {
-            Some(c) if cmds.df_entrypoint.as_ref().is_none_or(is_wrapper_only) => c,
-            _ => return Vec::new(),
-        },
-    };
-    cmd.invocations()
+/// What the container runs first, and where that is written.
+#[derive(Clone, Debug, Default)]
+pub struct Running {
+    /// The programs: the compose entrypoint's unless it only hands over to the
+    /// command, else the compose command's, else the Dockerfile's CMD (when its
+    /// ENTRYPOINT, if any, only hands over).
+    pub invocations: Vec<Invocation>,
+    /// The command they come from: compose's `entrypoint` or `command` value, or
+    /// the Dockerfile's instruction.
+    pub span: Option<Span>,
 }
 
-/// The worker the service runs, when everything its command starts is a known
-/// worker (besides harmless setup such as `echo` or `sleep`): such a command
-/// listens on no port.
-pub fn worker(p: &Project, svc: &Service) -> Option<Worker> {
+/// What `svc` runs first ([`Running`]).
+pub fn running(p: &Project, svc: &Service) -> Running {
     let node = service_node(p, &svc.name.value);
     let df = p.dockerfiles.get(svc.name.value.as_str()).map(|(_, d)| d);
     let cmds = Commands::of(p, node, df);
-    // The command that runs: an entrypoint script of the image usually ends with
-    // `exec "$@"`, so with a compose `command` that is what runs.
+    let value_span = |key: &str| node.and_then(|n| n.get(key)).map(|n| n.span);
+    // An entrypoint script of the image usually ends with `exec "$@"`, so with a
+    // compose `command` that is what runs.
     let (cmd, span) = match (&cmds.entrypoint, &cmds.command) {
-        (Some(e), _) if !is_wrapper_only(e) => (e, node?.get("entrypoint")?.span),
-        (_, Some(c)) => (c, node?.get("command")?.span),
-        _ => {
-            let c = cmds.df_cmd.as_ref()?;
-            if cmds
-                .df_entrypoint
-                .as_ref()
-                .is_some_and(|e| !is_wrapper_only(e))
-            {
-                return None;
+        (Some(e), _) if !is_wrapper_only(e) => (e, value_span("entrypoint")),
+        (_, Some(c)) => (c, value_span("command")),
+        _ => match &cmds.df_cmd {
+            Some(c) if cmds.df_entrypoint.as_ref().is_none_or(is_wrapper_only) => {
+                (c, c.full_span())
             }
-            (c, c.full_span()?)
-        }
+            _ => return Running::default(),
+        },
     };
+    Running {
+        invocations: cmd.invocations(),
+        span,
+    }
+}
+
+/// The worker a service runs, when everything it runs first is a known worker
+/// (besides harmless setup such as `echo` or `sleep`): such a command listens on
+/// no port.
+pub fn worker(running: &Running) -> Option<Worker> {
+    let span = running.span?;
     let mut found = None;
-    for inv in cmd.invocations() {
+    for inv in &running.invocations {
         if is_benign(&inv.prog) {
             continue;
         }
-        match worker_of(&inv) {
+        match worker_of(inv) {
             Some(w) if !inv.background => found = Some(w),
             _ => return None,
         }

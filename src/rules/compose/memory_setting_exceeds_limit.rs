@@ -2,7 +2,6 @@
 //! above its container's memory limit, so the kernel kills it before the
 //! program limits itself.
 
-use crate::analysis::ports::running;
 use crate::analysis::workers::memory_limit_mib;
 use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
@@ -125,7 +124,7 @@ impl Rule for MemorySettingExceedsLimit {
                 continue;
             };
             let mut settings = Vec::new();
-            for inv in running(p, svc) {
+            for inv in cx.analysis.running(svc).iter() {
                 let words: Vec<(String, Span)> = inv
                     .args
                     .iter()

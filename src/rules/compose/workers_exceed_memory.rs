@@ -42,7 +42,7 @@ impl Rule for WorkersExceedMemory {
             }
             let env = cx.analysis.runtime_env(svc);
             let name = &svc.name.value;
-            for w in workers(p, svc, &env) {
+            for w in workers(p, svc, &env, &cx.analysis.running(svc)) {
                 let f = match (&w.count, limit) {
                     (Count::Fixed(n), Some((mib, m))) if n.saturating_mul(per_worker) > mib => {
                         Finding::new(

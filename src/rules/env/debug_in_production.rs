@@ -4,6 +4,7 @@
 use crate::compose::model::Service;
 use crate::compose::stack::EnvRole;
 use crate::finding::{Finding, Findings};
+use crate::parse::shell::Invocation;
 use crate::rules::env::entry;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -71,8 +72,8 @@ struct Switch {
 
 /// `flask run --debug`, `flask --debug run`, `uvicorn ... --reload` in what
 /// the container runs (entrypoint, command or the Dockerfile's CMD).
-fn command_switches(p: &crate::compose::stack::Project, svc: &Service, out: &mut Vec<Switch>) {
-    for inv in crate::analysis::ports::running(p, svc) {
+fn command_switches(running: &[Invocation], out: &mut Vec<Switch>) {
+    for inv in running {
         let (flag, what) = match inv.prog.as_str() {
             "flask" => (
                 "--debug",
@@ -158,7 +159,7 @@ fn check_service(
             }
         }
     }
-    command_switches(cx.project, svc, &mut switches);
+    command_switches(&cx.analysis.running(svc), &mut switches);
     let name = &svc.name.value;
     for s in switches {
         out.push(

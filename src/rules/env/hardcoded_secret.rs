@@ -142,17 +142,16 @@ impl Rule for HardcodedSecret {
         // Passwords on a command line: the service's command (or its
         // Dockerfile's CMD) and its healthcheck.
         for svc in &p.model.services {
-            let mut invs = crate::analysis::ports::running(p, svc);
+            let running = cx.analysis.running(svc);
             let test = p
                 .service_node(&svc.name.value)
                 .and_then(|n| n.get("healthcheck"))
                 .and_then(|h| h.get("test"));
-            if let Some(cmd) =
-                test.and_then(|t| crate::analysis::ports::CommandSrc::of_healthcheck(t, &p.sources))
-            {
-                invs.extend(cmd.invocations());
-            }
-            for inv in &invs {
+            let probe = test
+                .and_then(|t| crate::analysis::ports::CommandSrc::of_healthcheck(t, &p.sources))
+                .map(|cmd| cmd.invocations())
+                .unwrap_or_default();
+            for inv in running.iter().chain(&probe) {
                 for (span, option, value) in option_secrets(inv) {
                     // Only where the value is written as it is: not through a
                     // variable, and the span is exactly the value.

@@ -73,7 +73,7 @@ impl Rule for HealthcheckPortMismatch {
             if local.is_empty() || local.iter().any(|pr| pr.port.is_none()) {
                 continue;
             }
-            if let Some(w) = ports::worker(p, svc) {
+            if let Some(w) = cx.analysis.worker(svc) {
                 if let Some(f) = worker_finding(p, svc, node, &w, &local, &env) {
                     out.push(f);
                 }
