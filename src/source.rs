@@ -222,9 +222,9 @@ pub struct RealDirs(std::sync::Arc<DirFacts>);
 #[derive(Debug, Default)]
 struct DirFacts {
     /// Directory → where it really is (`None`: it does not resolve).
-    real: std::sync::Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    real: std::sync::Mutex<foldhash::HashMap<PathBuf, Option<PathBuf>>>,
     /// Directory → its entries (`None`: it cannot be listed).
-    listed: std::sync::Mutex<HashMap<PathBuf, Option<std::sync::Arc<Listing>>>>,
+    listed: std::sync::Mutex<foldhash::HashMap<PathBuf, Option<std::sync::Arc<Listing>>>>,
 }
 
 /// The most entries of a directory that [`RealDirs::probe`] lists; past them it
@@ -232,7 +232,7 @@ struct DirFacts {
 const MAX_LISTED: usize = 4_096;
 
 /// A directory's entry names, ASCII letters in lower case.
-type Listing = std::collections::HashSet<std::ffi::OsString>;
+type Listing = foldhash::HashSet<std::ffi::OsString>;
 
 impl RealDirs {
     /// Whether there is something at `path` (`file`: a regular file, symlinks
@@ -272,7 +272,7 @@ impl RealDirs {
             return hit;
         }
         let listed = std::fs::read_dir(dir).ok().and_then(|rd| {
-            let mut l = Listing::new();
+            let mut l = Listing::default();
             for (n, e) in rd.enumerate() {
                 // A huge directory is not held in memory for a few names.
                 if n == MAX_LISTED {

@@ -3,7 +3,9 @@
 //! files and NGINX configs write down, each with the span of the text that made it.
 //! One graph per project, built once, shared by the rules and `stacklint graph`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;

@@ -11,8 +11,8 @@ pub mod ports;
 pub mod secrets;
 pub mod workers;
 
+use foldhash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::compose::model::Service;

@@ -6,7 +6,7 @@ pub mod values;
 
 pub use scan::mask_urls;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use crate::compose::stack::Project;

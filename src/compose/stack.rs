@@ -107,7 +107,7 @@ pub struct Project {
     /// Each compose file's own interpolated tree, as compose validates it.
     pub file_trees: Vec<crate::compose::load::FileTree>,
     /// Service name → position in the merged tree's `services` mapping.
-    pub service_positions: std::collections::HashMap<String, usize>,
+    pub service_positions: foldhash::HashMap<String, usize>,
     /// What git says of each env file that is not a template, by file; a file
     /// outside a git work tree has no entry.
     pub git: std::collections::HashMap<FileId, EnvGit>,

@@ -11,7 +11,7 @@
 //! lists what stacklint could not read (a port from an unset variable, a config
 //! file that may move the port, a command it does not understand).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::compose::model::{parse_port_short, MountKind, Service};
 use crate::compose::stack::Project;

@@ -3,7 +3,7 @@
 //! One finding per variable: the fix is one line in `.env` whatever the number of
 //! uses, so every other use is a related span of the same finding.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::compose::stack::{EnvRole, Project};
 use crate::finding::{Finding, Findings};
