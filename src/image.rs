@@ -26,26 +26,24 @@ impl ImageRef {
             _ => name,
         };
         let full = name.to_ascii_lowercase();
-        let mut parts: Vec<&str> = full.split('/').collect();
-        if parts.iter().any(|p| p.is_empty()) {
+        if full.split('/').any(str::is_empty) {
             return None;
         }
-        if parts.len() > 1 {
-            let first = parts[0];
+        // Slices of `full`, not a list of its segments: every service's image is
+        // read by several rules.
+        let mut path = full.as_str();
+        if let Some((first, rest)) = path.split_once('/') {
             if first.contains('.') || first.contains(':') || first == "localhost" {
-                parts.remove(0);
+                path = rest;
             }
         }
-        // Mirrors of Docker Hub's official images.
-        for prefix in [["docker", "library"], ["dockerhub", "library"]] {
-            if parts.len() > 2 && parts[..2] == prefix {
-                parts.drain(..2);
-            }
+        // Mirrors of Docker Hub's official images (segments are never empty, so
+        // what follows the prefix is at least one segment).
+        for prefix in ["docker/library/", "dockerhub/library/"] {
+            path = path.strip_prefix(prefix).unwrap_or(path);
         }
-        if parts.len() > 1 && parts[0] == "library" {
-            parts.remove(0);
-        }
-        let path = parts.join("/");
+        path = path.strip_prefix("library/").unwrap_or(path);
+        let path = path.to_string();
         Some(ImageRef { full, path })
     }
 
