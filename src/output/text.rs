@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use rayon::prelude::*;
+
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
@@ -319,25 +321,38 @@ pub fn render(resolved: &[Resolved<'_>], summary: &Summary, color: bool, quiet: 
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_context_lines(1)
         .with_width(100);
-    let mut out = String::new();
     let mut cache = ShownCache::new();
     // Suppressed findings stay in the machine formats; here they are only counted.
-    for r in in_text_order(resolved) {
-        let rep = report(r, &mut cache);
-        if handler.render_report(&mut out, &rep).is_err() {
-            // Rendering cannot fail on our own spans; fall back to one line if it does.
-            let l = &r.location;
-            out.push_str(&format!(
-                "{}:{}:{}: {} [{}] {}\n",
-                l.path,
-                l.start.line,
-                l.start.column,
-                r.finding.severity,
-                r.finding.rule.code,
-                r.finding.message
-            ));
-        }
-        out.push('\n');
+    let shown = in_text_order(resolved);
+    // Built in order, each file's shown text once (the cache), then drawn in
+    // parallel: drawing the snippets was a quarter of a run over 600 projects, on
+    // one core while the other waited.
+    let reports: Vec<Report<'_>> = shown.iter().map(|r| report(r, &mut cache)).collect();
+    let parts: Vec<String> = shown
+        .par_iter()
+        .zip(reports.par_iter())
+        .map(|(r, rep)| {
+            let mut part = String::new();
+            if handler.render_report(&mut part, rep).is_err() {
+                // Rendering cannot fail on our own spans; fall back to one line if it does.
+                let l = &r.location;
+                part.push_str(&format!(
+                    "{}:{}:{}: {} [{}] {}\n",
+                    l.path,
+                    l.start.line,
+                    l.start.column,
+                    r.finding.severity,
+                    r.finding.rule.code,
+                    r.finding.message
+                ));
+            }
+            part.push('\n');
+            part
+        })
+        .collect();
+    let mut out = String::with_capacity(parts.iter().map(String::len).sum::<usize>());
+    for part in &parts {
+        out.push_str(part);
     }
     if !quiet {
         out.push_str(&summary_line(summary));
