@@ -38,8 +38,6 @@ struct PerService {
     listening: OnceLock<Box<ports::Listening>>,
     /// The variables of its container: read by the listening ports and by rules.
     env: OnceLock<Box<ports::RuntimeEnv>>,
-    /// The worker it runs instead of a server.
-    worker: OnceLock<Option<Box<ports::Worker>>>,
 }
 
 impl<'a> Analysis<'a> {
@@ -85,23 +83,16 @@ impl<'a> Analysis<'a> {
     }
 
     /// The programs `svc` runs first ([`ports::running`]). Not kept: a parsed
-    /// command holds each character's source position (25 bytes a character), and
-    /// kept for every service it cost 1.7 KB a service for 5% of the instructions.
+    /// command holds each byte's source position (25 bytes a byte), and kept for
+    /// every service it cost 1.7 KB a service for 5% of the instructions.
     pub fn running(&self, svc: &Service) -> Vec<Invocation> {
         ports::running(self.project, svc).invocations
     }
 
-    /// The worker `svc` runs instead of a server ([`ports::worker`]), computed once
-    /// per service.
-    pub fn worker(&self, svc: &Service) -> Option<Cow<'_, ports::Worker>> {
-        match self.services.get(svc.name.value.as_str()) {
-            Some(cell) => cell
-                .worker
-                .get_or_init(|| ports::worker(&ports::running(self.project, svc)).map(Box::new))
-                .as_deref()
-                .map(Cow::Borrowed),
-            None => ports::worker(&ports::running(self.project, svc)).map(Cow::Owned),
-        }
+    /// The worker `svc` runs instead of a server ([`ports::worker`]). Not kept:
+    /// one rule asks, once per service.
+    pub fn worker(&self, svc: &Service) -> Option<ports::Worker> {
+        ports::worker(&ports::running(self.project, svc))
     }
 
     fn env_of<'s>(&self, cell: &'s PerService, svc: &Service) -> &'s ports::RuntimeEnv {
