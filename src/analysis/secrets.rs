@@ -238,17 +238,18 @@ pub fn redact(findings: &mut [crate::finding::Finding], sources: &Sources, secre
     // corpus, for findings that quote no secret). Leaving out values that never
     // match changes no match of the others. (Past `public_values`' budget, fewer
     // values may find one public that a longer search gave up on as secret.)
-    let texts = || {
-        findings.iter().flat_map(|f| {
-            [&f.message, &f.label]
-                .into_iter()
-                .chain(f.help.as_ref())
-                .chain(f.related.iter().map(|l| &l.message))
-        })
-    };
-    let bytes: usize = texts().map(String::len).sum();
+    let mut bytes = 0;
+    for f in findings.iter_mut() {
+        each_text(f, |t| bytes += t.len());
+    }
     if values.len().saturating_mul(bytes) <= 1 << 22 {
-        values.retain(|v| texts().any(|t| t.contains(v)));
+        values.retain(|v| {
+            let mut held = false;
+            for f in findings.iter_mut() {
+                each_text(f, |t| held = held || t.contains(v));
+            }
+            held
+        });
         if values.is_empty() {
             return;
         }
@@ -281,14 +282,20 @@ pub fn redact(findings: &mut [crate::finding::Finding], sources: &Sources, secre
         }
     };
     for f in findings {
-        clean(&mut f.message);
-        clean(&mut f.label);
-        if let Some(h) = &mut f.help {
-            clean(h);
-        }
-        for l in &mut f.related {
-            clean(&mut l.message);
-        }
+        each_text(f, clean);
+    }
+}
+
+/// The texts of a finding that a rule writes and may quote a value in: what
+/// [`redact`] looks in and masks (one list, so the two cannot part).
+fn each_text(f: &mut crate::finding::Finding, mut g: impl FnMut(&mut String)) {
+    g(&mut f.message);
+    g(&mut f.label);
+    if let Some(h) = &mut f.help {
+        g(h);
+    }
+    for l in &mut f.related {
+        g(&mut l.message);
     }
 }
 
