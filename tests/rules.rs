@@ -140,3 +140,41 @@ fn every_rule_against_its_fixtures() {
     assert!(cases > 0);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// On a large stack the rules that read every service's commands share the
+/// services out on the thread pool. They still report in service order, which
+/// decides the findings kept when a rule finds more than `Findings::MAX_KEPT` in
+/// one file: the first ones in the file.
+#[test]
+fn a_large_stacks_per_service_findings_come_in_service_order() {
+    let n = stacklint::finding::Findings::MAX_KEPT + 10;
+    assert!(n > stacklint::PARALLEL_SERVICES);
+    let mut text = String::from("services:\n");
+    let mut starts = Vec::new();
+    for i in 0..n {
+        starts.push(text.len());
+        text.push_str(&format!(
+            "  svc{i}:\n    image: example/app{i}:1.0\n    command: [\"gunicorn\", \"-w\", \"9\", \"-b\", \"0.0.0.0:{port}\", \"app:wsgi\"]\n    environment:\n      JAVA_OPTS: \"-Xmx2g\"\n    deploy:\n      resources:\n        limits: {{memory: 256M, cpus: \"0.5\"}}\n    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:{probe}/health\"]\n",
+            port = 8000 + i % 1000,
+            probe = 9000 + i % 1000,
+        ));
+    }
+    let dir = common::tree(&[("compose.yaml", &text)]);
+    let projects = common::projects_in(&dir, &LoadOptions::default());
+    let p = projects.first().expect("one project");
+    assert_eq!(p.model.services.len(), n);
+    let service_of = |f: &Finding| starts.partition_point(|&s| s <= f.primary.start) - 1;
+    for rule in [
+        "healthcheck-port-mismatch",
+        "workers-exceed-memory",
+        "memory-setting-exceeds-limit",
+    ] {
+        let shown: Vec<usize> = check::run(p, &|m| m.name == rule)
+            .iter()
+            .map(service_of)
+            .collect();
+        // The first 100 in the file are shown; one more stands for the rest.
+        assert_eq!(shown.len(), 101, "{rule}");
+        assert_eq!(shown[..100], (0..100).collect::<Vec<_>>()[..], "{rule}");
+    }
+}

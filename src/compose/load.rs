@@ -160,6 +160,7 @@ impl<'a> Loader<'a> {
             self.cache.insert(key, None);
             return None;
         }
+        crate::compose::schema_view::prepare(&node);
         let mut budget = MAX_FILE_SUBSTITUTED;
         self.interpolate_tree(&mut node, vars, &mut budget);
         let clean = crate::compose::schema_view::is_clean(&node);
@@ -553,8 +554,17 @@ fn root_services_mut(root: &mut Node) -> Option<&mut Value> {
 
 fn normalize_services(root: &mut Node, sources: &Sources) {
     if let Some(Value::Map(entries)) = root_services_mut(root) {
-        for (_, svc) in Arc::make_mut(entries).iter_mut() {
-            normalize_service(svc, sources);
+        let entries = Arc::make_mut(entries);
+        // Each service is its own: a large file's are rewritten in parallel.
+        if entries.len() >= crate::PARALLEL_SERVICES {
+            use rayon::prelude::*;
+            entries
+                .par_iter_mut()
+                .for_each(|(_, svc)| normalize_service(svc, sources));
+        } else {
+            for (_, svc) in entries.iter_mut() {
+                normalize_service(svc, sources);
+            }
         }
     }
 }

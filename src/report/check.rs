@@ -131,8 +131,12 @@ fn run_rules(
         }
         return sink.into_parts();
     }
+    // One rule per job: a rule that waits in a chunk behind a slow one can still
+    // be taken by an idle thread (without this, the last few rules of a large
+    // stack ran one after another on one thread while the other had finished).
     let parts: Vec<_> = rules
         .par_iter()
+        .with_max_len(1)
         .map(|rule| {
             let mut sink = Findings::new();
             rule.check(cx, &mut sink);

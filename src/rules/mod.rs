@@ -20,8 +20,9 @@ pub mod unused_suppression;
 use crate::analysis::graph::StackGraph;
 use crate::analysis::nginx::Group;
 use crate::analysis::Analysis;
+use crate::compose::model::Service;
 use crate::compose::stack::Project;
-use crate::finding::Findings;
+use crate::finding::{Finding, Findings};
 pub use options::RuleOptions;
 
 /// What a rule reads: the project, and the options the configuration gives it.
@@ -34,6 +35,38 @@ pub struct Context<'a> {
     pub analysis: &'a Analysis<'a>,
     /// The NGINX configs of each proxy ([`Analysis::nginx`]).
     pub nginx: &'a [Group<'a>],
+}
+
+impl Context<'_> {
+    /// Runs `each` on every service of the project (with its index in the model)
+    /// and pushes what it finds, in service order. On a large stack the services
+    /// are shared out on the thread pool: a rule that reads every service's
+    /// commands otherwise ran alone on one core after the other rules had finished.
+    pub fn each_service<F>(&self, out: &mut Findings, each: F)
+    where
+        F: Fn(usize, &Service, &mut Vec<Finding>) + Sync,
+    {
+        let services = &self.project.model.services;
+        if services.len() < crate::PARALLEL_SERVICES {
+            let mut found = Vec::new();
+            for (i, svc) in services.iter().enumerate() {
+                each(i, svc, &mut found);
+            }
+            out.extend(found);
+            return;
+        }
+        use rayon::prelude::*;
+        let found: Vec<Vec<Finding>> = services
+            .par_iter()
+            .enumerate()
+            .map(|(i, svc)| {
+                let mut found = Vec::new();
+                each(i, svc, &mut found);
+                found
+            })
+            .collect();
+        out.extend(found.into_iter().flatten());
+    }
 }
 
 /// A check over one project. Each rule lives in a file of its own, next to its tests.

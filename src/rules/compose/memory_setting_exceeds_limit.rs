@@ -116,12 +116,12 @@ impl Rule for MemorySettingExceedsLimit {
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
-        for svc in &p.model.services {
+        cx.each_service(out, |_, svc, out| {
             if !svc.runs_as_written() {
-                continue;
+                return;
             }
             let Some((limit_mib, limit)) = memory_limit_mib(svc) else {
-                continue;
+                return;
             };
             let mut settings = Vec::new();
             for inv in cx.analysis.running(svc).iter() {
@@ -206,7 +206,7 @@ impl Rule for MemorySettingExceedsLimit {
                     .place(format!("services.{name}")),
                 );
             }
-        }
+        });
     }
 }
 

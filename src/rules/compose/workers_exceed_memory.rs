@@ -29,16 +29,16 @@ impl Rule for WorkersExceedMemory {
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
         let per_worker = cx.options.memory_per_worker_mib.unwrap_or(MIB_PER_WORKER);
-        for svc in &p.model.services {
+        cx.each_service(out, |_, svc, out| {
             if !svc.runs_as_written() {
-                continue;
+                return;
             }
             let Some(res) = svc.resources.as_deref() else {
-                continue;
+                return;
             };
             let limit = memory_limit_mib(svc);
             if limit.is_none() && res.cpus_limit.is_none() {
-                continue;
+                return;
             }
             let env = cx.analysis.runtime_env(svc);
             let name = &svc.name.value;
@@ -87,6 +87,6 @@ impl Rule for WorkersExceedMemory {
                 };
                 out.push(f.place(format!("services.{name}")));
             }
-        }
+        });
     }
 }

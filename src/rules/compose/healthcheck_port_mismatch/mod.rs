@@ -39,20 +39,20 @@ impl Rule for HealthcheckPortMismatch {
         let p = cx.project;
         // `localhost` in a shared namespace reaches another container's ports too.
         let shared = crate::analysis::network::shared_namespaces(p);
-        for (svc, shared) in p.model.services.iter().zip(shared) {
+        cx.each_service(out, |i, svc, out| {
             let name = &svc.name.value;
-            let Some(hc) = &svc.healthcheck else { continue };
-            if hc.disabled() || shared {
-                continue;
+            let Some(hc) = &svc.healthcheck else { return };
+            if hc.disabled() || shared.get(i).copied().unwrap_or(false) {
+                return;
             }
             let Some(node) = ports::service_node(p, name) else {
-                continue;
+                return;
             };
             let Some(test) = node.get("healthcheck").and_then(|h| h.get("test")) else {
-                continue;
+                return;
             };
             let Some(cmd) = CommandSrc::of_healthcheck(test, &p.sources) else {
-                continue;
+                return;
             };
             let env = cx.analysis.runtime_env(svc);
             let own_names = own_names(svc);
@@ -64,30 +64,30 @@ impl Rule for HealthcheckPortMismatch {
             probes.extend(dev_tcp(&cmd, &env));
             // A probe whose host stacklint cannot read might be a local one.
             if probes.iter().any(|pr| pr.host.is_none()) {
-                continue;
+                return;
             }
             let local: Vec<&Probe> = probes
                 .iter()
                 .filter(|pr| pr.host.as_deref().is_some_and(|h| is_local(h, &own_names)))
                 .collect();
             if local.is_empty() || local.iter().any(|pr| pr.port.is_none()) {
-                continue;
+                return;
             }
             if let Some(w) = cx.analysis.worker(svc) {
                 if let Some(f) = worker_finding(p, svc, node, &w, &local, &env) {
                     out.push(f);
                 }
-                continue;
+                return;
             }
             let l = cx.analysis.listening(svc);
             if !l.is_known() {
-                continue;
+                return;
             }
             if local
                 .iter()
                 .any(|pr| pr.port.is_some_and(|port| l.contains(port)))
             {
-                continue;
+                return;
             }
             let mut reported: Vec<u16> = Vec::new();
             for pr in local {
@@ -116,7 +116,7 @@ impl Rule for HealthcheckPortMismatch {
                 }
                 out.push(f);
             }
-        }
+        });
     }
 }
 
