@@ -759,12 +759,11 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
             }
         })
         .collect();
-    let mut files: Vec<&std::path::Path> = projects
+    // Counted in a set: sorting the paths compared them component by component.
+    let files: foldhash::HashSet<&std::path::Path> = projects
         .iter()
         .flat_map(|p| p.sources.iter().map(|(_, f)| f.path.as_path()))
         .collect();
-    files.sort();
-    files.dedup();
     let project_count = projects
         .iter()
         .filter(|p| !p.compose_files.is_empty())

@@ -70,10 +70,12 @@ pub struct Resolved<'a> {
 /// All findings of a run, resolved, deduplicated (a file shared by two projects
 /// reports once) and in a stable order: path, position, code.
 pub fn resolve<'a>(reports: &'a [ProjectReport<'a>]) -> Vec<Resolved<'a>> {
-    let mut out: Vec<Resolved<'a>> = Vec::new();
-    for r in reports {
-        for f in &r.findings {
-            out.push(Resolved {
+    use rayon::prelude::*;
+    // In parallel, and sorted stably in parallel: the same order as one by one.
+    let mut out: Vec<Resolved<'a>> = reports
+        .par_iter()
+        .flat_map_iter(|r| {
+            r.findings.iter().map(move |f| Resolved {
                 finding: f,
                 sources: r.sources,
                 secrets: &r.secrets,
@@ -83,10 +85,10 @@ pub fn resolve<'a>(reports: &'a [ProjectReport<'a>]) -> Vec<Resolved<'a>> {
                     .iter()
                     .map(|l| (l.message.clone(), Location::of(r.sources, &l.span)))
                     .collect(),
-            });
-        }
-    }
-    out.sort_by(|a, b| {
+            })
+        })
+        .collect();
+    out.par_sort_by(|a, b| {
         (&a.location, a.finding.rule.code, &a.finding.message).cmp(&(
             &b.location,
             b.finding.rule.code,
@@ -239,15 +241,20 @@ impl Fnv {
 /// message, when that text is empty or a secret). Line numbers are not part of it, so
 /// a fingerprint survives edits elsewhere in the file.
 pub fn fingerprints(resolved: &[Resolved<'_>]) -> Vec<String> {
-    // Ranks are counted per (rule, path, hash of the key): the key (a span's text,
-    // possibly a long line) is hashed where it lies, never copied per finding.
-    let mut seen: std::collections::HashMap<(&str, &str, u64), usize> =
-        std::collections::HashMap::new();
+    use rayon::prelude::*;
     // One index per project's secrets, keyed by the slice's address.
     let mut indexes: std::collections::HashMap<usize, crate::analysis::secrets::SecretIndex> =
         std::collections::HashMap::new();
-    resolved
-        .iter()
+    for r in resolved {
+        indexes
+            .entry(r.secrets.as_ptr() as usize)
+            .or_insert_with(|| crate::analysis::secrets::SecretIndex::new(r.secrets));
+    }
+    // Each key (a span's text, possibly a long line) is hashed where it lies, never
+    // copied, in parallel; only the ranks, counted per (rule, path, hash of the
+    // key), need the findings in order.
+    let hashed: Vec<(u64, Fnv)> = resolved
+        .par_iter()
         .map(|r| {
             let f = r.finding;
             let key: [&[u8]; 2] = match &f.place {
@@ -261,10 +268,9 @@ pub fn fingerprints(resolved: &[Resolved<'_>]) -> Vec<String> {
                         .unwrap_or("")
                         .trim();
                     // Hashing a secret would still leak something about it.
-                    let index = indexes
-                        .entry(r.secrets.as_ptr() as usize)
-                        .or_insert_with(|| crate::analysis::secrets::SecretIndex::new(r.secrets));
-                    let secret = index.overlaps(&f.primary);
+                    let secret = indexes
+                        .get(&(r.secrets.as_ptr() as usize))
+                        .is_some_and(|index| index.overlaps(&f.primary));
                     if text.is_empty() || secret {
                         [b"message\0", f.message.as_bytes()]
                     } else {
@@ -274,13 +280,22 @@ pub fn fingerprints(resolved: &[Resolved<'_>]) -> Vec<String> {
             };
             let mut k = Fnv::new();
             k.part(&key);
-            let rank = seen
-                .entry((f.rule.code, r.location.path.as_str(), k.0))
-                .or_insert(0);
             let mut h = Fnv::new();
             h.part(&[f.rule.code.as_bytes()]);
             h.part(&[r.location.path.as_bytes()]);
             h.part(&key);
+            (k.0, h)
+        })
+        .collect();
+    let mut seen: std::collections::HashMap<(&str, &str, u64), usize> =
+        std::collections::HashMap::new();
+    resolved
+        .iter()
+        .zip(hashed)
+        .map(|(r, (k, mut h))| {
+            let rank = seen
+                .entry((r.finding.rule.code, r.location.path.as_str(), k))
+                .or_insert(0);
             h.part(&[rank.to_string().as_bytes()]);
             *rank += 1;
             format!("{:016x}", h.0)
