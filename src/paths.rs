@@ -26,6 +26,18 @@ pub fn absolute(p: &Path) -> PathBuf {
 /// lies below it, `/`-separated.
 pub fn display(path: &Path) -> PathBuf {
     let cwd = cwd();
+    // Most paths are already shown as they are written (a walk's `./dir/file`):
+    // taken apart component by component they cost microseconds each.
+    if let Some(plain) = plain_relative(path) {
+        if cwd.is_none_or(|c| c.parent().is_some()) {
+            return plain.to_path_buf();
+        }
+    }
+    display_by_components(path, cwd)
+}
+
+/// [`display`] the long way: made absolute, normalized, then relative to `cwd`.
+fn display_by_components(path: &Path, cwd: Option<&Path>) -> PathBuf {
     let abs = crate::paths::normalize_path(&absolute(path));
     let rel = match cwd {
         Some(c) => relative_to(&abs, c),
@@ -36,6 +48,44 @@ pub fn display(path: &Path) -> PathBuf {
     } else {
         rel
     }
+}
+
+/// `path` without its leading `./`, when what is left is names joined by single
+/// `/` (none `.` or `..`, no `\\`): relative, and as [`display`] would show it
+/// below a working directory other than `/`.
+fn plain_relative(path: &Path) -> Option<&Path> {
+    let mut s = path.to_str()?;
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    let plain = !s.is_empty()
+        && !s.contains('\\')
+        && s.split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
+    plain.then(|| Path::new(s))
+}
+
+/// `p` without its leading `./`, when what is left is as [`normalize_path`] writes
+/// it: names joined by single `/` after an optional leading `/`, none `.` or `..`
+/// (taking it apart component by component cost more than most callers' own work).
+fn already_normal(p: &Path) -> Option<&Path> {
+    let written = p.to_str()?;
+    let mut s = written;
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    // `.//a` is `a`, not `/a`.
+    let names = match s.strip_prefix('/') {
+        Some(_) if s.len() < written.len() => return None,
+        Some(names) => names,
+        None => s,
+    };
+    let normal = !names.is_empty()
+        && !s.contains(['\\', ':'])
+        && names
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
+    normal.then(|| Path::new(s))
 }
 
 /// `path` relative to `base` (both absolute and normalized), with `..` where needed.
@@ -64,6 +114,14 @@ pub fn slash(path: &Path) -> String {
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
 pub fn normalize_path(p: &Path) -> PathBuf {
+    match already_normal(p) {
+        Some(done) => done.to_path_buf(),
+        None => normalize_by_components(p),
+    }
+}
+
+/// [`normalize_path`] the long way, component by component.
+fn normalize_by_components(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -82,6 +140,42 @@ pub fn normalize_path(p: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut for paths already normalized changes nothing.
+    #[test]
+    fn normal_paths_are_normalized_as_the_long_way_does() {
+        for p in [
+            "a", "a/b", "/a/b", "/", "//a", "/a//b", "./a", "a/.", "a/..", "../a", "/..", "a/",
+            "/a/b/", "a\\b", "c:/x", "...", "a/.b", "", ".", "/./a", "././a/b", "./", ".//a",
+            "./../a", "./.",
+        ] {
+            let p = Path::new(p);
+            assert_eq!(
+                normalize_path(p),
+                normalize_by_components(p),
+                "{}",
+                p.display()
+            );
+        }
+    }
+
+    /// The shortcut for paths already written as shown changes nothing.
+    #[test]
+    fn plain_paths_are_shown_as_the_long_way_shows_them() {
+        let here = cwd();
+        for p in [
+            "a", "a/b", "./a/b", "././a", "a/./b", "a/../b", "../a", "a//b", "a/", ".", "./",
+            ".//a", "/abs/a", "a/b/..", "a\\b", "./../x", "...", "a/.b", "",
+        ] {
+            let p = Path::new(p);
+            assert_eq!(
+                display(p),
+                display_by_components(p, here),
+                "{}",
+                p.display()
+            );
+        }
+    }
 
     #[test]
     fn relative_paths() {

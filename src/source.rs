@@ -83,11 +83,12 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, kind: FileKind, text: String) -> Self {
-        // `match_indices` of one byte searches with memchr: a large file's line
-        // index was a millisecond byte by byte.
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let mut line_starts = vec![0];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(i + 1);
+            }
+        }
         SourceFile {
             path: path.into(),
             kind,
@@ -150,6 +151,9 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    /// Each path's first file, for [`Sources::find`]: a scan comparing paths
+    /// component by component was quadratic in a project of many Dockerfiles.
+    by_path: foldhash::HashMap<PathBuf, FileId>,
     /// Where the project's files may be read from.
     boundary: Boundary,
     /// Texts that stand in for files on disk (standard input, an editor's unsaved buffer).
@@ -467,6 +471,7 @@ impl Sources {
     pub fn within(boundary: Boundary) -> Self {
         Sources {
             files: Vec::new(),
+            by_path: foldhash::HashMap::default(),
             boundary,
             overlay: None,
         }
@@ -530,8 +535,10 @@ impl Sources {
     }
 
     pub fn add(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.by_path.entry(file.path.clone()).or_insert(id);
         self.files.push(file);
-        FileId((self.files.len() - 1) as u32)
+        id
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -546,7 +553,7 @@ impl Sources {
     }
 
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.iter().find(|(_, f)| f.path == path).map(|(id, _)| id)
+        self.by_path.get(path).copied()
     }
 
     pub fn len(&self) -> usize {

@@ -493,10 +493,10 @@ fn walk(root: &Path, exclude: &Exclude, listed: &RealDirs) -> (Vec<ProjectSpec>,
         true
     });
     // Each walked directory with the names of its walked files. The walk runs on
-    // every core (it came before any loading, on one); the map and the sort
-    // below give the same order whichever thread saw an entry first.
-    let dirs: std::sync::Mutex<std::collections::BTreeMap<PathBuf, Vec<String>>> =
-        Default::default();
+    // every core (it came before any loading, on one); the sorts below give the
+    // same order whichever thread saw an entry first. A hash map while walking:
+    // an ordered one compared paths component by component on every entry.
+    let dirs: std::sync::Mutex<foldhash::HashMap<PathBuf, Vec<String>>> = Default::default();
     builder.build_parallel().run(|| {
         let dirs = &dirs;
         Box::new(move |entry| {
@@ -522,7 +522,9 @@ fn walk(root: &Path, exclude: &Exclude, listed: &RealDirs) -> (Vec<ProjectSpec>,
             ignore::WalkState::Continue
         })
     });
-    let dirs = dirs.into_inner().unwrap_or_default();
+    let mut dirs: Vec<(PathBuf, Vec<String>)> =
+        dirs.into_inner().unwrap_or_default().into_iter().collect();
+    dirs.sort_by(|a, b| a.0.cmp(&b.0));
     let specs = dirs
         .into_iter()
         .flat_map(|(dir, mut names)| {

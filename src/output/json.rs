@@ -82,7 +82,7 @@ pub fn render(report: &Report<'_>) -> String {
         .zip(&report.fingerprints)
         .map(|(r, fingerprint)| {
             let item = serde_json::to_string_pretty(&finding(r, fingerprint)).unwrap_or_default();
-            item.replace('\n', "\n    ")
+            indented(&item)
         })
         .collect();
     let doc = Doc {
@@ -146,4 +146,18 @@ fn finding<'a>(r: &'a super::Resolved<'a>, fingerprint: &'a str) -> JsonFinding<
                 .collect(),
         }),
     }
+}
+
+/// `item` with each line after the first indented by four more spaces (the depth
+/// of `findings`' items). A byte scan: `str::replace` searched line by line.
+fn indented(item: &str) -> String {
+    let mut out = String::with_capacity(item.len() + item.len() / 4);
+    let mut rest = item;
+    while let Some(i) = rest.bytes().position(|b| b == b'\n') {
+        out.push_str(&rest[..=i]);
+        out.push_str("    ");
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+    out
 }
