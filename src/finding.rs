@@ -296,6 +296,27 @@ impl Findings {
         }
     }
 
+    /// Adds what `other` kept and counted, as if its findings had been pushed here
+    /// one by one after this sink's: its kept ones go through [`Findings::push`],
+    /// then its count past the bound joins this one's. (`other` has an overflow
+    /// only past its own bound, by which point this sink is full too, so its first
+    /// one over stands for the rest only when this sink had none.)
+    pub fn append(&mut self, other: Findings) {
+        let (list, overflow) = other.into_parts();
+        self.extend(list);
+        for (key, o) in overflow {
+            match self.overflow.get_mut(&key) {
+                Some(mine) => {
+                    mine.count += o.count;
+                    mine.severity = mine.severity.max(o.severity);
+                }
+                None => {
+                    self.overflow.insert(key, o);
+                }
+            }
+        }
+    }
+
     /// The findings kept, and what went past the bound.
     pub fn into_parts(self) -> (Vec<Finding>, std::collections::HashMap<CapKey, Overflow>) {
         (self.list, self.overflow)

@@ -463,6 +463,53 @@ mod tests {
         assert_eq!(s.severity, Severity::Warning);
     }
 
+    /// Sinks filled one per service and appended in order keep and count what one
+    /// sink filled service after service keeps and counts.
+    #[test]
+    fn appended_sinks_keep_what_one_sink_keeps() {
+        // Per service: how many findings, in which file (two files, one bound each).
+        let services = [
+            (3, 0),
+            (990, 0),
+            (20, 0),
+            (1500, 0),
+            (5, 1),
+            (1200, 1),
+            (7, 0),
+        ];
+        let finding = |s: usize, i: usize, file: u32| {
+            let severity = if (s, i) == (3, 1400) {
+                Severity::Error
+            } else {
+                Severity::Info
+            };
+            at(file, s * 10_000 + i, severity, false)
+        };
+        let mut one = Findings::new();
+        let mut appended = Findings::new();
+        for (s, &(n, file)) in services.iter().enumerate() {
+            let mut own = Findings::new();
+            for i in 0..n {
+                one.push(finding(s, i, file));
+                own.push(finding(s, i, file));
+            }
+            appended.append(own);
+        }
+        let (one, one_over) = one.into_parts();
+        let (app, app_over) = appended.into_parts();
+        let starts = |v: &[Finding]| v.iter().map(|f| f.primary).collect::<Vec<_>>();
+        assert_eq!(starts(&one), starts(&app));
+        assert_eq!(one_over.len(), 2);
+        for (key, o) in &one_over {
+            let a = app_over.get(key).expect("the same overflow");
+            assert_eq!(
+                (o.first.primary, o.count, o.severity),
+                (a.first.primary, a.count, a.severity)
+            );
+        }
+        assert_eq!(app_over.len(), 2);
+    }
+
     #[test]
     fn findings_past_the_bound_are_counted_in_the_summary_not_kept() {
         let extra = 500;

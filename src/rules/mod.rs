@@ -22,7 +22,7 @@ use crate::analysis::nginx::Group;
 use crate::analysis::Analysis;
 use crate::compose::model::Service;
 use crate::compose::stack::Project;
-use crate::finding::{Finding, Findings};
+use crate::finding::Findings;
 pub use options::RuleOptions;
 
 /// What a rule reads: the project, and the options the configuration gives it.
@@ -38,34 +38,41 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// Runs `each` on every service of the project (with its index in the model)
-    /// and pushes what it finds, in service order. On a large stack the services
-    /// are shared out on the thread pool: a rule that reads every service's
-    /// commands otherwise ran alone on one core after the other rules had finished.
+    /// Runs `each` on every service of the project (with its index in the model),
+    /// its findings kept as if pushed in service order. On a large stack the
+    /// services are shared out on the thread pool, a chunk at a time: a rule that
+    /// reads every service's commands otherwise ran alone on one core after the
+    /// other rules had finished. Each service of a chunk then fills a sink of its
+    /// own (so [`Findings::full`] speaks for that service only), merged in order
+    /// before the next chunk runs: no more than a chunk's findings past the bound
+    /// are ever held.
     pub fn each_service<F>(&self, out: &mut Findings, each: F)
     where
-        F: Fn(usize, &Service, &mut Vec<Finding>) + Sync,
+        F: Fn(usize, &Service, &mut Findings) + Sync,
     {
+        const CHUNK: usize = 256;
         let services = &self.project.model.services;
         if services.len() < crate::PARALLEL_SERVICES {
-            let mut found = Vec::new();
             for (i, svc) in services.iter().enumerate() {
-                each(i, svc, &mut found);
+                each(i, svc, out);
             }
-            out.extend(found);
             return;
         }
         use rayon::prelude::*;
-        let found: Vec<Vec<Finding>> = services
-            .par_iter()
-            .enumerate()
-            .map(|(i, svc)| {
-                let mut found = Vec::new();
-                each(i, svc, &mut found);
-                found
-            })
-            .collect();
-        out.extend(found.into_iter().flatten());
+        for (c, chunk) in services.chunks(CHUNK).enumerate() {
+            let found: Vec<Findings> = chunk
+                .par_iter()
+                .enumerate()
+                .map(|(j, svc)| {
+                    let mut found = Findings::new();
+                    each(c * CHUNK + j, svc, &mut found);
+                    found
+                })
+                .collect();
+            for f in found {
+                out.append(f);
+            }
+        }
     }
 }
 
