@@ -43,6 +43,7 @@ pub struct Loaded {
 pub struct FileTree {
     pub file: FileId,
     /// `None`: the file is clean ([`schema_view::is_clean`]), so its tree is not kept.
+    /// A small file loaded before the validator was compiled keeps its tree unjudged.
     pub root: Option<Node>,
     /// An override file (`-f base -f this`, `compose.override.yaml`): it may hold
     /// part of an object whose other keys come from the base file.
@@ -163,7 +164,13 @@ impl<'a> Loader<'a> {
         crate::compose::schema_view::prepare(&node);
         let mut budget = MAX_FILE_SUBSTITUTED;
         self.interpolate_tree(&mut node, vars, &mut budget);
-        let clean = crate::compose::schema_view::is_clean(&node);
+        // A small file read before the compose-spec validator is compiled (the first
+        // files of a run: the compile takes milliseconds) keeps its tree unjudged
+        // instead of waiting here: invalid-compose judges it while the other rules
+        // run, and finds in a clean file what it finds when judged here, nothing.
+        use crate::compose::schema_view;
+        let judge_now = schema_view::compiled() || schema_view::has_many_services(&node);
+        let clean = judge_now && schema_view::is_clean(&node);
         self.loaded.trees.push(FileTree {
             file: id,
             root: (!clean).then(|| node.clone()),

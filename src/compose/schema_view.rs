@@ -8,6 +8,7 @@
 //! A file found invalid is converted as before, to word its errors.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::LazyLock;
 
 use jsonschema::json::{Array, Json, Node as JsonNode, NodeIdentity, Object};
@@ -19,10 +20,20 @@ use crate::parse::yaml::{Node, Value};
 
 /// The compose-spec validator for [`View`]s, compiled once per process.
 pub static VALIDATOR: LazyLock<Option<jsonschema::Validator<YamlJson>>> = LazyLock::new(|| {
-    schema::SCHEMA
+    let v = schema::SCHEMA
         .as_ref()
-        .and_then(|s| jsonschema::options_for::<YamlJson>().build(s).ok())
+        .and_then(|s| jsonschema::options_for::<YamlJson>().build(s).ok());
+    COMPILED.store(true, Ordering::Release);
+    v
 });
+
+/// Set once [`VALIDATOR`] is compiled.
+static COMPILED: AtomicBool = AtomicBool::new(false);
+
+/// Whether [`VALIDATOR`] is compiled: asking it now would not wait for the compile.
+pub fn compiled() -> bool {
+    COMPILED.load(Ordering::Acquire)
+}
 
 /// One service's part of the compose-spec (`#/$defs/service`), for files of many
 /// services: they are validated one by one, in parallel.
@@ -90,6 +101,11 @@ pub fn prepare(root: &Node) {
             let _ = SERVICE_VALIDATOR.as_ref();
         });
     }
+}
+
+/// Whether `root` has `services` enough to be checked service by service.
+pub fn has_many_services(root: &Node) -> bool {
+    many_services(root).is_some()
 }
 
 /// `services` and its entries, when it is a mapping of many (not `!reset`, which
@@ -315,8 +331,9 @@ pub fn restart_accepted(s: &crate::parse::yaml::Scalar) -> bool {
 
 /// Whether a compose file's tree leaves the compose-spec check nothing to say: it
 /// validates against the schema and every restart policy is one docker accepts. The
-/// loader keeps a file's own tree for that check only when this is false: most files
-/// are clean, and keeping theirs doubled each service map that normalization changes.
+/// loader keeps a file's own tree for that check only when this is false (or when it
+/// did not wait for the validator to ask): most files are clean, and keeping theirs
+/// doubled each service map that normalization changes.
 pub fn is_clean(root: &Node) -> bool {
     let restarts_ok = root
         .get("services")
