@@ -28,7 +28,8 @@ pub fn display(path: &Path) -> PathBuf {
     let cwd = cwd();
     // Most paths are already shown as they are written (a walk's `./dir/file`):
     // taken apart component by component they cost microseconds each.
-    if let Some(plain) = plain_relative(path) {
+    // (Below `/` a relative path is shown absolute: the long way decides.)
+    if let Some(plain) = already_normal(path).filter(|p| p.is_relative()) {
         if cwd.is_none_or(|c| c.parent().is_some()) {
             return plain.to_path_buf();
         }
@@ -50,24 +51,10 @@ fn display_by_components(path: &Path, cwd: Option<&Path>) -> PathBuf {
     }
 }
 
-/// `path` without its leading `./`, when what is left is names joined by single
-/// `/` (none `.` or `..`, no `\\`): relative, and as [`display`] would show it
-/// below a working directory other than `/`.
-fn plain_relative(path: &Path) -> Option<&Path> {
-    let mut s = path.to_str()?;
-    while let Some(rest) = s.strip_prefix("./") {
-        s = rest;
-    }
-    let plain = !s.is_empty()
-        && !s.contains('\\')
-        && s.split('/')
-            .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
-    plain.then(|| Path::new(s))
-}
-
 /// `p` without its leading `./`, when what is left is as [`normalize_path`] writes
 /// it: names joined by single `/` after an optional leading `/`, none `.` or `..`
 /// (taking it apart component by component cost more than most callers' own work).
+/// A relative one is also as [`display`] shows it.
 fn already_normal(p: &Path) -> Option<&Path> {
     let written = p.to_str()?;
     let mut s = written;

@@ -191,6 +191,32 @@ fn json_validates_against_its_schema() {
     }
 }
 
+/// JSON findings are written one by one and spliced into the document: byte for
+/// byte the output is what one pretty pass over the whole document writes, with
+/// findings (suppressed ones and fixes among them) and without any.
+#[test]
+fn json_output_is_one_pretty_document() {
+    for (path, select) in [
+        (STACKS[0], None),
+        (STACKS[1], None),
+        ("fixtures/rules", None),
+        (STACKS[0], Some("SL104")),
+    ] {
+        let mut args = vec![path, "--format", "json", "--fail-on", "never"];
+        args.extend(select.iter().flat_map(|r| ["--select", *r]));
+        let (code, out, err) = stacklint(&args);
+        assert_eq!(code, 0, "{path}: {err}");
+        let v: Value = serde_json::from_str(&out).expect("JSON");
+        let findings = v["findings"].as_array().map_or(0, Vec::len);
+        assert_eq!(findings == 0, select.is_some(), "{path} {select:?}");
+        let once = serde_json::to_string_pretty(&v).expect("prints") + "\n";
+        assert!(
+            out == once,
+            "{path} {select:?}: not as one pretty pass writes it"
+        );
+    }
+}
+
 #[test]
 fn the_json_schema_rejects_a_change_of_shape() {
     let schema = output_schema();

@@ -96,7 +96,7 @@ pub fn is_valid(root: &Node) -> Option<bool> {
 /// be checked service by service ([`is_valid`]), so the compile (about 2 ms) runs
 /// while the loader interpolates the file instead of before its check.
 pub fn prepare(root: &Node) {
-    if many_services(root).is_some() {
+    if has_many_services(root) {
         rayon::spawn(|| {
             let _ = SERVICE_VALIDATOR.as_ref();
         });

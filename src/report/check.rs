@@ -116,9 +116,9 @@ fn run_unmerged<'a>(
 }
 
 /// The findings of `rules`, in their order, and those past the bound. In
-/// parallel, each rule fills a sink of its own and the sinks are joined in
-/// order: the same findings in the same order as one sink filled rule after
-/// rule, since a sink's bound counts per file and rule.
+/// parallel, each rule fills a sink of its own and the sinks are appended in
+/// order ([`Findings::append`]): the same findings in the same order as one sink
+/// filled rule after rule.
 fn run_rules(
     rules: &[&dyn crate::rules::Rule],
     cx: &Context<'_>,
@@ -134,22 +134,20 @@ fn run_rules(
     // One rule per job: a rule that waits in a chunk behind a slow one can still
     // be taken by an idle thread (without this, the last few rules of a large
     // stack ran one after another on one thread while the other had finished).
-    let parts: Vec<_> = rules
+    let parts: Vec<Findings> = rules
         .par_iter()
         .with_max_len(1)
         .map(|rule| {
             let mut sink = Findings::new();
             rule.check(cx, &mut sink);
-            sink.into_parts()
+            sink
         })
         .collect();
-    let mut out = Vec::new();
-    let mut overflow = HashMap::new();
-    for (list, over) in parts {
-        out.extend(list);
-        overflow.extend(over);
+    let mut sink = Findings::new();
+    for part in parts {
+        sink.append(part);
     }
-    (out, overflow)
+    sink.into_parts()
 }
 
 /// Findings of several rules that describe one incident at one place (the same
