@@ -422,7 +422,8 @@ pub fn running(p: &Project, svc: &Service) -> Running {
         },
     };
     Running {
-        invocations: cmd.invocations(),
+        // Kept for every service: without the spare room of its growth.
+        invocations: crate::parse::yaml::fitted(cmd.invocations()),
         span,
     }
 }

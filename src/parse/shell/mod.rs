@@ -40,13 +40,171 @@ pub fn node_too_long(n: &Node) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
     pub s: String,
-    /// Source byte range of each byte of `s`; `None` when not known.
-    pos: Vec<Option<(usize, usize)>>,
-    /// Per byte: produced by an unset compose variable (or one stacklint cannot evaluate).
-    taint: Vec<bool>,
+    /// Per byte of `s`: its source byte range (`None` when not known) and whether
+    /// an unset compose variable (or one stacklint cannot evaluate) produced it.
+    bytes: Bytes,
     /// The span used when a range cannot be mapped exactly.
     pub whole: Span,
 }
+
+/// What [`Text`] knows of each of its bytes, kept as runs: a word is usually one
+/// stretch of source text, so one run instead of a position per byte (25 bytes
+/// a byte, which made a parsed command 25 times its size).
+#[derive(Clone, Debug, Default)]
+struct Bytes {
+    runs: Vec<Run>,
+    len: usize,
+}
+
+/// Bytes `[at, next run's at)` of a text. Offsets in 32 bits (16 bytes a run): no
+/// file read is larger (`MAX_FILE_BYTES`), and a position that does not fit is
+/// kept as unknown.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    at: u32,
+    /// The source range of the run's first byte, when `known`.
+    start: u32,
+    end: u32,
+    known: bool,
+    /// Each next byte is one source byte further on (text written verbatim); else
+    /// every byte has the first byte's position (the bytes of one character, a
+    /// variable's value).
+    step: bool,
+    taint: bool,
+}
+
+impl Run {
+    /// The position of the run's `k`-th byte.
+    fn pos(&self, k: usize) -> Option<(usize, usize)> {
+        let (s, e) = (self.start as usize, self.end as usize);
+        match (self.known, self.step) {
+            (false, _) => None,
+            (true, true) => Some((s + k, e + k)),
+            (true, false) => Some((s, e)),
+        }
+    }
+}
+
+impl Bytes {
+    /// `n` bytes with no known position.
+    fn unknown(n: usize) -> Bytes {
+        let mut b = Bytes::default();
+        b.append(None, false, n, false);
+        b
+    }
+
+    fn run_of(&self, i: usize) -> Option<&Run> {
+        if i >= self.len {
+            return None;
+        }
+        let k = self.runs.partition_point(|r| r.at as usize <= i);
+        self.runs.get(k.checked_sub(1)?)
+    }
+
+    /// The source range of byte `i`.
+    fn pos(&self, i: usize) -> Option<(usize, usize)> {
+        // (Bytes past 32 bits are appended to no run: unknown.)
+        u32::try_from(i).ok()?;
+        let r = self.run_of(i)?;
+        r.pos(i - r.at as usize)
+    }
+
+    /// Appends `n` bytes: the first at `pos`, the others one source byte further
+    /// each when `step`, else at `pos` too. Continues the last run when it can.
+    fn append(&mut self, pos: Option<(usize, usize)>, step: bool, n: usize, taint: bool) {
+        // Past 32 bits (no text is that long, nor a file) the bytes are unknown.
+        if n == 0 {
+            return;
+        }
+        let Ok(at) = u32::try_from(self.len) else {
+            self.len += n;
+            return;
+        };
+        let end_fits = |(s, e): (usize, usize)| {
+            let last = if step { n - 1 } else { 0 };
+            s.checked_add(last)
+                .is_some_and(|x| u32::try_from(x).is_ok())
+                && e.checked_add(last)
+                    .is_some_and(|x| u32::try_from(x).is_ok())
+        };
+        let pos = pos.filter(|&p| end_fits(p));
+        let step = step && n > 1 && pos.is_some();
+        if let Some(last) = self.runs.last_mut() {
+            let k = self.len - last.at as usize;
+            if last.taint == taint {
+                // (A run of one byte is both a step and a constant run.)
+                let next = last.pos(0).map(|(s, e)| (s + k, e + k));
+                if pos.is_some() && pos == next && (last.step || k == 1) && (step || n == 1) {
+                    last.step = true;
+                    self.len += n;
+                    return;
+                }
+                if pos == last.pos(0) && (!last.step || k == 1) && !step {
+                    last.step = false;
+                    self.len += n;
+                    return;
+                }
+            }
+        }
+        let (start, end) = pos.unwrap_or((0, 0));
+        self.runs.push(Run {
+            at,
+            start: start as u32,
+            end: end as u32,
+            known: pos.is_some(),
+            step,
+            taint,
+        });
+        self.len += n;
+    }
+
+    /// Appends bytes `[a, b)` of `from`.
+    fn extend_from(&mut self, from: &Bytes, a: usize, b: usize) {
+        let b = b.min(from.len);
+        if a >= b {
+            return;
+        }
+        let first = from
+            .runs
+            .partition_point(|r| r.at as usize <= a)
+            .saturating_sub(1);
+        for (k, r) in from.runs.iter().enumerate().skip(first) {
+            let end = from.runs.get(k + 1).map_or(from.len, |n| n.at as usize);
+            let (s, e) = (a.max(r.at as usize), b.min(end));
+            if s >= e {
+                break;
+            }
+            self.append(r.pos(s - r.at as usize), r.step, e - s, r.taint);
+        }
+    }
+
+    fn tainted(&self, a: usize, b: usize) -> bool {
+        let b = b.min(self.len);
+        if a >= b {
+            return false;
+        }
+        let first = self
+            .runs
+            .partition_point(|r| r.at as usize <= a)
+            .saturating_sub(1);
+        self.runs[first..]
+            .iter()
+            .take_while(|r| (r.at as usize) < b)
+            .any(|r| r.taint)
+    }
+}
+
+/// Equal when every byte is: the same bytes may be cut into runs differently.
+impl PartialEq for Bytes {
+    fn eq(&self, other: &Bytes) -> bool {
+        self.len == other.len
+            && (0..self.len).all(|i| {
+                self.pos(i) == other.pos(i) && self.tainted(i, i + 1) == other.tainted(i, i + 1)
+            })
+    }
+}
+
+impl Eq for Bytes {}
 
 impl Text {
     /// A string with no known positions: every span is `whole`.
@@ -54,37 +212,34 @@ impl Text {
         let n = s.len();
         Text {
             s,
-            pos: vec![None; n],
-            taint: vec![false; n],
+            bytes: Bytes::unknown(n),
             whole,
         }
     }
 
     /// A string written verbatim at byte `start` of `whole`'s file.
     pub fn exact(s: &str, whole: Span, start: usize) -> Text {
-        let pos = if s.is_ascii() {
-            // One byte per char, the common case: no walk over chars.
-            (start..start + s.len()).map(|i| Some((i, i + 1))).collect()
+        let mut bytes = Bytes::default();
+        if s.is_ascii() {
+            // One byte per char, the common case: one run.
+            bytes.append(Some((start, start + 1)), true, s.len(), false);
         } else {
-            let mut pos = Vec::with_capacity(s.len());
+            // Each byte of a character points at the whole character.
             for (i, c) in s.char_indices() {
-                for _ in 0..c.len_utf8() {
-                    pos.push(Some((start + i, start + i + c.len_utf8())));
-                }
+                let n = c.len_utf8();
+                bytes.append(Some((start + i, start + i + n)), false, n, false);
             }
-            pos
-        };
+        }
         Text {
             s: s.to_string(),
-            pos,
-            taint: vec![false; s.len()],
+            bytes,
             whole,
         }
     }
 
     fn with_taint(mut self, all: bool) -> Text {
         if all {
-            self.taint.iter_mut().for_each(|t| *t = true);
+            self.bytes.runs.iter_mut().for_each(|r| r.taint = true);
         }
         self
     }
@@ -114,10 +269,9 @@ impl Text {
                 return Text::exact(value, n.span, base);
             }
             return match align(value, inner, base) {
-                Some(pos) => Text {
+                Some(bytes) => Text {
                     s: value.to_string(),
-                    pos,
-                    taint: vec![false; value.len()],
+                    bytes,
                     whole: n.span,
                 },
                 None => Text::plain(value.to_string(), n.span),
@@ -160,10 +314,9 @@ impl Text {
             return Text::exact(value, span, span.start + off);
         }
         match align(value, inner, span.start + off) {
-            Some(pos) => Text {
+            Some(bytes) => Text {
                 s: value.to_string(),
-                pos,
-                taint: vec![false; value.len()],
+                bytes,
                 whole: span,
             },
             None => Text::plain(value.to_string(), span),
@@ -176,14 +329,17 @@ impl Text {
         for (i, p) in parts.iter().enumerate() {
             if i > 0 {
                 out.s.push(' ');
-                out.pos.push(None);
-                out.taint.push(false);
+                out.bytes.append(None, false, 1, false);
             }
-            out.s.push_str(&p.s);
-            out.pos.extend_from_slice(&p.pos);
-            out.taint.extend_from_slice(&p.taint);
+            out.append(p);
         }
         out
+    }
+
+    /// Appends all of `t`.
+    fn append(&mut self, t: &Text) {
+        self.s.push_str(&t.s);
+        self.bytes.extend_from(&t.bytes, 0, t.s.len());
     }
 
     pub fn len(&self) -> usize {
@@ -198,12 +354,12 @@ impl Text {
     pub fn span(&self, a: usize, b: usize) -> Span {
         let b = b.min(self.s.len());
         if a >= b {
-            return match self.pos.get(a).copied().flatten() {
+            return match self.bytes.pos(a) {
                 Some((s, _)) => Span::new(self.whole.file, s, s),
                 None => self.whole,
             };
         }
-        match (self.pos[a], self.pos[b - 1]) {
+        match (self.bytes.pos(a), self.bytes.pos(b - 1)) {
             (Some((s, _)), Some((_, e))) if s <= e => Span::new(self.whole.file, s, e),
             _ => self.whole,
         }
@@ -215,13 +371,11 @@ impl Text {
 
     /// Whether any byte of `[a, b)` came from an unset variable.
     pub fn tainted(&self, a: usize, b: usize) -> bool {
-        self.taint
-            .get(a..b.min(self.taint.len()))
-            .is_some_and(|t| t.iter().any(|&x| x))
+        self.bytes.tainted(a, b)
     }
 
     pub fn any_taint(&self) -> bool {
-        self.taint.iter().any(|&x| x)
+        self.bytes.runs.iter().any(|r| r.taint)
     }
 
     /// Bytes `[a, b)` as a text of their own (on char boundaries).
@@ -229,24 +383,26 @@ impl Text {
         let b = b.min(self.s.len());
         let a = a.min(b);
         match self.s.get(a..b) {
-            Some(s) => Text {
-                s: s.to_string(),
-                pos: self.pos[a..b].to_vec(),
-                taint: self.taint[a..b].to_vec(),
-                whole: self.whole,
-            },
+            Some(s) => {
+                let mut bytes = Bytes::default();
+                bytes.extend_from(&self.bytes, a, b);
+                Text {
+                    s: s.to_string(),
+                    bytes,
+                    whole: self.whole,
+                }
+            }
             None => Text::plain(String::new(), self.whole),
         }
     }
 
+    /// Appends the character `c` at byte `i` of `from`, with what `from` knows of it.
     fn push_from(&mut self, from: &Text, i: usize, c: char) {
-        let n = c.len_utf8();
         self.s.push(c);
-        for k in 0..n {
-            self.pos.push(from.pos.get(i + k).copied().flatten());
-            self.taint
-                .push(from.taint.get(i + k).copied().unwrap_or(false));
-        }
+        self.bytes.extend_from(&from.bytes, i, i + c.len_utf8());
+        // Bytes `from` does not have (never, for a char read from it) are unknown.
+        let missing = self.s.len() - self.bytes.len;
+        self.bytes.append(None, false, missing, false);
     }
 }
 
@@ -262,22 +418,21 @@ fn unresolved(u: &VarUse) -> bool {
 /// Maps each byte of `value` to `raw` (starting at source byte `base`), where
 /// YAML dropped indentation, line breaks, escapes and quotes. `None` when the
 /// two do not line up.
-fn align(value: &str, raw: &str, base: usize) -> Option<Vec<Option<(usize, usize)>>> {
-    let mut pos = Vec::with_capacity(value.len());
+fn align(value: &str, raw: &str, base: usize) -> Option<Bytes> {
+    let mut bytes = Bytes::default();
     let mut j = 0;
     for c in value.chars() {
         loop {
             let r = raw.get(j..)?.chars().next()?;
             // `$$` in compose is one `$`.
             if r == '$' && c == '$' && raw[j + 1..].starts_with('$') {
-                pos.push(Some((base + j, base + j + 2)));
+                bytes.append(Some((base + j, base + j + 2)), false, 1, false);
                 j += 2;
                 break;
             }
             if r == c || (c.is_whitespace() && r.is_whitespace()) {
-                for _ in 0..c.len_utf8() {
-                    pos.push(Some((base + j, base + j + r.len_utf8())));
-                }
+                let at = Some((base + j, base + j + r.len_utf8()));
+                bytes.append(at, false, c.len_utf8(), false);
                 j += r.len_utf8();
                 break;
             }
@@ -288,7 +443,7 @@ fn align(value: &str, raw: &str, base: usize) -> Option<Vec<Option<(usize, usize
             return None;
         }
     }
-    Some(pos)
+    Some(bytes)
 }
 
 /// Maps an interpolated value to its template `inner` (the scalar as written):
@@ -343,15 +498,10 @@ fn map_interpolated(
     lits.push(literal(at, inner.len()));
 
     let mut out = Text::plain(String::new(), whole);
-    let append = |out: &mut Text, t: &Text| {
-        out.s.push_str(&t.s);
-        out.pos.extend_from_slice(&t.pos);
-        out.taint.extend_from_slice(&t.taint);
-    };
     if !value.starts_with(&lits[0].s) {
         return None;
     }
-    append(&mut out, &lits[0]);
+    out.append(&lits[0]);
     let mut v = lits[0].s.len();
     for (k, t) in tops.iter().enumerate() {
         let next = &lits[k + 1];
@@ -373,11 +523,8 @@ fn map_interpolated(
         };
         let taint = tainted(t);
         out.s.push_str(value.get(v..end)?);
-        for _ in v..end {
-            out.pos.push(Some(expr));
-            out.taint.push(taint);
-        }
-        append(&mut out, next);
+        out.bytes.append(Some(expr), false, end - v, taint);
+        out.append(next);
         v = end + next.s.len();
     }
     (out.s == value).then_some(out)
@@ -615,4 +762,98 @@ pub fn split_addr(
         ),
         None => ((start, start + auth.len()), None),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    /// The list of one entry per byte that the runs stand for.
+    fn per_byte(b: &Bytes) -> Vec<(Option<(usize, usize)>, bool)> {
+        (0..b.len)
+            .map(|i| (b.pos(i), b.tainted(i, i + 1)))
+            .collect()
+    }
+
+    /// A small deterministic generator: the same cases on every run.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    #[test]
+    fn runs_answer_as_a_list_per_byte_would() {
+        let mut rng = Lcg(11);
+        for _ in 0..3_000 {
+            let mut b = Bytes::default();
+            let mut list: Vec<(Option<(usize, usize)>, bool)> = Vec::new();
+            for _ in 0..rng.below(7) {
+                let n = rng.below(4) as usize;
+                let last = list.last().and_then(|&(p, _)| p);
+                // Positions that continue the last byte, repeat it, or do neither:
+                // each way of joining (or not) a run.
+                let pos = match rng.below(4) {
+                    0 => None,
+                    1 => last.map(|(s, e)| (s + 1, e + 1)),
+                    2 => last,
+                    _ => {
+                        let s = rng.below(12) as usize;
+                        Some((s, s + 1 + rng.below(2) as usize))
+                    }
+                };
+                let step = rng.below(2) == 0;
+                let taint = rng.below(3) == 0;
+                b.append(pos, step, n, taint);
+                for k in 0..n {
+                    let p = match (pos, step) {
+                        (Some((s, e)), true) => Some((s + k, e + k)),
+                        (p, _) => p,
+                    };
+                    list.push((p, taint));
+                }
+            }
+            assert_eq!(per_byte(&b), list);
+            for a in 0..=list.len() + 1 {
+                for z in a..=list.len() + 1 {
+                    let mut part = Bytes::default();
+                    part.extend_from(&b, a, z);
+                    let want = list.get(a..z.min(list.len())).unwrap_or(&[]);
+                    assert_eq!(per_byte(&part), want, "{a}..{z} of {list:?}");
+                    assert_eq!(b.tainted(a, z), want.iter().any(|x| x.1));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_stays_small() {
+        assert!(std::mem::size_of::<Run>() <= 16);
+    }
+
+    #[test]
+    fn a_verbatim_word_is_one_run() {
+        let whole = Span::new(FileId(0), 100, 140);
+        let t = Text::exact("gunicorn -b 0.0.0.0:8000 app:wsgi", whole, 100);
+        assert_eq!(t.bytes.runs.len(), 1);
+        let cmds = split(&t);
+        let words = &cmds[0].words;
+        assert_eq!(words.len(), 4);
+        for w in words {
+            assert_eq!(w.bytes.runs.len(), 1, "{}", w.s);
+        }
+        // `0.0.0.0:8000` starts at byte 12 of the text.
+        assert_eq!(words[2].span(8, 12), Span::new(FileId(0), 120, 124));
+        // A character of several bytes: each of its bytes points at all of it.
+        let t = Text::exact("aé", whole, 10);
+        assert_eq!(t.span(1, 3), Span::new(FileId(0), 11, 13));
+        assert_eq!(t.span(1, 2), Span::new(FileId(0), 11, 13));
+    }
 }
