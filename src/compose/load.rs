@@ -143,6 +143,7 @@ impl<'a> Loader<'a> {
         ));
         self.loaded.files.push(id);
         self.loaded.base_dirs.insert(id, base_dir.to_path_buf());
+        crate::compose::schema_view::prepare_for_size(self.sources.get(id).text.len());
         let parsed = yaml::parse(id, self.sources.get(id));
         self.loaded.diags.extend(parsed.diags);
         let mut docs = parsed.docs.into_iter();
