@@ -64,7 +64,7 @@ fn from_args(prog: &str, args: &[Text]) -> Option<(Count, String, Span)> {
         for opt in opts {
             let value = if a.s == *opt {
                 args.get(i + 1).map(|v| (v.s.as_str(), v.full_span()))
-            } else if let Some(v) = a.s.strip_prefix(&format!("{opt}=")) {
+            } else if let Some(v) = a.s.strip_prefix(opt).and_then(|r| r.strip_prefix('=')) {
                 Some((v, a.full_span()))
             } else if opt.len() == 2 && a.s.starts_with(opt) && a.s.len() > 2 {
                 Some((&a.s[2..], a.full_span()))

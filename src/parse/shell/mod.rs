@@ -221,7 +221,8 @@ impl Text {
     pub fn exact(s: &str, whole: Span, start: usize) -> Text {
         let mut bytes = Bytes::default();
         if s.is_ascii() {
-            // One byte per char, the common case: one run.
+            // One byte per char, the common case: one run, allocated for one.
+            bytes.runs.reserve_exact(1);
             bytes.append(Some((start, start + 1)), true, s.len(), false);
         } else {
             // Each byte of a character points at the whole character.
@@ -553,7 +554,9 @@ pub fn split(t: &Text) -> Vec<Cmd> {
     let new_tok = || Text::plain(String::new(), t.whole);
 
     fn finish_tok(tok: &mut Option<Text>, cur: &mut Cmd, redirect: &mut Option<bool>) {
-        if let Some(w) = tok.take() {
+        if let Some(mut w) = tok.take() {
+            // A word is kept with what a service runs: without the room it grew.
+            w.bytes.runs.shrink_to_fit();
             match redirect.take() {
                 Some(out) => {
                     if out && !w.s.starts_with("/dev/") {
