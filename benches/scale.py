@@ -6,7 +6,8 @@ anchored block (N = 1k, 2k, 4k, 8k, 16k), the same split over a base file and an
 override, an NGINX config of N servers mounted into a proxy, and a .env of N keys.
 For each it prints stacklint's median wall time over several runs, its peak RSS,
 the time of a bare saphyr event parse of the same YAML (examples/yaml_floor.rs),
-their ratio, and the time per service, so growth faster than N shows. With
+their ratio (the two take turns run by run, so a drift in the machine's speed
+moves both), and the time per service, so growth faster than N shows. With
 dotenv-linter on PATH (`cargo install dotenv-linter`) it also times the peer on
 the generated .env.
 
@@ -103,16 +104,23 @@ def dotenv(d, n):
 
 def run(cmd, cwd, runs):
     """Median wall time (s) and peak RSS (KiB) of `cmd` over `runs` runs."""
-    times, peak = [], 0
+    return run_alternating([cmd], cwd, runs)[0]
+
+
+def run_alternating(cmds, cwd, runs):
+    """`run` of each of `cmds`, their runs taking turns: on a machine whose speed
+    drifts, a ratio of two medians is then measured under the same conditions."""
+    times, peaks = [[] for _ in cmds], [0 for _ in cmds]
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        t = time.perf_counter()
-        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        times.append(time.perf_counter() - t)
-        if p.returncode not in (0, 1):
-            sys.exit(f"{cmd} failed ({p.returncode}): {p.stderr.decode()[:500]}")
-        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    return statistics.median(times), peak
+        for k, cmd in enumerate(cmds):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            t = time.perf_counter()
+            p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            times[k].append(time.perf_counter() - t)
+            if p.returncode not in (0, 1):
+                sys.exit(f"{cmd} failed ({p.returncode}): {p.stderr.decode()[:500]}")
+            peaks[k] = max(peaks[k], resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    return [(statistics.median(ts), peak) for ts, peak in zip(times, peaks)]
 
 
 def parse_errors(cmd, cwd):
@@ -169,20 +177,21 @@ def main():
             with tempfile.TemporaryDirectory() as d:
                 yaml = make(d, n)
                 size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
-                t, _ = run(lint, d, a.runs)
-                rss = peak_rss(lint, d)
-                errors = parse_errors(lint, d)
                 floor = ratio = ""
                 if yaml:
-                    ft, _ = run([FLOOR, yaml], d, a.runs)
+                    (t, _), (ft, _) = run_alternating([lint, [FLOOR, yaml]], d, a.runs)
                     floor, ratio = f"{ft * 1000:.1f}", f"{t / ft:.1f}"
+                else:
+                    t, _ = run(lint, d, a.runs)
+                rss = peak_rss(lint, d)
+                errors = parse_errors(lint, d)
                 print(f"{name:<22}{n:>7}{size / 1024:>9.0f}{t * 1000:>9.1f}ms{floor:>9}"
                       f"{ratio:>7}{t / n * 1e6:>9.1f}{rss / 1024:>9.1f}{rss * 1024 / size:>8.1f}"
                       f"  {errors or ''}")
                 if make is dotenv and peer:
                     # The peer reads the .env alone; stacklint above lints the project.
-                    pt, _ = run(peer + [".env"], d, a.runs)
-                    st, _ = run([BIN, ".env", "--fail-on", "never"], d, a.runs)
+                    (pt, _), (st, _) = run_alternating(
+                        [peer + [".env"], [BIN, ".env", "--fail-on", "never"]], d, a.runs)
                     print(f"{'  dotenv-linter ' + peer_version:<22}{n:>7}{'':>9}{pt * 1000:>9.1f}ms"
                           f"   stacklint .env alone {st * 1000:.1f}ms, peer/stacklint {pt / st:.1f}")
     if os.path.isdir(a.corpus):
