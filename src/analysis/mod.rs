@@ -13,6 +13,7 @@ pub mod workers;
 
 use foldhash::HashMap;
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use crate::compose::model::Service;
@@ -28,6 +29,25 @@ pub struct Analysis<'a> {
     pub graph: graph::StackGraph,
     /// Per-service facts by name: read on first use, then shared.
     services: HashMap<&'a str, PerService>,
+    /// What the kept [`ports::Running`]s may still take ([`RUNNING_BUDGET`]).
+    running_budget: AtomicUsize,
+}
+
+/// The most the kept [`ports::Running`]s of one project may take, as estimated
+/// by [`kept_size`]. A word of a command costs about a hundred bytes kept, so a
+/// generated file of 8 MiB of two-byte words (`a a a …`) would keep 50 times its
+/// size; past the budget a service's is computed on each call instead, as it
+/// was before any was kept. Real stacks stay far below it (2,000 services of
+/// four words each: 1 MB).
+const RUNNING_BUDGET: usize = 16 << 20;
+
+/// What `r` costs kept: each word's `Text` and its bytes.
+fn kept_size(r: &ports::Running) -> usize {
+    r.invocations
+        .iter()
+        .flat_map(|i| std::iter::once(&i.prog_word).chain(&i.args))
+        .map(|w| 128 + w.len())
+        .sum()
 }
 
 /// Facts about one service that several rules (or several facts) read. Boxed:
@@ -58,6 +78,7 @@ impl<'a> Analysis<'a> {
             nginx,
             graph,
             services,
+            running_budget: AtomicUsize::new(RUNNING_BUDGET),
         }
     }
 
@@ -100,12 +121,24 @@ impl<'a> Analysis<'a> {
     }
 
     fn running_of(&self, svc: &Service) -> Cow<'_, ports::Running> {
-        match self.services.get(svc.name.value.as_str()) {
-            Some(cell) => Cow::Borrowed(
-                cell.running
-                    .get_or_init(|| Box::new(ports::running(self.project, svc))),
-            ),
-            None => Cow::Owned(ports::running(self.project, svc)),
+        let Some(cell) = self.services.get(svc.name.value.as_str()) else {
+            return Cow::Owned(ports::running(self.project, svc));
+        };
+        if let Some(kept) = cell.running.get() {
+            return Cow::Borrowed(kept);
+        }
+        let r = ports::running(self.project, svc);
+        let size = kept_size(&r);
+        let afforded = self
+            .running_budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(size)
+            })
+            .is_ok();
+        // (Two rules asking at once may both pay: the budget errs low, never high.)
+        match afforded {
+            true => Cow::Borrowed(cell.running.get_or_init(|| Box::new(r))),
+            false => Cow::Owned(r),
         }
     }
 
