@@ -37,7 +37,7 @@ pub fn node_too_long(n: &Node) -> bool {
 
 /// A string whose bytes know their source position and whether they came from
 /// a compose variable that had no value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Text {
     pub s: String,
     /// Per byte of `s`: its source byte range (`None` when not known) and whether
@@ -193,18 +193,6 @@ impl Bytes {
             .any(|r| r.taint)
     }
 }
-
-/// Equal when every byte is: the same bytes may be cut into runs differently.
-impl PartialEq for Bytes {
-    fn eq(&self, other: &Bytes) -> bool {
-        self.len == other.len
-            && (0..self.len).all(|i| {
-                self.pos(i) == other.pos(i) && self.tainted(i, i + 1) == other.tainted(i, i + 1)
-            })
-    }
-}
-
-impl Eq for Bytes {}
 
 impl Text {
     /// A string with no known positions: every span is `whole`.
