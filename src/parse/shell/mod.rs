@@ -542,9 +542,7 @@ pub fn split(t: &Text) -> Vec<Cmd> {
     let new_tok = || Text::plain(String::new(), t.whole);
 
     fn finish_tok(tok: &mut Option<Text>, cur: &mut Cmd, redirect: &mut Option<bool>) {
-        if let Some(mut w) = tok.take() {
-            // A word is kept with what a service runs: without the room it grew.
-            w.bytes.runs.shrink_to_fit();
+        if let Some(w) = tok.take() {
             match redirect.take() {
                 Some(out) => {
                     if out && !w.s.starts_with("/dev/") {
