@@ -275,6 +275,25 @@ fn service_lists_just_under_the_bound_on_values_are_read_in_bounded_memory() {
     }
 }
 
+/// One command just under the bound on a command's bytes, of one-letter words
+/// (or commands), anchored once and run by 250 services: a 75 KB file, within the
+/// bound on aliased bytes. Parsed, each service's command costs about 110 bytes a
+/// word; kept for every service, it held 875 MB (1.4 GB as commands).
+#[test]
+fn a_long_command_run_by_many_services_is_read_in_bounded_memory() {
+    for word in ["a ", "a;"] {
+        let cmd = word.repeat(32_000);
+        let mut compose = format!("x-c: &c \"{}\"\nservices:\n", cmd.trim_end());
+        for i in 0..250 {
+            compose.push_str(&format!("  s{i}:\n    image: python\n    command: *c\n"));
+        }
+        let dir = tree(&[("compose.yaml", &compose)]);
+        let out = lint_within(60, &dir, "ALL");
+        assert_eq!(parse_errors(&out), Vec::<&str>::new(), "{word:?}");
+        assert!(out.contains("SL103"), "{word:?}\n{out}");
+    }
+}
+
 /// A service `app` attached to the networks `n0`, `n1`, … (`n` of them), in a
 /// flow list; the caller appends the top-level `networks:` it wants.
 fn service_on_networks(n: usize) -> String {
