@@ -17,7 +17,6 @@ the generated .env.
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -103,24 +102,24 @@ def dotenv(d, n):
 
 
 def run(cmd, cwd, runs):
-    """Median wall time (s) and peak RSS (KiB) of `cmd` over `runs` runs."""
+    """Median wall time (s) of `cmd` over `runs` runs."""
     return run_alternating([cmd], cwd, runs)[0]
 
 
 def run_alternating(cmds, cwd, runs):
     """`run` of each of `cmds`, their runs taking turns: on a machine whose speed
-    drifts, a ratio of two medians is then measured under the same conditions."""
-    times, peaks = [[] for _ in cmds], [0 for _ in cmds]
+    drifts, a ratio of two medians is then measured under the same conditions.
+    (Peak memory is measured apart, by `peak_rss`: the rusage of children is a
+    maximum over all of them.)"""
+    times = [[] for _ in cmds]
     for _ in range(runs):
         for k, cmd in enumerate(cmds):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             t = time.perf_counter()
             p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             times[k].append(time.perf_counter() - t)
             if p.returncode not in (0, 1):
                 sys.exit(f"{cmd} failed ({p.returncode}): {p.stderr.decode()[:500]}")
-            peaks[k] = max(peaks[k], resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    return [(statistics.median(ts), peak) for ts, peak in zip(times, peaks)]
+    return [statistics.median(ts) for ts in times]
 
 
 def parse_errors(cmd, cwd):
@@ -179,10 +178,10 @@ def main():
                 size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
                 floor = ratio = ""
                 if yaml:
-                    (t, _), (ft, _) = run_alternating([lint, [FLOOR, yaml]], d, a.runs)
+                    t, ft = run_alternating([lint, [FLOOR, yaml]], d, a.runs)
                     floor, ratio = f"{ft * 1000:.1f}", f"{t / ft:.1f}"
                 else:
-                    t, _ = run(lint, d, a.runs)
+                    t = run(lint, d, a.runs)
                 rss = peak_rss(lint, d)
                 errors = parse_errors(lint, d)
                 print(f"{name:<22}{n:>7}{size / 1024:>9.0f}{t * 1000:>9.1f}ms{floor:>9}"
@@ -190,12 +189,12 @@ def main():
                       f"  {errors or ''}")
                 if make is dotenv and peer:
                     # The peer reads the .env alone; stacklint above lints the project.
-                    (pt, _), (st, _) = run_alternating(
+                    pt, st = run_alternating(
                         [peer + [".env"], [BIN, ".env", "--fail-on", "never"]], d, a.runs)
                     print(f"{'  dotenv-linter ' + peer_version:<22}{n:>7}{'':>9}{pt * 1000:>9.1f}ms"
                           f"   stacklint .env alone {st * 1000:.1f}ms, peer/stacklint {pt / st:.1f}")
     if os.path.isdir(a.corpus):
-        t, _ = run(lint, a.corpus, a.runs)
+        t = run(lint, a.corpus, a.runs)
         rss = peak_rss(lint, a.corpus)
         print(f"{'corpus':<22}{'':>7}{'':>9}{t * 1000:>9.1f}ms{'':>9}{'':>7}{'':>9}{rss / 1024:>9.1f}")
 

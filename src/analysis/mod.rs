@@ -41,12 +41,22 @@ pub struct Analysis<'a> {
 /// four words each: 1 MB).
 const RUNNING_BUDGET: usize = 16 << 20;
 
-/// What `r` costs kept: each word's `Text` and its bytes.
+/// What `r` costs kept: each invocation, its words (a `Text`, its one run and its
+/// bytes) and its program's name.
 fn kept_size(r: &ports::Running) -> usize {
+    const RUN: usize = 16;
+    let word = |w: &crate::parse::shell::Text| RUN + w.len();
     r.invocations
         .iter()
-        .flat_map(|i| std::iter::once(&i.prog_word).chain(&i.args))
-        .map(|w| 128 + w.len())
+        .map(|i| {
+            std::mem::size_of::<Invocation>()
+                + i.prog.len()
+                + word(&i.prog_word)
+                + i.args
+                    .iter()
+                    .map(|w| std::mem::size_of_val(w) + word(w))
+                    .sum::<usize>()
+        })
         .sum()
 }
 

@@ -97,6 +97,15 @@ pub fn is_valid(root: &Node) -> Option<bool> {
 /// while the loader interpolates the file instead of before its check.
 pub fn prepare(root: &Node) {
     if has_many_services(root) {
+        compile_service_validator();
+    }
+}
+
+/// Starts the per-service validator's compile once: a second job would only hold
+/// a thread of the pool waiting for the first.
+fn compile_service_validator() {
+    static STARTED: AtomicBool = AtomicBool::new(false);
+    if !STARTED.swap(true, Ordering::Relaxed) {
         rayon::spawn(|| {
             let _ = SERVICE_VALIDATOR.as_ref();
         });
@@ -109,9 +118,7 @@ pub fn prepare(root: &Node) {
 /// (2 KiB a service) only spends the compile on the thread pool for nothing.
 pub fn prepare_for_size(bytes: usize) {
     if bytes >= 128 * 1024 {
-        rayon::spawn(|| {
-            let _ = SERVICE_VALIDATOR.as_ref();
-        });
+        compile_service_validator();
     }
 }
 

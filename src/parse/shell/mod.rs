@@ -112,7 +112,8 @@ impl Bytes {
     /// Appends `n` bytes: the first at `pos`, the others one source byte further
     /// each when `step`, else at `pos` too. Continues the last run when it can.
     fn append(&mut self, pos: Option<(usize, usize)>, step: bool, n: usize, taint: bool) {
-        // Past 32 bits (no text is that long, nor a file) the bytes are unknown.
+        // Past 32 bits (no text is that long, nor a file: both stop at 8 MiB) bytes
+        // go in no run, and a run that would reach past them has no known position.
         if n == 0 {
             return;
         }
@@ -179,7 +180,8 @@ impl Bytes {
     }
 
     fn tainted(&self, a: usize, b: usize) -> bool {
-        let b = b.min(self.len);
+        // (Bytes past 32 bits are in no run: unknown, and not tainted.)
+        let b = b.min(self.len).min(u32::MAX as usize);
         if a >= b {
             return false;
         }
@@ -390,7 +392,7 @@ impl Text {
         self.s.push(c);
         self.bytes.extend_from(&from.bytes, i, i + c.len_utf8());
         // Bytes `from` does not have (never, for a char read from it) are unknown.
-        let missing = self.s.len() - self.bytes.len;
+        let missing = self.s.len().saturating_sub(self.bytes.len);
         self.bytes.append(None, false, missing, false);
     }
 }
