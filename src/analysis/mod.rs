@@ -167,29 +167,12 @@ impl<'a> Analysis<'a> {
 mod tests {
     use super::*;
 
-    fn project(text: &str) -> Project {
-        let dir = std::env::temp_dir().join(format!("stacklint-running-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("compose.yaml");
-        std::fs::write(&path, text).unwrap();
-        let spec = crate::compose::discover::ProjectSpec {
-            dir: dir.clone(),
-            files: vec![path],
-            explicit: true,
-            root: None,
-        };
-        let p = crate::compose::stack::load_project(&spec, &Default::default());
-        std::fs::remove_dir_all(&dir).unwrap();
-        p
-    }
-
     /// Kept or not, `running` and `worker` answer what parsing again answers, and
     /// a command past the budget left is not kept.
     #[test]
     fn running_answers_as_parsing_again_kept_or_not() {
         let big = vec!["a"; 2_000].join(" ");
-        let p = project(&format!(
+        let p = crate::compose::stack::project_of_text(&format!(
             "services:\n  web:\n    image: python\n    command: sh -c \"gunicorn -w 4 --workers=${{W:-2}} -b 0.0.0.0:$$PORT app\"\n  \
              jobs:\n    image: python\n    command: [celery, -A, proj, worker]\n  \
              big:\n    image: python\n    command: \"{big}\"\n  none:\n    image: redis\n"

@@ -148,6 +148,32 @@ impl Project {
     }
 }
 
+/// For unit tests: the project of one compose file holding `text`, loaded from a
+/// directory of its own (removed again) as a walk would find it.
+#[cfg(test)]
+pub(crate) fn project_of_text(text: &str) -> Project {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "stacklint-unit-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let path = dir.join("compose.yaml");
+    std::fs::write(&path, text).expect("the compose file is written");
+    let spec = ProjectSpec {
+        dir: dir.clone(),
+        files: vec![path],
+        explicit: true,
+        root: None,
+    };
+    let p = load_project(&spec, &Default::default());
+    let _ = std::fs::remove_dir_all(&dir);
+    p
+}
+
 /// Loads one compose project.
 pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
     // The project's root, the --allow-outside directories, and the env files

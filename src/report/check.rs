@@ -356,19 +356,7 @@ mod tests {
                 i % 10,
             ));
         }
-        let dir = std::env::temp_dir().join(format!("stacklint-par-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("compose.yaml");
-        std::fs::write(&path, text).unwrap();
-        let spec = crate::compose::discover::ProjectSpec {
-            dir: dir.clone(),
-            files: vec![path],
-            explicit: true,
-            root: None,
-        };
-        let project = crate::compose::stack::load_project(&spec, &Default::default());
-        std::fs::remove_dir_all(&dir).unwrap();
+        let project = crate::compose::stack::project_of_text(&text);
         assert_eq!(project.model.services.len(), n);
         let analysis = Analysis::of(&project);
         let options = RuleOptions::default();
