@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::compose::env::Vars;
 use crate::compose::merge::{merge, normalize_service, sub_span};
+use crate::compose::schema_view;
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::{interpolate, Lookup, MAX_FILE_SUBSTITUTED};
 use crate::parse::yaml::{self, Node, Value};
@@ -143,7 +144,7 @@ impl<'a> Loader<'a> {
         ));
         self.loaded.files.push(id);
         self.loaded.base_dirs.insert(id, base_dir.to_path_buf());
-        crate::compose::schema_view::prepare_for_size(self.sources.get(id).text.len());
+        schema_view::prepare_for_size(self.sources.get(id).text.len());
         let parsed = yaml::parse(id, self.sources.get(id));
         self.loaded.diags.extend(parsed.diags);
         let mut docs = parsed.docs.into_iter();
@@ -162,14 +163,13 @@ impl<'a> Loader<'a> {
             self.cache.insert(key, None);
             return None;
         }
-        crate::compose::schema_view::prepare(&node);
+        schema_view::prepare(&node);
         let mut budget = MAX_FILE_SUBSTITUTED;
         self.interpolate_tree(&mut node, vars, &mut budget);
         // A small file read before the compose-spec validator is compiled (the first
         // files of a run: the compile takes milliseconds) keeps its tree unjudged
         // instead of waiting here: invalid-compose judges it while the other rules
         // run, and finds in a clean file what it finds when judged here, nothing.
-        use crate::compose::schema_view;
         let judge_now = schema_view::compiled() || schema_view::has_many_services(&node);
         let clean = judge_now && schema_view::is_clean(&node);
         self.loaded.trees.push(FileTree {
