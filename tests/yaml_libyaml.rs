@@ -211,6 +211,8 @@ const TABLE: &[(&str, &str, Verdict)] = &[
     ("next-line character breaks a line", "a: x\u{85}y\n", Rejects),
     ("line separator breaks a line", "a: x\u{2028}y\n", Rejects),
     ("byte-order mark inside the text", "a: 1\n\u{feff}b: 2\n", Rejects),
+    // Its first byte, 0xEF, is a UTF-8 byte order mark's first byte.
+    ("text beginning with a character from U+F000", "\u{ff03}a: 1\n", Loads),
     ("32-bit escape", "a: \"\\U0001F600\"\n", Loads),
     ("escape past Unicode", "a: \"\\U00110000\"\n", Rejects),
     ("escaped surrogate", "a: \"\\ud800\"\n", Rejects),

@@ -63,9 +63,16 @@ pub fn parse(file: FileId, src: &SourceFile) -> YamlFile {
             b.on_event(ev, Span::new(file, start, end))
         }
         Err(e) => {
-            let at = e
-                .problem_mark()
-                .map_or(src.text.len(), |m| mark_offset(m.index, &src.text));
+            let at = match (e.problem_mark(), e.kind()) {
+                (Some(m), _) => mark_offset(m.index, &src.text),
+                // The reader's errors carry no mark. The one a text (valid
+                // UTF-8, its encoding given) can meet: a character YAML does
+                // not allow.
+                (None, libyaml_safer::ErrorKind::Reader) => {
+                    first_unprintable(&src.text).unwrap_or(src.text.len())
+                }
+                (None, _) => src.text.len(),
+            };
             let end = next_char_end(&src.text, at);
             let mut d = ParseDiag::new(Span::new(file, at, end), yaml_message(&e));
             // libyaml also says where the construct it was reading began.
@@ -139,10 +146,7 @@ fn in_turn(
     mut on: impl FnMut(Result<Event, libyaml_safer::Error>) -> bool,
 ) -> Result<(), ReaderPanicked> {
     let run = std::panic::AssertUnwindSafe(|| {
-        let mut input = bytes;
-        let mut parser = Parser::new();
-        parser.set_input_string(&mut input);
-        for ev in parser {
+        for ev in reader(bytes) {
             let failed = ev.is_err();
             if !on(ev) || failed {
                 break;
@@ -150,6 +154,50 @@ fn in_turn(
         }
     });
     std::panic::catch_unwind(run).map_err(|_| ReaderPanicked)
+}
+
+/// The text handed to libyaml-safer a slice at a time, as C libyaml reads it.
+/// Handed a whole `&[u8]`, its reader decodes the whole text into a buffer of
+/// `char`s before the first event: four bytes of memory for each byte of input,
+/// held through the parse, and no event (so no work for the builder) until
+/// then. In slices, it decodes a slice when the scanner reaches it.
+struct Slices<'a> {
+    rest: &'a [u8],
+}
+
+/// The size of a slice: a few pages, decoded while they are in cache.
+const SLICE: usize = 16 * 1024;
+
+/// libyaml's parser on `bytes`, which are UTF-8 (they come from a `&str`). Said
+/// so rather than left for the reader to find out: libyaml-safer takes a leading
+/// byte 0xEF for the start of a byte order mark, and rejects a text that begins
+/// with a character from U+F000 to U+FFFF, which libyaml reads.
+fn reader(bytes: &[u8]) -> Parser<Slices<'_>> {
+    let mut parser = Parser::new();
+    parser.set_encoding(libyaml_safer::Encoding::Utf8);
+    parser.set_input(Slices { rest: bytes });
+    parser
+}
+
+impl std::io::Read for Slices<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.rest.len());
+        buf[..n].copy_from_slice(&self.rest[..n]);
+        self.rest = &self.rest[n..];
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for Slices<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        // A slice may end inside a character: the reader then takes the
+        // characters before it and asks again from that character on.
+        Ok(&self.rest[..self.rest.len().min(SLICE)])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.rest = &self.rest[n.min(self.rest.len())..];
+    }
 }
 
 /// From this size on, a text's events are read on a thread of their own while
@@ -172,10 +220,7 @@ fn pipelined(
         let read = move || {
             let mut batch = Vec::with_capacity(BATCH);
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut input = bytes;
-                let mut parser = Parser::new();
-                parser.set_input_string(&mut input);
-                for ev in parser {
+                for ev in reader(bytes) {
                     let failed = ev.is_err();
                     batch.push(ev);
                     if failed || batch.len() == BATCH {
@@ -210,6 +255,19 @@ fn pipelined(
             _ => Err(ReaderPanicked),
         }
     })
+}
+
+/// Where the first character that YAML does not allow in a stream is (its
+/// printable set: tab, line breaks, and all but the C0 and C1 controls, the
+/// surrogates and U+FFFE/U+FFFF), as libyaml's reader checks it.
+fn first_unprintable(text: &str) -> Option<usize> {
+    text.char_indices()
+        .find(|&(_, c)| {
+            !matches!(c,
+                '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}'
+                | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+        })
+        .map(|(i, _)| i)
 }
 
 fn next_char_end(text: &str, at: usize) -> usize {

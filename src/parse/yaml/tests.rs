@@ -426,3 +426,121 @@ fn a_large_file_read_on_a_second_thread_gives_the_same_events() {
         Some(i)
     );
 }
+
+/// Every event of `text` (as text), libyaml-safer handed the whole text at once.
+fn events_whole(text: &str) -> Vec<String> {
+    let mut input = text.as_bytes();
+    let mut parser = Parser::new();
+    parser.set_input_string(&mut input);
+    let mut seen = Vec::new();
+    for ev in parser {
+        let failed = ev.is_err();
+        seen.push(format!("{ev:?}"));
+        if failed {
+            break;
+        }
+    }
+    seen
+}
+
+#[test]
+fn text_read_in_slices_gives_the_events_of_the_whole_text() {
+    // Characters of two, three and four bytes cut by a slice's end at each of
+    // their inner bytes, in a plain, a quoted and a block scalar, and in a key.
+    for ch in ["é", "€", "𝄞"] {
+        for cut in 0..4 {
+            for form in ["plain", "quoted", "block", "key"] {
+                let lead = SLICE - cut;
+                let mut text = String::from("a: ");
+                let body = |n: usize| "x".repeat(n);
+                match form {
+                    "plain" => text.push_str(&body(lead - text.len())),
+                    "quoted" => {
+                        text.push('"');
+                        text.push_str(&body(lead - text.len()));
+                    }
+                    "block" => {
+                        text.push_str("|\n  ");
+                        text.push_str(&body(lead - text.len()));
+                    }
+                    _ => {
+                        // A comment up to a key 50 bytes before the cut (a simple
+                        // key is at most 1,024 characters long).
+                        text.push_str("1\n# ");
+                        text.push_str(&body(lead - 50 - text.len()));
+                        text.push_str("\nk");
+                        text.push_str(&body(lead - text.len()));
+                    }
+                }
+                text.push_str(&ch.repeat(3));
+                text.push_str(match form {
+                    "quoted" => "\"\nb: 2\n",
+                    "key" => ": 3\nb: 2\n",
+                    _ => "\nb: 2\n",
+                });
+                let turn = |b: &[u8], on: &mut dyn FnMut(_) -> bool| in_turn(b, on);
+                let (sliced, ok) = events_by(turn, &text, usize::MAX);
+                assert!(ok, "{ch} {cut} {form}");
+                let whole = events_whole(&text);
+                assert_eq!(sliced.len(), whole.len(), "{ch} {cut} {form}");
+                assert!(sliced == whole, "{ch} {cut} {form}: the events differ");
+                // The character after the cut is read whole, where it is.
+                let (f, y) = load(&text);
+                assert!(y.diags.is_empty(), "{ch} {cut} {form}: {:?}", y.diags);
+                assert!(f.text.contains(&ch.repeat(3)));
+                assert_eq!(y.docs[0].get("b").and_then(Node::as_str), Some("2"));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_control_character_past_the_first_slice_is_found_where_it_is() {
+    // The reader decodes a slice when the scanner reaches it, so the error comes
+    // later than when the whole text was decoded first, at the same place.
+    let mut text = String::from("services:\n");
+    let mut i = 0;
+    while text.len() < 3 * SLICE {
+        text.push_str(&format!("  s{i}:\n    image: a\n"));
+        i += 1;
+    }
+    let at = text.len() + "  bad: a".len();
+    text.push_str("  bad: a\u{1}b\n");
+    let last = |evs: Vec<String>| evs.last().cloned().unwrap_or_default();
+    let turn = |b: &[u8], on: &mut dyn FnMut(_) -> bool| in_turn(b, on);
+    let (sliced, _) = events_by(turn, &text, usize::MAX);
+    let (whole, sliced_last) = (events_whole(&text), last(sliced.clone()));
+    assert!(sliced_last.starts_with("Err"), "{sliced_last}");
+    // Whole, the error came before the first event; in slices, after two slices' worth.
+    assert!(
+        whole.len() == 1 && sliced.len() > 1000,
+        "{} {}",
+        whole.len(),
+        sliced.len()
+    );
+    assert_eq!(sliced_last, last(whole), "the same error, at the same mark");
+    assert!(
+        sliced_last.contains(&format!("offset: {at},")),
+        "{sliced_last}"
+    );
+    // One finding, at the character, and no tree.
+    let (f, y) = load(&text);
+    assert!(y.docs.is_empty());
+    assert_eq!(y.diags.len(), 1, "{:?}", y.diags);
+    assert_eq!(y.diags[0].span.start, at);
+    assert_eq!(f.slice(&y.diags[0].span), "\u{1}");
+}
+
+#[test]
+fn a_text_that_begins_with_a_character_from_u_f000_loads() {
+    // Its first byte is 0xEF, as a UTF-8 byte order mark's is: libyaml reads
+    // the character; left to find the encoding itself, libyaml-safer rejects
+    // the text as a broken byte order mark.
+    let (_, y) = load("\u{FF03} x\n");
+    assert!(y.diags.is_empty(), "{:?}", y.diags);
+    assert_eq!(y.docs[0].as_str(), Some("\u{FF03} x"));
+    // A byte order mark itself is still no character of the document.
+    let (_, y) = load("\u{FEFF}a: 1\n");
+    assert!(y.diags.is_empty(), "{:?}", y.diags);
+    assert_eq!(y.docs[0].get("a").and_then(Node::as_str), Some("1"));
+}
