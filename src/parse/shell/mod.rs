@@ -254,7 +254,6 @@ impl Text {
             _ => (0, raw),
         };
         let base = n.span.start + off;
-        let any_taint = sc.vars.iter().any(unresolved);
         if sc.vars.is_empty() {
             if inner == value {
                 return Text::exact(value, n.span, base);
@@ -286,7 +285,6 @@ impl Text {
             .vars
             .iter()
             .any(|u| matches!(u.op, Op::Alternative { .. }));
-        let _ = any_taint;
         Text::plain(value.to_string(), n.span).with_taint(alt)
     }
 
