@@ -2,7 +2,7 @@
 //! base file, an extended service under the service that extends it.
 //!
 //! Values keep the spans of the file that supplied them. Fields that may be written
-//! as a list or as a mapping are normalized to a mapping first (see [`normalize`]),
+//! as a list or as a mapping are normalized to a mapping first (see [`normalize_service`]),
 //! so that `environment: [A=1]` in one file merges with `environment: {B: 2}` in
 //! another.
 

@@ -7,7 +7,7 @@
 //! (`PGPORT`) say which ports the server binds: they *define* the set. `ports`,
 //! `expose`, `EXPOSE` and a generic `PORT` variable only say which ports are
 //! published or documented; a server may listen on more (an admin port, a metrics
-//! port). [`Listening::defined`] tells the two apart, and [`Listening::unknown`]
+//! port). [`Listening::defined`] tells the two apart, and `Listening::unknown`
 //! lists what stacklint could not read (a port from an unset variable, a config
 //! file that may move the port, a command it does not understand).
 

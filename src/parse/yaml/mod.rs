@@ -7,7 +7,7 @@
 //!
 //! We build the tree ourselves (rather than with a loader) so that every
 //! problem becomes a finding with a span instead of an error that stops the file:
-//! duplicate keys keep both spans, excessive aliasing (see [`aliases`]) or nesting
+//! duplicate keys keep both spans, excessive aliasing (see `aliases.rs`) or nesting
 //! over the depth bound is reported where it happens. Merge keys (`<<`) are
 //! resolved here, as compose's YAML library does, and tags are kept on the node.
 //!

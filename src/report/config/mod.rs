@@ -655,7 +655,7 @@ impl Reader<'_> {
     }
 }
 
-/// The option keys each rule's table accepts (documented in rules/<name>.md).
+/// The option keys each rule's table accepts (documented in `rules/<name>.md`).
 pub fn rule_option_keys(meta: &RuleMeta) -> &'static [&'static str] {
     match meta.name {
         "internal-port-published" => &["extra-internal-images"],
