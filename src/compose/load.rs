@@ -144,7 +144,6 @@ impl<'a> Loader<'a> {
         ));
         self.loaded.files.push(id);
         self.loaded.base_dirs.insert(id, base_dir.to_path_buf());
-        schema_view::prepare_for_size(self.sources.get(id).text.len());
         let parsed = yaml::parse(id, self.sources.get(id));
         self.loaded.diags.extend(parsed.diags);
         let mut docs = parsed.docs.into_iter();
@@ -163,7 +162,6 @@ impl<'a> Loader<'a> {
             self.cache.insert(key, None);
             return None;
         }
-        schema_view::prepare(&node);
         let mut budget = MAX_FILE_SUBSTITUTED;
         self.interpolate_tree(&mut node, vars, &mut budget);
         // A small file read before the compose-spec validator is compiled (the first

@@ -16,7 +16,7 @@ use jsonschema::types::JsonType;
 use serde_json::{Number, Value as Serde};
 
 use crate::compose::schema;
-use crate::parse::yaml::{Node, Value};
+use crate::parse::yaml::{Node, Style, Value};
 
 /// The compose-spec validator for [`View`]s, compiled once per process.
 pub static VALIDATOR: LazyLock<Option<jsonschema::Validator<YamlJson>>> = LazyLock::new(|| {
@@ -35,90 +35,51 @@ pub fn compiled() -> bool {
     COMPILED.load(Ordering::Acquire)
 }
 
-/// One service's part of the compose-spec (`#/$defs/service`), for files of many
-/// services: they are validated one by one, in parallel.
-static SERVICE_VALIDATOR: LazyLock<Option<jsonschema::Validator<YamlJson>>> = LazyLock::new(|| {
-    let s = schema::SCHEMA.as_ref()?;
-    let part = serde_json::json!({
-        "$schema": s.get("$schema")?,
-        "$ref": "#/$defs/service",
-        "$defs": s.get("$defs")?,
-    });
-    jsonschema::options_for::<YamlJson>().build(&part).ok()
-});
-
-/// The names `services` admits (its `patternProperties`; any other name is refused).
-static SERVICE_NAME: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
-    let s = schema::SCHEMA.as_ref()?;
-    let props = s
-        .pointer("/properties/services/patternProperties")?
-        .as_object()?;
-    match props.keys().collect::<Vec<_>>().as_slice() {
-        [only] => regex::Regex::new(only).ok(),
-        _ => None,
-    }
-});
-
 /// Whether the JSON view of `root` satisfies the compose-spec schema; `None`
 /// when the schema did not compile.
 pub fn is_valid(root: &Node) -> Option<bool> {
     let validator = VALIDATOR.as_ref()?;
-    // The split's validator is compiled only for a file that takes the split: a
-    // compile costs 2 ms, most of a small stack's run.
-    let split = match (&root.value, many_services(root)) {
-        (Value::Map(top), Some(many)) => SERVICE_VALIDATOR
-            .as_ref()
-            .zip(SERVICE_NAME.as_ref())
-            .map(|parts| (top, many, parts)),
-        _ => None,
-    };
-    if let Some((top, (services, entries), (one, name))) = split {
+    if let (Value::Map(top), Some((services, entries))) = (&root.value, many_services(root)) {
         // The same verdict, split: the file with `services` seen as an empty
-        // mapping, then each service against its part of the schema, its name
-        // against the pattern `services` admits.
+        // mapping, then each service in a file of its own that holds only it.
+        // The schema requires no top-level key, so such a file is valid exactly
+        // when the service and its name are: one validator, compiled once,
+        // judges both (a second one for a service alone cost a 2 ms compile).
         use rayon::prelude::*;
         let rest = validator.is_valid(View {
             node: Some(root),
             kind: Kind::Object(top),
             hollow: Some(services),
         });
+        let alone: Vec<&(Node, Node)> = entries
+            .iter()
+            .filter(|(k, v)| k.as_str().is_some() && !v.has_tag("!reset"))
+            .collect();
         return Some(
-            rest && kept(entries)
-                .collect::<Vec<_>>()
+            rest && alone
                 .par_iter()
-                .all(|(k, v)| name.is_match(k) && one.is_valid(View::of(v))),
+                .all(|entry| validator.is_valid(View::of(&file_of_one(services, entry)))),
         );
     }
     Some(validator.is_valid(View::of(root)))
 }
 
-/// Starts compiling the per-service validator on the thread pool when `root` will
-/// be checked service by service ([`is_valid`]), so the compile (about 2 ms) runs
-/// while the loader interpolates the file instead of before its check.
-pub fn prepare(root: &Node) {
-    if has_many_services(root) {
-        compile_service_validator();
-    }
-}
-
-/// Starts the per-service validator's compile once: a second job would only hold
-/// a thread of the pool waiting for the first.
-fn compile_service_validator() {
-    static STARTED: AtomicBool = AtomicBool::new(false);
-    if !STARTED.swap(true, Ordering::Relaxed) {
-        rayon::spawn(|| {
-            let _ = SERVICE_VALIDATOR.as_ref();
-        });
-    }
-}
-
-/// [`prepare`] before a file is parsed, when its size says it most likely has
-/// many services: the compile then runs while the file is parsed (on 1,000
-/// services, a run was 1.3 ms shorter). A file this large with fewer services
-/// (2 KiB a service) only spends the compile on the thread pool for nothing.
-pub fn prepare_for_size(bytes: usize) {
-    if bytes >= 128 * 1024 {
-        compile_service_validator();
+/// A compose file whose only content is `services:` holding one `entry`.
+fn file_of_one(services: &Node, entry: &(Node, Node)) -> Node {
+    let key = Node {
+        span: services.span,
+        tag: None,
+        value: Value::Scalar(crate::parse::yaml::Scalar::new("services", Style::Plain)),
+    };
+    let one = Node {
+        span: services.span,
+        tag: None,
+        value: Value::map(vec![entry.clone()]),
+    };
+    Node {
+        span: services.span,
+        tag: None,
+        value: Value::map(vec![(key, one)]),
     }
 }
 
@@ -425,8 +386,40 @@ mod tests {
             t.push_str(top);
             t
         };
+        // The split judges each service in a file of its own: right only while the
+        // schema asks nothing of a file's top level or of `services` as a whole.
+        let spec = schema::SCHEMA.as_ref().and_then(|s| s.as_object());
+        fn keys(o: Option<&serde_json::Map<String, Serde>>) -> Vec<&str> {
+            let mut k: Vec<&str> = o.map_or(vec![], |o| o.keys().map(String::as_str).collect());
+            k.sort_unstable();
+            k
+        }
+        let meta = ["$defs", "$id", "$schema", "description", "title"];
+        let top: Vec<&str> = keys(spec)
+            .into_iter()
+            .filter(|k| !meta.contains(k))
+            .collect();
+        assert_eq!(
+            top,
+            [
+                "additionalProperties",
+                "patternProperties",
+                "properties",
+                "type"
+            ]
+        );
+        let services = spec
+            .and_then(|s| s.get("properties"))
+            .and_then(|p| p.get("services"))
+            .and_then(|s| s.as_object());
+        let svc: Vec<&str> = keys(services)
+            .into_iter()
+            .filter(|k| !meta.contains(k))
+            .collect();
+        assert_eq!(svc, ["additionalProperties", "patternProperties", "type"]);
         // The split is taken (else this test would judge the whole file twice).
-        assert!(SERVICE_VALIDATOR.is_some() && SERVICE_NAME.is_some());
+        let f = SourceFile::new("c.yaml", FileKind::Compose, many("", ""));
+        assert!(has_many_services(&yaml::parse(FileId(0), &f).docs[0]));
         assert!(same_verdict(&many("", "")));
         // `!reset` services are no services: nothing of them is validated.
         assert!(same_verdict(
