@@ -166,10 +166,21 @@ pub struct Sources {
 pub struct Overlay(std::sync::Arc<HashMap<PathBuf, String>>);
 
 impl Overlay {
-    /// An overlay of `files` (path, text).
+    /// An overlay of `files` (path, text). A text is held as a file's is read
+    /// ([`decode_text`]): without a leading byte order mark, so that offsets and
+    /// the YAML reader see what they see on disk.
     pub fn new(files: impl IntoIterator<Item = (PathBuf, String)>) -> Self {
         Overlay(std::sync::Arc::new(
-            files.into_iter().map(|(p, t)| (Self::key(&p), t)).collect(),
+            files
+                .into_iter()
+                .map(|(p, t)| {
+                    let t = match t.strip_prefix('\u{feff}') {
+                        Some(rest) => rest.to_string(),
+                        None => t,
+                    };
+                    (Self::key(&p), t)
+                })
+                .collect(),
         ))
     }
 

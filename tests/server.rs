@@ -347,3 +347,33 @@ fn an_unsaved_env_buffer_counts_as_the_stacks_env() {
     assert!(!codes(compose).contains(&"SL301"), "{compose:#?}");
     client.stop();
 }
+
+#[test]
+fn a_buffer_that_starts_with_a_byte_order_mark_is_read_as_the_file_on_disk() {
+    // The mark is no part of the YAML (the file on disk loses it when read):
+    // the stack loads, and a finding sits on its line, past the mark.
+    let text = "\u{feff}services:\n  web:\n    image: nginx:latest\nvolumes:\n  data: {}\n";
+    let dir = common::tree(&[("compose.yaml", text)]);
+    let root = std::fs::canonicalize(&*dir).expect("the stack");
+    let root_uri = format!("file://{}", root.display());
+    let mut client = Client::start(&root);
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": root_uri, "capabilities": {}}),
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": format!("{root_uri}/compose.yaml"), "languageId": "yaml",
+                                "version": 1, "text": text}}),
+    );
+    let published = client.diagnostics(&["compose.yaml"]);
+    let diags = of(&published, "compose.yaml");
+    assert!(!codes(diags).contains(&"SL001"), "{diags:#?}");
+    let latest = diags
+        .iter()
+        .find(|d| d["message"].as_str().is_some_and(|m| m.contains("latest")))
+        .unwrap_or_else(|| panic!("no finding on the `latest` tag: {diags:#?}"));
+    assert_eq!(latest["range"]["start"]["line"], 2, "{latest}");
+    client.stop();
+}

@@ -213,6 +213,8 @@ const TABLE: &[(&str, &str, Verdict)] = &[
     ("byte-order mark inside the text", "a: 1\n\u{feff}b: 2\n", Rejects),
     // Its first byte, 0xEF, is a UTF-8 byte order mark's first byte.
     ("text beginning with a character from U+F000", "\u{ff03}a: 1\n", Loads),
+    // The first is the file's; the second a character, skipped at column 0.
+    ("two byte-order marks and two keys", "\u{feff}\u{feff}a: 1\nb: 2\n", Rejects),
     ("32-bit escape", "a: \"\\U0001F600\"\n", Loads),
     ("escape past Unicode", "a: \"\\U00110000\"\n", Rejects),
     ("escaped surrogate", "a: \"\\ud800\"\n", Rejects),

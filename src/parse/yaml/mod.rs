@@ -163,6 +163,7 @@ fn in_turn(
 /// then. In slices, it decodes a slice when the scanner reaches it.
 struct Slices<'a> {
     rest: &'a [u8],
+    size: usize,
 }
 
 /// The size of a slice: a few pages, decoded while they are in cache.
@@ -171,14 +172,27 @@ const SLICE: usize = 16 * 1024;
 /// libyaml's parser on `bytes`, which are UTF-8 (they come from a `&str`). Said
 /// so rather than left for the reader to find out: libyaml-safer takes a leading
 /// byte 0xEF for the start of a byte order mark, and rejects a text that begins
-/// with a character from U+F000 to U+FFFF, which libyaml reads.
+/// with a character from U+F000 to U+FFFF, which libyaml reads. The reader then
+/// drops no byte order mark: a text comes without the file's (`decode_text`,
+/// `Overlay::new`), and one left at its start is a character, which the scanner
+/// skips while counting a column, as libyaml does with a second one.
 fn reader(bytes: &[u8]) -> Parser<Slices<'_>> {
+    reader_sliced(bytes, SLICE)
+}
+
+/// [`reader`] with slices of `size` bytes (tests try sizes that cut every character).
+fn reader_sliced(bytes: &[u8], size: usize) -> Parser<Slices<'_>> {
     let mut parser = Parser::new();
     parser.set_encoding(libyaml_safer::Encoding::Utf8);
-    parser.set_input(Slices { rest: bytes });
+    parser.set_input(Slices {
+        rest: bytes,
+        size: size.max(1),
+    });
     parser
 }
 
+// The reader reads through this only to finish a character that a slice cut
+// before its first byte was taken (slices shorter than a character).
 impl std::io::Read for Slices<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = buf.len().min(self.rest.len());
@@ -192,7 +206,7 @@ impl std::io::BufRead for Slices<'_> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         // A slice may end inside a character: the reader then takes the
         // characters before it and asks again from that character on.
-        Ok(&self.rest[..self.rest.len().min(SLICE)])
+        Ok(&self.rest[..self.rest.len().min(self.size)])
     }
 
     fn consume(&mut self, n: usize) {
@@ -258,8 +272,9 @@ fn pipelined(
 }
 
 /// Where the first character that YAML does not allow in a stream is (its
-/// printable set: tab, line breaks, and all but the C0 and C1 controls, the
-/// surrogates and U+FFFE/U+FFFF), as libyaml's reader checks it.
+/// printable set: tab, line breaks and the rest, but not the C0 controls, DEL,
+/// the C1 controls other than U+0085, the surrogates or U+FFFE/U+FFFF), as
+/// libyaml's reader checks it.
 fn first_unprintable(text: &str) -> Option<usize> {
     text.char_indices()
         .find(|&(_, c)| {

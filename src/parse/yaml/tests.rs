@@ -534,13 +534,131 @@ fn a_control_character_past_the_first_slice_is_found_where_it_is() {
 #[test]
 fn a_text_that_begins_with_a_character_from_u_f000_loads() {
     // Its first byte is 0xEF, as a UTF-8 byte order mark's is: libyaml reads
-    // the character; left to find the encoding itself, libyaml-safer rejects
+    // the character; left to find the encoding itself, libyaml-safer rejected
     // the text as a broken byte order mark.
     let (_, y) = load("\u{FF03} x\n");
     assert!(y.diags.is_empty(), "{:?}", y.diags);
     assert_eq!(y.docs[0].as_str(), Some("\u{FF03} x"));
-    // A byte order mark itself is still no character of the document.
+}
+
+#[test]
+fn a_byte_order_mark_left_at_the_start_is_read_as_libyaml_reads_a_second_one() {
+    // A file's own mark is dropped when it is read (`decode_text`, `Overlay`);
+    // one left is skipped at column 0 while counting a column, so a second key
+    // at column 0 no longer lines up (tests/yaml_libyaml.rs: libyaml agrees).
     let (_, y) = load("\u{FEFF}a: 1\n");
     assert!(y.diags.is_empty(), "{:?}", y.diags);
     assert_eq!(y.docs[0].get("a").and_then(Node::as_str), Some("1"));
+    let (_, y) = load("\u{FEFF}a: 1\nb: 2\n");
+    assert!(y.docs.is_empty());
+    assert!(
+        y.diags[0].message.starts_with("invalid YAML"),
+        "{:?}",
+        y.diags
+    );
+}
+
+/// A deterministic generator for the tests below (a dependency for it is not worth it).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+/// Every event of `parser` (as text), up to its first error.
+fn events_of<R: std::io::BufRead>(parser: Parser<R>) -> Vec<String> {
+    let mut seen = Vec::new();
+    for ev in parser {
+        let failed = ev.is_err();
+        seen.push(format!("{ev:?}"));
+        if failed {
+            break;
+        }
+    }
+    seen
+}
+
+#[test]
+fn slices_of_any_size_give_the_events_of_the_whole_text() {
+    // YAML's punctuation, characters of one to four bytes (line breaks among
+    // them), controls the reader refuses, and a byte order mark, in random
+    // texts, against slices down to one byte (every character cut at every
+    // byte, the reader finishing it through `Read`).
+    const PIECES: &[&str] = &[
+        "a", "b: ", "- ", "\n", "  ", "\t", "\r\n", "[", "]", "{", "}", ", ", ": ", "#", "'", "\"",
+        "|\n", ">\n", "&x ", "*x", "!t ", "---\n", "é", "€", "𝄞", "\u{85}", "\u{2028}", "\u{A0}",
+        "\u{FF03}", "\u{FEFF}", "\u{1}", "\u{7F}", "\u{9F}",
+    ];
+    let mut rng = Lcg(2026);
+    for round in 0..2_000 {
+        let len = rng.below(40);
+        let mut text: String = (0..len).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+        // As `events` hands texts over: libyaml-safer panics on a block scalar
+        // that ends the text without a line break.
+        text.push('\n');
+        // A panic (a tag straight before `,`) is an answer too; both ways give it.
+        let run = |parse: &dyn Fn() -> Vec<String>| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).ok()
+        };
+        let want = run(&|| {
+            let mut whole_input = text.as_bytes();
+            let mut whole = Parser::new();
+            whole.set_encoding(libyaml_safer::Encoding::Utf8);
+            whole.set_input_string(&mut whole_input);
+            events_of(whole)
+        });
+        let refused = first_unprintable(&text).is_some();
+        for size in [1, 2, 3, 4, 5, 7, 64, SLICE] {
+            let got = run(&|| events_of(reader_sliced(text.as_bytes(), size)));
+            let (Some(got), Some(want)) = (got, want.as_ref()) else {
+                assert!(
+                    refused || want.is_none(),
+                    "round {round}, slices of {size}: {text:?}"
+                );
+                continue;
+            };
+            if !refused {
+                assert!(&got == want, "round {round}, slices of {size}: {text:?}");
+                continue;
+            }
+            // Whole, a refused character stops the reader before any event; in
+            // slices, once its slice is reached: the same error, or a syntax
+            // error met first, in an earlier slice.
+            let (got, want) = (got.last(), want.last());
+            let syntax_first = got.is_some_and(|e| e.starts_with("Err") && !e.contains("Reader {"));
+            assert!(
+                got == want || syntax_first,
+                "round {round}, slices of {size}: {text:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_character_found_refused_is_the_one_the_reader_refuses() {
+    // Every character up to U+3000, the ranges around the surrogates and the
+    // end of the first plane, and one in 97 of the rest.
+    let chars = (0..0x3000)
+        .chain(0xD700..0xE100)
+        .chain(0xFD00..0x10100)
+        .chain((0x10100..0x11_0000).step_by(97))
+        .filter_map(char::from_u32);
+    for c in chars {
+        let text = format!("a{c}\n");
+        let refused = events_of(reader(text.as_bytes()))
+            .last()
+            .is_some_and(|e| e.contains("Reader {"));
+        assert_eq!(
+            refused,
+            first_unprintable(&text) == Some(1),
+            "U+{:04X}",
+            u32::from(c)
+        );
+    }
 }
