@@ -122,6 +122,20 @@ impl Client {
 }
 
 impl Client {
+    /// A server started in the stack `dir` and initialized with it as its root;
+    /// the root's URI.
+    fn initialized(dir: &Path) -> (Client, String) {
+        let root = std::fs::canonicalize(dir).expect("the stack");
+        let root_uri = format!("file://{}", root.display());
+        let mut client = Client::start(&root);
+        client.request(
+            "initialize",
+            json!({"processId": null, "rootUri": root_uri, "capabilities": {}}),
+        );
+        client.notify("initialized", json!({}));
+        (client, root_uri)
+    }
+
     /// `shutdown`, then `exit`: the process must end successfully.
     fn stop(mut self) {
         let down = self.request("shutdown", Value::Null);
@@ -320,13 +334,7 @@ fn an_unsaved_env_buffer_counts_as_the_stacks_env() {
         "services:\n  app:\n    image: ${APP_IMAGE}\n",
     )]);
     let root = std::fs::canonicalize(&*dir).expect("the stack");
-    let root_uri = format!("file://{}", root.display());
-    let mut client = Client::start(&root);
-    client.request(
-        "initialize",
-        json!({"processId": null, "rootUri": root_uri, "capabilities": {}}),
-    );
-    client.notify("initialized", json!({}));
+    let (mut client, root_uri) = Client::initialized(&root);
     let compose_uri = format!("{root_uri}/compose.yaml");
     client.notify(
         "textDocument/didOpen",
@@ -354,14 +362,7 @@ fn a_buffer_that_starts_with_a_byte_order_mark_is_read_as_the_file_on_disk() {
     // the stack loads, and a finding sits on its line, past the mark.
     let text = "\u{feff}services:\n  web:\n    image: nginx:latest\nvolumes:\n  data: {}\n";
     let dir = common::tree(&[("compose.yaml", text)]);
-    let root = std::fs::canonicalize(&*dir).expect("the stack");
-    let root_uri = format!("file://{}", root.display());
-    let mut client = Client::start(&root);
-    client.request(
-        "initialize",
-        json!({"processId": null, "rootUri": root_uri, "capabilities": {}}),
-    );
-    client.notify("initialized", json!({}));
+    let (mut client, root_uri) = Client::initialized(&dir);
     client.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": format!("{root_uri}/compose.yaml"), "languageId": "yaml",

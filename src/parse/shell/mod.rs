@@ -765,18 +765,7 @@ mod tests {
             .collect()
     }
 
-    /// A small deterministic generator: the same cases on every run.
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (self.0 >> 33) % n
-        }
-    }
+    use crate::parse::testing::Lcg;
 
     #[test]
     fn runs_answer_as_a_list_per_byte_would() {

@@ -427,11 +427,8 @@ fn a_large_file_read_on_a_second_thread_gives_the_same_events() {
     );
 }
 
-/// Every event of `text` (as text), libyaml-safer handed the whole text at once.
-fn events_whole(text: &str) -> Vec<String> {
-    let mut input = text.as_bytes();
-    let mut parser = Parser::new();
-    parser.set_input_string(&mut input);
+/// Every event of `parser` (as text), up to its first error.
+fn events_of<R: std::io::BufRead>(parser: Parser<R>) -> Vec<String> {
     let mut seen = Vec::new();
     for ev in parser {
         let failed = ev.is_err();
@@ -441,6 +438,14 @@ fn events_whole(text: &str) -> Vec<String> {
         }
     }
     seen
+}
+
+/// Every event of `text` (as text), libyaml-safer handed the whole text at once.
+fn events_whole(text: &str) -> Vec<String> {
+    let mut input = text.as_bytes();
+    let mut parser = Parser::new();
+    parser.set_input_string(&mut input);
+    events_of(parser)
 }
 
 #[test]
@@ -558,32 +563,6 @@ fn a_byte_order_mark_left_at_the_start_is_read_as_libyaml_reads_a_second_one() {
     );
 }
 
-/// A deterministic generator for the tests below (a dependency for it is not worth it).
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
-}
-
-/// Every event of `parser` (as text), up to its first error.
-fn events_of<R: std::io::BufRead>(parser: Parser<R>) -> Vec<String> {
-    let mut seen = Vec::new();
-    for ev in parser {
-        let failed = ev.is_err();
-        seen.push(format!("{ev:?}"));
-        if failed {
-            break;
-        }
-    }
-    seen
-}
-
 #[test]
 fn slices_of_any_size_give_the_events_of_the_whole_text() {
     // YAML's punctuation, characters of one to four bytes (line breaks among
@@ -595,10 +574,12 @@ fn slices_of_any_size_give_the_events_of_the_whole_text() {
         "|\n", ">\n", "&x ", "*x", "!t ", "---\n", "é", "€", "𝄞", "\u{85}", "\u{2028}", "\u{A0}",
         "\u{FF03}", "\u{FEFF}", "\u{1}", "\u{7F}", "\u{9F}",
     ];
-    let mut rng = Lcg(2026);
+    let mut rng = crate::parse::testing::Lcg(2026);
     for round in 0..2_000 {
         let len = rng.below(40);
-        let mut text: String = (0..len).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+        let mut text: String = (0..len)
+            .map(|_| PIECES[rng.below(PIECES.len() as u64) as usize])
+            .collect();
         // As `events` hands texts over: libyaml-safer panics on a block scalar
         // that ends the text without a line break.
         text.push('\n');
