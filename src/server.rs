@@ -380,12 +380,12 @@ impl Server {
         by_file: &mut HashMap<PathBuf, Vec<Diagnostic>>,
         actions: &mut HashMap<PathBuf, Vec<(Range, CodeAction)>>,
     ) {
-        let (file, at) = range(p, &f.primary);
+        let (file, at) = range(p, &f.primary, &self.docs);
         let related: Vec<DiagnosticRelatedInformation> = f
             .related
             .iter()
             .filter_map(|l| {
-                let (file, range) = range(p, &l.span);
+                let (file, range) = range(p, &l.span, &self.docs);
                 Some(DiagnosticRelatedInformation {
                     location: Location {
                         uri: self.uri(&file)?,
@@ -421,7 +421,7 @@ impl Server {
             let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
             let mut whole = true;
             for e in &fix.edits {
-                let (file, r) = range(p, &e.span);
+                let (file, r) = range(p, &e.span, &self.docs);
                 match self.uri(&file) {
                     Some(u) => changes.entry(u).or_default().push(TextEdit {
                         range: r,
@@ -503,14 +503,25 @@ fn position(file: &SourceFile, offset: usize) -> Position {
     }
 }
 
-/// The file (keyed) and LSP range of a span.
-fn range(p: &Project, span: &Span) -> (PathBuf, Range) {
+/// The file (keyed) and LSP range of a span. The linted text of a buffer that
+/// begins with a byte order mark does not hold it (`Overlay::new`, as a file read
+/// from disk), while the client counts it as line 0's first character.
+fn range(p: &Project, span: &Span, docs: &HashMap<PathBuf, String>) -> (PathBuf, Range) {
     let file = p.sources.get(span.file);
+    let path = key(&file.path);
+    let marked = docs.get(&path).is_some_and(|t| t.starts_with('\u{feff}'));
+    let at = |offset: usize| {
+        let mut pos = position(file, offset);
+        if marked && pos.line == 0 {
+            pos.character = pos.character.saturating_add(1);
+        }
+        pos
+    };
     (
-        key(&file.path),
+        path,
         Range {
-            start: position(file, span.start),
-            end: position(file, span.end),
+            start: at(span.start),
+            end: at(span.end),
         },
     )
 }

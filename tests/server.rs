@@ -358,9 +358,10 @@ fn an_unsaved_env_buffer_counts_as_the_stacks_env() {
 
 #[test]
 fn a_buffer_that_starts_with_a_byte_order_mark_is_read_as_the_file_on_disk() {
-    // The mark is no part of the YAML (the file on disk loses it when read):
-    // the stack loads, and a finding sits on its line, past the mark.
-    let text = "\u{feff}services:\n  web:\n    image: nginx:latest\nvolumes:\n  data: {}\n";
+    // The mark is no part of the YAML (a file on disk loses it when read): the
+    // stack loads, two top-level keys and all. The client counts the mark as
+    // the first character of line 0, so a finding there is placed past it.
+    let text = "\u{feff}services: {web: {image: nginx:latest}}\nvolumes: {data: {}}\n";
     let dir = common::tree(&[("compose.yaml", text)]);
     let (mut client, root_uri) = Client::initialized(&dir);
     client.notify(
@@ -375,6 +376,26 @@ fn a_buffer_that_starts_with_a_byte_order_mark_is_read_as_the_file_on_disk() {
         .iter()
         .find(|d| d["message"].as_str().is_some_and(|m| m.contains("latest")))
         .unwrap_or_else(|| panic!("no finding on the `latest` tag: {diags:#?}"));
-    assert_eq!(latest["range"]["start"]["line"], 2, "{latest}");
+    let (start, end) = (&latest["range"]["start"], &latest["range"]["end"]);
+    assert_eq!(
+        (start["line"].as_u64(), end["line"].as_u64()),
+        (Some(0), Some(0))
+    );
+    // What the range covers of the client's line, in UTF-16 units.
+    let line: Vec<u16> = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .encode_utf16()
+        .collect();
+    let unit = |p: &Value| p["character"].as_u64().unwrap_or(u64::MAX) as usize;
+    let covered = line
+        .get(unit(start)..unit(end))
+        .map(String::from_utf16_lossy)
+        .unwrap_or_default();
+    assert!(
+        covered.contains("latest") && !covered.contains('{'),
+        "{covered:?}: {latest}"
+    );
     client.stop();
 }

@@ -394,7 +394,14 @@ mod tests {
             k.sort_unstable();
             k
         }
-        let meta = ["$defs", "$id", "$schema", "description", "title"];
+        let meta = [
+            "$comment",
+            "$defs",
+            "$id",
+            "$schema",
+            "description",
+            "title",
+        ];
         let top: Vec<&str> = keys(spec)
             .into_iter()
             .filter(|k| !meta.contains(k))
