@@ -16,7 +16,7 @@ use jsonschema::types::JsonType;
 use serde_json::{Number, Value as Serde};
 
 use crate::compose::schema;
-use crate::parse::yaml::{Node, Style, Value};
+use crate::parse::yaml::{Node, Value};
 
 /// The compose-spec validator for [`View`]s, compiled once per process.
 pub static VALIDATOR: LazyLock<Option<jsonschema::Validator<YamlJson>>> = LazyLock::new(|| {
@@ -39,7 +39,7 @@ pub fn compiled() -> bool {
 /// when the schema did not compile.
 pub fn is_valid(root: &Node) -> Option<bool> {
     let validator = VALIDATOR.as_ref()?;
-    if let (Value::Map(top), Some((services, entries))) = (&root.value, many_services(root)) {
+    if let (Value::Map(top), Some(services)) = (&root.value, many_services(root)) {
         // The same verdict, split: the file with `services` seen as an empty
         // mapping, then each service in a file of its own that holds only it.
         // The schema requires no top-level key, so such a file is valid exactly
@@ -49,12 +49,10 @@ pub fn is_valid(root: &Node) -> Option<bool> {
         let rest = validator.is_valid(View {
             node: Some(root),
             kind: Kind::Object(top),
-            hollow: Some(services),
+            hollow: Some(&services.1),
         });
-        let alone: Vec<&(Node, Node)> = entries
-            .iter()
-            .filter(|(k, v)| k.as_str().is_some() && !v.has_tag("!reset"))
-            .collect();
+        let entries = services.1.as_map().unwrap_or_default();
+        let alone: Vec<&(Node, Node)> = kept_entries(entries).collect();
         return Some(
             rest && alone
                 .par_iter()
@@ -64,13 +62,8 @@ pub fn is_valid(root: &Node) -> Option<bool> {
     Some(validator.is_valid(View::of(root)))
 }
 
-/// A compose file whose only content is `services:` holding one `entry`.
-fn file_of_one(services: &Node, entry: &(Node, Node)) -> Node {
-    let key = Node {
-        span: services.span,
-        tag: None,
-        value: Value::Scalar(crate::parse::yaml::Scalar::new("services", Style::Plain)),
-    };
+/// A compose file whose only content is its `services:` holding one `entry`.
+fn file_of_one((key, services): &(Node, Node), entry: &(Node, Node)) -> Node {
     let one = Node {
         span: services.span,
         tag: None,
@@ -79,7 +72,7 @@ fn file_of_one(services: &Node, entry: &(Node, Node)) -> Node {
     Node {
         span: services.span,
         tag: None,
-        value: Value::map(vec![(key, one)]),
+        value: Value::map(vec![(key.clone(), one)]),
     }
 }
 
@@ -88,14 +81,15 @@ pub fn has_many_services(root: &Node) -> bool {
     many_services(root).is_some()
 }
 
-/// `services` and its entries, when it is a mapping of many (not `!reset`, which
-/// the JSON view leaves out).
-fn many_services(root: &Node) -> Option<(&Node, &[(Node, Node)])> {
-    let services = root.get("services").filter(|s| !s.has_tag("!reset"))?;
-    let entries = services
-        .as_map()
-        .filter(|m| m.len() >= crate::PARALLEL_SERVICES)?;
-    Some((services, entries))
+/// The `services` entry of `root` (key and value), when it is a mapping of many
+/// (not `!reset`, which the JSON view leaves out).
+fn many_services(root: &Node) -> Option<&(Node, Node)> {
+    root.as_map()?.iter().find(|(k, s)| {
+        k.as_str() == Some("services")
+            && !s.has_tag("!reset")
+            && s.as_map()
+                .is_some_and(|m| m.len() >= crate::PARALLEL_SERVICES)
+    })
 }
 
 /// The representation: a compose tree as JSON.
@@ -235,11 +229,15 @@ impl<'a> JsonNode<'a, YamlJson> for View<'a> {
 }
 
 /// The entries of a mapping that the JSON value has: string keys, no `!reset`.
-fn kept(entries: &[(Node, Node)]) -> impl Iterator<Item = (&str, &Node)> {
+fn kept_entries(entries: &[(Node, Node)]) -> impl Iterator<Item = &(Node, Node)> {
     entries
         .iter()
-        .filter(|(_, v)| !v.has_tag("!reset"))
-        .filter_map(|(k, v)| Some((k.as_str()?, v)))
+        .filter(|(k, v)| k.as_str().is_some() && !v.has_tag("!reset"))
+}
+
+/// [`kept_entries`] as (key, value).
+fn kept(entries: &[(Node, Node)]) -> impl Iterator<Item = (&str, &Node)> {
+    kept_entries(entries).filter_map(|(k, v)| Some((k.as_str()?, v)))
 }
 
 /// A mapping as a JSON object. Its keys are unique: the YAML reader keeps one
