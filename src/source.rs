@@ -173,13 +173,7 @@ impl Overlay {
         Overlay(std::sync::Arc::new(
             files
                 .into_iter()
-                .map(|(p, t)| {
-                    let t = match t.strip_prefix('\u{feff}') {
-                        Some(rest) => rest.to_string(),
-                        None => t,
-                    };
-                    (Self::key(&p), t)
-                })
+                .map(|(p, t)| (Self::key(&p), decode_text(t)))
                 .collect(),
         ))
     }
