@@ -705,13 +705,10 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
             "--fix and --diff change files on disk: they do not take `-` (standard input)".into(),
         );
     }
-    // Compiling the compose-spec validator takes milliseconds, and reading the
-    // image facts one: both overlap with the walk instead of holding up the first
-    // project that needs them. (Both are bundled: a panic there, which would abort
-    // a spawned job, is a bug of ours that the tests meet first.)
-    rayon::spawn(|| {
-        let _ = crate::compose::schema_view::VALIDATOR.as_ref();
-    });
+    // Reading the image facts takes a third of a millisecond: it overlaps with the
+    // walk instead of holding up the first project that needs them. (They are
+    // bundled: a panic there, which would abort a spawned job, is a bug of ours
+    // that the tests meet first.)
     rayon::spawn(|| {
         let _ = crate::knowledge::all();
     });

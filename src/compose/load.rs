@@ -137,6 +137,9 @@ impl<'a> Loader<'a> {
                 return None;
             }
         };
+        if text.len() >= schema_view::LARGE_TEXT {
+            schema_view::compile_soon();
+        }
         let id = self.sources.add(SourceFile::new(
             crate::paths::display(path),
             FileKind::Compose,
@@ -168,7 +171,7 @@ impl<'a> Loader<'a> {
         // files of a run: the compile takes milliseconds) keeps its tree unjudged
         // instead of waiting here: invalid-compose judges it while the other rules
         // run, and finds in a clean file what it finds when judged here, nothing.
-        let judge_now = schema_view::compiled() || schema_view::has_many_services(&node);
+        let judge_now = schema_view::judged_now(&node);
         let clean = judge_now && schema_view::is_clean(&node);
         self.loaded.trees.push(FileTree {
             file: id,

@@ -6,6 +6,11 @@
 //! the common case, a valid file, costs no copy of the file as `serde_json` values
 //! (on 16,000 anchored services, building and freeing that copy was 15% of the run).
 //! A file found invalid is converted as before, to word its errors.
+//!
+//! That validator is compiled from the schema at run time, in 2 to 3 ms: most of a
+//! run over a few small files. A small file is judged instead by [`Built`], the
+//! same schema's validator generated when stacklint is built, on a `serde_json`
+//! copy of the file; the compile starts only for a file too large to copy cheaply.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,16 +35,69 @@ pub static VALIDATOR: LazyLock<Option<jsonschema::Validator<YamlJson>>> = LazyLo
 /// Set once [`VALIDATOR`] is compiled.
 static COMPILED: AtomicBool = AtomicBool::new(false);
 
+/// Set once [`VALIDATOR`]'s compile is started.
+static STARTED: AtomicBool = AtomicBool::new(false);
+
 /// Whether [`VALIDATOR`] is compiled: asking it now would not wait for the compile.
 pub fn compiled() -> bool {
     COMPILED.load(Ordering::Acquire)
 }
 
+/// Starts compiling [`VALIDATOR`] on another thread, once per process: called for
+/// a text large enough to need it ([`LARGE_TEXT`]), so that it compiles while the
+/// text is parsed. (The schema is bundled: a panic in the compile, which would
+/// abort a spawned job, is a bug of ours that the tests meet first.)
+pub fn compile_soon() {
+    if !STARTED.swap(true, Ordering::AcqRel) {
+        rayon::spawn(|| {
+            let _ = VALIDATOR.as_ref();
+        });
+    }
+}
+
+/// A compose text of this many bytes or more is likely to be judged by
+/// [`VALIDATOR`] (most compose files are a few KiB).
+pub const LARGE_TEXT: usize = 16 * 1024;
+
+/// The compose-spec validator generated from the schema when stacklint is built,
+/// over `serde_json` values: it needs no compile at run time.
+#[jsonschema::validator(path = "schemas/compose-spec.json")]
+struct Built;
+
+/// The nodes of a file's JSON copy (an aliased node counted at each use) up to
+/// which [`Built`] judges the copy. A copy costs about a quarter of a microsecond
+/// a node, built and freed: 8,000 nodes cost what compiling [`VALIDATOR`] does.
+const COPIED_NODES: usize = 8_000;
+
+/// Whether `n` is judged on a `serde_json` copy: its copy holds at most
+/// [`COPIED_NODES`] nodes. Counting stops there, so a large file costs no more
+/// than a small one here.
+fn copied(n: &Node) -> bool {
+    fn fits(n: &Node, budget: &mut usize) -> bool {
+        let Some(rest) = budget.checked_sub(1) else {
+            return false;
+        };
+        *budget = rest;
+        match &n.value {
+            Value::Seq(items) => items.iter().all(|i| fits(i, budget)),
+            Value::Map(entries) => entries.iter().all(|(_, v)| fits(v, budget)),
+            Value::Scalar(_) | Value::Null => true,
+        }
+    }
+    fits(n, &mut { COPIED_NODES })
+}
+
+/// Whether judging `root` now waits for no compile, or is worth waiting for (a
+/// file of many services, judged in parallel).
+pub fn judged_now(root: &Node) -> bool {
+    compiled() || has_many_services(root) || copied(root)
+}
+
 /// Whether the JSON view of `root` satisfies the compose-spec schema; `None`
 /// when the schema did not compile.
 pub fn is_valid(root: &Node) -> Option<bool> {
-    let validator = VALIDATOR.as_ref()?;
     if let (Value::Map(top), Some(services)) = (&root.value, many_services(root)) {
+        let validator = VALIDATOR.as_ref()?;
         // The same verdict, split: the file with `services` seen as an empty
         // mapping, then each service in a file of its own that holds only it.
         // The schema requires no top-level key, so such a file is valid exactly
@@ -59,7 +117,10 @@ pub fn is_valid(root: &Node) -> Option<bool> {
                 .all(|entry| validator.is_valid(View::of(&file_of_one(services, entry)))),
         );
     }
-    Some(validator.is_valid(View::of(root)))
+    if copied(root) {
+        return Some(Built::is_valid(&schema::to_json_value(root)));
+    }
+    Some(VALIDATOR.as_ref()?.is_valid(View::of(root)))
 }
 
 /// A compose file whose only content is its `services:` holding one `entry`.
@@ -338,7 +399,79 @@ mod tests {
             .as_ref()
             .map(|v| v.is_valid(&schema::to_json_value(root)));
         assert_eq!(is_valid(root), copy, "{text}");
+        let view = VALIDATOR.as_ref().map(|v| v.is_valid(View::of(root)));
+        assert_eq!(view, copy, "{text}");
         copy.unwrap_or(false)
+    }
+
+    /// The validator generated at build time and the one compiled at run time
+    /// judge every compose-like YAML file of the fixtures alike.
+    #[test]
+    fn the_built_validator_judges_as_the_compiled_one_does() {
+        let Some(compiled) = VALIDATOR.as_ref() else {
+            panic!("the schema compiles");
+        };
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let (mut valid, mut invalid) = (0, 0);
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for path in entries.flatten().map(|e| e.path()) {
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
+                let Some(text) = yaml.then(|| std::fs::read_to_string(&path).ok()).flatten() else {
+                    continue;
+                };
+                // As written, and with every `image` misspelt.
+                let misspelt = text.replace("image:", "images:");
+                for text in [text, misspelt] {
+                    let f = SourceFile::new(&path, FileKind::Compose, text);
+                    for doc in yaml::parse(FileId(0), &f).docs {
+                        if doc.as_map().is_none() {
+                            continue;
+                        }
+                        let built = Built::is_valid(&schema::to_json_value(&doc));
+                        assert_eq!(built, compiled.is_valid(View::of(&doc)), "{path:?}");
+                        *if built { &mut valid } else { &mut invalid } += 1;
+                    }
+                }
+            }
+        }
+        // Both verdicts are met, many times.
+        assert!(
+            valid > 100 && invalid > 100,
+            "{valid} valid, {invalid} invalid"
+        );
+    }
+
+    /// A copy is made of at most `COPIED_NODES` nodes, aliases counted at each use.
+    #[test]
+    fn only_small_files_are_copied() {
+        let seq = |n: usize| Node {
+            span: crate::source::Span::new(FileId(0), 0, 0),
+            tag: None,
+            value: Value::seq(vec![
+                Node::null(crate::source::Span::new(FileId(0), 0, 0));
+                n
+            ]),
+        };
+        assert!(copied(&seq(COPIED_NODES - 1)));
+        assert!(!copied(&seq(COPIED_NODES)));
+        // 100 aliases of a list of 100 items: a short text, a large copy.
+        let mut text = String::from("x-a: &a [");
+        text.push_str(&"1, ".repeat(100));
+        text.push_str("]\nx-b: [");
+        text.push_str(&"*a, ".repeat(100));
+        text.push_str("]\n");
+        let f = SourceFile::new("c.yaml", FileKind::Compose, text);
+        let y = yaml::parse(FileId(0), &f);
+        assert!(!copied(&y.docs[0]));
+        assert_eq!(is_valid(&y.docs[0]), Some(true));
     }
 
     #[test]

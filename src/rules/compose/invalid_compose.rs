@@ -74,11 +74,8 @@ struct Violation {
 
 /// `sources`: where a did-you-mean fix checks that the key is written plainly.
 fn check_file(root: &Node, partial: bool, sources: Option<&Sources>) -> Vec<Finding> {
-    // Valid files are judged on the tree itself (`schema_view`); the `serde_json`
-    // validator is compiled only when a file fails, to word its errors.
-    if schema_view::VALIDATOR.is_none() {
-        return Vec::new();
-    }
+    // Valid files are judged by `schema_view`; the `serde_json` validator is
+    // compiled only when a file fails, to word its errors.
     // A YAML file without one compose key at its top (a Kubernetes manifest, a Helm
     // chart, a piece of a service) is not a compose file gone wrong.
     // (`name` and `version` alone are no evidence: a Helm chart has them too.)
