@@ -444,6 +444,23 @@ fn worktree_files(git: &Path) -> Vec<PathBuf> {
 /// regular files. A directory holding one is not walked; one at the root or
 /// above it turns the ignore files off for the walk.
 fn walk(root: &Path, exclude: &Exclude, listed: &RealDirs) -> (Vec<ProjectSpec>, Vec<PathBuf>) {
+    walk_with(root, exclude, listed, WALK_ALONE)
+}
+
+/// Directories the walk lists on one thread before it starts over on every core.
+/// Most runs lint a project of a few directories: one thread lists them in a
+/// fraction of a millisecond, while a second one, finding no work, sleeps a
+/// millisecond before it learns that the walk is over. A larger tree (a
+/// monorepo) is walked on every core, its first directories listed twice.
+const WALK_ALONE: usize = 32;
+
+/// [`walk`], on one thread while it meets at most `alone` directories.
+fn walk_with(
+    root: &Path,
+    exclude: &Exclude,
+    listed: &RealDirs,
+    alone: usize,
+) -> (Vec<ProjectSpec>, Vec<PathBuf>) {
     let exclude = exclude.clone();
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| absolute(root));
     let above: Vec<PathBuf> = real_root
@@ -492,38 +509,18 @@ fn walk(root: &Path, exclude: &Exclude, listed: &RealDirs) -> (Vec<ProjectSpec>,
         }
         true
     });
-    // Each walked directory with the names of its walked files. The walk runs on
-    // every core (it came before any loading, on one); the sorts below give the
-    // same order whichever thread saw an entry first. A hash map while walking:
-    // an ordered one compared paths component by component on every entry.
-    let dirs: std::sync::Mutex<foldhash::HashMap<PathBuf, Vec<String>>> = Default::default();
-    builder.build_parallel().run(|| {
-        let dirs = &dirs;
-        Box::new(move |entry| {
-            let Ok(entry) = entry else {
-                return ignore::WalkState::Continue;
-            };
-            let Some(t) = entry.file_type() else {
-                return ignore::WalkState::Continue;
-            };
-            let Ok(mut dirs) = dirs.lock() else {
-                return ignore::WalkState::Quit;
-            };
-            if t.is_dir() {
-                dirs.entry(entry.path().to_path_buf()).or_default();
-            } else if t.is_file() || !entry.path().is_dir() {
-                // Not only regular files: a compose file that is a symlink, a FIFO
-                // or a device is loaded and reported as unreadable, not skipped.
-                let parent = entry.path().parent().unwrap_or(Path::new(""));
-                dirs.entry(parent.to_path_buf())
-                    .or_default()
-                    .push(entry.file_name().to_string_lossy().into_owned());
+    // The walker's own threads, not rayon's: its workers share their queues.
+    let dirs = match walk_dirs(&mut builder, 1, alone) {
+        Some(dirs) => dirs,
+        None => {
+            // Started over: what the first pass skipped is skipped again.
+            if let Ok(mut s) = skipped.lock() {
+                s.clear();
             }
-            ignore::WalkState::Continue
-        })
-    });
-    let mut dirs: Vec<(PathBuf, Vec<String>)> =
-        dirs.into_inner().unwrap_or_default().into_iter().collect();
+            walk_dirs(&mut builder, 0, usize::MAX).unwrap_or_default()
+        }
+    };
+    let mut dirs: Vec<(PathBuf, Vec<String>)> = dirs.into_iter().collect();
     dirs.sort_by(|a, b| a.0.cmp(&b.0));
     let specs = dirs
         .into_iter()
@@ -540,9 +537,100 @@ fn walk(root: &Path, exclude: &Exclude, listed: &RealDirs) -> (Vec<ProjectSpec>,
     (specs, unreadable)
 }
 
+/// Walked directories, each with the names of its walked files. A hash map while
+/// walking: an ordered one compared paths component by component on every entry;
+/// the walk's results are sorted after, the same whichever thread saw an entry first.
+type DirFiles = foldhash::HashMap<PathBuf, Vec<String>>;
+
+/// Runs `builder`'s walk on `threads` threads (0: one per core); `None` once it
+/// meets more than `most` directories, where it stops.
+fn walk_dirs(builder: &mut ignore::WalkBuilder, threads: usize, most: usize) -> Option<DirFiles> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let dirs: std::sync::Mutex<DirFiles> = Default::default();
+    let (met, over) = (AtomicUsize::new(0), AtomicBool::new(false));
+    builder.threads(threads).build_parallel().run(|| {
+        let (dirs, met, over) = (&dirs, &met, &over);
+        Box::new(move |entry| {
+            let Ok(entry) = entry else {
+                return ignore::WalkState::Continue;
+            };
+            let Some(t) = entry.file_type() else {
+                return ignore::WalkState::Continue;
+            };
+            if t.is_dir() && met.fetch_add(1, Ordering::Relaxed) >= most {
+                over.store(true, Ordering::Relaxed);
+                return ignore::WalkState::Quit;
+            }
+            let Ok(mut dirs) = dirs.lock() else {
+                return ignore::WalkState::Quit;
+            };
+            if t.is_dir() {
+                dirs.entry(entry.path().to_path_buf()).or_default();
+            } else if t.is_file() || !entry.path().is_dir() {
+                // Not only regular files: a compose file that is a symlink, a FIFO
+                // or a device is loaded and reported as unreadable, not skipped.
+                let parent = entry.path().parent().unwrap_or(Path::new(""));
+                dirs.entry(parent.to_path_buf())
+                    .or_default()
+                    .push(entry.file_name().to_string_lossy().into_owned());
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    (!over.into_inner()).then(|| dirs.into_inner().unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk finds the same projects on one thread as on every core, the
+    /// directories its filters skip included, wherever it starts over.
+    #[test]
+    fn walking_alone_or_in_parallel_finds_the_same() {
+        let tree = std::env::temp_dir().join(format!("stacklint-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tree);
+        let compose = "services:\n  web:\n    image: nginx\n";
+        for (path, text) in [
+            ("a/compose.yaml", compose),
+            ("a/b/docker-compose.yml", compose),
+            ("a/b/c/nginx.conf", "events {}\n"),
+            ("skipped/compose.yaml", compose),
+            (".hidden/compose.yaml", compose),
+            ("node_modules/x/compose.yaml", compose),
+            ("d/compose.yaml", compose),
+            ("d/.env", "A=1\n"),
+            (".ignore", "skipped/\n"),
+        ] {
+            let file = tree.join(path);
+            assert!(std::fs::create_dir_all(file.parent().unwrap_or(&tree)).is_ok());
+            assert!(std::fs::write(&file, text).is_ok());
+        }
+        // An ignore file that is a FIFO: its directory is reported, once, and skipped.
+        let fifo = tree.join("c-fifo/.ignore");
+        assert!(std::fs::create_dir_all(tree.join("c-fifo")).is_ok());
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()));
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        for root in [&tree, &fixtures] {
+            let walk = |alone| walk_with(root, &Exclude::default(), &RealDirs::default(), alone);
+            let whole = walk(usize::MAX);
+            assert!(whole.0.len() >= 3, "{whole:?}");
+            // Started over after each number of directories.
+            for alone in 0..8 {
+                assert_eq!(walk(alone), whole, "{alone}");
+            }
+        }
+        let dirs: Vec<PathBuf> = walk(&tree, &Exclude::default(), &RealDirs::default())
+            .0
+            .into_iter()
+            .map(|p| p.dir)
+            .collect();
+        assert_eq!(dirs, [tree.join("a"), tree.join("a/b"), tree.join("d")]);
+        let unreadable = walk(&tree, &Exclude::default(), &RealDirs::default()).1;
+        assert_eq!(unreadable, [fifo]);
+        let _ = std::fs::remove_dir_all(&tree);
+    }
 
     #[test]
     fn exclude_patterns() {
