@@ -502,6 +502,29 @@ mod tests {
             "services:\n  web:\n    image: a\n    x-own: {any: 1}\nx-top: 1\n"
         ));
         assert!(!same_verdict("services:\n  \"bad name!\":\n    image: a\n"));
+        // The schema's patterns at their edges: `$` before a final line break, a
+        // name of other letters, an alternation matched in part.
+        assert!(!same_verdict("services:\n  \"web\\n\":\n    image: a\n"));
+        assert!(!same_verdict("services:\n  wéb:\n    image: a\n"));
+        assert!(same_verdict(
+            "services:\n  w:\n    image: a\n    pull_policy: every_12h\n"
+        ));
+        assert!(same_verdict(
+            "services:\n  w:\n    image: a\n    pull_policy: \"never\\n\"\n"
+        ));
+        assert!(!same_verdict(
+            "services:\n  w:\n    image: a\n    pull_policy: sometimes\n"
+        ));
+        // (The pattern is not anchored.)
+        assert!(same_verdict(
+            "services:\n  w:\n    image: a\n    pull_policy: xalwaysx\n"
+        ));
+        assert!(same_verdict(
+            "services:\n  w:\n    image: a\n    \"x-\\n\": 1\n"
+        ));
+        assert!(!same_verdict(
+            "services:\n  w:\n    image: a\n    \"\\nx-\": 1\n"
+        ));
     }
 
     /// A file of many services is validated split (each service on its own):
