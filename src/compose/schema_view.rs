@@ -8,7 +8,7 @@
 //! A file found invalid is converted as before, to word its errors.
 //!
 //! That validator is compiled from the schema at run time, in 2 to 3 ms: most of a
-//! run over a few small files. A small file is judged instead by [`Built`], the
+//! run over a few small files. A small file is judged instead by `Built`, the
 //! same schema's validator generated when stacklint is built, on a `serde_json`
 //! copy of the file; the compile starts only for a file too large to copy cheaply.
 
