@@ -167,10 +167,11 @@ impl<'a> Loader<'a> {
         }
         let mut budget = MAX_FILE_SUBSTITUTED;
         self.interpolate_tree(&mut node, vars, &mut budget);
-        // A small file read before the compose-spec validator is compiled (the first
-        // files of a run: the compile takes milliseconds) keeps its tree unjudged
-        // instead of waiting here: invalid-compose judges it while the other rules
-        // run, and finds in a clean file what it finds when judged here, nothing.
+        // A small file is judged here by the validator built with stacklint. A
+        // larger one read before the runtime validator is compiled (it takes
+        // milliseconds) keeps its tree unjudged instead of waiting here:
+        // invalid-compose judges it while the other rules run, and finds in a clean
+        // file what it finds when judged here, nothing.
         let judge_now = schema_view::judged_now(&node);
         let clean = judge_now && schema_view::is_clean(&node);
         self.loaded.trees.push(FileTree {

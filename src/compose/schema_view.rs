@@ -69,28 +69,42 @@ struct Built;
 /// a node, built and freed: 8,000 nodes cost what compiling [`VALIDATOR`] does.
 const COPIED_NODES: usize = 8_000;
 
+/// The scalar bytes (keys included, an aliased scalar counted at each use) up to
+/// which [`Built`] judges a copy: the reader lets aliases reach 16 MiB, which the
+/// view judges in place but a copy would allocate.
+const COPIED_BYTES: usize = 256 * 1024;
+
 /// Whether `n` is judged on a `serde_json` copy: its copy holds at most
-/// [`COPIED_NODES`] nodes. Counting stops there, so a large file costs no more
-/// than a small one here.
-fn copied(n: &Node) -> bool {
-    fn fits(n: &Node, budget: &mut usize) -> bool {
-        let Some(rest) = budget.checked_sub(1) else {
-            return false;
-        };
-        *budget = rest;
-        match &n.value {
-            Value::Seq(items) => items.iter().all(|i| fits(i, budget)),
-            Value::Map(entries) => entries.iter().all(|(_, v)| fits(v, budget)),
-            Value::Scalar(_) | Value::Null => true,
-        }
+/// [`COPIED_NODES`] nodes and [`COPIED_BYTES`] of text. Counting stops there, so
+/// a large file costs no more than a small one here.
+fn small_enough_to_copy(n: &Node) -> bool {
+    fn take(budget: &mut usize, n: usize) -> bool {
+        budget.checked_sub(n).map(|rest| *budget = rest).is_some()
     }
-    fits(n, &mut { COPIED_NODES })
+    fn fits(n: &Node, nodes: &mut usize, bytes: &mut usize) -> bool {
+        take(nodes, 1)
+            && match &n.value {
+                Value::Seq(items) => items.iter().all(|i| fits(i, nodes, bytes)),
+                Value::Map(entries) => entries.iter().all(|(k, v)| {
+                    take(bytes, k.as_str().map_or(0, str::len)) && fits(v, nodes, bytes)
+                }),
+                Value::Scalar(s) => take(bytes, s.value.len()),
+                Value::Null => true,
+            }
+    }
+    fits(n, &mut { COPIED_NODES }, &mut { COPIED_BYTES })
 }
 
 /// Whether judging `root` now waits for no compile, or is worth waiting for (a
 /// file of many services, judged in parallel).
 pub fn judged_now(root: &Node) -> bool {
-    compiled() || has_many_services(root) || copied(root)
+    if compiled() || has_many_services(root) || small_enough_to_copy(root) {
+        return true;
+    }
+    // A short text can still be too large to copy (aliases): the tree is judged
+    // later, by the compiled validator, whose compile starts now.
+    compile_soon();
+    false
 }
 
 /// Whether the JSON view of `root` satisfies the compose-spec schema; `None`
@@ -117,7 +131,7 @@ pub fn is_valid(root: &Node) -> Option<bool> {
                 .all(|entry| validator.is_valid(View::of(&file_of_one(services, entry)))),
         );
     }
-    if copied(root) {
+    if small_enough_to_copy(root) {
         return Some(Built::is_valid(&schema::to_json_value(root)));
     }
     Some(VALIDATOR.as_ref()?.is_valid(View::of(root)))
@@ -460,8 +474,8 @@ mod tests {
                 n
             ]),
         };
-        assert!(copied(&seq(COPIED_NODES - 1)));
-        assert!(!copied(&seq(COPIED_NODES)));
+        assert!(small_enough_to_copy(&seq(COPIED_NODES - 1)));
+        assert!(!small_enough_to_copy(&seq(COPIED_NODES)));
         // 100 aliases of a list of 100 items: a short text, a large copy.
         let mut text = String::from("x-a: &a [");
         text.push_str(&"1, ".repeat(100));
@@ -470,7 +484,15 @@ mod tests {
         text.push_str("]\n");
         let f = SourceFile::new("c.yaml", FileKind::Compose, text);
         let y = yaml::parse(FileId(0), &f);
-        assert!(!copied(&y.docs[0]));
+        assert!(!small_enough_to_copy(&y.docs[0]));
+        // A scalar of 4 KiB aliased 100 times: few nodes, a large copy.
+        let text = format!(
+            "x-a: &a {}\nx-b: [{}]\n",
+            "a".repeat(4096),
+            "*a, ".repeat(100)
+        );
+        let f = SourceFile::new("c.yaml", FileKind::Compose, text);
+        assert!(!small_enough_to_copy(&yaml::parse(FileId(0), &f).docs[0]));
         assert_eq!(is_valid(&y.docs[0]), Some(true));
     }
 
