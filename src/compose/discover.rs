@@ -621,13 +621,9 @@ mod tests {
                 assert_eq!(walk(alone), whole, "{alone}");
             }
         }
-        let dirs: Vec<PathBuf> = walk(&tree, &Exclude::default(), &RealDirs::default())
-            .0
-            .into_iter()
-            .map(|p| p.dir)
-            .collect();
+        let (specs, unreadable) = walk(&tree, &Exclude::default(), &RealDirs::default());
+        let dirs: Vec<PathBuf> = specs.into_iter().map(|p| p.dir).collect();
         assert_eq!(dirs, [tree.join("a"), tree.join("a/b"), tree.join("d")]);
-        let unreadable = walk(&tree, &Exclude::default(), &RealDirs::default()).1;
         assert_eq!(unreadable, [fifo]);
         let _ = std::fs::remove_dir_all(&tree);
     }

@@ -96,7 +96,8 @@ fn small_enough_to_copy(n: &Node) -> bool {
 }
 
 /// Whether judging `root` now waits for no compile, or is worth waiting for (a
-/// file of many services, judged in parallel).
+/// file of many services, judged in parallel). When it is not, the compile that
+/// will judge it starts.
 pub fn judged_now(root: &Node) -> bool {
     if compiled() || has_many_services(root) || small_enough_to_copy(root) {
         return true;
@@ -427,32 +428,23 @@ mod tests {
         };
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let (mut valid, mut invalid) = (0, 0);
-        let mut dirs = vec![root];
-        while let Some(dir) = dirs.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
+        for e in walkdir::WalkDir::new(root).into_iter().flatten() {
+            let path = e.path();
+            let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
+            let Some(text) = yaml.then(|| std::fs::read_to_string(path).ok()).flatten() else {
                 continue;
             };
-            for path in entries.flatten().map(|e| e.path()) {
-                if path.is_dir() {
-                    dirs.push(path);
-                    continue;
-                }
-                let yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
-                let Some(text) = yaml.then(|| std::fs::read_to_string(&path).ok()).flatten() else {
-                    continue;
-                };
-                // As written, and with every `image` misspelt.
-                let misspelt = text.replace("image:", "images:");
-                for text in [text, misspelt] {
-                    let f = SourceFile::new(&path, FileKind::Compose, text);
-                    for doc in yaml::parse(FileId(0), &f).docs {
-                        if doc.as_map().is_none() {
-                            continue;
-                        }
-                        let built = Built::is_valid(&schema::to_json_value(&doc));
-                        assert_eq!(built, compiled.is_valid(View::of(&doc)), "{path:?}");
-                        *if built { &mut valid } else { &mut invalid } += 1;
+            // As written, and with every `image` misspelt.
+            let misspelt = text.replace("image:", "images:");
+            for text in [text, misspelt] {
+                let f = SourceFile::new(path, FileKind::Compose, text);
+                for doc in yaml::parse(FileId(0), &f).docs {
+                    if doc.as_map().is_none() {
+                        continue;
                     }
+                    let built = Built::is_valid(&schema::to_json_value(&doc));
+                    assert_eq!(built, compiled.is_valid(View::of(&doc)), "{path:?}");
+                    *if built { &mut valid } else { &mut invalid } += 1;
                 }
             }
         }
@@ -485,6 +477,7 @@ mod tests {
         let f = SourceFile::new("c.yaml", FileKind::Compose, text);
         let y = yaml::parse(FileId(0), &f);
         assert!(!small_enough_to_copy(&y.docs[0]));
+        assert_eq!(is_valid(&y.docs[0]), Some(true));
         // A scalar of 4 KiB aliased 100 times: few nodes, a large copy.
         let text = format!(
             "x-a: &a {}\nx-b: [{}]\n",
@@ -493,7 +486,6 @@ mod tests {
         );
         let f = SourceFile::new("c.yaml", FileKind::Compose, text);
         assert!(!small_enough_to_copy(&yaml::parse(FileId(0), &f).docs[0]));
-        assert_eq!(is_valid(&y.docs[0]), Some(true));
     }
 
     #[test]

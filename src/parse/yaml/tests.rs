@@ -440,10 +440,12 @@ fn events_of<R: std::io::BufRead>(parser: Parser<R>) -> Vec<String> {
     seen
 }
 
-/// Every event of `text` (as text), libyaml-safer handed the whole text at once.
+/// Every event of `text` (as text), libyaml-safer handed the whole text at once
+/// (told it is UTF-8, as [`reader`] tells it).
 fn events_whole(text: &str) -> Vec<String> {
     let mut input = text.as_bytes();
     let mut parser = Parser::new();
+    parser.set_encoding(libyaml_safer::Encoding::Utf8);
     parser.set_input_string(&mut input);
     events_of(parser)
 }
@@ -591,11 +593,7 @@ fn slices_of_any_size_give_the_events_of_the_whole_text() {
         // As `events` hands texts over: libyaml-safer panics on a block scalar
         // that ends the text without a line break.
         text.push('\n');
-        let mut whole_input = text.as_bytes();
-        let mut whole = Parser::new();
-        whole.set_encoding(libyaml_safer::Encoding::Utf8);
-        whole.set_input_string(&mut whole_input);
-        let want = events_of(whole);
+        let want = events_whole(&text);
         let refused_at = first_unprintable(&text);
         refused_rounds += usize::from(refused_at.is_some());
         for size in [1, 2, 3, 4, 5, 7, 64, SLICE] {
