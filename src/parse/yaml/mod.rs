@@ -219,17 +219,30 @@ impl std::io::BufRead for Slices<'_> {
 /// file is usually one project's only file, with the other core idle.
 const PIPELINE_FROM: usize = 256 * 1024;
 
+/// Events handed over at most at a time by [`pipelined`]: 128 KiB of them (128
+/// bytes each). Against 512, a 2,000-service file's parse took 14.1 instead of
+/// 14.7 ms (in process, with jemalloc); 2,048 saves 0.7 ms more, for 0.9 MiB
+/// more of batches held through the parse.
+const BATCH: usize = 1024;
+
 /// [`events`] with the reader on a second thread, handing events over in
 /// batches: the same events as [`in_turn`], up to a panic on either side, which
 /// ends both as one [`ReaderPanicked`]. Where no thread can be started, in turn.
+///
+/// The builder hands each emptied batch back, and the reader refills it when
+/// one has come back: at most seven batches are ever allocated, however long
+/// the file. With jemalloc this is no faster than fresh batches; with the system
+/// allocator (tests, Windows) it saves about 8% of the parse.
 fn pipelined(
     bytes: &[u8],
     mut on: impl FnMut(Result<Event, libyaml_safer::Error>) -> bool,
 ) -> Result<(), ReaderPanicked> {
-    const BATCH: usize = 512;
     type Batch = Vec<Result<Event, libyaml_safer::Error>>;
     // A few batches ahead at most: the reader cannot outrun the builder by a file.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+    // Unbounded, so the builder never waits to hand a batch back: bounded, it
+    // could wait on a reader that waits on a full `tx`.
+    let (emptied, refill) = std::sync::mpsc::channel::<Batch>();
     std::thread::scope(|scope| {
         let read = move || {
             let mut batch = Vec::with_capacity(BATCH);
@@ -238,7 +251,10 @@ fn pipelined(
                     let failed = ev.is_err();
                     batch.push(ev);
                     if failed || batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        let next = refill
+                            .try_recv()
+                            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                        let full = std::mem::replace(&mut batch, next);
                         // The builder stopped: so does the reader.
                         if tx.send(full).is_err() || failed {
                             return;
@@ -255,13 +271,15 @@ fn pipelined(
         };
         // `rx` moves in and is dropped when the builder stops, which stops the reader.
         let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-            for batch in rx {
-                for ev in batch {
+            for mut batch in rx {
+                for ev in batch.drain(..) {
                     let failed = ev.is_err();
                     if !on(ev) || failed {
                         return;
                     }
                 }
+                // The reader may have finished: then the batch is simply dropped.
+                let _ = emptied.send(batch);
             }
         }));
         match (built, reader.join()) {

@@ -407,7 +407,7 @@ fn a_large_file_read_on_a_second_thread_gives_the_same_events() {
     }
     // Up to the panic, every event is handed over, not only whole batches.
     let (b, _) = events_by(pipe, &panics, usize::MAX);
-    assert!(b.len() % 512 != 0 && b.len() > 5_000, "{}", b.len());
+    assert!(b.len() % BATCH != 0 && b.len() > 5_000, "{}", b.len());
     // The broken text ends on the reader's error, on both paths.
     let (b, _) = events_by(pipe, &broken, usize::MAX);
     assert!(
