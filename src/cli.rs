@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
-use crate::compose::discover::{discover_with, Exclude, Target};
+use crate::compose::discover::{discover_each, Exclude, Place, Target};
 use crate::compose::stack::{load_project, load_single_with, LoadOptions, Project};
 use crate::finding::Finding;
 use crate::output::{self, ProjectReport, Report};
@@ -410,14 +410,73 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
     let stdin = stdin_file(args)?;
     // The walk's directory listings serve the loading's probes too.
     let dirs = crate::source::RealDirs::default();
-    let targets = match &stdin {
-        Some((path, _)) => vec![stdin_target(path)],
-        None => discover_with(&paths, &args.files, &exclude_of(args, cfg)?, &dirs)?,
-    };
-    let overlay = stdin
-        .map(|(path, text)| Overlay::new([(path, text.to_string())]))
-        .unwrap_or_default();
-    load_targets(args, &targets, overlay, dirs)
+    if let Some((path, text)) = stdin {
+        let overlay = Overlay::new([(path.clone(), text.to_string())]);
+        return load_targets(args, &[stdin_target(&path)], overlay, dirs);
+    }
+    let exclude = exclude_of(args, cfg)?;
+    // Said before an env file is missing, as when the walk came first.
+    crate::compose::discover::all_exist(&paths, &args.files)?;
+    let opts = load_options(args, Overlay::default(), dirs.clone())?;
+    // Each project is loaded on rayon's threads as soon as the walk has found it:
+    // the walk, mostly system calls on one thread, would leave a core idle. Then
+    // they are put back in the walk's order.
+    let loaded: std::sync::Mutex<Vec<(Place, Project)>> = Default::default();
+    let walked = rayon::in_place_scope(|s| {
+        let (opts, loaded) = (&opts, &loaded);
+        discover_each(
+            &paths,
+            &args.files,
+            &exclude,
+            &dirs,
+            &mut |place, target| {
+                s.spawn(move |_| {
+                    let project = load_target(&target, opts);
+                    if let Ok(mut loaded) = loaded.lock() {
+                        loaded.push((place, project));
+                    }
+                });
+            },
+        )
+    });
+    walked?;
+    // (Poisoned only by a load's panic, which the scope has raised again.)
+    let mut loaded = loaded.into_inner().unwrap_or_default();
+    loaded.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(loaded.into_iter().map(|(_, p)| p).collect())
+}
+
+/// What every project of a run loads with: `overlay`'s texts standing in for files,
+/// `dirs` holding what the run already knows of its directories.
+fn load_options(
+    args: &Input,
+    overlay: Overlay,
+    dirs: crate::source::RealDirs,
+) -> Result<LoadOptions, String> {
+    for f in &args.env_files {
+        // A FIFO or device passes here and is reported by the loader.
+        if !f.exists() {
+            return Err(format!("{}: env file not found", f.display()));
+        }
+    }
+    Ok(LoadOptions {
+        include_cache: Default::default(),
+        dir_cache: Default::default(),
+        real_dirs: dirs,
+        env_files: args.env_files.clone(),
+        use_env: args.use_env,
+        allow_outside: args.allow_outside.clone(),
+        git: Default::default(),
+        overlay,
+    })
+}
+
+/// One project (or a file of its own), loaded.
+fn load_target(target: &Target, opts: &LoadOptions) -> Project {
+    match target {
+        Target::Project(spec) => load_project(spec, opts),
+        Target::File(path, kind) => load_single_with(path, *kind, opts),
+    }
 }
 
 /// Loads `targets` (projects in parallel), `overlay`'s texts standing in for files,
@@ -428,29 +487,8 @@ pub fn load_targets(
     overlay: Overlay,
     dirs: crate::source::RealDirs,
 ) -> Result<Vec<Project>, String> {
-    for f in &args.env_files {
-        // A FIFO or device passes here and is reported by the loader.
-        if !f.exists() {
-            return Err(format!("{}: env file not found", f.display()));
-        }
-    }
-    let opts = LoadOptions {
-        include_cache: Default::default(),
-        dir_cache: Default::default(),
-        real_dirs: dirs,
-        env_files: args.env_files.clone(),
-        use_env: args.use_env,
-        allow_outside: args.allow_outside.clone(),
-        git: Default::default(),
-        overlay,
-    };
-    Ok(targets
-        .par_iter()
-        .map(|t| match t {
-            Target::Project(spec) => load_project(spec, &opts),
-            Target::File(path, kind) => load_single_with(path, *kind, &opts),
-        })
-        .collect())
+    let opts = load_options(args, overlay, dirs)?;
+    Ok(targets.par_iter().map(|t| load_target(t, &opts)).collect())
 }
 
 /// The name `-` on the command line: the file on standard input, with the path it has

@@ -322,11 +322,112 @@ pub fn discover_with(
     exclude: &Exclude,
     dirs: &RealDirs,
 ) -> Result<Vec<Target>, String> {
-    for p in paths.iter().chain(compose_files) {
-        if !p.exists() {
-            return Err(format!("{}: no such file or directory", p.display()));
-        }
+    let mut out = Vec::new();
+    discover_each(paths, compose_files, exclude, dirs, &mut |place, target| {
+        out.push((place, target));
+    })?;
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out.into_iter().map(|(_, t)| t).collect())
+}
+
+/// Fails with the first of the command line's paths that does not exist.
+pub fn all_exist(paths: &[PathBuf], compose_files: &[PathBuf]) -> Result<(), String> {
+    match paths.iter().chain(compose_files).find(|p| !p.exists()) {
+        Some(p) => Err(format!("{}: no such file or directory", p.display())),
+        None => Ok(()),
     }
+}
+
+/// The walk of `root`: its builder, with the ignore files found at the root or
+/// above it that are not regular files, and where its filter puts those of the
+/// directories it skips.
+fn walker(
+    root: &Path,
+    exclude: &Exclude,
+    listed: &RealDirs,
+) -> (ignore::WalkBuilder, Vec<PathBuf>, Skipped) {
+    let exclude = exclude.clone();
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| absolute(root));
+    let above: Vec<PathBuf> = real_root
+        .ancestors()
+        .flat_map(|d| unreadable_ignore_files(d, None))
+        .collect();
+    let skipped: Skipped = Default::default();
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        // .gitignore (only inside a git repository, as git, ripgrep and ruff read it),
+        // .ignore, .git/info/exclude, git's global excludes, and hidden entries.
+        .standard_filters(true)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b));
+    if !above.is_empty() {
+        builder
+            .ignore(false)
+            .git_ignore(false)
+            .git_exclude(false)
+            .parents(false);
+    }
+    let skips = std::sync::Arc::clone(&skipped);
+    let listings = listed.clone();
+    builder.filter_entry(move |e| {
+        // The walk's root is never filtered (a named path is always linted).
+        if e.depth() == 0 {
+            return true;
+        }
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+        if is_dir && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()) {
+            return false;
+        }
+        if !exclude.is_empty()
+            && exclude.matches(&crate::paths::normalize_path(&absolute(e.path())))
+        {
+            return false;
+        }
+        if is_dir {
+            let bad = unreadable_ignore_files(e.path(), Some(&listings));
+            if !bad.is_empty() {
+                if let Ok(mut s) = skips.lock() {
+                    s.extend(bad);
+                }
+                return false;
+            }
+        }
+        true
+    });
+    (builder, above, skipped)
+}
+
+/// The ignore files, not regular files, of the directories a walk skipped.
+type Skipped = std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>>;
+
+/// Where a target stands among those [`discover_with`] returns: by the command
+/// line's path it was found under, then a directory's projects by directory (in
+/// [`projects_in`]'s order), then the files the walk could not read.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Place {
+    arg: usize,
+    unwalked: bool,
+    dir: PathBuf,
+    index: usize,
+}
+
+/// [`discover_with`], handing each target to `found` as soon as it is known, with
+/// its place among them: a project while the walk goes on. Fails, having found
+/// nothing, when a path does not exist.
+pub fn discover_each(
+    paths: &[PathBuf],
+    compose_files: &[PathBuf],
+    exclude: &Exclude,
+    dirs: &RealDirs,
+    found: &mut (dyn FnMut(Place, Target) + Send),
+) -> Result<(), String> {
+    all_exist(paths, compose_files)?;
+    let place = |arg, unwalked, dir: &Path, index| Place {
+        arg,
+        unwalked,
+        dir: dir.to_path_buf(),
+        index,
+    };
     if !compose_files.is_empty() {
         let dir = compose_files[0]
             .parent()
@@ -337,37 +438,41 @@ pub fn discover_with(
             .iter()
             .map(|f| crate::paths::normalize_path(&absolute(&dir_of(f))))
             .reduce(|a, b| common_ancestor(&a, &b));
-        return Ok(vec![Target::Project(ProjectSpec {
+        let spec = ProjectSpec {
             dir,
             files: compose_files.to_vec(),
             explicit: true,
             root,
-        })]);
+        };
+        found(place(0, false, Path::new(""), 0), Target::Project(spec));
+        return Ok(());
     }
-    let mut out = Vec::new();
-    for p in paths {
+    for (arg, p) in paths.iter().enumerate() {
         if p.is_dir() {
-            let (specs, unreadable) = walk(p, exclude, dirs);
-            out.extend(specs.into_iter().map(|spec| {
-                Target::Project(ProjectSpec {
-                    root: Some(p.clone()),
-                    ..spec
-                })
-            }));
+            let unreadable = walk_each(p, exclude, dirs, &mut |dir, names| {
+                let specs = projects_in(&dir, &names, dirs);
+                for (index, spec) in specs.into_iter().enumerate() {
+                    let spec = ProjectSpec {
+                        root: Some(p.clone()),
+                        ..spec
+                    };
+                    found(place(arg, false, &dir, index), Target::Project(spec));
+                }
+            });
             // Linted as files of their own: each is reported as not a regular file.
-            out.extend(
-                unreadable
-                    .into_iter()
-                    .map(|f| Target::File(f, FileKind::Other)),
-            );
-        } else {
-            match kind_of(p) {
-                FileKind::Compose => out.push(compose_file_target(p)),
-                kind => out.push(Target::File(p.clone(), kind)),
+            for (index, f) in unreadable.into_iter().enumerate() {
+                let target = Target::File(f, FileKind::Other);
+                found(place(arg, true, Path::new(""), index), target);
             }
+        } else {
+            let target = match kind_of(p) {
+                FileKind::Compose => compose_file_target(p),
+                kind => Target::File(p.clone(), kind),
+            };
+            found(place(arg, false, Path::new(""), 0), target);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The directory of a file named on the command line (`.` for a bare name).
@@ -440,116 +545,40 @@ fn worktree_files(git: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The projects below `root`, in path order, and the ignore files that are not
-/// regular files. A directory holding one is not walked; one at the root or
-/// above it turns the ignore files off for the walk.
-fn walk(root: &Path, exclude: &Exclude, listed: &RealDirs) -> (Vec<ProjectSpec>, Vec<PathBuf>) {
-    walk_with(root, exclude, listed, WALK_ALONE)
-}
-
-/// Directories the walk lists on one thread before it starts over on every core.
-/// Most runs lint a project of a few directories: one thread lists them in a
-/// fraction of a millisecond, while a second one, finding no work, sleeps a
-/// millisecond before it learns that the walk is over. A larger tree (a
-/// monorepo) is walked on every core, its first directories listed twice.
-const WALK_ALONE: usize = 32;
-
-/// [`walk`], on one thread while it meets at most `alone` directories.
-fn walk_with(
+/// Walks `root` and hands `found` each walked directory with the names of its
+/// walked files, sorted, as soon as the walk has left the directory, so that its
+/// projects can be loaded while the walk goes on. Returns the ignore files that
+/// are not regular files: a directory holding one is not walked; one at the root
+/// or above it turns the ignore files off for the walk.
+///
+/// One thread, depth first: a directory is finished once the walk visits an entry
+/// outside it. (On two threads, a walk of 757 directories was no faster: it is
+/// mostly system calls. The other core loads projects meanwhile instead.)
+fn walk_each(
     root: &Path,
     exclude: &Exclude,
     listed: &RealDirs,
-    alone: usize,
-) -> (Vec<ProjectSpec>, Vec<PathBuf>) {
-    let exclude = exclude.clone();
-    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| absolute(root));
-    let above: Vec<PathBuf> = real_root
-        .ancestors()
-        .flat_map(|d| unreadable_ignore_files(d, None))
-        .collect();
-    let skipped: std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>> = Default::default();
-    let mut builder = ignore::WalkBuilder::new(root);
-    builder
-        // .gitignore (only inside a git repository, as git, ripgrep and ruff read it),
-        // .ignore, .git/info/exclude, git's global excludes, and hidden entries.
-        .standard_filters(true)
-        .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b));
-    if !above.is_empty() {
-        builder
-            .ignore(false)
-            .git_ignore(false)
-            .git_exclude(false)
-            .parents(false);
-    }
-    let skips = std::sync::Arc::clone(&skipped);
-    let listings = listed.clone();
-    builder.filter_entry(move |e| {
-        // The walk's root is never filtered (a named path is always linted).
-        if e.depth() == 0 {
-            return true;
-        }
-        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-        if is_dir && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()) {
-            return false;
-        }
-        if !exclude.is_empty()
-            && exclude.matches(&crate::paths::normalize_path(&absolute(e.path())))
-        {
-            return false;
-        }
-        if is_dir {
-            let bad = unreadable_ignore_files(e.path(), Some(&listings));
-            if !bad.is_empty() {
-                if let Ok(mut s) = skips.lock() {
-                    s.extend(bad);
-                }
-                return false;
-            }
-        }
-        true
+    found: &mut (dyn FnMut(PathBuf, Vec<String>) + Send),
+) -> Vec<PathBuf> {
+    let (mut builder, above, skipped) = walker(root, exclude, listed);
+    // The directories the walk is in, each with the names of its walked files.
+    let open: std::sync::Mutex<Vec<(PathBuf, Vec<String>)>> = Default::default();
+    let finish = std::sync::Mutex::new(|(dir, mut names): (PathBuf, Vec<String>)| {
+        names.sort();
+        found(dir, names);
     });
-    // The walker's own threads, not rayon's: its workers share their queues.
-    let dirs = match walk_dirs(&mut builder, 1, alone) {
-        Some(dirs) => dirs,
-        None => {
-            // Started over: what the first pass skipped is skipped again.
-            if let Ok(mut s) = skipped.lock() {
-                s.clear();
+    let finish_all = |open: &mut Vec<(PathBuf, Vec<String>)>, path: &Path| {
+        while open.last().is_some_and(|(d, _)| !path.starts_with(d)) {
+            if let (Some(done), Ok(mut finish)) = (open.pop(), finish.lock()) {
+                (*finish)(done);
             }
-            walk_dirs(&mut builder, 0, usize::MAX).unwrap_or_default()
         }
     };
-    let mut dirs: Vec<(PathBuf, Vec<String>)> = dirs.into_iter().collect();
-    dirs.sort_by(|a, b| a.0.cmp(&b.0));
-    let specs = dirs
-        .into_iter()
-        .flat_map(|(dir, mut names)| {
-            names.sort();
-            projects_in(&dir, &names, listed)
-        })
-        .collect();
-    let mut unreadable = above;
-    if let Ok(mut s) = skipped.lock() {
-        s.sort();
-        unreadable.append(&mut s);
-    }
-    (specs, unreadable)
-}
-
-/// Walked directories, each with the names of its walked files. A hash map while
-/// walking: an ordered one compared paths component by component on every entry;
-/// the walk's results are sorted after, the same whichever thread saw an entry first.
-type DirFiles = foldhash::HashMap<PathBuf, Vec<String>>;
-
-/// Runs `builder`'s walk on `threads` threads (0: one per core); `None` once it
-/// meets more than `most` directories, where it stops.
-fn walk_dirs(builder: &mut ignore::WalkBuilder, threads: usize, most: usize) -> Option<DirFiles> {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let dirs: std::sync::Mutex<DirFiles> = Default::default();
-    let (met, over) = (AtomicUsize::new(0), AtomicBool::new(false));
-    builder.threads(threads).build_parallel().run(|| {
-        let (dirs, met, over) = (&dirs, &met, &over);
+    // The walker's own thread, not rayon's: rayon's load meanwhile. Its parallel
+    // walker, on one thread: the sequential one opens what it walks in another
+    // order (a FIFO among the ignore files would hang it).
+    builder.threads(1).build_parallel().run(|| {
+        let (open, finish_all) = (&open, &finish_all);
         Box::new(move |entry| {
             let Ok(entry) = entry else {
                 return ignore::WalkState::Continue;
@@ -557,37 +586,79 @@ fn walk_dirs(builder: &mut ignore::WalkBuilder, threads: usize, most: usize) -> 
             let Some(t) = entry.file_type() else {
                 return ignore::WalkState::Continue;
             };
-            if t.is_dir() && met.fetch_add(1, Ordering::Relaxed) >= most {
-                over.store(true, Ordering::Relaxed);
-                return ignore::WalkState::Quit;
-            }
-            let Ok(mut dirs) = dirs.lock() else {
+            let Ok(mut open) = open.lock() else {
                 return ignore::WalkState::Quit;
             };
+            let path = entry.path();
+            finish_all(&mut open, path);
             if t.is_dir() {
-                dirs.entry(entry.path().to_path_buf()).or_default();
-            } else if t.is_file() || !entry.path().is_dir() {
+                open.push((path.to_path_buf(), Vec::new()));
+            } else if t.is_file() || !path.is_dir() {
                 // Not only regular files: a compose file that is a symlink, a FIFO
                 // or a device is loaded and reported as unreadable, not skipped.
-                let parent = entry.path().parent().unwrap_or(Path::new(""));
-                dirs.entry(parent.to_path_buf())
-                    .or_default()
-                    .push(entry.file_name().to_string_lossy().into_owned());
+                let parent = path.parent().unwrap_or(Path::new(""));
+                let name = entry.file_name().to_string_lossy().into_owned();
+                match open.iter_mut().rev().find(|(d, _)| d == parent) {
+                    Some((_, names)) => names.push(name),
+                    None => open.push((parent.to_path_buf(), vec![name])),
+                }
             }
             ignore::WalkState::Continue
         })
     });
-    (!over.into_inner()).then(|| dirs.into_inner().unwrap_or_default())
+    if let Ok(mut open) = open.lock() {
+        finish_all(&mut open, Path::new(""));
+    }
+    let mut unreadable = above;
+    if let Ok(mut s) = skipped.lock() {
+        s.sort();
+        unreadable.append(&mut s);
+    }
+    unreadable
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The walk finds the same projects on one thread as on every core, the
-    /// directories its filters skip included, wherever it starts over.
+    /// Every directory the walk enters, with the names of its walked files, as a
+    /// walk on four threads collects them, each sorted: what [`walk_each`] must
+    /// hand over, each directory once and whole.
+    fn collected(root: &Path) -> Vec<(PathBuf, Vec<String>)> {
+        let (mut builder, _, _) = walker(root, &Exclude::default(), &RealDirs::default());
+        let seen: std::sync::Mutex<Vec<(PathBuf, bool)>> = Default::default();
+        builder.threads(4).build_parallel().run(|| {
+            let seen = &seen;
+            Box::new(move |e| {
+                if let Ok(e) = e {
+                    let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                    seen.lock().unwrap().push((e.path().to_path_buf(), is_dir));
+                }
+                ignore::WalkState::Continue
+            })
+        });
+        let seen = seen.into_inner().unwrap();
+        let mut dirs: std::collections::BTreeMap<PathBuf, Vec<String>> = seen
+            .iter()
+            .filter(|(_, d)| *d)
+            .map(|(p, _)| (p.clone(), Vec::new()))
+            .collect();
+        for (p, _) in seen.iter().filter(|(_, d)| !*d) {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            dirs.get_mut(p.parent().unwrap()).unwrap().push(name);
+        }
+        dirs.into_iter()
+            .map(|(d, mut names)| {
+                names.sort();
+                (d, names)
+            })
+            .collect()
+    }
+
+    /// The walk hands over each directory once, after its last file: as a
+    /// parallel walk collects them, the directories its filters skip included.
     #[test]
-    fn walking_alone_or_in_parallel_finds_the_same() {
+    fn the_walk_hands_over_each_directory_whole() {
         let tree = std::env::temp_dir().join(format!("stacklint-walk-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tree);
         let compose = "services:\n  web:\n    image: nginx\n";
@@ -595,6 +666,10 @@ mod tests {
             ("a/compose.yaml", compose),
             ("a/b/docker-compose.yml", compose),
             ("a/b/c/nginx.conf", "events {}\n"),
+            // Files after a subdirectory, in the walk's order as in the name's.
+            ("a/z.env", "A=1\n"),
+            ("a/b/c/d/e/compose.yaml", compose),
+            ("a/b/zz/compose.yaml", compose),
             ("skipped/compose.yaml", compose),
             (".hidden/compose.yaml", compose),
             ("node_modules/x/compose.yaml", compose),
@@ -613,18 +688,31 @@ mod tests {
         assert!(made.is_ok_and(|s| s.success()));
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         for root in [&tree, &fixtures] {
-            let walk = |alone| walk_with(root, &Exclude::default(), &RealDirs::default(), alone);
-            let whole = walk(usize::MAX);
-            assert!(whole.0.len() >= 3, "{whole:?}");
-            // Started over after each number of directories.
-            for alone in 0..8 {
-                assert_eq!(walk(alone), whole, "{alone}");
-            }
+            let mut handed = Vec::new();
+            walk_each(
+                root,
+                &Exclude::default(),
+                &RealDirs::default(),
+                &mut |d, names| {
+                    handed.push((d, names));
+                },
+            );
+            handed.sort();
+            let whole = collected(root);
+            assert!(whole.len() >= 6, "{whole:?}");
+            assert_eq!(handed, whole);
         }
-        let (specs, unreadable) = walk(&tree, &Exclude::default(), &RealDirs::default());
-        let dirs: Vec<PathBuf> = specs.into_iter().map(|p| p.dir).collect();
-        assert_eq!(dirs, [tree.join("a"), tree.join("a/b"), tree.join("d")]);
-        assert_eq!(unreadable, [fifo]);
+        let targets = discover(std::slice::from_ref(&tree), &[]).unwrap();
+        let dirs: Vec<PathBuf> = targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Project(p) => Some(p.dir.clone()),
+                Target::File(..) => None,
+            })
+            .collect();
+        let want = ["a", "a/b", "a/b/c/d/e", "a/b/zz", "d"].map(|d| tree.join(d));
+        assert_eq!(dirs, want);
+        assert_eq!(targets.last(), Some(&Target::File(fifo, FileKind::Other)));
         let _ = std::fs::remove_dir_all(&tree);
     }
 
