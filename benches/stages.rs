@@ -1,7 +1,7 @@
 //! `cargo bench --bench stages`: each stage of a run timed in-process with divan:
-//! parse (YAML, NGINX, .env), load (a project: includes, interpolation, model),
-//! analyse, each rule on its own (named as in the registry), and render (text,
-//! json, sarif). Inputs are the shapes of benches/scale.py at two sizes (N
+//! parse (YAML, NGINX, .env), walk (finding the projects of a tree), load (a
+//! project: includes, interpolation, model), analyse, each rule on its own (named
+//! as in the registry), and render (text, json, sarif). Inputs are the shapes of benches/scale.py at two sizes (N
 //! anchored services, an NGINX config of N servers, a .env of N keys), written
 //! once under the target directory, plus the fixtures/ stacks (and, for the
 //! formats, ../shared/corpus when it is there).
@@ -18,6 +18,7 @@ use std::sync::LazyLock;
 use divan::{black_box, Bencher};
 use stacklint::analysis::Analysis;
 use stacklint::cli::{load_all, Input};
+use stacklint::compose::discover::discover;
 use stacklint::compose::stack::Project;
 use stacklint::finding::Findings;
 use stacklint::output::{self, ProjectReport, Report};
@@ -199,7 +200,15 @@ mod parse {
     }
 }
 
-// ---------- load, analyse ----------
+// ---------- walk, load, analyse ----------
+
+/// The directory walk alone: finding the projects of the fixtures and of
+/// ../shared/corpus (about 750 directories; an error at once when it is not there).
+#[divan::bench(args = WITH_FINDINGS, sample_count = 20)]
+fn walk(bencher: Bencher, input: &str) {
+    let dir = dir_of(input);
+    bencher.bench(|| discover(std::slice::from_ref(&dir), &[]));
+}
 
 /// Reading, parsing and loading every project of an input (the file system included).
 #[divan::bench(args = INPUTS, sample_count = 20)]
