@@ -2,6 +2,7 @@
 
 pub use crate::report::config::FailOn;
 use std::path::{Path, PathBuf};
+use std::sync::PoisonError;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
@@ -420,9 +421,9 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
     let opts = load_options(args, Overlay::default(), dirs.clone())?;
     // Each project is loaded on rayon's threads as soon as the walk has found it:
     // the walk, mostly system calls on one thread, would leave a core idle. Then
-    // they are put back in the walk's order.
+    // they are sorted into the order `discover_with` gives.
     let loaded: std::sync::Mutex<Vec<(Place, Project)>> = Default::default();
-    let walked = rayon::in_place_scope(|s| {
+    rayon::in_place_scope(|s| {
         let (opts, loaded) = (&opts, &loaded);
         discover_each(
             &paths,
@@ -432,16 +433,14 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
             &mut |place, target| {
                 s.spawn(move |_| {
                     let project = load_target(&target, opts);
-                    if let Ok(mut loaded) = loaded.lock() {
-                        loaded.push((place, project));
-                    }
+                    // (Held only to push: nothing can poison it.)
+                    let mut loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
+                    loaded.push((place, project));
                 });
             },
-        )
+        );
     });
-    walked?;
-    // (Poisoned only by a load's panic, which the scope has raised again.)
-    let mut loaded = loaded.into_inner().unwrap_or_default();
+    let mut loaded = loaded.into_inner().unwrap_or_else(PoisonError::into_inner);
     loaded.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(loaded.into_iter().map(|(_, p)| p).collect())
 }

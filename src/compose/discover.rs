@@ -322,10 +322,11 @@ pub fn discover_with(
     exclude: &Exclude,
     dirs: &RealDirs,
 ) -> Result<Vec<Target>, String> {
+    all_exist(paths, compose_files)?;
     let mut out = Vec::new();
     discover_each(paths, compose_files, exclude, dirs, &mut |place, target| {
         out.push((place, target));
-    })?;
+    });
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out.into_iter().map(|(_, t)| t).collect())
 }
@@ -358,8 +359,7 @@ fn walker(
         // .gitignore (only inside a git repository, as git, ripgrep and ruff read it),
         // .ignore, .git/info/exclude, git's global excludes, and hidden entries.
         .standard_filters(true)
-        .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b));
+        .follow_links(false);
     if !above.is_empty() {
         builder
             .ignore(false)
@@ -411,17 +411,16 @@ pub struct Place {
     index: usize,
 }
 
-/// [`discover_with`], handing each target to `found` as soon as it is known, with
-/// its place among them: a project while the walk goes on. Fails, having found
-/// nothing, when a path does not exist.
+/// [`discover_with`] for paths known to exist ([`all_exist`]), handing each target
+/// to `found` as soon as it is known, with its place among them: a project while
+/// the walk goes on.
 pub fn discover_each(
     paths: &[PathBuf],
     compose_files: &[PathBuf],
     exclude: &Exclude,
     dirs: &RealDirs,
     found: &mut (dyn FnMut(Place, Target) + Send),
-) -> Result<(), String> {
-    all_exist(paths, compose_files)?;
+) {
     let place = |arg, unwalked, dir: &Path, index| Place {
         arg,
         unwalked,
@@ -445,7 +444,7 @@ pub fn discover_each(
             root,
         };
         found(place(0, false, Path::new(""), 0), Target::Project(spec));
-        return Ok(());
+        return;
     }
     for (arg, p) in paths.iter().enumerate() {
         if p.is_dir() {
@@ -472,7 +471,6 @@ pub fn discover_each(
             found(place(arg, false, Path::new(""), 0), target);
         }
     }
-    Ok(())
 }
 
 /// The directory of a file named on the command line (`.` for a bare name).
@@ -575,8 +573,8 @@ fn walk_each(
         }
     };
     // The walker's own thread, not rayon's: rayon's load meanwhile. Its parallel
-    // walker, on one thread: the sequential one opens what it walks in another
-    // order (a FIFO among the ignore files would hang it).
+    // walker, on one thread: the sequential one reads the ignore files even of a
+    // directory the filter skips (a FIFO among them would hang it).
     builder.threads(1).build_parallel().run(|| {
         let (open, finish_all) = (&open, &finish_all);
         Box::new(move |entry| {
@@ -621,9 +619,9 @@ fn walk_each(
 mod tests {
     use super::*;
 
-    /// Every directory the walk enters, with the names of its walked files, as a
-    /// walk on four threads collects them, each sorted: what [`walk_each`] must
-    /// hand over, each directory once and whole.
+    /// Every directory the walk enters, with the names of its walked files (not
+    /// links to directories), as a walk on four threads collects them, each
+    /// sorted: what [`walk_each`] must hand over, each directory once and whole.
     fn collected(root: &Path) -> Vec<(PathBuf, Vec<String>)> {
         let (mut builder, _, _) = walker(root, &Exclude::default(), &RealDirs::default());
         let seen: std::sync::Mutex<Vec<(PathBuf, bool)>> = Default::default();
@@ -632,7 +630,9 @@ mod tests {
             Box::new(move |e| {
                 if let Ok(e) = e {
                     let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-                    seen.lock().unwrap().push((e.path().to_path_buf(), is_dir));
+                    if is_dir || !e.path().is_dir() {
+                        seen.lock().unwrap().push((e.path().to_path_buf(), is_dir));
+                    }
                 }
                 ignore::WalkState::Continue
             })
@@ -655,8 +655,9 @@ mod tests {
             .collect()
     }
 
-    /// The walk hands over each directory once, after its last file: as a
-    /// parallel walk collects them, the directories its filters skip included.
+    /// The walk hands over each directory once, after its last file, and most of
+    /// them while it goes on: as a parallel walk collects them, the directories
+    /// its filters skip included.
     #[test]
     fn the_walk_hands_over_each_directory_whole() {
         let tree = std::env::temp_dir().join(format!("stacklint-walk-{}", std::process::id()));
@@ -666,8 +667,10 @@ mod tests {
             ("a/compose.yaml", compose),
             ("a/b/docker-compose.yml", compose),
             ("a/b/c/nginx.conf", "events {}\n"),
-            // Files after a subdirectory, in the walk's order as in the name's.
+            // Files beside subdirectories: the walk meets them before or after
+            // the subdirectories' trees, as the directory lists them.
             ("a/z.env", "A=1\n"),
+            ("a/b/c/m.env", "A=1\n"),
             ("a/b/c/d/e/compose.yaml", compose),
             ("a/b/zz/compose.yaml", compose),
             ("skipped/compose.yaml", compose),
@@ -686,14 +689,27 @@ mod tests {
         assert!(std::fs::create_dir_all(tree.join("c-fifo")).is_ok());
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         assert!(made.is_ok_and(|s| s.success()));
+        // Links: to a directory (not walked), to a file, to nothing.
+        for (link, to) in [
+            ("a/link", "b"),
+            ("a/b/linked.env", "../z.env"),
+            ("d/gone", "x"),
+        ] {
+            assert!(std::os::unix::fs::symlink(to, tree.join(link)).is_ok());
+        }
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let here = std::thread::current().id();
         for root in [&tree, &fixtures] {
             let mut handed = Vec::new();
+            let mut during = 0;
             walk_each(
                 root,
                 &Exclude::default(),
                 &RealDirs::default(),
                 &mut |d, names| {
+                    // The walker's worker has a thread of its own: handed over there,
+                    // a directory is handed over before the walk has ended.
+                    during += usize::from(std::thread::current().id() != here);
                     handed.push((d, names));
                 },
             );
@@ -701,6 +717,7 @@ mod tests {
             let whole = collected(root);
             assert!(whole.len() >= 6, "{whole:?}");
             assert_eq!(handed, whole);
+            assert!(during * 2 >= handed.len(), "{during} of {}", handed.len());
         }
         let targets = discover(std::slice::from_ref(&tree), &[]).unwrap();
         let dirs: Vec<PathBuf> = targets
