@@ -402,7 +402,7 @@ type Skipped = std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>>;
 
 /// Where a target stands among those [`discover_with`] returns: by the command
 /// line's path it was found under, then a directory's projects by directory (in
-/// [`projects_in`]'s order), then the files the walk could not read.
+/// `projects_in`'s order), then the files the walk could not read.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Place {
     arg: usize,
