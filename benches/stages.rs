@@ -1,10 +1,11 @@
 //! `cargo bench --bench stages`: each stage of a run timed in-process with divan:
 //! parse (YAML, NGINX, .env), walk (finding the projects of a tree), load (a
 //! project: includes, interpolation, model), analyse, each rule on its own (named
-//! as in the registry), and render (text, json, sarif). Inputs are the shapes of benches/scale.py at two sizes (N
-//! anchored services, an NGINX config of N servers, a .env of N keys), written
-//! once under the target directory, plus the fixtures/ stacks (and, for the
-//! formats, ../shared/corpus when it is there).
+//! as in the registry), and render (text, json, sarif). Inputs are the shapes of
+//! benches/scale.py at two sizes (N anchored services, an NGINX config of N
+//! servers, a .env of N keys), written once under the target directory, plus the
+//! fixtures/ stacks (and, for the walk and the formats, ../shared/corpus when it
+//! is there).
 //!
 //! `cargo bench --bench stages -- rules` runs only the benches whose path holds
 //! `rules`; `-- --sample-count 10` trades precision for time.

@@ -10,6 +10,7 @@
 //! command line is linted even when a rule would skip it.
 
 use std::path::{Path, PathBuf};
+use std::sync::PoisonError;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -559,24 +560,15 @@ fn walk_each(
     found: &mut (dyn FnMut(PathBuf, Vec<String>) + Send),
 ) -> Vec<PathBuf> {
     let (mut builder, above, skipped) = walker(root, exclude, listed);
-    // The directories the walk is in, each with the names of its walked files.
-    let open: std::sync::Mutex<Vec<(PathBuf, Vec<String>)>> = Default::default();
-    let finish = std::sync::Mutex::new(|(dir, mut names): (PathBuf, Vec<String>)| {
-        names.sort();
-        found(dir, names);
+    let open = std::sync::Mutex::new(Open {
+        dirs: Vec::new(),
+        found,
     });
-    let finish_all = |open: &mut Vec<(PathBuf, Vec<String>)>, path: &Path| {
-        while open.last().is_some_and(|(d, _)| !path.starts_with(d)) {
-            if let (Some(done), Ok(mut finish)) = (open.pop(), finish.lock()) {
-                (*finish)(done);
-            }
-        }
-    };
     // The walker's own thread, not rayon's: rayon's load meanwhile. Its parallel
     // walker, on one thread: the sequential one reads the ignore files even of a
     // directory the filter skips (a FIFO among them would hang it).
     builder.threads(1).build_parallel().run(|| {
-        let (open, finish_all) = (&open, &finish_all);
+        let open = &open;
         Box::new(move |entry| {
             let Ok(entry) = entry else {
                 return ignore::WalkState::Continue;
@@ -584,35 +576,52 @@ fn walk_each(
             let Some(t) = entry.file_type() else {
                 return ignore::WalkState::Continue;
             };
-            let Ok(mut open) = open.lock() else {
-                return ignore::WalkState::Quit;
-            };
+            // Poisoned only by a panic handing a directory over, which ends the run.
+            let mut open = open.lock().unwrap_or_else(PoisonError::into_inner);
             let path = entry.path();
-            finish_all(&mut open, path);
+            open.leave(path);
             if t.is_dir() {
-                open.push((path.to_path_buf(), Vec::new()));
+                open.dirs.push((path.to_path_buf(), Vec::new()));
             } else if t.is_file() || !path.is_dir() {
                 // Not only regular files: a compose file that is a symlink, a FIFO
                 // or a device is loaded and reported as unreadable, not skipped.
                 let parent = path.parent().unwrap_or(Path::new(""));
                 let name = entry.file_name().to_string_lossy().into_owned();
-                match open.iter_mut().rev().find(|(d, _)| d == parent) {
+                match open.dirs.iter_mut().rev().find(|(d, _)| d == parent) {
                     Some((_, names)) => names.push(name),
-                    None => open.push((parent.to_path_buf(), vec![name])),
+                    None => open.dirs.push((parent.to_path_buf(), vec![name])),
                 }
             }
             ignore::WalkState::Continue
         })
     });
-    if let Ok(mut open) = open.lock() {
-        finish_all(&mut open, Path::new(""));
-    }
+    let mut open = open.into_inner().unwrap_or_else(PoisonError::into_inner);
+    open.leave(Path::new(""));
     let mut unreadable = above;
     if let Ok(mut s) = skipped.lock() {
         s.sort();
         unreadable.append(&mut s);
     }
     unreadable
+}
+
+/// The directories a depth-first walk is in, outermost first, each with the names
+/// of its walked files so far, and where each goes once the walk has left it.
+struct Open<'f> {
+    dirs: Vec<(PathBuf, Vec<String>)>,
+    found: &'f mut (dyn FnMut(PathBuf, Vec<String>) + Send),
+}
+
+impl Open<'_> {
+    /// Hands over, names sorted, every directory that `path` is not in.
+    fn leave(&mut self, path: &Path) {
+        while self.dirs.last().is_some_and(|(d, _)| !path.starts_with(d)) {
+            if let Some((dir, mut names)) = self.dirs.pop() {
+                names.sort();
+                (self.found)(dir, names);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
