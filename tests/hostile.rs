@@ -264,3 +264,28 @@ fn commands_of_many_tiny_words_keep_memory_bounded() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.contains("\"findings\""), "{out}");
 }
+
+/// The same commands, one service to a project over 1,000 projects: what a
+/// project keeps of its commands goes when its rules have run, so a run's memory
+/// does not grow with its number of projects (held to the same 256 MiB).
+#[test]
+fn commands_of_many_tiny_words_over_many_projects_keep_memory_bounded() {
+    let words = vec!["a"; 3_000].join(" ");
+    let files: Vec<(String, String)> = (0..1_000)
+        .map(|i| {
+            (
+                format!("p{i}/compose.yaml"),
+                format!("services:\n  s{i}:\n    image: app:1\n    command: \"{words}\"\n"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = tree(&files);
+    let (code, out, err) = run_within(120, &dir, &[".", "--format", "json", "--fail-on", "never"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.contains("\"findings\""), "{out}");
+}
