@@ -83,7 +83,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, kind: FileKind, text: String) -> Self {
-        // A byte at a time, this was half a millisecond of a 0.7 MB file, before
+        // memchr: a byte at a time was half a millisecond of a 0.7 MB file, before
         // its parse could start.
         let line_starts = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
