@@ -387,9 +387,10 @@ fn walker(
         if is_dir {
             let bad = unreadable_ignore_files(e.path(), Some(&listings));
             if !bad.is_empty() {
-                if let Ok(mut s) = skips.lock() {
-                    s.extend(bad);
-                }
+                skips
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend(bad);
                 return false;
             }
         }
@@ -598,10 +599,9 @@ fn walk_each(
     let mut open = open.into_inner().unwrap_or_else(PoisonError::into_inner);
     open.leave(Path::new(""));
     let mut unreadable = above;
-    if let Ok(mut s) = skipped.lock() {
-        s.sort();
-        unreadable.append(&mut s);
-    }
+    let mut skipped = skipped.lock().unwrap_or_else(PoisonError::into_inner);
+    skipped.sort();
+    unreadable.append(&mut skipped);
     unreadable
 }
 
