@@ -5,6 +5,7 @@
 use crate::parse::interpolate::{Op, VarUse};
 use crate::parse::yaml::{Node, Style};
 use crate::source::{Sources, Span};
+use smallvec::SmallVec;
 
 mod invocation;
 
@@ -49,10 +50,11 @@ pub struct Text {
 
 /// What [`Text`] knows of each of its bytes, kept as runs: a word is usually one
 /// stretch of source text, so one run instead of a position per byte (25 bytes
-/// a byte, which made a parsed command 25 times its size).
+/// a byte, which made a parsed command 25 times its size). The first run is kept
+/// inline: a word written verbatim, most of them, then takes no allocation.
 #[derive(Clone, Debug, Default)]
 struct Bytes {
-    runs: Vec<Run>,
+    runs: SmallVec<[Run; 1]>,
     len: usize,
 }
 
@@ -211,8 +213,7 @@ impl Text {
     pub fn exact(s: &str, whole: Span, start: usize) -> Text {
         let mut bytes = Bytes::default();
         if s.is_ascii() {
-            // One byte per char, the common case: one run, allocated for one.
-            bytes.runs.reserve_exact(1);
+            // One byte per char, the common case: one run, kept inline.
             bytes.append(Some((start, start + 1)), true, s.len(), false);
         } else {
             // Each byte of a character points at the whole character.
