@@ -1,14 +1,16 @@
 //! Image references (`docker.io/library/redis:7-alpine@sha256:…`): every rule that
 //! asks "which product is this image?" reads them the same way.
 
+use compact_str::CompactString;
+
 /// An image reference without its tag and digest, lower case.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageRef {
     /// As written, without tag and digest: `registry:5000/acme/db`.
-    pub full: String,
+    pub full: CompactString,
     /// Without the registry and Docker Hub's `library/` (or a mirror's
     /// `docker/library/`): `redis`, `bitnami/postgresql`, `mssql/server`.
-    pub path: String,
+    pub path: CompactString,
 }
 
 impl ImageRef {
@@ -25,7 +27,7 @@ impl ImageRef {
             Some((n, tag)) if !tag.contains('/') => n,
             _ => name,
         };
-        let full = name.to_ascii_lowercase();
+        let full = CompactString::from(name).to_ascii_lowercase();
         if full.split('/').any(str::is_empty) {
             return None;
         }
@@ -43,7 +45,7 @@ impl ImageRef {
             path = path.strip_prefix(prefix).unwrap_or(path);
         }
         path = path.strip_prefix("library/").unwrap_or(path);
-        let path = path.to_string();
+        let path = CompactString::from(path);
         Some(ImageRef { full, path })
     }
 
@@ -110,7 +112,7 @@ mod tests {
     use super::*;
 
     fn path(s: &str) -> Option<String> {
-        ImageRef::parse(s).map(|i| i.path)
+        ImageRef::parse(s).map(|i| i.path.into())
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::compose::stack::Project;
 use crate::knowledge::{known, Known};
 
 /// What `svc` runs: its base image, and the product when it is a known one.
-pub fn software(p: &Project, svc: &Service) -> Option<(Base, Option<&'static Known>)> {
+pub fn software<'s>(p: &Project, svc: &'s Service) -> Option<(&'s Base, Option<&'static Known>)> {
     let base = base_image(p, svc)?;
     let k = known(&base.image);
     Some((base, k))

@@ -4,6 +4,8 @@
 //! the loader uses it to find the NGINX proxies whose configs it reads.
 //! [`crate::analysis::identity`] names the product it runs.
 
+use std::sync::OnceLock;
+
 use crate::compose::model::Service;
 use crate::compose::stack::Project;
 use crate::image::ImageRef;
@@ -11,6 +13,7 @@ use crate::knowledge::parse_ref;
 use crate::parse::dockerfile::Dockerfile;
 use crate::parse::yaml::Node;
 use crate::source::Span;
+use compact_str::CompactString;
 
 /// Where the base image was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,14 +32,41 @@ pub enum Origin {
 pub struct Base {
     pub image: ImageRef,
     /// The reference with build arguments replaced (`postgres:16`).
-    pub text: String,
+    pub text: CompactString,
     /// The text that names it: the `image:` value or the `FROM` word.
     pub span: Span,
     pub origin: Origin,
 }
 
-/// The image the service's container starts from.
-pub fn base_image(p: &Project, svc: &Service) -> Option<Base> {
+/// The image the service's container starts from. Found once per service and
+/// kept: the loader (to find the proxies), the analysis and several rules ask
+/// for it, and reading an image reference was 3% of a large stack's run.
+pub fn base_image<'s>(p: &Project, svc: &'s Service) -> Option<&'s Base> {
+    svc.base
+        .0
+        .get_or_init(|| find_base(p, svc).map(Box::new))
+        .as_deref()
+}
+
+/// Where [`Service`] keeps its [`base_image`]. Asked for only once the
+/// project's Dockerfiles are read (the loader reads them first). Not part of
+/// what the service is: any two compare equal.
+#[derive(Clone, Default)]
+pub struct BaseCell(OnceLock<Option<Box<Base>>>);
+
+impl PartialEq for BaseCell {
+    fn eq(&self, _: &BaseCell) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for BaseCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BaseCell")
+    }
+}
+
+fn find_base(p: &Project, svc: &Service) -> Option<Base> {
     if svc.build.is_some() {
         if let Some((_, d)) = p.dockerfiles.get(svc.name.value.as_str()) {
             return dockerfile_base(d);
@@ -44,7 +74,7 @@ pub fn base_image(p: &Project, svc: &Service) -> Option<Base> {
         let i = svc.image.as_ref()?;
         return Some(Base {
             image: parse_ref(&i.value)?,
-            text: i.value.to_string(),
+            text: i.value.clone(),
             span: i.span,
             origin: Origin::BuildTag,
         });
@@ -52,7 +82,7 @@ pub fn base_image(p: &Project, svc: &Service) -> Option<Base> {
     let i = svc.image.as_ref()?;
     Some(Base {
         image: parse_ref(&i.value)?,
-        text: i.value.to_string(),
+        text: i.value.clone(),
         span: i.span,
         origin: Origin::Image,
     })
@@ -178,7 +208,7 @@ fn stage_chain(d: &Dockerfile) -> Chain<'_> {
             None => {
                 let base = parse_ref(&text).map(|image| Base {
                     image,
-                    text,
+                    text: text.into(),
                     span: word.span,
                     origin: Origin::Dockerfile,
                 });
@@ -239,7 +269,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        dockerfile_base(&d).map(|b| b.image.path)
+        dockerfile_base(&d).map(|b| b.image.path.into())
     }
 
     fn product(image: &str) -> Option<&'static str> {

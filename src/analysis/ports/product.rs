@@ -7,7 +7,7 @@ use crate::knowledge::{ArgsOnly, PortProduct as Product, VarForm};
 /// `docker.io/library/redis:7-alpine@sha256:..` → `redis`; `quay.io/minio/minio` →
 /// `minio/minio`. `None` when the name is not a plain, fully known reference.
 pub fn image_path(image: &str) -> Option<String> {
-    crate::image::ImageRef::parse(image).map(|i| i.path)
+    crate::image::ImageRef::parse(image).map(|i| i.path.into())
 }
 
 /// The well-known product an image is, if it is clearly one.

@@ -189,8 +189,8 @@ fn flavor_of(image: &str) -> Flavor {
 /// The layout of a proxy service: its image's flavor, and a main config named
 /// with `nginx -c` in `command` / `entrypoint`.
 pub fn layout(p: &Project, svc: &Service) -> Layout {
-    let image = nginx_base(p, svc).map(|b| b.text).unwrap_or_default();
-    let mut layout = Layout::for_flavor(flavor_of(&image));
+    let image = nginx_base(p, svc).map_or("", |b| b.text.as_str());
+    let mut layout = Layout::for_flavor(flavor_of(image));
     for e in &svc.environment {
         let Some(v) = e
             .value
@@ -367,7 +367,7 @@ pub fn is_proxy(p: &Project, svc: &Service) -> bool {
 }
 
 /// The NGINX image the service runs ([`crate::compose::base::base_image`]), if it runs one.
-fn nginx_base(p: &Project, svc: &Service) -> Option<crate::compose::base::Base> {
+fn nginx_base<'s>(p: &Project, svc: &'s Service) -> Option<&'s crate::compose::base::Base> {
     crate::compose::base::base_image(p, svc).filter(|b| crate::knowledge::is_nginx(&b.image))
 }
 

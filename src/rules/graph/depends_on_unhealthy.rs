@@ -48,8 +48,8 @@ fn never_healthy(p: &Project, svc: &Service) -> Option<(String, Span)> {
         });
     }
     let image = svc.image.as_ref()?;
-    let repo = crate::compose::base::base_image(p, svc)?.image.path;
-    crate::knowledge::ships_without_healthcheck(&repo).then(|| {
+    let repo = &crate::compose::base::base_image(p, svc)?.image.path;
+    crate::knowledge::ships_without_healthcheck(repo).then(|| {
         (
             format!("it has no healthcheck (none in compose, and the `{repo}` image defines none)"),
             image.span,
