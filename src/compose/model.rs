@@ -703,13 +703,94 @@ pub fn build(
     }
 }
 
+/// How many keys of a service [`build_service`] reads: each has its place in
+/// [`ServiceKeys`] ([`service_key`]).
+const SERVICE_KEYS: usize = 39;
+
+/// The values of a service's keys that the model reads, found in one pass over
+/// its mapping: looked up one by one, the forty keys were each a scan of the
+/// mapping (a tenth of building the model).
+struct ServiceKeys<'a> {
+    node: &'a Node,
+    values: [Option<&'a Node>; SERVICE_KEYS],
+}
+
+impl<'a> ServiceKeys<'a> {
+    fn of(node: &'a Node) -> ServiceKeys<'a> {
+        let mut values = [None; SERVICE_KEYS];
+        for (k, v) in node.as_map().unwrap_or(&[]) {
+            if let Some(i) = k.as_str().and_then(service_key) {
+                // The first of duplicate keys, as `Node::get` finds it.
+                values[i].get_or_insert(v);
+            }
+        }
+        ServiceKeys { node, values }
+    }
+
+    fn get(&self, k: &str) -> Option<&'a Node> {
+        match service_key(k) {
+            Some(i) => self.values[i],
+            None => self.node.get(k),
+        }
+    }
+}
+
+/// The place of `k` in [`ServiceKeys`], for the keys the model reads. A `match`
+/// rather than a list searched: a key is placed without comparing it to each.
+#[inline]
+fn service_key(k: &str) -> Option<usize> {
+    Some(match k {
+        "build" => 0,
+        "env_file" => 1,
+        "deploy" => 2,
+        "mem_limit" => 3,
+        "cpus" => 4,
+        "pids_limit" => 5,
+        "mem_reservation" => 6,
+        "depends_on" => 7,
+        "networks" => 8,
+        "volumes" => 9,
+        "pid" => 10,
+        "ipc" => 11,
+        "uts" => 12,
+        "userns_mode" => 13,
+        "cgroup" => 14,
+        "security_opt" => 15,
+        "cap_drop" => 16,
+        "scale" => 17,
+        "image" => 18,
+        "command" => 19,
+        "entrypoint" => 20,
+        "ports" => 21,
+        "expose" => 22,
+        "environment" => 23,
+        "healthcheck" => 24,
+        "network_mode" => 25,
+        "volumes_from" => 26,
+        "links" => 27,
+        "restart" => 28,
+        "profiles" => 29,
+        "labels" => 30,
+        "container_name" => 31,
+        "hostname" => 32,
+        "privileged" => 33,
+        "user" => 34,
+        "read_only" => 35,
+        "cap_add" => 36,
+        "secrets" => 37,
+        "configs" => 38,
+        _ => return None,
+    })
+}
+
 fn build_service(
     name: Spanned<CompactString>,
     n: &Node,
     base_dir: &(dyn Fn(Span) -> PathBuf + Sync),
     sources: &Sources,
 ) -> Service {
-    let get = |k: &str| n.get(k);
+    let keys = ServiceKeys::of(n);
+    let get = |k: &str| keys.get(k);
     let build = get("build").map(|b| {
         let (context, dockerfile) = match &b.value {
             Value::Scalar(_) => (text(b), None),
@@ -879,6 +960,84 @@ fn build_service(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each key the model reads has a place of its own in `ServiceKeys`, and
+    /// reading through it finds what `Node::get` finds.
+    #[test]
+    fn service_keys_find_what_get_finds() {
+        let mut places = std::collections::HashSet::new();
+        let keys = [
+            "build",
+            "env_file",
+            "deploy",
+            "mem_limit",
+            "cpus",
+            "pids_limit",
+            "mem_reservation",
+            "depends_on",
+            "networks",
+            "volumes",
+            "pid",
+            "ipc",
+            "uts",
+            "userns_mode",
+            "cgroup",
+            "security_opt",
+            "cap_drop",
+            "scale",
+            "image",
+            "command",
+            "entrypoint",
+            "ports",
+            "expose",
+            "environment",
+            "healthcheck",
+            "network_mode",
+            "volumes_from",
+            "links",
+            "restart",
+            "profiles",
+            "labels",
+            "container_name",
+            "hostname",
+            "privileged",
+            "user",
+            "read_only",
+            "cap_add",
+            "secrets",
+            "configs",
+        ];
+        for k in keys {
+            let i = service_key(k).unwrap_or(SERVICE_KEYS);
+            assert!(i < SERVICE_KEYS && places.insert(i), "{k}");
+        }
+        assert_eq!(places.len(), SERVICE_KEYS);
+        let root = crate::parse::yaml::parse(
+            crate::source::FileId(0),
+            &crate::source::SourceFile::new(
+                "c.yaml",
+                crate::source::FileKind::Compose,
+                "image: a\nuser: b\nimage: c\nx-other: d\nlabels: [e]\n".to_string(),
+            ),
+        )
+        .docs
+        .remove(0);
+        let sk = ServiceKeys::of(&root);
+        for k in keys.iter().chain(&["x-other", "missing"]) {
+            assert_eq!(
+                sk.get(k).map(|n| n.span),
+                root.get(k).map(|n| n.span),
+                "{k}"
+            );
+        }
+        // (The reader keeps one entry of a repeated key: the later value.)
+        assert_eq!(sk.get("image").and_then(Node::as_str), Some("c"));
+        assert_eq!(
+            sk.get("labels").map(|n| n.span),
+            root.get("labels").map(|n| n.span)
+        );
+        assert!(sk.get("labels").is_some());
+    }
 
     /// A stack can have a hundred thousand services: keep the parts most of them
     /// lack boxed (a service was 1,808 bytes; 840 with the boxed `isolation`,
