@@ -827,14 +827,10 @@ impl Builder<'_> {
         if merges.is_empty() {
             return;
         }
-        // Inline strings: keys are short, and this runs for every service of a
-        // file that merges a shared block into each.
-        let mut present: HashSet<CompactString> = entries
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|(k, _)| k.as_str().map(CompactString::from))
-            .collect();
+        // The keys the mapping has so far, searched in place while they are few
+        // (a service that merges a shared block into its own keys), then in a
+        // set: a set for every mapping cost a hash and an allocation per key.
+        let mut present = Present::default();
         for Merge { node, key, at } in merges {
             let whole = Span::new(self.file, key.start, at.end.max(key.start));
             // An alias's node keeps the span of the anchored text: worth showing
@@ -900,7 +896,7 @@ impl Builder<'_> {
                 for (k, v) in src_entries.iter() {
                     match k.as_str() {
                         Some(name) => {
-                            if present.insert(name.into()) {
+                            if present.insert(name, entries.get(start..).unwrap_or_default()) {
                                 entries.push((k.clone(), v.clone()));
                             }
                         }
@@ -908,6 +904,31 @@ impl Builder<'_> {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The string keys of a mapping that merges (`<<`), for [`Builder::apply_merges`]:
+/// the mapping's entries themselves until they pass [`KeyIndex::LINEAR`], then a
+/// set of them (inline strings: keys are short).
+#[derive(Default)]
+struct Present(Option<HashSet<CompactString>>);
+
+impl Present {
+    /// Whether `name` is not among the keys of `entries` yet; then it counts as
+    /// one of them (its entry is pushed next).
+    fn insert(&mut self, name: &str, entries: &[(Node, Node)]) -> bool {
+        if self.0.is_none() && entries.len() >= KeyIndex::LINEAR {
+            self.0 = Some(
+                entries
+                    .iter()
+                    .filter_map(|(k, _)| k.as_str().map(CompactString::from))
+                    .collect(),
+            );
+        }
+        match &mut self.0 {
+            Some(set) => set.insert(name.into()),
+            None => !entries.iter().any(|(k, _)| k.as_str() == Some(name)),
         }
     }
 }

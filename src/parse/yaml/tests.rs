@@ -56,6 +56,43 @@ fn merge_keys_single_list_and_list_anchor() {
     assert!(three.get("<<").is_none());
 }
 
+/// Merged keys are the same whether the mapping's keys are searched in place
+/// (few) or in a set (past `KeyIndex::LINEAR`, reached in the middle of a merge
+/// here): own keys win, then earlier sources, and each key appears once.
+#[test]
+fn merges_are_the_same_for_few_and_many_keys() {
+    for own in [0usize, 3, 14, 15, 16, 17, 40] {
+        let src: Vec<String> = (0..30).map(|i| format!("k{i}: a{i}")).collect();
+        let second: Vec<String> = (0..40).map(|i| format!("k{i}: b{i}")).collect();
+        let mine: Vec<String> = (0..own).map(|i| format!("k{}: own", i * 2)).collect();
+        let text = format!(
+            "x-a: &a {{{}}}\nx-b: &b {{{}}}\nm:\n  <<: [*a, *b]\n{}",
+            src.join(", "),
+            second.join(", "),
+            mine.iter().map(|l| format!("  {l}\n")).collect::<String>()
+        );
+        let (_, y) = load(&text);
+        assert!(y.diags.is_empty(), "{own}: {:?}", y.diags);
+        let m = y.docs[0].get("m").unwrap();
+        let keys: Vec<&str> = m.keys().collect();
+        let unique: std::collections::HashSet<&str> = keys.iter().copied().collect();
+        assert_eq!(keys.len(), unique.len(), "{own}: {keys:?}");
+        // k0..k39 from the sources, and the own keys past k39 (k40, k42, ...).
+        assert_eq!(keys.len(), 40 + own.saturating_sub(20), "{own}");
+        for i in 0..40 {
+            let want = if i % 2 == 0 && i / 2 < own {
+                "own".to_string()
+            } else if i < 30 {
+                format!("a{i}")
+            } else {
+                format!("b{i}")
+            };
+            let got = m.get(&format!("k{i}")).and_then(Node::as_str);
+            assert_eq!(got, Some(want.as_str()), "{own}: k{i}");
+        }
+    }
+}
+
 #[test]
 fn merged_values_keep_the_anchor_span() {
     let (f, y) = load("x: &a\n  mem: 1g\ns:\n  <<: *a\n");
