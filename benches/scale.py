@@ -11,8 +11,15 @@ moves both), and the time per service, so growth faster than N shows. With
 dotenv-linter on PATH (`cargo install dotenv-linter`) it also times the peer on
 the generated .env.
 
+With `--instructions` (and valgrind installed) it also counts the instructions
+each YAML input takes, stacklint's and the floor's (callgrind; all threads), and
+their ratio. Unlike time, the count does not drift with the machine: it tells
+apart changes of a percent or two, which timings on a shared machine cannot.
+It says nothing of page faults, cache misses or how well the cores are used.
+
     cargo build --release && cargo build --release --example yaml_floor
     python3 benches/scale.py [--runs 7] [--sizes 1000,2000,...] [--corpus ../shared/corpus]
+                             [--instructions]
 """
 
 import argparse
@@ -144,6 +151,20 @@ def peak_rss(cmd, cwd):
     return 0
 
 
+def instructions(cmd, cwd):
+    """Instructions one run of `cmd` executes, all threads together (callgrind's
+    `Collected`); None when valgrind is missing or the count is not printed."""
+    valgrind = shutil.which("valgrind")
+    if not valgrind:
+        return None
+    p = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd,
+                       cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for line in p.stderr.decode(errors="replace").splitlines():
+        if "Collected :" in line:
+            return int(line.split(":")[-1].strip())
+    return None
+
+
 def dotenv_linter():
     """The peer's command for one .env file when dotenv-linter is on PATH (its 4.x
     takes a `check` subcommand, 3.x the file itself), with its version."""
@@ -161,7 +182,11 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--sizes", default="1000,2000,4000,8000,16000")
     ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count instructions with valgrind (slow: about 2 s per 1,000 services)")
     a = ap.parse_args()
+    if a.instructions and not shutil.which("valgrind"):
+        sys.exit("--instructions needs valgrind (apt-get install valgrind)")
     for b in (BIN, FLOOR):
         if not os.path.exists(b):
             sys.exit(f"missing {b}: run `cargo build --release && cargo build --release --example yaml_floor`")
@@ -193,6 +218,17 @@ def main():
                         [peer + [".env"], [BIN, ".env", "--fail-on", "never"]], d, a.runs)
                     print(f"{'  dotenv-linter ' + peer_version:<22}{n:>7}{'':>9}{pt * 1000:>9.1f}ms"
                           f"   stacklint .env alone {st * 1000:.1f}ms, peer/stacklint {pt / st:.1f}")
+    if a.instructions:
+        print(f"\n{'instructions':<22}{'N':>7}{'stacklint':>14}{'floor':>14}{'ratio':>7}{'per item':>10}")
+        for name, make in [("anchored services", one_file), ("base + override", with_override)]:
+            for n in sizes:
+                with tempfile.TemporaryDirectory() as d:
+                    yaml = make(d, n)
+                    mine, floor = instructions(lint, d), instructions([FLOOR, yaml], d)
+                    if mine is None or floor is None:
+                        sys.exit("valgrind printed no instruction count")
+                    print(f"{name:<22}{n:>7}{mine / 1e6:>13.1f}M{floor / 1e6:>13.1f}M"
+                          f"{mine / floor:>7.2f}{mine / n:>10.0f}")
     if os.path.isdir(a.corpus):
         t = run(lint, a.corpus, a.runs)
         rss = peak_rss(lint, a.corpus)
