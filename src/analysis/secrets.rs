@@ -141,7 +141,14 @@ pub fn secret_spans(p: &Project) -> Vec<Span> {
         );
     }
     if let Some(tree) = &p.tree {
-        collect_yaml(p, tree, &mut out, 0, &mut HashMap::new());
+        collect_yaml(
+            p,
+            tree,
+            &mut out,
+            0,
+            &mut HashMap::new(),
+            &mut HashMap::new(),
+        );
     }
     // `--requirepass ${REDIS_PASSWORD:-redis}`: the default of a secret-looking
     // variable is its value wherever the reference sits.
@@ -351,12 +358,16 @@ fn public_values(sources: &Sources, secrets: &[Span], values: &[&str]) -> Vec<bo
 /// The secret values under `n`. A mapping or list shared by several places (an
 /// anchor merged into every service) holds the same spans wherever it is met, so
 /// it is walked once: `seen` keeps the least depth each was walked at.
-fn collect_yaml(
+/// `keys`: [`is_secret_key`] of each key met so far. A stack repeats its keys
+/// (each service has an `image`, an `environment` of the same names, ...), and
+/// working one out costs ten times a look-up.
+fn collect_yaml<'a>(
     p: &Project,
-    n: &Node,
+    n: &'a Node,
     out: &mut Vec<Span>,
     depth: usize,
     seen: &mut HashMap<usize, usize>,
+    keys: &mut HashMap<&'a str, bool>,
 ) {
     if depth > 200 {
         return;
@@ -375,7 +386,8 @@ fn collect_yaml(
                 return;
             }
             for (k, v) in entries.iter() {
-                if k.as_str().is_some_and(is_secret_key) && v.as_str().is_some() {
+                let secret = |k: &'a str| *keys.entry(k).or_insert_with(|| is_secret_key(k));
+                if v.as_str().is_some() && k.as_str().is_some_and(secret) {
                     let raw = p.sources.get(v.span.file).slice(&v.span);
                     out.extend(
                         literal_ranges(raw)
@@ -388,7 +400,7 @@ fn collect_yaml(
                         out.extend(s.vars.iter().filter_map(|u| u.source));
                     }
                 }
-                collect_yaml(p, v, out, depth + 1, seen);
+                collect_yaml(p, v, out, depth + 1, seen, keys);
             }
         }
         Value::Seq(items) => {
@@ -396,7 +408,7 @@ fn collect_yaml(
                 return;
             }
             for i in items.iter() {
-                collect_yaml(p, i, out, depth + 1, seen);
+                collect_yaml(p, i, out, depth + 1, seen, keys);
             }
         }
         _ => {}
