@@ -27,7 +27,9 @@ impl ImageRef {
             Some((n, tag)) if !tag.contains('/') => n,
             _ => name,
         };
-        let full = CompactString::from(name).to_ascii_lowercase();
+        // Lowered in place: `to_ascii_lowercase` copies a long name once more.
+        let mut full = CompactString::from(name);
+        full.make_ascii_lowercase();
         if full.split('/').any(str::is_empty) {
             return None;
         }
