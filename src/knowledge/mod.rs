@@ -192,44 +192,52 @@ pub fn all() -> &'static Knowledge {
 /// of each image path, namespace (`ns/*`) and name. Built once: `known` is asked
 /// for each service several times, and searching every product's images each
 /// time was 1% of a large stack's run.
-struct KnownIndex {
-    path: HashMap<&'static str, usize>,
-    namespace: HashMap<&'static str, usize>,
-    name: HashMap<&'static str, usize>,
+struct KnownIndex<'a> {
+    path: HashMap<&'a str, usize>,
+    namespace: HashMap<&'a str, usize>,
+    name: HashMap<&'a str, usize>,
 }
 
-static KNOWN: LazyLock<KnownIndex> = LazyLock::new(|| {
-    let mut ix = KnownIndex {
-        path: HashMap::default(),
-        namespace: HashMap::default(),
-        name: HashMap::default(),
-    };
-    for (at, k) in DATA.product.iter().enumerate() {
-        for i in &k.images {
-            let table = match i.strip_suffix("/*") {
-                Some(ns) => ix.namespace.entry(ns),
-                None => ix.path.entry(i.as_str()),
-            };
-            table.or_insert(at);
+impl<'a> KnownIndex<'a> {
+    fn of(products: &'a [Known]) -> KnownIndex<'a> {
+        let mut ix = KnownIndex {
+            path: HashMap::default(),
+            namespace: HashMap::default(),
+            name: HashMap::default(),
+        };
+        for (at, k) in products.iter().enumerate() {
+            for i in &k.images {
+                let table = match i.strip_suffix("/*") {
+                    Some(ns) => ix.namespace.entry(ns),
+                    None => ix.path.entry(i.as_str()),
+                };
+                table.or_insert(at);
+            }
+            for n in &k.names {
+                ix.name.entry(n.as_str()).or_insert(at);
+            }
         }
-        for n in &k.names {
-            ix.name.entry(n.as_str()).or_insert(at);
-        }
+        ix
     }
-    ix
-});
 
-/// The product an image runs, if it is clearly one: the first product with the
-/// image's path or namespace among its images, else the first with its name.
+    /// The place of `image`'s product: the first product with the image's path
+    /// or namespace among its images, else the first with its name.
+    fn find(&self, image: &ImageRef) -> Option<usize> {
+        let by_path = self.path.get(image.path.as_str());
+        let by_namespace = self.namespace.get(image.namespace());
+        let exact = match (by_path, by_namespace) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        exact.or_else(|| self.name.get(image.name())).copied()
+    }
+}
+
+static KNOWN: LazyLock<KnownIndex<'static>> = LazyLock::new(|| KnownIndex::of(&DATA.product));
+
+/// The product an image runs, if it is clearly one.
 pub fn known(image: &ImageRef) -> Option<&'static Known> {
-    let by_path = KNOWN.path.get(image.path.as_str());
-    let by_namespace = KNOWN.namespace.get(image.namespace());
-    let exact = match (by_path, by_namespace) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    let at = exact.or_else(|| KNOWN.name.get(image.name()))?;
-    DATA.product.get(*at)
+    DATA.product.get(KNOWN.find(image)?)
 }
 
 /// [`known`] for an image reference as written.
@@ -334,6 +342,74 @@ pub fn parse_ref(s: &str) -> Option<ImageRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where products overlap (none of images.toml's do today), the first in
+    /// order wins, whether by exact path, by namespace or by name.
+    #[test]
+    fn the_first_overlapping_product_wins() {
+        let products = |text: &str| -> Vec<Known> {
+            #[derive(Deserialize)]
+            struct File {
+                product: Vec<Known>,
+            }
+            toml::from_str::<File>(text)
+                .map(|f| f.product)
+                .unwrap_or_default()
+        };
+        let p = |name: &str, images: &str, names: &str| {
+            format!("[[product]]\nname = \"{name}\"\nimages = [{images}]\nnames = [{names}]\nsource = \"test\"\n")
+        };
+        let cases = [
+            // (products, image, the product found)
+            (
+                p("exact", "\"x/y\"", "") + &p("ns", "\"x/*\"", ""),
+                "x/y",
+                Some("exact"),
+            ),
+            (
+                p("ns", "\"x/*\"", "") + &p("exact", "\"x/y\"", ""),
+                "x/y",
+                Some("ns"),
+            ),
+            (
+                p("a", "\"x/y\"", "") + &p("b", "\"x/y\"", ""),
+                "x/y",
+                Some("a"),
+            ),
+            (
+                p("a", "\"x/*\"", "") + &p("b", "\"x/*\"", ""),
+                "x/z",
+                Some("a"),
+            ),
+            (
+                p("n1", "", "\"y\"") + &p("n2", "", "\"y\""),
+                "other/y",
+                Some("n1"),
+            ),
+            (
+                p("n", "", "\"y\"") + &p("e", "\"x/y\"", ""),
+                "x/y",
+                Some("e"),
+            ),
+            (
+                p("n", "", "\"y\"") + &p("e", "\"q/y\"", ""),
+                "x/y",
+                Some("n"),
+            ),
+            (p("a", "\"x/y\"", "\"z\""), "w/v", None),
+        ];
+        for (text, image, want) in cases {
+            let list = products(&text);
+            assert!(!list.is_empty(), "{text}");
+            let ix = KnownIndex::of(&list);
+            let r = parse_ref(image).expect("a reference");
+            let got = ix
+                .find(&r)
+                .and_then(|at| list.get(at))
+                .map(|k| k.name.as_str());
+            assert_eq!(got, want, "{image} in\n{text}");
+        }
+    }
 
     /// The index finds what searching every product in order finds: for each
     /// image path, namespace and name of the file, under other namespaces and
