@@ -685,7 +685,7 @@ fn fix_or_diff(args: &Args, cfg: &Config) -> Result<(Option<Outcome>, Option<Str
                     secrets
                         .entry(p.sources.get(span.file).path.clone())
                         .or_default()
-                        .push((span.start, span.end));
+                        .push((span.start(), span.end()));
                 }
             }
             let mask = |path: &std::path::Path| secrets.get(path).cloned().unwrap_or_default();

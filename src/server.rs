@@ -520,8 +520,8 @@ fn range(p: &Project, span: &Span, docs: &HashMap<PathBuf, String>) -> (PathBuf,
     (
         path,
         Range {
-            start: at(span.start),
-            end: at(span.end),
+            start: at(span.start()),
+            end: at(span.end()),
         },
     )
 }

@@ -8,25 +8,48 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct FileId(pub u32);
 
-/// A byte range `[start, end)` in one file.
+/// A byte range `[start, end)` in one file. Offsets are kept as `u32` (a span is
+/// then 12 bytes, not 24: spans are in every node and every model value, so this
+/// is a tenth of a large stack's memory): files are read up to
+/// [`MAX_FILE_BYTES`], far below 4 GiB.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct Span {
     pub file: FileId,
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
+}
+
+/// An offset as a span keeps it: saturated, never wrapped (no file read comes near).
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
         Span {
             file,
-            start,
-            end: end.max(start),
+            start: offset(start),
+            end: offset(end.max(start)),
         }
     }
 
+    /// The first byte.
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    /// One past the last byte.
+    pub fn end(&self) -> usize {
+        self.end as usize
+    }
+
+    /// `start()..end()`, to slice the file's text.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start()..self.end()
+    }
+
     pub fn len(&self) -> usize {
-        self.end - self.start
+        (self.end - self.start) as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -35,8 +58,8 @@ impl Span {
 
     /// The sub-range `[from, to)` relative to this span's start, clamped to it.
     pub fn sub(&self, from: usize, to: usize) -> Span {
-        let s = (self.start + from).min(self.end);
-        let e = (self.start + to).min(self.end).max(s);
+        let s = (self.start() + from).min(self.end());
+        let e = (self.start() + to).min(self.end()).max(s);
         Span::new(self.file, s, e)
     }
 
@@ -45,11 +68,11 @@ impl Span {
         if other.file != self.file {
             return *self;
         }
-        Span::new(
-            self.file,
-            self.start.min(other.start),
-            self.end.max(other.end),
-        )
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -131,9 +154,9 @@ impl SourceFile {
     }
 
     pub fn slice(&self, span: &Span) -> &str {
-        let s = self.floor_char_boundary(span.start.min(self.text.len()));
+        let s = self.floor_char_boundary(span.start().min(self.text.len()));
         let e = self
-            .floor_char_boundary(span.end.min(self.text.len()))
+            .floor_char_boundary(span.end().min(self.text.len()))
             .max(s);
         &self.text[s..e]
     }

@@ -129,7 +129,7 @@ fn load_action() -> Action {
                 id: s.get("id").and_then(Node::as_str).map(str::to_string),
                 condition: s.get("if").and_then(Node::as_str).map(str::to_string),
                 uses: uses.and_then(Node::as_str).map(str::to_string),
-                uses_line: uses.map(|u| line_of(&text, u.span.start)).unwrap_or(0),
+                uses_line: uses.map(|u| line_of(&text, u.span.start())).unwrap_or(0),
                 with: str_map(s.get("with")),
                 run: s.get("run").and_then(Node::as_str).map(str::to_string),
                 shell: s.get("shell").and_then(Node::as_str).map(str::to_string),

@@ -96,14 +96,14 @@ fn every_corpus_env_file_parses() {
         for e in &env.entries {
             for s in [e.key_span, e.value_span] {
                 assert!(
-                    s.end <= src.text.len(),
+                    s.end() <= src.text.len(),
                     "{}: span out of range",
                     path.display()
                 );
-                assert!(src.text.is_char_boundary(s.start) && src.text.is_char_boundary(s.end));
+                assert!(src.text.is_char_boundary(s.start()) && src.text.is_char_boundary(s.end()));
             }
-            assert_eq!(&src.text[e.key_span.start..e.key_span.end], e.key);
-            let raw = &src.text[e.value_span.start..e.value_span.end];
+            assert_eq!(&src.text[e.key_span.range()], e.key);
+            let raw = &src.text[e.value_span.range()];
             match e.quote {
                 Quote::None => assert_eq!(raw, e.value, "{}: {}", path.display(), e.key),
                 Quote::Single => assert!(raw.starts_with('\'') && raw.ends_with('\'')),
@@ -117,7 +117,7 @@ fn every_corpus_env_file_parses() {
         let lines: Vec<usize> = env
             .diags
             .iter()
-            .map(|d| src.line_col(d.span.start).line)
+            .map(|d| src.line_col(d.span.start()).line)
             .collect();
         if lines != expected {
             failures.push(format!(
@@ -179,7 +179,7 @@ fn corpus_env_files_agree_with_dotenvy() {
         for (e, (k, v)) in ours.entries.iter().zip(&theirs) {
             // Expansion happens elsewhere (and dotenvy reads the process
             // environment for it): compare only values without references.
-            if e.key != *k || src.text[e.value_span.start..e.value_span.end].contains('$') {
+            if e.key != *k || src.text[e.value_span.range()].contains('$') {
                 continue;
             }
             values_compared += 1;

@@ -879,13 +879,13 @@ fn secret_values(path: &str) -> Vec<String> {
                 let mine: Vec<(usize, usize)> = spans
                     .iter()
                     .filter(|s| s.file == id)
-                    .map(|s| (s.start, s.end))
+                    .map(|s| (s.start(), s.end()))
                     .collect();
                 stacklint::analysis::secrets::mask(&f.text, &mine)
             })
             .collect();
         for s in &spans {
-            let text = p.sources.get(s.file).text.get(s.start..s.end).unwrap_or("");
+            let text = p.sources.get(s.file).text.get(s.range()).unwrap_or("");
             let v = text.trim().trim_matches(|c| c == '"' || c == '\'');
             // `${VAR}` names a variable, not a value; tiny values match anything.
             if v.len() >= 4 && !v.contains("${") && !masked.iter().any(|m| m.contains(v)) {

@@ -153,7 +153,7 @@ fn dockerfile_exec_form_spans_after_multibyte_characters() {
         let args = &parsed.instructions[0].args;
         for w in args {
             assert!(
-                w.span.end <= src.text.len(),
+                w.span.end() <= src.text.len(),
                 "{:?} in {:?}",
                 w.span,
                 src.text

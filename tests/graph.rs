@@ -41,7 +41,7 @@ fn edges_of_every_kind_with_their_spans() {
             let (a, b) = g.graph.edge_endpoints(e)?;
             let w = &g.graph[e];
             let src = p.sources.get(w.span.file);
-            let at = src.line_col(w.span.start);
+            let at = src.line_col(w.span.start());
             Some(format!(
                 "{} -> {} {} at {}:{} {:?}",
                 g.graph[a].name,

@@ -14,8 +14,8 @@ fn load(dir: &str) -> Project {
 
 fn show_span(sources: &Sources, span: &Span) -> String {
     let f = sources.get(span.file);
-    let s = f.line_col(span.start);
-    let e = f.line_col(span.end);
+    let s = f.line_col(span.start());
+    let e = f.line_col(span.end());
     let name = f.path.to_string_lossy().replace('\\', "/");
     let name = name
         .split("fixtures/model/")

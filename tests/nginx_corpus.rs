@@ -140,7 +140,7 @@ fn corpus_parses_and_only_known_files_are_invalid() {
         directives += parsed.walk().count();
         for d in &parsed.diags {
             assert!(
-                src.text.get(d.span.start..d.span.end).is_some(),
+                src.text.get(d.span.range()).is_some(),
                 "{rel}: bad span {:?}",
                 d.span
             );
@@ -149,7 +149,7 @@ fn corpus_parses_and_only_known_files_are_invalid() {
             let diags = parsed
                 .diags
                 .iter()
-                .map(|d| (src.line_col(d.span.start).line, d.message.clone()))
+                .map(|d| (src.line_col(d.span.start()).line, d.message.clone()))
                 .collect();
             with_diags.insert(rel.clone(), diags);
         } else if !src.text.trim().is_empty() {
@@ -244,7 +244,7 @@ fn crossplane_tricky_configs() {
         ["($request_method", "=", "P\\{O\\)\\###\\;ST", ")"]
     );
     let try_files = f.find_all("try_files").next().map(|v| v.directive);
-    let span = try_files.map(|d| &src.text[d.span.start..d.span.end]);
+    let span = try_files.map(|d| &src.text[d.span.range()]);
     assert_eq!(span, Some("try_files /abc/${uri} /abc/${uri}.html =404 ;"));
 }
 

@@ -20,8 +20,8 @@ fn fixtures() -> PathBuf {
 
 fn show(sources: &Sources, span: &Span, base: &Path) -> String {
     let f = sources.get(span.file);
-    let s = f.line_col(span.start);
-    let e = f.line_col(span.end);
+    let s = f.line_col(span.start());
+    let e = f.line_col(span.end());
     let path = f.path.to_string_lossy().replace('\\', "/");
     let base = base.to_string_lossy().replace('\\', "/");
     let path = path
@@ -115,7 +115,10 @@ fn every_rule_against_its_fixtures() {
                 })
                 .collect();
             findings.sort_by_key(|(p, f)| {
-                (p.sources.get(f.primary.file).path.clone(), f.primary.start)
+                (
+                    p.sources.get(f.primary.file).path.clone(),
+                    f.primary.start(),
+                )
             });
             let fires = !findings.is_empty();
             if case.starts_with("fail") && !fires {
@@ -163,7 +166,7 @@ fn a_large_stacks_per_service_findings_come_in_service_order() {
     let projects = common::projects_in(&dir, &LoadOptions::default());
     let p = projects.first().expect("one project");
     assert_eq!(p.model.services.len(), n);
-    let service_of = |f: &Finding| starts.partition_point(|&s| s <= f.primary.start) - 1;
+    let service_of = |f: &Finding| starts.partition_point(|&s| s <= f.primary.start()) - 1;
     for rule in [
         "healthcheck-port-mismatch",
         "workers-exceed-memory",

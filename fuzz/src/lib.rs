@@ -40,20 +40,20 @@ pub fn text(data: &[u8]) -> String {
 /// renderers slice the text with it.
 pub fn check_span(src: &SourceFile, span: &Span) {
     assert!(
-        span.start <= span.end && span.end <= src.text.len(),
+        span.start() <= span.end() && span.end() <= src.text.len(),
         "span {}..{} outside a text of {} bytes",
-        span.start,
-        span.end,
+        span.start(),
+        span.end(),
         src.text.len()
     );
     assert!(
-        src.text.is_char_boundary(span.start) && src.text.is_char_boundary(span.end),
+        src.text.is_char_boundary(span.start()) && src.text.is_char_boundary(span.end()),
         "span {}..{} cuts a character",
-        span.start,
-        span.end
+        span.start(),
+        span.end()
     );
     // What a renderer does with it.
-    let _ = src.line_col(span.start);
+    let _ = src.line_col(span.start());
     let _ = src.slice(span);
 }
 

@@ -213,14 +213,14 @@ pub fn may_run_without(proxy: &Service, target: &Service) -> Option<Span> {
         return None;
     }
     let last = target.profiles.last().unwrap_or(first);
-    if last.span.file != first.span.file || last.span.end < first.span.start {
+    if last.span.file != first.span.file || last.span.end() < first.span.start() {
         return Some(first.span);
     }
-    Some(Span {
-        file: first.span.file,
-        start: first.span.start,
-        end: last.span.end,
-    })
+    Some(Span::new(
+        first.span.file,
+        first.span.start(),
+        last.span.end(),
+    ))
 }
 
 impl StackGraph {

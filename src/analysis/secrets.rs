@@ -177,7 +177,11 @@ impl SecretIndex {
     pub fn new(secrets: &[Span]) -> SecretIndex {
         let mut files: std::collections::HashMap<_, Sorted> = std::collections::HashMap::new();
         for s in secrets {
-            files.entry(s.file).or_default().0.push((s.start, s.end));
+            files
+                .entry(s.file)
+                .or_default()
+                .0
+                .push((s.start(), s.end()));
         }
         for (spans, reach) in files.values_mut() {
             spans.sort_unstable();
@@ -198,8 +202,8 @@ impl SecretIndex {
         let Some((spans, reach)) = self.files.get(&span.file) else {
             return false;
         };
-        let k = spans.partition_point(|&(s, _)| s < span.end);
-        k > 0 && reach[k - 1] > span.start
+        let k = spans.partition_point(|&(s, _)| s < span.end());
+        k > 0 && reach[k - 1] > span.start()
     }
 
     /// Whether one secret covers all of `start..end` in `file`.
@@ -230,7 +234,7 @@ pub fn redact(findings: &mut [crate::finding::Finding], sources: &Sources, secre
     }
     let mut values: Vec<&str> = secrets
         .iter()
-        .filter_map(|s| sources.get(s.file).text.get(s.start..s.end))
+        .filter_map(|s| sources.get(s.file).text.get(s.range()))
         .map(str::trim)
         .filter(|v| v.chars().count() >= SHORTEST_REDACTED && !is_sentence(v))
         .collect();

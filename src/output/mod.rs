@@ -31,19 +31,19 @@ pub struct Location {
 impl Location {
     pub fn of(sources: &Sources, span: &Span) -> Location {
         let f = sources.get(span.file);
-        let s = f.line_col(span.start);
-        let e = f.line_col(span.end);
+        let s = f.line_col(span.start());
+        let e = f.line_col(span.end());
         Location {
             path: crate::paths::slash(&f.path),
             start: Position {
                 line: s.line,
                 column: s.column,
-                offset: span.start,
+                offset: span.start(),
             },
             end: Position {
                 line: e.line,
                 column: e.column,
-                offset: span.end,
+                offset: span.end(),
             },
         }
     }
@@ -264,7 +264,7 @@ pub fn fingerprints(resolved: &[Resolved<'_>]) -> Vec<String> {
                         .sources
                         .get(f.primary.file)
                         .text
-                        .get(f.primary.start..f.primary.end)
+                        .get(f.primary.range())
                         .unwrap_or("")
                         .trim();
                     // Hashing a secret would still leak something about it.

@@ -168,7 +168,7 @@ fn file_source<'a>(
         let mine: Vec<(usize, usize)> = secrets
             .iter()
             .filter(|s| s.file == id)
-            .map(|s| (s.start, s.end))
+            .map(|s| (s.start(), s.end()))
             .collect();
         let text = if mine.is_empty() {
             std::borrow::Cow::Borrowed(f.text.as_str())
@@ -190,7 +190,7 @@ fn labeled(span: &Span, text: &str, primary: bool) -> LabeledSpan {
     } else {
         Some(text.to_string())
     };
-    let s = SourceSpan::new(span.start.into(), span.len());
+    let s = SourceSpan::new(span.start().into(), span.len());
     if primary {
         LabeledSpan::new_primary_with_span(label, s)
     } else {
@@ -206,8 +206,8 @@ const LONGEST_SHOWN_LINE: usize = 1_000;
 /// line each side) hold one longer than `LONGEST_SHOWN_LINE`.
 fn too_long_to_show(text: &str, span: &Span) -> bool {
     let bytes = text.as_bytes();
-    let start = span.start.min(bytes.len());
-    let end = span.end.clamp(start, bytes.len());
+    let start = span.start().min(bytes.len());
+    let end = span.end().clamp(start, bytes.len());
     let line_start = |i: usize| {
         bytes[..i]
             .iter()

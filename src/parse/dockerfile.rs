@@ -279,7 +279,7 @@ fn json_form(file: FileId, words: &[Word]) -> Option<Vec<Word>> {
     if !first.value.starts_with('[') || !last.value.ends_with(']') {
         return None;
     }
-    let joined_start = first.span.start;
+    let joined_start = first.span.start();
     let mut text = String::new();
     let mut offsets = Vec::new();
     for w in words {
@@ -289,7 +289,7 @@ fn json_form(file: FileId, words: &[Word]) -> Option<Vec<Word>> {
         }
         // One entry per byte: `find` below gives byte positions (a word is its
         // source text verbatim, so byte i of it is at span.start + i).
-        offsets.extend((0..w.value.len()).map(|i| Some(w.span.start + i)));
+        offsets.extend((0..w.value.len()).map(|i| Some(w.span.start() + i)));
         text.push_str(&w.value);
     }
     let _ = joined_start;
@@ -308,10 +308,10 @@ fn json_form(file: FileId, words: &[Word]) -> Option<Vec<Word>> {
                 let at = |k: usize| offsets.get(k).copied().flatten();
                 match (at(i), at(from - 1)) {
                     (Some(a), Some(b)) => Span::new(file, a, b + 1),
-                    _ => Span::new(file, first.span.start, last.span.end),
+                    _ => Span::new(file, first.span.start(), last.span.end()),
                 }
             }
-            None => Span::new(file, first.span.start, last.span.end),
+            None => Span::new(file, first.span.start(), last.span.end()),
         };
         out.push(Word { value: s, span });
     }

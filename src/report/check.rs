@@ -236,12 +236,18 @@ fn cap_per_file_and_rule_with(out: &mut Vec<Finding>, overflow: HashMap<CapKey, 
     }
     // File order decides which are kept, so the same ones are shown on every run.
     out.sort_by(|a, b| {
-        (a.primary.file, a.primary.start, a.primary.end, a.rule.code).cmp(&(
-            b.primary.file,
-            b.primary.start,
-            b.primary.end,
-            b.rule.code,
-        ))
+        (
+            a.primary.file,
+            a.primary.start(),
+            a.primary.end(),
+            a.rule.code,
+        )
+            .cmp(&(
+                b.primary.file,
+                b.primary.start(),
+                b.primary.end(),
+                b.rule.code,
+            ))
     });
     let left_out = |key: &CapKey| {
         count
@@ -395,7 +401,7 @@ mod tests {
         cap_per_file_and_rule(&mut out);
         assert_eq!(out.len(), MAX_PER_FILE_AND_RULE);
         // Not even re-ordered.
-        assert_eq!(out[0].primary.start, MAX_PER_FILE_AND_RULE - 1);
+        assert_eq!(out[0].primary.start(), MAX_PER_FILE_AND_RULE - 1);
     }
 
     #[test]
@@ -420,13 +426,13 @@ mod tests {
             "{}",
             summary.message
         );
-        assert_eq!(summary.primary.start, n * 10, "at the first left out");
+        assert_eq!(summary.primary.start(), n * 10, "at the first left out");
         assert_eq!(summary.severity, Severity::Error);
         assert!(summary.suppressed.is_none());
         let kept_max = out
             .iter()
             .filter(|f| f.primary.file == FileId(0) && !std::ptr::eq(*f, summary))
-            .map(|f| f.primary.start)
+            .map(|f| f.primary.start())
             .max();
         assert_eq!(kept_max, Some((n - 1) * 10));
     }
@@ -521,7 +527,7 @@ mod tests {
             .get(&(FileId(0), RULES[0].meta().code))
             .expect("overflow");
         assert_eq!((o.count, o.severity), (extra, Severity::Error));
-        assert_eq!(o.first.primary.start, Findings::MAX_KEPT);
+        assert_eq!(o.first.primary.start(), Findings::MAX_KEPT);
 
         cap_per_file_and_rule_with(&mut out, overflow);
         assert_eq!(out.len(), MAX_PER_FILE_AND_RULE + 1 + 1);
@@ -532,7 +538,7 @@ mod tests {
             "{}",
             summary.message
         );
-        assert_eq!(summary.primary.start, MAX_PER_FILE_AND_RULE);
+        assert_eq!(summary.primary.start(), MAX_PER_FILE_AND_RULE);
         assert_eq!(summary.severity, Severity::Error);
     }
 }

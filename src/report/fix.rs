@@ -75,9 +75,9 @@ pub fn plan(findings: &[(&Sources, &Finding)], unsafe_ok: bool) -> Plan {
         let mut edits = Vec::new();
         for e in &fix.edits {
             let file = sources.get(e.span.file);
-            if e.span.end > file.text.len()
-                || !file.text.is_char_boundary(e.span.start)
-                || !file.text.is_char_boundary(e.span.end)
+            if e.span.end() > file.text.len()
+                || !file.text.is_char_boundary(e.span.start())
+                || !file.text.is_char_boundary(e.span.end())
             {
                 edits.clear();
                 break;
@@ -89,7 +89,7 @@ pub fn plan(findings: &[(&Sources, &Finding)], unsafe_ok: bool) -> Plan {
                 true => e.replacement.replace("\r\n", "\n").replace('\n', "\r\n"),
                 false => e.replacement.clone(),
             };
-            edits.push((file.path.clone(), e.span.start, e.span.end, replacement));
+            edits.push((file.path.clone(), e.span.start(), e.span.end(), replacement));
         }
         if edits.is_empty() {
             continue;

@@ -89,8 +89,8 @@ fn value_spans(p: &Project, id: FileId, f: &SourceFile) -> Vec<(usize, usize)> {
             for c in p.nginx.iter().filter(|c| c.file == id) {
                 for visit in c.parsed.walk() {
                     let d = visit.directive;
-                    v.push((d.name_span.start, d.name_span.end));
-                    v.extend(d.args.iter().map(|a| (a.span.start, a.span.end)));
+                    v.push((d.name_span.start(), d.name_span.end()));
+                    v.extend(d.args.iter().map(|a| (a.span.start(), a.span.end())));
                 }
             }
         }
@@ -101,7 +101,7 @@ fn value_spans(p: &Project, id: FileId, f: &SourceFile) -> Vec<(usize, usize)> {
                         .parsed
                         .entries
                         .iter()
-                        .map(|en| (en.value_span.start, en.value_span.end)),
+                        .map(|en| (en.value_span.start(), en.value_span.end())),
                 );
             }
         }
@@ -392,7 +392,7 @@ pub fn apply(
                     let file = p.sources.get(c.span.file);
                     if let Some((s, end)) = file.line_range(l) {
                         let indent = file.text[s..end].len() - file.text[s..end].trim_start().len();
-                        if l != file.line_col(c.span.start).line {
+                        if l != file.line_col(c.span.start()).line {
                             f = f.related(
                                 Span::new(c.span.file, s + indent, end),
                                 "the line it applies to",
@@ -463,7 +463,7 @@ fn mark(
         if !index.any.contains(&file) {
             continue;
         }
-        let line = p.sources.get(file).line_col(f.primary.start).line;
+        let line = p.sources.get(file).line_col(f.primary.start()).line;
         let on_line = index.lines.get(&(file, line, f.rule.code));
         let on_file = index.files.get(&(file, f.rule.code));
         // A line suppression is more specific than a file one: it is the one kept.
@@ -501,7 +501,7 @@ pub fn reconcile(projects: &mut [(&Sources, Vec<Finding>)]) {
             if let Some(s) = &f.suppressed {
                 used.entry((sources.get(s.span.file).path.clone(), f.rule.code))
                     .or_default()
-                    .push((s.span.start, s.span.end));
+                    .push((s.span.start(), s.span.end()));
             }
         }
     }
@@ -517,7 +517,7 @@ pub fn reconcile(projects: &mut [(&Sources, Vec<Finding>)]) {
             let Some(rule) = rules::lookup(file.slice(&f.primary)) else {
                 return true;
             };
-            let at = f.primary.start;
+            let at = f.primary.start();
             !used
                 .get(&(file.path.clone(), rule.code))
                 .is_some_and(|v| v.iter().any(|(s, e)| *s <= at && at < *e))

@@ -93,7 +93,7 @@ impl CommandSrc {
         match self {
             CommandSrc::Exec(w) => {
                 let (a, b) = (w.first()?.full_span(), w.last()?.full_span());
-                (a.file == b.file).then(|| Span::new(a.file, a.start, b.end))
+                (a.file == b.file).then(|| Span::new(a.file, a.start(), b.end()))
             }
             CommandSrc::Shell(t) => Some(t.full_span()),
         }

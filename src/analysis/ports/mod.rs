@@ -309,7 +309,7 @@ fn dockerfile_expose(d: &Dockerfile, env: &RuntimeEnv, l: &mut Listening) {
             if !proto.eq_ignore_ascii_case("tcp") {
                 continue;
             }
-            let span = Span::new(w.span.file, w.span.start, w.span.start + body.len());
+            let span = Span::new(w.span.file, w.span.start(), w.span.start() + body.len());
             if let Some((a, b)) = parse_range(body) {
                 add_range(l, a, b, EvidenceKind::DockerfileExpose, span);
             } else if let Some(port) = env.resolve(body) {
@@ -448,11 +448,11 @@ fn dockerfile_env(ins: &Instruction) -> Vec<(String, String, Span)> {
     }
     for w in &ins.args {
         if let Some((k, v)) = w.value.split_once('=') {
-            let start = w.span.start + k.len() + 1;
+            let start = w.span.start() + k.len() + 1;
             out.push((
                 k.to_string(),
                 unquote(v),
-                Span::new(w.span.file, start, w.span.end),
+                Span::new(w.span.file, start, w.span.end()),
             ));
         }
     }

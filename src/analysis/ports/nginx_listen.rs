@@ -107,7 +107,7 @@ pub(super) fn nginx_ports(
                 let raw = src.slice(&arg.span);
                 let exact = raw == arg.value;
                 let t = if exact {
-                    Text::exact(&arg.value, arg.span, arg.span.start)
+                    Text::exact(&arg.value, arg.span, arg.span.start())
                 } else {
                     Text::plain(arg.value.clone(), arg.span)
                 };

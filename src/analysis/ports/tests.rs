@@ -30,7 +30,7 @@ fn span_text(cmd: &str) -> Vec<String> {
     ports_of(cmd)
         .into_iter()
         .map(|f| match f {
-            Found::Port(_, s) | Found::Unknown(_, s) => cmd[s.start..s.end].to_string(),
+            Found::Port(_, s) | Found::Unknown(_, s) => cmd[s.range()].to_string(),
         })
         .collect()
 }
@@ -62,7 +62,7 @@ fn splits_like_a_shell() {
     let c = shell::split(&t(src));
     let word = &c[0].words[2];
     let s = word.span(8, 12);
-    assert_eq!(&src[s.start..s.end], "5000");
+    assert_eq!(&src[s.range()], "5000");
 }
 
 #[test]
@@ -195,15 +195,15 @@ fn interpolated_values_map_to_their_source() {
     let t = Text::from_node(&n, &sources);
     let at = t.s.find("8000").unwrap_or(0);
     let s = t.span(at, at + 4);
-    assert_eq!(&src[s.start..s.end], "${PORT:-8000}");
+    assert_eq!(&src[s.range()], "${PORT:-8000}");
     assert!(!t.tainted(at, at + 4));
     // Literal text keeps its own position, `$$` maps to its first `$`.
     let h = t.s.find("/h").unwrap_or(0);
     let s = t.span(h, h + 2);
-    assert_eq!(&src[s.start..s.end], "/h");
+    assert_eq!(&src[s.range()], "/h");
     let d = t.s.find('$').unwrap_or(0);
     let s = t.span(d, t.s.len());
-    assert_eq!(&src[s.start..s.end], "$$HOME");
+    assert_eq!(&src[s.range()], "$$HOME");
     // `${PORT:+9000}` may leave anything: tainted.
     let n = node(
         "http://localhost:9000/h $HOME",

@@ -67,7 +67,7 @@ impl EnvEntry {
     pub fn is_inherited(&self) -> bool {
         self.quote == Quote::None
             && self.value_span.is_empty()
-            && self.value_span.start == self.key_span.end
+            && self.value_span.start() == self.key_span.end()
     }
 }
 
@@ -313,7 +313,7 @@ impl Parser<'_> {
                     key,
                     key_span,
                     value: String::new(),
-                    value_span: self.span(key_span.end, key_span.end),
+                    value_span: self.span(key_span.end(), key_span.end()),
                     quote: Quote::None,
                     expand: true,
                     exported,

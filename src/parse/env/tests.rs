@@ -24,21 +24,21 @@ fn entry<'a>(env: &'a EnvFile, key: &str) -> &'a EnvEntry {
 /// Every span slices the text on char boundaries; keys match their span.
 fn check_spans(src: &SourceFile, env: &EnvFile) {
     for e in &env.entries {
-        assert!(src.text.is_char_boundary(e.key_span.start));
-        assert!(src.text.is_char_boundary(e.key_span.end));
-        assert!(src.text.is_char_boundary(e.value_span.start));
-        assert!(src.text.is_char_boundary(e.value_span.end));
-        assert_eq!(&src.text[e.key_span.start..e.key_span.end], e.key);
+        assert!(src.text.is_char_boundary(e.key_span.start()));
+        assert!(src.text.is_char_boundary(e.key_span.end()));
+        assert!(src.text.is_char_boundary(e.value_span.start()));
+        assert!(src.text.is_char_boundary(e.value_span.end()));
+        assert_eq!(&src.text[e.key_span.range()], e.key);
     }
     for d in &env.diags {
-        assert!(d.span.end <= src.text.len());
-        assert!(src.text.is_char_boundary(d.span.start));
-        assert!(src.text.is_char_boundary(d.span.end));
+        assert!(d.span.end() <= src.text.len());
+        assert!(src.text.is_char_boundary(d.span.start()));
+        assert!(src.text.is_char_boundary(d.span.end()));
     }
 }
 
 fn value_text<'a>(src: &'a SourceFile, e: &EnvEntry) -> &'a str {
-    &src.text[e.value_span.start..e.value_span.end]
+    &src.text[e.value_span.range()]
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn empty_value_span_sits_after_equals() {
     for (key, eq) in [("A", 1), ("B", 5), ("C", 9)] {
         let e = entry(&env, key);
         assert_eq!(e.value, "");
-        assert_eq!((e.value_span.start, e.value_span.end), (eq + 1, eq + 1));
+        assert_eq!((e.value_span.start(), e.value_span.end()), (eq + 1, eq + 1));
         assert!(!e.is_inherited());
     }
 }
@@ -214,7 +214,7 @@ fn bare_export_is_reported() {
     let (_, env) = run("export\nA=1\nexport");
     assert_eq!(pairs(&env), vec![("A", "1")]);
     assert_eq!(env.diags.len(), 2);
-    assert_eq!((env.diags[0].span.start, env.diags[0].span.end), (0, 6));
+    assert_eq!((env.diags[0].span.start(), env.diags[0].span.end()), (0, 6));
 }
 
 #[test]
@@ -267,7 +267,7 @@ fn inherited_keys() {
     );
     let v = entry(&env, "VAR_FROM_OS");
     assert!(v.is_inherited());
-    assert_eq!(v.value_span.start, v.key_span.end);
+    assert_eq!(v.value_span.start(), v.key_span.end());
     assert!(entry(&env, "LAST").is_inherited());
     assert!(!entry(&env, "foo").is_inherited());
 }
@@ -305,9 +305,9 @@ fn spans_are_exact() {
     let (src, env) = run(text);
     check_spans(&src, &env);
     let k1 = entry(&env, "KEY_1");
-    assert_eq!(k1.key_span.start, 9);
+    assert_eq!(k1.key_span.start(), 9);
     assert_eq!(value_text(&src, k1), "\"a b\"");
-    assert_eq!(k1.value_span.start, 17);
+    assert_eq!(k1.value_span.start(), 17);
     assert_eq!(value_text(&src, entry(&env, "K2")), "'x'");
     let k3 = entry(&env, "K3");
     assert_eq!(value_text(&src, k3), "plain value");
@@ -341,7 +341,7 @@ fn bom_is_skipped() {
     check_spans(&src, &env);
     assert!(env.diags.is_empty());
     assert_eq!(pairs(&env), vec![("A", "1"), ("B", "2")]);
-    assert_eq!(entry(&env, "A").key_span.start, 3);
+    assert_eq!(entry(&env, "A").key_span.start(), 3);
 }
 
 #[test]

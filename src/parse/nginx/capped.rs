@@ -60,7 +60,7 @@ impl Capped {
                 format!("{n} more problems in this file from here on are not reported"),
             ));
         }
-        out.sort_by_key(|d| (d.span.start, d.span.end));
+        out.sort_by_key(|d| (d.span.start(), d.span.end()));
         out
     }
 }

@@ -84,7 +84,7 @@ pub fn parse(file: FileId, src: &SourceFile) -> NginxFile {
     // Lexer and parser diagnostics interleave in the file; report them in order.
     let mut diags = diags.finish();
     diags.extend(parser_diags.finish());
-    diags.sort_by_key(|d| (d.span.start, d.span.end));
+    diags.sort_by_key(|d| (d.span.start(), d.span.end()));
     NginxFile { directives, diags }
 }
 
@@ -274,7 +274,7 @@ impl Parser<'_> {
         }
         match tok {
             Tok::Word(arg) => {
-                self.last_end = arg.span.end;
+                self.last_end = arg.span.end();
                 self.pending.push(arg);
             }
             Tok::Semi(at) => {
@@ -298,7 +298,7 @@ impl Parser<'_> {
                 let name = words.next();
                 // Depth first: stray `{`s nest too, and each open frame costs memory.
                 let kind = if self.stack.len() >= MAX_DEPTH {
-                    let start = name.as_ref().map_or(at, |n| n.span.start);
+                    let start = name.as_ref().map_or(at, |n| n.span.start());
                     let span = self.span(start, at + 1);
                     self.diags.push(ParseDiag::new(
                         span,
@@ -341,14 +341,14 @@ impl Parser<'_> {
                 }
             }
             Tok::Lua { open, body, close } => {
-                let end = close.map_or(body.span.end, |c| c + 1);
+                let end = close.map_or(body.span.end(), |c| c + 1);
                 self.last_end = end;
                 let mut words = std::mem::take(&mut self.pending).into_iter();
                 // The lexer only makes a Lua token after a name, so this
                 // always succeeds; staying total costs nothing.
                 let Some(name) = words.next() else { return };
                 if close.is_none() {
-                    let span = self.span(name.span.start, open + 1);
+                    let span = self.span(name.span.start(), open + 1);
                     self.diags.push(ParseDiag::new(
                         span,
                         format!(
@@ -389,7 +389,7 @@ impl Parser<'_> {
         end: usize,
     ) -> Directive {
         Directive {
-            span: self.span(name.span.start, end),
+            span: self.span(name.span.start(), end),
             name: name.value,
             name_span: name.span,
             args,
@@ -433,7 +433,7 @@ impl Parser<'_> {
             None => diag.with_related(self.span(self.text.len(), self.text.len()), "end of file"),
         };
         self.diags.push(diag);
-        let d = self.directive(name, it.collect(), None, last.end);
+        let d = self.directive(name, it.collect(), None, last.end());
         self.siblings().push(d);
     }
 
@@ -448,7 +448,7 @@ impl Parser<'_> {
         while let Some(frame) = self.stack.pop() {
             // A stray `{` was reported when it was met; once is enough.
             if let (FrameKind::Block | FrameKind::TooDeep, Some(name)) = (frame.kind, &frame.name) {
-                let span = self.span(name.span.start, frame.open + 1);
+                let span = self.span(name.span.start(), frame.open + 1);
                 self.diags.push(ParseDiag::new(
                     span,
                     format!(

@@ -8,7 +8,7 @@ fn parse_str(text: &str) -> (SourceFile, NginxFile) {
 }
 
 fn at(src: &SourceFile, span: Span) -> &str {
-    &src.text[span.start..span.end]
+    &src.text[span.range()]
 }
 
 /// Parses text that must be valid; returns the tree.
@@ -311,7 +311,7 @@ fn unexpected_close() {
     let (src, f) = parse_str(text);
     assert_eq!(f.diags.len(), 1);
     assert_eq!(f.diags[0].message, "unexpected \"}\": no block is open");
-    assert_eq!(f.diags[0].span.start, 10);
+    assert_eq!(f.diags[0].span.start(), 10);
     assert_eq!(at(&src, f.diags[0].span), "}");
     assert_eq!(f.directives.len(), 2);
 }
@@ -372,7 +372,7 @@ fn stray_semicolon_and_brace() {
         f.diags[0].message,
         "unexpected \"{\" without a directive name"
     );
-    assert_eq!(f.diags[0].span.start, 7);
+    assert_eq!(f.diags[0].span.start(), 7);
     assert_eq!(at(&src, f.diags[0].span), "{");
     // The anonymous block's children are kept in its parent.
     assert_eq!(f.directives[0].children()[0].name, "listen");
@@ -426,8 +426,8 @@ fn spans_after_non_ascii() {
     assert_eq!(f.directives[1].arg(1), Some("日本"));
     for v in f.walk() {
         for a in &v.directive.args {
-            assert!(src.text.is_char_boundary(a.span.start));
-            assert!(src.text.is_char_boundary(a.span.end));
+            assert!(src.text.is_char_boundary(a.span.start()));
+            assert!(src.text.is_char_boundary(a.span.end()));
         }
     }
 }
@@ -457,7 +457,7 @@ fn depth_limit() {
     let (src, f) = parse_str(&"}".repeat(n));
     assert_eq!(f.diags.len(), MAX_SAME_DIAGS + 1);
     let last = &f.diags[MAX_SAME_DIAGS];
-    assert_eq!(last.span.start, MAX_SAME_DIAGS);
+    assert_eq!(last.span.start(), MAX_SAME_DIAGS);
     assert_eq!(
         last.message,
         format!(
@@ -581,14 +581,14 @@ fn every_prefix_parses() {
         if text.is_char_boundary(cut) {
             let (src, f) = parse_str(&text[..cut]);
             for d in &f.diags {
-                assert!(src.text.is_char_boundary(d.span.start));
-                assert!(src.text.is_char_boundary(d.span.end));
-                assert!(d.span.end <= src.text.len());
+                assert!(src.text.is_char_boundary(d.span.start()));
+                assert!(src.text.is_char_boundary(d.span.end()));
+                assert!(d.span.end() <= src.text.len());
             }
             for v in f.walk() {
                 let d = v.directive;
-                assert!(d.span.end <= src.text.len());
-                assert!(src.text.get(d.span.start..d.span.end).is_some());
+                assert!(d.span.end() <= src.text.len());
+                assert!(src.text.get(d.span.range()).is_some());
             }
         }
         cut += 1;
@@ -611,11 +611,11 @@ fn pseudo_random_bytes() {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
         let (src, f) = parse_str(&s);
         for d in &f.diags {
-            assert!(src.text.get(d.span.start..d.span.end).is_some(), "{s:?}");
+            assert!(src.text.get(d.span.range()).is_some(), "{s:?}");
         }
         for v in f.walk() {
             for a in &v.directive.args {
-                assert!(src.text.get(a.span.start..a.span.end).is_some(), "{s:?}");
+                assert!(src.text.get(a.span.range()).is_some(), "{s:?}");
             }
         }
     }

@@ -254,7 +254,7 @@ impl Text {
             },
             _ => (0, raw),
         };
-        let base = n.span.start + off;
+        let base = n.span.start() + off;
         if sc.vars.is_empty() {
             if inner == value {
                 return Text::exact(value, n.span, base);
@@ -293,7 +293,7 @@ impl Text {
     pub fn from_word(value: &str, span: Span, sources: &Sources) -> Text {
         let raw = sources.get(span.file).slice(&span);
         if raw == value {
-            return Text::exact(value, span, span.start);
+            return Text::exact(value, span, span.start());
         }
         let (off, inner) = if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
             (1, &raw[1..raw.len() - 1])
@@ -301,9 +301,9 @@ impl Text {
             (0, raw)
         };
         if inner == value {
-            return Text::exact(value, span, span.start + off);
+            return Text::exact(value, span, span.start() + off);
         }
-        match align(value, inner, span.start + off) {
+        match align(value, inner, span.start() + off) {
             Some(bytes) => Text {
                 s: value.to_string(),
                 bytes,
@@ -508,7 +508,7 @@ fn map_interpolated(
             v + value.get(v..)?.find(&next.s)?
         };
         let expr = match t.span {
-            Some(s) if s.file == whole.file => (s.start, s.end),
+            Some(s) if s.file == whole.file => (s.start(), s.end()),
             _ => (base + t.range.start, base + t.range.end),
         };
         let taint = tainted(t);

@@ -408,7 +408,7 @@ fn style_of(s: ScalarStyle) -> Style {
 fn key_text<'a>(key: &'a Node, src: &'a str) -> Option<&'a str> {
     match &key.value {
         Value::Scalar(s) => Some(s.value.as_str()),
-        Value::Null => src.get(key.span.start..key.span.end),
+        Value::Null => src.get(key.span.range()),
         _ => None,
     }
 }
@@ -468,7 +468,7 @@ impl Builder<'_> {
         // keeps the span of the anchored text elsewhere).
         if !matches!(ev.data, EventData::SequenceEnd | EventData::MappingEnd) {
             if let Some(Frame::Seq { end, .. } | Frame::Map { end, .. }) = self.stack.last_mut() {
-                *end = (*end).max(span.end);
+                *end = (*end).max(span.end());
             }
         }
         match ev.data {
@@ -541,7 +541,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Seq {
                     start: span,
                     flow: style == SequenceStyle::Flow,
-                    end: span.end,
+                    end: span.end(),
                     anchor,
                     tag,
                     items: self.items.len(),
@@ -557,7 +557,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Map {
                     start: span,
                     flow: style == MappingStyle::Flow,
-                    end: span.end,
+                    end: span.end(),
                     anchor,
                     tag,
                     entries: self.pairs.len(),
@@ -626,8 +626,8 @@ impl Builder<'_> {
     /// comments after them) that libyaml counts into a node's event.
     fn skip_properties(&self, span: Span) -> Span {
         let b = self.src.text.as_bytes();
-        let mut i = span.start;
-        let stop = span.end.min(b.len());
+        let mut i = span.start();
+        let stop = span.end().min(b.len());
         loop {
             match b.get(i) {
                 Some(b'&' | b'!') if i < stop => {
@@ -644,7 +644,7 @@ impl Builder<'_> {
                 _ => break,
             }
         }
-        Span::new(self.file, i.min(stop).max(span.start), span.end)
+        Span::new(self.file, i.min(stop).max(span.start()), span.end())
     }
 
     fn enter(&mut self, span: Span) -> bool {
@@ -674,12 +674,12 @@ impl Builder<'_> {
     ) -> Span {
         if flow {
             // The start event covers the anchor and tag before the bracket.
-            let s = self.skip_properties(start).start;
-            return Span::new(self.file, s, end.end.max(s));
+            let s = self.skip_properties(start).start();
+            return Span::new(self.file, s, end.end().max(s));
         }
         match first {
-            Some(f) => Span::new(self.file, f.start, last_end.max(f.start)),
-            None => Span::new(self.file, start.start, start.start),
+            Some(f) => Span::new(self.file, f.start(), last_end.max(f.start())),
+            None => Span::new(self.file, start.start(), start.start()),
         }
     }
 
@@ -773,7 +773,7 @@ impl Builder<'_> {
 
     fn attach(&mut self, node: Node) {
         if let Some(Frame::Seq { end, .. } | Frame::Map { end, .. }) = self.stack.last_mut() {
-            *end = (*end).max(node.span.end);
+            *end = (*end).max(node.span.end());
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
@@ -832,7 +832,7 @@ impl Builder<'_> {
         // set: a set for every mapping cost a hash and an allocation per key.
         let mut present = Present::default();
         for Merge { node, key, at } in merges {
-            let whole = Span::new(self.file, key.start, at.end.max(key.start));
+            let whole = Span::new(self.file, key.start(), at.end().max(key.start()));
             // An alias's node keeps the span of the anchored text: worth showing
             // when it is elsewhere.
             let defined_elsewhere = node.span != at;

@@ -656,7 +656,7 @@ mod tests {
         check_file(&y.docs[0], partial, None)
             .into_iter()
             .map(|f| {
-                let at = text[f.primary.start..f.primary.end].to_string();
+                let at = text[f.primary.range()].to_string();
                 (f.message, at)
             })
             .collect()

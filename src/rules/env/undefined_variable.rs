@@ -115,7 +115,7 @@ impl Rule for UndefinedVariable {
         if envs.is_empty() {
             missing.retain(|m| !templates.iter().any(|t| entry(t, &m.use_.name).is_some()));
         }
-        missing.sort_by_key(|m| (m.span.file, m.span.start));
+        missing.sort_by_key(|m| (m.span.file, m.span.start()));
 
         let mut order: Vec<&str> = Vec::new();
         let mut by_name: HashMap<&str, Vec<&Missing>> = HashMap::new();
@@ -201,12 +201,12 @@ struct Enclosing {
 impl Enclosing {
     fn new(spans: impl Iterator<Item = Span>) -> Self {
         let mut sorted: Vec<Span> = spans.collect();
-        sorted.sort_by_key(|s| (s.file, s.start));
+        sorted.sort_by_key(|s| (s.file, s.start()));
         let mut out: Vec<(Span, usize)> = Vec::with_capacity(sorted.len());
         for s in sorted {
             let max_end = match out.last() {
-                Some((prev, end)) if prev.file == s.file => (*end).max(s.end),
-                _ => s.end,
+                Some((prev, end)) if prev.file == s.file => (*end).max(s.end()),
+                _ => s.end(),
             };
             out.push((s, max_end));
         }
@@ -217,12 +217,12 @@ impl Enclosing {
     fn encloses(&self, inner: &Span) -> bool {
         let idx = self
             .spans
-            .partition_point(|(s, _)| (s.file, s.start) < (inner.file, inner.start));
+            .partition_point(|(s, _)| (s.file, s.start()) < (inner.file, inner.start()));
         idx > 0
             && self
                 .spans
                 .get(idx - 1)
-                .is_some_and(|(s, end)| s.file == inner.file && *end >= inner.end)
+                .is_some_and(|(s, end)| s.file == inner.file && *end >= inner.end())
     }
 }
 

@@ -32,7 +32,7 @@ pub(crate) fn add_to_service(
     let span = svc.name.span;
     let text = &p.sources.get(span.file).text;
     // The service's key ends its line (`web:`, `web: &anchor`, a comment).
-    let rest_of_line = &text[span.end..];
+    let rest_of_line = &text[span.end()..];
     let eol = rest_of_line.find('\n')?;
     let after = rest_of_line[..eol].trim_end_matches('\r').trim();
     let after_colon = after
@@ -42,9 +42,9 @@ pub(crate) fn add_to_service(
     if !(after_colon.is_empty() || after_colon.starts_with('#') || after_colon.starts_with('&')) {
         return None;
     }
-    let key_col = span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let key_col = span.start() - text[..span.start()].rfind('\n').map_or(0, |i| i + 1);
     // The first line of the body that is not blank or a comment: its indentation.
-    let mut at = span.end + eol + 1;
+    let mut at = span.end() + eol + 1;
     loop {
         let line_text = text.get(at..)?.split('\n').next()?;
         let body = line_text.trim_start_matches([' ', '\t']);

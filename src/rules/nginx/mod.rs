@@ -61,12 +61,12 @@ fn enclosing<'a>(
         return None;
     }
     loop {
-        let i = level.partition_point(|d| d.span.end <= target.span.start);
+        let i = level.partition_point(|d| d.span.end() <= target.span.start());
         let d = level.get(i)?;
         if d.span == target.span && d.name_span == target.name_span {
             return Some(chain);
         }
-        if !(d.span.start <= target.span.start && target.span.end <= d.span.end) {
+        if !(d.span.start() <= target.span.start() && target.span.end() <= d.span.end()) {
             return None;
         }
         chain.push(d);
@@ -136,7 +136,7 @@ pub fn runtime_fix_edits(
     if file.slice(&location.span).contains(&format!("${var}")) {
         return None;
     }
-    let at = t.directive.span.start;
+    let at = t.directive.span.start();
     let indent = indent_before(text, at)?;
     let mut edits = vec![
         Edit {
@@ -154,7 +154,7 @@ pub fn runtime_fix_edits(
             .rev()
             .find(|d| d.name == "server" && d.block.is_some())?;
         let first = server.block.as_ref()?.first()?;
-        let at = first.span.start;
+        let at = first.span.start();
         let indent = indent_before(text, at)?;
         edits.insert(
             0,

@@ -245,8 +245,8 @@ fn worker_finding(
     let port = pr.port?;
     // Written outside the service: it came through an anchor, a merge key or `extends`.
     let inherited = p.sources.get(pr.span.file).path != p.sources.get(node.span.file).path
-        || pr.span.start < node.span.start
-        || pr.span.end > node.span.end;
+        || pr.span.start() < node.span.start()
+        || pr.span.end() > node.span.end();
     let mut label = format!("probes port {port} of the container itself");
     if inherited {
         label.push_str(&format!(

@@ -13,13 +13,7 @@ fn probes(test: &str) -> Vec<(Option<String>, Option<u16>, String)> {
         .invocations()
         .iter()
         .flat_map(|i| probes_of(i, &env))
-        .map(|pr| {
-            (
-                pr.host,
-                pr.port,
-                test[pr.span.start..pr.span.end].to_string(),
-            )
-        })
+        .map(|pr| (pr.host, pr.port, test[pr.span.range()].to_string()))
         .collect()
 }
 
@@ -173,7 +167,7 @@ fn bash_dev_tcp() {
         (pr[0].host.as_deref(), pr[0].port),
         (Some("localhost"), Some(9000))
     );
-    assert_eq!(&src[pr[0].span.start..pr[0].span.end], "9000");
+    assert_eq!(&src[pr[0].span.start()..pr[0].span.end()], "9000");
     let pr = dev_tcp(
         &CommandSrc::Shell(t("bash -c '</dev/tcp/127.0.0.1/$PORT'")),
         &env,
