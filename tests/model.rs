@@ -120,7 +120,7 @@ fn interpolation_records_variables_and_env_lines() {
         .expect("env");
     let mut uses = Vec::new();
     for (k, v) in env.as_map().expect("map") {
-        for u in &v.as_scalar().expect("scalar").vars {
+        for u in v.as_scalar().expect("scalar").vars {
             uses.push(format!(
                 "{} {} {:?} defined={} at {} from {}",
                 k.as_str().unwrap_or(""),

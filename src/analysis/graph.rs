@@ -464,7 +464,7 @@ fn add_service_edges(
     // extends: only a base in the same project (no `file:`) is a node of this graph.
     if let Some(ext) = node.and_then(|n| n.get("extends")) {
         let (base, span, other_file) = match &ext.value {
-            Value::Scalar(sc) => (Some(sc.value.to_string()), ext.span, false),
+            Value::Scalar(sc) => (Some(sc.to_string()), ext.span, false),
             Value::Map(_) => (
                 ext.get("service")
                     .and_then(Node::as_str)

@@ -222,10 +222,8 @@ impl<'a> Loader<'a> {
             }
             Value::Scalar(_) => {
                 if let Some((value, uses)) = self.interpolated_scalar(n, vars, budget) {
-                    if let Value::Scalar(s) = &mut n.value {
-                        s.value = value.into();
-                        s.vars = uses.into();
-                    }
+                    n.value = Value::Scalar(value.into());
+                    n.set_vars(uses);
                 }
                 return;
             }
@@ -249,11 +247,7 @@ impl<'a> Loader<'a> {
                         Arc::make_mut(o)[i].1 = new;
                     }
                 }
-                return out.map(|entries| Node {
-                    value: Value::Map(entries),
-                    span: n.span,
-                    tag: n.tag.clone(),
-                });
+                return out.map(|entries| n.with_value(Value::Map(entries)));
             }
             Value::Seq(items) => {
                 let mut out: Option<Arc<Vec<Node>>> = None;
@@ -263,20 +257,13 @@ impl<'a> Loader<'a> {
                         Arc::make_mut(o)[i] = new;
                     }
                 }
-                return out.map(|items| Node {
-                    value: Value::Seq(items),
-                    span: n.span,
-                    tag: n.tag.clone(),
-                });
+                return out.map(|items| n.with_value(Value::Seq(items)));
             }
             _ => {}
         }
         let (value, uses) = self.interpolated_scalar(n, vars, budget)?;
-        let mut new = n.clone();
-        if let Value::Scalar(s) = &mut new.value {
-            s.value = value.into();
-            s.vars = uses.into();
-        }
+        let mut new = n.with_value(Value::Scalar(value.into()));
+        new.set_vars(uses);
         Some(new)
     }
 
@@ -289,7 +276,7 @@ impl<'a> Loader<'a> {
         budget: &mut usize,
     ) -> Option<(String, Vec<crate::parse::interpolate::VarUse>)> {
         let result = match n.as_scalar() {
-            Some(s) if s.value.contains('$') => interpolate(&s.value, vars),
+            Some(s) if s.value.contains('$') => interpolate(s.value, vars),
             _ => return None,
         };
         match result {
@@ -485,7 +472,7 @@ impl<'a> Loader<'a> {
             return Some(svc);
         };
         let (base_name, file) = match &ext.value {
-            Value::Scalar(s) => (s.value.to_string(), None),
+            Value::Scalar(s) => (s.to_string(), None),
             Value::Map(_) => (
                 ext.get("service").and_then(Node::as_str)?.to_string(),
                 ext.get("file")

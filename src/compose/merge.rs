@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::parse::yaml::{Node, Scalar, Style, Value};
+use crate::parse::yaml::{Node, Style, Value};
 use crate::source::{Sources, Span};
 
 /// How a sequence at a given path merges.
@@ -35,12 +35,15 @@ fn seq_merge_for(path: &[&str]) -> SeqMerge {
 ///
 /// Linear in the entries and items of both sides: keys and list items are found
 /// through hash indexes, not by scanning `base` for each one of `over`.
-pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
+pub fn merge(base: &mut Node, mut over: Node, path: &mut Vec<String>) {
     if over.has_tag("!override") {
         *base = strip_tag(over);
         return;
     }
-    match (&mut base.value, over.value) {
+    match (
+        &mut base.value,
+        std::mem::replace(&mut over.value, Value::Null),
+    ) {
         (Value::Map(base_entries), Value::Map(over_entries)) => {
             merge_maps(Arc::make_mut(base_entries), unshare(over_entries), path);
         }
@@ -58,11 +61,9 @@ pub fn merge(base: &mut Node, over: Node, path: &mut Vec<String>) {
             }
         }
         (_, v) => {
-            base.value = v;
-            base.span = over.span;
-            base.tag = over
-                .tag
-                .filter(|t| !matches!(t.as_str(), "!reset" | "!override"));
+            // `over` whole: its value with its span, style, variables and tag.
+            over.value = v;
+            *base = strip_tag(over);
         }
     }
 }
@@ -152,7 +153,7 @@ fn append_items(base: &mut Vec<Node>, over: Vec<Node>, keyed: bool) {
 
 fn strip_tag(mut n: Node) -> Node {
     if matches!(n.tag_str(), Some("!override" | "!reset")) {
-        n.tag = None;
+        n.set_tag(None);
     }
     n
 }
@@ -229,25 +230,21 @@ fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
         };
         let (key, val) = match sep {
             Some(i) => (&s.value[..i], Some((&s.value[i + 1..], i + 1))),
-            None => (s.value.as_str(), None),
+            None => (s.value, None),
         };
         // After interpolation the value may differ from the text
         // (`KEY=${VAR}`); the key and the `=` are still written out, so the
         // value's span is the rest of the item's text.
         let raw_value = raw_item_value(item, sources, key, sep.is_some());
         let key_span = sub_span(item, sources, 0, key.len());
-        let key_node = Node {
-            span: key_span,
-            tag: None,
-            value: Value::Scalar(Scalar::new(key, Style::Plain)),
-        };
+        let key_node = Node::scalar(key_span, key, Style::Plain);
         let val_node = match val {
             None => Node::null(key_span),
             Some((text, at)) => {
                 let span =
                     raw_value.unwrap_or_else(|| sub_span(item, sources, at, at + text.len()));
                 // Keep the variable uses that fall into the value part.
-                let vars = s
+                let vars: Vec<_> = s
                     .vars
                     .iter()
                     .filter(|u| u.range.start >= at)
@@ -257,15 +254,9 @@ fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
                         u
                     })
                     .collect();
-                Node {
-                    span,
-                    tag: None,
-                    value: Value::Scalar(Scalar {
-                        value: text.into(),
-                        style: s.style,
-                        vars,
-                    }),
-                }
+                let mut n = Node::scalar(span, text, s.style);
+                n.set_vars(vars);
+                n
             }
         };
         entries.push((key_node, val_node));

@@ -1021,39 +1021,17 @@ mod tests {
         // Built by hand: the reader keeps one entry of a repeated key, and a
         // merge or a non-string key could still give a mapping two.
         let at = |n: usize| Span::new(crate::source::FileId(0), n, n);
-        let scalar = |n: usize, v: &str| Node {
-            span: at(n),
-            tag: None,
-            value: Value::Scalar(crate::parse::yaml::Scalar::new(
-                v,
-                crate::parse::yaml::Style::Plain,
-            )),
-        };
-        let root = Node {
-            span: at(0),
-            tag: None,
-            value: Value::map(vec![
+        let scalar = |n: usize, v: &str| Node::scalar(at(n), v, crate::parse::yaml::Style::Plain);
+        let root = Node::new(
+            at(0),
+            Value::map(vec![
                 (scalar(1, "image"), scalar(2, "a")),
-                (
-                    Node {
-                        span: at(3),
-                        tag: None,
-                        value: Value::seq(vec![]),
-                    },
-                    scalar(4, "x"),
-                ),
+                (Node::new(at(3), Value::seq(vec![])), scalar(4, "x")),
                 (scalar(5, "user"), scalar(6, "b")),
                 (scalar(7, "image"), scalar(8, "c")),
-                (
-                    scalar(9, "labels"),
-                    Node {
-                        span: at(10),
-                        tag: None,
-                        value: Value::seq(vec![]),
-                    },
-                ),
+                (scalar(9, "labels"), Node::new(at(10), Value::seq(vec![]))),
             ]),
-        };
+        );
         let sk = ServiceKeys::of(&root);
         for k in keys {
             assert_eq!(

@@ -70,7 +70,7 @@ fn convert(
 ) -> Json {
     let value = match &n.value {
         Value::Null => Json::Null,
-        Value::Scalar(s) => typed_scalar(n).unwrap_or_else(|| Json::String(s.value.to_string())),
+        Value::Scalar(s) => typed_scalar(n).unwrap_or_else(|| Json::String(s.to_string())),
         Value::Seq(items) => Json::Array(
             items
                 .iter()
@@ -137,7 +137,7 @@ pub fn typed_scalar(n: &Node) -> Option<Json> {
     if !s.vars.is_empty() || s.style != Style::Plain || str_tag {
         return None;
     }
-    plain_scalar(&s.value)
+    plain_scalar(s.value)
 }
 
 /// A plain scalar as go-yaml v3 resolves it: bool, int or float; `None`: a string.

@@ -88,7 +88,7 @@ fn small_enough_to_copy(n: &Node) -> bool {
                 Value::Map(entries) => entries.iter().all(|(k, v)| {
                     take(bytes, k.as_str().map_or(0, str::len)) && fits(v, nodes, bytes)
                 }),
-                Value::Scalar(s) => take(bytes, s.value.len()),
+                Value::Scalar(s) => take(bytes, s.len()),
                 Value::Null => true,
             }
     }
@@ -140,16 +140,8 @@ pub fn is_valid(root: &Node) -> Option<bool> {
 
 /// A compose file whose only content is its `services:` holding one `entry`.
 fn file_of_one((key, services): &(Node, Node), entry: &(Node, Node)) -> Node {
-    let one = Node {
-        span: services.span,
-        tag: None,
-        value: Value::map(vec![entry.clone()]),
-    };
-    Node {
-        span: services.span,
-        tag: None,
-        value: Value::map(vec![(key.clone(), one)]),
-    }
+    let one = Node::new(services.span, Value::map(vec![entry.clone()]));
+    Node::new(services.span, Value::map(vec![(key.clone(), one)]))
 }
 
 /// Whether `root` has `services` enough to be checked service by service.
@@ -218,11 +210,11 @@ impl<'a> View<'a> {
             Value::Seq(items) => Kind::Array(items),
             Value::Map(entries) => Kind::Object(entries),
             Value::Scalar(s) => match schema::typed_scalar(n) {
-                None => Kind::Str(&s.value),
+                None => Kind::Str(s),
                 Some(Serde::Bool(b)) => Kind::Bool(b),
                 Some(Serde::Number(x)) => Kind::Number(x),
                 // typed_scalar gives only bools and numbers.
-                Some(_) => Kind::Str(&s.value),
+                Some(_) => Kind::Str(s),
             },
         };
         View {
@@ -375,7 +367,7 @@ pub const RESTART_ALIASES: &[&str] = &["none", "any"];
 
 /// Whether a `restart:` value is a policy docker accepts, or cannot be judged here
 /// (empty, or read from an unset variable).
-pub fn restart_accepted(s: &crate::parse::yaml::Scalar) -> bool {
+pub fn restart_accepted(s: crate::parse::yaml::Scalar) -> bool {
     if s.vars.iter().any(|v| !v.defined) || s.value.is_empty() {
         return true;
     }
@@ -458,13 +450,14 @@ mod tests {
     /// A copy is made of at most `COPIED_NODES` nodes, aliases counted at each use.
     #[test]
     fn only_small_files_are_copied() {
-        let seq = |n: usize| Node {
-            span: crate::source::Span::new(FileId(0), 0, 0),
-            tag: None,
-            value: Value::seq(vec![
-                Node::null(crate::source::Span::new(FileId(0), 0, 0));
-                n
-            ]),
+        let seq = |n: usize| {
+            Node::new(
+                crate::source::Span::new(FileId(0), 0, 0),
+                Value::seq(vec![
+                    Node::null(crate::source::Span::new(FileId(0), 0, 0));
+                    n
+                ]),
+            )
         };
         assert!(small_enough_to_copy(&seq(COPIED_NODES - 1)));
         assert!(!small_enough_to_copy(&seq(COPIED_NODES)));

@@ -163,7 +163,7 @@ fn runtime_variables_resolve_from_the_environment() {
 #[test]
 fn interpolated_values_map_to_their_source() {
     use crate::parse::interpolate::{Op, VarUse};
-    use crate::parse::yaml::{Node, Scalar, Style, Value};
+    use crate::parse::yaml::{Node, Style};
     use crate::source::{FileKind, SourceFile, Sources};
     let src = "x: \"http://localhost:${PORT:-8000}/h $$HOME\"\n";
     let mut sources = Sources::new();
@@ -179,14 +179,10 @@ fn interpolated_values_map_to_their_source() {
         defined,
         source: None,
     };
-    let node = |value: &str, u: VarUse| Node {
-        span: Span::new(id, start, end),
-        tag: None,
-        value: Value::Scalar(Scalar {
-            value: value.into(),
-            style: Style::DoubleQuoted,
-            vars: vec![u].into(),
-        }),
+    let node = |value: &str, u: VarUse| {
+        let mut n = Node::scalar(Span::new(id, start, end), value, Style::DoubleQuoted);
+        n.set_vars(vec![u]);
+        n
     };
     let n = node(
         "http://localhost:8000/h $HOME",

@@ -241,7 +241,7 @@ impl Text {
         let Some(sc) = n.as_scalar() else {
             return Text::plain(String::new(), n.span);
         };
-        let value = sc.value.as_str();
+        let value = sc.value;
         let raw = sources.get(n.span.file).slice(&n.span);
         let (off, inner) = match sc.style {
             Style::SingleQuoted | Style::DoubleQuoted if raw.len() >= 2 => {
@@ -276,7 +276,7 @@ impl Text {
                 _ => false,
             };
         if simple {
-            if let Some(t) = map_interpolated(value, inner, base, &sc.vars, n.span) {
+            if let Some(t) = map_interpolated(value, inner, base, sc.vars, n.span) {
                 return t;
             }
         }

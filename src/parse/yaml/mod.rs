@@ -407,7 +407,7 @@ fn style_of(s: ScalarStyle) -> Style {
 /// is a duplicate, `null` and `~` are not. None for a key that is a collection.
 fn key_text<'a>(key: &'a Node, src: &'a str) -> Option<&'a str> {
     match &key.value {
-        Value::Scalar(s) => Some(s.value.as_str()),
+        Value::Scalar(s) => Some(s.as_str()),
         Value::Null => src.get(key.span.range()),
         _ => None,
     }
@@ -496,15 +496,12 @@ impl Builder<'_> {
                     && tag.is_none()
                     && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
                 let size = Size::scalar(if is_null { 0 } else { value.len() });
-                let node = Node {
-                    span,
-                    tag: tag.map(Box::new),
-                    value: if is_null {
-                        Value::Null
-                    } else {
-                        Value::Scalar(Scalar::new(value, style))
-                    },
-                };
+                let node = if is_null {
+                    Node::null(span)
+                } else {
+                    Node::scalar(span, value, style)
+                }
+                .with_tag(tag);
                 self.finish(node, anchor, size);
             }
             EventData::Alias { anchor } => {
@@ -580,11 +577,8 @@ impl Builder<'_> {
                 {
                     let first = self.items.get(items).map(|n| n.span);
                     let span = self.collection_span(start, flow, span, first, end);
-                    let node = Node {
-                        span,
-                        tag: tag.map(Box::new),
-                        value: Value::seq(self.items.drain(items..).collect()),
-                    };
+                    let node = Node::new(span, Value::seq(self.items.drain(items..).collect()))
+                        .with_tag(tag);
                     self.finish(node, anchor, size);
                 }
             }
@@ -610,11 +604,8 @@ impl Builder<'_> {
                     let mut pairs = std::mem::take(&mut self.pairs);
                     self.apply_merges(&mut pairs, entries, merges);
                     self.pairs = pairs;
-                    let node = Node {
-                        span,
-                        tag: tag.map(Box::new),
-                        value: Value::map(self.pairs.drain(entries..).collect()),
-                    };
+                    let node = Node::new(span, Value::map(self.pairs.drain(entries..).collect()))
+                        .with_tag(tag);
                     self.finish(node, anchor, size);
                 }
             }
@@ -689,7 +680,7 @@ impl Builder<'_> {
         matches!(
             self.stack.last(),
             Some(Frame::Map { pending_key: Some(k), .. })
-                if k.tag.is_none()
+                if k.tag_str().is_none()
                     && k.as_scalar().is_some_and(|s| s.value == "<<" && s.style == Style::Plain)
         )
     }

@@ -4,7 +4,6 @@
 //! change goes through `Arc::make_mut`, which copies one level when it is shared.
 //! `Arc` rather than `Rc`: projects are loaded and linted in parallel (rayon).
 
-use std::ops::Deref;
 use std::sync::Arc;
 
 pub use compact_str::CompactString;
@@ -22,77 +21,32 @@ pub enum Style {
     Folded,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Scalar {
-    /// The value after YAML unquoting and, for compose values, interpolation. Inline
-    /// up to 24 bytes: no allocation for most scalars.
-    pub value: CompactString,
+/// A scalar node's parts, borrowed from the node ([`Node::as_scalar`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scalar<'a> {
+    /// The value after YAML unquoting and, for compose values, interpolation.
+    pub value: &'a str,
     pub style: Style,
     /// The variables interpolation read in this value (empty before interpolation).
-    #[serde(skip_serializing_if = "Vars::is_none")]
-    pub vars: Vars,
+    pub vars: &'a [VarUse],
 }
 
-impl Scalar {
-    pub fn new(value: impl Into<CompactString>, style: Style) -> Scalar {
-        Scalar {
-            value: value.into(),
-            style,
-            vars: Vars::default(),
-        }
-    }
-}
-
-/// The variables one value read: none for almost every node, so one pointer wide
-/// (a node's size is most of a large file's memory).
+/// What few nodes carry: a tag, or the variables a value read. One pointer in
+/// every node, null for almost all of them (a node's size is most of a large
+/// file's memory).
 #[derive(Clone, Debug, Default, PartialEq)]
-#[allow(clippy::box_collection)] // the point: a thin pointer, null for no variables
-pub struct Vars(Option<Box<Vec<VarUse>>>);
-
-impl Vars {
-    fn is_none(&self) -> bool {
-        self.0.is_none()
-    }
+struct Rare {
+    tag: Option<String>,
+    vars: Vec<VarUse>,
 }
 
-impl From<Vec<VarUse>> for Vars {
-    fn from(v: Vec<VarUse>) -> Vars {
-        // Without the spare room of its growth: one value usually reads one variable.
-        Vars((!v.is_empty()).then(|| Box::new(super::fitted(v))))
-    }
-}
-
-impl FromIterator<VarUse> for Vars {
-    fn from_iter<I: IntoIterator<Item = VarUse>>(it: I) -> Vars {
-        Vars::from(it.into_iter().collect::<Vec<_>>())
-    }
-}
-
-impl Deref for Vars {
-    type Target = [VarUse];
-    fn deref(&self) -> &[VarUse] {
-        self.0.as_deref().map_or(&[], Vec::as_slice)
-    }
-}
-
-impl<'a> IntoIterator for &'a Vars {
-    type Item = &'a VarUse;
-    type IntoIter = std::slice::Iter<'a, VarUse>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-impl serde::Serialize for Vars {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (**self).serialize(s)
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// A node's value. A scalar's string is inline up to 24 bytes (no allocation for
+/// most scalars); its style and variables are kept by the node, so that a value
+/// is 24 bytes and a node 48.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
-    Scalar(Scalar),
+    Scalar(CompactString),
     Seq(Arc<Vec<Node>>),
     Map(Arc<Vec<(Node, Node)>>),
 }
@@ -109,22 +63,46 @@ impl Value {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Node {
     pub span: Span,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    /// Boxed: a tag is rare, and every node carries the field (one pointer wide).
-    #[allow(clippy::box_collection)]
-    pub tag: Option<Box<String>>,
+    /// How a scalar was written (plain for the other nodes).
+    pub style: Style,
+    rare: Option<Box<Rare>>,
     pub value: Value,
 }
 
 impl Node {
-    pub fn null(span: Span) -> Node {
+    /// A node without tag or variables.
+    pub fn new(span: Span, value: Value) -> Node {
         Node {
             span,
-            tag: None,
-            value: Value::Null,
+            style: Style::Plain,
+            rare: None,
+            value,
+        }
+    }
+
+    /// A scalar node.
+    pub fn scalar(span: Span, value: impl Into<CompactString>, style: Style) -> Node {
+        Node {
+            style,
+            ..Node::new(span, Value::Scalar(value.into()))
+        }
+    }
+
+    pub fn null(span: Span) -> Node {
+        Node::new(span, Value::Null)
+    }
+
+    /// This node with `value` in place of its own: its span, style, tag and
+    /// variables kept.
+    pub fn with_value(&self, value: Value) -> Node {
+        Node {
+            span: self.span,
+            style: self.style,
+            rare: self.rare.clone(),
+            value,
         }
     }
 
@@ -135,15 +113,63 @@ impl Node {
     /// The scalar text of this node (`None` for null, sequences and mappings).
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
-            Value::Scalar(s) => Some(&s.value),
+            Value::Scalar(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn as_scalar(&self) -> Option<&Scalar> {
+    pub fn as_scalar(&self) -> Option<Scalar<'_>> {
         match &self.value {
-            Value::Scalar(s) => Some(s),
+            Value::Scalar(s) => Some(Scalar {
+                value: s,
+                style: self.style,
+                vars: self.vars(),
+            }),
             _ => None,
+        }
+    }
+
+    /// The variables interpolation read in this node's value.
+    pub fn vars(&self) -> &[VarUse] {
+        self.rare.as_deref().map_or(&[], |r| r.vars.as_slice())
+    }
+
+    /// Sets the variables this node's value read.
+    pub fn set_vars(&mut self, vars: Vec<VarUse>) {
+        if vars.is_empty() && self.rare.is_none() {
+            return;
+        }
+        // Without the spare room of its growth: one value usually reads one variable.
+        self.rare_mut().vars = super::fitted(vars);
+        self.drop_empty_rare();
+    }
+
+    /// This node with `tag`.
+    pub fn with_tag(mut self, tag: Option<String>) -> Node {
+        self.set_tag(tag);
+        self
+    }
+
+    /// Sets (or with `None`, removes) the node's tag.
+    pub fn set_tag(&mut self, tag: Option<String>) {
+        if tag.is_none() && self.rare.is_none() {
+            return;
+        }
+        self.rare_mut().tag = tag;
+        self.drop_empty_rare();
+    }
+
+    fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    fn drop_empty_rare(&mut self) {
+        if self
+            .rare
+            .as_deref()
+            .is_some_and(|r| r.tag.is_none() && r.vars.is_empty())
+        {
+            self.rare = None;
         }
     }
 
@@ -189,7 +215,7 @@ impl Node {
 
     /// The node's tag as written (`!!str`, `!reset`, ...).
     pub fn tag_str(&self) -> Option<&str> {
-        self.tag.as_deref().map(String::as_str)
+        self.rare.as_deref()?.tag.as_deref()
     }
 
     /// Keys of a mapping, in order.
@@ -206,11 +232,12 @@ mod size {
     use super::*;
 
     /// A large flow list is a node per item: keep nodes small (they were 96 bytes,
-    /// plus a heap string per scalar, then 72; 64 with 12-byte spans).
+    /// plus a heap string per scalar, then 72; 64 with 12-byte spans, and 48 with
+    /// the tag and variables in one box and the style beside the span).
     #[test]
     fn a_node_stays_small() {
         assert!(
-            std::mem::size_of::<Node>() <= 64,
+            std::mem::size_of::<Node>() <= 48,
             "{}",
             std::mem::size_of::<Node>()
         );

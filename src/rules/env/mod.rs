@@ -132,8 +132,8 @@ fn walk<'a>(n: &'a Node, path: &mut Vec<Step<'a>>, out: &mut Vec<PlacedUse<'a>>,
                 path.pop();
             }
         }
-        Value::Scalar(s) => {
-            for u in s.vars.iter() {
+        Value::Scalar(_) => {
+            for u in n.vars() {
                 out.push(PlacedUse {
                     use_: u,
                     path: path.clone(),
@@ -148,7 +148,7 @@ fn walk<'a>(n: &'a Node, path: &mut Vec<Step<'a>>, out: &mut Vec<PlacedUse<'a>>,
 fn may_hold_uses(n: &Node) -> bool {
     match &n.value {
         Value::Map(_) | Value::Seq(_) => true,
-        Value::Scalar(s) => !s.vars.is_empty(),
+        Value::Scalar(_) => !n.vars().is_empty(),
         Value::Null => false,
     }
 }

@@ -135,7 +135,7 @@ impl Rule for PlaceholderSecret {
                 let (Some(s), Some(value)) = (v.as_scalar(), v.as_str()) else {
                     continue;
                 };
-                let vars = &s.vars[..];
+                let vars = s.vars;
                 let place = format!("services.{sname}.environment.{key}");
                 if vars.is_empty() {
                     let Some(weak) = weakness(&[key], value, extra(value)) else {
