@@ -29,7 +29,7 @@ pub enum Op {
 /// One variable read while interpolating a string.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct VarUse {
-    pub name: String,
+    pub name: compact_str::CompactString,
     pub op: Op,
     /// Byte range of the whole expression (`${VAR:-x}` or `$VAR`) in the interpolated text.
     #[serde(skip)]
@@ -221,7 +221,7 @@ impl Interp<'_> {
         let (value, source) = found.unwrap_or_default();
         self.substitute(&value, &range, out)?;
         self.uses.push(VarUse {
-            name: name.to_string(),
+            name: name.into(),
             op: Op::Plain,
             range,
             span: None,
@@ -370,7 +370,7 @@ impl Interp<'_> {
         // Record the variable before any it leads to: that is evaluation order.
         let index = self.uses.len();
         self.uses.push(VarUse {
-            name: name.to_string(),
+            name: name.into(),
             op,
             range: range.clone(),
             span: None,
