@@ -37,7 +37,7 @@ pub fn shared_namespaces(p: &Project) -> Vec<bool> {
             }
             crate::steps::step();
             joined_services.contains(s.name.value.as_str())
-                || s.container_name.iter().any(|c| {
+                || s.uncommon().container_name.iter().any(|c| {
                     crate::steps::step();
                     joined_containers.contains(c.value.as_str())
                 })

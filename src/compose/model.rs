@@ -494,8 +494,8 @@ pub struct EnvVar {
     pub value: Option<Spanned<CompactString>>,
 }
 
-/// The parts most services do not have are boxed: a service is 1 KB instead of
-/// 1.8, which counts in a stack of a hundred thousand services.
+/// The parts most services do not have are boxed: a service is half a kilobyte
+/// instead of 1.8, which counts in a stack of a hundred thousand services.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Service {
     pub name: Spanned<CompactString>,
@@ -521,14 +521,10 @@ pub struct Service {
     pub restart: Option<Spanned<CompactString>>,
     pub profiles: Vec<Spanned<CompactString>>,
     pub labels: Vec<EnvVar>,
-    pub container_name: Option<Spanned<CompactString>>,
-    pub hostname: Option<Spanned<CompactString>>,
-    pub privileged: Option<Spanned<CompactString>>,
-    pub user: Option<Spanned<CompactString>>,
-    pub read_only: Option<Spanned<CompactString>>,
-    pub cap_add: Vec<Spanned<CompactString>>,
-    pub secrets: Vec<Spanned<CompactString>>,
-    pub configs: Vec<Spanned<CompactString>>,
+    /// `container_name` to `configs`: read with [`Service::uncommon`]. Serialized
+    /// in place, as fields of the service.
+    #[serde(flatten)]
+    uncommon: UncommonBox,
     /// Namespaces, security options and replicas; None when the service sets
     /// none of them (not serialized then).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -540,7 +536,55 @@ pub struct Service {
     pub(crate) base: crate::compose::base::BaseCell,
 }
 
+/// The keys most services leave out, boxed: a service without any of them keeps a
+/// null pointer instead of 272 bytes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Uncommon {
+    pub container_name: Option<Spanned<CompactString>>,
+    pub hostname: Option<Spanned<CompactString>>,
+    pub privileged: Option<Spanned<CompactString>>,
+    pub user: Option<Spanned<CompactString>>,
+    pub read_only: Option<Spanned<CompactString>>,
+    pub cap_add: Vec<Spanned<CompactString>>,
+    pub secrets: Vec<Spanned<CompactString>>,
+    pub configs: Vec<Spanned<CompactString>>,
+}
+
+/// What a service without any of the uncommon keys reads.
+static NO_UNCOMMON: Uncommon = Uncommon {
+    container_name: None,
+    hostname: None,
+    privileged: None,
+    user: None,
+    read_only: None,
+    cap_add: Vec::new(),
+    secrets: Vec::new(),
+    configs: Vec::new(),
+};
+
+/// [`Uncommon`] boxed, or None when it would be empty.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct UncommonBox(Option<Box<Uncommon>>);
+
+impl UncommonBox {
+    fn of(u: Uncommon) -> UncommonBox {
+        UncommonBox((u != NO_UNCOMMON).then(|| Box::new(u)))
+    }
+}
+
+impl Serialize for UncommonBox {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.as_deref().unwrap_or(&NO_UNCOMMON).serialize(s)
+    }
+}
+
 impl Service {
+    /// The keys most services leave out (`container_name`, `hostname`,
+    /// `privileged`, `user`, `read_only`, `cap_add`, `secrets`, `configs`).
+    pub fn uncommon(&self) -> &Uncommon {
+        self.uncommon.0.as_deref().unwrap_or(&NO_UNCOMMON)
+    }
+
     /// Whether the service runs as written: it has an `image` or a `build` (an
     /// override fragment linted without its base has neither; its complete
     /// service is linted where the base file is).
@@ -948,14 +992,16 @@ fn build_service(
         restart: get("restart").and_then(text),
         profiles: texts(get("profiles")),
         labels: key_value_list(get("labels")),
-        container_name: get("container_name").and_then(text),
-        hostname: get("hostname").and_then(text),
-        privileged: get("privileged").and_then(text),
-        user: get("user").and_then(text),
-        read_only: get("read_only").and_then(text),
-        cap_add: texts(get("cap_add")),
-        secrets: names("secrets"),
-        configs: names("configs"),
+        uncommon: UncommonBox::of(Uncommon {
+            container_name: get("container_name").and_then(text),
+            hostname: get("hostname").and_then(text),
+            privileged: get("privileged").and_then(text),
+            user: get("user").and_then(text),
+            read_only: get("read_only").and_then(text),
+            cap_add: texts(get("cap_add")),
+            secrets: names("secrets"),
+            configs: names("configs"),
+        }),
         isolation,
         span: n.span,
         name,
@@ -1046,12 +1092,39 @@ mod tests {
 
     /// A stack can have a hundred thousand services: keep the parts most of them
     /// lack boxed (a service was 1,808 bytes; 840 with the boxed `isolation`,
-    /// 856 with the kept base image, which four readers computed each, and 776
-    /// with 12-byte spans).
+    /// 856 with the kept base image, which four readers computed each, 776 with
+    /// 12-byte spans, and 512 with the uncommon keys boxed).
     #[test]
     fn a_service_stays_small() {
         let size = std::mem::size_of::<Service>();
-        assert!(size <= 776, "{size}");
+        assert!(size <= 512, "{size}");
+    }
+
+    /// A service without the uncommon keys holds no box for them (each service
+    /// would pay 272 bytes more), and one with any of them reads it back.
+    #[test]
+    fn uncommon_keys_are_boxed_only_when_set() {
+        use crate::source::{FileKind, SourceFile, Sources};
+        let text = "services:\n  a:\n    image: x\n  b:\n    image: x\n    user: \"1000\"\n    cap_add: [NET_ADMIN]\n";
+        let mut sources = Sources::new();
+        let id = sources.add(SourceFile::new(
+            "compose.yaml",
+            FileKind::Compose,
+            text.into(),
+        ));
+        let root = crate::parse::yaml::parse(id, sources.get(id))
+            .docs
+            .remove(0);
+        let m = build(&root, &|_| PathBuf::new(), &sources);
+        let (a, b) = (&m.services[0], &m.services[1]);
+        assert!(a.uncommon.0.is_none());
+        assert_eq!(a.uncommon(), &Uncommon::default());
+        assert!(b.uncommon.0.is_some());
+        assert_eq!(
+            b.uncommon().user.as_ref().map(|u| u.value.as_str()),
+            Some("1000")
+        );
+        assert_eq!(b.uncommon().cap_add.len(), 1);
     }
 
     #[test]

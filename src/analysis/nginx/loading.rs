@@ -159,7 +159,7 @@ pub fn fully_visible(p: &Project, svc: &Service, layout: &Layout) -> bool {
     {
         return false;
     }
-    if !svc.configs.is_empty() || !svc.volumes_from.is_empty() {
+    if !svc.uncommon().configs.is_empty() || !svc.volumes_from.is_empty() {
         return false;
     }
     let roots = ["/etc/nginx", "/usr/local/openresty", "/opt/bitnami/nginx"];

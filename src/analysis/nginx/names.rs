@@ -78,8 +78,8 @@ impl<'a> StackNames<'a> {
                 }
             }
             for (field, kind) in [
-                (&svc.container_name, NameKind::ContainerName),
-                (&svc.hostname, NameKind::Hostname),
+                (&svc.uncommon().container_name, NameKind::ContainerName),
+                (&svc.uncommon().hostname, NameKind::Hostname),
             ] {
                 if let Some(n) = field {
                     add(

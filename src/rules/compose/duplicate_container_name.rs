@@ -33,7 +33,7 @@ impl Rule for DuplicateContainerName {
         // file is often an alternative to the base, not an overlay).
         let mut by_name: HashMap<(crate::source::FileId, &str), Vec<usize>> = HashMap::new();
         for (i, svc) in services.iter().enumerate() {
-            let Some(cn) = svc.container_name.as_ref() else {
+            let Some(cn) = svc.uncommon().container_name.as_ref() else {
                 continue;
             };
             if !svc.runs_as_written() {
@@ -71,7 +71,7 @@ impl Rule for DuplicateContainerName {
                 .find(|&&j| services[j].runs_with(svc));
             if let Some(&j) = clash {
                 let other = &services[j];
-                let Some(other_cn) = other.container_name.as_ref() else {
+                let Some(other_cn) = other.uncommon().container_name.as_ref() else {
                     continue;
                 };
                 out.push(

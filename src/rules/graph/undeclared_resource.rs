@@ -60,10 +60,10 @@ impl Rule for UndeclaredResource {
                     uses.push(("volume", &src.value, src.span, volumes));
                 }
             }
-            for s in &svc.secrets {
+            for s in &svc.uncommon().secrets {
                 uses.push(("secret", &s.value, s.span, secrets));
             }
-            for c in &svc.configs {
+            for c in &svc.uncommon().configs {
                 uses.push(("config", &c.value, c.span, configs));
             }
             for (kind, res, span, (list, declared)) in uses {

@@ -32,7 +32,7 @@ impl Rule for RunsAsRoot {
                 continue;
             }
             let name = &svc.name.value;
-            match &svc.user {
+            match &svc.uncommon().user {
                 Some(u) if is_root(&u.value) => {
                     out.push(
                     Finding::new(

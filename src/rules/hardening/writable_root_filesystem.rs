@@ -26,6 +26,7 @@ impl Rule for WritableRootFilesystem {
                 continue;
             }
             if svc
+                .uncommon()
                 .read_only
                 .as_ref()
                 .is_some_and(|r| crate::compose::model::is_true(&r.value))
@@ -41,7 +42,7 @@ impl Rule for WritableRootFilesystem {
             .label("no `read_only: true`")
             .help("add `read_only: true`, with `tmpfs: [/tmp]` and volumes for the paths the service writes")
             .place(format!("services.{name}"));
-            if let Some(r) = &svc.read_only {
+            if let Some(r) = &svc.uncommon().read_only {
                 f = f.related(r.span, "turned off here");
             }
             if let Some(fix) = super::add_to_service(

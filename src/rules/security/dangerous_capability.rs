@@ -53,7 +53,7 @@ impl Rule for DangerousCapability {
                 continue;
             }
             let name = &svc.name.value;
-            for cap in &svc.cap_add {
+            for cap in &svc.uncommon().cap_add {
                 let Some((cap_name, allows)) = dangerous(&cap.value) else {
                     continue;
                 };

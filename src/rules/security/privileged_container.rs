@@ -22,7 +22,7 @@ impl Rule for PrivilegedContainer {
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for svc in &cx.project.model.services {
-            let Some(flag) = svc.privileged.as_ref() else {
+            let Some(flag) = svc.uncommon().privileged.as_ref() else {
                 continue;
             };
             if !svc.runs_as_written() || !crate::compose::model::is_true(&flag.value) {

@@ -123,12 +123,14 @@ impl Rule for HealthcheckPortMismatch {
 fn own_names(svc: &crate::compose::model::Service) -> Vec<String> {
     let mut v = vec![svc.name.value.as_str().to_ascii_lowercase()];
     v.extend(
-        svc.container_name
+        svc.uncommon()
+            .container_name
             .iter()
             .map(|c| c.value.as_str().to_ascii_lowercase()),
     );
     v.extend(
-        svc.hostname
+        svc.uncommon()
+            .hostname
             .iter()
             .map(|c| c.value.as_str().to_ascii_lowercase()),
     );
