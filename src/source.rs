@@ -121,14 +121,15 @@ impl SourceFile {
     }
 
     /// 1-based line and (character) column of a byte offset.
-    pub fn line_col(&self, offset: usize) -> LineCol {
-        let offset = self.floor_char_boundary(offset.min(self.text.len()));
-        let line_idx = match self.line_starts.binary_search(&self::offset(offset)) {
+    pub fn line_col(&self, at: usize) -> LineCol {
+        let at = self.floor_char_boundary(at.min(self.text.len()));
+        let line_idx = match self.line_starts.binary_search(&offset(at)) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
-        let start = (self.line_starts[line_idx] as usize).min(offset);
-        let column = self.text[start..offset].chars().count() + 1;
+        // Floored too: past 4 GiB (never read) the saturated starts say nothing.
+        let start = self.floor_char_boundary((self.line_starts[line_idx] as usize).min(at));
+        let column = self.text[start..at].chars().count() + 1;
         LineCol {
             line: line_idx + 1,
             column,
@@ -137,11 +138,15 @@ impl SourceFile {
 
     /// Byte range of 1-based line `line`, without its line terminator.
     pub fn line_range(&self, line: usize) -> Option<(usize, usize)> {
-        let start = (*self.line_starts.get(line.checked_sub(1)?)? as usize).min(self.text.len());
+        let start = self.floor_char_boundary(
+            (*self.line_starts.get(line.checked_sub(1)?)? as usize).min(self.text.len()),
+        );
         let mut end = self
-            .line_starts
-            .get(line)
-            .map_or(self.text.len(), |&e| (e as usize).min(self.text.len()))
+            .floor_char_boundary(
+                self.line_starts
+                    .get(line)
+                    .map_or(self.text.len(), |&e| (e as usize).min(self.text.len())),
+            )
             .max(start);
         let bytes = self.text.as_bytes();
         while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {

@@ -1100,31 +1100,51 @@ mod tests {
         assert!(size <= 512, "{size}");
     }
 
-    /// A service without the uncommon keys holds no box for them (each service
-    /// would pay 272 bytes more), and one with any of them reads it back.
+    /// Each of the eight keys alone is boxed and read back through `uncommon()`,
+    /// the others staying empty; a service with none of them holds no box (each
+    /// service would pay 272 bytes more) and serializes them in place, as null
+    /// and empty lists.
     #[test]
-    fn uncommon_keys_are_boxed_only_when_set() {
+    fn each_uncommon_key_alone_is_boxed_and_read_back() {
         use crate::source::{FileKind, SourceFile, Sources};
-        let text = "services:\n  a:\n    image: x\n  b:\n    image: x\n    user: \"1000\"\n    cap_add: [NET_ADMIN]\n";
-        let mut sources = Sources::new();
-        let id = sources.add(SourceFile::new(
-            "compose.yaml",
-            FileKind::Compose,
-            text.into(),
-        ));
-        let root = crate::parse::yaml::parse(id, sources.get(id))
-            .docs
-            .remove(0);
-        let m = build(&root, &|_| PathBuf::new(), &sources);
-        let (a, b) = (&m.services[0], &m.services[1]);
-        assert!(a.uncommon.0.is_none());
-        assert_eq!(a.uncommon(), &Uncommon::default());
-        assert!(b.uncommon.0.is_some());
-        assert_eq!(
-            b.uncommon().user.as_ref().map(|u| u.value.as_str()),
-            Some("1000")
-        );
-        assert_eq!(b.uncommon().cap_add.len(), 1);
+        let cases = [
+            ("container_name", "c1"),
+            ("hostname", "h1"),
+            ("privileged", "\"true\""),
+            ("user", "root"),
+            ("read_only", "\"false\""),
+            ("cap_add", "[SYS_ADMIN]"),
+            ("secrets", "[s1]"),
+            ("configs", "[{source: k1, target: /k}]"),
+        ];
+        assert_eq!(NO_UNCOMMON, Uncommon::default());
+        for (key, value) in cases {
+            let text =
+                format!("services:\n  a:\n    image: x\n    {key}: {value}\n  b:\n    image: x\n");
+            let mut sources = Sources::new();
+            let id = sources.add(SourceFile::new("compose.yaml", FileKind::Compose, text));
+            let root = crate::parse::yaml::parse(id, sources.get(id))
+                .docs
+                .remove(0);
+            let m = build(&root, &|_| PathBuf::new(), &sources);
+            let (a, b) = (&m.services[0], &m.services[1]);
+            assert!(a.uncommon.0.is_some(), "{key}");
+            let read = serde_json::to_value(a.uncommon()).unwrap();
+            for (k, _) in cases {
+                let v = &read[k];
+                let set = !(v.is_null() || v.as_array().is_some_and(|l| l.is_empty()));
+                assert_eq!(set, k == key, "{key}: {k} = {v}");
+            }
+            assert!(b.uncommon.0.is_none(), "{key}");
+            let sb = serde_json::to_value(b).unwrap();
+            let keys: Vec<&str> = sb.as_object().unwrap().keys().map(String::as_str).collect();
+            let at = keys.iter().position(|k| *k == "labels").unwrap();
+            assert_eq!(
+                &keys[at + 1..at + 9],
+                &cases.map(|(k, _)| k)[..],
+                "in place, after `labels`"
+            );
+        }
     }
 
     #[test]
