@@ -1004,6 +1004,36 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// An offset past `u32` (no file read comes near: 8 MiB) saturates: a span
+    /// stays ordered, slicing and positions do not panic.
+    #[test]
+    fn an_offset_past_u32_saturates() {
+        let f = SourceFile::new("x", FileKind::Other, "abc".into());
+        let far = u32::MAX as usize + 10;
+        let s = Span::new(FileId(0), 1, far);
+        assert_eq!((s.start(), s.end()), (1, u32::MAX as usize));
+        assert_eq!(f.slice(&s), "bc");
+        let s = Span::new(FileId(0), far, far + 1);
+        assert_eq!(
+            (s.start(), s.end(), s.len()),
+            (u32::MAX as usize, u32::MAX as usize, 0)
+        );
+        assert_eq!(f.slice(&s), "");
+        assert_eq!(f.line_col(s.start()), LineCol { line: 1, column: 4 });
+        assert_eq!(s.sub(5, 9), s);
+        let c = Span::new(FileId(0), 0, 1).cover(&s);
+        assert_eq!((c.start(), c.end()), (0, u32::MAX as usize));
+    }
+
+    #[test]
+    fn an_editors_buffer_is_held_to_the_bound_of_a_file() {
+        let mut sources = Sources::new();
+        let path = std::env::temp_dir().join("stacklint-overlay-bound/compose.yaml");
+        let big = "a".repeat(MAX_FILE_BYTES as usize + 1);
+        sources.set_overlay(Overlay::new([(path.clone(), big)]));
+        assert_eq!(sources.read(&path), Err(ReadError::TooLarge));
+    }
+
     #[test]
     fn offsets_inside_a_char_do_not_panic() {
         let f = SourceFile::new("x", FileKind::Other, "é".into());

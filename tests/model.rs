@@ -147,3 +147,94 @@ fn interpolation_records_variables_and_env_lines() {
 fn crlf_bom_and_non_ascii_spans() {
     insta::assert_snapshot!(snapshot("crlf-unicode"));
 }
+
+/// A scalar's style, tag and variables are the node's, beside its value: they must
+/// travel with it. An override's scalar replaces the base's whole (its own style,
+/// tag and variables; the base's gone), `!override` is stripped and nothing else,
+/// a list item keeps its quoting and variables as a mapping value, and an anchored
+/// subtree, interpolated by copy because its aliases share it, keeps its tag and
+/// its scalars' style.
+#[test]
+fn a_scalars_style_tag_and_variables_travel_with_its_value() {
+    use stacklint::parse::yaml::{Node, Style};
+    let dir = common::tree(&[
+        (
+            "compose.yaml",
+            "services:\n  app:\n    image: \"img:${TAG:-1}\"\n    user: !!str 1000\n    \
+             labels: {a: plain}\n    environment: [\"L=${L:-w}\"]\n    command: !!str ${C:-c}\n  \
+             other:\n    image: x\n    environment: {OLD: 1}\n  \
+             more:\n    image: y\n    environment: [OLD=2]\n",
+        ),
+        (
+            "compose.override.yaml",
+            "x-env: &env !override\n  SHARED: \"${SH:-1}\"\nservices:\n  app:\n    image: img:2\n    \
+             user: 1000\n    labels: {a: !override 'q ${B:-y}'}\n  \
+             other:\n    environment: *env\n  more:\n    environment: *env\n",
+        ),
+    ]);
+    let projects = common::projects_in(&dir, &Default::default());
+    let p = projects.first().expect("one project");
+    assert!(p.diags.is_empty(), "{:?}", p.diags);
+    let tree = p.tree.as_ref().expect("loaded");
+    let services = tree.get("services").expect("services");
+    let parts = |n: &Node| {
+        let s = n.as_scalar().expect("a scalar");
+        (
+            s.value.to_string(),
+            s.style,
+            n.tag_str().map(str::to_string),
+            s.vars.iter().map(|u| u.name.clone()).collect::<Vec<_>>(),
+        )
+    };
+    let app = services.get("app").expect("app");
+    let at = |path: &[&str]| {
+        path.iter()
+            .try_fold(app, |n, k| n.get(k))
+            .unwrap_or_else(|| panic!("{path:?}"))
+    };
+    // The base's quoted value and its variable go: the override's plain one stays.
+    assert_eq!(
+        parts(at(&["image"])),
+        ("img:2".into(), Style::Plain, None, vec![])
+    );
+    // The base's `!!str` goes with its value.
+    assert_eq!(
+        parts(at(&["user"])),
+        ("1000".into(), Style::Plain, None, vec![])
+    );
+    // `!override` is stripped; the quoting and the variable stay.
+    assert_eq!(
+        parts(at(&["labels", "a"])),
+        ("q y".into(), Style::SingleQuoted, None, vec!["B".into()])
+    );
+    // A tag and variables on one scalar: neither drops the other.
+    assert_eq!(
+        parts(at(&["command"])),
+        (
+            "c".into(),
+            Style::Plain,
+            Some("tag:yaml.org,2002:str".into()),
+            vec!["C".into()]
+        )
+    );
+    // `- "L=${L:-w}"` normalized: the value keeps the item's quoting and variable.
+    assert_eq!(
+        parts(at(&["environment", "L"])),
+        ("w".into(), Style::DoubleQuoted, None, vec!["L".into()])
+    );
+    // The anchored mapping was copied when interpolated: still `!override`, so
+    // the base's keys are gone, and its scalar is still double-quoted.
+    for svc in ["other", "more"] {
+        let env = services
+            .get(svc)
+            .and_then(|s| s.get("environment"))
+            .expect("environment");
+        assert_eq!(env.keys().collect::<Vec<_>>(), vec!["SHARED"], "{svc}");
+        assert_eq!(env.tag_str(), None, "{svc}");
+        assert_eq!(
+            parts(env.get("SHARED").expect("SHARED")),
+            ("1".into(), Style::DoubleQuoted, None, vec!["SH".into()]),
+            "{svc}"
+        );
+    }
+}

@@ -228,6 +228,68 @@ impl Node {
 }
 
 #[cfg(test)]
+mod rare {
+    use super::*;
+    use crate::parse::interpolate::{Op, VarUse};
+    use crate::source::FileId;
+
+    fn var(name: &str) -> VarUse {
+        VarUse {
+            name: name.into(),
+            op: Op::Plain,
+            range: 0..1,
+            span: None,
+            defined: false,
+            source: None,
+        }
+    }
+
+    /// The tag and the variables share one box: setting either keeps the other,
+    /// and the box goes when both are gone.
+    #[test]
+    fn a_tag_and_variables_are_kept_apart() {
+        let names = |n: &Node| {
+            n.vars()
+                .iter()
+                .map(|u| u.name.to_string())
+                .collect::<Vec<_>>()
+        };
+        let mut n = Node::scalar(Span::new(FileId(0), 0, 1), "x", Style::DoubleQuoted)
+            .with_tag(Some("!override".into()));
+        n.set_vars(vec![var("A")]);
+        assert_eq!(
+            (n.tag_str(), names(&n)),
+            (Some("!override"), vec!["A".to_string()])
+        );
+        n.set_tag(None);
+        assert_eq!((n.tag_str(), names(&n)), (None, vec!["A".to_string()]));
+        n.set_tag(Some("!!str".into()));
+        n.set_vars(Vec::new());
+        assert_eq!((n.tag_str(), names(&n)), (Some("!!str"), vec![]));
+        n.set_tag(None);
+        assert!(n.rare.is_none());
+        // A new value keeps everything else the node carries.
+        n.set_tag(Some("!reset".into()));
+        n.set_vars(vec![var("B")]);
+        let m = n.with_value(Value::Scalar("y".into()));
+        assert_eq!(
+            (m.style, m.tag_str(), names(&m), m.as_str()),
+            (
+                Style::DoubleQuoted,
+                Some("!reset"),
+                vec!["B".to_string()],
+                Some("y")
+            )
+        );
+        let s = m.as_scalar().expect("scalar");
+        assert_eq!(
+            (s.value, s.style, s.vars.len()),
+            ("y", Style::DoubleQuoted, 1)
+        );
+    }
+}
+
+#[cfg(test)]
 mod size {
     use super::*;
 
