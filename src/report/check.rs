@@ -36,7 +36,19 @@ pub fn run_with_then(
     keep: &mut dyn FnMut(&mut Finding) -> bool,
 ) -> Vec<Finding> {
     let analysis = Analysis::of(project);
-    let (mut out, mut overflow) = run_unmerged(project, &analysis, options, enabled);
+    run_analysed_then(project, &analysis, options, enabled, keep)
+}
+
+/// [`run_with_then`] on an analysis the caller made, and may keep after the run
+/// (a process about to exit leaves it to the operating system).
+pub fn run_analysed_then<'a>(
+    project: &'a Project,
+    analysis: &'a Analysis<'a>,
+    options: &'a RuleOptions,
+    enabled: &dyn Fn(&RuleMeta) -> bool,
+    keep: &mut dyn FnMut(&mut Finding) -> bool,
+) -> Vec<Finding> {
+    let (mut out, mut overflow) = run_unmerged(project, analysis, options, enabled);
     out.retain_mut(|f| keep(f));
     // The configuration sees the first finding over the bound, and re-grades the
     // worst severity among the others as it would re-grade such a finding.

@@ -378,6 +378,16 @@ pub fn collect(p: &mut Project) {
     // Set aside while the proxies' configs are read (which never look at the
     // services), rather than cloned: a service can hold a million items.
     let services = std::mem::take(&mut p.model.services);
+    if services.len() >= crate::PARALLEL_SERVICES {
+        // Each service's base image, read once and kept (the analysis and the
+        // rules ask again), read on every core: one after another, they were 0.9
+        // of the 1.3 ms that a 2,000-service project's load took after its model.
+        use rayon::prelude::*;
+        let p: &Project = p;
+        services.par_iter().for_each(|svc| {
+            crate::compose::base::base_image(p, svc);
+        });
+    }
     let mut parsed: HashMap<PathBuf, FileId> = HashMap::new();
     for svc in &services {
         let placements = match is_proxy(p, svc) {
