@@ -385,8 +385,10 @@ fn collect_yaml<'a>(
         _ => true,
     };
     match &n.value {
+        // Only a shared collection (an anchor's) can be met twice: one of a
+        // single holder is walked with it (recording each was a tenth of this).
         Value::Map(entries) => {
-            if !first_visit(Arc::as_ptr(entries) as usize) {
+            if Arc::strong_count(entries) > 1 && !first_visit(Arc::as_ptr(entries) as usize) {
                 return;
             }
             for (k, v) in entries.iter() {
@@ -408,7 +410,7 @@ fn collect_yaml<'a>(
             }
         }
         Value::Seq(items) => {
-            if !first_visit(Arc::as_ptr(items) as usize) {
+            if Arc::strong_count(items) > 1 && !first_visit(Arc::as_ptr(items) as usize) {
                 return;
             }
             for i in items.iter() {

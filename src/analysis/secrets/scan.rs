@@ -84,8 +84,11 @@ fn push_value(text: &str, s: usize, e: usize, out: &mut Vec<(usize, usize)>) {
 /// no `:` (a Sentry DSN's key, a token as user name).
 fn url_passwords(text: &str, out: &mut Vec<(usize, usize)>) {
     let b = text.as_bytes();
+    // memchr's searcher, not `str::find`'s: a whole file is searched, and the
+    // latter was a tenth of finding a large compose file's secrets.
+    let scheme = memchr::memmem::Finder::new("://");
     let mut from = 0;
-    while let Some(i) = text.get(from..).and_then(|t| t.find("://")) {
+    while let Some(i) = b.get(from..).and_then(|t| scheme.find(t)) {
         let start = from + i + 3;
         from = start;
         // The authority ends at a path, a query, whitespace or a delimiter of the
@@ -235,11 +238,14 @@ fn key_lines(kind: FileKind, text: &str, out: &mut Vec<(usize, usize)>) {
 /// `--password …`, `--requirepass …`, `redis-cli -a …`, `mysqladmin -p…`.
 fn words(text: &str, out: &mut Vec<(usize, usize)>) {
     // Read as they come, one word ahead: a `.env` of many keys is as many words,
-    // and a list of them all would be most of this scan's memory.
-    let mut toks = Words { text, i: 0, seg: 0 }.peekable();
+    // and a list of them all would be most of this scan's memory. (Ahead by hand:
+    // `Peekable`'s nested option was copied to and fro for every word.)
+    let mut toks = Words { text, i: 0, seg: 0 };
+    let mut ahead = toks.next();
     let mut redis = None;
     let mut mysql = None;
-    while let Some((s, e, sg)) = toks.next() {
+    while let Some((s, e, sg)) = ahead {
+        ahead = toks.next();
         let w = &text[s..e];
         // Byte loops, not `rsplit`/`split_once`: words are short and there is one
         // per key of a `.env` file, where a searcher's setup costs more than the search.
@@ -256,10 +262,7 @@ fn words(text: &str, out: &mut Vec<(usize, usize)>) {
         ) {
             mysql = Some(sg);
         }
-        let next = toks
-            .peek()
-            .copied()
-            .filter(|n| n.2 == sg && !text[n.0..n.1].starts_with('-'));
+        let next = ahead.filter(|n| n.2 == sg && !text[n.0..n.1].starts_with('-'));
         if let Some(key) = w.bytes().position(|c| c == b'=').map(|i| &w[..i]) {
             let opt = key.trim_start_matches('-');
             let plain = !opt.is_empty()
@@ -305,35 +308,50 @@ impl Iterator for Words<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let (text, b) = (self.text, self.text.as_bytes());
-        let is_sep = |c: u8| {
-            c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b',' | b'[' | b']' | b'`' | b';')
-        };
-        while self.i < b.len() {
-            let i = self.i;
-            if b[i] == b'\n' {
+        let mut i = self.i;
+        while i < b.len() {
+            let c = b[i];
+            if c == b'\n' {
                 let prev = text[..i].trim_end_matches([' ', '\t', '\r']);
                 let next = text[i + 1..].trim_start_matches([' ', '\t']);
                 if !prev.ends_with('\\') && !next.starts_with("- ") {
                     self.seg += 1;
                 }
-                self.i += 1;
+                i += 1;
                 continue;
             }
-            if is_sep(b[i]) {
-                self.i += 1;
+            if SEPARATES[usize::from(c)] {
+                i += 1;
                 continue;
             }
             let s = i;
-            while self.i < b.len() && !is_sep(b[self.i]) {
-                self.i += 1;
+            i += 1;
+            while i < b.len() && !SEPARATES[usize::from(b[i])] {
+                i += 1;
             }
-            if &text[s..self.i] != "-" {
-                return Some((s, self.i, self.seg));
+            if i - s > 1 || c != b'-' {
+                self.i = i;
+                return Some((s, i, self.seg));
             }
         }
+        self.i = i;
         None
     }
 }
+
+/// The bytes between [`Words`]: ASCII whitespace, quotes, `,`, `[`, `]`, `` ` ``
+/// and `;`. A table: asked for every byte of every file.
+static SEPARATES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] =
+            b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b',' | b'[' | b']' | b'`' | b';');
+        c += 1;
+    }
+    t
+};
 
 /// Options whose argument is a secret though their name does not say so.
 fn is_secret_option(opt: &str) -> bool {
@@ -514,6 +532,84 @@ mod tests {
             ("x --password\nports:", "x --password\nports:"),
         ] {
             assert_eq!(shown(FileKind::Compose, t), want, "{t}");
+        }
+    }
+
+    /// The words as first written: each byte asked whether it separates, lines
+    /// split where they end.
+    fn words_plainly(text: &str) -> Vec<(usize, usize, usize)> {
+        let sep = |c: u8| {
+            c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b',' | b'[' | b']' | b'`' | b';')
+        };
+        let (b, mut out, mut seg, mut i) = (text.as_bytes(), Vec::new(), 0, 0);
+        while i < b.len() {
+            if b[i] == b'\n' {
+                let prev = text[..i].trim_end_matches([' ', '\t', '\r']);
+                let next = text[i + 1..].trim_start_matches([' ', '\t']);
+                if !prev.ends_with('\\') && !next.starts_with("- ") {
+                    seg += 1;
+                }
+                i += 1;
+            } else if sep(b[i]) {
+                i += 1;
+            } else {
+                let s = i;
+                while i < b.len() && !sep(b[i]) {
+                    i += 1;
+                }
+                if &text[s..i] != "-" {
+                    out.push((s, i, seg));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn words_are_read_as_they_are_plainly() {
+        let pieces = [
+            "-",
+            "--",
+            "a",
+            "-a",
+            "é",
+            "x=1",
+            " ",
+            "\t",
+            "\n",
+            "\r\n",
+            "\\\n",
+            "\n- ",
+            "\n  - ",
+            "\"",
+            "'",
+            ",",
+            "[",
+            "]",
+            "`",
+            ";",
+            "redis-cli",
+            "ü-",
+        ];
+        // Every text of up to three pieces, and some longer ones.
+        let mut texts: Vec<String> = vec![String::new()];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    texts.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        texts.push("cmd:\n  - redis-cli\n  - -a\n  - s3c\n- \n-".into());
+        texts.push("run \\\n  --password s3c; x, [y] `z`\r\n - -".into());
+        for t in &texts {
+            let fast: Vec<_> = Words {
+                text: t,
+                i: 0,
+                seg: 0,
+            }
+            .collect();
+            assert_eq!(fast, words_plainly(t), "{t:?}");
         }
     }
 
