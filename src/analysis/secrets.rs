@@ -386,7 +386,7 @@ fn collect_yaml<'a>(
     };
     match &n.value {
         // Only a shared collection (an anchor's) can be met twice: one of a
-        // single holder is walked with it (recording each was a tenth of this).
+        // single holder is walked with it (recording each was a sixth of this walk).
         Value::Map(entries) => {
             if Arc::strong_count(entries) > 1 && !first_visit(Arc::as_ptr(entries) as usize) {
                 return;
