@@ -467,6 +467,7 @@ fn load_options(
         allow_outside: args.allow_outside.clone(),
         git: Default::default(),
         overlay,
+        text_pass: Some(crate::analysis::secrets::scan_text),
     })
 }
 

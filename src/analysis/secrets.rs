@@ -4,7 +4,7 @@
 mod scan;
 pub mod values;
 
-pub use scan::mask_urls;
+pub use scan::{mask_urls, scan as scan_text};
 
 use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
@@ -134,11 +134,11 @@ pub fn secret_spans(p: &Project) -> Vec<Span> {
     // Read without a parser too: a file that does not parse is still shown, and
     // URLs, commands and NGINX headers hold secrets under no secret-looking key.
     for (id, f) in p.sources.iter() {
-        out.extend(
-            scan::scan(f.kind, &f.text)
-                .into_iter()
-                .map(|(s, e)| Span::new(id, s, e)),
-        );
+        let found = match p.text_pass.get(&id) {
+            Some(found) => std::borrow::Cow::Borrowed(found),
+            None => std::borrow::Cow::Owned(scan::scan(f.kind, &f.text)),
+        };
+        out.extend(found.iter().map(|&(s, e)| Span::new(id, s, e)));
     }
     if let Some(tree) = &p.tree {
         collect_yaml(
@@ -676,5 +676,37 @@ mod tests {
         // Not references: `${` without a name, `$1`.
         assert_eq!(shown("${}x"), "****");
         assert_eq!(shown("$1ab"), "****");
+    }
+
+    /// A large compose file's text scanned while it is parsed (as the command
+    /// line has it) gives the project the secrets a scan after the load finds.
+    #[test]
+    fn a_text_scanned_while_parsed_keeps_its_secrets() {
+        use crate::compose::stack::{project_of_text_with, LoadOptions};
+        let mut text = String::from("services:\n");
+        for i in 0..300 {
+            text.push_str(&format!(
+                "  s{i}:\n    image: app\n    command: redis-cli -a pw{i} ping\n    \
+                 environment:\n      DB_URL: postgres://u:secret{i}@db/x\n"
+            ));
+        }
+        assert!(text.len() >= crate::compose::schema_view::LARGE_TEXT);
+        let during = project_of_text_with(
+            &text,
+            &LoadOptions {
+                text_pass: Some(scan_text),
+                ..Default::default()
+            },
+        );
+        let after = project_of_text_with(&text, &LoadOptions::default());
+        assert_eq!(during.text_pass.len(), 1);
+        assert!(after.text_pass.is_empty());
+        let (mut a, mut b) = (secret_spans(&during), secret_spans(&after));
+        let key = |s: &Span| (s.file, s.start(), s.end());
+        a.sort_by_key(key);
+        b.sort_by_key(key);
+        // Each service's redis password and URL password, at least.
+        assert!(a.len() >= 600, "{}", a.len());
+        assert_eq!(a, b);
     }
 }

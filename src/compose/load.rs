@@ -37,6 +37,8 @@ pub struct Loaded {
     /// Each file as compose validates it against the compose-spec schema:
     /// interpolated, before our normalization (list forms stay lists).
     pub trees: Vec<FileTree>,
+    /// What the text pass found, by file.
+    pub text_pass: Vec<(FileId, Vec<(usize, usize)>)>,
 }
 
 /// One compose file's own interpolated tree.
@@ -58,6 +60,10 @@ pub struct Loader<'a> {
     cache: HashMap<PathBuf, Option<(FileId, Node)>>,
     /// Files being loaded right now, to spot an `include` that loops back.
     loading: Vec<PathBuf>,
+    /// Run over a large file's text while it is parsed ([`LoadOptions::text_pass`]).
+    ///
+    /// [`LoadOptions::text_pass`]: crate::compose::stack::LoadOptions::text_pass
+    text_pass: Option<crate::compose::stack::TextPass>,
 }
 
 impl<'a> Loader<'a> {
@@ -73,10 +79,18 @@ impl<'a> Loader<'a> {
                 vars_unknown: false,
                 uses: Vec::new(),
                 trees: Vec::new(),
+                text_pass: Vec::new(),
             },
             cache: HashMap::new(),
             loading: Vec::new(),
+            text_pass: None,
         }
+    }
+
+    /// Runs `pass` over each large file's text while the file is parsed.
+    pub fn with_text_pass(mut self, pass: Option<crate::compose::stack::TextPass>) -> Self {
+        self.text_pass = pass;
+        self
     }
 
     /// Loads `files` (the first is the base, the others override it) with the
@@ -147,7 +161,23 @@ impl<'a> Loader<'a> {
         ));
         self.loaded.files.push(id);
         self.loaded.base_dirs.insert(id, base_dir.to_path_buf());
-        let parsed = yaml::parse(id, self.sources.get(id));
+        let src = self.sources.get(id);
+        let parsed = match self
+            .text_pass
+            .filter(|_| src.text.len() >= schema_view::LARGE_TEXT)
+        {
+            // The reader takes a core and the builder half of another: the pass
+            // takes what is left.
+            Some(pass) => {
+                let (parsed, found) = rayon::join(
+                    || yaml::parse(id, src),
+                    || pass(FileKind::Compose, &src.text),
+                );
+                self.loaded.text_pass.push((id, found));
+                parsed
+            }
+            None => yaml::parse(id, src),
+        };
         self.loaded.diags.extend(parsed.diags);
         let mut docs = parsed.docs.into_iter();
         let mut node = docs.next()?;

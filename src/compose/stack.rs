@@ -36,7 +36,14 @@ pub struct LoadOptions {
     pub git: crate::compose::git::GitCache,
     /// Texts read instead of the files at their paths (standard input).
     pub overlay: crate::source::Overlay,
+    /// Run over each large compose file's text while the file is parsed, on a
+    /// core the parse leaves waiting; what it finds is kept in
+    /// [`Project::text_pass`] (the command line's secret scan).
+    pub text_pass: Option<TextPass>,
 }
+
+/// A pass over a file's text (of a kind) that yields byte ranges of it.
+pub type TextPass = fn(FileKind, &str) -> Vec<(usize, usize)>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EnvRole {
@@ -111,6 +118,10 @@ pub struct Project {
     /// What git says of each env file that is not a template, by file; a file
     /// outside a git work tree has no entry.
     pub git: std::collections::HashMap<FileId, EnvGit>,
+    /// What [`LoadOptions::text_pass`] found in each compose file it ran over.
+    /// `analysis::secrets::secret_spans` takes it for that file's secret scan:
+    /// only that scan may be set as the pass.
+    pub text_pass: foldhash::HashMap<FileId, Vec<(usize, usize)>>,
 }
 
 /// What git says of an env file (see [`crate::compose::git`]).
@@ -152,6 +163,12 @@ impl Project {
 /// directory of its own (removed again) as a walk would find it.
 #[cfg(test)]
 pub(crate) fn project_of_text(text: &str) -> Project {
+    project_of_text_with(text, &Default::default())
+}
+
+/// [`project_of_text`], loaded with `opts`.
+#[cfg(test)]
+pub(crate) fn project_of_text_with(text: &str, opts: &LoadOptions) -> Project {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -169,7 +186,7 @@ pub(crate) fn project_of_text(text: &str) -> Project {
         explicit: true,
         root: None,
     };
-    let p = load_project(&spec, &Default::default());
+    let p = load_project(&spec, opts);
     let _ = std::fs::remove_dir_all(&dir);
     p
 }
@@ -253,7 +270,10 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         }
     }
 
-    let loaded = Loader::new(&mut p.sources).load_project(&files, &spec.dir, &p.vars);
+    let mut loaded = Loader::new(&mut p.sources)
+        .with_text_pass(opts.text_pass)
+        .load_project(&files, &spec.dir, &p.vars);
+    p.text_pass = loaded.text_pass.drain(..).collect();
     p.compose_files = loaded.files.clone();
     p.var_uses = loaded.uses;
     p.file_trees = loaded.trees;
