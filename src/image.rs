@@ -18,7 +18,7 @@ impl ImageRef {
     /// unresolved `$VAR`, whitespace, an empty path segment).
     pub fn parse(image: &str) -> Option<ImageRef> {
         let image = image.trim();
-        if image.is_empty() || image.contains('$') || image.contains(char::is_whitespace) {
+        if image.is_empty() || !plain(image) {
             return None;
         }
         let name = image.split('@').next().unwrap_or(image);
@@ -27,12 +27,18 @@ impl ImageRef {
             Some((n, tag)) if !tag.contains('/') => n,
             _ => name,
         };
+        // An empty path segment, looked for before the name is copied.
+        let n = name.as_bytes();
+        if n.is_empty()
+            || n[0] == b'/'
+            || n[n.len() - 1] == b'/'
+            || n.windows(2).any(|w| w == b"//")
+        {
+            return None;
+        }
         // Lowered in place: `to_ascii_lowercase` copies a long name once more.
         let mut full = CompactString::from(name);
         full.make_ascii_lowercase();
-        if full.split('/').any(str::is_empty) {
-            return None;
-        }
         // Slices of `full`, not a list of its segments: every service's image is
         // read by several rules.
         let mut path = full.as_str();
@@ -60,6 +66,22 @@ impl ImageRef {
     pub fn namespace(&self) -> &str {
         self.path.rsplit_once('/').map(|(ns, _)| ns).unwrap_or("")
     }
+}
+
+/// Whether `image` holds no `$` and no whitespace. A byte loop for an ASCII
+/// reference (nearly all): a reference is read several times for each service,
+/// and `char::is_whitespace` decoded each character.
+fn plain(image: &str) -> bool {
+    for &b in image.as_bytes() {
+        if !b.is_ascii() {
+            return !image.contains('$') && !image.contains(char::is_whitespace);
+        }
+        // The ASCII characters `char::is_whitespace` takes: tab to carriage return, space.
+        if b == b'$' || matches!(b, b'\t'..=b'\r' | b' ') {
+            return false;
+        }
+    }
+    true
 }
 
 /// Whether the name or tag of an image reference as written (its last path
@@ -115,6 +137,41 @@ mod tests {
 
     fn path(s: &str) -> Option<String> {
         ImageRef::parse(s).map(|i| i.path.into())
+    }
+
+    /// `plain` says what the character tests it stands for say, ASCII or not.
+    #[test]
+    fn plain_is_no_dollar_and_no_whitespace() {
+        let mut texts: Vec<String> = [
+            "a", "$", "\u{b}", "\u{c}", "\u{1c}", "\u{85}", "\u{a0}", "é", "\u{3000}",
+        ]
+        .iter()
+        .flat_map(|a| {
+            ["x", " ", "\t", "\r", "$", "\u{7f}", "\u{2009}"].map(|b| format!("{a}{b}{a}"))
+        })
+        .collect();
+        texts.extend((0u8..128).map(|c| format!("r{}s", char::from(c))));
+        for t in &texts {
+            let by_char = !t.contains('$') && !t.contains(char::is_whitespace);
+            assert_eq!(plain(t), by_char, "{t:?}");
+        }
+    }
+
+    /// A name with an empty segment is no reference, however it is spelled.
+    #[test]
+    fn empty_segments() {
+        for s in [
+            "/redis",
+            "redis/",
+            "a//b",
+            ":7",
+            "@sha256:ab",
+            "host:5000/",
+            "//",
+        ] {
+            assert_eq!(path(s), None, "{s}");
+        }
+        assert_eq!(path("host:5000/a/b:1").as_deref(), Some("a/b"));
     }
 
     #[test]
