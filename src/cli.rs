@@ -467,7 +467,9 @@ fn load_options(
         allow_outside: args.allow_outside.clone(),
         git: Default::default(),
         overlay,
-        text_pass: Some(crate::analysis::secrets::scan_text),
+        text_pass: Some(crate::compose::stack::TextPass::new(
+            crate::analysis::secrets::scan_text,
+        )),
     })
 }
 
@@ -789,8 +791,8 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
         note = n;
     }
     let projects = load_all_with(&args.input, &cfg)?;
-    // One project's analysis only is left behind: it was held until then anyway,
-    // while those of many projects would add up.
+    // One project's analysis only is left behind (kept through the report, it
+    // adds at most its own size to the peak); those of many projects would add up.
     let leak_analysis = leak && projects.len() == 1;
     // Finding secret values reads every file again: per project, in parallel.
     // A large project's are found while the rules run (they leave a core idle

@@ -682,7 +682,7 @@ mod tests {
     /// line has it) gives the project the secrets a scan after the load finds.
     #[test]
     fn a_text_scanned_while_parsed_keeps_its_secrets() {
-        use crate::compose::stack::{project_of_text_with, LoadOptions};
+        use crate::compose::stack::{project_of_text_with, LoadOptions, TextPass};
         let mut text = String::from("services:\n");
         for i in 0..300 {
             text.push_str(&format!(
@@ -694,7 +694,7 @@ mod tests {
         let during = project_of_text_with(
             &text,
             &LoadOptions {
-                text_pass: Some(scan_text),
+                text_pass: Some(TextPass::new(scan_text)),
                 ..Default::default()
             },
         );

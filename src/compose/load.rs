@@ -171,7 +171,7 @@ impl<'a> Loader<'a> {
             Some(pass) => {
                 let (parsed, found) = rayon::join(
                     || yaml::parse(id, src),
-                    || pass(FileKind::Compose, &src.text),
+                    || pass.run(FileKind::Compose, &src.text),
                 );
                 self.loaded.text_pass.push((id, found));
                 parsed

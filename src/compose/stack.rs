@@ -38,12 +38,32 @@ pub struct LoadOptions {
     pub overlay: crate::source::Overlay,
     /// Run over each large compose file's text while the file is parsed, on a
     /// core the parse leaves waiting; what it finds is kept in
-    /// [`Project::text_pass`] (the command line's secret scan).
+    /// `Project::text_pass` (the command line's secret scan).
     pub text_pass: Option<TextPass>,
 }
 
-/// A pass over a file's text (of a kind) that yields byte ranges of it.
-pub type TextPass = fn(FileKind, &str) -> Vec<(usize, usize)>;
+/// A pass over a file's text (of a kind) that yields byte ranges of it. Made
+/// only inside stacklint (`TextPass::new`): what it finds is taken as the
+/// file's secret scan, so no other pass may be set.
+#[derive(Clone, Copy)]
+pub struct TextPass(fn(FileKind, &str) -> Vec<(usize, usize)>);
+
+impl TextPass {
+    pub(crate) fn new(pass: fn(FileKind, &str) -> Vec<(usize, usize)>) -> Self {
+        TextPass(pass)
+    }
+
+    /// The ranges the pass finds in `text`, a file of `kind`.
+    pub(crate) fn run(self, kind: FileKind, text: &str) -> Vec<(usize, usize)> {
+        (self.0)(kind, text)
+    }
+}
+
+impl std::fmt::Debug for TextPass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TextPass")
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EnvRole {
@@ -121,7 +141,7 @@ pub struct Project {
     /// What [`LoadOptions::text_pass`] found in each compose file it ran over.
     /// `analysis::secrets::secret_spans` takes it for that file's secret scan:
     /// only that scan may be set as the pass.
-    pub text_pass: foldhash::HashMap<FileId, Vec<(usize, usize)>>,
+    pub(crate) text_pass: foldhash::HashMap<FileId, Vec<(usize, usize)>>,
 }
 
 /// What git says of an env file (see [`crate::compose::git`]).
