@@ -121,20 +121,12 @@ impl Rule for HealthcheckPortMismatch {
 }
 
 fn own_names(svc: &crate::compose::model::Service) -> Vec<String> {
-    let mut v = vec![svc.name.value.as_str().to_ascii_lowercase()];
-    v.extend(
-        svc.uncommon()
-            .container_name
-            .iter()
-            .map(|c| c.value.as_str().to_ascii_lowercase()),
-    );
-    v.extend(
-        svc.uncommon()
-            .hostname
-            .iter()
-            .map(|c| c.value.as_str().to_ascii_lowercase()),
-    );
-    v
+    let u = svc.uncommon();
+    std::iter::once(&svc.name)
+        .chain(u.container_name.iter())
+        .chain(u.hostname.iter())
+        .map(|n| n.value.as_str().to_ascii_lowercase())
+        .collect()
 }
 
 /// A host that is the container itself.
