@@ -129,6 +129,32 @@ fn own_names(svc: &crate::compose::model::Service) -> Vec<String> {
         .collect()
 }
 
+/// Where the probe's host is declared as the container's own name, when that is
+/// not obvious: its `container_name` or `hostname`, not loopback nor the service
+/// name every reader knows.
+fn own_name_evidence(svc: &crate::compose::model::Service, pr: &Probe) -> Option<(Span, String)> {
+    let host = pr.host.as_deref()?.trim_matches(|c| c == '[' || c == ']');
+    if svc.name.value.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let u = svc.uncommon();
+    [
+        ("container_name", &u.container_name),
+        ("hostname", &u.hostname),
+    ]
+    .into_iter()
+    .find_map(|(key, n)| {
+        let n = n.as_ref().filter(|n| n.value.eq_ignore_ascii_case(host))?;
+        Some((
+            n.span,
+            format!(
+                "`{}` is the {key} of `{}`: the probe reaches the container itself",
+                n.value, svc.name.value
+            ),
+        ))
+    })
+}
+
 /// A host that is the container itself.
 fn is_local(host: &str, own: &[String]) -> bool {
     let h = host
@@ -186,6 +212,9 @@ fn finding(svc: &crate::compose::model::Service, pr: &Probe, port: u16, l: &List
         .help(help)
         .place(format!("services.{name}.healthcheck.test"));
     for (span, text) in related(l) {
+        f = f.related(span, text);
+    }
+    if let Some((span, text)) = own_name_evidence(svc, pr) {
         f = f.related(span, text);
     }
     // The probed port is set in the environment, but the command binds another.
@@ -251,8 +280,7 @@ fn worker_finding(
         Some(c) => format!(" (`{c}`)"),
         None => String::new(),
     };
-    Some(
-        Finding::new(
+    let mut f = Finding::new(
             &META,
             w.span,
             format!(
@@ -265,8 +293,11 @@ fn worker_finding(
         .help(format!(
             "give `{name}` a healthcheck that asks the worker itself{check}, or turn it off with `healthcheck: {{disable: true}}`"
         ))
-        .place(format!("services.{name}.healthcheck.test")),
-    )
+        .place(format!("services.{name}.healthcheck.test"));
+    if let Some((span, text)) = own_name_evidence(svc, pr) {
+        f = f.related(span, text);
+    }
+    Some(f)
 }
 
 fn distinct_ports(l: &Listening) -> Vec<u16> {
