@@ -17,25 +17,7 @@ impl ImageRef {
     /// `None` when the reference is not a plain, fully known name (empty, an
     /// unresolved `$VAR`, whitespace, an empty path segment).
     pub fn parse(image: &str) -> Option<ImageRef> {
-        let image = image.trim();
-        if image.is_empty() || !plain(image) {
-            return None;
-        }
-        let name = image.split('@').next().unwrap_or(image);
-        // Drop the tag, keeping a registry port (`host:5000/redis`) intact.
-        let name = match name.rsplit_once(':') {
-            Some((n, tag)) if !tag.contains('/') => n,
-            _ => name,
-        };
-        // An empty path segment, looked for before the name is copied.
-        let n = name.as_bytes();
-        if n.is_empty()
-            || n[0] == b'/'
-            || n[n.len() - 1] == b'/'
-            || n.windows(2).any(|w| w == b"//")
-        {
-            return None;
-        }
+        let name = checked_name(image)?;
         // Lowered in place: `to_ascii_lowercase` copies a long name once more.
         let mut full = CompactString::from(name);
         full.make_ascii_lowercase();
@@ -66,6 +48,28 @@ impl ImageRef {
     pub fn namespace(&self) -> &str {
         self.path.rsplit_once('/').map(|(ns, _)| ns).unwrap_or("")
     }
+}
+
+/// The name of `image` (without tag and digest, as written) when [`ImageRef::parse`]
+/// reads it, found without a copy: whether a reference is plain is asked of every
+/// service's image.
+fn checked_name(image: &str) -> Option<&str> {
+    let image = image.trim();
+    if image.is_empty() || !plain(image) {
+        return None;
+    }
+    let name = image.split('@').next().unwrap_or(image);
+    // Drop the tag, keeping a registry port (`host:5000/redis`) intact.
+    let name = match name.rsplit_once(':') {
+        Some((n, tag)) if !tag.contains('/') => n,
+        _ => name,
+    };
+    // An empty path segment.
+    let n = name.as_bytes();
+    if n.is_empty() || n[0] == b'/' || n[n.len() - 1] == b'/' || n.windows(2).any(|w| w == b"//") {
+        return None;
+    }
+    Some(name)
 }
 
 /// Whether `image` holds no `$` and no whitespace. A byte loop for an ASCII
@@ -120,7 +124,7 @@ pub fn tag(image: &str) -> Option<&str> {
 /// How `image` is pinned; `None` when it is not a plain, fully known reference
 /// (see [`ImageRef::parse`]) or its tag is empty.
 pub fn pin(image: &str) -> Option<Pin<'_>> {
-    ImageRef::parse(image)?;
+    checked_name(image)?;
     let image = image.trim();
     if let Some((_, digest)) = image.split_once('@') {
         return (!digest.is_empty()).then_some(Pin::Digest);

@@ -42,13 +42,13 @@ impl Rule for DockerSocketMounted {
                 continue;
             }
             // A socket proxy holds the socket so that the other services need not.
-            let image = svc
-                .image
-                .as_ref()
-                .and_then(|i| crate::image::ImageRef::parse(&i.value));
-            if image.is_some_and(|i| crate::knowledge::is_socket_proxy(&i.path)) {
-                continue;
-            }
+            // Its image is read only for a service that mounts a socket: few do.
+            let is_proxy = || {
+                svc.image
+                    .as_ref()
+                    .and_then(|i| crate::image::ImageRef::parse(&i.value))
+                    .is_some_and(|i| crate::knowledge::is_socket_proxy(&i.path))
+            };
             let name = &svc.name.value;
             for m in &svc.volumes {
                 let Some(src) = m.source.as_ref().filter(|_| m.kind == MountKind::Bind) else {
@@ -61,6 +61,9 @@ impl Rule for DockerSocketMounted {
                 let Some(socket) = socket_of(&src.value) else {
                     continue;
                 };
+                if is_proxy() {
+                    break;
+                }
                 let what = if src.value.ends_with(socket) {
                     format!("the host's `{socket}`")
                 } else {
