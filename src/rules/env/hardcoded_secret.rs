@@ -149,6 +149,7 @@ impl Rule for HardcodedSecret {
                 .and_then(|n| n.get("healthcheck"))
                 .and_then(|h| h.get("test"));
             let probe = test
+                .filter(|t| may_name_password_option(t))
                 .and_then(|t| crate::analysis::ports::CommandSrc::of_healthcheck(t, &p.sources))
                 .map(|cmd| cmd.invocations())
                 .unwrap_or_default();
@@ -231,6 +232,31 @@ impl Rule for HardcodedSecret {
 /// and `--passwd` (any program), redis-cli's `-a`, and the attached `-pSECRET`
 /// of the MySQL and MariaDB clients (`-p` alone prompts). A value produced
 /// by an unset variable is not read.
+/// Whether the words of `test` may hold an option [`option_secrets`] reads: each
+/// starts with `-` and then `p`, `a`, `r` or `m` (`-p`, `--password`, `-a`,
+/// `--requirepass`, `--masterauth`), however quoted. Most healthchecks hold none,
+/// and are then not split into programs a second time (the port rule splits them).
+fn may_name_password_option(test: &crate::parse::yaml::Node) -> bool {
+    fn text(s: &str) -> bool {
+        // Quotes and backslashes may sit anywhere in a shell word (`-"p"secret`):
+        // read the bytes without them.
+        let mut bytes = s
+            .bytes()
+            .filter(|b| !matches!(b, b'"' | b'\'' | b'\\'))
+            .peekable();
+        while let Some(b) = bytes.next() {
+            if b == b'-' && matches!(bytes.peek(), Some(b'p' | b'a' | b'r' | b'm')) {
+                return true;
+            }
+        }
+        false
+    }
+    match test.as_seq() {
+        Some(items) => items.iter().filter_map(|i| i.as_str()).any(text),
+        None => test.as_str().is_some_and(text),
+    }
+}
+
 fn option_secrets(inv: &crate::analysis::ports::Invocation) -> Vec<(Span, String, String)> {
     let mysql = matches!(
         inv.prog.as_str(),
@@ -283,6 +309,84 @@ fn option_secrets(inv: &crate::analysis::ports::Invocation) -> Vec<(Span, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The filter lets through every healthcheck in which `option_secrets` finds
+    /// a password, quoted in any way, and stops the usual probes.
+    #[test]
+    fn healthchecks_without_a_password_option_are_not_split() {
+        // (test, passes the filter, a password is found in it)
+        let tests = [
+            (
+                r#"["CMD", "redis-cli", "-a", "Xq7tp2Lm9wR4zK8", "ping"]"#,
+                true,
+                true,
+            ),
+            (
+                r#"["CMD-SHELL", "mysqladmin ping -h localhost -uroot -pRt8kLm2Qz"]"#,
+                true,
+                true,
+            ),
+            (r#"mysqladmin ping -"p"Rt8kLm2Qz"#, true, true),
+            (r#"mysqladmin ping '-p'Rt8kLm2Qz"#, true, true),
+            (r#"mysqladmin ping \-\pRt8kLm2Qz"#, true, true),
+            (
+                r#"sh -c 'redis-server --requirepass "Xq7tp2Lm9wR4zK8" --test-memory 1'"#,
+                true,
+                true,
+            ),
+            (
+                r#"valkey-cli --masterauth=Xq7tp2Lm9wR4zK8 ping"#,
+                true,
+                true,
+            ),
+            (
+                r#"sh -c "mysql --password=Xq7tp2Lm9wR4zK8 -e 'select 1'""#,
+                true,
+                true,
+            ),
+            // Let through, then found to hold none.
+            (
+                r#"["CMD", "redis-cli", "--pass", "x", "ping"]"#,
+                true,
+                false,
+            ),
+            (
+                r#"["CMD", "curl", "-f", "http://localhost:8000/health"]"#,
+                false,
+                false,
+            ),
+            (
+                r#"["CMD-SHELL", "pg_isready -U postgres -d app"]"#,
+                false,
+                false,
+            ),
+            (
+                r#"wget -q --spider http://127.0.0.1:8080/ || exit 1"#,
+                false,
+                false,
+            ),
+            (r#"["CMD", "redis-cli", "ping"]"#, false, false),
+        ];
+        for (test, passes, holds) in tests {
+            let p = crate::compose::stack::project_of_text(&format!(
+                "services:\n  s:\n    image: x\n    healthcheck:\n      test: {test}\n"
+            ));
+            let Some(node) = p
+                .service_node("s")
+                .and_then(|n| n.get("healthcheck"))
+                .and_then(|h| h.get("test"))
+            else {
+                panic!("{test}: no test node");
+            };
+            assert_eq!(may_name_password_option(node), passes, "{test}");
+            let found = crate::analysis::ports::CommandSrc::of_healthcheck(node, &p.sources)
+                .map(|c| c.invocations())
+                .unwrap_or_default()
+                .iter()
+                .any(|inv| !option_secrets(inv).is_empty());
+            assert_eq!(found, holds, "{test}");
+        }
+    }
 
     #[test]
     fn url_passwords() {
