@@ -198,11 +198,34 @@ pub fn listening_with(p: &Project, svc: &Service, env: &RuntimeEnv) -> Listening
     }
     // Keep the documented order of kinds; within a kind, the order found.
     l.evidence.sort_by_key(|e| e.kind);
-    let mut seen = std::collections::HashSet::new();
-    l.evidence.retain(|e| seen.insert((e.port, e.kind, e.span)));
-    let mut seen = std::collections::HashSet::new();
-    l.unknown.retain(|u| seen.insert((u.why.clone(), u.span)));
+    dedup_evidence(&mut l.evidence);
+    if l.unknown.len() > 1 {
+        let mut seen = std::collections::HashSet::new();
+        l.unknown.retain(|u| seen.insert((u.why.clone(), u.span)));
+    }
     l
+}
+
+/// Drops evidence an earlier item repeats (same port, kind and span), in order.
+/// A service has a few items, compared in place; a port range adds up to
+/// [`MAX_RANGE`], which a set keeps linear (a set for every service was 0.3% of a
+/// large stack's instructions).
+fn dedup_evidence(v: &mut Vec<PortEvidence>) {
+    const FEW: usize = 16;
+    let key = |e: &PortEvidence| (e.port, e.kind, e.span);
+    if v.len() <= FEW {
+        let mut kept = 0;
+        for i in 0..v.len() {
+            if !v[..kept].iter().any(|e| key(e) == key(&v[i])) {
+                v.swap(kept, i);
+                kept += 1;
+            }
+        }
+        v.truncate(kept);
+        return;
+    }
+    let mut seen = foldhash::HashSet::default();
+    v.retain(|e| seen.insert(key(e)));
 }
 
 // ---------------------------------------------------------------------------
@@ -484,16 +507,34 @@ const GENERIC_PORT_VARS: &[&str] = &[
     "UVICORN_PORT",
 ];
 
+/// Whether `var` is `<SERVICE>_PORT` of service `name`: the name in upper case,
+/// `-` and `.` written `_` (`API_PORT`, `MY_APP_PORT` of `my-app`).
+fn is_own_port_var(var: &str, name: &str) -> bool {
+    let Some(head) = var.strip_suffix("_PORT") else {
+        return false;
+    };
+    head.len() == name.len()
+        && head.bytes().zip(name.bytes()).all(|(v, n)| {
+            v == match n {
+                b'-' | b'.' => b'_',
+                n => n.to_ascii_uppercase(),
+            }
+        })
+}
+
 fn generic_env(svc: &Service, env: &RuntimeEnv, l: &mut Listening) {
     // `<SERVICE>_PORT` names the service's own port (`API_PORT` in `api`); other
     // `*_PORT` names (`POSTGRES_PORT`, `REDIS_PORT`) are the ports of other services.
-    let own = format!(
-        "{}_PORT",
-        svc.name.value.to_ascii_uppercase().replace(['-', '.'], "_")
-    );
-    let mut names: Vec<&str> = GENERIC_PORT_VARS.to_vec();
-    names.push(&own);
-    for name in names {
+    // The name is found among the variables set rather than built for each service.
+    let own = env
+        .vars
+        .keys()
+        .find(|k| is_own_port_var(k, &svc.name.value));
+    for name in GENERIC_PORT_VARS
+        .iter()
+        .copied()
+        .chain(own.map(String::as_str))
+    {
         let Some((value, span)) = env.get(name) else {
             continue;
         };

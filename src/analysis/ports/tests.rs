@@ -260,3 +260,65 @@ fn addresses() {
     assert!(matches!(listen_port(&t("443")), Some(Ok((443, 443, _)))));
     assert!(matches!(listen_port(&t("${PORT}")), Some(Err(()))));
 }
+
+/// Dropping repeated evidence keeps what a set of the items seen keeps, in the
+/// same order, below and above the length where it changes method.
+#[test]
+fn repeated_evidence_is_dropped_in_order() {
+    let kinds = [EvidenceKind::Ports, EvidenceKind::Command];
+    let spans = [
+        None,
+        Some(Span::new(FileId(0), 1, 4)),
+        Some(Span::new(FileId(1), 1, 4)),
+    ];
+    let mut seed: u32 = 7;
+    let mut next = |n: u32| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        ((seed >> 16) % n) as usize
+    };
+    for len in 0..48 {
+        let v: Vec<PortEvidence> = (0..len)
+            .map(|_| PortEvidence {
+                port: 8000 + next(4) as u16,
+                kind: kinds[next(2)],
+                span: spans[next(3)],
+            })
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut want = v.clone();
+        want.retain(|e| seen.insert((e.port, e.kind, e.span)));
+        let mut got = v;
+        dedup_evidence(&mut got);
+        assert_eq!(got, want, "{len}");
+    }
+}
+
+/// `<SERVICE>_PORT` is recognised exactly when it is the name built from the
+/// service's (upper case, `-` and `.` as `_`).
+#[test]
+fn own_port_variables() {
+    let names = ["api", "my-app", "my.app", "My_App", "web2", "ünï", "a"];
+    let vars = [
+        "API_PORT",
+        "MY_APP_PORT",
+        "my_app_PORT",
+        "MY-APP_PORT",
+        "WEB2_PORT",
+        "ÜNÏ_PORT",
+        "üNÏ_PORT",
+        "A_PORT",
+        "_PORT",
+        "API_PORTS",
+        "APIPORT",
+        "PORT",
+    ];
+    for name in names {
+        let built = format!(
+            "{}_PORT",
+            name.to_ascii_uppercase().replace(['-', '.'], "_")
+        );
+        for var in vars.iter().copied().chain([built.as_str()]) {
+            assert_eq!(is_own_port_var(var, name), var == built, "{var} of {name}");
+        }
+    }
+}

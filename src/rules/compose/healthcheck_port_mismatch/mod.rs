@@ -120,12 +120,12 @@ impl Rule for HealthcheckPortMismatch {
     }
 }
 
-fn own_names(svc: &crate::compose::model::Service) -> Vec<String> {
+fn own_names(svc: &crate::compose::model::Service) -> Vec<&str> {
     let u = svc.uncommon();
     std::iter::once(&svc.name)
         .chain(u.container_name.iter())
         .chain(u.hostname.iter())
-        .map(|n| n.value.as_str().to_ascii_lowercase())
+        .map(|n| n.value.as_str())
         .collect()
 }
 
@@ -156,21 +156,25 @@ fn own_name_evidence(svc: &crate::compose::model::Service, pr: &Probe) -> Option
 }
 
 /// A host that is the container itself.
-fn is_local(host: &str, own: &[String]) -> bool {
-    let h = host
-        .trim_matches(|c| c == '[' || c == ']')
-        .to_ascii_lowercase();
-    if matches!(
-        h.as_str(),
-        "localhost" | "0.0.0.0" | "::1" | "::" | "ip6-localhost" | "localhost.localdomain"
-    ) {
+/// (Names compare ignoring ASCII case, without a lowered copy of each.)
+fn is_local(host: &str, own: &[&str]) -> bool {
+    let h = host.trim_matches(|c| c == '[' || c == ']');
+    const LOOPBACK: [&str; 6] = [
+        "localhost",
+        "0.0.0.0",
+        "::1",
+        "::",
+        "ip6-localhost",
+        "localhost.localdomain",
+    ];
+    if LOOPBACK.iter().any(|l| l.eq_ignore_ascii_case(h)) {
         return true;
     }
     if let Some(rest) = h.strip_prefix("127.") {
         let parts: Vec<&str> = rest.split('.').collect();
         return parts.len() == 3 && parts.iter().all(|p| p.parse::<u8>().is_ok());
     }
-    own.contains(&h)
+    own.iter().any(|n| n.eq_ignore_ascii_case(h))
 }
 
 // ---------------------------------------------------------------------------

@@ -177,7 +177,7 @@ fn bash_dev_tcp() {
 
 #[test]
 fn local_hosts() {
-    let own = vec!["app".to_string()];
+    let own = ["App"];
     for h in [
         "localhost",
         "127.0.0.1",
