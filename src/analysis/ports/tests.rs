@@ -322,3 +322,22 @@ fn own_port_variables() {
         }
     }
 }
+
+/// A service's own `<SERVICE>_PORT` is read as its port; another service's is not.
+#[test]
+fn the_own_port_variable_is_evidence() {
+    let p = crate::compose::stack::project_of_text(
+        "services:\n  my-app:\n    image: python\n    environment:\n      MY_APP_PORT: \"9000\"\n      DB_PORT: \"5432\"\n",
+    );
+    let Some(svc) = p.model.services.first() else {
+        panic!("the service is read");
+    };
+    let l = listening(&p, svc);
+    let env: Vec<u16> = l
+        .evidence
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::Environment)
+        .map(|e| e.port)
+        .collect();
+    assert_eq!(env, [9000]);
+}

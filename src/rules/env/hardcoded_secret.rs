@@ -227,22 +227,19 @@ impl Rule for HardcodedSecret {
     }
 }
 
-/// The values of password options in one invocation, as source spans, with
-/// the option: `--requirepass`/`--masterauth` (redis, valkey), `--password`
-/// and `--passwd` (any program), redis-cli's `-a`, and the attached `-pSECRET`
-/// of the MySQL and MariaDB clients (`-p` alone prompts). A value produced
-/// by an unset variable is not read.
 /// Whether the words of `test` may hold an option [`option_secrets`] reads: each
 /// starts with `-` and then `p`, `a`, `r` or `m` (`-p`, `--password`, `-a`,
 /// `--requirepass`, `--masterauth`), however quoted. Most healthchecks hold none,
 /// and are then not split into programs a second time (the port rule splits them).
 fn may_name_password_option(test: &crate::parse::yaml::Node) -> bool {
     fn text(s: &str) -> bool {
-        // Quotes and backslashes may sit anywhere in a shell word (`-"p"secret`):
-        // read the bytes without them.
+        // Quotes, and backslashes with the line break they may join, can sit
+        // anywhere in a shell word (`-"p"secret`, or `-\` at a line's end and
+        // `pSECRET` on the next): read the bytes without them. Dropping more
+        // only lets more through.
         let mut bytes = s
             .bytes()
-            .filter(|b| !matches!(b, b'"' | b'\'' | b'\\'))
+            .filter(|b| !matches!(b, b'"' | b'\'' | b'\\' | b'\n' | b'\r'))
             .peekable();
         while let Some(b) = bytes.next() {
             if b == b'-' && matches!(bytes.peek(), Some(b'p' | b'a' | b'r' | b'm')) {
@@ -257,6 +254,11 @@ fn may_name_password_option(test: &crate::parse::yaml::Node) -> bool {
     }
 }
 
+/// The values of password options in one invocation, as source spans, with
+/// the option: `--requirepass`/`--masterauth` (redis, valkey), `--password`
+/// and `--passwd` (any program), redis-cli's `-a`, and the attached `-pSECRET`
+/// of the MySQL and MariaDB clients (`-p` alone prompts). A value produced
+/// by an unset variable is not read.
 fn option_secrets(inv: &crate::analysis::ports::Invocation) -> Vec<(Span, String, String)> {
     let mysql = matches!(
         inv.prog.as_str(),
@@ -329,6 +331,11 @@ mod tests {
             (r#"mysqladmin ping -"p"Rt8kLm2Qz"#, true, true),
             (r#"mysqladmin ping '-p'Rt8kLm2Qz"#, true, true),
             (r#"mysqladmin ping \-\pRt8kLm2Qz"#, true, true),
+            // A line continuation inside the option (YAML `\\` and `\n`).
+            (r#""mysqladmin ping -uroot -\\\npRt8kLm2Qz""#, true, true),
+            // (A shell reads `\` then a carriage return as that character, not a
+            // continuation: no option, but the filter lets it through.)
+            (r#""mysqladmin ping -uroot -\\\r\npRt8kLm2Qz""#, true, false),
             (
                 r#"sh -c 'redis-server --requirepass "Xq7tp2Lm9wR4zK8" --test-memory 1'"#,
                 true,

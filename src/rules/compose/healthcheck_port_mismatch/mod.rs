@@ -4,9 +4,10 @@
 //! a Python / Node / PHP one-liner (80 or 443 when the URL has none), `nc host
 //! port`, `pg_isready -p`, `redis-cli -p` / `-u`, `mysqladmin -P` over TCP,
 //! `mongosh --port`, `grpc_health_probe -addr`. Only probes of the container
-//! itself count (localhost, a loopback address, the service's own name). The
-//! listening side is [`crate::analysis::ports::listening`]; the rule fires only when that
-//! side is known and complete, and every local probe misses it.
+//! itself count (localhost, a loopback address, the service's own name,
+//! `container_name` or `hostname`). The listening side is
+//! [`crate::analysis::ports::listening`]; the rule fires only when that side is
+//! known and complete, and every local probe misses it.
 
 use crate::analysis::ports::{self, CommandSrc, EvidenceKind, Listening, RuntimeEnv};
 use crate::compose::stack::Project;
@@ -134,7 +135,7 @@ fn own_names(svc: &crate::compose::model::Service) -> Vec<&str> {
 /// name every reader knows.
 fn own_name_evidence(svc: &crate::compose::model::Service, pr: &Probe) -> Option<(Span, String)> {
     let host = pr.host.as_deref()?.trim_matches(|c| c == '[' || c == ']');
-    if svc.name.value.eq_ignore_ascii_case(host) {
+    if is_local(host, &[]) || svc.name.value.eq_ignore_ascii_case(host) {
         return None;
     }
     let u = svc.uncommon();
@@ -148,8 +149,9 @@ fn own_name_evidence(svc: &crate::compose::model::Service, pr: &Probe) -> Option
         Some((
             n.span,
             format!(
-                "`{}` is the {key} of `{}`: the probe reaches the container itself",
-                n.value, svc.name.value
+                "`{}` is the `{key}` of `{name}`, so the probe reaches `{name}` itself",
+                n.value,
+                name = svc.name.value
             ),
         ))
     })
@@ -285,19 +287,19 @@ fn worker_finding(
         None => String::new(),
     };
     let mut f = Finding::new(
-            &META,
-            w.span,
-            format!(
-                "`{name}` runs `{}`, which listens on no port, but its healthcheck probes port {port}: the probe always fails and `{name}` never becomes healthy",
-                w.name
-            ),
-        )
-        .label(format!("runs `{}`, which serves no port", w.name))
-        .related(pr.span, label)
-        .help(format!(
-            "give `{name}` a healthcheck that asks the worker itself{check}, or turn it off with `healthcheck: {{disable: true}}`"
-        ))
-        .place(format!("services.{name}.healthcheck.test"));
+        &META,
+        w.span,
+        format!(
+            "`{name}` runs `{}`, which listens on no port, but its healthcheck probes port {port}: the probe always fails and `{name}` never becomes healthy",
+            w.name
+        ),
+    )
+    .label(format!("runs `{}`, which serves no port", w.name))
+    .related(pr.span, label)
+    .help(format!(
+        "give `{name}` a healthcheck that asks the worker itself{check}, or turn it off with `healthcheck: {{disable: true}}`"
+    ))
+    .place(format!("services.{name}.healthcheck.test"));
     if let Some((span, text)) = own_name_evidence(svc, pr) {
         f = f.related(span, text);
     }

@@ -210,3 +210,42 @@ fn lists() {
         "a, b and c"
     );
 }
+
+/// The line that names the container is evidence only for a probe through its
+/// `container_name` or `hostname`: not for loopback (even set as the hostname),
+/// not for the service's own name, not for another host.
+#[test]
+fn own_name_evidence_is_the_line_that_names_the_container() {
+    let p = crate::compose::stack::project_of_text(
+        "services:\n  web:\n    image: nginx\n    container_name: web-ctr\n    hostname: localhost\n  \
+         api:\n    image: python\n    hostname: api\n",
+    );
+    let svc = |name: &str| p.model.services.iter().find(|s| s.name.value == name);
+    let (Some(web), Some(api)) = (svc("web"), svc("api")) else {
+        panic!("both services are read");
+    };
+    let probe = |host: &str| Probe {
+        host: Some(host.into()),
+        port: Some(80),
+        span: Span::new(FileId(0), 0, 0),
+        implied: None,
+        flag: None,
+    };
+    let Some((span, text)) = own_name_evidence(web, &probe("WEB-CTR")) else {
+        panic!("a probe by container_name names it");
+    };
+    assert_eq!(p.sources.get(span.file).slice(&span), "web-ctr");
+    assert_eq!(
+        text,
+        "`web-ctr` is the `container_name` of `web`, so the probe reaches `web` itself"
+    );
+    for (svc, host) in [
+        (web, "localhost"),
+        (web, "[::1]"),
+        (web, "web"),
+        (web, "db"),
+        (api, "api"),
+    ] {
+        assert!(own_name_evidence(svc, &probe(host)).is_none(), "{host}");
+    }
+}
