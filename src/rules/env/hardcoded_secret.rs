@@ -227,31 +227,51 @@ impl Rule for HardcodedSecret {
     }
 }
 
-/// Whether the words of `test` may hold an option [`option_secrets`] reads: each
-/// starts with `-` and then `p`, `a`, `r` or `m` (`-p`, `--password`, `-a`,
-/// `--requirepass`, `--masterauth`), however quoted. Most healthchecks hold none,
+/// Options whose value (the next word, or after `=`) is a password, for any program.
+const PASSWORD_OPTIONS: [&str; 4] = ["--requirepass", "--masterauth", "--password", "--passwd"];
+
+/// redis-cli's password option (the next word).
+const REDIS_CLI_PASSWORD: &str = "-a";
+
+/// The MySQL and MariaDB clients' password option, with the password attached.
+const MYSQL_PASSWORD: &str = "-p";
+
+/// Whether the words of `test` may hold an option [`option_secrets`] reads: one
+/// of its options is in the text, however quoted. Most healthchecks hold none,
 /// and are then not split into programs a second time (the port rule splits them).
 fn may_name_password_option(test: &crate::parse::yaml::Node) -> bool {
-    fn text(s: &str) -> bool {
+    fn holds(s: &str) -> bool {
         // Quotes, and backslashes with the line break they may join, can sit
-        // anywhere in a shell word (`-"p"secret`, or `-\` at a line's end and
-        // `pSECRET` on the next): read the bytes without them. Dropping more
-        // only lets more through.
+        // anywhere in a shell word (`-"p"secret`, or `-\\` at a line's end and
+        // `pSECRET` on the next): the bytes are read without them. Dropping more
+        // only lets more through. Every option begins with `-`: only there is
+        // each compared, without a copy of the text.
         let mut bytes = s
             .bytes()
-            .filter(|b| !matches!(b, b'"' | b'\'' | b'\\' | b'\n' | b'\r'))
-            .peekable();
+            .filter(|b| !matches!(b, b'"' | b'\'' | b'\\' | b'\n' | b'\r'));
         while let Some(b) = bytes.next() {
-            if b == b'-' && matches!(bytes.peek(), Some(b'p' | b'a' | b'r' | b'm')) {
+            if b == b'-'
+                && password_options().any(|o| {
+                    let rest = &o.as_bytes()[1..];
+                    bytes.clone().take(rest.len()).eq(rest.iter().copied())
+                })
+            {
                 return true;
             }
         }
         false
     }
     match test.as_seq() {
-        Some(items) => items.iter().filter_map(|i| i.as_str()).any(text),
-        None => test.as_str().is_some_and(text),
+        Some(items) => items.iter().filter_map(|i| i.as_str()).any(holds),
+        None => test.as_str().is_some_and(holds),
     }
+}
+
+/// Every option [`option_secrets`] reads.
+fn password_options() -> impl Iterator<Item = &'static str> {
+    PASSWORD_OPTIONS
+        .into_iter()
+        .chain([REDIS_CLI_PASSWORD, MYSQL_PASSWORD])
 }
 
 /// The values of password options in one invocation, as source spans, with
@@ -269,13 +289,13 @@ fn option_secrets(inv: &crate::analysis::ports::Invocation) -> Vec<(Span, String
     for (i, a) in args.iter().enumerate() {
         let w = a.s.as_str();
         let (option, range) = match w.split_once('=') {
-            Some((opt @ ("--requirepass" | "--masterauth" | "--password" | "--passwd"), v)) => {
+            Some((opt, v)) if PASSWORD_OPTIONS.contains(&opt) => {
                 (opt, (opt.len() + 1, opt.len() + 1 + v.len()))
             }
             _ => match w {
                 // The MySQL clients take `--password`'s value only after `=`.
                 "--password" | "--passwd" if mysql => continue,
-                "--requirepass" | "--masterauth" | "--password" | "--passwd" => {
+                _ if PASSWORD_OPTIONS.contains(&w) => {
                     let Some(next) = args.get(i + 1).filter(|n| !n.s.starts_with('-')) else {
                         continue;
                     };
@@ -284,15 +304,19 @@ fn option_secrets(inv: &crate::analysis::ports::Invocation) -> Vec<(Span, String
                     }
                     continue;
                 }
-                "-a" if inv.prog == "redis-cli" => {
+                REDIS_CLI_PASSWORD if inv.prog == "redis-cli" => {
                     if let Some(next) = args.get(i + 1).filter(|n| !n.any_taint() && !n.is_empty())
                     {
-                        out.push((next.full_span(), "-a".to_string(), next.s.clone()));
+                        out.push((next.full_span(), w.to_string(), next.s.clone()));
                     }
                     continue;
                 }
-                _ if mysql && w.len() > 2 && w.starts_with("-p") && !w.starts_with("--") => {
-                    ("-p", (2, w.len()))
+                _ if mysql
+                    && w.len() > MYSQL_PASSWORD.len()
+                    && w.starts_with(MYSQL_PASSWORD)
+                    && !w.starts_with("--") =>
+                {
+                    (MYSQL_PASSWORD, (MYSQL_PASSWORD.len(), w.len()))
                 }
                 _ => continue,
             },
@@ -311,6 +335,15 @@ fn option_secrets(inv: &crate::analysis::ports::Invocation) -> Vec<(Span, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The filter compares only where a `-` is: every option must begin with one.
+    #[test]
+    fn every_password_option_begins_with_a_dash() {
+        assert!(password_options().count() >= 6);
+        for o in password_options() {
+            assert!(o.len() > 1 && o.starts_with('-'), "{o}");
+        }
+    }
 
     /// The filter lets through every healthcheck in which `option_secrets` finds
     /// a password, quoted in any way, and stops the usual probes.
