@@ -10,11 +10,13 @@
 //! known and complete, and every local probe misses it.
 
 use crate::analysis::ports::{self, CommandSrc, EvidenceKind, Listening, RuntimeEnv};
+use crate::compose::model::Spanned;
 use crate::compose::stack::Project;
 use crate::finding::{Finding, Findings};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
+use compact_str::CompactString;
 
 mod probes;
 
@@ -121,12 +123,23 @@ impl Rule for HealthcheckPortMismatch {
     }
 }
 
-fn own_names(svc: &crate::compose::model::Service) -> Vec<&str> {
+/// The names the service gives its container, with the key that gives each.
+fn given_names(
+    svc: &crate::compose::model::Service,
+) -> impl Iterator<Item = (&'static str, &Spanned<CompactString>)> {
     let u = svc.uncommon();
-    std::iter::once(&svc.name)
-        .chain(u.container_name.iter())
-        .chain(u.hostname.iter())
-        .map(|n| n.value.as_str())
+    [
+        ("container_name", &u.container_name),
+        ("hostname", &u.hostname),
+    ]
+    .into_iter()
+    .filter_map(|(key, n)| Some((key, n.as_ref()?)))
+}
+
+/// The names the container answers to: its service's, and those it is given.
+fn own_names(svc: &crate::compose::model::Service) -> Vec<&str> {
+    std::iter::once(svc.name.value.as_str())
+        .chain(given_names(svc).map(|(_, n)| n.value.as_str()))
         .collect()
 }
 
@@ -134,18 +147,15 @@ fn own_names(svc: &crate::compose::model::Service) -> Vec<&str> {
 /// not obvious: its `container_name` or `hostname`, not loopback nor the service
 /// name every reader knows.
 fn own_name_evidence(svc: &crate::compose::model::Service, pr: &Probe) -> Option<(Span, String)> {
-    let host = pr.host.as_deref()?.trim_matches(|c| c == '[' || c == ']');
-    if is_local(host, &[]) || svc.name.value.eq_ignore_ascii_case(host) {
+    let host = pr.host.as_deref()?;
+    // Loopback, or the service's name: no line to point at.
+    if is_local(host, &[svc.name.value.as_str()]) {
         return None;
     }
-    let u = svc.uncommon();
-    [
-        ("container_name", &u.container_name),
-        ("hostname", &u.hostname),
-    ]
-    .into_iter()
-    .find_map(|(key, n)| {
-        let n = n.as_ref().filter(|n| n.value.eq_ignore_ascii_case(host))?;
+    given_names(svc).find_map(|(key, n)| {
+        if !is_local(host, &[n.value.as_str()]) {
+            return None;
+        }
         Some((
             n.span,
             format!(
