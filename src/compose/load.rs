@@ -166,8 +166,9 @@ impl<'a> Loader<'a> {
             .text_pass
             .filter(|_| src.text.len() >= schema_view::LARGE_TEXT)
         {
-            // The reader takes a core and the builder half of another: the pass
-            // takes what is left.
+            // The parse takes one core (and, for a text large enough to be read
+            // on a thread of its own, about half of another): the pass runs on
+            // what is left.
             Some(pass) => {
                 let (parsed, found) = rayon::join(
                     || yaml::parse(id, src),
