@@ -5,7 +5,8 @@
 
 use std::collections::VecDeque;
 
-use foldhash::HashMap;
+use compact_str::CompactString;
+use foldhash::{HashMap, HashSet};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -26,6 +27,9 @@ pub enum NodeKind {
     External,
 }
 
+/// How many kinds of node there are: [`NodeKind::External`] is the last.
+const KINDS: usize = NodeKind::External as usize + 1;
+
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct GNode {
     pub kind: NodeKind,
@@ -40,7 +44,7 @@ pub struct GNode {
 pub enum EdgeKind {
     /// `depends_on`, with its condition (`service_started` when not written).
     DependsOn {
-        condition: String,
+        condition: CompactString,
         required: bool,
         restart: bool,
     },
@@ -138,7 +142,10 @@ pub struct Dangling {
 #[derive(Debug, Default)]
 pub struct StackGraph {
     pub graph: DiGraph<GNode, GEdge>,
-    index: HashMap<(NodeKind, String), NodeIndex>,
+    /// Each kind's nodes by name ([`NodeKind`] as the slot): a lookup takes the
+    /// `&str` it is given, where a `(kind, String)` key cost an allocation per
+    /// lookup (rules look up every service).
+    index: [HashMap<String, NodeIndex>; KINDS],
     /// References to services that the stack does not define.
     pub dangling: Vec<Dangling>,
     /// For each proxy service: the services compose starts before it, computed
@@ -225,7 +232,7 @@ pub fn may_run_without(proxy: &Service, target: &Service) -> Option<Span> {
 
 impl StackGraph {
     pub fn node(&self, kind: NodeKind, name: &str) -> Option<NodeIndex> {
-        self.index.get(&(kind, name.to_string())).copied()
+        self.index[kind as usize].get(name).copied()
     }
 
     pub fn service(&self, name: &str) -> Option<NodeIndex> {
@@ -330,7 +337,7 @@ impl StackGraph {
     }
 
     fn ensure(&mut self, kind: NodeKind, name: &str, span: Option<Span>) -> NodeIndex {
-        if let Some(&i) = self.index.get(&(kind, name.to_string())) {
+        if let Some(&i) = self.index[kind as usize].get(name) {
             if self.graph[i].span.is_none() {
                 self.graph[i].span = span;
             }
@@ -341,7 +348,7 @@ impl StackGraph {
             name: name.to_string(),
             span,
         });
-        self.index.insert((kind, name.to_string()), i);
+        self.index[kind as usize].insert(name.to_string(), i);
         i
     }
 
@@ -437,17 +444,19 @@ fn add_service_edges(
 ) {
     let name = s.name.value.as_str();
     // One edge per dependency: a list can name one a million times.
-    let mut named = std::collections::HashSet::new();
+    // (A single item needs no set.)
+    let mut named = HashSet::default();
     for d in &s.depends_on {
-        if !named.insert(d.service.value.as_str()) {
+        if s.depends_on.len() > 1 && !named.insert(d.service.value.as_str()) {
             continue;
         }
         let kind = EdgeKind::DependsOn {
             condition: d
                 .condition
                 .as_ref()
-                .map(|c| c.value.to_string())
-                .unwrap_or_else(|| "service_started".into()),
+                .map_or(CompactString::const_new("service_started"), |c| {
+                    c.value.clone()
+                }),
             required: d.required,
             restart: d.restart,
         };
@@ -511,10 +520,10 @@ fn add_service_edges(
                 );
             }
             // One edge per network: a list can name one a million times.
-            let mut attached = std::collections::HashSet::new();
+            let mut attached = HashSet::default();
             for net in &s.networks {
                 let n = g.ensure(NodeKind::Network, &net.name.value, None);
-                if !attached.insert(n) {
+                if s.networks.len() > 1 && !attached.insert(n) {
                     continue;
                 }
                 g.graph.add_edge(
