@@ -238,3 +238,61 @@ fn a_scalars_style_tag_and_variables_travel_with_its_value() {
         );
     }
 }
+
+/// An anchor used by many services is interpolated at each use, as compose
+/// interpolates each use: a `$`-free anchor reads as written under every alias
+/// (inside a changed one too), one with a variable gives each use its value and
+/// variable, and one with a broken `${` is reported at each use, however many
+/// uses came before it.
+#[test]
+fn an_anchor_is_interpolated_at_every_use() {
+    let mut text = String::from(
+        "x-plain: &plain {restart: always, labels: {tier: web}}\n\
+         x-var: &var {LEVEL: \"${LEVEL:-info}\"}\n\
+         x-bad: &bad [\"echo ${\"]\n\
+         x-outer: &outer {inner: *plain, level: \"${LEVEL:-info}\"}\n\
+         services:\n",
+    );
+    for i in 0..4 {
+        text.push_str(&format!(
+            "  s{i}:\n    <<: *plain\n    image: app\n    environment: *var\n    \
+             command: *bad\n    x-meta: *outer\n"
+        ));
+    }
+    let dir = common::tree(&[("compose.yaml", &text)]);
+    let projects = common::projects_in(&dir, &Default::default());
+    let p = projects.first().expect("one project");
+    let broken = p
+        .diags
+        .iter()
+        .filter(|d| d.message.starts_with("invalid interpolation"))
+        .count();
+    // x-bad itself and its four aliases.
+    assert_eq!(broken, 5, "{:?}", p.diags);
+    let services = p
+        .tree
+        .as_ref()
+        .and_then(|t| t.get("services"))
+        .expect("services");
+    let text_at = |n: &stacklint::parse::yaml::Node, path: &[&str]| {
+        let n = path
+            .iter()
+            .try_fold(n, |n, k| n.get(k))
+            .unwrap_or_else(|| panic!("{path:?}"));
+        let s = n.as_scalar().expect("a scalar");
+        let vars: Vec<String> = s.vars.iter().map(|u| u.name.to_string()).collect();
+        (s.value.to_string(), vars)
+    };
+    for i in 0..4 {
+        let svc = services.get(&format!("s{i}")).expect("service");
+        assert_eq!(text_at(svc, &["restart"]), ("always".into(), vec![]));
+        assert_eq!(text_at(svc, &["labels", "tier"]), ("web".into(), vec![]));
+        let level = ("info".to_string(), vec!["LEVEL".to_string()]);
+        assert_eq!(text_at(svc, &["environment", "LEVEL"]), level);
+        assert_eq!(text_at(svc, &["x-meta", "level"]), level);
+        assert_eq!(
+            text_at(svc, &["x-meta", "inner", "restart"]),
+            ("always".into(), vec![])
+        );
+    }
+}

@@ -66,6 +66,37 @@ pub struct Loader<'a> {
     text_pass: Option<crate::compose::stack::TextPass>,
 }
 
+/// The shared collections (an anchor and its aliases) found unchanged by one
+/// interpolation of a tree: the aliases of an anchor without `$` were each
+/// walked again (a `<<: *defaults` in each of 2,000 services was a quarter of
+/// the pass). Only a walk that changed nothing, spent nothing of the budget and
+/// said nothing is recorded, so skipping it again changes no output. Each is
+/// held while recorded, so that no other collection can take its address.
+#[derive(Default)]
+struct Unchanged {
+    at: foldhash::HashSet<usize>,
+    held: Vec<Value>,
+}
+
+impl Unchanged {
+    /// The address of `shared` to [`record`](Self::record) (0 for a collection
+    /// only one node holds, which is walked once), or None when it is known
+    /// unchanged.
+    fn check<T>(&self, shared: &Arc<T>) -> Option<usize> {
+        if Arc::strong_count(shared) < 2 {
+            return Some(0);
+        }
+        let at = Arc::as_ptr(shared) as usize;
+        (!self.at.contains(&at)).then_some(at)
+    }
+
+    fn record(&mut self, at: usize, collection: &Value, unchanged: bool) {
+        if unchanged && at != 0 && self.at.insert(at) {
+            self.held.push(collection.clone());
+        }
+    }
+}
+
 impl<'a> Loader<'a> {
     pub fn new(sources: &'a mut Sources) -> Self {
         Loader {
@@ -197,7 +228,7 @@ impl<'a> Loader<'a> {
             return None;
         }
         let mut budget = MAX_FILE_SUBSTITUTED;
-        self.interpolate_tree(&mut node, vars, &mut budget);
+        self.interpolate_tree(&mut node, vars, &mut budget, &mut Unchanged::default());
         // A small file is judged here by the validator built with stacklint. A
         // larger one read before the runtime validator is compiled (it takes
         // milliseconds) keeps its tree unjudged instead of waiting here:
@@ -233,12 +264,18 @@ impl<'a> Loader<'a> {
     /// changed in place; a shared one (an anchor and its aliases) goes through
     /// [`Loader::interpolated`], which copies it only when an item changes. Copying
     /// every changed level and freeing the original was 10% of a large file's load.
-    fn interpolate_tree(&mut self, n: &mut Node, vars: &dyn Lookup, budget: &mut usize) {
+    fn interpolate_tree(
+        &mut self,
+        n: &mut Node,
+        vars: &dyn Lookup,
+        budget: &mut usize,
+        unchanged: &mut Unchanged,
+    ) {
         match &mut n.value {
             Value::Map(entries) => {
                 if let Some(entries) = Arc::get_mut(entries) {
                     for (_, v) in entries.iter_mut() {
-                        self.interpolate_tree(v, vars, budget);
+                        self.interpolate_tree(v, vars, budget, unchanged);
                     }
                     return;
                 }
@@ -246,7 +283,7 @@ impl<'a> Loader<'a> {
             Value::Seq(items) => {
                 if let Some(items) = Arc::get_mut(items) {
                     for v in items.iter_mut() {
-                        self.interpolate_tree(v, vars, budget);
+                        self.interpolate_tree(v, vars, budget, unchanged);
                     }
                     return;
                 }
@@ -260,7 +297,7 @@ impl<'a> Loader<'a> {
             }
             Value::Null => return,
         }
-        if let Some(new) = self.interpolated(n, vars, budget) {
+        if let Some(new) = self.interpolated(n, vars, budget, unchanged) {
             *n = new;
         }
     }
@@ -268,26 +305,46 @@ impl<'a> Loader<'a> {
     /// `n` interpolated, or None when nothing in it changes. A collection is copied
     /// only when one of its items changes, so subtrees without `$` (most of a file,
     /// and every anchor they share) stay shared with the file's tree.
-    fn interpolated(&mut self, n: &Node, vars: &dyn Lookup, budget: &mut usize) -> Option<Node> {
+    fn interpolated(
+        &mut self,
+        n: &Node,
+        vars: &dyn Lookup,
+        budget: &mut usize,
+        unchanged: &mut Unchanged,
+    ) -> Option<Node> {
         match &n.value {
             Value::Map(entries) => {
+                let at = unchanged.check(entries)?;
+                let said = self.loaded.diags.len();
                 let mut out: Option<Arc<Vec<(Node, Node)>>> = None;
                 for (i, (_, v)) in entries.iter().enumerate() {
-                    if let Some(new) = self.interpolated(v, vars, budget) {
+                    if let Some(new) = self.interpolated(v, vars, budget, unchanged) {
                         let o = out.get_or_insert_with(|| Arc::clone(entries));
                         Arc::make_mut(o)[i].1 = new;
                     }
                 }
+                unchanged.record(
+                    at,
+                    &n.value,
+                    out.is_none() && said == self.loaded.diags.len(),
+                );
                 return out.map(|entries| n.with_value(Value::Map(entries)));
             }
             Value::Seq(items) => {
+                let at = unchanged.check(items)?;
+                let said = self.loaded.diags.len();
                 let mut out: Option<Arc<Vec<Node>>> = None;
                 for (i, v) in items.iter().enumerate() {
-                    if let Some(new) = self.interpolated(v, vars, budget) {
+                    if let Some(new) = self.interpolated(v, vars, budget, unchanged) {
                         let o = out.get_or_insert_with(|| Arc::clone(items));
                         Arc::make_mut(o)[i] = new;
                     }
                 }
+                unchanged.record(
+                    at,
+                    &n.value,
+                    out.is_none() && said == self.loaded.diags.len(),
+                );
                 return out.map(|items| n.with_value(Value::Seq(items)));
             }
             _ => {}
