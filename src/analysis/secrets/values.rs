@@ -101,7 +101,7 @@ pub fn sets_no_secret(value: &str) -> bool {
 /// The password of a `scheme://user:password@host` URL in `value`, as a byte
 /// range, when it is written out (no `$`) and not a placeholder.
 pub fn url_password(value: &str) -> Option<std::ops::Range<usize>> {
-    let scheme_end = value.find("://")? + 3;
+    let scheme_end = crate::parse::find_str(value, "://")? + 3;
     let rest = &value[scheme_end..];
     let at = rest.find('@')?;
     let userinfo = &rest[..at];

@@ -713,7 +713,7 @@ pub fn split_addr(
         return None;
     }
     let mut start = a;
-    if let Some(i) = s.find("://") {
+    if let Some(i) = crate::parse::find_str(s, "://") {
         start = a + i + 3;
     }
     let rest = &t.s[start..b];

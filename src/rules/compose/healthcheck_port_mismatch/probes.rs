@@ -170,7 +170,7 @@ fn url_probe(
     env: &RuntimeEnv,
 ) -> Option<Probe> {
     let s = w.s.get(a..b)?;
-    let (scheme, _) = match s.find("://") {
+    let (scheme, _) = match crate::parse::find_str(s, "://") {
         Some(i) => (s[..i].to_ascii_lowercase(), i),
         None => (default_scheme?.to_string(), 0),
     };
@@ -689,7 +689,7 @@ pub(super) fn dev_tcp(cmd: &CommandSrc, env: &RuntimeEnv) -> Vec<Probe> {
     for w in texts {
         let s = w.s.as_str();
         let mut from = 0;
-        while let Some(i) = s[from..].find("/dev/tcp/").map(|k| from + k) {
+        while let Some(i) = crate::parse::find_str(&s[from..], "/dev/tcp/").map(|k| from + k) {
             let h0 = i + "/dev/tcp/".len();
             let Some(h1) = s[h0..].find('/').map(|k| h0 + k) else {
                 break;
@@ -717,7 +717,10 @@ fn shell_basename(s: &str) -> String {
 
 fn find_scheme(s: &str) -> Option<usize> {
     let lower = s.to_ascii_lowercase();
-    match (lower.find("http://"), lower.find("https://")) {
+    match (
+        crate::parse::find_str(&lower, "http://"),
+        crate::parse::find_str(&lower, "https://"),
+    ) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
