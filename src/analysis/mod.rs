@@ -11,7 +11,6 @@ pub mod ports;
 pub mod secrets;
 pub mod workers;
 
-use foldhash::HashMap;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -27,8 +26,9 @@ pub struct Analysis<'a> {
     pub nginx: Vec<nginx::Group<'a>>,
     /// The dependency graph.
     pub graph: graph::StackGraph,
-    /// Per-service facts by name: read on first use, then shared.
-    services: HashMap<&'a str, PerService>,
+    /// Per-service facts, in the model's order ([`Analysis::cell`]): read on
+    /// first use, then shared.
+    services: Vec<PerService>,
     /// What the kept [`ports::Running`]s may still take ([`RUNNING_BUDGET`]).
     running_budget: AtomicUsize,
 }
@@ -81,7 +81,7 @@ impl<'a> Analysis<'a> {
             .model
             .services
             .iter()
-            .map(|s| (s.name.value.as_str(), PerService::default()))
+            .map(|_| PerService::default())
             .collect();
         Analysis {
             project: p,
@@ -94,7 +94,7 @@ impl<'a> Analysis<'a> {
 
     /// The ports `svc` listens on ([`ports::listening`]), computed once per service.
     pub fn listening(&self, svc: &Service) -> Cow<'_, ports::Listening> {
-        match self.services.get(svc.name.value.as_str()) {
+        match self.cell(svc) {
             Some(cell) => Cow::Borrowed(cell.listening.get_or_init(|| {
                 let env = self.env_of(cell, svc);
                 Box::new(ports::listening_with(self.project, svc, env))
@@ -106,7 +106,7 @@ impl<'a> Analysis<'a> {
 
     /// The variables of `svc`'s container ([`ports::RuntimeEnv::of`]), computed once per service.
     pub fn runtime_env(&self, svc: &Service) -> Cow<'_, ports::RuntimeEnv> {
-        match self.services.get(svc.name.value.as_str()) {
+        match self.cell(svc) {
             Some(cell) => Cow::Borrowed(self.env_of(cell, svc)),
             None => Cow::Owned(ports::RuntimeEnv::of(
                 self.project,
@@ -131,7 +131,7 @@ impl<'a> Analysis<'a> {
     }
 
     fn running_of(&self, svc: &Service) -> Cow<'_, ports::Running> {
-        let Some(cell) = self.services.get(svc.name.value.as_str()) else {
+        let Some(cell) = self.cell(svc) else {
             return Cow::Owned(ports::running(self.project, svc));
         };
         if let Some(kept) = cell.running.get() {
@@ -150,6 +150,18 @@ impl<'a> Analysis<'a> {
             true => Cow::Borrowed(cell.running.get_or_init(|| Box::new(r))),
             false => Cow::Owned(r),
         }
+    }
+
+    /// The facts kept for `svc` when it is one of the project's services (that
+    /// value itself, found by its place in the model's list: a map by name cost a
+    /// hash of the name at each of the rules' questions); None for any other.
+    fn cell(&self, svc: &Service) -> Option<&PerService> {
+        let all = &self.project.model.services;
+        let from = (svc as *const Service as usize).checked_sub(all.as_ptr() as usize)?;
+        let i = from / std::mem::size_of::<Service>().max(1);
+        all.get(i)
+            .filter(|s| std::ptr::eq(*s, svc))
+            .and_then(|_| self.services.get(i))
     }
 
     fn env_of<'s>(&self, cell: &'s PerService, svc: &Service) -> &'s ports::RuntimeEnv {
@@ -195,7 +207,7 @@ mod tests {
                     format!("{:?}", ports::worker(&again)),
                 );
             }
-            let kept = a.services[svc.name.value.as_str()].running.get();
+            let kept = a.cell(svc).and_then(|c| c.running.get());
             assert_eq!(
                 kept.is_some(),
                 svc.name.value != "big",
@@ -204,5 +216,40 @@ mod tests {
             );
         }
         assert!(a.worker(&p.model.services[1]).is_some());
+    }
+
+    /// Each of the project's services has facts of its own, found by its place
+    /// in the model; a copy of one (the same name, another value) has none kept
+    /// and is answered as the service itself is.
+    #[test]
+    fn each_service_has_its_own_facts_and_a_copy_none() {
+        let p = crate::compose::stack::project_of_text(
+            "services:\n  web:\n    image: python\n    command: gunicorn -b 0.0.0.0:8001 app\n    \
+             environment: {PORT: '8001'}\n  jobs:\n    image: python\n    \
+             command: [celery, -A, proj, worker]\n  cache:\n    image: redis\n",
+        );
+        let a = Analysis::of(&p);
+        assert_eq!(p.model.services.len(), 3);
+        for (i, svc) in p.model.services.iter().enumerate() {
+            let cell = a.cell(svc).expect("a service of the project");
+            assert!(std::ptr::eq(cell, &a.services[i]), "{}", svc.name.value);
+            let copy = svc.clone();
+            assert!(a.cell(&copy).is_none(), "{}", svc.name.value);
+            let same = |f: &dyn Fn(&Service) -> String| assert_eq!(f(&copy), f(svc));
+            same(&|s| format!("{:?}", a.listening(s)));
+            same(&|s| format!("{:?}", a.runtime_env(s)));
+            same(&|s| format!("{:?}", a.running(s)));
+            same(&|s| format!("{:?}", a.worker(s)));
+        }
+        // Each service's facts were kept in its own cell.
+        for (i, svc) in p.model.services.iter().enumerate() {
+            let kept = a.services[i].listening.get().expect("kept");
+            assert_eq!(
+                format!("{kept:?}"),
+                format!("{:?}", ports::listening(&p, svc)),
+                "{}",
+                svc.name.value
+            );
+        }
     }
 }
