@@ -318,6 +318,15 @@ fn load_mounted_gunicorn_configs(p: &mut Project) {
     const NAME: &str = "gunicorn.conf.py";
     let mut found: Vec<(String, PathBuf)> = Vec::new();
     for svc in &p.model.services {
+        // Only a bind mount places the file: a service without one (most of a
+        // large stack) needs no look at its `working_dir`.
+        if !svc
+            .volumes
+            .iter()
+            .any(|m| m.kind == crate::compose::model::MountKind::Bind)
+        {
+            continue;
+        }
         let working_dir = p
             .service_node(&svc.name.value)
             .and_then(|n| n.get("working_dir"))
