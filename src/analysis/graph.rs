@@ -401,6 +401,12 @@ impl StackGraph {
     pub fn build_with(p: &Project, nginx: &[nginx::Group<'_>]) -> StackGraph {
         let mut g = StackGraph::default();
         let services = &p.model.services;
+        // Sized once for a node per service and resource and an edge or two per
+        // service: grown by doubling, a large stack's were copied again and again.
+        let resources = p.model.networks.len() + p.model.volumes.len();
+        g.graph.reserve_nodes(services.len() + resources + 1);
+        g.graph.reserve_edges(2 * services.len());
+        g.index[NodeKind::Service as usize].reserve(services.len());
         for s in services {
             g.ensure(NodeKind::Service, &s.name.value, Some(s.name.span));
         }
