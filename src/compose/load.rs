@@ -532,6 +532,9 @@ impl<'a> Loader<'a> {
             .filter(|(_, v)| v.get("extends").is_some())
             .filter_map(|(k, _)| k.as_str().map(str::to_string))
             .collect();
+        if names.is_empty() {
+            return;
+        }
         let mut resolved: HashMap<String, Node> = HashMap::new();
         for name in &names {
             let mut chain = Vec::new();
@@ -539,6 +542,9 @@ impl<'a> Loader<'a> {
                 resolved.insert(name.clone(), n);
             }
         }
+        // The copy of the services goes first: held, it made the change below
+        // copy the whole list of services.
+        drop(services);
         if let Some(Value::Map(entries)) = root_services_mut(root) {
             for (k, v) in Arc::make_mut(entries).iter_mut() {
                 if let Some(n) = k.as_str().and_then(|k| resolved.remove(k)) {
