@@ -133,8 +133,9 @@ pub struct Project {
     pub lone_override: bool,
     /// Each compose file's own interpolated tree, as compose validates it.
     pub file_trees: Vec<crate::compose::load::FileTree>,
-    /// Service name → position in the merged tree's `services` mapping.
-    pub service_positions: foldhash::HashMap<String, usize>,
+    /// Service name → position in the merged tree's `services` mapping (a
+    /// short name is kept inline: no allocation per service).
+    pub service_positions: foldhash::HashMap<compact_str::CompactString, usize>,
     /// What git says of each env file that is not a template, by file; a file
     /// outside a git work tree has no entry.
     pub git: std::collections::HashMap<FileId, EnvGit>,
@@ -329,7 +330,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         .unwrap_or(&[])
         .iter()
         .enumerate()
-        .filter_map(|(i, (k, _))| Some((k.as_str()?.to_string(), i)))
+        .filter_map(|(i, (k, _))| Some((k.as_str()?.into(), i)))
         .collect();
 
     // Templates beside the compose file.
