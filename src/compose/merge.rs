@@ -75,14 +75,29 @@ fn unshare<T: Clone>(v: Arc<Vec<T>>) -> Vec<T> {
 }
 
 fn merge_maps(base: &mut Vec<(Node, Node)>, over: Vec<(Node, Node)>, path: &mut Vec<String>) {
+    let small = base.len() + over.len() <= SCANNED;
+    merge_maps_by(base, over, path, small);
+}
+
+/// [`merge_maps`], finding `base`'s keys by a scan when `small`, else by an index.
+fn merge_maps_by(
+    base: &mut Vec<(Node, Node)>,
+    over: Vec<(Node, Node)>,
+    path: &mut Vec<String>,
+    small: bool,
+) {
     // Key → positions in `base`, first first: a key listed twice (a list form
     // normalized to a mapping) is found at its first place, as a scan from the
     // front would find it, and the next one takes over when that one is reset.
+    // Maps that stay small together (a service's keys and its override's) are
+    // scanned instead: the index cost a few hundred instructions a key to build.
     let mut index: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, (k, _)) in base.iter().enumerate() {
-        crate::steps::step();
-        if let Some(key) = k.as_str() {
-            index.entry(key.to_string()).or_default().push(i);
+    if !small {
+        for (i, (k, _)) in base.iter().enumerate() {
+            crate::steps::step();
+            if let Some(key) = k.as_str() {
+                index.entry(key.to_string()).or_default().push(i);
+            }
         }
     }
     // `!reset` entries are taken out at the end, so positions stay valid.
@@ -90,13 +105,19 @@ fn merge_maps(base: &mut Vec<(Node, Node)>, over: Vec<(Node, Node)>, path: &mut 
     for (k, v) in over {
         crate::steps::step();
         let key = k.as_str().map(str::to_string);
-        let existing = key
-            .as_deref()
-            .and_then(|key| index.get(key))
-            .and_then(|at| at.first().copied());
+        let existing = key.as_deref().and_then(|key| match small {
+            // The first entry of that key not reset: what the index holds first.
+            true => base
+                .iter()
+                .zip(&reset)
+                .position(|((b, _), gone)| !gone && b.as_str() == Some(key)),
+            false => index.get(key).and_then(|at| at.first().copied()),
+        });
         if v.has_tag("!reset") {
-            if let (Some(i), Some(at)) = (existing, key.as_deref().and_then(|k| index.get_mut(k))) {
-                at.remove(0);
+            if let Some(i) = existing {
+                if let Some(at) = key.as_deref().and_then(|k| index.get_mut(k)) {
+                    at.remove(0);
+                }
                 reset[i] = true;
             }
             continue;
@@ -110,7 +131,7 @@ fn merge_maps(base: &mut Vec<(Node, Node)>, over: Vec<(Node, Node)>, path: &mut 
                 // point at where it is declared.
             }
             None => {
-                if let Some(key) = key {
+                if let (Some(key), false) = (key, small) {
                     index.entry(key).or_default().push(base.len());
                 }
                 reset.push(false);
@@ -126,6 +147,10 @@ fn merge_maps(base: &mut Vec<(Node, Node)>, over: Vec<(Node, Node)>, path: &mut 
         });
     }
 }
+
+/// Up to this many entries in a mapping and its override together, keys are
+/// found by a scan rather than an index ([`merge_maps`]).
+const SCANNED: usize = 32;
 
 /// Appends `over`'s items; an item with the identity of an earlier one replaces
 /// the first such item instead (see [`seq_item_identity`]).
@@ -371,6 +396,41 @@ mod tests {
         let (_, over) = tree(b, 1);
         merge(&mut base, over, &mut Vec::new());
         base
+    }
+
+    /// A scan of a small mapping finds what the index finds: the same entries in
+    /// the same order, on generated mappings with keys listed twice, `!reset`
+    /// and `!override` entries, new keys and nested mappings.
+    #[test]
+    fn a_scanned_merge_is_the_indexed_merge() {
+        use crate::parse::testing::Lcg;
+        let span = Span::new(FileId(0), 0, 0);
+        let mut rng = Lcg(11);
+        let entry = |rng: &mut Lcg| -> (Node, Node) {
+            let key = ["a", "b", "c", "d", "e"][rng.below(5) as usize];
+            let k = Node::scalar(span, key, Style::Plain);
+            let v = match rng.below(6) {
+                0 => Node::new(
+                    span,
+                    Value::map(vec![(
+                        Node::scalar(span, "n", Style::Plain),
+                        Node::scalar(span, format!("{}", rng.below(9)), Style::Plain),
+                    )]),
+                ),
+                1 => Node::null(span).with_tag(Some("!reset".into())),
+                2 => Node::scalar(span, "o", Style::Plain).with_tag(Some("!override".into())),
+                _ => Node::scalar(span, format!("{}", rng.below(9)), Style::Plain),
+            };
+            (k, v)
+        };
+        for _ in 0..500 {
+            let base: Vec<(Node, Node)> = (0..rng.below(8)).map(|_| entry(&mut rng)).collect();
+            let over: Vec<(Node, Node)> = (0..rng.below(8)).map(|_| entry(&mut rng)).collect();
+            let (mut scanned, mut indexed) = (base.clone(), base);
+            merge_maps_by(&mut scanned, over.clone(), &mut Vec::new(), true);
+            merge_maps_by(&mut indexed, over, &mut Vec::new(), false);
+            assert_eq!(scanned, indexed);
+        }
     }
 
     #[test]
