@@ -27,8 +27,36 @@ pub enum NodeKind {
     External,
 }
 
-/// How many kinds of node there are: [`NodeKind::External`] is the last.
-const KINDS: usize = NodeKind::External as usize + 1;
+/// Each kind's nodes by name: a lookup takes the `&str` it is given, where a
+/// `(kind, String)` key cost an allocation per lookup (rules look up every
+/// service). One map per kind, named, so that a new kind cannot go without one.
+#[derive(Debug, Default)]
+struct Index {
+    service: HashMap<String, NodeIndex>,
+    network: HashMap<String, NodeIndex>,
+    volume: HashMap<String, NodeIndex>,
+    external: HashMap<String, NodeIndex>,
+}
+
+impl Index {
+    fn of(&self, kind: NodeKind) -> &HashMap<String, NodeIndex> {
+        match kind {
+            NodeKind::Service => &self.service,
+            NodeKind::Network => &self.network,
+            NodeKind::Volume => &self.volume,
+            NodeKind::External => &self.external,
+        }
+    }
+
+    fn of_mut(&mut self, kind: NodeKind) -> &mut HashMap<String, NodeIndex> {
+        match kind {
+            NodeKind::Service => &mut self.service,
+            NodeKind::Network => &mut self.network,
+            NodeKind::Volume => &mut self.volume,
+            NodeKind::External => &mut self.external,
+        }
+    }
+}
 
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct GNode {
@@ -142,10 +170,8 @@ pub struct Dangling {
 #[derive(Debug, Default)]
 pub struct StackGraph {
     pub graph: DiGraph<GNode, GEdge>,
-    /// Each kind's nodes by name ([`NodeKind`] as the slot): a lookup takes the
-    /// `&str` it is given, where a `(kind, String)` key cost an allocation per
-    /// lookup (rules look up every service).
-    index: [HashMap<String, NodeIndex>; KINDS],
+    /// Each kind's nodes by name.
+    index: Index,
     /// References to services that the stack does not define.
     pub dangling: Vec<Dangling>,
     /// For each proxy service: the services compose starts before it, computed
@@ -232,7 +258,7 @@ pub fn may_run_without(proxy: &Service, target: &Service) -> Option<Span> {
 
 impl StackGraph {
     pub fn node(&self, kind: NodeKind, name: &str) -> Option<NodeIndex> {
-        self.index[kind as usize].get(name).copied()
+        self.index.of(kind).get(name).copied()
     }
 
     pub fn service(&self, name: &str) -> Option<NodeIndex> {
@@ -337,7 +363,7 @@ impl StackGraph {
     }
 
     fn ensure(&mut self, kind: NodeKind, name: &str, span: Option<Span>) -> NodeIndex {
-        if let Some(&i) = self.index[kind as usize].get(name) {
+        if let Some(&i) = self.index.of(kind).get(name) {
             if self.graph[i].span.is_none() {
                 self.graph[i].span = span;
             }
@@ -348,7 +374,7 @@ impl StackGraph {
             name: name.to_string(),
             span,
         });
-        self.index[kind as usize].insert(name.to_string(), i);
+        self.index.of_mut(kind).insert(name.to_string(), i);
         i
     }
 
@@ -406,7 +432,7 @@ impl StackGraph {
         let resources = p.model.networks.len() + p.model.volumes.len();
         g.graph.reserve_nodes(services.len() + resources + 1);
         g.graph.reserve_edges(2 * services.len());
-        g.index[NodeKind::Service as usize].reserve(services.len());
+        g.index.service.reserve(services.len());
         for s in services {
             g.ensure(NodeKind::Service, &s.name.value, Some(s.name.span));
         }

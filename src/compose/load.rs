@@ -69,9 +69,11 @@ pub struct Loader<'a> {
 /// The shared collections (an anchor and its aliases) found unchanged by one
 /// interpolation of a tree: the aliases of an anchor without `$` were each
 /// walked again (a `<<: *defaults` in each of 2,000 services was a quarter of
-/// the pass). Only a walk that changed nothing, spent nothing of the budget and
-/// said nothing is recorded, so skipping it again changes no output. Each is
-/// held while recorded, so that no other collection can take its address.
+/// the pass). Only a walk that changed nothing and said nothing is recorded: a
+/// scalar with `$` either changes (spending budget, recording its variables) or
+/// says why not, so such a walk met no `$`, and skipping it again changes no
+/// output. Each is held while recorded, so that no other collection can take
+/// its address.
 #[derive(Default)]
 struct Unchanged {
     at: foldhash::HashSet<usize>,

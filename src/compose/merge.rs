@@ -34,7 +34,8 @@ fn seq_merge_for(path: &[&str]) -> SeqMerge {
 /// (`["services", "app"]`), which selects the special cases.
 ///
 /// Linear in the entries and items of both sides: keys and list items are found
-/// through hash indexes, not by scanning `base` for each one of `over`.
+/// through hash indexes, not by scanning `base` for each one of `over` (except
+/// in mappings of a few entries, where a scan costs less).
 pub fn merge(base: &mut Node, mut over: Node, path: &mut Vec<String>) {
     if over.has_tag("!override") {
         *base = strip_tag(over);
@@ -107,10 +108,10 @@ fn merge_maps_by(
         let key = k.as_str().map(str::to_string);
         let existing = key.as_deref().and_then(|key| match small {
             // The first entry of that key not reset: what the index holds first.
-            true => base
-                .iter()
-                .zip(&reset)
-                .position(|((b, _), gone)| !gone && b.as_str() == Some(key)),
+            true => base.iter().zip(&reset).position(|((b, _), gone)| {
+                crate::steps::step();
+                !gone && b.as_str() == Some(key)
+            }),
             false => index.get(key).and_then(|at| at.first().copied()),
         });
         if v.has_tag("!reset") {
