@@ -81,20 +81,15 @@ struct Unchanged {
 }
 
 impl Unchanged {
-    /// The address of `shared` to [`record`](Self::record) (0 for a collection
-    /// only one node holds, which is walked once), or None when it is known
-    /// unchanged.
-    fn check<T>(&self, shared: &Arc<T>) -> Option<usize> {
-        if Arc::strong_count(shared) < 2 {
-            return Some(0);
+    /// The address of `v` when it is a collection that several nodes share.
+    fn shared(v: &Value) -> Option<usize> {
+        fn at<T>(shared: &Arc<T>) -> Option<usize> {
+            (Arc::strong_count(shared) > 1).then_some(Arc::as_ptr(shared) as usize)
         }
-        let at = Arc::as_ptr(shared) as usize;
-        (!self.at.contains(&at)).then_some(at)
-    }
-
-    fn record(&mut self, at: usize, collection: &Value, unchanged: bool) {
-        if unchanged && at != 0 && self.at.insert(at) {
-            self.held.push(collection.clone());
+        match v {
+            Value::Map(entries) => at(entries),
+            Value::Seq(items) => at(items),
+            Value::Scalar(_) | Value::Null => None,
         }
     }
 }
@@ -314,10 +309,32 @@ impl<'a> Loader<'a> {
         budget: &mut usize,
         unchanged: &mut Unchanged,
     ) -> Option<Node> {
+        // A scalar, or a collection only this node holds, is walked once anyway.
+        let Some(at) = Unchanged::shared(&n.value) else {
+            return self.interpolated_walk(n, vars, budget, unchanged);
+        };
+        if unchanged.at.contains(&at) {
+            return None;
+        }
+        let said = self.loaded.diags.len();
+        let new = self.interpolated_walk(n, vars, budget, unchanged);
+        if new.is_none() && said == self.loaded.diags.len() {
+            unchanged.at.insert(at);
+            unchanged.held.push(n.value.clone());
+        }
+        new
+    }
+
+    /// [`Loader::interpolated`] of `n` itself, its items through the memo.
+    fn interpolated_walk(
+        &mut self,
+        n: &Node,
+        vars: &dyn Lookup,
+        budget: &mut usize,
+        unchanged: &mut Unchanged,
+    ) -> Option<Node> {
         match &n.value {
             Value::Map(entries) => {
-                let at = unchanged.check(entries)?;
-                let said = self.loaded.diags.len();
                 let mut out: Option<Arc<Vec<(Node, Node)>>> = None;
                 for (i, (_, v)) in entries.iter().enumerate() {
                     if let Some(new) = self.interpolated(v, vars, budget, unchanged) {
@@ -325,16 +342,9 @@ impl<'a> Loader<'a> {
                         Arc::make_mut(o)[i].1 = new;
                     }
                 }
-                unchanged.record(
-                    at,
-                    &n.value,
-                    out.is_none() && said == self.loaded.diags.len(),
-                );
                 return out.map(|entries| n.with_value(Value::Map(entries)));
             }
             Value::Seq(items) => {
-                let at = unchanged.check(items)?;
-                let said = self.loaded.diags.len();
                 let mut out: Option<Arc<Vec<Node>>> = None;
                 for (i, v) in items.iter().enumerate() {
                     if let Some(new) = self.interpolated(v, vars, budget, unchanged) {
@@ -342,11 +352,6 @@ impl<'a> Loader<'a> {
                         Arc::make_mut(o)[i] = new;
                     }
                 }
-                unchanged.record(
-                    at,
-                    &n.value,
-                    out.is_none() && said == self.loaded.diags.len(),
-                );
                 return out.map(|items| n.with_value(Value::Seq(items)));
             }
             _ => {}
