@@ -87,38 +87,39 @@ fn merge_maps_by(
     path: &mut Vec<String>,
     small: bool,
 ) {
-    // Key → positions in `base`, first first: a key listed twice (a list form
-    // normalized to a mapping) is found at its first place, as a scan from the
-    // front would find it, and the next one takes over when that one is reset.
-    // Maps that stay small together (a service's keys and its override's) are
-    // scanned instead: the index cost a few hundred instructions a key to build.
-    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
-    if !small {
+    // A key is found at its first entry in `base` that is not reset: a key
+    // listed twice (a list form normalized to a mapping) is found at its first
+    // place, and the next one takes over when that one is reset. Maps that stay
+    // small together (a service's keys and its override's) are scanned; larger
+    // ones index each key's positions first (the index cost a few hundred
+    // instructions a key to build).
+    let mut index: Option<HashMap<String, Vec<usize>>> = (!small).then(|| {
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, (k, _)) in base.iter().enumerate() {
             crate::steps::step();
             if let Some(key) = k.as_str() {
                 index.entry(key.to_string()).or_default().push(i);
             }
         }
-    }
+        index
+    });
     // `!reset` entries are taken out at the end, so positions stay valid.
     let mut reset = vec![false; base.len()];
     for (k, v) in over {
         crate::steps::step();
         let key = k.as_str().map(str::to_string);
-        let existing = key.as_deref().and_then(|key| match small {
-            // The first entry of that key not reset: what the index holds first.
-            true => base.iter().zip(&reset).position(|((b, _), gone)| {
+        let existing = key.as_deref().and_then(|key| {
+            let live = |&i: &usize| {
                 crate::steps::step();
-                !gone && b.as_str() == Some(key)
-            }),
-            false => index.get(key).and_then(|at| at.first().copied()),
+                !reset[i] && base[i].0.as_str() == Some(key)
+            };
+            match &index {
+                Some(index) => index.get(key)?.iter().copied().find(live),
+                None => (0..base.len()).find(live),
+            }
         });
         if v.has_tag("!reset") {
             if let Some(i) = existing {
-                if let Some(at) = key.as_deref().and_then(|k| index.get_mut(k)) {
-                    at.remove(0);
-                }
                 reset[i] = true;
             }
             continue;
@@ -132,7 +133,7 @@ fn merge_maps_by(
                 // point at where it is declared.
             }
             None => {
-                if let (Some(key), false) = (key, small) {
+                if let (Some(index), Some(key)) = (&mut index, key) {
                     index.entry(key).or_default().push(base.len());
                 }
                 reset.push(false);
@@ -431,6 +432,35 @@ mod tests {
             merge_maps_by(&mut scanned, over.clone(), &mut Vec::new(), true);
             merge_maps_by(&mut indexed, over, &mut Vec::new(), false);
             assert_eq!(scanned, indexed);
+        }
+    }
+
+    /// A key listed twice is found at its first entry; `!reset` takes that one
+    /// out, and the next override of the key lands on the second. Both ways.
+    #[test]
+    fn a_reset_key_passes_to_its_next_entry() {
+        let span = Span::new(FileId(0), 0, 0);
+        let s = |v: &str| Node::scalar(span, v, Style::Plain);
+        let shown = |m: &[(Node, Node)]| {
+            m.iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}={}",
+                        k.as_str().unwrap_or("?"),
+                        v.as_str().unwrap_or("~")
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        for small in [true, false] {
+            let mut base = vec![(s("a"), s("1")), (s("a"), s("2")), (s("b"), s("3"))];
+            let over = vec![
+                (s("a"), Node::null(span).with_tag(Some("!reset".into()))),
+                (s("a"), s("9")),
+                (s("b"), s("4")),
+            ];
+            merge_maps_by(&mut base, over, &mut Vec::new(), small);
+            assert_eq!(shown(&base), ["a=9", "b=4"], "small: {small}");
         }
     }
 
