@@ -9,6 +9,7 @@ pub mod network;
 pub mod nginx;
 pub mod ports;
 pub mod secrets;
+pub mod uses;
 pub mod workers;
 
 use std::borrow::Cow;
@@ -31,6 +32,8 @@ pub struct Analysis<'a> {
     services: Vec<PerService>,
     /// What the kept [`ports::Running`]s may still take ([`RUNNING_BUDGET`]).
     running_budget: AtomicUsize,
+    /// Every variable use of the merged tree.
+    uses: Vec<uses::PlacedUse<'a>>,
 }
 
 /// The most the kept [`ports::Running`]s of one project may take, as estimated
@@ -76,7 +79,12 @@ struct PerService {
 impl<'a> Analysis<'a> {
     pub fn of(p: &'a Project) -> Self {
         let nginx = nginx::analyze(p);
-        let graph = graph::StackGraph::build_with(p, &nginx);
+        // The uses are found while the graph is built (two rules read them, and
+        // each walked the whole tree).
+        let (graph, uses) = rayon::join(
+            || graph::StackGraph::build_with(p, &nginx),
+            || p.tree.as_ref().map(uses::tree_uses).unwrap_or_default(),
+        );
         let services = p
             .model
             .services
@@ -89,7 +97,13 @@ impl<'a> Analysis<'a> {
             graph,
             services,
             running_budget: AtomicUsize::new(RUNNING_BUDGET),
+            uses,
         }
+    }
+
+    /// Every variable use of the merged tree, with its path ([`uses::tree_uses`]).
+    pub fn tree_uses(&self) -> &[uses::PlacedUse<'a>] {
+        &self.uses
     }
 
     /// The ports `svc` listens on ([`ports::listening`]), computed once per service.

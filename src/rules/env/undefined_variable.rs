@@ -5,10 +5,11 @@
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
+use crate::analysis::uses::Step;
 use crate::compose::stack::{EnvRole, Project};
 use crate::finding::{Finding, Findings};
 use crate::parse::interpolate::{Op, VarUse};
-use crate::rules::env::{entry, file_name, file_start, project_envs, templates, tree_uses, Step};
+use crate::rules::env::{entry, file_name, file_start, project_envs, templates};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
@@ -58,9 +59,9 @@ impl Rule for UndefinedVariable {
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let p = cx.project;
-        let Some(tree) = &p.tree else {
+        if p.tree.is_none() {
             return;
-        };
+        }
         let envs = project_envs(p);
         let templates = templates(p);
         if !knows_the_variables(p, envs.is_empty() && templates.is_empty()) {
@@ -69,11 +70,11 @@ impl Rule for UndefinedVariable {
 
         // Uses of the merged tree, then uses only in values an override replaced:
         // compose interpolated those too, but only a required one stops it.
-        let live = tree_uses(tree);
+        let live = cx.analysis.tree_uses();
         let live_spans: HashSet<Span> = live.iter().filter_map(|u| u.use_.span).collect();
         let mut missing: Vec<Missing> = Vec::new();
         let mut seen = HashSet::new();
-        for u in &live {
+        for u in live {
             if let Some(span) = u.use_.span {
                 if seen.insert(span) {
                     missing.push(Missing {

@@ -13,7 +13,7 @@ use crate::finding::{Finding, Findings};
 use crate::parse::interpolate::Lookup;
 use crate::parse::interpolate::{Op, VarUse};
 use crate::parse::yaml::Node;
-use crate::rules::env::{entry, env_file_readers, file_name, templates, tree_uses};
+use crate::rules::env::{entry, env_file_readers, file_name, templates};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
@@ -51,9 +51,9 @@ impl Rule for PlaceholderSecret {
         let p = cx.project;
         let extra = |v: &str| cx.options.is_extra_placeholder(v);
         let mut reported: HashSet<Span> = HashSet::new();
-        let uses = p.tree.as_ref().map(tree_uses).unwrap_or_default();
+        let uses = cx.analysis.tree_uses();
         let mut uses_by_name: HashMap<&str, Vec<Span>> = HashMap::new();
-        for u in &uses {
+        for u in uses {
             if let Some(span) = u.use_.span {
                 uses_by_name
                     .entry(u.use_.name.as_str())
@@ -190,7 +190,7 @@ impl Rule for PlaceholderSecret {
         // A weak default of a secret-looking variable anywhere else in compose
         // (`command: redis-server --requirepass ${REDIS_PASSWORD:-redis}`): with
         // the variable unset, that default is the secret.
-        for pu in &uses {
+        for pu in uses {
             let u = pu.use_;
             let (Op::Default { .. }, false, Some(uspan)) = (&u.op, u.defined, u.span) else {
                 continue;
@@ -220,7 +220,7 @@ impl Rule for PlaceholderSecret {
             .label(weak.default_label())
             .related(uspan, format!("used when `{var}` is unset or empty"))
             .help(fallback_help(var))
-            .place(crate::rules::env::dotted(&pu.path));
+            .place(crate::analysis::uses::dotted(&pu.path));
             same_default.push(p, var, with_template_note(p, f, var), out);
         }
     }
