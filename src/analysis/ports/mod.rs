@@ -11,6 +11,7 @@
 //! lists what stacklint could not read (a port from an unset variable, a config
 //! file that may move the port, a command it does not understand).
 
+use compact_str::CompactString;
 use foldhash::HashMap;
 
 use crate::compose::model::{parse_port_short, MountKind, Service};
@@ -350,10 +351,13 @@ fn dockerfile_expose(d: &Dockerfile, env: &RuntimeEnv, l: &mut Listening) {
 
 /// The variables of the container at run time that stacklint can read: the
 /// Dockerfile's `ENV`, then the service's `env_file`s, then `environment`.
+///
+/// Kept for every service: names and short values inline (a `String` each took
+/// an allocation of its own, six for a service of three variables).
 #[derive(Clone, Debug, Default)]
 pub struct RuntimeEnv {
     /// Name → (value, when known; where it is set).
-    vars: HashMap<String, (Option<String>, Span)>,
+    vars: HashMap<CompactString, (Option<CompactString>, Span)>,
 }
 
 impl RuntimeEnv {
@@ -365,8 +369,8 @@ impl RuntimeEnv {
                 .filter(|i| i.name == "ENV")
             {
                 for (k, v, span) in dockerfile_env(ins) {
-                    let known = (!v.contains('$')).then_some(v);
-                    env.vars.insert(k, (known, span));
+                    let known = (!v.contains('$')).then(|| CompactString::from(v));
+                    env.set(k, known, span);
                 }
             }
         }
@@ -379,8 +383,9 @@ impl RuntimeEnv {
                 continue;
             };
             for e in &file.env.parsed.entries {
-                let known = (!e.is_inherited() && !e.value.contains('$')).then(|| e.value.clone());
-                env.vars.insert(e.key.clone(), (known, e.value_span));
+                let known = (!e.is_inherited() && !e.value.contains('$'))
+                    .then(|| CompactString::from(e.value.as_str()));
+                env.set(e.key.as_str(), known, e.value_span);
             }
         }
         let entries = node
@@ -393,15 +398,20 @@ impl RuntimeEnv {
             let t = (v.as_str().is_some() || !v.is_null()).then(|| Text::from_node(v, &p.sources));
             let known = v.as_str().and_then(|s| {
                 let t = t.as_ref()?;
-                (!t.any_taint() && !s.contains('$')).then(|| s.to_string())
+                (!t.any_taint() && !s.contains('$')).then(|| CompactString::from(s))
             });
             let span = match &t {
                 Some(t) if !v.is_null() => t.full_span(),
                 _ => k.span,
             };
-            env.vars.insert(key.to_string(), (known, span));
+            env.set(key, known, span);
         }
         env
+    }
+
+    /// Sets `name`; a later setting replaces an earlier one.
+    fn set(&mut self, name: impl Into<CompactString>, value: Option<CompactString>, span: Span) {
+        self.vars.insert(name.into(), (value, span));
     }
 
     /// The value of `name` and where it is set; the value is `None` when it is set
@@ -411,6 +421,11 @@ impl RuntimeEnv {
         self.vars
             .iter()
             .filter_map(|(k, (v, _))| Some((k.as_str(), v.as_deref()?)))
+    }
+
+    /// The names set, in no order.
+    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(CompactString::as_str)
     }
 
     pub fn get(&self, name: &str) -> Option<(Option<&str>, Span)> {
@@ -424,8 +439,8 @@ impl RuntimeEnv {
             return Some(p);
         }
         let name = runtime_var_name(s)?;
-        let (v, _) = self.vars.get(name)?;
-        parse_port_number(v.as_deref()?)
+        let (v, _) = self.get(name)?;
+        parse_port_number(v?)
     }
 }
 
@@ -526,15 +541,12 @@ fn generic_env(svc: &Service, env: &RuntimeEnv, l: &mut Listening) {
     // `<SERVICE>_PORT` names the service's own port (`API_PORT` in `api`); other
     // `*_PORT` names (`POSTGRES_PORT`, `REDIS_PORT`) are the ports of other services.
     // The name is found among the variables set rather than built for each service.
+    // (The first by name of several, whatever order the map keeps them in.)
     let own = env
-        .vars
-        .keys()
-        .find(|k| is_own_port_var(k, &svc.name.value));
-    for name in GENERIC_PORT_VARS
-        .iter()
-        .copied()
-        .chain(own.map(String::as_str))
-    {
+        .names()
+        .filter(|k| is_own_port_var(k, &svc.name.value))
+        .min();
+    for name in GENERIC_PORT_VARS.iter().copied().chain(own) {
         let Some((value, span)) = env.get(name) else {
             continue;
         };

@@ -135,12 +135,8 @@ pub(super) fn product_ports(
             form,
         } in vars
         {
-            let mut names: Vec<&String> = env
-                .vars
-                .keys()
-                .filter(|k| var_matches(pattern, k))
-                .collect();
-            names.sort();
+            let mut names: Vec<&str> = env.names().filter(|k| var_matches(pattern, k)).collect();
+            names.sort_unstable();
             for name in names {
                 let Some((value, span)) = env.get(name) else {
                     continue;

@@ -149,10 +149,9 @@ fn server_flags() {
 #[test]
 fn runtime_variables_resolve_from_the_environment() {
     let mut env = RuntimeEnv::default();
-    env.vars.insert(
-        "PORT".into(),
-        (Some("5000".into()), Span::new(FileId(0), 0, 0)),
-    );
+    // The `environment` entry comes after the env file's: the later setting wins.
+    env.set("PORT", Some("4000".into()), Span::new(FileId(0), 0, 0));
+    env.set("PORT", Some("5000".into()), Span::new(FileId(0), 0, 0));
     let inv = shell::invocations(&t("gunicorn -b 0.0.0.0:${PORT:-8000} app"));
     let info = server::parse(&inv[0], &env).unwrap();
     assert!(matches!(info.found[..], [Found::Port(5000, _)]));
