@@ -80,7 +80,7 @@ fn redis_mib(s: &str) -> Option<u64> {
 }
 
 /// `-Xmx2g` and `--max-old-space-size=1024` among whitespace-separated options.
-fn in_options(words: &[(String, Span)], out: &mut Vec<Setting>) {
+fn in_options(words: &[(&str, Span)], out: &mut Vec<Setting>) {
     for (i, (w, span)) in words.iter().enumerate() {
         if let Some(size) = w.strip_prefix("-Xmx") {
             if let Some(mib) = jvm_mib(size) {
@@ -94,7 +94,7 @@ fn in_options(words: &[(String, Span)], out: &mut Vec<Setting>) {
         } else if let Some(v) = w.strip_prefix("--max-old-space-size") {
             let v = match v.strip_prefix('=') {
                 Some(v) => Some(v.to_string()),
-                None if v.is_empty() => words.get(i + 1).map(|(n, _)| n.clone()),
+                None if v.is_empty() => words.get(i + 1).map(|(n, _)| n.to_string()),
                 None => None,
             };
             if let Some(mib) = v.and_then(|v| v.parse::<u64>().ok()) {
@@ -125,15 +125,15 @@ impl Rule for MemorySettingExceedsLimit {
             };
             let mut settings = Vec::new();
             for inv in cx.analysis.running(svc).iter() {
-                let words: Vec<(String, Span)> = inv
+                let words: Vec<(&str, Span)> = inv
                     .args
                     .iter()
-                    .map(|a| (a.s.clone(), a.full_span()))
+                    .map(|a| (a.s.as_str(), a.full_span()))
                     .collect();
                 in_options(&words, &mut settings);
                 if inv.prog == "redis-server" {
                     for (i, (w, _)) in words.iter().enumerate() {
-                        if w == "--maxmemory" {
+                        if *w == "--maxmemory" {
                             if let Some((v, span)) = words.get(i + 1) {
                                 if let Some(mib) = redis_mib(v) {
                                     settings.push(Setting {
@@ -153,7 +153,7 @@ impl Rule for MemorySettingExceedsLimit {
                 if let Some((Some(v), span)) = env.get(var) {
                     // Each option's own span when the value is written as it reads.
                     let exact = p.sources.get(span.file).slice(&span) == v;
-                    let words: Vec<(String, Span)> = v
+                    let words: Vec<(&str, Span)> = v
                         .split_whitespace()
                         .map(|w| {
                             let at = w.as_ptr() as usize - v.as_ptr() as usize;
@@ -162,7 +162,7 @@ impl Rule for MemorySettingExceedsLimit {
                             } else {
                                 span
                             };
-                            (w.to_string(), wspan)
+                            (w, wspan)
                         })
                         .collect();
                     let before = settings.len();
