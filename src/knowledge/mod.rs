@@ -297,6 +297,10 @@ pub fn lacks(image: &ImageRef, tag: Option<&str>) -> Option<&'static ImageTools>
             Some(ns) => image.namespace() == ns,
             None => t.image == image.path,
         };
+        // The tag is read only for the image's own entries (it is lowercased).
+        if !path_hit {
+            return false;
+        }
         let variant_hit = match &t.variant {
             None => true,
             Some(v) => tag.is_some_and(|tag| has_part(tag, v)),
@@ -312,7 +316,7 @@ pub fn lacks(image: &ImageRef, tag: Option<&str>) -> Option<&'static ImageTools>
                 readable && !has_part(tag, v)
             }
         };
-        path_hit && variant_hit && except_hit
+        variant_hit && except_hit
     })
 }
 
