@@ -414,8 +414,6 @@ impl RuntimeEnv {
         self.vars.insert(name.into(), (value, span));
     }
 
-    /// The value of `name` and where it is set; the value is `None` when it is set
-    /// in a way stacklint cannot read (inherited from the shell, or from a variable).
     /// Every variable with a known value.
     pub fn known(&self) -> impl Iterator<Item = (&str, &str)> {
         self.vars
@@ -428,6 +426,8 @@ impl RuntimeEnv {
         self.vars.keys().map(CompactString::as_str)
     }
 
+    /// The value of `name` and where it is set; the value is `None` when it is set
+    /// in a way stacklint cannot read (inherited from the shell, or from a variable).
     pub fn get(&self, name: &str) -> Option<(Option<&str>, Span)> {
         self.vars.get(name).map(|(v, s)| (v.as_deref(), *s))
     }
@@ -541,11 +541,7 @@ fn generic_env(svc: &Service, env: &RuntimeEnv, l: &mut Listening) {
     // `<SERVICE>_PORT` names the service's own port (`API_PORT` in `api`); other
     // `*_PORT` names (`POSTGRES_PORT`, `REDIS_PORT`) are the ports of other services.
     // The name is found among the variables set rather than built for each service.
-    // (The first by name of several, whatever order the map keeps them in.)
-    let own = env
-        .names()
-        .filter(|k| is_own_port_var(k, &svc.name.value))
-        .min();
+    let own = env.names().find(|k| is_own_port_var(k, &svc.name.value));
     for name in GENERIC_PORT_VARS.iter().copied().chain(own) {
         let Some((value, span)) = env.get(name) else {
             continue;

@@ -221,8 +221,8 @@ const PIPELINE_FROM: usize = 256 * 1024;
 
 /// The most events [`pipelined`] hands over at a time: 128 KiB of them (128
 /// bytes each). Against 512, a 2,000-service file's parse took 14.1 instead of
-/// 14.7 ms (in process, with jemalloc); 2,048 saves 0.7 ms more, for 0.9 MiB
-/// more of batches held through the parse.
+/// 14.7 ms (in process, with jemalloc); 2,048 saves 0.7 ms more, for up to
+/// 2.4 MiB more of batches held through the parse ([`AHEAD`] + 3 of them).
 const BATCH: usize = 1024;
 
 /// The batches the reader may be ahead of the builder. The reader is the parse's
@@ -230,7 +230,8 @@ const BATCH: usize = 1024;
 /// schema's compile, and is set aside for a time slice now and then. Four batches
 /// (4,096 events) were not enough to ride that out: the reader waited on a full
 /// channel, and read a 2,000-service file in 20 ms instead of 17.5. (With 16, up
-/// to 19 batches of 128 KiB are allocated, only while the builder lags.)
+/// to 19 batches of 128 KiB exist: a batch is allocated only when the builder
+/// lags, and then goes round until the parse ends.)
 const AHEAD: usize = 16;
 
 /// [`events`] with the reader on a second thread, handing events over in
@@ -246,7 +247,7 @@ fn pipelined(
     mut on: impl FnMut(Result<Event, libyaml_safer::Error>) -> bool,
 ) -> Result<(), ReaderPanicked> {
     type Batch = Vec<Result<Event, libyaml_safer::Error>>;
-    // A few batches ahead at most: the reader cannot outrun the builder by a file.
+    // At most AHEAD batches ahead: the reader cannot outrun the builder by a file.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(AHEAD);
     // Unbounded, so the builder never waits to hand a batch back: bounded, it
     // could wait on a reader that waits on a full `tx`.
