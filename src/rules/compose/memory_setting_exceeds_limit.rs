@@ -93,8 +93,8 @@ fn in_options(words: &[(&str, Span)], out: &mut Vec<Setting>) {
             }
         } else if let Some(v) = w.strip_prefix("--max-old-space-size") {
             let v = match v.strip_prefix('=') {
-                Some(v) => Some(v.to_string()),
-                None if v.is_empty() => words.get(i + 1).map(|(n, _)| n.to_string()),
+                Some(v) => Some(v),
+                None if v.is_empty() => words.get(i + 1).map(|(n, _)| *n),
                 None => None,
             };
             if let Some(mib) = v.and_then(|v| v.parse::<u64>().ok()) {
@@ -225,5 +225,23 @@ mod tests {
         assert_eq!(redis_mib("1gb"), Some(1024));
         assert_eq!(redis_mib("1g"), Some(953));
         assert_eq!(redis_mib("lots"), None);
+    }
+
+    /// Node's heap limit is read with `=` or from the next word; the JVM's from
+    /// its own word. Each setting keeps the span of the word that names it.
+    #[test]
+    fn options_in_their_written_forms() {
+        let at = |i: usize| Span::new(crate::source::FileId(0), i, i + 1);
+        let words = [
+            ("--max-old-space-size", at(0)),
+            ("1024", at(1)),
+            ("--max-old-space-size=512", at(2)),
+            ("-Xmx2g", at(3)),
+            ("--max-old-space-size", at(4)),
+        ];
+        let mut out = Vec::new();
+        in_options(&words, &mut out);
+        let got: Vec<(u64, Span)> = out.iter().map(|s| (s.mib, s.span)).collect();
+        assert_eq!(got, [(1024, at(0)), (512, at(2)), (2048, at(3))]);
     }
 }
