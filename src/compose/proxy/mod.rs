@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::compose::model::Service;
+use crate::compose::model::{MountKind, Service};
 use crate::compose::stack::{Project, Unreadable};
 use crate::parse::dockerfile::{self, Dockerfile};
 use crate::parse::nginx::{self, Directive, NginxFile};
@@ -320,11 +320,7 @@ fn load_mounted_gunicorn_configs(p: &mut Project) {
     for svc in &p.model.services {
         // Only a bind mount places the file: a service without one (most of a
         // large stack) needs no look at its `working_dir`.
-        if !svc
-            .volumes
-            .iter()
-            .any(|m| m.kind == crate::compose::model::MountKind::Bind)
-        {
+        if !svc.volumes.iter().any(|m| m.kind == MountKind::Bind) {
             continue;
         }
         let working_dir = p
@@ -333,7 +329,7 @@ fn load_mounted_gunicorn_configs(p: &mut Project) {
             .and_then(|w| w.as_str())
             .map(|w| w.trim_end_matches('/').to_string());
         let host = svc.volumes.iter().rev().find_map(|m| {
-            if m.kind != crate::compose::model::MountKind::Bind {
+            if m.kind != MountKind::Bind {
                 return None;
             }
             let host = m.host_path.as_ref()?;
