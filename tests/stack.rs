@@ -181,3 +181,36 @@ fn compose_file_in_env_names_the_files() {
         vec![("example/app:1".to_string(), Some("1g".to_string()))]
     );
 }
+
+/// A file's later documents are merged into its first before its values are
+/// interpolated: a `$` one brings into a mapping that was read without any is
+/// interpolated too, as is one in a document of its own.
+#[test]
+fn later_documents_are_interpolated_where_they_merge() {
+    let dir = common::tree(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx\n    environment:\n      A: plain\n\
+             ---\nservices:\n  web:\n    environment:\n      B: ${V:-fallback}\n      C: ${W:-fallback}\n",
+        ),
+        (".env", "V=from-env\n"),
+    ]);
+    let p = projects_in(&dir, &LoadOptions::default())
+        .into_iter()
+        .find(|p| !p.compose_files.is_empty())
+        .expect("a project");
+    let env: Vec<(String, String)> = p.model.services[0]
+        .environment
+        .iter()
+        .map(|e| {
+            let value = e.value.as_ref().map(|v| v.value.to_string());
+            (e.key.value.to_string(), value.unwrap_or_default())
+        })
+        .collect();
+    let want = [("A", "plain"), ("B", "from-env"), ("C", "fallback")];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(env, want);
+}
