@@ -7,7 +7,10 @@ override, an NGINX config of N servers mounted into a proxy, and a .env of N key
 For each it prints stacklint's median wall time over several runs, its peak RSS,
 the time of a bare saphyr event parse of the same YAML (examples/yaml_floor.rs),
 their ratio (the two take turns run by run, so a drift in the machine's speed
-moves both), and the time per service, so growth faster than N shows. With
+moves both), and the time per service, so growth faster than N shows. The time
+per item includes the fixed cost of a run (starting the process, finding the
+files: a few milliseconds), which weighs most on the smallest input; `+us/item`
+is what each item added since the size before costs, without it. With
 dotenv-linter on PATH (`cargo install dotenv-linter`) it also times the peer on
 the generated .env.
 
@@ -194,9 +197,10 @@ def main():
     peer, peer_version = dotenv_linter()
     lint = [BIN, ".", "--fail-on", "never", "--format", "json"]
     print(f"{'input':<22}{'N':>7}{'KiB in':>9}{'stacklint':>11}{'floor':>9}{'ratio':>7}"
-          f"{'us/item':>9}{'MiB rss':>9}{'rss/in':>8}  SL001")
+          f"{'us/item':>9}{'+us/item':>9}{'MiB rss':>9}{'rss/in':>8}  SL001")
     for name, make in [("anchored services", one_file), ("base + override", with_override),
                        ("nginx servers", nginx), (".env keys", dotenv)]:
+        before = None
         for n in sizes:
             with tempfile.TemporaryDirectory() as d:
                 yaml = make(d, n)
@@ -209,9 +213,13 @@ def main():
                     t = run(lint, d, a.runs)
                 rss = peak_rss(lint, d)
                 errors = parse_errors(lint, d)
+                more = ""
+                if before and n > before[0]:
+                    more = f"{(t - before[1]) / (n - before[0]) * 1e6:.1f}"
+                before = (n, t)
                 print(f"{name:<22}{n:>7}{size / 1024:>9.0f}{t * 1000:>9.1f}ms{floor:>9}"
-                      f"{ratio:>7}{t / n * 1e6:>9.1f}{rss / 1024:>9.1f}{rss * 1024 / size:>8.1f}"
-                      f"  {errors or ''}")
+                      f"{ratio:>7}{t / n * 1e6:>9.1f}{more:>9}{rss / 1024:>9.1f}"
+                      f"{rss * 1024 / size:>8.1f}  {errors or ''}")
                 if make is dotenv and peer:
                     # The peer reads the .env alone; stacklint above lints the project.
                     pt, st = run_alternating(
@@ -232,7 +240,8 @@ def main():
     if os.path.isdir(a.corpus):
         t = run(lint, a.corpus, a.runs)
         rss = peak_rss(lint, a.corpus)
-        print(f"{'corpus':<22}{'':>7}{'':>9}{t * 1000:>9.1f}ms{'':>9}{'':>7}{'':>9}{rss / 1024:>9.1f}")
+        print(f"{'corpus':<22}{'':>7}{'':>9}{t * 1000:>9.1f}ms{'':>9}{'':>7}{'':>9}{'':>9}"
+              f"{rss / 1024:>9.1f}")
 
 
 if __name__ == "__main__":
