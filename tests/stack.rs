@@ -182,9 +182,9 @@ fn compose_file_in_env_names_the_files() {
     );
 }
 
-/// A file's later documents are merged into its first before its values are
-/// interpolated: a `$` one brings into a mapping that was read without any is
-/// interpolated too, as is one in a document of its own.
+/// A file's later documents are merged into its first, and what they add is
+/// interpolated like the rest: variables a later document adds to the first's
+/// `environment` are read from `.env` (`B`) or take their default (`C`).
 #[test]
 fn later_documents_are_interpolated_where_they_merge() {
     let dir = common::tree(&[
