@@ -462,3 +462,35 @@ fn we_accept_and_reject_what_libyaml_does() {
         wrong.join("\n")
     );
 }
+
+/// The fast reader (`parse/yaml/fast.rs`) reads most files in place of
+/// libyaml-safer: wherever it does not decline, its events must be libyaml-safer's,
+/// marks included. Checked on every construct of the table and every corpus file;
+/// it must also read most of the corpus, or the speed it exists for is gone.
+#[test]
+fn the_fast_reader_gives_libyamls_events_where_it_reads() {
+    let corpus = corpus_files();
+    let mut wrong = Vec::new();
+    let (mut read, mut texts) = (0, 0);
+    let table = TABLE.iter().map(|(n, t, _)| (format!("table: {n}"), *t));
+    let files = corpus
+        .iter()
+        .filter_map(|(n, b)| Some((n.clone(), std::str::from_utf8(b).ok()?)));
+    for (name, text) in table.chain(files) {
+        texts += 1;
+        match yaml::fast_reader_agrees(text) {
+            Some(true) => read += 1,
+            Some(false) => wrong.push(name),
+            None => {}
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "events differ from libyaml's on: {wrong:?}"
+    );
+    eprintln!("the fast reader read {read} of {texts} texts");
+    if !corpus.is_empty() {
+        // 1,172 of 1,347 when written.
+        assert!(read * 10 > texts * 8, "it read only {read} of {texts}");
+    }
+}

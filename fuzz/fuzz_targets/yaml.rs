@@ -1,6 +1,7 @@
 #![no_main]
 //! parse::yaml on arbitrary bytes: no panic (except the reader's own, which the
-//! parser catches), no hang, and spans inside the text.
+//! parser catches), no hang, and spans inside the text. And the fast reader gives
+//! libyaml's own events wherever it does not decline the text.
 
 use libfuzzer_sys::fuzz_target;
 use stacklint::parse::yaml::{self, Node, Value};
@@ -33,6 +34,11 @@ fuzz_target!(|data: &[u8]| {
         text(data),
     ));
     let src = sources.get(id);
+    assert_ne!(
+        yaml::fast_reader_agrees(&src.text),
+        Some(false),
+        "the fast reader's events are not libyaml's"
+    );
     let parsed = yaml::parse(id, src);
     check_diags(src, &parsed.diags);
     let mut budget = 1_000_000;

@@ -117,8 +117,16 @@ fn yaml_value_spans(f: &SourceFile, out: &mut Vec<(usize, usize)>) {
     use libyaml_safer::{EventData, ScalarStyle};
     // Linear in the file; stops at the first syntax error (the rest is then
     // read line by line, which parse-error already flags).
-    let _ = crate::parse::yaml::events(&f.text, |ev| {
-        let Ok(ev) = ev else { return false };
+    let from = out.len();
+    let _ = crate::parse::yaml::events(&f.text, |step| {
+        let ev = match step {
+            crate::parse::yaml::Step::Event(ev) => ev,
+            crate::parse::yaml::Step::Restart => {
+                out.truncate(from);
+                return true;
+            }
+            crate::parse::yaml::Step::Failed(_) => return false,
+        };
         if let EventData::Scalar { style, .. } = ev.data {
             // libyaml's marks are byte offsets; the event starts at an anchor or
             // tag, which hold no ` #`.

@@ -400,20 +400,33 @@ fn a_node_stays_small() {
 }
 
 /// A way of reading events: on this thread, or on a second one.
-type Reader = fn(
-    &[u8],
-    &mut dyn FnMut(Result<Event, libyaml_safer::Error>) -> bool,
-) -> Result<(), ReaderPanicked>;
+type Reader = fn(&str, &mut dyn FnMut(Step) -> bool) -> Result<(), ReaderPanicked>;
 
-/// Every event of `text` (as text) read with `read`, stopping after `stop`.
+/// Every step of `text` (as text, an event as `Ok(..)`, an error as `Err(..)`)
+/// read with `read`, answering false from the `stop`th on (counted anew after a
+/// restart, as a new builder would).
 fn events_by(read: Reader, text: &str, stop: usize) -> (Vec<String>, bool) {
     let mut seen = Vec::new();
-    let ok = read(text.as_bytes(), &mut |ev| {
-        seen.push(format!("{ev:?}"));
-        seen.len() < stop
+    let mut since = 0;
+    let ok = read(text, &mut |step| {
+        since += 1;
+        seen.push(match step {
+            Step::Event(ev) => format!("{:?}", Ok::<_, ()>(ev)),
+            Step::Failed(e) => format!("{:?}", Err::<(), _>(e)),
+            Step::Restart => {
+                since = 0;
+                "Restart".to_owned()
+            }
+        });
+        since < stop
     })
     .is_ok();
     (seen, ok)
+}
+
+/// libyaml-safer on this thread.
+fn libyaml_in_turn(text: &str, on: &mut dyn FnMut(Step) -> bool) -> Result<(), ReaderPanicked> {
+    in_turn(text.as_bytes(), on)
 }
 
 #[test]
@@ -427,13 +440,12 @@ fn a_large_file_read_on_a_second_thread_gives_the_same_events() {
         i += 1;
     }
     let broken = format!("{text}  bad: [unclosed\n");
-    let pipe = |b: &[u8], on: &mut dyn FnMut(_) -> bool| pipelined(b, on);
-    let turn = |b: &[u8], on: &mut dyn FnMut(_) -> bool| in_turn(b, on);
+    let pipe = |t: &str, on: &mut dyn FnMut(_) -> bool| pipelined(t.as_bytes(), on);
     // libyaml-safer panics on a tag followed straight by `,` in a flow list.
     let panics = format!("{text}  bad: [!t,]\n");
     for (t, ends_well) in [(&text, true), (&broken, true), (&panics, false)] {
         for stop in [usize::MAX, 3, 5_000] {
-            let (a, a_ok) = events_by(turn, t, stop);
+            let (a, a_ok) = events_by(libyaml_in_turn, t, stop);
             let (b, b_ok) = events_by(pipe, t, stop);
             // Stopped early, the reader never meets the end of the text.
             assert_eq!(a_ok, ends_well || stop < usize::MAX, "stop {stop}");
@@ -452,16 +464,59 @@ fn a_large_file_read_on_a_second_thread_gives_the_same_events() {
         "{:?}",
         b.last()
     );
-    // A whole file builds through the second thread, every service in it.
-    let (_, y) = load(&text);
-    assert!(y.diags.is_empty(), "{:?}", y.diags);
-    assert_eq!(
-        y.docs[0]
-            .get("services")
-            .and_then(|s| s.as_map())
-            .map(|m| m.len()),
-        Some(i)
-    );
+    // A whole file builds, every service in it: read by the fast reader, or by
+    // libyaml on the second thread when the fast reader declines at its very end
+    // (a block scalar), after the builder forgot what the fast reader handed over.
+    for tail in ["", "x-last: |\n  text\n"] {
+        let t = format!("{text}{tail}");
+        assert_eq!(fast::agrees_with_libyaml(&t).is_some(), tail.is_empty());
+        let (_, y) = load(&t);
+        assert!(y.diags.is_empty(), "{:?}", y.diags);
+        assert_eq!(
+            y.docs[0]
+                .get("services")
+                .and_then(|s| s.as_map())
+                .map(|m| m.len()),
+            Some(i)
+        );
+    }
+}
+
+#[test]
+fn where_the_fast_reader_declines_libyamls_events_follow_a_restart() {
+    let wrap = |t: &str, on: &mut dyn FnMut(_) -> bool| events(t, on);
+    // Declined on the last line (a tag), on a line in the middle (a block
+    // scalar), and on a syntax error that only libyaml reports.
+    for text in [
+        "a: 1\nb: [x, y]\nc: !t z\n",
+        "a: 1\nb: |\n  x\nc: d\n",
+        "a: 1\nb: {x: 1}\n  c: d\n",
+    ] {
+        let (theirs, _) = events_by(libyaml_in_turn, text, usize::MAX);
+        for stop in [usize::MAX, 2] {
+            let (steps, ok) = events_by(wrap, text, stop);
+            assert!(ok);
+            let at = steps.iter().position(|s| s == "Restart");
+            let at = at.unwrap_or_else(|| panic!("no restart on {text:?}: {steps:?}"));
+            // Handed over before: libyaml's first events (up to where the caller
+            // said stop); after: all of libyaml's, as if nothing came before.
+            assert!(at > 0 && steps[..at] == theirs[..at], "{steps:?}");
+            let after = &steps[at + 1..];
+            let expect = &theirs[..theirs.len().min(stop)];
+            assert_eq!(after, expect, "{text:?} stop {stop}");
+        }
+        // The tree is libyaml's: errors and all.
+        let (_, y) = load(text);
+        assert_eq!(
+            y.docs.is_empty(),
+            theirs.last().is_some_and(|e| e.starts_with("Err"))
+        );
+    }
+    // A text read fast to its end: no restart, libyaml's events.
+    let text = "a: 1\nb: [x, 'y']\nc:\n- &k z\n- *k\n";
+    let (steps, _) = events_by(wrap, text, usize::MAX);
+    let (theirs, _) = events_by(libyaml_in_turn, text, usize::MAX);
+    assert_eq!(steps, theirs);
 }
 
 /// Every event of `parser` (as text), up to its first error.
@@ -522,8 +577,7 @@ fn text_read_in_slices_gives_the_events_of_the_whole_text() {
                     "key" => ": 3\nb: 2\n",
                     _ => "\nb: 2\n",
                 });
-                let turn = |b: &[u8], on: &mut dyn FnMut(_) -> bool| in_turn(b, on);
-                let (sliced, ok) = events_by(turn, &text, usize::MAX);
+                let (sliced, ok) = events_by(libyaml_in_turn, &text, usize::MAX);
                 assert!(ok, "{ch} {cut} {form}");
                 let whole = events_whole(&text);
                 assert_eq!(sliced.len(), whole.len(), "{ch} {cut} {form}");
@@ -551,8 +605,7 @@ fn a_control_character_past_the_first_slice_is_found_where_it_is() {
     let at = text.len() + "  bad: a".len();
     text.push_str("  bad: a\u{1}b\n");
     let last = |evs: Vec<String>| evs.last().cloned().unwrap_or_default();
-    let turn = |b: &[u8], on: &mut dyn FnMut(_) -> bool| in_turn(b, on);
-    let (sliced, _) = events_by(turn, &text, usize::MAX);
+    let (sliced, _) = events_by(libyaml_in_turn, &text, usize::MAX);
     let (whole, sliced_last) = (events_whole(&text), last(sliced.clone()));
     assert!(sliced_last.starts_with("Err"), "{sliced_last}");
     // Whole, the error came before the first event; in slices, after two slices' worth.
