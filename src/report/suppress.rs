@@ -114,32 +114,37 @@ fn value_spans(p: &Project, id: FileId, f: &SourceFile) -> Vec<(usize, usize)> {
 /// Quoted and block scalars: the only YAML values that can hold ` #`. A plain
 /// scalar ends at ` #`, so it never does.
 fn yaml_value_spans(f: &SourceFile, out: &mut Vec<(usize, usize)>) {
+    use crate::parse::yaml::Step;
     use libyaml_safer::{EventData, ScalarStyle};
     // Linear in the file; stops at the first syntax error (the rest is then
     // read line by line, which parse-error already flags).
     let from = out.len();
     let _ = crate::parse::yaml::events(&f.text, |step| {
-        let ev = match step {
-            crate::parse::yaml::Step::Event(ev) => ev,
-            crate::parse::yaml::Step::Restart => {
+        let (style, start, end) = match step {
+            Step::Event(ev) => match ev.data {
+                EventData::Scalar { style, .. } => (style, ev.start_mark, ev.end_mark),
+                _ => return true,
+            },
+            Step::Scalar {
+                style, start, end, ..
+            } => (style, start, end),
+            Step::Restart => {
                 out.truncate(from);
                 return true;
             }
-            crate::parse::yaml::Step::Failed(_) => return false,
+            Step::Failed(_) => return false,
         };
-        if let EventData::Scalar { style, .. } = ev.data {
-            // libyaml's marks are byte offsets; the event starts at an anchor or
-            // tag, which hold no ` #`.
-            let clamp = |i: u64| usize::try_from(i).map_or(f.text.len(), |i| i.min(f.text.len()));
-            let (start, end) = (clamp(ev.start_mark.index), clamp(ev.end_mark.index));
-            match style {
-                ScalarStyle::SingleQuoted
-                | ScalarStyle::DoubleQuoted
-                | ScalarStyle::Literal
-                | ScalarStyle::Folded => out.push((start, end)),
-                // A plain scalar ends at ` #`.
-                _ => {}
-            }
+        // libyaml's marks are byte offsets; the event starts at an anchor or
+        // tag, which hold no ` #`.
+        let clamp = |i: u64| usize::try_from(i).map_or(f.text.len(), |i| i.min(f.text.len()));
+        let (start, end) = (clamp(start.index), clamp(end.index));
+        match style {
+            ScalarStyle::SingleQuoted
+            | ScalarStyle::DoubleQuoted
+            | ScalarStyle::Literal
+            | ScalarStyle::Folded => out.push((start, end)),
+            // A plain scalar ends at ` #`.
+            _ => {}
         }
         true
     });

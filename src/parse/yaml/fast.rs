@@ -17,7 +17,11 @@
 //! Events handed over before it declines are not libyaml's prefix in general (libyaml
 //! looks a token ahead and may fail first): the caller starts over.
 
+use std::borrow::Cow;
+
 use libyaml_safer::{Encoding, Event, EventData, MappingStyle, Mark, ScalarStyle, SequenceStyle};
+
+use super::Step;
 
 /// The text is outside what this reader reads: read it with libyaml.
 #[derive(Debug)]
@@ -44,7 +48,7 @@ struct Anchor<'a> {
 /// `sink`. When `sink` returns false it is handed nothing more, but the text is
 /// still read to the end, so that `Ok` still means every event would have been
 /// libyaml's.
-pub(super) fn read(text: &str, sink: impl FnMut(Event) -> bool) -> R<()> {
+pub(super) fn read<'t>(text: &'t str, sink: impl FnMut(Step<'t>) -> bool) -> R<()> {
     if !text.is_empty() && !text.ends_with('\n') {
         return Err(Declined);
     }
@@ -71,8 +75,12 @@ pub(super) fn read(text: &str, sink: impl FnMut(Event) -> bool) -> R<()> {
 /// the reader can then take any byte it does not look at for a part of a scalar
 /// or comment.
 fn plain_characters(s: &[u8]) -> bool {
-    let ascii_ok = |b: u8| (b >= 0x20 && b != 0x7f) || b == b'\n';
-    if s.iter().all(|&b| b < 0x80 && ascii_ok(b)) {
+    // Without a branch per byte, so that it runs on vectors: most texts are ASCII.
+    let odd = |b: u8| (b < 0x20 && b != b'\n') | (b >= 0x7f);
+    if !s
+        .chunks(64)
+        .any(|c| c.iter().fold(false, |any, &b| any | odd(b)))
+    {
         return true;
     }
     let Ok(text) = std::str::from_utf8(s) else {
@@ -119,7 +127,7 @@ struct Reader<'a, F> {
     depth: usize,
 }
 
-impl<'a, F: FnMut(Event) -> bool> Reader<'a, F> {
+impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
     fn at(&self, i: usize) -> Option<u8> {
         self.s.get(i).copied()
     }
@@ -162,7 +170,11 @@ impl<'a, F: FnMut(Event) -> bool> Reader<'a, F> {
         ev.data = data();
         ev.start_mark = start;
         ev.end_mark = end;
-        if !(self.sink)(ev) {
+        self.hand(Step::Event(ev));
+    }
+
+    fn hand(&mut self, step: Step<'a>) {
+        if !(self.sink)(step) {
             self.quiet = true;
         }
     }
@@ -170,17 +182,28 @@ impl<'a, F: FnMut(Event) -> bool> Reader<'a, F> {
     fn scalar(
         &mut self,
         anchor: Option<Anchor<'_>>,
-        value: &str,
+        value: Cow<'a, str>,
         style: ScalarStyle,
         start: Mark,
         end: Mark,
     ) {
+        if anchor.is_none() {
+            if !self.quiet {
+                self.hand(Step::Scalar {
+                    value,
+                    style,
+                    start,
+                    end,
+                });
+            }
+            return;
+        }
         let plain = style == ScalarStyle::Plain;
         self.emit(
             || EventData::Scalar {
                 anchor: anchor.map(|a| a.name.to_owned()),
                 tag: None,
-                value: value.to_owned(),
+                value: value.into_owned(),
                 plain_implicit: plain,
                 quoted_implicit: !plain,
                 style,
@@ -388,7 +411,7 @@ impl<'a, F: FnMut(Event) -> bool> Reader<'a, F> {
 
     /// The quoted scalar starting at `start` (a quote): its value and the byte
     /// after its closing quote. Declines escapes and line breaks inside.
-    fn quoted_at(&self, start: usize) -> R<(std::borrow::Cow<'a, str>, usize)> {
+    fn quoted_at(&self, start: usize) -> R<(Cow<'a, str>, usize)> {
         let q = self.at(start).ok_or(Declined)?;
         let s = self.s;
         let from = start + 1;
@@ -408,7 +431,7 @@ impl<'a, F: FnMut(Event) -> bool> Reader<'a, F> {
                 }
                 Some(c) if c == q => {
                     let v = self.text.get(from..i).ok_or(Declined)?;
-                    return Ok((std::borrow::Cow::Borrowed(v), i + 1));
+                    return Ok((Cow::Borrowed(v), i + 1));
                 }
                 Some(_) => i += 1,
             }
@@ -416,12 +439,7 @@ impl<'a, F: FnMut(Event) -> bool> Reader<'a, F> {
     }
 
     /// The rest of a single-quoted scalar after its first `''`.
-    fn quoted_rest(
-        &self,
-        q: u8,
-        mut i: usize,
-        owned: Option<String>,
-    ) -> R<(std::borrow::Cow<'a, str>, usize)> {
+    fn quoted_rest(&self, q: u8, mut i: usize, owned: Option<String>) -> R<(Cow<'a, str>, usize)> {
         let mut o = owned.unwrap_or_default();
         let s = self.s;
         let mut from = i;
@@ -436,7 +454,7 @@ impl<'a, F: FnMut(Event) -> bool> Reader<'a, F> {
                 }
                 Some(c) if c == q => {
                     o.push_str(self.text.get(from..i).ok_or(Declined)?);
-                    return Ok((std::borrow::Cow::Owned(o), i + 1));
+                    return Ok((Cow::Owned(o), i + 1));
                 }
                 Some(_) => i += 1,
             }
@@ -461,7 +479,7 @@ impl<'a, F: FnMut(Event) -> bool> Reader<'a, F> {
                 };
                 let em = self.mark(after);
                 self.pos = after;
-                self.scalar(anchor, &value, style, sm, em);
+                self.scalar(anchor, value, style, sm, em);
                 Ok(Stop::Line)
             }
             _ => {
@@ -479,7 +497,7 @@ impl<'a, F: FnMut(Event) -> bool> Reader<'a, F> {
                 };
                 let em = self.mark(end);
                 self.pos = end;
-                self.scalar(anchor, value, ScalarStyle::Plain, sm, em);
+                self.scalar(anchor, Cow::Borrowed(value), ScalarStyle::Plain, sm, em);
                 Ok(stop)
             }
         }
@@ -601,7 +619,7 @@ impl<'a, F: FnMut(Event) -> bool> Reader<'a, F> {
                 if anchor.is_some() {
                     return Err(Declined);
                 }
-                self.scalar(None, "", ScalarStyle::Plain, empty, empty);
+                self.scalar(None, Cow::Borrowed(""), ScalarStyle::Plain, empty, empty);
                 return Ok(());
             }
             if next == col {
@@ -687,7 +705,13 @@ impl<'a, F: FnMut(Event) -> bool> Reader<'a, F> {
                     if anchor.is_some() {
                         return Err(Declined);
                     }
-                    self.scalar(None, "", ScalarStyle::Plain, after_dash, after_dash);
+                    self.scalar(
+                        None,
+                        Cow::Borrowed(""),
+                        ScalarStyle::Plain,
+                        after_dash,
+                        after_dash,
+                    );
                 } else {
                     self.nested(next, anchor)?;
                 }
@@ -866,8 +890,8 @@ pub(super) fn agrees_with_libyaml(text: &str) -> Option<bool> {
         &with_break
     };
     let mut mine = Vec::new();
-    read(text, |ev| {
-        mine.push(ev);
+    read(text, |step| {
+        mine.extend(step.into_event().and_then(Result::ok));
         true
     })
     .ok()?;

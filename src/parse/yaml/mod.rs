@@ -58,6 +58,19 @@ pub fn parse(file: FileId, src: &SourceFile) -> YamlFile {
             last = end;
             b.on_event(ev, Span::new(file, start, end))
         }
+        Step::Scalar {
+            value,
+            style,
+            start,
+            end,
+        } => {
+            let start = mark_offset(start.index, &src.text);
+            let end = mark_offset(end.index, &src.text).max(start);
+            last = end;
+            let span = Span::new(file, start, end);
+            b.extend(span);
+            b.on_scalar(None, None, value, style, span)
+        }
         Step::Failed(e) => {
             let at = match (e.problem_mark(), e.kind()) {
                 (Some(m), _) => mark_offset(m.index, &src.text),
@@ -112,9 +125,19 @@ pub struct ReaderPanicked;
 
 /// What [`events`] hands over.
 #[derive(Debug)]
-pub enum Step {
+pub enum Step<'t> {
     /// libyaml's next event.
     Event(Event),
+    /// libyaml's next event when it is a scalar without anchor or tag, as the fast
+    /// reader gives it: its value borrowed from the text where it can be (most
+    /// values are short enough to be kept inline in the tree, and a `String` for
+    /// each would be allocated only to be freed).
+    Scalar {
+        value: std::borrow::Cow<'t, str>,
+        style: ScalarStyle,
+        start: libyaml_safer::Mark,
+        end: libyaml_safer::Mark,
+    },
     /// libyaml's error: nothing follows it.
     Failed(libyaml_safer::Error),
     /// Forget every event handed over so far: they come again from the start.
@@ -122,6 +145,29 @@ pub enum Step {
     /// the text instead. It comes at most once, and may follow an event the
     /// caller answered `false` to: the caller then starts over as new.
     Restart,
+}
+
+impl Step<'_> {
+    /// As libyaml's iterator gives it (`None` for a restart).
+    pub fn into_event(self) -> Option<Result<Event, libyaml_safer::Error>> {
+        match self {
+            Step::Event(ev) => Some(Ok(ev)),
+            Step::Scalar {
+                value,
+                style,
+                start,
+                end,
+            } => {
+                let plain = style == ScalarStyle::Plain;
+                let mut ev = Event::scalar(None, None, &value, plain, !plain, style);
+                ev.start_mark = start;
+                ev.end_mark = end;
+                Some(Ok(ev))
+            }
+            Step::Failed(e) => Some(Err(e)),
+            Step::Restart => None,
+        }
+    }
 }
 
 /// Feeds libyaml's events for `text` to `on` until it returns false, the stream
@@ -136,7 +182,7 @@ pub enum Step {
 /// clamped by the caller); and a tag followed straight by `,` in a flow
 /// collection panics too, as may other rare inputs, so a panic becomes an error
 /// here instead of a crash.
-pub fn events(text: &str, mut on: impl FnMut(Step) -> bool) -> Result<(), ReaderPanicked> {
+pub fn events(text: &str, mut on: impl FnMut(Step<'_>) -> bool) -> Result<(), ReaderPanicked> {
     let with_break;
     let text = if text.is_empty() || text.ends_with('\n') {
         text
@@ -149,9 +195,9 @@ pub fn events(text: &str, mut on: impl FnMut(Step) -> bool) -> Result<(), Reader
     // with the fast reader on a thread of its own, and 2.2 MiB less).
     let mut handed = false;
     let fast = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        fast::read(text, |ev| {
+        fast::read(text, |step| {
             handed = true;
-            on(Step::Event(ev))
+            on(step)
         })
     }));
     match fast {
@@ -170,7 +216,7 @@ pub fn events(text: &str, mut on: impl FnMut(Step) -> bool) -> Result<(), Reader
     }
 }
 
-fn step(ev: Result<Event, libyaml_safer::Error>) -> Step {
+fn step(ev: Result<Event, libyaml_safer::Error>) -> Step<'static> {
     match ev {
         Ok(ev) => Step::Event(ev),
         Err(e) => Step::Failed(e),
@@ -178,7 +224,7 @@ fn step(ev: Result<Event, libyaml_safer::Error>) -> Step {
 }
 
 /// [`events`] on this thread.
-fn in_turn(bytes: &[u8], mut on: impl FnMut(Step) -> bool) -> Result<(), ReaderPanicked> {
+fn in_turn(bytes: &[u8], mut on: impl FnMut(Step<'_>) -> bool) -> Result<(), ReaderPanicked> {
     let run = std::panic::AssertUnwindSafe(|| {
         for ev in reader(bytes) {
             let failed = ev.is_err();
@@ -276,7 +322,7 @@ const AHEAD: usize = 16;
 /// one has come back: at most [`AHEAD`] + 3 batches are ever allocated, however long
 /// the file. With jemalloc this is no faster than fresh batches; with the system
 /// allocator (tests, Windows) it saves about 8% of the parse.
-fn pipelined(bytes: &[u8], mut on: impl FnMut(Step) -> bool) -> Result<(), ReaderPanicked> {
+fn pipelined(bytes: &[u8], mut on: impl FnMut(Step<'_>) -> bool) -> Result<(), ReaderPanicked> {
     type Batch = Vec<Result<Event, libyaml_safer::Error>>;
     // At most AHEAD batches ahead: the reader cannot outrun the builder by a file.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(AHEAD);
@@ -520,14 +566,50 @@ impl<'a> Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// Every event inside a collection extends it, aliases included (whose node
+    /// keeps the span of the anchored text elsewhere).
+    fn extend(&mut self, span: Span) {
+        if let Some(Frame::Seq { end, .. } | Frame::Map { end, .. }) = self.stack.last_mut() {
+            *end = (*end).max(span.end());
+        }
+    }
+
+    fn on_scalar(
+        &mut self,
+        anchor: Option<String>,
+        tag: Option<String>,
+        value: std::borrow::Cow<'_, str>,
+        style: ScalarStyle,
+        span: Span,
+    ) -> bool {
+        if !self.count_node(span) {
+            return false;
+        }
+        let style = style_of(style);
+        // libyaml's event starts at the anchor or tag; the node is the value.
+        let span = if anchor.is_some() || tag.is_some() {
+            self.skip_properties(span)
+        } else {
+            span
+        };
+        let is_null = style == Style::Plain
+            && tag.is_none()
+            && matches!(&*value, "" | "~" | "null" | "Null" | "NULL");
+        let size = Size::scalar(if is_null { 0 } else { value.len() });
+        let node = if is_null {
+            Node::null(span)
+        } else {
+            Node::scalar(span, value, style)
+        }
+        .with_tag(tag);
+        self.finish(node, anchor, size);
+        true
+    }
+
     /// Handles one event; returns false when the file cannot be read further.
     fn on_event(&mut self, ev: Event, span: Span) -> bool {
-        // Every event inside a collection extends it, aliases included (whose node
-        // keeps the span of the anchored text elsewhere).
         if !matches!(ev.data, EventData::SequenceEnd | EventData::MappingEnd) {
-            if let Some(Frame::Seq { end, .. } | Frame::Map { end, .. }) = self.stack.last_mut() {
-                *end = (*end).max(span.end());
-            }
+            self.extend(span);
         }
         match ev.data {
             EventData::StreamStart { .. } | EventData::StreamEnd => {}
@@ -540,27 +622,7 @@ impl Builder<'_> {
                 style,
                 ..
             } => {
-                if !self.count_node(span) {
-                    return false;
-                }
-                let style = style_of(style);
-                // libyaml's event starts at the anchor or tag; the node is the value.
-                let span = if anchor.is_some() || tag.is_some() {
-                    self.skip_properties(span)
-                } else {
-                    span
-                };
-                let is_null = style == Style::Plain
-                    && tag.is_none()
-                    && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
-                let size = Size::scalar(if is_null { 0 } else { value.len() });
-                let node = if is_null {
-                    Node::null(span)
-                } else {
-                    Node::scalar(span, value, style)
-                }
-                .with_tag(tag);
-                self.finish(node, anchor, size);
+                return self.on_scalar(anchor, tag, std::borrow::Cow::Owned(value), style, span);
             }
             EventData::Alias { anchor } => {
                 let Some(target) = self.anchors.get(&anchor) else {
