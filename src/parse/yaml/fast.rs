@@ -52,10 +52,11 @@ pub(super) fn read<'t>(text: &'t str, sink: impl FnMut(Step<'t>) -> bool) -> R<(
     if !text.is_empty() && !text.ends_with('\n') {
         return Err(Declined);
     }
-    if !plain_characters(text.as_bytes()) {
+    let Some(ascii) = plain_characters(text.as_bytes()) else {
         return Err(Declined);
-    }
+    };
     let mut r = Reader {
+        ascii,
         text,
         s: text.as_bytes(),
         pos: 0,
@@ -73,25 +74,25 @@ pub(super) fn read<'t>(text: &'t str, sink: impl FnMut(Step<'t>) -> bool) -> R<(
 /// no carriage return, no control character, no byte order mark, none of the
 /// Unicode line breaks (NEL, U+2028, U+2029) and no U+FFFE/U+FFFF. The rest of
 /// the reader can then take any byte it does not look at for a part of a scalar
-/// or comment.
-fn plain_characters(s: &[u8]) -> bool {
+/// or comment. `Some(true)` when every character is ASCII, `None` when one is not
+/// known.
+fn plain_characters(s: &[u8]) -> Option<bool> {
     // Without a branch per byte, so that it runs on vectors: most texts are ASCII.
     let odd = |b: u8| (b < 0x20 && b != b'\n') | (b >= 0x7f);
     if !s
         .chunks(64)
         .any(|c| c.iter().fold(false, |any, &b| any | odd(b)))
     {
-        return true;
+        return Some(true);
     }
-    let Ok(text) = std::str::from_utf8(s) else {
-        return false;
-    };
-    text.chars().all(|c| match c {
+    let text = std::str::from_utf8(s).ok()?;
+    let known = text.chars().all(|c| match c {
         '\n' => true,
         '\0'..='\x1f' | '\x7f'..='\u{9f}' => false,
         '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' => false,
         _ => true,
-    })
+    });
+    known.then_some(false)
 }
 
 fn blank_or_break(b: Option<u8>) -> bool {
@@ -115,6 +116,8 @@ enum Stop {
 }
 
 struct Reader<'a, F> {
+    /// Every character is one byte: a column is a count of bytes.
+    ascii: bool,
     text: &'a str,
     s: &'a [u8],
     pos: usize,
@@ -142,6 +145,9 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
 
     /// The column of `pos` on the current line, in characters as libyaml counts.
     fn column(&mut self, pos: usize) -> u64 {
+        if self.ascii {
+            return pos.min(self.s.len()).saturating_sub(self.line_start) as u64;
+        }
         let (mut from, mut col) = self.col_cache;
         if from < self.line_start || from > pos {
             (from, col) = (self.line_start, 0);
@@ -593,7 +599,8 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
             if next < col {
                 break;
             }
-            if next > col || self.dash_entry() || !self.key_ahead()? {
+            // Anything but a key here is declined by the loop's key.
+            if next > col || self.dash_entry() {
                 return Err(Declined);
             }
         }

@@ -192,7 +192,8 @@ pub fn events(text: &str, mut on: impl FnMut(Step<'_>) -> bool) -> Result<(), Re
     };
     // On this thread: it reads faster than the builder builds, so a second thread
     // would only hold events in batches (2,000 services: 26.6 ms a run against 28.3
-    // with the fast reader on a thread of its own, and 2.2 MiB less).
+    // with the fast reader on a thread of its own, and 2.2 MiB less; with borrowed
+    // scalars in batches of 256 steps, 22.7 against 24.6 ms).
     let mut handed = false;
     let fast = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         fast::read(text, |step| {
