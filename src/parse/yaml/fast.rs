@@ -509,6 +509,28 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
         }
     }
 
+    /// Spaces, an anchor if one is there, and spaces after it.
+    fn anchor_if_any(&mut self) -> R<Option<Anchor<'a>>> {
+        self.spaces();
+        if self.peek() != Some(b'&') {
+            return Ok(None);
+        }
+        let a = self.anchor_here()?;
+        self.spaces();
+        Ok(Some(a))
+    }
+
+    /// When the line ends here (or a comment starts), the cursor moves to the next
+    /// token and this gives its column (inner `None` at the end of the text);
+    /// `None` when something follows on this line.
+    fn line_ends(&mut self) -> R<Option<Option<u64>>> {
+        if !matches!(self.peek(), Some(b'\n' | b'#')) {
+            return Ok(None);
+        }
+        self.skip_to_token()?;
+        Ok(Some((!self.eof()).then(|| self.column(self.pos))))
+    }
+
     /// `&name` at the cursor, followed by a space or a line break.
     fn anchor_here(&mut self) -> R<Anchor<'a>> {
         let start = self.pos;
@@ -613,26 +635,20 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
     /// A mapping's value, after its `:`; `col` is the mapping's column and
     /// `empty` the mark of an empty value.
     fn value(&mut self, col: u64, empty: Mark) -> R<()> {
-        self.spaces();
-        let mut anchor = None;
-        if self.peek() == Some(b'&') {
-            anchor = Some(self.anchor_here()?);
-            self.spaces();
-        }
-        if matches!(self.peek(), Some(b'\n' | b'#')) {
-            self.skip_to_token()?;
-            let next = if self.eof() { 0 } else { self.column(self.pos) };
-            if self.eof() || next < col || (next == col && !self.dash_entry()) {
+        let anchor = self.anchor_if_any()?;
+        if let Some(next) = self.line_ends()? {
+            if next.is_none_or(|n| n < col || (n == col && !self.dash_entry())) {
                 if anchor.is_some() {
                     return Err(Declined);
                 }
                 self.scalar(None, Cow::Borrowed(""), ScalarStyle::Plain, empty, empty);
                 return Ok(());
             }
-            if next == col {
-                return self.block_sequence(col, anchor, true);
-            }
-            return self.nested(next, anchor);
+            return match next {
+                Some(n) if n == col => self.block_sequence(col, anchor, true),
+                Some(n) => self.nested(n, anchor),
+                None => Err(Declined),
+            };
         }
         self.inline(col, anchor)
     }
@@ -699,28 +715,15 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
             // At `-`.
             self.pos += 1;
             let after_dash = self.mark(self.pos);
-            self.spaces();
-            let mut anchor = None;
-            if self.peek() == Some(b'&') {
-                anchor = Some(self.anchor_here()?);
-                self.spaces();
-            }
-            if matches!(self.peek(), Some(b'\n' | b'#')) {
-                self.skip_to_token()?;
-                let next = if self.eof() { 0 } else { self.column(self.pos) };
-                if self.eof() || next <= col {
-                    if anchor.is_some() {
-                        return Err(Declined);
+            let anchor = self.anchor_if_any()?;
+            if let Some(next) = self.line_ends()? {
+                match next.filter(|&n| n > col) {
+                    Some(n) => self.nested(n, anchor)?,
+                    None if anchor.is_some() => return Err(Declined),
+                    None => {
+                        let empty = Cow::Borrowed("");
+                        self.scalar(None, empty, ScalarStyle::Plain, after_dash, after_dash);
                     }
-                    self.scalar(
-                        None,
-                        Cow::Borrowed(""),
-                        ScalarStyle::Plain,
-                        after_dash,
-                        after_dash,
-                    );
-                } else {
-                    self.nested(next, anchor)?;
                 }
             } else if self.dash_entry() {
                 return Err(Declined);
@@ -756,62 +759,53 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
         Ok(())
     }
 
-    /// A one-line flow sequence of scalars and aliases at the cursor.
-    fn flow_sequence(&mut self, anchor: Option<Anchor<'_>>) -> R<()> {
+    /// The `[` or `{` at the cursor: its event, and the cursor on what follows.
+    fn open_flow(&mut self, anchor: Option<Anchor<'_>>, mapping: bool) -> R<()> {
         self.enter()?;
         let open = self.mark(self.pos);
         let after = self.mark(self.pos + 1);
+        let name = anchor.map(|a| a.name.to_owned());
         self.emit(
-            || EventData::SequenceStart {
-                anchor: anchor.map(|a| a.name.to_owned()),
-                tag: None,
-                implicit: true,
-                style: SequenceStyle::Flow,
+            || match mapping {
+                true => EventData::MappingStart {
+                    anchor: name,
+                    tag: None,
+                    implicit: true,
+                    style: MappingStyle::Flow,
+                },
+                false => EventData::SequenceStart {
+                    anchor: name,
+                    tag: None,
+                    implicit: true,
+                    style: SequenceStyle::Flow,
+                },
             },
             anchor.map_or(open, |a| a.start),
             after,
         );
         self.pos += 1;
         self.spaces();
+        Ok(())
+    }
+
+    /// A one-line flow sequence of scalars and aliases at the cursor.
+    fn flow_sequence(&mut self, anchor: Option<Anchor<'_>>) -> R<()> {
+        self.open_flow(anchor, false)?;
         if self.peek() != Some(b']') {
             loop {
                 self.flow_item()?;
-                self.spaces();
-                match self.peek() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        self.spaces();
-                        if self.peek() == Some(b']') {
-                            break;
-                        }
-                    }
-                    Some(b']') => break,
-                    _ => return Err(Declined),
+                if self.flow_next(b']')? {
+                    break;
                 }
             }
         }
-        self.close()?;
         self.emit_close(true);
         Ok(())
     }
 
     /// A one-line flow mapping of scalar keys and scalar or alias values.
     fn flow_mapping(&mut self, anchor: Option<Anchor<'_>>) -> R<()> {
-        self.enter()?;
-        let open = self.mark(self.pos);
-        let after = self.mark(self.pos + 1);
-        self.emit(
-            || EventData::MappingStart {
-                anchor: anchor.map(|a| a.name.to_owned()),
-                tag: None,
-                implicit: true,
-                style: MappingStyle::Flow,
-            },
-            anchor.map_or(open, |a| a.start),
-            after,
-        );
-        self.pos += 1;
-        self.spaces();
+        self.open_flow(anchor, true)?;
         if self.peek() != Some(b'}') {
             loop {
                 // The key, then `: `.
@@ -835,21 +829,11 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
                 self.pos += 1;
                 self.spaces();
                 self.flow_item()?;
-                self.spaces();
-                match self.peek() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        self.spaces();
-                        if self.peek() == Some(b'}') {
-                            break;
-                        }
-                    }
-                    Some(b'}') => break,
-                    _ => return Err(Declined),
+                if self.flow_next(b'}')? {
+                    break;
                 }
             }
         }
-        self.close()?;
         self.emit_close(false);
         Ok(())
     }
@@ -866,10 +850,18 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
         }
     }
 
-    /// Checks the closing bracket is there (the caller's loop stopped at it).
-    fn close(&self) -> R<()> {
+    /// After an item of a flow collection that `close` closes: `,` and another
+    /// item (false), or the closing bracket, after a `,` or not (true: the
+    /// cursor is on it).
+    fn flow_next(&mut self, close: u8) -> R<bool> {
+        self.spaces();
         match self.peek() {
-            Some(b']' | b'}') => Ok(()),
+            Some(b',') => {
+                self.pos += 1;
+                self.spaces();
+                Ok(self.peek() == Some(close))
+            }
+            Some(c) if c == close => Ok(true),
             _ => Err(Declined),
         }
     }
@@ -889,13 +881,7 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
 /// at its end if it has none): `None` when it declines, `Some(false)` when it
 /// reads events libyaml does not give (a bug), `Some(true)` when they are the same.
 pub(super) fn agrees_with_libyaml(text: &str) -> Option<bool> {
-    let with_break;
-    let text = if text.is_empty() || text.ends_with('\n') {
-        text
-    } else {
-        with_break = format!("{text}\n");
-        &with_break
-    };
+    let text = &*super::with_final_break(text);
     let mut mine = Vec::new();
     read(text, |step| {
         mine.extend(step.into_event().and_then(Result::ok));
@@ -1022,11 +1008,7 @@ mod tests {
                 text.push_str(PIECES[next(PIECES.len())]);
                 text.push('\n');
             }
-            match agrees_with_libyaml(&text) {
-                Some(true) => read += 1,
-                Some(false) => panic!("the fast reader differs from libyaml on:\n{text}"),
-                None => {}
-            }
+            read += usize::from(read_alike(&text));
         }
         read
     }
@@ -1218,39 +1200,41 @@ mod tests {
                 }
                 text = lines.join("\n") + "\n";
             }
-            match agrees_with_libyaml(&text) {
-                Some(true) => read += 1,
-                Some(false) => panic!("the fast reader differs from libyaml on:\n{text}"),
-                None => {}
-            }
+            read += usize::from(read_alike(&text));
         }
         read
     }
 
-    #[test]
-    fn random_trees_read_fast_give_libyamls_events() {
-        let count = std::env::var("FAST_YAML_CASES")
+    /// Whether the fast reader read `text` (with libyaml's events: it panics when
+    /// they differ).
+    fn read_alike(text: &str) -> bool {
+        match agrees_with_libyaml(text) {
+            Some(true) => true,
+            Some(false) => panic!("the fast reader differs from libyaml on:\n{text}"),
+            None => false,
+        }
+    }
+
+    /// A number from the environment (to run more cases, or other ones, by hand).
+    fn knob(name: &str, default: u64) -> u64 {
+        std::env::var(name)
             .ok()
             .and_then(|n| n.parse().ok())
-            .unwrap_or(20_000);
-        let seed = std::env::var("FAST_YAML_SEED")
-            .ok()
-            .and_then(|n| n.parse().ok());
-        let read = random_trees(seed.unwrap_or(11), count);
+            .unwrap_or(default)
+    }
+
+    #[test]
+    fn random_trees_read_fast_give_libyamls_events() {
+        let count = knob("FAST_YAML_CASES", 20_000) as usize;
+        let read = random_trees(knob("FAST_YAML_SEED", 11), count);
         eprintln!("read {read} of {count}");
         assert!(read > count / 4, "only {read} of {count} read");
     }
 
     #[test]
     fn random_texts_read_fast_give_libyamls_events() {
-        let count = std::env::var("FAST_YAML_CASES")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(20_000);
-        let seed = std::env::var("FAST_YAML_SEED")
-            .ok()
-            .and_then(|n| n.parse().ok());
-        let read = random_texts(seed.unwrap_or(7), count);
+        let count = knob("FAST_YAML_CASES", 20_000) as usize;
+        let read = random_texts(knob("FAST_YAML_SEED", 7), count);
         eprintln!("read {read} of {count}");
         // Enough of them are read, not declined, for the comparison to mean something.
         assert!(read > count / 20, "only {read} of {count} read");
