@@ -463,7 +463,7 @@ fn we_accept_and_reject_what_libyaml_does() {
     );
 }
 
-/// The fast reader (`parse/yaml/fast.rs`) reads most files in place of
+/// The fast reader (`parse/yaml/fast/`) reads most files in place of
 /// libyaml-safer: wherever it does not decline, its events must be libyaml-safer's,
 /// marks included. Checked on every construct of the table and every corpus file;
 /// it must also read most of the corpus, or the speed it exists for is gone.

@@ -1,5 +1,7 @@
+use super::read::{in_turn, pipelined, reader_sliced, BATCH, PIPELINE_FROM, SLICE};
 use super::*;
 use crate::source::FileKind;
+use libyaml_safer::Parser;
 
 fn load(text: &str) -> (SourceFile, YamlFile) {
     let f = SourceFile::new("t.yaml", FileKind::Compose, text.to_string());
