@@ -353,15 +353,11 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
             self.pos = colon + 1;
             let after_colon = self.mark(self.pos);
             self.value(col, after_colon)?;
-            if self.eof() {
-                break;
-            }
-            let next = self.column(self.pos);
-            if next < col {
+            if !self.goes_on(col)? {
                 break;
             }
             // Anything but a key here is declined by the loop's key.
-            if next > col || self.dash_entry() {
+            if self.dash_entry() {
                 return Err(Declined);
             }
         }
@@ -369,6 +365,21 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
         self.emit(|| EventData::MappingEnd, end, end);
         self.depth -= 1;
         Ok(())
+    }
+
+    /// After an entry of the block collection in column `col`, with the cursor on
+    /// the next token: whether the collection goes on there (same column), or
+    /// ends (the end of the text, or a token further left). A token further
+    /// right would be an error or a continued scalar in libyaml: declined.
+    fn goes_on(&mut self, col: u64) -> R<bool> {
+        if self.eof() {
+            return Ok(false);
+        }
+        match self.column(self.pos).cmp(&col) {
+            std::cmp::Ordering::Less => Ok(false),
+            std::cmp::Ordering::Equal => Ok(true),
+            std::cmp::Ordering::Greater => Err(Declined),
+        }
     }
 
     /// A mapping's value, after its `:`; `col` is the mapping's column and
@@ -475,15 +486,8 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
             } else {
                 self.inline(col, anchor)?;
             }
-            if self.eof() {
+            if !self.goes_on(col)? {
                 break;
-            }
-            let next = self.column(self.pos);
-            if next < col {
-                break;
-            }
-            if next > col {
-                return Err(Declined);
             }
             if !self.dash_entry() {
                 if indentless {
