@@ -423,6 +423,7 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
     // the walk, mostly system calls on one thread, would leave a core idle. Then
     // they are sorted into the order `discover_with` gives.
     let loaded: std::sync::Mutex<Vec<(Place, Project)>> = Default::default();
+    let mut facts_read = false;
     rayon::in_place_scope(|s| {
         let (opts, loaded) = (&opts, &loaded);
         discover_each(
@@ -437,6 +438,17 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
                     let mut loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
                     loaded.push((place, project));
                 });
+                // The image facts (half a millisecond to read) are needed once a
+                // project is parsed: queued behind the first project's load, they
+                // are read on a core its parse leaves idle. Queued first, they held
+                // up that load while the other core compiled the schema. (They are
+                // bundled: a panic there, which would abort a spawned job, is a bug
+                // of ours that the tests meet first.)
+                if !std::mem::replace(&mut facts_read, true) {
+                    rayon::spawn(|| {
+                        let _ = crate::knowledge::all();
+                    });
+                }
             },
         );
     });
@@ -774,13 +786,6 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
             "--fix and --diff change files on disk: they do not take `-` (standard input)".into(),
         );
     }
-    // Reading the image facts takes a third of a millisecond: it overlaps with the
-    // walk instead of holding up the first project that needs them. (They are
-    // bundled: a panic there, which would abort a spawned job, is a bug of ours
-    // that the tests meet first.)
-    rayon::spawn(|| {
-        let _ = crate::knowledge::all();
-    });
     let cfg = config_for(&args.input, &overrides_of(args))?;
     let mut note = None;
     if args.fix || args.diff {
