@@ -102,33 +102,40 @@ pub struct SourceFile {
     pub kind: FileKind,
     pub text: String,
     /// As `u32`, as spans keep offsets: half the memory of a long file's index.
-    line_starts: Vec<u32>,
+    /// Built on first use ([`SourceFile::line_starts`]): a large compose file's
+    /// is built on another core while the file is parsed, not before.
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, kind: FileKind, text: String) -> Self {
-        // memchr: a byte at a time was half a millisecond of a 0.7 MB file, before
-        // its parse could start.
-        let line_starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| offset(i + 1)))
-            .collect();
         SourceFile {
             path: path.into(),
             kind,
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The byte offset at which each line starts, built once.
+    pub fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            // memchr: a byte at a time was half a millisecond of a 0.7 MB file.
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| offset(i + 1)))
+                .collect()
+        })
     }
 
     /// 1-based line and (character) column of a byte offset.
     pub fn line_col(&self, at: usize) -> LineCol {
         let at = self.floor_char_boundary(at.min(self.text.len()));
-        let line_idx = match self.line_starts.binary_search(&offset(at)) {
+        let line_idx = match self.line_starts().binary_search(&offset(at)) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
         // Floored too: past 4 GiB (never read) the saturated starts say nothing.
-        let start = self.floor_char_boundary((self.line_starts[line_idx] as usize).min(at));
+        let start = self.floor_char_boundary((self.line_starts()[line_idx] as usize).min(at));
         let column = self.text[start..at].chars().count() + 1;
         LineCol {
             line: line_idx + 1,
@@ -139,11 +146,11 @@ impl SourceFile {
     /// Byte range of 1-based line `line`, without its line terminator.
     pub fn line_range(&self, line: usize) -> Option<(usize, usize)> {
         let start = self.floor_char_boundary(
-            (*self.line_starts.get(line.checked_sub(1)?)? as usize).min(self.text.len()),
+            (*self.line_starts().get(line.checked_sub(1)?)? as usize).min(self.text.len()),
         );
         let mut end = self
             .floor_char_boundary(
-                self.line_starts
+                self.line_starts()
                     .get(line)
                     .map_or(self.text.len(), |&e| (e as usize).min(self.text.len())),
             )
@@ -156,7 +163,7 @@ impl SourceFile {
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     pub fn slice(&self, span: &Span) -> &str {

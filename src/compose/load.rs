@@ -195,12 +195,15 @@ impl<'a> Loader<'a> {
             .filter(|_| src.text.len() >= schema_view::LARGE_TEXT)
         {
             // The parse takes one core (and, for a text large enough to be read
-            // on a thread of its own, about half of another): the pass runs on
-            // what is left.
+            // on a thread of its own, about half of another): the pass and the
+            // line index run on what is left.
             Some(pass) => {
                 let (parsed, found) = rayon::join(
                     || yaml::parse(id, src),
-                    || pass.run(FileKind::Compose, &src.text),
+                    || {
+                        src.line_starts();
+                        pass.run(FileKind::Compose, &src.text)
+                    },
                 );
                 self.loaded.text_pass.push((id, found));
                 parsed
