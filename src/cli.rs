@@ -423,9 +423,9 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
     // the walk, mostly system calls on one thread, would leave a core idle. Then
     // they are sorted into the order `discover_with` gives.
     let loaded: std::sync::Mutex<Vec<(Place, Project)>> = Default::default();
-    let mut facts_read = false;
+    let facts_queued = std::sync::atomic::AtomicBool::new(false);
     rayon::in_place_scope(|s| {
-        let (opts, loaded) = (&opts, &loaded);
+        let (opts, loaded, facts_queued) = (&opts, &loaded, &facts_queued);
         discover_each(
             &paths,
             &args.files,
@@ -433,22 +433,22 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
             &dirs,
             &mut |place, target| {
                 s.spawn(move |_| {
+                    // The image facts (half a millisecond to read) are needed once
+                    // a project is parsed: queued by the first load, they are read
+                    // on a core its parse leaves idle. Queued before the walk, they
+                    // held up that load while the other core compiled the schema.
+                    // (They are bundled: a panic there, which would abort a
+                    // spawned job, is a bug of ours that the tests meet first.)
+                    if !facts_queued.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                        rayon::spawn(|| {
+                            let _ = crate::knowledge::all();
+                        });
+                    }
                     let project = load_target(&target, opts);
                     // (Held only to push: nothing can poison it.)
                     let mut loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
                     loaded.push((place, project));
                 });
-                // The image facts (half a millisecond to read) are needed once a
-                // project is parsed: queued behind the first project's load, they
-                // are read on a core its parse leaves idle. Queued first, they held
-                // up that load while the other core compiled the schema. (They are
-                // bundled: a panic there, which would abort a spawned job, is a bug
-                // of ours that the tests meet first.)
-                if !std::mem::replace(&mut facts_read, true) {
-                    rayon::spawn(|| {
-                        let _ = crate::knowledge::all();
-                    });
-                }
             },
         );
     });
