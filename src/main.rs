@@ -22,7 +22,15 @@ fn main() -> ExitCode {
         Some(Command::Server) => {
             stacklint::server::run().map(|()| cli::Outcome::text(String::new()))
         }
-        None => cli::run_then_exit(&cli.lint),
+        None => {
+            // The main thread is one of rayon's threads: it runs jobs while it
+            // waits for them (a project's load, the rules) instead of sleeping,
+            // and one thread fewer is started.
+            let _ = rayon::ThreadPoolBuilder::new()
+                .use_current_thread()
+                .build_global();
+            cli::run_then_exit(&cli.lint)
+        }
     };
     match result {
         Ok(outcome) => {
