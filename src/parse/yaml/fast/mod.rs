@@ -447,9 +447,11 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
     fn block_sequence(&mut self, col: u64, anchor: Option<Anchor<'_>>, indentless: bool) -> R<()> {
         self.enter()?;
         let dash = self.mark(self.pos);
-        let (start, end) = match indentless {
-            true => (anchor.map_or(dash, |a| a.start), self.mark(self.pos + 1)),
-            false => (anchor.map_or(dash, |a| a.start), dash),
+        let start = anchor.map_or(dash, |a| a.start);
+        // An indentless sequence's start event takes in its first `-`.
+        let end = match indentless {
+            true => self.mark(self.pos + 1),
+            false => dash,
         };
         self.emit(
             || EventData::SequenceStart {

@@ -113,56 +113,34 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
     }
 
     /// The quoted scalar starting at `start` (a quote): its value and the byte
-    /// after its closing quote. Declines escapes and line breaks inside.
+    /// after its closing quote. Declines escapes and line breaks inside. The value
+    /// is borrowed from the text unless a `''` (one quote) is in it.
     pub(super) fn quoted_at(&self, start: usize) -> R<(Cow<'a, str>, usize)> {
         let q = self.at(start).ok_or(Declined)?;
         let s = self.s;
-        let from = start + 1;
-        let mut i = from;
+        let (mut from, mut i) = (start + 1, start + 1);
         let mut owned: Option<String> = None;
         loop {
             match s.get(i).copied() {
                 None | Some(b'\n') => return Err(Declined),
                 Some(b'\\') if q == b'"' => return Err(Declined),
                 Some(b'\'') if q == b'\'' && s.get(i + 1) == Some(&b'\'') => {
-                    // `''` is one quote.
                     let o = owned.get_or_insert_with(String::new);
-                    o.push_str(self.text.get(from..i).ok_or(Declined)?);
-                    o.push('\'');
-                    i += 2;
-                    return self.quoted_rest(q, i, owned);
-                }
-                Some(c) if c == q => {
-                    let v = self.text.get(from..i).ok_or(Declined)?;
-                    return Ok((Cow::Borrowed(v), i + 1));
-                }
-                Some(_) => i += 1,
-            }
-        }
-    }
-
-    /// The rest of a single-quoted scalar after its first `''`.
-    pub(super) fn quoted_rest(
-        &self,
-        q: u8,
-        mut i: usize,
-        owned: Option<String>,
-    ) -> R<(Cow<'a, str>, usize)> {
-        let mut o = owned.unwrap_or_default();
-        let s = self.s;
-        let mut from = i;
-        loop {
-            match s.get(i).copied() {
-                None | Some(b'\n') => return Err(Declined),
-                Some(b'\'') if s.get(i + 1) == Some(&b'\'') => {
                     o.push_str(self.text.get(from..i).ok_or(Declined)?);
                     o.push('\'');
                     i += 2;
                     from = i;
                 }
                 Some(c) if c == q => {
-                    o.push_str(self.text.get(from..i).ok_or(Declined)?);
-                    return Ok((Cow::Owned(o), i + 1));
+                    let rest = self.text.get(from..i).ok_or(Declined)?;
+                    let value = match owned {
+                        None => Cow::Borrowed(rest),
+                        Some(mut o) => {
+                            o.push_str(rest);
+                            Cow::Owned(o)
+                        }
+                    };
+                    return Ok((value, i + 1));
                 }
                 Some(_) => i += 1,
             }
@@ -172,7 +150,11 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
     /// A scalar (plain or quoted) at the cursor, emitted; the cursor moves past it.
     pub(super) fn scalar_here(&mut self, anchor: Option<Anchor<'_>>, flow: bool) -> R<Stop> {
         let start = self.pos;
-        let start_mark = anchor.map(|a| a.start);
+        // libyaml's scalar event starts at its anchor.
+        let sm = match anchor {
+            Some(a) => a.start,
+            None => self.mark(start),
+        };
         match self.peek() {
             Some(q @ (b'"' | b'\'')) => {
                 let (value, after) = self.quoted_at(start)?;
@@ -180,10 +162,6 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
                     ScalarStyle::DoubleQuoted
                 } else {
                     ScalarStyle::SingleQuoted
-                };
-                let sm = match start_mark {
-                    Some(m) => m,
-                    None => self.mark(start),
                 };
                 let em = self.mark(after);
                 self.pos = after;
@@ -199,10 +177,6 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
                     return Err(Declined);
                 }
                 let value = self.text.get(start..end).ok_or(Declined)?;
-                let sm = match start_mark {
-                    Some(m) => m,
-                    None => self.mark(start),
-                };
                 let em = self.mark(end);
                 self.pos = end;
                 self.scalar(anchor, Cow::Borrowed(value), ScalarStyle::Plain, sm, em);
@@ -233,17 +207,26 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
         Ok(Some((!self.eof()).then(|| self.column(self.pos))))
     }
 
-    /// `&name` at the cursor, followed by a space or a line break.
-    pub(super) fn anchor_here(&mut self) -> R<Anchor<'a>> {
-        let start = self.pos;
+    /// The name of the anchor or alias whose `&` or `*` is at `start`, and the
+    /// byte after it (declined when it is empty).
+    fn name_at(&self, start: usize) -> R<(&'a str, usize)> {
         let mut i = start + 1;
         while self.at(i).is_some_and(name_char) {
             i += 1;
         }
-        if i == start + 1 || !blank_or_break(self.at(i)) {
+        match i > start + 1 {
+            true => Ok((self.text.get(start + 1..i).ok_or(Declined)?, i)),
+            false => Err(Declined),
+        }
+    }
+
+    /// `&name` at the cursor, followed by a space or a line break.
+    pub(super) fn anchor_here(&mut self) -> R<Anchor<'a>> {
+        let start = self.pos;
+        let (name, i) = self.name_at(start)?;
+        if !blank_or_break(self.at(i)) {
             return Err(Declined);
         }
-        let name = self.text.get(start + 1..i).ok_or(Declined)?;
         let a = Anchor {
             name,
             start: self.mark(start),
@@ -255,16 +238,12 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
     /// `*name` at the cursor, emitted.
     pub(super) fn alias_here(&mut self, flow: bool) -> R<()> {
         let start = self.pos;
-        let mut i = start + 1;
-        while self.at(i).is_some_and(name_char) {
-            i += 1;
-        }
+        let (name, i) = self.name_at(start)?;
         let ends =
             blank_or_break(self.at(i)) || (flow && matches!(self.at(i), Some(b',' | b']' | b'}')));
-        if i == start + 1 || !ends {
+        if !ends {
             return Err(Declined);
         }
-        let name = self.text.get(start + 1..i).ok_or(Declined)?;
         let (sm, em) = (self.mark(start), self.mark(i));
         self.pos = i;
         self.emit(

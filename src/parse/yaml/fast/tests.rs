@@ -118,6 +118,7 @@ fn the_common_shapes_are_read_with_libyamls_events() {
         "k:\n- a\n- b: 1\n  c: 2\n-\n- [x, 'y', *a]\nz: {p: 1, q: \"2\"}\n",
         "k:\n  - - \n  -\n    a: b\n",
         "a: &e\nb: *e\n",
+        "a: '''x'' y'''\nb: ['''', 'a''']\n'''k''': ''\n",
         "a: [ ]\nb: {}\nc: [a b, c ,]\nd: -1\ne: x:y\nf: a#b\ng: é ü\n",
         "  indented: root\n  second: key\n",
         "- a\n- b\n",
