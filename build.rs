@@ -1,10 +1,17 @@
 //! Embeds every `rules/<name>.md` page in the binary, so `rules/` stays the single
-//! source of the rule documentation (`stacklint explain`, SARIF help).
+//! source of the rule documentation (`stacklint explain`, SARIF help), and has the
+//! linker lay out the binary's functions in the order of `benches/symbol-order.txt`
+//! where the linker is known to be LLD.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
+    embed_rule_pages();
+    order_symbols();
+}
+
+fn embed_rule_pages() {
     println!("cargo:rerun-if-changed=rules");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -34,4 +41,58 @@ fn main() {
     if let Err(e) = std::fs::write(&dest, out) {
         panic!("cannot write {}: {e}", dest.display());
     }
+}
+
+/// Lays the binary's functions out in the order of `benches/symbol-order.txt`: what
+/// a run executes, together, so that it touches a few megabytes of code instead
+/// of pages all over the text (benches/symbol_order.py says why and measures).
+/// Only on x86_64 Linux with glibc built there, whose default linker is rust-lld
+/// from Rust 1.90, and only when no other linker is chosen: another linker may
+/// not know the flag. `STACKLINT_NO_SYMBOL_ORDER=1` leaves the layout to the linker.
+fn order_symbols() {
+    println!("cargo:rerun-if-changed=benches/symbol-order.txt");
+    println!("cargo:rerun-if-env-changed=STACKLINT_NO_SYMBOL_ORDER");
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    let target = var("TARGET");
+    let flags = var("CARGO_ENCODED_RUSTFLAGS");
+    if target != "x86_64-unknown-linux-gnu"
+        || var("HOST") != target
+        || std::env::var_os("STACKLINT_NO_SYMBOL_ORDER").is_some()
+        // A linker named in the configuration or in RUSTFLAGS (`-C linker=`,
+        // `-C linker-flavor=`, `-C link-arg=-fuse-ld=mold`) may not be LLD.
+        || std::env::var_os("RUSTC_LINKER").is_some()
+        || flags.contains("linker")
+        || flags.contains("fuse-ld")
+        || !rust_lld_by_default()
+    {
+        return;
+    }
+    let order = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/symbol-order.txt");
+    // The driver splits `-Wl,` arguments at commas.
+    match order.to_str() {
+        Some(path) if order.is_file() && !path.contains(',') => {
+            println!("cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={path}");
+            // A name the binary no longer has (renamed code, another toolchain) is
+            // skipped: the list is a layout hint, not a contract.
+            println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+        }
+        _ => {}
+    }
+}
+
+/// Whether the compiler is Rust 1.90 or later (`rustc -vV`'s `release: 1.90.0`).
+fn rust_lld_by_default() -> bool {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let Ok(out) = std::process::Command::new(rustc).arg("-vV").output() else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = |v: &str| -> Option<(u32, u32)> {
+        let mut parts = v.split(['.', '-']);
+        Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+    };
+    text.lines()
+        .find_map(|l| l.strip_prefix("release: "))
+        .and_then(version)
+        .is_some_and(|v| v >= (1, 90))
 }

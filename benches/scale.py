@@ -243,6 +243,23 @@ def main():
         rss = peak_rss(lint, a.corpus)
         print(f"{'corpus':<22}{'':>7}{'':>9}{t * 1000:>9.1f}ms{'':>9}{'':>7}{'':>9}{'':>9}"
               f"{rss / 1024:>9.1f}")
+    print(symbol_order())
+
+
+def symbol_order():
+    """How much of benches/symbol-order.txt the binary has: a list gone stale (a
+    new toolchain or dependency) leaves code scattered and more of it resident."""
+    path = os.path.join(ROOT, "benches", "symbol-order.txt")
+    if not os.path.exists(path) or not shutil.which("nm"):
+        return "symbol order: not checked (no list, or no nm)"
+    with open(path) as f:
+        listed = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+    out = subprocess.run(["nm", BIN], stdout=subprocess.PIPE).stdout.decode(errors="replace")
+    have = {p[2] for p in (l.split() for l in out.splitlines()) if len(p) == 3}
+    found = sum(n in have for n in listed)
+    return (f"symbol order: {found} of {len(listed)} listed functions are in the binary"
+            + ("" if found >= 0.9 * len(listed) else
+               " (stale: run benches/symbol_order.py)"))
 
 
 if __name__ == "__main__":
