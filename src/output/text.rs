@@ -35,17 +35,17 @@ impl Shown<'_> {
 fn line_starts(text: &str) -> Vec<usize> {
     let b = text.as_bytes();
     let mut starts = vec![0];
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\r' if b.get(i + 1) == Some(&b'\n') => {
-                i += 1;
-                starts.push(i + 1);
-            }
-            b'\r' | b'\n' => starts.push(i + 1),
-            _ => {}
+    // memchr: a byte at a time was a quarter of a millisecond on a 300 KiB file,
+    // read again for the text output after every other pass.
+    let mut breaks = memchr::memchr2_iter(b'\r', b'\n', b);
+    while let Some(i) = breaks.next() {
+        if b.get(i) == Some(&b'\r') && b.get(i + 1) == Some(&b'\n') {
+            // `\r\n` is one break: its `\n` is the next match.
+            breaks.next();
+            starts.push(i + 2);
+        } else {
+            starts.push(i + 1);
         }
-        i += 1;
     }
     starts
 }
@@ -444,5 +444,46 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Line starts as miette counts lines: `\r\n`, `\n` and a lone `\r` each end
+    /// one. Every text of up to seven characters from `a`, `\r` and `\n` gives what
+    /// a plain reading, one character at a time, gives.
+    #[test]
+    fn line_starts_count_every_kind_of_break_once() {
+        fn by_hand(t: &str) -> Vec<usize> {
+            let c: Vec<char> = t.chars().collect();
+            let mut starts = vec![0];
+            let mut i = 0;
+            while i < c.len() {
+                if c[i] == '\r' && c.get(i + 1) == Some(&'\n') {
+                    i += 1;
+                    starts.push(i + 1);
+                } else if c[i] == '\r' || c[i] == '\n' {
+                    starts.push(i + 1);
+                }
+                i += 1;
+            }
+            starts
+        }
+        assert_eq!(line_starts("a\r\nb\rc\n\n\r\r\nd"), [0, 3, 5, 7, 8, 9, 11]);
+        let mut level = vec![String::new()];
+        let mut texts = level.clone();
+        for _ in 0..7 {
+            level = level
+                .iter()
+                .flat_map(|t| ["a", "\r", "\n"].map(|c| format!("{t}{c}")))
+                .collect();
+            texts.extend(level.iter().cloned());
+        }
+        assert_eq!(texts.len(), 3280);
+        for t in &texts {
+            assert_eq!(line_starts(t), by_hand(t), "{t:?}");
+        }
     }
 }
