@@ -46,9 +46,9 @@ fn embed_rule_pages() {
 /// Lays the binary's functions out in the order of `benches/symbol-order.txt`: what
 /// a run executes, together, so that it touches a few megabytes of code instead
 /// of pages all over the text (benches/symbol_order.py says why and measures).
-/// Only on x86_64 Linux with glibc built there, whose default linker is rust-lld
-/// from Rust 1.90, and only when no other linker is chosen: another linker may
-/// not know the flag. `STACKLINT_NO_SYMBOL_ORDER=1` leaves the layout to the linker.
+/// Only when building on and for x86_64 Linux with glibc, whose default linker is
+/// rust-lld from Rust 1.90, and only when no other linker is chosen: another
+/// linker may not know the flag. `STACKLINT_NO_SYMBOL_ORDER=1` leaves the layout to the linker.
 fn order_symbols() {
     println!("cargo:rerun-if-changed=benches/symbol-order.txt");
     println!("cargo:rerun-if-env-changed=STACKLINT_NO_SYMBOL_ORDER");
