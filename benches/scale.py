@@ -247,19 +247,34 @@ def main():
 
 
 def symbol_order():
-    """How much of benches/symbol-order.txt the binary has: a list gone stale (a
-    new toolchain or dependency) leaves code scattered and more of it resident."""
+    """Whether benches/symbol-order.txt still fits the binary (a new toolchain or
+    dependency renames functions) and was laid out (build.rs passes it to LLD):
+    either way, code scattered over the text makes more of it resident."""
     path = os.path.join(ROOT, "benches", "symbol-order.txt")
     if not os.path.exists(path) or not shutil.which("nm"):
         return "symbol order: not checked (no list, or no nm)"
     with open(path) as f:
         listed = [l.strip() for l in f if l.strip() and not l.startswith("#")]
     out = subprocess.run(["nm", BIN], stdout=subprocess.PIPE).stdout.decode(errors="replace")
-    have = {p[2] for p in (l.split() for l in out.splitlines()) if len(p) == 3}
-    found = sum(n in have for n in listed)
-    return (f"symbol order: {found} of {len(listed)} listed functions are in the binary"
-            + ("" if found >= 0.9 * len(listed) else
-               " (stale: run benches/symbol_order.py)"))
+    names, rust = set(), {}
+    for p in (l.split() for l in out.splitlines()):
+        if len(p) != 3 or p[1] not in "tT":
+            continue
+        names.add(p[2])
+        # The layout is judged on Rust functions (at a name's lowest address: a
+        # generic one can be copied): C runtime objects are not split into a
+        # section per function, and the allocator shim is an object of its own.
+        if p[2].startswith(("_ZN", "_R")) and "___rustc" not in p[2]:
+            a = int(p[0], 16)
+            rust[p[2]] = min(rust.get(p[2], a), a)
+    found = sum(n in names for n in listed)
+    wanted = set(listed)
+    mine = [a for n, a in rust.items() if n in wanted]
+    others = [a for n, a in rust.items() if n not in wanted]
+    first = bool(mine) and bool(others) and max(mine) < min(others)
+    return (f"symbol order: {found} of {len(listed)} listed functions are in the binary, "
+            + ("laid out first" if first else "NOT laid out first")
+            + ("" if found >= 0.9 * len(listed) else " (stale: run benches/symbol_order.py)"))
 
 
 if __name__ == "__main__":
