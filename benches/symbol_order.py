@@ -11,7 +11,8 @@ LLD), they made 3.5 MB resident (1.2 MB), and a run takes fewer page faults.
 The functions are those callgrind sees run (names as the binary has them,
 mangled), on: an empty directory (startup), a generated stack of 2,000 services
 (benches/scale.py's), fixtures/ in the text, JSON and SARIF formats, and the
-corpus when given. Startup comes first, then each input's new functions in turn.
+corpus when given. Startup comes first, then each input's new functions in turn
+(by name within an input).
 
 A name that is no longer in the binary (renamed code, another toolchain or
 dependency version: a name includes its crate's hash) is skipped by the linker,
@@ -33,6 +34,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no benches/__pycache__ left behind
 import scale  # noqa: E402  (the generated stacks)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -95,10 +97,11 @@ def main():
             runs.append([os.path.abspath(a.corpus)])
         order, seen = [], set()
         for args in runs:
-            for name in functions_run(args, tmp):
-                if name in defined and name not in seen:
-                    seen.add(name)
-                    order.append(name)
+            # Sorted by name within an input: callgrind lists functions in an order
+            # that changes with thread timing, and the list would churn at each run.
+            new = sorted({n for n in functions_run(args, tmp) if n in defined} - seen)
+            seen.update(new)
+            order.extend(new)
     with open(OUT, "w") as f:
         f.write(HEADER)
         f.writelines(n + "\n" for n in order)
