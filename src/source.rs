@@ -130,12 +130,13 @@ impl SourceFile {
     /// 1-based line and (character) column of a byte offset.
     pub fn line_col(&self, at: usize) -> LineCol {
         let at = self.floor_char_boundary(at.min(self.text.len()));
-        let line_idx = match self.line_starts().binary_search(&offset(at)) {
+        let starts = self.line_starts();
+        let line_idx = match starts.binary_search(&offset(at)) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
         // Floored too: past 4 GiB (never read) the saturated starts say nothing.
-        let start = self.floor_char_boundary((self.line_starts()[line_idx] as usize).min(at));
+        let start = self.floor_char_boundary((starts[line_idx] as usize).min(at));
         let column = self.text[start..at].chars().count() + 1;
         LineCol {
             line: line_idx + 1,
@@ -145,12 +146,13 @@ impl SourceFile {
 
     /// Byte range of 1-based line `line`, without its line terminator.
     pub fn line_range(&self, line: usize) -> Option<(usize, usize)> {
+        let starts = self.line_starts();
         let start = self.floor_char_boundary(
-            (*self.line_starts().get(line.checked_sub(1)?)? as usize).min(self.text.len()),
+            (*starts.get(line.checked_sub(1)?)? as usize).min(self.text.len()),
         );
         let mut end = self
             .floor_char_boundary(
-                self.line_starts()
+                starts
                     .get(line)
                     .map_or(self.text.len(), |&e| (e as usize).min(self.text.len())),
             )
