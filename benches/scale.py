@@ -246,6 +246,19 @@ def main():
     print(symbol_order())
 
 
+def functions(binary):
+    """The functions `binary` defines (`nm`: text symbols, local and weak ones
+    included), by name, at each name's lowest address: a generic function can be
+    copied into several objects."""
+    out = subprocess.run(["nm", binary], stdout=subprocess.PIPE, check=True).stdout
+    at = {}
+    for p in (l.split() for l in out.decode(errors="replace").splitlines()):
+        if len(p) == 3 and p[1] in "tTwW":
+            a = int(p[0], 16)
+            at[p[2]] = min(at.get(p[2], a), a)
+    return at
+
+
 def symbol_order():
     """Whether benches/symbol-order.txt still fits the binary (a new toolchain or
     dependency renames functions) and was laid out (build.rs passes it to LLD):
@@ -255,19 +268,11 @@ def symbol_order():
         return "symbol order: not checked (no list, or no nm)"
     with open(path) as f:
         listed = [l.strip() for l in f if l.strip() and not l.startswith("#")]
-    out = subprocess.run(["nm", BIN], stdout=subprocess.PIPE).stdout.decode(errors="replace")
-    names, rust = set(), {}
-    for p in (l.split() for l in out.splitlines()):
-        if len(p) != 3 or p[1] not in "tT":
-            continue
-        names.add(p[2])
-        # The layout is judged on Rust functions (at a name's lowest address: a
-        # generic one can be copied): C runtime objects are not split into a
-        # section per function, and the allocator shim is an object of its own.
-        if p[2].startswith(("_ZN", "_R")) and "___rustc" not in p[2]:
-            a = int(p[0], 16)
-            rust[p[2]] = min(rust.get(p[2], a), a)
-    found = sum(n in names for n in listed)
+    at = functions(BIN)
+    # The layout is judged on Rust functions: C runtime objects are not split
+    # into a section per function, and the allocator shim is an object of its own.
+    rust = {n: a for n, a in at.items() if n.startswith(("_ZN", "_R")) and "___rustc" not in n}
+    found = sum(n in at for n in listed)
     wanted = set(listed)
     mine = [a for n, a in rust.items() if n in wanted]
     others = [a for n, a in rust.items() if n not in wanted]
