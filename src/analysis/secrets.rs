@@ -388,7 +388,9 @@ fn collect_yaml<'a>(
         // Only a shared collection (an anchor's) can be met twice: one of a
         // single holder is walked with it (recording each was a sixth of this walk).
         Value::Map(entries) => {
-            if Arc::strong_count(entries) > 1 && !first_visit(Arc::as_ptr(entries) as usize) {
+            if Arc::strong_count(entries) > 1
+                && !first_visit(Arc::as_ptr(entries).cast::<u8>() as usize)
+            {
                 return;
             }
             for (k, v) in entries.iter() {
@@ -410,7 +412,9 @@ fn collect_yaml<'a>(
             }
         }
         Value::Seq(items) => {
-            if Arc::strong_count(items) > 1 && !first_visit(Arc::as_ptr(items) as usize) {
+            if Arc::strong_count(items) > 1
+                && !first_visit(Arc::as_ptr(items).cast::<u8>() as usize)
+            {
                 return;
             }
             for i in items.iter() {

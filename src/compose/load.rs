@@ -10,7 +10,7 @@ use crate::compose::merge::{merge, normalize_service, sub_span};
 use crate::compose::schema_view;
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::{interpolate, Lookup, MAX_FILE_SUBSTITUTED};
-use crate::parse::yaml::{self, Node, Value};
+use crate::parse::yaml::{self, take_items, Node, Value};
 use crate::source::{FileId, FileKind, ReadError, SourceFile, Sources, Span};
 
 /// Bound on `include` and `extends` chains: deeper means a loop we did not spot.
@@ -83,8 +83,8 @@ struct Unchanged {
 impl Unchanged {
     /// The address of `v` when it is a collection that several nodes share.
     fn shared(v: &Value) -> Option<usize> {
-        fn at<T>(shared: &Arc<T>) -> Option<usize> {
-            (Arc::strong_count(shared) > 1).then_some(Arc::as_ptr(shared) as usize)
+        fn at<T: ?Sized>(shared: &Arc<T>) -> Option<usize> {
+            (Arc::strong_count(shared) > 1).then_some(Arc::as_ptr(shared).cast::<u8>() as usize)
         }
         match v {
             Value::Map(entries) => at(entries),
@@ -338,7 +338,7 @@ impl<'a> Loader<'a> {
     ) -> Option<Node> {
         match &n.value {
             Value::Map(entries) => {
-                let mut out: Option<Arc<Vec<(Node, Node)>>> = None;
+                let mut out: Option<Arc<[(Node, Node)]>> = None;
                 for (i, (_, v)) in entries.iter().enumerate() {
                     if let Some(new) = self.interpolated(v, vars, budget, unchanged) {
                         let o = out.get_or_insert_with(|| Arc::clone(entries));
@@ -348,7 +348,7 @@ impl<'a> Loader<'a> {
                 return out.map(|entries| n.with_value(Value::Map(entries)));
             }
             Value::Seq(items) => {
-                let mut out: Option<Arc<Vec<Node>>> = None;
+                let mut out: Option<Arc<[Node]>> = None;
                 for (i, v) in items.iter().enumerate() {
                     if let Some(new) = self.interpolated(v, vars, budget, unchanged) {
                         let o = out.get_or_insert_with(|| Arc::clone(items));
@@ -427,7 +427,7 @@ impl<'a> Loader<'a> {
             return;
         };
         let items: Vec<Node> = match includes.value {
-            Value::Seq(items) => Arc::unwrap_or_clone(items),
+            Value::Seq(mut items) => take_items(&mut items),
             _ => vec![includes],
         };
         for item in items {
@@ -679,8 +679,13 @@ fn add_missing(node: &mut Node, inc: Node) {
     let Value::Map(entries) = &mut node.value else {
         return;
     };
-    let entries = Arc::make_mut(entries);
-    for (k, v) in Arc::unwrap_or_clone(inc_entries) {
+    let mut all = take_items(entries);
+    add_missing_entries(&mut all, inc_entries);
+    *entries = all.into();
+}
+
+fn add_missing_entries(entries: &mut Vec<(Node, Node)>, mut inc_entries: Arc<[(Node, Node)]>) {
+    for (k, v) in take_items(&mut inc_entries) {
         let Some(key) = k.as_str().map(str::to_string) else {
             continue;
         };
@@ -690,19 +695,20 @@ fn add_missing(node: &mut Node, inc: Node) {
         match entries.iter_mut().find(|(ek, _)| ek.as_str() == Some(&key)) {
             None => entries.push((k, v)),
             Some((_, existing)) => {
-                if let (Value::Map(ex), Value::Map(new)) = (&mut existing.value, v.value) {
-                    let ex = Arc::make_mut(ex);
+                if let (Value::Map(shared), Value::Map(mut new)) = (&mut existing.value, v.value) {
+                    let mut ex = take_items(shared);
                     // The names already there, looked up in a set: an included
                     // project of thousands of services was quadratic here.
                     let mut have: std::collections::HashSet<Option<String>> = ex
                         .iter()
                         .map(|(ek, _)| ek.as_str().map(str::to_string))
                         .collect();
-                    for (nk, nv) in Arc::unwrap_or_clone(new) {
+                    for (nk, nv) in take_items(&mut new) {
                         if have.insert(nk.as_str().map(str::to_string)) {
                             ex.push((nk, nv));
                         }
                     }
+                    *shared = ex.into();
                 }
             }
         }

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::parse::yaml::{Node, Style, Value};
+use crate::parse::yaml::{take_items, Node, Style, Value};
 use crate::source::{Sources, Span};
 
 /// How a sequence at a given path merges.
@@ -45,8 +45,10 @@ pub fn merge(base: &mut Node, mut over: Node, path: &mut Vec<String>) {
         &mut base.value,
         std::mem::replace(&mut over.value, Value::Null),
     ) {
-        (Value::Map(base_entries), Value::Map(over_entries)) => {
-            merge_maps(Arc::make_mut(base_entries), unshare(over_entries), path);
+        (Value::Map(base_entries), Value::Map(mut over_entries)) => {
+            let mut entries = take_items(base_entries);
+            merge_maps(&mut entries, take_items(&mut over_entries), path);
+            *base_entries = entries.into();
         }
         (Value::Seq(base_items), Value::Seq(over_items)) => {
             let p: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -58,7 +60,9 @@ pub fn merge(base: &mut Node, mut over: Node, path: &mut Vec<String>) {
                     p.as_slice(),
                     ["services", _, "volumes" | "ports" | "secrets" | "configs"]
                 );
-                append_items(Arc::make_mut(base_items), unshare(over_items), keyed);
+                let mut items = take_items(base_items);
+                append_items(&mut items, take_items(&mut { over_items }), keyed);
+                *base_items = items.into();
             }
         }
         (_, v) => {
@@ -67,12 +71,6 @@ pub fn merge(base: &mut Node, mut over: Node, path: &mut Vec<String>) {
             *base = strip_tag(over);
         }
     }
-}
-
-/// The entries or items themselves: moved out when `over` holds the only
-/// reference, copied (one level) when an alias shares them.
-fn unshare<T: Clone>(v: Arc<Vec<T>>) -> Vec<T> {
-    Arc::unwrap_or_clone(v)
 }
 
 fn merge_maps(base: &mut Vec<(Node, Node)>, over: Vec<(Node, Node)>, path: &mut Vec<String>) {
@@ -364,14 +362,14 @@ fn depends_on_to_map(v: &mut Node) {
     let Value::Seq(items) = &v.value else {
         return;
     };
-    // Fitted: a collected filter reserves four entries, and most of these lists
-    // hold one or two names (a tenth of a large file's memory went to the rest).
-    let entries = items
-        .iter()
-        .filter(|i| i.as_str().is_some())
-        .map(|i| (i.clone(), Node::null(i.span)))
-        .collect();
-    v.value = Value::map(crate::parse::yaml::fitted(entries));
+    // Collected into an exact slice: most of these lists hold one or two names.
+    v.value = Value::Map(
+        items
+            .iter()
+            .filter(|i| i.as_str().is_some())
+            .map(|i| (i.clone(), Node::null(i.span)))
+            .collect(),
+    );
 }
 
 /// `networks: [a, b]` → `{a: null, b: null}`.
@@ -524,7 +522,9 @@ mod tests {
         let (_, mut base) = tree("{K: 1, X: 2}\n", 0);
         if let Value::Map(entries) = &mut base.value {
             let k = entries[0].clone();
-            Arc::make_mut(entries).push((k.0, Node::null(k.1.span)));
+            let mut v = take_items(entries);
+            v.push((k.0, Node::null(k.1.span)));
+            *entries = v.into();
         }
         merge(&mut base, over.clone(), &mut Vec::new());
         assert_eq!(base.keys().collect::<Vec<_>>(), vec!["X", "K", "L"]);

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::compose::merge::sub_span;
 use crate::parse::interpolate::VarUse;
-use crate::parse::yaml::{fitted, Node, Value};
+use crate::parse::yaml::{Node, Value};
 use crate::paths::normalize_path;
 use crate::source::{Sources, Span};
 pub use compact_str::CompactString;
@@ -199,17 +199,30 @@ pub struct Command {
 /// spanned strings it reads as.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Exec {
-    seq: Option<Node>,
+    /// The list's items (the list itself, a node, would be three times the size).
+    seq: Option<std::sync::Arc<[Node]>>,
     /// Items before this one are not arguments (a healthcheck's `CMD`).
-    from: usize,
+    from: u32,
 }
 
 impl Exec {
+    /// The exec form of `n`, a sequence (none for another node), from its item
+    /// `from` on.
+    fn of(n: &Node, from: u32) -> Exec {
+        Exec {
+            seq: match &n.value {
+                Value::Seq(items) => Some(items.clone()),
+                _ => None,
+            },
+            from,
+        }
+    }
+
     /// The arguments (scalar items), in order.
     pub fn iter(&self) -> impl Iterator<Item = Spanned<&str>> {
-        let items = self.seq.as_ref().and_then(Node::as_seq).unwrap_or(&[]);
+        let items: &[Node] = self.seq.as_deref().unwrap_or(&[]);
         items
-            .get(self.from..)
+            .get(self.from as usize..)
             .unwrap_or(&[])
             .iter()
             .filter_map(|n| Some(Spanned::new(n.as_str()?, n.span)))
@@ -236,10 +249,7 @@ impl Command {
             }),
             Value::Seq(_) => Some(Command {
                 shell: None,
-                exec: Exec {
-                    seq: Some(n.clone()),
-                    from: 0,
-                },
+                exec: Exec::of(n, 0),
                 span: n.span,
             }),
             _ => None,
@@ -284,14 +294,48 @@ pub enum HealthTest {
 pub struct Healthcheck {
     pub test: Option<Spanned<HealthTest>>,
     pub disable: bool,
+    /// `interval` to `start_period`: read with [`Healthcheck::timing`]. Serialized
+    /// in place, as fields of the healthcheck.
+    #[serde(flatten)]
+    timing: TimingBox,
+    pub span: Span,
+}
+
+/// How often and how long a healthcheck runs; most healthchecks of a large
+/// stack leave all of it to the defaults.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Timing {
     pub interval: Option<Spanned<CompactString>>,
     pub timeout: Option<Spanned<CompactString>>,
     pub retries: Option<Spanned<CompactString>>,
     pub start_period: Option<Spanned<CompactString>>,
-    pub span: Span,
+}
+
+/// What a healthcheck without timing settings reads.
+static NO_TIMING: Timing = Timing {
+    interval: None,
+    timeout: None,
+    retries: None,
+    start_period: None,
+};
+
+/// [`Timing`] boxed, or None when it would be empty (a null pointer instead of
+/// 160 bytes in every healthcheck).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct TimingBox(Option<Box<Timing>>);
+
+impl Serialize for TimingBox {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.as_deref().unwrap_or(&NO_TIMING).serialize(s)
+    }
 }
 
 impl Healthcheck {
+    /// Its timing settings (all `None` when it sets none).
+    pub fn timing(&self) -> &Timing {
+        self.timing.0.as_deref().unwrap_or(&NO_TIMING)
+    }
+
     /// Whether this healthcheck switches checking off.
     pub fn disabled(&self) -> bool {
         self.disable || matches!(self.test.as_ref().map(|t| &t.value), Some(HealthTest::None))
@@ -305,10 +349,7 @@ impl Healthcheck {
                 let v = match first {
                     "NONE" => HealthTest::None,
                     // Shared with the tree, not copied: a test can have a million items.
-                    "CMD" => HealthTest::Cmd(Exec {
-                        seq: Some(t.clone()),
-                        from: 1,
-                    }),
+                    "CMD" => HealthTest::Cmd(Exec::of(t, 1)),
                     "CMD-SHELL" => HealthTest::Shell(items[1..].iter().find_map(text)?),
                     _ => return None,
                 };
@@ -317,13 +358,16 @@ impl Healthcheck {
             _ => None,
         });
         let get = |k: &str| n.get(k).and_then(text);
-        Healthcheck {
-            test,
-            disable: n.get("disable").and_then(Node::as_bool).unwrap_or(false),
+        let timing = Timing {
             interval: get("interval"),
             timeout: get("timeout"),
             retries: get("retries"),
             start_period: get("start_period"),
+        };
+        Healthcheck {
+            test,
+            disable: n.get("disable").and_then(Node::as_bool).unwrap_or(false),
+            timing: TimingBox((timing != NO_TIMING).then(|| Box::new(timing))),
             span: n.span,
         }
     }
@@ -494,8 +538,8 @@ pub struct EnvVar {
     pub value: Option<Spanned<CompactString>>,
 }
 
-/// The parts most services do not have are boxed: a service is half a kilobyte
-/// instead of 1.8, which counts in a stack of a hundred thousand services.
+/// The parts most services do not have are boxed: a service is 424 bytes instead
+/// of 1,808, which counts in a stack of a hundred thousand services.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Service {
     pub name: Spanned<CompactString>,
@@ -503,24 +547,24 @@ pub struct Service {
     pub build: Option<Box<Build>>,
     pub command: Option<Box<Command>>,
     pub entrypoint: Option<Box<Command>>,
-    pub ports: Vec<Port>,
-    pub expose: Vec<Spanned<CompactString>>,
-    pub environment: Vec<EnvVar>,
-    pub env_files: Vec<EnvFileRef>,
+    pub ports: Box<[Port]>,
+    pub expose: Box<[Spanned<CompactString>]>,
+    pub environment: Box<[EnvVar]>,
+    pub env_files: Box<[EnvFileRef]>,
     pub healthcheck: Option<Box<Healthcheck>>,
-    pub depends_on: Vec<Dependency>,
-    pub networks: Vec<ServiceNetwork>,
+    pub depends_on: Box<[Dependency]>,
+    pub networks: Box<[ServiceNetwork]>,
     pub network_mode: Option<Spanned<CompactString>>,
-    pub volumes: Vec<Mount>,
-    pub volumes_from: Vec<Spanned<CompactString>>,
-    pub links: Vec<Spanned<CompactString>>,
+    pub volumes: Box<[Mount]>,
+    pub volumes_from: Box<[Spanned<CompactString>]>,
+    pub links: Box<[Spanned<CompactString>]>,
     /// None when the service sets no limit and no reservation (serialized as
     /// settings that are all null, as before).
     #[serde(serialize_with = "resources_or_none_set")]
     pub resources: Option<Box<Resources>>,
     pub restart: Option<Spanned<CompactString>>,
-    pub profiles: Vec<Spanned<CompactString>>,
-    pub labels: Vec<EnvVar>,
+    pub profiles: Box<[Spanned<CompactString>]>,
+    pub labels: Box<[EnvVar]>,
     /// `container_name` to `configs`: read with [`Service::uncommon`]. Serialized
     /// in place, as fields of the service.
     #[serde(flatten)]
@@ -704,8 +748,8 @@ fn top_level(n: Option<&Node>) -> Vec<TopLevel> {
 /// Builds the model from the merged tree. `base_dir` gives the directory against
 /// which relative paths of a file resolve (the project directory for override files).
 ///
-/// Filtered lists are [`fitted`]: a filtered `collect` reserves four items for a list
-/// of one, and a large stack's model (a service is most of a kilobyte) is held for
+/// A service's lists are boxed slices, without spare room: a filtered `collect`
+/// reserves four items for a list of one, and a large stack's model is held for
 /// the whole run.
 pub fn build(
     root: &Node,
@@ -923,7 +967,6 @@ fn build_service(
             })
         })
         .collect::<Vec<_>>();
-    let depends_on = fitted(depends_on);
     let networks = get("networks")
         .and_then(Node::as_map)
         .unwrap_or(&[])
@@ -935,14 +978,12 @@ fn build_service(
             })
         })
         .collect::<Vec<_>>();
-    let networks = fitted(networks);
     let volumes = get("volumes")
         .and_then(Node::as_seq)
         .unwrap_or(&[])
         .iter()
         .filter_map(|v| parse_mount(v, &base_dir(v.span), sources))
         .collect::<Vec<_>>();
-    let volumes = fitted(volumes);
     let isolation = Isolation {
         pid: get("pid").and_then(text),
         ipc: get("ipc").and_then(text),
@@ -977,21 +1018,22 @@ fn build_service(
             .unwrap_or(&[])
             .iter()
             .filter_map(parse_port)
-            .collect(),
-        expose: texts(get("expose")),
-        environment: key_value_list(get("environment")),
-        env_files,
+            .collect::<Vec<_>>()
+            .into(),
+        expose: texts(get("expose")).into(),
+        environment: key_value_list(get("environment")).into(),
+        env_files: env_files.into(),
         healthcheck: get("healthcheck").map(Healthcheck::from_node).map(Box::new),
-        depends_on,
-        networks,
+        depends_on: depends_on.into(),
+        networks: networks.into(),
         network_mode: get("network_mode").and_then(text),
-        volumes,
-        volumes_from: texts(get("volumes_from")),
-        links: texts(get("links")),
+        volumes: volumes.into(),
+        volumes_from: texts(get("volumes_from")).into(),
+        links: texts(get("links")).into(),
         resources,
         restart: get("restart").and_then(text),
-        profiles: texts(get("profiles")),
-        labels: key_value_list(get("labels")),
+        profiles: texts(get("profiles")).into(),
+        labels: key_value_list(get("labels")).into(),
         uncommon: UncommonBox::of(Uncommon {
             container_name: get("container_name").and_then(text),
             hostname: get("hostname").and_then(text),
@@ -1093,11 +1135,65 @@ mod tests {
     /// A stack can have a hundred thousand services: keep the parts most of them
     /// lack boxed (a service was 1,808 bytes; 840 with the boxed `isolation`,
     /// 856 with the kept base image, which four readers computed each, 776 with
-    /// 12-byte spans, and 512 with the uncommon keys boxed).
+    /// 12-byte spans, 512 with the uncommon keys boxed, and 424 with its lists
+    /// as boxed slices).
     #[test]
     fn a_service_stays_small() {
         let size = std::mem::size_of::<Service>();
-        assert!(size <= 512, "{size}");
+        assert!(size <= 424, "{size}");
+    }
+
+    /// A healthcheck's timing is boxed only when one of its four keys is set, read
+    /// back through `timing()`, and serialized in place, after `disable`.
+    #[test]
+    fn a_healthcheck_timing_is_boxed_when_set() {
+        use crate::source::{FileKind, SourceFile, Sources};
+        let keys = ["interval", "timeout", "retries", "start_period"];
+        assert_eq!(NO_TIMING, Timing::default());
+        for key in keys {
+            let text = format!(
+                "services:\n  a:\n    image: x\n    healthcheck: {{test: [CMD, x], {key}: \"7\"}}\n  \
+                 b:\n    image: x\n    healthcheck: {{test: [CMD, x]}}\n"
+            );
+            let mut sources = Sources::new();
+            let id = sources.add(SourceFile::new("compose.yaml", FileKind::Compose, text));
+            let root = crate::parse::yaml::parse(id, sources.get(id))
+                .docs
+                .remove(0);
+            let m = build(&root, &|_| PathBuf::new(), &sources);
+            let health = |i: usize| m.services[i].healthcheck.as_deref().unwrap();
+            let (a, b) = (health(0), health(1));
+            assert!(a.timing.0.is_some() && b.timing.0.is_none(), "{key}");
+            let t = a.timing();
+            let read = [&t.interval, &t.timeout, &t.retries, &t.start_period]
+                .map(|v| v.as_ref().map(|v| v.value.as_str()));
+            for (k, v) in keys.iter().zip(read) {
+                assert_eq!(v, (*k == key).then_some("7"), "{key}: {k}");
+            }
+            for h in [a, b] {
+                let json = serde_json::to_value(h).unwrap();
+                let names: Vec<&str> = json
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                assert_eq!(
+                    names,
+                    [
+                        "test",
+                        "disable",
+                        "interval",
+                        "timeout",
+                        "retries",
+                        "start_period",
+                        "span"
+                    ],
+                    "{key}"
+                );
+                assert_eq!(json[key].is_null(), std::ptr::eq(h, b), "{key}");
+            }
+        }
     }
 
     /// Each of the eight keys alone is boxed and read back through `uncommon()`,

@@ -148,10 +148,30 @@ fn server_flags() {
 
 #[test]
 fn runtime_variables_resolve_from_the_environment() {
-    let mut env = RuntimeEnv::default();
-    // The `environment` entry comes after the env file's: the later setting wins.
-    env.set("PORT", Some("4000".into()), Span::new(FileId(0), 0, 0));
-    env.set("PORT", Some("5000".into()), Span::new(FileId(0), 0, 0));
+    let mut settings = Settings::default();
+    let at = |n: usize| Span::new(FileId(0), n, n + 1);
+    // The `environment` entry comes after the env file's: the later setting wins,
+    // whatever the names set between them.
+    settings.set("PORT", Some("4000".into()), at(1));
+    settings.set("A", None, at(2));
+    settings.set("ZED", Some("1".into()), at(3));
+    settings.set("PORT", Some("5000".into()), at(4));
+    settings.set("B", Some("2".into()), at(5));
+    settings.set("A", Some("3".into()), at(6));
+    let env = settings.finish();
+    assert_eq!(
+        env.names().collect::<Vec<_>>(),
+        ["A", "B", "PORT", "ZED"],
+        "each name once, in order"
+    );
+    assert_eq!(env.get("PORT"), Some((Some("5000"), at(4))));
+    assert_eq!(env.get("A"), Some((Some("3"), at(6))));
+    assert_eq!(env.get("ZED"), Some((Some("1"), at(3))));
+    assert_eq!(env.get("PORTS"), None);
+    assert_eq!(
+        env.known().collect::<Vec<_>>(),
+        [("A", "3"), ("B", "2"), ("PORT", "5000"), ("ZED", "1")]
+    );
     let inv = shell::invocations(&t("gunicorn -b 0.0.0.0:${PORT:-8000} app"));
     let info = server::parse(&inv[0], &env).unwrap();
     assert!(matches!(info.found[..], [Found::Port(5000, _)]));

@@ -31,7 +31,7 @@ use crate::source::{FileId, SourceFile, Span};
 use aliases::{Expansion, Size};
 pub use aliases::{ALIAS_BYTES_PER_FILE_BYTE, MAX_NODES, MIN_ALIAS_BYTES};
 use node::CompactString;
-pub use node::{Node, Scalar, Style, Value};
+pub use node::{take_items, Node, Scalar, Style, Value};
 pub use read::{events, fast_reader_agrees, ReaderPanicked, Step};
 use read::{reader, with_final_break};
 
@@ -447,8 +447,7 @@ impl Builder<'_> {
                 {
                     let first = self.items.get(items).map(|n| n.span);
                     let span = self.collection_span(start, flow, span, first, end);
-                    let node = Node::new(span, Value::seq(self.items.drain(items..).collect()))
-                        .with_tag(tag);
+                    let node = Node::new(span, Value::seq(self.items.drain(items..))).with_tag(tag);
                     self.finish(node, anchor, size);
                 }
             }
@@ -474,8 +473,8 @@ impl Builder<'_> {
                     let mut pairs = std::mem::take(&mut self.pairs);
                     self.apply_merges(&mut pairs, entries, merges);
                     self.pairs = pairs;
-                    let node = Node::new(span, Value::map(self.pairs.drain(entries..).collect()))
-                        .with_tag(tag);
+                    let node =
+                        Node::new(span, Value::map(self.pairs.drain(entries..))).with_tag(tag);
                     self.finish(node, anchor, size);
                 }
             }
