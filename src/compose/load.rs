@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::compose::env::Vars;
-use crate::compose::merge::{merge, normalize_service, sub_span};
+use crate::compose::merge::{merge, normalize_service, sub_span, Normalized};
 use crate::compose::schema_view;
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::{interpolate, Lookup, MAX_FILE_SUBSTITUTED};
@@ -656,15 +656,16 @@ fn root_services_mut(root: &mut Node) -> Option<&mut Value> {
 fn normalize_services(root: &mut Node, sources: &Sources) {
     if let Some(Value::Map(entries)) = root_services_mut(root) {
         let entries = Arc::make_mut(entries);
+        let shared = Normalized::default();
         // Each service is its own: a large file's are rewritten in parallel.
         if entries.len() >= crate::PARALLEL_SERVICES {
             use rayon::prelude::*;
             entries
                 .par_iter_mut()
-                .for_each(|(_, svc)| normalize_service(svc, sources));
+                .for_each(|(_, svc)| normalize_service(svc, sources, &shared));
         } else {
             for (_, svc) in entries.iter_mut() {
-                normalize_service(svc, sources);
+                normalize_service(svc, sources, &shared);
             }
         }
     }

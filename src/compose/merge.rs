@@ -211,16 +211,52 @@ const LIST_OR_MAP: &[&str] = &[
     "extra_hosts",
 ];
 
+/// Lists that several services share (an anchor's: `networks: *nets`), each
+/// rewritten once: the services then share its mapping too, where each would
+/// hold a copy. Keyed by the list's address and the rewrite; the list is held
+/// with its mapping, so the address stays its own.
+#[derive(Default)]
+pub struct Normalized(std::sync::Mutex<foldhash::HashMap<(usize, u8), Rewritten>>);
+
+/// A shared list, and the mapping it was rewritten to.
+type Rewritten = (Arc<[Node]>, Value);
+
+impl Normalized {
+    /// Rewrites `v` with `rewrite` (number `kind` of them), or takes the mapping
+    /// its shared list was rewritten to before.
+    fn rewrite(&self, v: &mut Node, kind: u8, rewrite: impl FnOnce(&mut Node)) {
+        let items = match &v.value {
+            Value::Seq(items) if Arc::strong_count(items) > 1 => Arc::clone(items),
+            _ => return rewrite(v),
+        };
+        let key = (Arc::as_ptr(&items).cast::<u8>() as usize, kind);
+        let seen = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).map(|(_, done)| done.clone()));
+        if let Some(done) = seen {
+            v.value = done;
+            return;
+        }
+        rewrite(v);
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key, (items, v.value.clone()));
+        }
+    }
+}
+
 /// Rewrites list forms of a service into the mapping forms, in place, so merges and
 /// the model see one shape. Spans of the new keys and values point into the list item.
-pub fn normalize_service(svc: &mut Node, sources: &Sources) {
+pub fn normalize_service(svc: &mut Node, sources: &Sources, shared: &Normalized) {
     let Value::Map(entries) = &mut svc.value else {
         return;
     };
     for (k, v) in Arc::make_mut(entries).iter_mut() {
         match k.as_str() {
             Some(key) if LIST_OR_MAP.contains(&key) => {
-                list_to_map(v, sources, key == "extra_hosts")
+                let hosts = key == "extra_hosts";
+                shared.rewrite(v, u8::from(hosts), |v| list_to_map(v, sources, hosts))
             }
             Some("build") => {
                 if let Value::Map(b) = &mut v.value {
@@ -231,8 +267,8 @@ pub fn normalize_service(svc: &mut Node, sources: &Sources) {
                     }
                 }
             }
-            Some("depends_on") => depends_on_to_map(v),
-            Some("networks") => names_to_map(v),
+            // `networks` names become keys as `depends_on` names do.
+            Some("depends_on" | "networks") => shared.rewrite(v, 2, depends_on_to_map),
             _ => {}
         }
     }
@@ -357,7 +393,8 @@ pub fn sub_span(node: &Node, sources: &Sources, from: usize, to: usize) -> Span 
     node.span
 }
 
-/// `depends_on: [a, b]` → `{a: {condition: service_started}, b: ...}`.
+/// `depends_on: [a, b]` → `{a: null, b: null}` (a name alone waits for the
+/// service to start); `networks: [a, b]` alike.
 fn depends_on_to_map(v: &mut Node) {
     let Value::Seq(items) = &v.value else {
         return;
@@ -370,11 +407,6 @@ fn depends_on_to_map(v: &mut Node) {
             .map(|i| (i.clone(), Node::null(i.span)))
             .collect(),
     );
-}
-
-/// `networks: [a, b]` → `{a: null, b: null}`.
-fn names_to_map(v: &mut Node) {
-    depends_on_to_map(v);
 }
 
 #[cfg(test)]
@@ -558,7 +590,7 @@ mod tests {
         let (f, mut n) = tree("environment:\n  - \"A=1\"\n  - B=two\n  - C\n", 0);
         let mut sources = Sources::new();
         sources.add(f);
-        normalize_service(&mut n, &sources);
+        normalize_service(&mut n, &sources, &Normalized::default());
         let f = sources.get(FileId(0));
         let env = n.get("environment").unwrap();
         let (k, v) = env.get_entry("B").unwrap();
@@ -568,5 +600,53 @@ mod tests {
         assert_eq!(f.slice(&k.span), "A");
         assert_eq!(f.slice(&v.span), "1");
         assert!(env.get("C").unwrap().is_null());
+    }
+
+    /// Services that share an anchored list share the mapping it becomes, and
+    /// that mapping is the one a list of their own becomes; `extra_hosts` splits
+    /// the same items otherwise, and a service's own list is rewritten alone.
+    #[test]
+    fn a_shared_list_is_rewritten_once() {
+        let text = "x: &l [\"A=1\", \"h:2\"]\ns:\n  a: {environment: *l, networks: *l, extra_hosts: *l}\n  \
+                    b: {environment: *l, networks: *l, extra_hosts: *l}\n  \
+                    c: {environment: [\"A=1\", \"h:2\"], networks: [n]}\n";
+        let (f, root) = tree(text, 0);
+        let mut sources = Sources::new();
+        sources.add(f);
+        let shared = Normalized::default();
+        let mut services: Vec<Node> = ["a", "b", "c"]
+            .map(|s| root.get("s").unwrap().get(s).unwrap().clone())
+            .into();
+        for svc in &mut services {
+            normalize_service(svc, &sources, &shared);
+        }
+        drop(shared);
+        let map = |i: usize, key: &str| match &services[i].get(key).unwrap().value {
+            Value::Map(m) => Arc::clone(m),
+            v => panic!("{key} of service {i} is not a mapping: {v:?}"),
+        };
+        for key in ["environment", "networks", "extra_hosts"] {
+            assert!(Arc::ptr_eq(&map(0, key), &map(1, key)), "{key}");
+        }
+        assert!(!Arc::ptr_eq(&map(0, "environment"), &map(0, "extra_hosts")));
+        assert!(!Arc::ptr_eq(&map(0, "environment"), &map(0, "networks")));
+        let pairs = |m: Arc<[(Node, Node)]>| -> Vec<(String, Option<String>)> {
+            m.iter()
+                .map(|(k, v)| (k.as_str().unwrap().into(), v.as_str().map(str::to_string)))
+                .collect()
+        };
+        assert_eq!(pairs(map(0, "environment")), pairs(map(2, "environment")));
+        let keys = |i: usize, key: &str| -> Vec<String> {
+            services[i]
+                .get(key)
+                .unwrap()
+                .keys()
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(keys(0, "environment"), ["A", "h:2"]);
+        assert_eq!(keys(0, "extra_hosts"), ["A", "h"]);
+        assert_eq!(keys(0, "networks"), ["A=1", "h:2"]);
+        assert_eq!(keys(2, "networks"), ["n"]);
     }
 }
