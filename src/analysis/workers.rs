@@ -113,7 +113,7 @@ pub fn workers(
         }
         if let Some((count, written, span)) = from_args(&prog, &inv.args) {
             out.push(Workers {
-                program: prog,
+                program: prog.to_string(),
                 count,
                 written,
                 span,
@@ -128,7 +128,7 @@ pub fn workers(
             if let Some((Some(v), span)) = env.get(var) {
                 if let Some(count) = parse_count(v) {
                     out.push(Workers {
-                        program: prog.clone(),
+                        program: prog.to_string(),
                         count,
                         written: format!("{var}={}", v.trim()),
                         span,

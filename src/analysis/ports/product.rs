@@ -340,7 +340,7 @@ pub(super) fn read_product_cmd(
     };
     if let (true, Some(name)) = (passed, server_name) {
         let inv = Invocation {
-            prog: name.to_string(),
+            prog: name.into(),
             prog_word: first.clone(),
             args: words.clone(),
             background: false,

@@ -42,7 +42,7 @@ fn splits_like_a_shell() {
     ));
     let words: Vec<Vec<String>> = cmds
         .iter()
-        .map(|c| c.words.iter().map(|w| w.s.clone()).collect())
+        .map(|c| c.words.iter().map(|w| w.s.to_string()).collect())
         .collect();
     assert_eq!(
         words,
@@ -70,7 +70,7 @@ fn wrappers_are_seen_through() {
     let progs = |s: &str| -> Vec<String> {
         shell::invocations(&t(s))
             .into_iter()
-            .map(|i| i.prog)
+            .map(|i| i.prog.to_string())
             .collect()
     };
     assert_eq!(progs("exec gosu app tini -- gunicorn app"), ["gunicorn"]);

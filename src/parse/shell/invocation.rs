@@ -7,7 +7,7 @@ use super::{split, Text};
 #[derive(Clone, Debug)]
 pub struct Invocation {
     /// Lower-case base name (`gunicorn`), or the Python module (`http.server`).
-    pub prog: String,
+    pub prog: compact_str::CompactString,
     pub prog_word: Text,
     pub args: Vec<Text>,
     pub background: bool,
@@ -215,7 +215,7 @@ fn expand(
                 match next {
                     Some(s) if !s.starts_with('-') && s.contains("node_modules/") => {
                         let mut inv = mk(words, i + 1, background, writes_file);
-                        inv.prog = inv.prog.trim_end_matches(".js").to_string();
+                        inv.prog = inv.prog.trim_end_matches(".js").into();
                         out.push(inv);
                     }
                     _ => push(words, i, background, writes_file, out),
@@ -280,7 +280,7 @@ fn expand(
 
 fn mk(words: &[Text], i: usize, background: bool, writes_file: bool) -> Invocation {
     Invocation {
-        prog: basename(&words[i].s),
+        prog: basename(&words[i].s).into(),
         prog_word: words[i].clone(),
         args: words[i + 1..].to_vec(),
         background,

@@ -40,7 +40,7 @@ pub fn node_too_long(n: &Node) -> bool {
 /// a compose variable that had no value.
 #[derive(Clone, Debug)]
 pub struct Text {
-    pub s: String,
+    pub s: compact_str::CompactString,
     /// Per byte of `s`: its source byte range (`None` when not known) and whether
     /// an unset compose variable (or one stacklint cannot evaluate) produced it.
     bytes: Bytes,
@@ -203,7 +203,7 @@ impl Text {
     pub fn plain(s: String, whole: Span) -> Text {
         let n = s.len();
         Text {
-            s,
+            s: s.into(),
             bytes: Bytes::unknown(n),
             whole,
         }
@@ -223,7 +223,7 @@ impl Text {
             }
         }
         Text {
-            s: s.to_string(),
+            s: s.into(),
             bytes,
             whole,
         }
@@ -261,7 +261,7 @@ impl Text {
             }
             return match align(value, inner, base) {
                 Some(bytes) => Text {
-                    s: value.to_string(),
+                    s: value.into(),
                     bytes,
                     whole: n.span,
                 },
@@ -305,7 +305,7 @@ impl Text {
         }
         match align(value, inner, span.start() + off) {
             Some(bytes) => Text {
-                s: value.to_string(),
+                s: value.into(),
                 bytes,
                 whole: span,
             },
@@ -377,7 +377,7 @@ impl Text {
                 let mut bytes = Bytes::default();
                 bytes.extend_from(&self.bytes, a, b);
                 Text {
-                    s: s.to_string(),
+                    s: s.into(),
                     bytes,
                     whole: self.whole,
                 }
@@ -488,7 +488,7 @@ fn map_interpolated(
     lits.push(literal(at, inner.len()));
 
     let mut out = Text::plain(String::new(), whole);
-    if !value.starts_with(&lits[0].s) {
+    if !value.starts_with(lits[0].s.as_str()) {
         return None;
     }
     out.append(&lits[0]);
@@ -497,7 +497,7 @@ fn map_interpolated(
         let next = &lits[k + 1];
         let end = if k + 1 == tops.len() {
             let e = value.len().checked_sub(next.s.len())?;
-            if e < v || !value.ends_with(&next.s) {
+            if e < v || !value.ends_with(next.s.as_str()) {
                 return None;
             }
             e
@@ -505,7 +505,7 @@ fn map_interpolated(
             if next.s.is_empty() {
                 return None;
             }
-            v + value.get(v..)?.find(&next.s)?
+            v + value.get(v..)?.find(next.s.as_str())?
         };
         let expr = match t.span {
             Some(s) if s.file == whole.file => (s.start(), s.end()),

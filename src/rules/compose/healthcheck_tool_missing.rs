@@ -85,7 +85,7 @@ impl Rule for HealthcheckToolMissing {
                     programs.push(("sh".into(), test.span));
                     let t = Text::from_word(&s.value, s.span, &p.sources);
                     for inv in shell::invocations(&t) {
-                        programs.push((inv.prog.clone(), inv.prog_word.full_span()));
+                        programs.push((inv.prog.to_string(), inv.prog_word.full_span()));
                     }
                 }
             }

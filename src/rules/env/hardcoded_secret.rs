@@ -300,14 +300,14 @@ fn option_secrets(inv: &crate::analysis::ports::Invocation) -> Vec<(Span, String
                         continue;
                     };
                     if !next.any_taint() && !next.is_empty() {
-                        out.push((next.full_span(), w.to_string(), next.s.clone()));
+                        out.push((next.full_span(), w.to_string(), next.s.to_string()));
                     }
                     continue;
                 }
                 REDIS_CLI_PASSWORD if inv.prog == "redis-cli" => {
                     if let Some(next) = args.get(i + 1).filter(|n| !n.any_taint() && !n.is_empty())
                     {
-                        out.push((next.full_span(), w.to_string(), next.s.clone()));
+                        out.push((next.full_span(), w.to_string(), next.s.to_string()));
                     }
                     continue;
                 }

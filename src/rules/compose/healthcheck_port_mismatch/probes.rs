@@ -410,7 +410,7 @@ fn nc(args: &[Text], env: &RuntimeEnv) -> Vec<Probe> {
     if pw.s.contains(['-', ',']) {
         return Vec::new();
     }
-    let host = (!hw.any_taint() && !hw.s.contains('$')).then(|| hw.s.clone());
+    let host = (!hw.any_taint() && !hw.s.contains('$')).then(|| hw.s.to_string());
     vec![Probe::written(host, pw, 0, pw.s.len(), env)]
 }
 
