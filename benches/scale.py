@@ -277,9 +277,12 @@ def symbol_order():
     mine = [a for n, a in rust.items() if n in wanted]
     others = [a for n, a in rust.items() if n not in wanted]
     first = bool(mine) and bool(others) and max(mine) < min(others)
+    # A fresh list names no function the binary lacks; 34 renamed functions of
+    # 2,713 (the tree's `Arc<[T]>`) left 1 MB more code resident on 2,000 services.
+    stale = len(listed) - found > 0.005 * len(listed)
     return (f"symbol order: {found} of {len(listed)} listed functions are in the binary, "
             + ("laid out first" if first else "NOT laid out first")
-            + ("" if found >= 0.9 * len(listed) else " (stale: run benches/symbol_order.py)"))
+            + (" (stale: run benches/symbol_order.py)" if stale else ""))
 
 
 if __name__ == "__main__":
