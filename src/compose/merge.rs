@@ -225,8 +225,11 @@ impl Normalized {
     /// Rewrites `v` with `rewrite` (number `kind` of them), or takes the mapping
     /// its shared list was rewritten to before.
     fn rewrite(&self, v: &mut Node, kind: u8, rewrite: impl FnOnce(&mut Node)) {
+        // More than two holders: a list of one service is held twice while the
+        // file's tree is kept for invalid-compose (its services copied on write),
+        // and an anchored list once more than the services that use it.
         let items = match &v.value {
-            Value::Seq(items) if Arc::strong_count(items) > 1 => Arc::clone(items),
+            Value::Seq(items) if Arc::strong_count(items) > 2 => Arc::clone(items),
             _ => return rewrite(v),
         };
         let key = (Arc::as_ptr(&items).cast::<u8>() as usize, kind);

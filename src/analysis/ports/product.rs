@@ -135,9 +135,8 @@ pub(super) fn product_ports(
             form,
         } in vars
         {
-            let mut names: Vec<&str> = env.names().filter(|k| var_matches(pattern, k)).collect();
-            names.sort_unstable();
-            for name in names {
+            // In order: `names()` gives them by name.
+            for name in env.names().filter(|k| var_matches(pattern, k)) {
                 let Some((value, span)) = env.get(name) else {
                     continue;
                 };

@@ -515,7 +515,7 @@ pub fn parse(inv: &Invocation, env: &RuntimeEnv) -> Option<Info> {
         "traefik" => {
             i = info("traefik", inv);
             for (k, w) in inv.args.iter().enumerate() {
-                let lower = w.s.to_ascii_lowercase().to_string();
+                let lower = w.s.as_str().to_ascii_lowercase();
                 if lower.starts_with("--entrypoints.") {
                     let (key, off) = match w.s.split_once('=') {
                         Some((k, _)) => (k.to_ascii_lowercase(), k.len() + 1),

@@ -172,6 +172,19 @@ fn runtime_variables_resolve_from_the_environment() {
         env.known().collect::<Vec<_>>(),
         [("A", "3"), ("B", "2"), ("PORT", "5000"), ("ZED", "1")]
     );
+    // Many settings of a few names, taking turns: the last of each still wins.
+    let mut many = Settings::default();
+    for i in 0..200 {
+        many.set(["X", "Y", "Z"][i % 3], Some(i.to_string().into()), at(i));
+    }
+    let many = many.finish();
+    for (k, i) in [("X", 198), ("Y", 199), ("Z", 197)] {
+        assert_eq!(
+            many.get(k),
+            Some((Some(i.to_string().as_str()), at(i))),
+            "{k}"
+        );
+    }
     let inv = shell::invocations(&t("gunicorn -b 0.0.0.0:${PORT:-8000} app"));
     let info = server::parse(&inv[0], &env).unwrap();
     assert!(matches!(info.found[..], [Found::Port(5000, _)]));

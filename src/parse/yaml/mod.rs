@@ -30,8 +30,9 @@ use crate::finding::ParseDiag;
 use crate::source::{FileId, SourceFile, Span};
 use aliases::{Expansion, Size};
 pub use aliases::{ALIAS_BYTES_PER_FILE_BYTE, MAX_NODES, MIN_ALIAS_BYTES};
+pub(crate) use node::take_items;
 use node::CompactString;
-pub use node::{take_items, Node, Scalar, Style, Value};
+pub use node::{Node, Scalar, Style, Value};
 pub use read::{events, fast_reader_agrees, ReaderPanicked, Step};
 use read::{reader, with_final_break};
 

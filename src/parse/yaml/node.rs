@@ -68,19 +68,33 @@ impl Value {
 
 /// The items of `shared` as a `Vec` to change, `shared` left empty: moved out
 /// when it holds the only reference, copied (one level) when an alias shares them.
-pub fn take_items<T: Clone + Default>(shared: &mut Arc<[T]>) -> Vec<T> {
+pub(crate) fn take_items<T: Clone + Hole>(shared: &mut Arc<[T]>) -> Vec<T> {
     let v = match Arc::get_mut(shared) {
-        Some(items) => items.iter_mut().map(std::mem::take).collect(),
+        Some(items) => items
+            .iter_mut()
+            .map(|i| std::mem::replace(i, T::hole()))
+            .collect(),
         None => shared.to_vec(),
     };
     *shared = Arc::new([]);
     v
 }
 
-/// A null node with an empty span: what [`take_items`] leaves behind.
-impl Default for Node {
-    fn default() -> Node {
-        Node::null(Span::new(crate::source::FileId(0), 0, 0))
+/// What [`take_items`] leaves in the place of an item it moves out (the slice
+/// is dropped right after): nothing a reader could take for a node of a file.
+pub(crate) trait Hole {
+    fn hole() -> Self;
+}
+
+impl Hole for Node {
+    fn hole() -> Node {
+        Node::null(Span::new(crate::source::FileId(u32::MAX), 0, 0))
+    }
+}
+
+impl Hole for (Node, Node) {
+    fn hole() -> (Node, Node) {
+        (Node::hole(), Node::hole())
     }
 }
 
@@ -315,8 +329,9 @@ mod take {
     use super::*;
     use crate::source::FileId;
 
+    /// Two items, the second long enough to live on the heap.
     fn items() -> Arc<[Node]> {
-        ["a", "b"]
+        ["a", "a string of more than twenty-four bytes"]
             .iter()
             .enumerate()
             .map(|(i, s)| Node::scalar(Span::new(FileId(0), i, i + 1), *s, Style::Plain))
@@ -327,18 +342,28 @@ mod take {
         v.iter().filter_map(Node::as_str).collect()
     }
 
-    /// Held once, the items move out (the old slice keeps only holes); shared, they
-    /// are copied and the other holder keeps them. Either way the holder is emptied.
+    /// Where the second item's text lives.
+    fn text_at(v: &[Node]) -> *const u8 {
+        v[1].as_str().map_or(std::ptr::null(), str::as_ptr)
+    }
+
+    /// Held once, the items move out (their text stays where it was); shared,
+    /// they are copied (the text too) and the other holder keeps them. Either way
+    /// the holder is emptied.
     #[test]
     fn items_move_out_alone_and_are_copied_when_shared() {
+        let long = "a string of more than twenty-four bytes";
         let mut alone = items();
+        let at = text_at(&alone);
         let moved = take_items(&mut alone);
-        assert_eq!((values(&moved), alone.len()), (vec!["a", "b"], 0));
+        assert_eq!((values(&moved), alone.len()), (vec!["a", long], 0));
+        assert_eq!(text_at(&moved), at, "moved, not copied");
         let mut shared = items();
         let other = Arc::clone(&shared);
         let copied = take_items(&mut shared);
-        assert_eq!(values(&copied), ["a", "b"]);
-        assert_eq!((values(&other), shared.len()), (vec!["a", "b"], 0));
+        assert_eq!(values(&copied), ["a", long]);
+        assert_ne!(text_at(&copied), text_at(&other), "copied");
+        assert_eq!((values(&other), shared.len()), (vec!["a", long], 0));
         assert_eq!(copied[1].span, other[1].span);
     }
 }
