@@ -43,7 +43,7 @@ const ALWAYS_SET: [&str; 7] = [
 struct Missing<'a> {
     use_: &'a VarUse,
     span: Span,
-    path: Option<Vec<Step<'a>>>,
+    path: Option<&'a [Step<'a>]>,
 }
 
 impl Missing<'_> {
@@ -72,16 +72,28 @@ impl Rule for UndefinedVariable {
         // compose interpolated those too, but only a required one stops it.
         let live = cx.analysis.tree_uses();
         let live_spans: HashSet<Span> = live.iter().filter_map(|u| u.use_.span).collect();
+        // Each use once (by span), its first reading; the uses with a value are
+        // set aside as they come (most of a large stack's), not gathered first.
         let mut missing: Vec<Missing> = Vec::new();
+        let mut failing: Vec<Span> = Vec::new();
         let mut seen = HashSet::new();
+        fn note<'a>(m: Missing<'a>, missing: &mut Vec<Missing<'a>>, failing: &mut Vec<Span>) {
+            if m.required() && !m.use_.defined {
+                failing.push(m.span);
+            }
+            if has_no_value(m.use_) && !ALWAYS_SET.contains(&m.use_.name.as_str()) {
+                missing.push(m);
+            }
+        }
         for u in live {
             if let Some(span) = u.use_.span {
                 if seen.insert(span) {
-                    missing.push(Missing {
+                    let m = Missing {
                         use_: u.use_,
                         span,
-                        path: Some(u.path.clone()),
-                    });
+                        path: Some(&u.path),
+                    };
+                    note(m, &mut missing, &mut failing);
                 }
             }
         }
@@ -91,27 +103,19 @@ impl Rule for UndefinedVariable {
                     && matches!(u.op, Op::Required { .. })
                     && seen.insert(span)
                 {
-                    missing.push(Missing {
+                    let m = Missing {
                         use_: u,
                         span,
                         path: None,
-                    });
+                    };
+                    note(m, &mut missing, &mut failing);
                 }
             }
         }
         // A variable read inside the message of a failing `${X:?...}` only
         // shapes compose's error text: X is the finding.
-        let inside_failing = Enclosing::new(
-            missing
-                .iter()
-                .filter(|m| m.required() && !m.use_.defined)
-                .map(|m| m.span),
-        );
-        missing.retain(|m| {
-            has_no_value(m.use_)
-                && !ALWAYS_SET.contains(&m.use_.name.as_str())
-                && !inside_failing.encloses(&m.span)
-        });
+        let inside_failing = Enclosing::new(failing.into_iter());
+        missing.retain(|m| !inside_failing.encloses(&m.span));
         // Without a .env, the template is the contract: what it declares will be set.
         if envs.is_empty() {
             missing.retain(|m| !templates.iter().any(|t| entry(t, &m.use_.name).is_some()));
@@ -403,7 +407,7 @@ fn shell_variable_of_container(p: &Project, name: &str, m: &Missing) -> bool {
     let Some(path) = &m.path else {
         return false;
     };
-    let [root, Step::Key(svc), field, ..] = path.as_slice() else {
+    let [root, Step::Key(svc), field, ..] = path else {
         return false;
     };
     if !root.is("services")
