@@ -1143,11 +1143,21 @@ mod tests {
         assert!(size <= 424, "{size}");
     }
 
+    /// The model of one compose file's `text`.
+    fn model_of(text: String) -> ComposeModel {
+        use crate::source::{FileKind, SourceFile, Sources};
+        let mut sources = Sources::new();
+        let id = sources.add(SourceFile::new("compose.yaml", FileKind::Compose, text));
+        let root = crate::parse::yaml::parse(id, sources.get(id))
+            .docs
+            .remove(0);
+        build(&root, &|_| PathBuf::new(), &sources)
+    }
+
     /// A healthcheck's timing is boxed only when one of its four keys is set, read
     /// back through `timing()`, and serialized in place, after `disable`.
     #[test]
     fn a_healthcheck_timing_is_boxed_when_set() {
-        use crate::source::{FileKind, SourceFile, Sources};
         let keys = ["interval", "timeout", "retries", "start_period"];
         assert_eq!(NO_TIMING, Timing::default());
         for key in keys {
@@ -1155,12 +1165,7 @@ mod tests {
                 "services:\n  a:\n    image: x\n    healthcheck: {{test: [CMD, x], {key}: \"7\"}}\n  \
                  b:\n    image: x\n    healthcheck: {{test: [CMD, x]}}\n"
             );
-            let mut sources = Sources::new();
-            let id = sources.add(SourceFile::new("compose.yaml", FileKind::Compose, text));
-            let root = crate::parse::yaml::parse(id, sources.get(id))
-                .docs
-                .remove(0);
-            let m = build(&root, &|_| PathBuf::new(), &sources);
+            let m = model_of(text);
             let health = |i: usize| m.services[i].healthcheck.as_deref().unwrap();
             let (a, b) = (health(0), health(1));
             assert!(a.timing.0.is_some() && b.timing.0.is_none(), "{key}");
@@ -1202,7 +1207,6 @@ mod tests {
     /// and empty lists.
     #[test]
     fn each_uncommon_key_alone_is_boxed_and_read_back() {
-        use crate::source::{FileKind, SourceFile, Sources};
         let cases = [
             ("container_name", "c1"),
             ("hostname", "h1"),
@@ -1217,12 +1221,7 @@ mod tests {
         for (key, value) in cases {
             let text =
                 format!("services:\n  a:\n    image: x\n    {key}: {value}\n  b:\n    image: x\n");
-            let mut sources = Sources::new();
-            let id = sources.add(SourceFile::new("compose.yaml", FileKind::Compose, text));
-            let root = crate::parse::yaml::parse(id, sources.get(id))
-                .docs
-                .remove(0);
-            let m = build(&root, &|_| PathBuf::new(), &sources);
+            let m = model_of(text);
             let (a, b) = (&m.services[0], &m.services[1]);
             assert!(a.uncommon.0.is_some(), "{key}");
             let read = serde_json::to_value(a.uncommon()).unwrap();
