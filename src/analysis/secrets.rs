@@ -152,7 +152,7 @@ pub fn secret_spans(p: &Project) -> Vec<Span> {
     }
     // `--requirepass ${REDIS_PASSWORD:-redis}`: the default of a secret-looking
     // variable is its value wherever the reference sits.
-    for u in &p.var_uses {
+    for u in p.each_var_use() {
         if let (Some(span), true) = (u.span, is_secret_key(&u.name)) {
             if matches!(u.op, crate::parse::interpolate::Op::Default { .. }) {
                 let raw = p.sources.get(span.file).slice(&span);

@@ -33,7 +33,8 @@ pub struct Loaded {
     /// Every variable use of every file read, spans set, including values that
     /// the merge later overrode: compose interpolates each file before merging,
     /// so `${X:?}` in an overridden value still stops it.
-    pub uses: Vec<crate::parse::interpolate::VarUse>,
+    /// (A list per value, shared with the value's node.)
+    pub uses: Vec<Arc<[crate::parse::interpolate::VarUse]>>,
     /// Each file as compose validates it against the compose-spec schema:
     /// interpolated, before our normalization (list forms stay lists).
     pub trees: Vec<FileTree>,
@@ -372,7 +373,7 @@ impl<'a> Loader<'a> {
         n: &Node,
         vars: &dyn Lookup,
         budget: &mut usize,
-    ) -> Option<(String, Vec<crate::parse::interpolate::VarUse>)> {
+    ) -> Option<(String, Arc<[crate::parse::interpolate::VarUse]>)> {
         let result = match n.as_scalar() {
             Some(s) if s.value.contains('$') => interpolate(s.value, vars),
             _ => return None,
@@ -397,8 +398,10 @@ impl<'a> Loader<'a> {
                         u.span = Some(sub_span(n, self.sources, u.range.start, u.range.end));
                         u
                     })
-                    .collect::<Vec<_>>();
-                self.loaded.uses.extend(uses.iter().cloned());
+                    .collect::<Arc<[_]>>();
+                if !uses.is_empty() {
+                    self.loaded.uses.push(Arc::clone(&uses));
+                }
                 Some((out.value, uses))
             }
             Err(e) => {

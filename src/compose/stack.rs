@@ -103,8 +103,9 @@ pub struct Project {
     /// The merged, interpolated compose tree.
     pub tree: Option<Node>,
     /// Every `${VAR}` use of every compose file read, overridden values included
-    /// (see [`crate::compose::load::Loaded::uses`]).
-    pub var_uses: Vec<crate::parse::interpolate::VarUse>,
+    /// (see [`crate::compose::load::Loaded::uses`]): a list per value, read
+    /// through [`Project::each_var_use`].
+    pub var_uses: Vec<std::sync::Arc<[crate::parse::interpolate::VarUse]>>,
     pub model: ComposeModel,
     pub vars: Vars,
     /// Whether a `.env` (or `--env-file`) supplied the variables.
@@ -158,6 +159,11 @@ pub struct EnvGit {
 }
 
 impl Project {
+    /// Every `${VAR}` use of every compose file read ([`Project::var_uses`]), in order.
+    pub fn each_var_use(&self) -> impl Iterator<Item = &crate::parse::interpolate::VarUse> {
+        self.var_uses.iter().flat_map(|u| u.iter())
+    }
+
     /// The merged tree's node of service `name` (its raw keys, `extends` included).
     pub fn service_node(&self, name: &str) -> Option<&Node> {
         let i = *self.service_positions.get(name)?;
@@ -693,4 +699,22 @@ pub fn load_single_with(path: &Path, kind: FileKind, opts: &LoadOptions) -> Proj
     record_git(&mut p, git);
     anchor_unreadable(&mut p);
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value's variable uses are one list, held by the value's node and by the
+    /// project's list of every use (each use was stored twice).
+    #[test]
+    fn a_value_and_the_project_share_its_variable_uses() {
+        let p = project_of_text("services:\n  app:\n    image: \"app:${TAG:-1}-${FLAVOR}\"\n");
+        let names: Vec<&str> = p.each_var_use().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["TAG", "FLAVOR"]);
+        let image = p.service_node("app").and_then(|s| s.get("image"));
+        let vars = image.map(Node::vars).unwrap_or_default();
+        assert_eq!(vars.len(), 2);
+        assert!(std::ptr::eq(vars.as_ptr(), p.var_uses[0].as_ptr()));
+    }
 }

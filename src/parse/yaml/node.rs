@@ -40,7 +40,9 @@ pub struct Scalar<'a> {
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Rare {
     tag: Option<String>,
-    vars: Vec<VarUse>,
+    /// Shared with the file's list of every use (`compose::load::Loaded::uses`):
+    /// each use was stored twice, 112 bytes each time.
+    vars: Option<Arc<[VarUse]>>,
 }
 
 /// A node's value. A scalar's string is inline up to 24 bytes (no allocation for
@@ -166,16 +168,20 @@ impl Node {
 
     /// The variables interpolation read in this node's value.
     pub fn vars(&self) -> &[VarUse] {
-        self.rare.as_deref().map_or(&[], |r| r.vars.as_slice())
+        self.rare
+            .as_deref()
+            .and_then(|r| r.vars.as_deref())
+            .unwrap_or(&[])
     }
 
-    /// Sets the variables this node's value read.
-    pub fn set_vars(&mut self, vars: Vec<VarUse>) {
+    /// Sets the variables this node's value read (a `Vec`, or a list shared
+    /// with another holder).
+    pub fn set_vars(&mut self, vars: impl Into<Arc<[VarUse]>>) {
+        let vars: Arc<[VarUse]> = vars.into();
         if vars.is_empty() && self.rare.is_none() {
             return;
         }
-        // Without the spare room of its growth: one value usually reads one variable.
-        self.rare_mut().vars = super::fitted(vars);
+        self.rare_mut().vars = (!vars.is_empty()).then_some(vars);
         self.drop_empty_rare();
     }
 
@@ -202,7 +208,7 @@ impl Node {
         if self
             .rare
             .as_deref()
-            .is_some_and(|r| r.tag.is_none() && r.vars.is_empty())
+            .is_some_and(|r| r.tag.is_none() && r.vars.is_none())
         {
             self.rare = None;
         }

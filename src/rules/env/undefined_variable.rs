@@ -97,7 +97,7 @@ impl Rule for UndefinedVariable {
                 }
             }
         }
-        for u in &p.var_uses {
+        for u in p.each_var_use() {
             if let Some(span) = u.span {
                 if !live_spans.contains(&span)
                     && matches!(u.op, Op::Required { .. })
