@@ -334,3 +334,48 @@ fn completions_are_a_script_the_shell_loads() {
     assert_eq!(code, 2);
     assert!(err.contains("possible values"), "{err}");
 }
+
+/// git's global excludes file hides a directory of a repository from the walk,
+/// whether a git config names it (`core.excludesFile`) or it sits where git looks
+/// by default (`~/.config/git/ignore`). With neither, the directory is linted.
+#[test]
+fn the_walk_honours_gits_global_excludes_file() {
+    let compose = "services:\n  app:\n    image: example/app:1\n";
+    let projects = |home_files: &[(&str, &str)]| -> u64 {
+        let home = common::tree(home_files);
+        let repo = common::tree(&[
+            ("app/compose.yaml", compose),
+            ("skipped/compose.yaml", compose),
+            (".git/HEAD", "ref: refs/heads/main\n"),
+        ]);
+        let config = std::fs::read_to_string(home.join(".gitconfig"))
+            .unwrap_or_default()
+            .replace("HOME", &home.display().to_string());
+        if !config.is_empty() {
+            std::fs::write(home.join(".gitconfig"), config).expect("write");
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stacklint"))
+            .args([".", "--format", "json", "--fail-on", "never"])
+            .current_dir(&*repo)
+            .env("HOME", &*home)
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("GIT_CONFIG_GLOBAL")
+            .env("GIT_CONFIG_SYSTEM", home.join("no-system-config"))
+            .output()
+            .expect("binary runs");
+        let json: Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+        json["summary"]["projects"].as_u64().unwrap_or(0)
+    };
+    let named = "[core]\n\texcludesFile = HOME/global-ignore\n";
+    assert_eq!(
+        projects(&[(".gitconfig", named), ("global-ignore", "skipped/\n")]),
+        1
+    );
+    let plain = "[user]\n\tname = someone\n";
+    assert_eq!(
+        projects(&[(".gitconfig", plain), (".config/git/ignore", "skipped/\n")]),
+        1
+    );
+    assert_eq!(projects(&[(".gitconfig", plain)]), 2);
+    assert_eq!(projects(&[]), 2);
+}
