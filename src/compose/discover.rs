@@ -163,9 +163,17 @@ pub enum Target {
 
 /// Is this file name one of a compose file's (`docker-compose.prod.yml`, `compose.dev.yaml`)?
 pub fn is_compose_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    (lower.ends_with(".yml") || lower.ends_with(".yaml"))
-        && (lower.starts_with("docker-compose") || lower.starts_with("compose."))
+    // Compared in place (no lower-case copy): asked of every entry of the
+    // directories walked and of their ancestors.
+    let name = name.as_bytes();
+    let starts = |p: &str| {
+        name.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
+    };
+    let ends = |s: &str| {
+        name.len() >= s.len() && name[name.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
+    };
+    (ends(".yml") || ends(".yaml")) && (starts("docker-compose") || starts("compose."))
 }
 
 /// The kind of a file named directly on the command line.
@@ -829,5 +837,32 @@ mod tests {
         assert!(!is_compose_name("config.yml"));
         assert!(is_env_name(".env.example"));
         assert!(is_env_name("app.env"));
+        // Compared in place, it says what the lower-cased name says.
+        let lowered = |name: &str| {
+            let lower = name.to_ascii_lowercase();
+            (lower.ends_with(".yml") || lower.ends_with(".yaml"))
+                && (lower.starts_with("docker-compose") || lower.starts_with("compose."))
+        };
+        let parts = [
+            "",
+            "Docker-Compose",
+            "COMPOSE.",
+            "compose",
+            "é",
+            ".YML",
+            ".yaml",
+            "x",
+            ".Yaml.bak",
+            "ml",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let name = format!("{a}{b}{c}");
+                    assert_eq!(is_compose_name(&name), lowered(&name), "{name:?}");
+                }
+            }
+        }
+        assert!(is_compose_name("DOCKER-COMPOSE.YML") && !is_compose_name("compose.yml.bak"));
     }
 }

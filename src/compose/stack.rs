@@ -593,15 +593,15 @@ fn compose_files_in(dir: &Path, dirs: &DirCache) -> std::sync::Arc<Vec<PathBuf>>
         return hit.unwrap_or_default();
     }
     let listed = std::fs::read_dir(dir).ok().map(|read| {
+        // By name first: an ancestor (a home directory, a folder of checkouts)
+        // holds many entries, and few are compose files.
         let mut names: Vec<PathBuf> = read
             .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| e.path())
-            .filter(|path| {
-                path.file_name().is_some_and(|n| {
-                    crate::compose::discover::is_compose_name(&n.to_string_lossy())
-                })
+            .filter(|e| {
+                crate::compose::discover::is_compose_name(&e.file_name().to_string_lossy())
+                    && e.file_type().is_ok_and(|t| t.is_file())
             })
+            .map(|e| e.path())
             .collect();
         names.sort();
         std::sync::Arc::new(names)
