@@ -13,6 +13,12 @@ fn main() {
     order_symbols();
 }
 
+/// Where cargo has a build script write (always set when cargo runs one).
+fn out_dir() -> String {
+    std::env::var("OUT_DIR")
+        .unwrap_or_else(|_| panic!("OUT_DIR is not set: build.rs runs under cargo"))
+}
+
 /// Writes `src/knowledge/images.toml` to `$OUT_DIR/images.json`, which the binary
 /// embeds and reads into the same types: reading the TOML was a third of the
 /// instructions of a run over a one-service stack (1.5 of 5 million), the JSON
@@ -27,8 +33,7 @@ fn embed_knowledge() {
         .unwrap_or_else(|e| panic!("{} is not valid TOML: {e}", src.display()));
     let json = serde_json::to_string(&table)
         .unwrap_or_else(|e| panic!("{} has no JSON form: {e}", src.display()));
-    let dest =
-        Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("images.json");
+    let dest = Path::new(&out_dir()).join("images.json");
     if let Err(e) = std::fs::write(&dest, json) {
         panic!("cannot write {}: {e}", dest.display());
     }
@@ -60,7 +65,7 @@ fn embed_rule_pages() {
         );
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("pages.rs");
+    let dest = Path::new(&out_dir()).join("pages.rs");
     if let Err(e) = std::fs::write(&dest, out) {
         panic!("cannot write {}: {e}", dest.display());
     }

@@ -336,46 +336,77 @@ fn completions_are_a_script_the_shell_loads() {
 }
 
 /// git's global excludes file hides a directory of a repository from the walk,
-/// whether a git config names it (`core.excludesFile`) or it sits where git looks
-/// by default (`~/.config/git/ignore`). With neither, the directory is linted.
+/// wherever git finds it: named by any of its config files (`core.excludesFile`
+/// in `GIT_CONFIG_GLOBAL`, `~/.gitconfig`, `$XDG_CONFIG_HOME/git/config`,
+/// `GIT_CONFIG_SYSTEM`), or at its default place (`~/.config/git/ignore`,
+/// `$XDG_CONFIG_HOME/git/ignore`). With none, the directory is linted.
 #[test]
 fn the_walk_honours_gits_global_excludes_file() {
     let compose = "services:\n  app:\n    image: example/app:1\n";
-    let projects = |home_files: &[(&str, &str)]| -> u64 {
-        let home = common::tree(home_files);
+    // The projects linted in a repository of two, with a home holding `files`
+    // (`HOME` in a file stands for the home's path) and `vars` set (values
+    // relative to the home, or absolute).
+    let projects = |files: &[(&str, &str)], vars: &[(&str, &str)]| -> u64 {
+        let home = common::tree(files);
+        for (name, _) in files {
+            let path = home.join(name);
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            std::fs::write(&path, text.replace("HOME", &home.display().to_string()))
+                .expect("write");
+        }
         let repo = common::tree(&[
             ("app/compose.yaml", compose),
             ("skipped/compose.yaml", compose),
             (".git/HEAD", "ref: refs/heads/main\n"),
         ]);
-        let config = std::fs::read_to_string(home.join(".gitconfig"))
-            .unwrap_or_default()
-            .replace("HOME", &home.display().to_string());
-        if !config.is_empty() {
-            std::fs::write(home.join(".gitconfig"), config).expect("write");
-        }
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stacklint"))
-            .args([".", "--format", "json", "--fail-on", "never"])
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_stacklint"));
+        cmd.args([".", "--format", "json", "--fail-on", "never"])
             .current_dir(&*repo)
             .env("HOME", &*home)
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("GIT_CONFIG_GLOBAL")
-            .env("GIT_CONFIG_SYSTEM", home.join("no-system-config"))
-            .output()
-            .expect("binary runs");
+            .env("GIT_CONFIG_SYSTEM", home.join("no-system-config"));
+        for (name, value) in vars {
+            cmd.env(name, home.join(value));
+        }
+        let out = cmd.output().expect("binary runs");
         let json: Value = serde_json::from_slice(&out.stdout).expect("JSON output");
         json["summary"]["projects"].as_u64().unwrap_or(0)
     };
-    let named = "[core]\n\texcludesFile = HOME/global-ignore\n";
-    assert_eq!(
-        projects(&[(".gitconfig", named), ("global-ignore", "skipped/\n")]),
-        1
-    );
+    let names = "[core]\n\texcludesFile = HOME/global-ignore\n";
+    let ignore = ("global-ignore", "skipped/\n");
     let plain = "[user]\n\tname = someone\n";
-    assert_eq!(
-        projects(&[(".gitconfig", plain), (".config/git/ignore", "skipped/\n")]),
-        1
-    );
-    assert_eq!(projects(&[(".gitconfig", plain)]), 2);
-    assert_eq!(projects(&[]), 2);
+    // (Files of the home, variables set.)
+    type Pairs<'a> = &'a [(&'a str, &'a str)];
+    let cases: &[(Pairs, Pairs)] = &[
+        (&[(".gitconfig", names), ignore], &[]),
+        (
+            &[("custom", names), ignore],
+            &[("GIT_CONFIG_GLOBAL", "custom")],
+        ),
+        (&[(".config/git/config", names), ignore], &[]),
+        (
+            &[("xdg/git/config", names), ignore],
+            &[("XDG_CONFIG_HOME", "xdg")],
+        ),
+        (
+            &[("system", names), ignore],
+            &[("GIT_CONFIG_SYSTEM", "system")],
+        ),
+        (
+            &[(".gitconfig", plain), (".config/git/ignore", "skipped/\n")],
+            &[],
+        ),
+        (
+            &[("xdg/git/ignore", "skipped/\n")],
+            &[("XDG_CONFIG_HOME", "xdg")],
+        ),
+    ];
+    for (files, vars) in cases {
+        assert_eq!(projects(files, vars), 1, "{files:?} {vars:?}");
+    }
+    // No excludes file: the other directory is linted too.
+    assert_eq!(projects(&[(".gitconfig", plain)], &[]), 2);
+    assert_eq!(projects(&[], &[("GIT_CONFIG_GLOBAL", "/dev/null")]), 2);
+    assert_eq!(projects(&[], &[]), 2);
 }

@@ -177,9 +177,10 @@ pub struct SocketProxy {
     pub source: String,
 }
 
-/// The embedded data, parsed on first use: `images.toml` as JSON (build.rs writes
-/// it; reading it takes a tenth of the TOML's instructions). It ships inside the binary and a unit
-/// test parses it, so a failure here is a build defect, not bad input.
+/// The embedded data, parsed on first use: `images.toml` as JSON (build.rs
+/// writes it; reading it takes a tenth of the TOML's instructions). It ships
+/// inside the binary and a unit test parses it, so a failure here is a build
+/// defect, not bad input.
 static DATA: LazyLock<Knowledge> =
     LazyLock::new(|| serde_json::from_str(EMBEDDED).expect("src/knowledge/images.toml is valid"));
 
