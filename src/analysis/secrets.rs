@@ -7,7 +7,6 @@ pub mod values;
 pub use scan::{mask_urls, scan as scan_text};
 
 use foldhash::{HashMap, HashMapExt};
-use std::sync::Arc;
 
 use crate::compose::stack::Project;
 use crate::parse::yaml::{Node, Value};
@@ -384,15 +383,13 @@ fn collect_yaml<'a>(
         }
         _ => true,
     };
+    // Only a shared collection (an anchor's) can be met twice: one of a
+    // single holder is walked with it (recording each was a sixth of this walk).
+    if n.value.shared_address(1).is_some_and(|at| !first_visit(at)) {
+        return;
+    }
     match &n.value {
-        // Only a shared collection (an anchor's) can be met twice: one of a
-        // single holder is walked with it (recording each was a sixth of this walk).
         Value::Map(entries) => {
-            if Arc::strong_count(entries) > 1
-                && !first_visit(Arc::as_ptr(entries).cast::<u8>() as usize)
-            {
-                return;
-            }
             for (k, v) in entries.iter() {
                 let secret = |k: &'a str| *keys.entry(k).or_insert_with(|| is_secret_key(k));
                 if v.as_str().is_some() && k.as_str().is_some_and(secret) {
@@ -412,11 +409,6 @@ fn collect_yaml<'a>(
             }
         }
         Value::Seq(items) => {
-            if Arc::strong_count(items) > 1
-                && !first_visit(Arc::as_ptr(items).cast::<u8>() as usize)
-            {
-                return;
-            }
             for i in items.iter() {
                 collect_yaml(p, i, out, depth + 1, seen, keys);
             }

@@ -81,20 +81,6 @@ struct Unchanged {
     held: Vec<Value>,
 }
 
-impl Unchanged {
-    /// The address of `v` when it is a collection that several nodes share.
-    fn shared(v: &Value) -> Option<usize> {
-        fn at<T: ?Sized>(shared: &Arc<T>) -> Option<usize> {
-            (Arc::strong_count(shared) > 1).then_some(Arc::as_ptr(shared).cast::<u8>() as usize)
-        }
-        match v {
-            Value::Map(entries) => at(entries),
-            Value::Seq(items) => at(items),
-            Value::Scalar(_) | Value::Null => None,
-        }
-    }
-}
-
 impl<'a> Loader<'a> {
     pub fn new(sources: &'a mut Sources) -> Self {
         Loader {
@@ -314,7 +300,7 @@ impl<'a> Loader<'a> {
         unchanged: &mut Unchanged,
     ) -> Option<Node> {
         // A scalar, or a collection only this node holds, is walked once anyway.
-        let Some(at) = Unchanged::shared(&n.value) else {
+        let Some(at) = n.value.shared_address(1) else {
             return self.interpolated_walk(n, vars, budget, unchanged);
         };
         if unchanged.at.contains(&at) {

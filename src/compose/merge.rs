@@ -228,11 +228,10 @@ impl Normalized {
         // More than two holders: a list of one service is held twice while the
         // file's tree is kept for invalid-compose (its services copied on write),
         // and an anchored list once more than the services that use it.
-        let items = match &v.value {
-            Value::Seq(items) if Arc::strong_count(items) > 2 => Arc::clone(items),
-            _ => return rewrite(v),
+        let (Some(at), Value::Seq(items)) = (v.value.shared_address(2), &v.value) else {
+            return rewrite(v);
         };
-        let key = (Arc::as_ptr(&items).cast::<u8>() as usize, kind);
+        let (items, key) = (Arc::clone(items), (at, kind));
         let seen = self
             .0
             .lock()

@@ -68,6 +68,23 @@ impl Value {
     }
 }
 
+impl Value {
+    /// The address of this sequence or mapping when more than `holders` hold it
+    /// (an anchor's, met through aliases; a tree kept for later): a key for work
+    /// done once per shared collection. The address is the collection's own only
+    /// while one of its holders lives.
+    pub(crate) fn shared_address(&self, holders: usize) -> Option<usize> {
+        fn at<T: ?Sized>(shared: &Arc<T>, holders: usize) -> Option<usize> {
+            (Arc::strong_count(shared) > holders).then(|| Arc::as_ptr(shared).cast::<u8>() as usize)
+        }
+        match self {
+            Value::Map(entries) => at(entries, holders),
+            Value::Seq(items) => at(items, holders),
+            Value::Scalar(_) | Value::Null => None,
+        }
+    }
+}
+
 /// The items of `shared` as a `Vec` to change, `shared` left empty: moved out
 /// when it holds the only reference, copied (one level) when an alias shares them.
 pub(crate) fn take_items<T: Clone + Hole>(shared: &mut Arc<[T]>) -> Vec<T> {
@@ -351,6 +368,19 @@ mod take {
     /// Where the second item's text lives.
     fn text_at(v: &[Node]) -> *const u8 {
         v[1].as_str().map_or(std::ptr::null(), str::as_ptr)
+    }
+
+    /// A collection has a shared address only past `holders` holders, and the
+    /// same one for each holder; a scalar has none.
+    #[test]
+    fn a_shared_address_counts_holders() {
+        let one = Value::Seq(items());
+        assert_eq!(one.shared_address(1), None);
+        let two = one.clone();
+        assert!(one.shared_address(1).is_some());
+        assert_eq!(one.shared_address(1), two.shared_address(1));
+        assert_eq!(one.shared_address(2), None);
+        assert_eq!(Value::Scalar("a".into()).shared_address(0), None);
     }
 
     /// Held once, the items move out (their text stays where it was); shared,
