@@ -297,7 +297,7 @@ pub struct Healthcheck {
     /// `interval` to `start_period`: read with [`Healthcheck::timing`]. Serialized
     /// in place, as fields of the healthcheck.
     #[serde(flatten)]
-    timing: TimingBox,
+    timing: Sparse<Timing>,
     pub span: Span,
 }
 
@@ -311,29 +311,48 @@ pub struct Timing {
     pub start_period: Option<Spanned<CompactString>>,
 }
 
-/// What a healthcheck without timing settings reads.
-static NO_TIMING: Timing = Timing {
-    interval: None,
-    timeout: None,
-    retries: None,
-    start_period: None,
-};
+impl Unset for Timing {
+    /// What a healthcheck without timing settings reads.
+    const UNSET: &'static Timing = &Timing {
+        interval: None,
+        timeout: None,
+        retries: None,
+        start_period: None,
+    };
+}
 
-/// [`Timing`] boxed, or None when it would be empty (a null pointer instead of
-/// 160 bytes in every healthcheck).
+/// A part that most values leave unset (a healthcheck's [`Timing`], a service's
+/// [`Uncommon`] keys), boxed only when something in it is set: a null pointer
+/// instead of its size in each of them. Read with [`Sparse::get`]; serialized
+/// in place as what it reads.
 #[derive(Clone, Debug, Default, PartialEq)]
-struct TimingBox(Option<Box<Timing>>);
+struct Sparse<T>(Option<Box<T>>);
 
-impl Serialize for TimingBox {
+/// A part's value with nothing set, which [`Sparse`] reads when it holds none.
+trait Unset: PartialEq + 'static {
+    const UNSET: &'static Self;
+}
+
+impl<T: Unset> Sparse<T> {
+    fn of(v: T) -> Sparse<T> {
+        Sparse((v != *T::UNSET).then(|| Box::new(v)))
+    }
+
+    fn get(&self) -> &T {
+        self.0.as_deref().unwrap_or(T::UNSET)
+    }
+}
+
+impl<T: Unset + Serialize> Serialize for Sparse<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.as_deref().unwrap_or(&NO_TIMING).serialize(s)
+        self.get().serialize(s)
     }
 }
 
 impl Healthcheck {
     /// Its timing settings (all `None` when it sets none).
     pub fn timing(&self) -> &Timing {
-        self.timing.0.as_deref().unwrap_or(&NO_TIMING)
+        self.timing.get()
     }
 
     /// Whether this healthcheck switches checking off.
@@ -367,7 +386,7 @@ impl Healthcheck {
         Healthcheck {
             test,
             disable: n.get("disable").and_then(Node::as_bool).unwrap_or(false),
-            timing: TimingBox((timing != NO_TIMING).then(|| Box::new(timing))),
+            timing: Sparse::of(timing),
             span: n.span,
         }
     }
@@ -568,7 +587,7 @@ pub struct Service {
     /// `container_name` to `configs`: read with [`Service::uncommon`]. Serialized
     /// in place, as fields of the service.
     #[serde(flatten)]
-    uncommon: UncommonBox,
+    uncommon: Sparse<Uncommon>,
     /// Namespaces, security options and replicas; None when the service sets
     /// none of them (not serialized then).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -594,39 +613,25 @@ pub struct Uncommon {
     pub configs: Vec<Spanned<CompactString>>,
 }
 
-/// What a service without any of the uncommon keys reads.
-static NO_UNCOMMON: Uncommon = Uncommon {
-    container_name: None,
-    hostname: None,
-    privileged: None,
-    user: None,
-    read_only: None,
-    cap_add: Vec::new(),
-    secrets: Vec::new(),
-    configs: Vec::new(),
-};
-
-/// [`Uncommon`] boxed, or None when it would be empty.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct UncommonBox(Option<Box<Uncommon>>);
-
-impl UncommonBox {
-    fn of(u: Uncommon) -> UncommonBox {
-        UncommonBox((u != NO_UNCOMMON).then(|| Box::new(u)))
-    }
-}
-
-impl Serialize for UncommonBox {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.as_deref().unwrap_or(&NO_UNCOMMON).serialize(s)
-    }
+impl Unset for Uncommon {
+    /// What a service without any of the uncommon keys reads.
+    const UNSET: &'static Uncommon = &Uncommon {
+        container_name: None,
+        hostname: None,
+        privileged: None,
+        user: None,
+        read_only: None,
+        cap_add: Vec::new(),
+        secrets: Vec::new(),
+        configs: Vec::new(),
+    };
 }
 
 impl Service {
     /// The keys most services leave out (`container_name`, `hostname`,
     /// `privileged`, `user`, `read_only`, `cap_add`, `secrets`, `configs`).
     pub fn uncommon(&self) -> &Uncommon {
-        self.uncommon.0.as_deref().unwrap_or(&NO_UNCOMMON)
+        self.uncommon.get()
     }
 
     /// Whether the service runs as written: it has an `image` or a `build` (an
@@ -1034,7 +1039,7 @@ fn build_service(
         restart: get("restart").and_then(text),
         profiles: texts(get("profiles")).into(),
         labels: key_value_list(get("labels")).into(),
-        uncommon: UncommonBox::of(Uncommon {
+        uncommon: Sparse::of(Uncommon {
             container_name: get("container_name").and_then(text),
             hostname: get("hostname").and_then(text),
             privileged: get("privileged").and_then(text),
@@ -1159,7 +1164,7 @@ mod tests {
     #[test]
     fn a_healthcheck_timing_is_boxed_when_set() {
         let keys = ["interval", "timeout", "retries", "start_period"];
-        assert_eq!(NO_TIMING, Timing::default());
+        assert_eq!(*Timing::UNSET, Timing::default());
         for key in keys {
             let text = format!(
                 "services:\n  a:\n    image: x\n    healthcheck: {{test: [CMD, x], {key}: \"7\"}}\n  \
@@ -1217,7 +1222,7 @@ mod tests {
             ("secrets", "[s1]"),
             ("configs", "[{source: k1, target: /k}]"),
         ];
-        assert_eq!(NO_UNCOMMON, Uncommon::default());
+        assert_eq!(*Uncommon::UNSET, Uncommon::default());
         for (key, value) in cases {
             let text =
                 format!("services:\n  a:\n    image: x\n    {key}: {value}\n  b:\n    image: x\n");
