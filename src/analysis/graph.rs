@@ -14,7 +14,7 @@ use petgraph::visit::EdgeRef;
 use crate::analysis::nginx::{self, Resolution, StackNames};
 use crate::compose::model::{MountKind, Service};
 use crate::compose::stack::Project;
-use crate::parse::yaml::{Node, Value};
+use crate::parse::yaml::{Kind, NodeRef};
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -472,7 +472,7 @@ fn add_service_edges(
     p: &Project,
     s: &Service,
     from: NodeIndex,
-    node: Option<&Node>,
+    node: Option<NodeRef<'_>>,
 ) {
     let name = s.name.value.as_str();
     // One edge per dependency: a list can name one a million times.
@@ -504,16 +504,16 @@ fn add_service_edges(
     }
     // extends: only a base in the same project (no `file:`) is a node of this graph.
     if let Some(ext) = node.and_then(|n| n.get("extends")) {
-        let (base, span, other_file) = match &ext.value {
-            Value::Scalar(sc) => (Some(sc.to_string()), ext.span, false),
-            Value::Map(_) => (
+        let (base, span, other_file) = match ext.kind() {
+            Kind::Scalar(sc) => (Some(sc.to_string()), ext.span(), false),
+            Kind::Map(_) => (
                 ext.get("service")
-                    .and_then(Node::as_str)
+                    .and_then(NodeRef::as_str)
                     .map(str::to_string),
-                ext.get("service").map(|n| n.span).unwrap_or(ext.span),
+                ext.get("service").map(|n| n.span()).unwrap_or(ext.span()),
                 ext.get("file").is_some(),
             ),
-            _ => (None, ext.span, false),
+            _ => (None, ext.span(), false),
         };
         if let (Some(base), false) = (base, other_file) {
             g.service_edge(from, name, &base, EdgeKind::Extends, span);

@@ -83,7 +83,7 @@ impl<'a> Analysis<'a> {
         // each walked the whole tree).
         let (graph, uses) = rayon::join(
             || graph::StackGraph::build_with(p, &nginx),
-            || p.tree.as_ref().map(uses::tree_uses).unwrap_or_default(),
+            || p.root().map(uses::tree_uses).unwrap_or_default(),
         );
         let services = p
             .model

@@ -9,7 +9,7 @@ pub use scan::{mask_urls, scan as scan_text};
 use foldhash::{HashMap, HashMapExt};
 
 use crate::compose::stack::Project;
-use crate::parse::yaml::{Node, Value};
+use crate::parse::yaml::{Kind, NodeRef};
 use crate::source::{Sources, Span};
 
 /// Does this key name a secret (`POSTGRES_PASSWORD`, `api_key`, `JWT_SECRET`)?
@@ -139,7 +139,7 @@ pub fn secret_spans(p: &Project) -> Vec<Span> {
         };
         out.extend(found.iter().map(|&(s, e)| Span::new(id, s, e)));
     }
-    if let Some(tree) = &p.tree {
+    if let Some(tree) = p.root() {
         collect_yaml(
             p,
             tree,
@@ -366,7 +366,7 @@ fn public_values(sources: &Sources, secrets: &[Span], values: &[&str]) -> Vec<bo
 /// working one out costs ten times a look-up.
 fn collect_yaml<'a>(
     p: &Project,
-    n: &'a Node,
+    n: NodeRef<'a>,
     out: &mut Vec<Span>,
     depth: usize,
     seen: &mut HashMap<usize, usize>,
@@ -385,19 +385,23 @@ fn collect_yaml<'a>(
     };
     // Only a shared collection (an anchor's) can be met twice: one of a
     // single holder is walked with it (recording each was a sixth of this walk).
-    if n.value.shared_address(1).is_some_and(|at| !first_visit(at)) {
+    if n.node()
+        .value
+        .shared_address(1)
+        .is_some_and(|at| !first_visit(at))
+    {
         return;
     }
-    match &n.value {
-        Value::Map(entries) => {
+    match n.kind() {
+        Kind::Map(entries) => {
             for (k, v) in entries.iter() {
                 let secret = |k: &'a str| *keys.entry(k).or_insert_with(|| is_secret_key(k));
                 if v.as_str().is_some() && k.as_str().is_some_and(secret) {
-                    let raw = p.sources.get(v.span.file).slice(&v.span);
+                    let raw = p.sources.get(v.span().file).slice(&v.span());
                     out.extend(
                         literal_ranges(raw)
                             .into_iter()
-                            .map(|(s, e)| v.span.sub(s, e)),
+                            .map(|(s, e)| v.span().sub(s, e)),
                     );
                     // `POSTGRES_PASSWORD: ${DB_PASS}`: the .env line of DB_PASS
                     // holds a secret too, whatever its own name.
@@ -408,7 +412,7 @@ fn collect_yaml<'a>(
                 collect_yaml(p, v, out, depth + 1, seen, keys);
             }
         }
-        Value::Seq(items) => {
+        Kind::Seq(items) => {
             for i in items.iter() {
                 collect_yaml(p, i, out, depth + 1, seen, keys);
             }

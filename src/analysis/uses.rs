@@ -3,7 +3,7 @@
 //! variables, found once per project ([`crate::analysis::Analysis::tree_uses`]).
 
 use crate::parse::interpolate::VarUse;
-use crate::parse::yaml::{Node, Value};
+use crate::parse::yaml::{Kind, NodeRef};
 
 /// Bound on the depth of the walk (the YAML parser bounds it already).
 const MAX_DEPTH: usize = 200;
@@ -45,19 +45,19 @@ pub fn dotted(path: &[Step<'_>]) -> String {
 }
 
 /// Every variable use in the merged tree, with its path.
-pub fn tree_uses(tree: &Node) -> Vec<PlacedUse<'_>> {
+pub fn tree_uses(tree: NodeRef<'_>) -> Vec<PlacedUse<'_>> {
     let mut out = Vec::new();
     let mut path = Vec::new();
     walk(tree, &mut path, &mut out, 0);
     out
 }
 
-fn walk<'a>(n: &'a Node, path: &mut Vec<Step<'a>>, out: &mut Vec<PlacedUse<'a>>, depth: usize) {
+fn walk<'a>(n: NodeRef<'a>, path: &mut Vec<Step<'a>>, out: &mut Vec<PlacedUse<'a>>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
-    match &n.value {
-        Value::Map(entries) => {
+    match n.kind() {
+        Kind::Map(entries) => {
             for (k, v) in entries.iter() {
                 // Only a collection or a scalar with a `${...}` adds to `out`.
                 if !may_hold_uses(v) {
@@ -68,7 +68,7 @@ fn walk<'a>(n: &'a Node, path: &mut Vec<Step<'a>>, out: &mut Vec<PlacedUse<'a>>,
                 path.pop();
             }
         }
-        Value::Seq(items) => {
+        Kind::Seq(items) => {
             for (i, v) in items.iter().enumerate() {
                 if !may_hold_uses(v) {
                     continue;
@@ -78,7 +78,7 @@ fn walk<'a>(n: &'a Node, path: &mut Vec<Step<'a>>, out: &mut Vec<PlacedUse<'a>>,
                 path.pop();
             }
         }
-        Value::Scalar(_) => {
+        Kind::Scalar(_) => {
             for u in n.vars() {
                 out.push(PlacedUse {
                     use_: u,
@@ -86,16 +86,16 @@ fn walk<'a>(n: &'a Node, path: &mut Vec<Step<'a>>, out: &mut Vec<PlacedUse<'a>>,
                 });
             }
         }
-        Value::Null => {}
+        Kind::Null => {}
     }
 }
 
 /// Whether walking `n` can find a use: a collection, or a scalar with one.
-fn may_hold_uses(n: &Node) -> bool {
-    match &n.value {
-        Value::Map(_) | Value::Seq(_) => true,
-        Value::Scalar(_) => !n.vars().is_empty(),
-        Value::Null => false,
+fn may_hold_uses(n: NodeRef<'_>) -> bool {
+    match n.kind() {
+        Kind::Map(_) | Kind::Seq(_) => true,
+        Kind::Scalar(_) => !n.vars().is_empty(),
+        Kind::Null => false,
     }
 }
 

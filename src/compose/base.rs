@@ -11,7 +11,7 @@ use crate::compose::stack::Project;
 use crate::image::ImageRef;
 use crate::knowledge::parse_ref;
 use crate::parse::dockerfile::Dockerfile;
-use crate::parse::yaml::Node;
+use crate::parse::yaml::NodeRef;
 use crate::source::Span;
 use compact_str::CompactString;
 
@@ -89,7 +89,7 @@ fn find_base(p: &Project, svc: &Service) -> Option<Base> {
 }
 
 /// compose `build.args` (map or `KEY=VALUE` list); a key without a value is left out.
-pub fn build_args(node: Option<&Node>) -> Vec<(String, String)> {
+pub fn build_args(node: Option<NodeRef<'_>>) -> Vec<(String, String)> {
     let Some(args) = node
         .and_then(|n| n.get("build"))
         .and_then(|b| b.get("args"))
@@ -103,7 +103,7 @@ pub fn build_args(node: Option<&Node>) -> Vec<(String, String)> {
             .collect();
     }
     args.as_seq()
-        .unwrap_or(&[])
+        .unwrap_or_default()
         .iter()
         .filter_map(|i| {
             let (k, v) = i.as_str()?.split_once('=')?;

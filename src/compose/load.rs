@@ -221,8 +221,8 @@ impl<'a> Loader<'a> {
         // milliseconds) keeps its tree unjudged instead of waiting here:
         // invalid-compose judges it while the other rules run, and finds in a clean
         // file what it finds when judged here, nothing.
-        let judge_now = schema_view::judged_now(&node);
-        let clean = judge_now && schema_view::is_clean(&node);
+        let judge_now = schema_view::judged_now(node.read());
+        let clean = judge_now && schema_view::is_clean(node.read());
         self.loaded.trees.push(FileTree {
             file: id,
             root: (!clean).then(|| node.clone()),
@@ -381,7 +381,7 @@ impl<'a> Loader<'a> {
                     .uses
                     .into_iter()
                     .map(|mut u| {
-                        u.span = Some(sub_span(n, self.sources, u.range.start, u.range.end));
+                        u.span = Some(sub_span(n.read(), self.sources, u.range.start, u.range.end));
                         u
                     })
                     .collect::<Arc<[_]>>();
@@ -391,7 +391,7 @@ impl<'a> Loader<'a> {
                 Some((out.value, uses))
             }
             Err(e) => {
-                let span = sub_span(n, self.sources, e.range.start, e.range.end);
+                let span = sub_span(n.read(), self.sources, e.range.start, e.range.end);
                 let what = if e.too_long {
                     "value not interpolated"
                 } else {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::parse::yaml::{take_items, Node, Style, Value};
+use crate::parse::yaml::{take_items, Node, NodeRef, Style, Value};
 use crate::source::{Sources, Span};
 
 /// How a sequence at a given path merges.
@@ -299,13 +299,13 @@ fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
         // (`KEY=${VAR}`); the key and the `=` are still written out, so the
         // value's span is the rest of the item's text.
         let raw_value = raw_item_value(item, sources, key, sep.is_some());
-        let key_span = sub_span(item, sources, 0, key.len());
+        let key_span = sub_span(item.read(), sources, 0, key.len());
         let key_node = Node::scalar(key_span, key, Style::Plain);
         let val_node = match val {
             None => Node::null(key_span),
             Some((text, at)) => {
-                let span =
-                    raw_value.unwrap_or_else(|| sub_span(item, sources, at, at + text.len()));
+                let span = raw_value
+                    .unwrap_or_else(|| sub_span(item.read(), sources, at, at + text.len()));
                 // Keep the variable uses that fall into the value part.
                 let vars: Vec<_> = s
                     .vars
@@ -351,12 +351,12 @@ fn raw_item_value(item: &Node, sources: &Sources, key: &str, has_sep: bool) -> O
 
 /// The span of bytes `[from, to)` of a scalar's value, mapped into its source text
 /// when the value is written there verbatim; otherwise the whole scalar.
-pub fn sub_span(node: &Node, sources: &Sources, from: usize, to: usize) -> Span {
+pub fn sub_span(node: NodeRef<'_>, sources: &Sources, from: usize, to: usize) -> Span {
     let Some(value) = node.as_str() else {
-        return node.span;
+        return node.span();
     };
-    let src = sources.get(node.span.file);
-    let raw = src.slice(&node.span);
+    let src = sources.get(node.span().file);
+    let raw = src.slice(&node.span());
     let inner = match node.as_scalar().map(|s| s.style) {
         Some(Style::SingleQuoted | Style::DoubleQuoted) if raw.len() >= 2 => {
             (1, &raw[1..raw.len() - 1])
@@ -364,7 +364,7 @@ pub fn sub_span(node: &Node, sources: &Sources, from: usize, to: usize) -> Span 
         _ => (0, raw),
     };
     if inner.1 == value {
-        return node.span.sub(inner.0 + from, inner.0 + to);
+        return node.span().sub(inner.0 + from, inner.0 + to);
     }
     // Escapes, folding or interpolation changed the text: find the piece itself
     // in the source. Where it should be comes first: a piece that ends the value
@@ -388,11 +388,11 @@ pub fn sub_span(node: &Node, sources: &Sources, from: usize, to: usize) -> Span 
             .find(|&i| raw.get(i..i + piece.len()) == Some(piece))
             .or_else(|| raw.find(piece));
             if let Some(i) = at {
-                return node.span.sub(inner.0 + i, inner.0 + i + piece.len());
+                return node.span().sub(inner.0 + i, inner.0 + i + piece.len());
             }
         }
     }
-    node.span
+    node.span()
 }
 
 /// `depends_on: [a, b]` → `{a: null, b: null}` (a name alone waits for the

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::compose::merge::sub_span;
 use crate::parse::interpolate::VarUse;
-use crate::parse::yaml::{Node, Value};
+use crate::parse::yaml::{Kind, Node, NodeRef, Value};
 use crate::paths::normalize_path;
 use crate::source::{Sources, Span};
 pub use compact_str::CompactString;
@@ -24,17 +24,17 @@ impl<T> Spanned<T> {
     }
 }
 
-fn text(n: &Node) -> Option<Spanned<CompactString>> {
+fn text(n: NodeRef<'_>) -> Option<Spanned<CompactString>> {
     n.as_str()
-        .map(|s| Spanned::new(CompactString::from(s), n.span))
+        .map(|s| Spanned::new(CompactString::from(s), n.span()))
 }
 
-fn texts(n: Option<&Node>) -> Vec<Spanned<CompactString>> {
+fn texts(n: Option<NodeRef<'_>>) -> Vec<Spanned<CompactString>> {
     match n {
         None => Vec::new(),
-        Some(n) => match &n.value {
-            Value::Seq(items) => items.iter().filter_map(text).collect(),
-            Value::Scalar(_) => text(n).into_iter().collect(),
+        Some(n) => match n.kind() {
+            Kind::Seq(items) => items.iter().filter_map(text).collect(),
+            Kind::Scalar(_) => text(n).into_iter().collect(),
             _ => Vec::new(),
         },
     }
@@ -151,7 +151,7 @@ pub fn parse_port_short(s: &str) -> Option<(Option<String>, Option<PortRange>, P
     Some((ip, published, target, proto))
 }
 
-fn parse_port(n: &Node) -> Option<Port> {
+fn parse_port(n: NodeRef<'_>) -> Option<Port> {
     let vars = n.as_scalar().map(|s| s.vars.to_vec()).unwrap_or_default();
     if let Some(s) = n.as_str() {
         let (host_ip, published, target, protocol) = parse_port_short(s)?;
@@ -160,26 +160,29 @@ fn parse_port(n: &Node) -> Option<Port> {
             published,
             target,
             protocol,
-            span: n.span,
+            span: n.span(),
             vars,
         });
     }
     let target = PortRange::parse(n.get("target")?.as_str()?)?;
     let published = n
         .get("published")
-        .and_then(Node::as_str)
+        .and_then(NodeRef::as_str)
         .filter(|s| !s.is_empty())
         .and_then(PortRange::parse);
     Some(Port {
-        host_ip: n.get("host_ip").and_then(Node::as_str).map(str::to_string),
+        host_ip: n
+            .get("host_ip")
+            .and_then(NodeRef::as_str)
+            .map(str::to_string),
         published,
         target,
         protocol: n
             .get("protocol")
-            .and_then(Node::as_str)
+            .and_then(NodeRef::as_str)
             .unwrap_or("tcp")
             .to_string(),
-        span: n.span,
+        span: n.span(),
         vars: Vec::new(),
     })
 }
@@ -208,9 +211,10 @@ pub struct Exec {
 impl Exec {
     /// The exec form of `n`, a sequence (none for another node), from its item
     /// `from` on.
-    fn of(n: &Node, from: u32) -> Exec {
+    fn of(n: NodeRef<'_>, from: u32) -> Exec {
         Exec {
-            seq: match &n.value {
+            // Shares the tree's run (a flow list of a million items is not copied).
+            seq: match &n.node().value {
                 Value::Seq(items) => Some(items.clone()),
                 _ => None,
             },
@@ -220,10 +224,10 @@ impl Exec {
 
     /// The arguments (scalar items), in order.
     pub fn iter(&self) -> impl Iterator<Item = Spanned<&str>> {
-        let items: &[Node] = self.seq.as_deref().unwrap_or(&[]);
+        let items: &[Node] = self.seq.as_deref().unwrap_or_default();
         items
             .get(self.from as usize..)
-            .unwrap_or(&[])
+            .unwrap_or_default()
             .iter()
             .filter_map(|n| Some(Spanned::new(n.as_str()?, n.span)))
     }
@@ -240,17 +244,17 @@ impl Serialize for Exec {
 }
 
 impl Command {
-    fn from_node(n: &Node) -> Option<Command> {
-        match &n.value {
-            Value::Scalar(_) => Some(Command {
+    fn from_node(n: NodeRef<'_>) -> Option<Command> {
+        match n.kind() {
+            Kind::Scalar(_) => Some(Command {
                 shell: text(n),
                 exec: Exec::default(),
-                span: n.span,
+                span: n.span(),
             }),
-            Value::Seq(_) => Some(Command {
+            Kind::Seq(_) => Some(Command {
                 shell: None,
                 exec: Exec::of(n, 0),
-                span: n.span,
+                span: n.span(),
             }),
             _ => None,
         }
@@ -360,19 +364,19 @@ impl Healthcheck {
         self.disable || matches!(self.test.as_ref().map(|t| &t.value), Some(HealthTest::None))
     }
 
-    fn from_node(n: &Node) -> Healthcheck {
-        let test = n.get("test").and_then(|t| match &t.value {
-            Value::Scalar(_) => text(t).map(|s| Spanned::new(HealthTest::Shell(s), t.span)),
-            Value::Seq(items) => {
-                let first = items.first().and_then(Node::as_str)?;
+    fn from_node(n: NodeRef<'_>) -> Healthcheck {
+        let test = n.get("test").and_then(|t| match t.kind() {
+            Kind::Scalar(_) => text(t).map(|s| Spanned::new(HealthTest::Shell(s), t.span())),
+            Kind::Seq(items) => {
+                let first = items.first().and_then(NodeRef::as_str)?;
                 let v = match first {
                     "NONE" => HealthTest::None,
                     // Shared with the tree, not copied: a test can have a million items.
                     "CMD" => HealthTest::Cmd(Exec::of(t, 1)),
-                    "CMD-SHELL" => HealthTest::Shell(items[1..].iter().find_map(text)?),
+                    "CMD-SHELL" => HealthTest::Shell(items.iter().skip(1).find_map(text)?),
                     _ => return None,
                 };
-                Some(Spanned::new(v, t.span))
+                Some(Spanned::new(v, t.span()))
             }
             _ => None,
         });
@@ -385,9 +389,9 @@ impl Healthcheck {
         };
         Healthcheck {
             test,
-            disable: n.get("disable").and_then(Node::as_bool).unwrap_or(false),
+            disable: n.get("disable").and_then(NodeRef::as_bool).unwrap_or(false),
             timing: Sparse::of(timing),
-            span: n.span,
+            span: n.span(),
         }
     }
 }
@@ -447,7 +451,7 @@ fn resolve_host(base: &Path, s: &str) -> PathBuf {
     }
 }
 
-fn parse_mount(n: &Node, base: &Path, sources: &Sources) -> Option<Mount> {
+fn parse_mount(n: NodeRef<'_>, base: &Path, sources: &Sources) -> Option<Mount> {
     if let Some(s) = n.as_str() {
         // `SRC:DST[:MODE]` or `DST`. A Windows drive letter holds a colon of its own.
         let parts: Vec<&str> = split_volume(s);
@@ -481,10 +485,10 @@ fn parse_mount(n: &Node, base: &Path, sources: &Sources) -> Option<Mount> {
             source: source.map(|s| Spanned::new(CompactString::from(s), part_span(0))),
             target: Spanned::new(CompactString::from(target), part_span(target_idx)),
             read_only,
-            span: n.span,
+            span: n.span(),
         });
     }
-    let kind = match n.get("type").and_then(Node::as_str).unwrap_or("volume") {
+    let kind = match n.get("type").and_then(NodeRef::as_str).unwrap_or("volume") {
         "bind" => MountKind::Bind,
         "tmpfs" => MountKind::Tmpfs,
         "npipe" => MountKind::Npipe,
@@ -501,8 +505,11 @@ fn parse_mount(n: &Node, base: &Path, sources: &Sources) -> Option<Mount> {
         },
         source,
         target: n.get("target").and_then(text)?,
-        read_only: n.get("read_only").and_then(Node::as_bool).unwrap_or(false),
-        span: n.span,
+        read_only: n
+            .get("read_only")
+            .and_then(NodeRef::as_bool)
+            .unwrap_or(false),
+        span: n.span(),
     })
 }
 
@@ -720,9 +727,9 @@ impl ComposeModel {
     }
 }
 
-fn key_value_list(n: Option<&Node>) -> Vec<EnvVar> {
-    n.and_then(Node::as_map)
-        .unwrap_or(&[])
+fn key_value_list(n: Option<NodeRef<'_>>) -> Vec<EnvVar> {
+    n.and_then(NodeRef::as_map)
+        .unwrap_or_default()
         .iter()
         .filter_map(|(k, v)| {
             Some(EnvVar {
@@ -733,9 +740,9 @@ fn key_value_list(n: Option<&Node>) -> Vec<EnvVar> {
         .collect()
 }
 
-fn top_level(n: Option<&Node>) -> Vec<TopLevel> {
-    n.and_then(Node::as_map)
-        .unwrap_or(&[])
+fn top_level(n: Option<NodeRef<'_>>) -> Vec<TopLevel> {
+    n.and_then(NodeRef::as_map)
+        .unwrap_or_default()
         .iter()
         .filter_map(|(k, v)| {
             Some(TopLevel {
@@ -743,8 +750,11 @@ fn top_level(n: Option<&Node>) -> Vec<TopLevel> {
                 external: v
                     .get("external")
                     .is_some_and(|e| e.as_bool() == Some(true) || e.as_map().is_some()),
-                internal: v.get("internal").and_then(Node::as_bool).unwrap_or(false),
-                span: k.span,
+                internal: v
+                    .get("internal")
+                    .and_then(NodeRef::as_bool)
+                    .unwrap_or(false),
+                span: k.span(),
             })
         })
         .collect()
@@ -757,22 +767,23 @@ fn top_level(n: Option<&Node>) -> Vec<TopLevel> {
 /// reserves four items for a list of one, and a large stack's model is held for
 /// the whole run.
 pub fn build(
-    root: &Node,
+    root: NodeRef<'_>,
     base_dir: &(dyn Fn(Span) -> PathBuf + Sync),
     sources: &Sources,
 ) -> ComposeModel {
-    let named: Vec<(Spanned<CompactString>, &Node)> = root
+    let named: Vec<(Spanned<CompactString>, NodeRef<'_>)> = root
         .get("services")
-        .and_then(Node::as_map)
-        .unwrap_or(&[])
+        .and_then(NodeRef::as_map)
+        .unwrap_or_default()
         .iter()
         .filter_map(|(k, v)| Some((text(k)?, v)))
         .collect();
     // Mapped one to one, so the services are collected at their exact size (in
     // parallel, each written in its place: a filtered parallel collect gathers
     // pieces and copies them, a second copy of the model at its peak).
-    let one =
-        |(name, v): (Spanned<CompactString>, &Node)| build_service(name, v, base_dir, sources);
+    let one = |(name, v): (Spanned<CompactString>, NodeRef<'_>)| {
+        build_service(name, v, base_dir, sources)
+    };
     let services: Vec<Service> = if named.len() >= crate::PARALLEL_SERVICES {
         use rayon::prelude::*;
         named.into_par_iter().map(one).collect()
@@ -804,14 +815,14 @@ const SERVICE_KEYS: usize = 39;
 /// its mapping: looked up one by one, the 39 keys were each a scan of the
 /// mapping (a tenth of building the model).
 struct ServiceKeys<'a> {
-    node: &'a Node,
-    values: [Option<&'a Node>; SERVICE_KEYS],
+    node: NodeRef<'a>,
+    values: [Option<NodeRef<'a>>; SERVICE_KEYS],
 }
 
 impl<'a> ServiceKeys<'a> {
-    fn of(node: &'a Node) -> ServiceKeys<'a> {
+    fn of(node: NodeRef<'a>) -> ServiceKeys<'a> {
         let mut values = [None; SERVICE_KEYS];
-        for (k, v) in node.as_map().unwrap_or(&[]) {
+        for (k, v) in node.as_map().unwrap_or_default() {
             let place = k.as_str().and_then(service_key);
             if let Some(value) = place.and_then(|i| values.get_mut(i)) {
                 // The first of duplicate keys, as `Node::get` finds it.
@@ -821,7 +832,7 @@ impl<'a> ServiceKeys<'a> {
         ServiceKeys { node, values }
     }
 
-    fn get(&self, k: &str) -> Option<&'a Node> {
+    fn get(&self, k: &str) -> Option<NodeRef<'a>> {
         match service_key(k).and_then(|i| self.values.get(i)) {
             Some(value) => *value,
             None => {
@@ -884,22 +895,22 @@ fn service_key(k: &str) -> Option<usize> {
 
 fn build_service(
     name: Spanned<CompactString>,
-    n: &Node,
+    n: NodeRef<'_>,
     base_dir: &(dyn Fn(Span) -> PathBuf + Sync),
     sources: &Sources,
 ) -> Service {
     let keys = ServiceKeys::of(n);
     let get = |k: &str| keys.get(k);
     let build = get("build").map(|b| {
-        let (context, dockerfile) = match &b.value {
-            Value::Scalar(_) => (text(b), None),
+        let (context, dockerfile) = match b.kind() {
+            Kind::Scalar(_) => (text(b), None),
             _ => (
                 b.get("context").and_then(text),
                 b.get("dockerfile").and_then(text),
             ),
         };
         let context_dir = match &context {
-            None => Some(base_dir(b.span)),
+            None => Some(base_dir(b.span())),
             Some(c) if c.value.contains("://") || c.value.starts_with("git@") => None,
             Some(c) => Some(resolve_host(&base_dir(c.span), &c.value)),
         };
@@ -907,24 +918,24 @@ fn build_service(
             context,
             dockerfile,
             context_dir,
-            span: b.span,
+            span: b.span(),
         })
     });
     let env_files = match get("env_file") {
         None => Vec::new(),
         Some(e) => {
-            let items: Vec<&Node> = match &e.value {
-                Value::Seq(items) => items.iter().collect(),
+            let items: Vec<NodeRef<'_>> = match e.kind() {
+                Kind::Seq(items) => items.iter().collect(),
                 _ => vec![e],
             };
             items
                 .into_iter()
                 .filter_map(|i| {
-                    let (path, required) = match &i.value {
-                        Value::Scalar(_) => (text(i)?, true),
-                        Value::Map(_) => (
+                    let (path, required) = match i.kind() {
+                        Kind::Scalar(_) => (text(i)?, true),
+                        Kind::Map(_) => (
                             i.get("path").and_then(text)?,
-                            i.get("required").and_then(Node::as_bool).unwrap_or(true),
+                            i.get("required").and_then(NodeRef::as_bool).unwrap_or(true),
                         ),
                         _ => return None,
                     };
@@ -960,21 +971,21 @@ fn build_service(
     };
     let resources = (resources != Resources::default()).then(|| Box::new(resources));
     let depends_on = get("depends_on")
-        .and_then(Node::as_map)
-        .unwrap_or(&[])
+        .and_then(NodeRef::as_map)
+        .unwrap_or_default()
         .iter()
         .filter_map(|(k, v)| {
             Some(Dependency {
                 service: text(k)?,
                 condition: v.get("condition").and_then(text),
-                required: v.get("required").and_then(Node::as_bool).unwrap_or(true),
-                restart: v.get("restart").and_then(Node::as_bool).unwrap_or(false),
+                required: v.get("required").and_then(NodeRef::as_bool).unwrap_or(true),
+                restart: v.get("restart").and_then(NodeRef::as_bool).unwrap_or(false),
             })
         })
         .collect::<Vec<_>>();
     let networks = get("networks")
-        .and_then(Node::as_map)
-        .unwrap_or(&[])
+        .and_then(NodeRef::as_map)
+        .unwrap_or_default()
         .iter()
         .filter_map(|(k, v)| {
             Some(ServiceNetwork {
@@ -984,10 +995,10 @@ fn build_service(
         })
         .collect::<Vec<_>>();
     let volumes = get("volumes")
-        .and_then(Node::as_seq)
-        .unwrap_or(&[])
+        .and_then(NodeRef::as_seq)
+        .unwrap_or_default()
         .iter()
-        .filter_map(|v| parse_mount(v, &base_dir(v.span), sources))
+        .filter_map(|v| parse_mount(v, &base_dir(v.span()), sources))
         .collect::<Vec<_>>();
     let isolation = Isolation {
         pid: get("pid").and_then(text),
@@ -1003,12 +1014,12 @@ fn build_service(
     let isolation = (isolation != Isolation::default()).then(|| Box::new(isolation));
     let names = |k: &str| -> Vec<Spanned<CompactString>> {
         get(k)
-            .and_then(Node::as_seq)
-            .unwrap_or(&[])
+            .and_then(NodeRef::as_seq)
+            .unwrap_or_default()
             .iter()
-            .filter_map(|i| match &i.value {
-                Value::Scalar(_) => text(i),
-                Value::Map(_) => i.get("source").and_then(text),
+            .filter_map(|i| match i.kind() {
+                Kind::Scalar(_) => text(i),
+                Kind::Map(_) => i.get("source").and_then(text),
                 _ => None,
             })
             .collect()
@@ -1019,8 +1030,8 @@ fn build_service(
         command: get("command").and_then(Command::from_node).map(Box::new),
         entrypoint: get("entrypoint").and_then(Command::from_node).map(Box::new),
         ports: get("ports")
-            .and_then(Node::as_seq)
-            .unwrap_or(&[])
+            .and_then(NodeRef::as_seq)
+            .unwrap_or_default()
             .iter()
             .filter_map(parse_port)
             .collect::<Vec<_>>()
@@ -1050,7 +1061,7 @@ fn build_service(
             configs: names("configs"),
         }),
         isolation,
-        span: n.span,
+        span: n.span(),
         name,
         base: Default::default(),
     }
@@ -1125,16 +1136,16 @@ mod tests {
                 (scalar(9, "labels"), Node::new(at(10), Value::seq(vec![]))),
             ]),
         );
-        let sk = ServiceKeys::of(&root);
+        let sk = ServiceKeys::of(root.read());
         for k in keys {
             assert_eq!(
-                sk.get(k).map(|n| n.span),
+                sk.get(k).map(|n| n.span()),
                 root.get(k).map(|n| n.span),
                 "{k}"
             );
         }
-        assert_eq!(sk.get("image").and_then(Node::as_str), Some("a"));
-        assert_eq!(sk.get("user").map(|n| n.span), Some(at(6)));
+        assert_eq!(sk.get("image").and_then(NodeRef::as_str), Some("a"));
+        assert_eq!(sk.get("user").map(|n| n.span()), Some(at(6)));
     }
 
     /// A stack can have a hundred thousand services: keep the parts most of them
@@ -1156,7 +1167,7 @@ mod tests {
         let root = crate::parse::yaml::parse(id, sources.get(id))
             .docs
             .remove(0);
-        build(&root, &|_| PathBuf::new(), &sources)
+        build(root.read(), &|_| PathBuf::new(), &sources)
     }
 
     /// A healthcheck's timing is boxed only when one of its four keys is set, read

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Number, Value as Json};
 
-use crate::parse::yaml::{Node, Style, Value};
+use crate::parse::yaml::{Kind, NodeRef, Style};
 use crate::source::Span;
 
 /// The compose-spec schema, as text.
@@ -51,27 +51,27 @@ pub struct JsonTree {
 /// scalars are typed by YAML 1.2's core schema (`yes` stays a string), quoted and
 /// block scalars and interpolated values are strings, `!reset` entries are gone
 /// (compose-go drops them before validating).
-pub fn to_json(root: &Node) -> JsonTree {
+pub fn to_json(root: NodeRef<'_>) -> JsonTree {
     let mut places = HashMap::new();
     let value = convert(root, String::new(), None, &mut Some(&mut places));
     JsonTree { value, places }
 }
 
 /// The JSON value alone: most files are valid, and their places are never read.
-pub fn to_json_value(root: &Node) -> Json {
+pub fn to_json_value(root: NodeRef<'_>) -> Json {
     convert(root, String::new(), None, &mut None)
 }
 
 fn convert(
-    n: &Node,
+    n: NodeRef<'_>,
     ptr: String,
     key: Option<Span>,
     places: &mut Option<&mut HashMap<String, Place>>,
 ) -> Json {
-    let value = match &n.value {
-        Value::Null => Json::Null,
-        Value::Scalar(s) => typed_scalar(n).unwrap_or_else(|| Json::String(s.to_string())),
-        Value::Seq(items) => Json::Array(
+    let value = match n.kind() {
+        Kind::Null => Json::Null,
+        Kind::Scalar(s) => typed_scalar(n).unwrap_or_else(|| Json::String(s.to_string())),
+        Kind::Seq(items) => Json::Array(
             items
                 .iter()
                 .filter(|i| !i.has_tag("!reset"))
@@ -86,7 +86,7 @@ fn convert(
                 })
                 .collect(),
         ),
-        Value::Map(entries) => {
+        Kind::Map(entries) => {
             let mut m = Map::new();
             for (k, v) in entries.iter() {
                 if v.has_tag("!reset") {
@@ -100,7 +100,7 @@ fn convert(
                 } else {
                     String::new()
                 };
-                let j = convert(v, child, Some(k.span), places);
+                let j = convert(v, child, Some(k.span()), places);
                 m.insert(name.to_string(), j);
             }
             Json::Object(m)
@@ -116,7 +116,7 @@ fn convert(
         ptr,
         Place {
             key,
-            value: n.span,
+            value: n.span(),
             unknown,
         },
     );
@@ -131,7 +131,7 @@ pub fn escape(segment: &str) -> String {
 /// A scalar node's JSON value when it is a bool or a number; `None`: the string
 /// of its text. Quoted and block scalars, `!!str` and interpolated values are
 /// strings; a plain scalar is typed as go-yaml v3 resolves it.
-pub fn typed_scalar(n: &Node) -> Option<Json> {
+pub fn typed_scalar(n: NodeRef<'_>) -> Option<Json> {
     let s = n.as_scalar()?;
     let str_tag = matches!(n.tag_str(), Some("!!str" | "tag:yaml.org,2002:str"));
     if !s.vars.is_empty() || s.style != Style::Plain || str_tag {
@@ -261,7 +261,7 @@ mod tests {
     fn json_of(text: &str) -> (SourceFile, JsonTree) {
         let f = SourceFile::new("c.yaml", FileKind::Compose, text.to_string());
         let y = yaml::parse(FileId(0), &f);
-        let t = to_json(&y.docs[0]);
+        let t = to_json(y.docs[0].read());
         (f, t)
     }
 

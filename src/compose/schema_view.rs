@@ -21,7 +21,7 @@ use jsonschema::types::JsonType;
 use serde_json::{Number, Value as Serde};
 
 use crate::compose::schema;
-use crate::parse::yaml::{Node, Value};
+use crate::parse::yaml::{self, Entries, Node, NodeRef, Value};
 
 /// The compose-spec validator for [`View`]s, compiled once per process.
 pub static VALIDATOR: LazyLock<Option<jsonschema::Validator<YamlJson>>> = LazyLock::new(|| {
@@ -77,19 +77,19 @@ const COPIED_BYTES: usize = 256 * 1024;
 /// Whether `n` is judged on a `serde_json` copy: its copy holds at most
 /// [`COPIED_NODES`] nodes and [`COPIED_BYTES`] of text. Counting stops there, so
 /// a large file costs no more than a small one here.
-fn small_enough_to_copy(n: &Node) -> bool {
+fn small_enough_to_copy(n: NodeRef<'_>) -> bool {
     fn take(budget: &mut usize, n: usize) -> bool {
         budget.checked_sub(n).map(|rest| *budget = rest).is_some()
     }
-    fn fits(n: &Node, nodes: &mut usize, bytes: &mut usize) -> bool {
+    fn fits(n: NodeRef<'_>, nodes: &mut usize, bytes: &mut usize) -> bool {
         take(nodes, 1)
-            && match &n.value {
-                Value::Seq(items) => items.iter().all(|i| fits(i, nodes, bytes)),
-                Value::Map(entries) => entries.iter().all(|(k, v)| {
+            && match n.kind() {
+                yaml::Kind::Seq(items) => items.iter().all(|i| fits(i, nodes, bytes)),
+                yaml::Kind::Map(entries) => entries.iter().all(|(k, v)| {
                     take(bytes, k.as_str().map_or(0, str::len)) && fits(v, nodes, bytes)
                 }),
-                Value::Scalar(s) => take(bytes, s.len()),
-                Value::Null => true,
+                yaml::Kind::Scalar(s) => take(bytes, s.len()),
+                yaml::Kind::Null => true,
             }
     }
     fits(n, &mut { COPIED_NODES }, &mut { COPIED_BYTES })
@@ -98,7 +98,7 @@ fn small_enough_to_copy(n: &Node) -> bool {
 /// Whether judging `root` now waits for no compile, or is worth waiting for (a
 /// file of many services, judged in parallel). When it is not, the compile that
 /// will judge it starts.
-pub fn judged_now(root: &Node) -> bool {
+pub fn judged_now(root: NodeRef<'_>) -> bool {
     if compiled() || has_many_services(root) || small_enough_to_copy(root) {
         return true;
     }
@@ -110,8 +110,8 @@ pub fn judged_now(root: &Node) -> bool {
 
 /// Whether the JSON view of `root` satisfies the compose-spec schema; `None`
 /// when the schema did not compile.
-pub fn is_valid(root: &Node) -> Option<bool> {
-    if let (Value::Map(top), Some(services)) = (&root.value, many_services(root)) {
+pub fn is_valid(root: NodeRef<'_>) -> Option<bool> {
+    if let (Some(top), Some(services)) = (root.as_map(), many_services(root)) {
         let validator = VALIDATOR.as_ref()?;
         // The same verdict, split: the file with `services` seen as an empty
         // mapping, then each service in a file of its own that holds only it.
@@ -122,14 +122,14 @@ pub fn is_valid(root: &Node) -> Option<bool> {
         let rest = validator.is_valid(View {
             node: Some(root),
             kind: Kind::Object(top),
-            hollow: Some(&services.1),
+            hollow: Some(services.1),
         });
         let entries = services.1.as_map().unwrap_or_default();
-        let alone: Vec<&(Node, Node)> = kept_entries(entries).collect();
+        let alone: Vec<_> = kept_entries(entries).collect();
         return Some(
             rest && alone
                 .par_iter()
-                .all(|entry| validator.is_valid(View::of(&file_of_one(services, entry)))),
+                .all(|&entry| validator.is_valid(View::of(file_of_one(services, entry).read()))),
         );
     }
     if small_enough_to_copy(root) {
@@ -139,19 +139,26 @@ pub fn is_valid(root: &Node) -> Option<bool> {
 }
 
 /// A compose file whose only content is its `services:` holding one `entry`.
-fn file_of_one((key, services): &(Node, Node), entry: &(Node, Node)) -> Node {
-    let one = Node::new(services.span, Value::map(vec![entry.clone()]));
-    Node::new(services.span, Value::map(vec![(key.clone(), one)]))
+fn file_of_one(
+    (key, services): (NodeRef<'_>, NodeRef<'_>),
+    (k, v): (NodeRef<'_>, NodeRef<'_>),
+) -> Node {
+    // Clones share the service's subtree: each costs a node, not a copy.
+    let one = Node::new(
+        services.span(),
+        Value::map(vec![(k.node().clone(), v.node().clone())]),
+    );
+    Node::new(services.span(), Value::map(vec![(key.node().clone(), one)]))
 }
 
 /// Whether `root` has `services` enough to be checked service by service.
-pub fn has_many_services(root: &Node) -> bool {
+pub fn has_many_services(root: NodeRef<'_>) -> bool {
     many_services(root).is_some()
 }
 
 /// The `services` entry of `root` (key and value), when it is a mapping of many
 /// (not `!reset`, which the JSON view leaves out).
-fn many_services(root: &Node) -> Option<&(Node, Node)> {
+fn many_services(root: NodeRef<'_>) -> Option<(NodeRef<'_>, NodeRef<'_>)> {
     root.as_map()?.iter().find(|(k, s)| {
         k.as_str() == Some("services")
             && !s.has_tag("!reset")
@@ -187,10 +194,10 @@ impl Json for YamlJson {
 #[derive(Clone)]
 pub struct View<'a> {
     /// `None` for a mapping key seen as a string (`propertyNames`).
-    node: Option<&'a Node>,
+    node: Option<NodeRef<'a>>,
     kind: Kind<'a>,
     /// A member of this mapping seen as an empty mapping (see [`is_valid`]).
-    hollow: Option<&'a Node>,
+    hollow: Option<NodeRef<'a>>,
 }
 
 #[derive(Clone)]
@@ -199,17 +206,17 @@ enum Kind<'a> {
     Bool(bool),
     Number(Number),
     Str(&'a str),
-    Array(&'a [Node]),
-    Object(&'a [(Node, Node)]),
+    Array(yaml::Items<'a>),
+    Object(Entries<'a>),
 }
 
 impl<'a> View<'a> {
-    pub fn of(n: &'a Node) -> View<'a> {
-        let kind = match &n.value {
-            Value::Null => Kind::Null,
-            Value::Seq(items) => Kind::Array(items),
-            Value::Map(entries) => Kind::Object(entries),
-            Value::Scalar(s) => match schema::typed_scalar(n) {
+    pub fn of(n: NodeRef<'a>) -> View<'a> {
+        let kind = match n.kind() {
+            yaml::Kind::Null => Kind::Null,
+            yaml::Kind::Seq(items) => Kind::Array(items),
+            yaml::Kind::Map(entries) => Kind::Object(entries),
+            yaml::Kind::Scalar(s) => match schema::typed_scalar(n) {
                 None => Kind::Str(s),
                 Some(Serde::Bool(b)) => Kind::Bool(b),
                 Some(Serde::Number(x)) => Kind::Number(x),
@@ -291,33 +298,32 @@ impl<'a> JsonNode<'a, YamlJson> for View<'a> {
 
     fn identity(&self) -> Option<NodeIdentity> {
         // A node of the tree is where it lives; a key seen as a string is no container.
-        self.node
-            .map(|n| NodeIdentity::new(std::ptr::from_ref::<Node>(n) as usize))
+        self.node.map(|n| NodeIdentity::new(n.id()))
     }
 }
 
 /// The entries of a mapping that the JSON value has: string keys, no `!reset`.
-fn kept_entries(entries: &[(Node, Node)]) -> impl Iterator<Item = &(Node, Node)> {
+fn kept_entries(entries: Entries<'_>) -> impl Iterator<Item = (NodeRef<'_>, NodeRef<'_>)> {
     entries
         .iter()
         .filter(|(k, v)| k.as_str().is_some() && !v.has_tag("!reset"))
 }
 
 /// [`kept_entries`] as (key, value).
-fn kept(entries: &[(Node, Node)]) -> impl Iterator<Item = (&str, &Node)> {
+fn kept(entries: Entries<'_>) -> impl Iterator<Item = (&str, NodeRef<'_>)> {
     kept_entries(entries).filter_map(|(k, v)| Some((k.as_str()?, v)))
 }
 
 /// A mapping as a JSON object. Its keys are unique: the YAML reader keeps one
 /// entry per key (a repeated key is a parse error, and such a file is not validated).
-pub struct Members<'a>(&'a [(Node, Node)], Option<&'a Node>);
+pub struct Members<'a>(Entries<'a>, Option<NodeRef<'a>>);
 
 /// The view of a member: its own, or an empty mapping for the hollow one.
-fn member_view<'a>(v: &'a Node, hollow: Option<&'a Node>) -> View<'a> {
+fn member_view<'a>(v: NodeRef<'a>, hollow: Option<NodeRef<'a>>) -> View<'a> {
     match hollow {
-        Some(h) if std::ptr::eq(h, v) => View {
+        Some(h) if h.id() == v.id() => View {
             node: None,
-            kind: Kind::Object(&[]),
+            kind: Kind::Object(Entries::default()),
             hollow: None,
         },
         _ => View::of(v),
@@ -346,7 +352,7 @@ impl<'a> Object<'a, YamlJson> for Members<'a> {
 }
 
 /// A sequence as a JSON array, without its `!reset` items.
-pub struct Items<'a>(&'a [Node]);
+pub struct Items<'a>(yaml::Items<'a>);
 
 impl<'a> Array<'a, YamlJson> for Items<'a> {
     type Node = View<'a>;
@@ -380,10 +386,10 @@ pub fn restart_accepted(s: crate::parse::yaml::Scalar) -> bool {
 /// loader keeps a file's own tree for that check only when this is false (or when it
 /// did not wait for the validator to ask): most files are clean, and keeping theirs
 /// doubled each service map that normalization changes.
-pub fn is_clean(root: &Node) -> bool {
+pub fn is_clean(root: NodeRef<'_>) -> bool {
     let restarts_ok = root
         .get("services")
-        .and_then(Node::as_map)
+        .and_then(NodeRef::as_map)
         .into_iter()
         .flatten()
         .filter_map(|(_, svc)| svc.get("restart")?.as_scalar())
@@ -401,7 +407,7 @@ mod tests {
     fn same_verdict(text: &str) -> bool {
         let f = SourceFile::new("c.yaml", FileKind::Compose, text.to_string());
         let y = yaml::parse(FileId(0), &f);
-        let root = &y.docs[0];
+        let root = y.docs[0].read();
         let copy = schema::VALIDATOR
             .as_ref()
             .map(|v| v.is_valid(&schema::to_json_value(root)));
@@ -434,8 +440,8 @@ mod tests {
                     if doc.as_map().is_none() {
                         continue;
                     }
-                    let built = Built::is_valid(&schema::to_json_value(&doc));
-                    assert_eq!(built, compiled.is_valid(View::of(&doc)), "{path:?}");
+                    let built = Built::is_valid(&schema::to_json_value(doc.read()));
+                    assert_eq!(built, compiled.is_valid(View::of(doc.read())), "{path:?}");
                     *if built { &mut valid } else { &mut invalid } += 1;
                 }
             }
@@ -459,8 +465,8 @@ mod tests {
                 ]),
             )
         };
-        assert!(small_enough_to_copy(&seq(COPIED_NODES - 1)));
-        assert!(!small_enough_to_copy(&seq(COPIED_NODES)));
+        assert!(small_enough_to_copy(seq(COPIED_NODES - 1).read()));
+        assert!(!small_enough_to_copy(seq(COPIED_NODES).read()));
         // 100 aliases of a list of 100 items: a short text, a large copy.
         let mut text = String::from("x-a: &a [");
         text.push_str(&"1, ".repeat(100));
@@ -469,8 +475,8 @@ mod tests {
         text.push_str("]\n");
         let f = SourceFile::new("c.yaml", FileKind::Compose, text);
         let y = yaml::parse(FileId(0), &f);
-        assert!(!small_enough_to_copy(&y.docs[0]));
-        assert_eq!(is_valid(&y.docs[0]), Some(true));
+        assert!(!small_enough_to_copy(y.docs[0].read()));
+        assert_eq!(is_valid(y.docs[0].read()), Some(true));
         // A scalar of 4 KiB aliased 100 times: few nodes, a large copy.
         let text = format!(
             "x-a: &a {}\nx-b: [{}]\n",
@@ -478,7 +484,9 @@ mod tests {
             "*a, ".repeat(100)
         );
         let f = SourceFile::new("c.yaml", FileKind::Compose, text);
-        assert!(!small_enough_to_copy(&yaml::parse(FileId(0), &f).docs[0]));
+        assert!(!small_enough_to_copy(
+            yaml::parse(FileId(0), &f).docs[0].read()
+        ));
     }
 
     #[test]
@@ -587,7 +595,7 @@ mod tests {
         assert_eq!(svc, ["additionalProperties", "patternProperties", "type"]);
         // The split is taken (else this test would judge the whole file twice).
         let f = SourceFile::new("c.yaml", FileKind::Compose, many("", ""));
-        assert!(has_many_services(&yaml::parse(FileId(0), &f).docs[0]));
+        assert!(has_many_services(yaml::parse(FileId(0), &f).docs[0].read()));
         assert!(same_verdict(&many("", "")));
         // `!reset` services are no services: nothing of them is validated.
         assert!(same_verdict(

@@ -10,7 +10,7 @@ use crate::compose::model::{self, ComposeModel};
 use crate::compose::proxy::NginxConfig;
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::Lookup;
-use crate::parse::yaml::Node;
+use crate::parse::yaml::{Node, NodeRef};
 use crate::source::{Boundary, FileId, FileKind, ReadError, SourceFile, Sources, Span};
 
 /// How variables are found, from the command line.
@@ -164,10 +164,15 @@ impl Project {
         self.var_uses.iter().flat_map(|u| u.iter())
     }
 
+    /// The root of the merged tree.
+    pub fn root(&self) -> Option<NodeRef<'_>> {
+        self.tree.as_ref().map(Node::read)
+    }
+
     /// The merged tree's node of service `name` (its raw keys, `extends` included).
-    pub fn service_node(&self, name: &str) -> Option<&Node> {
+    pub fn service_node(&self, name: &str) -> Option<NodeRef<'_>> {
         let i = *self.service_positions.get(name)?;
-        let entries = self.tree.as_ref()?.get("services")?.as_map()?;
+        let entries = self.root()?.get("services")?.as_map()?;
         entries.get(i).map(|(_, v)| v)
     }
 
@@ -325,15 +330,14 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
                 .cloned()
                 .unwrap_or_else(|| dir.clone())
         };
-        p.model = model::build(root, &base_dir, &p.sources);
+        p.model = model::build(root.read(), &base_dir, &p.sources);
     }
     p.tree = loaded.root;
     p.service_positions = p
-        .tree
-        .as_ref()
+        .root()
         .and_then(|t| t.get("services"))
-        .and_then(Node::as_map)
-        .unwrap_or(&[])
+        .and_then(NodeRef::as_map)
+        .unwrap_or_default()
         .iter()
         .enumerate()
         .filter_map(|(i, (k, _))| Some((k.as_str()?.into(), i)))
@@ -642,10 +646,10 @@ fn read_include_targets(file: &Path, dir: &Path) -> Vec<PathBuf> {
         text,
     ));
     let parsed = crate::parse::yaml::parse(id, sources.get(id));
-    let Some(include) = parsed.docs.first().and_then(|d| d.get("include")) else {
+    let Some(include) = parsed.docs.first().and_then(|d| d.read().get("include")) else {
         return Vec::new();
     };
-    let items: Vec<&Node> = match include.as_seq() {
+    let items: Vec<NodeRef<'_>> = match include.as_seq() {
         Some(items) => items.iter().collect(),
         None => vec![include],
     };
@@ -713,7 +717,7 @@ mod tests {
         let names: Vec<&str> = p.each_var_use().map(|u| u.name.as_str()).collect();
         assert_eq!(names, ["TAG", "FLAVOR"]);
         let image = p.service_node("app").and_then(|s| s.get("image"));
-        let vars = image.map(Node::vars).unwrap_or_default();
+        let vars = image.map(NodeRef::vars).unwrap_or_default();
         assert_eq!(vars.len(), 2);
         assert!(std::ptr::eq(vars.as_ptr(), p.var_uses[0].as_ptr()));
     }

@@ -115,8 +115,7 @@ impl<'a> StackNames<'a> {
                 }
             }
             let node = p
-                .tree
-                .as_ref()
+                .root()
                 .and_then(|t| t.get("services"))
                 .and_then(|s| s.get(&proxy.name.value));
             if let Some(node) = node {
@@ -124,7 +123,7 @@ impl<'a> StackNames<'a> {
                     extra_hosts.extend(hosts.keys().map(|k| k.to_ascii_lowercase()));
                 }
                 if let Some(ext) = node.get("external_links") {
-                    for item in ext.as_seq().unwrap_or(&[]) {
+                    for item in ext.as_seq().unwrap_or_default() {
                         if let Some(s) = item.as_str() {
                             let (c, alias) = s.split_once(':').unwrap_or((s, s));
                             for n in [c, alias] {
@@ -133,7 +132,7 @@ impl<'a> StackNames<'a> {
                                     Known {
                                         service: None,
                                         kind: NameKind::ExternalLink,
-                                        span: item.span,
+                                        span: item.span(),
                                     },
                                 );
                             }

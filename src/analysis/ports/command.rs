@@ -14,7 +14,7 @@ pub enum CommandSrc {
 impl CommandSrc {
     /// The healthcheck's test as a command: `CMD` exec form, or a shell string.
     pub fn of_healthcheck(
-        test: &crate::parse::yaml::Node,
+        test: crate::parse::yaml::NodeRef<'_>,
         sources: &crate::source::Sources,
     ) -> Option<CommandSrc> {
         // Too long to read: no probe is concluded from it.
@@ -23,8 +23,9 @@ impl CommandSrc {
         }
         if let Some(items) = test.as_seq() {
             let first = items.first()?.as_str()?;
-            let rest: Vec<Text> = items[1..]
+            let rest: Vec<Text> = items
                 .iter()
+                .skip(1)
                 .filter(|i| i.as_str().is_some())
                 .map(|i| Text::from_node(i, sources))
                 .collect();
@@ -46,9 +47,9 @@ impl CommandSrc {
     }
 
     /// The compose `command` / `entrypoint` / healthcheck form of a node.
-    pub fn from_node(n: &Node, sources: &crate::source::Sources) -> Option<CommandSrc> {
+    pub fn from_node(n: NodeRef<'_>, sources: &crate::source::Sources) -> Option<CommandSrc> {
         if shell::node_too_long(n) {
-            return Some(Self::unread(n.span));
+            return Some(Self::unread(n.span()));
         }
         if let Some(items) = n.as_seq() {
             let words: Vec<Text> = items
@@ -177,7 +178,7 @@ pub(super) struct Commands {
 }
 
 impl Commands {
-    pub(super) fn of(p: &Project, node: Option<&Node>, df: Option<&Dockerfile>) -> Commands {
+    pub(super) fn of(p: &Project, node: Option<NodeRef<'_>>, df: Option<&Dockerfile>) -> Commands {
         let get = |k: &str| {
             node.and_then(|n| n.get(k))
                 .and_then(|n| CommandSrc::from_node(n, &p.sources))
@@ -408,7 +409,7 @@ pub fn running(p: &Project, svc: &Service) -> Running {
     let node = service_node(p, &svc.name.value);
     let df = p.dockerfiles.get(svc.name.value.as_str()).map(|(_, d)| d);
     let cmds = Commands::of(p, node, df);
-    let value_span = |key: &str| node.and_then(|n| n.get(key)).map(|n| n.span);
+    let value_span = |key: &str| node.and_then(|n| n.get(key)).map(|n| n.span());
     // An entrypoint script of the image usually ends with `exec "$@"`, so with a
     // compose `command` that is what runs.
     let (cmd, span) = match (&cmds.entrypoint, &cmds.command) {

@@ -16,7 +16,7 @@ use compact_str::CompactString;
 use crate::compose::model::{parse_port_short, MountKind, Service};
 use crate::compose::stack::Project;
 use crate::parse::dockerfile::{Dockerfile, Instruction};
-use crate::parse::yaml::Node;
+use crate::parse::yaml::NodeRef;
 use crate::source::Span;
 
 pub use shell::{Invocation, Text};
@@ -134,7 +134,7 @@ pub fn listening_ports(p: &Project, svc: &Service) -> Vec<PortEvidence> {
 const MAX_RANGE: u32 = 1024;
 
 /// The node of service `name` in the merged tree.
-pub fn service_node<'a>(p: &'a Project, name: &str) -> Option<&'a Node> {
+pub fn service_node<'a>(p: &'a Project, name: &str) -> Option<NodeRef<'a>> {
     p.service_node(name)
 }
 
@@ -231,11 +231,11 @@ fn dedup_evidence(v: &mut Vec<PortEvidence>) {
 // ---------------------------------------------------------------------------
 // `ports` and `expose`
 
-fn ports_and_expose(p: &Project, svc: &Service, node: Option<&Node>, l: &mut Listening) {
+fn ports_and_expose(p: &Project, svc: &Service, node: Option<NodeRef<'_>>, l: &mut Listening) {
     let items = node
         .and_then(|n| n.get("ports"))
-        .and_then(Node::as_seq)
-        .unwrap_or(&[]);
+        .and_then(NodeRef::as_seq)
+        .unwrap_or_default();
     for item in items {
         if let Some(s) = item.as_str() {
             let t = Text::from_node(item, &p.sources);
@@ -260,10 +260,13 @@ fn ports_and_expose(p: &Project, svc: &Service, node: Option<&Node>, l: &mut Lis
                         t.span(start, body_end),
                     );
                 }
-                None => l.unknown("a port stacklint cannot read", Some(item.span)),
+                None => l.unknown("a port stacklint cannot read", Some(item.span())),
             }
         } else if let Some(target) = item.get("target") {
-            let proto = item.get("protocol").and_then(Node::as_str).unwrap_or("tcp");
+            let proto = item
+                .get("protocol")
+                .and_then(NodeRef::as_str)
+                .unwrap_or("tcp");
             if !proto.eq_ignore_ascii_case("tcp") {
                 continue;
             }
@@ -272,13 +275,13 @@ fn ports_and_expose(p: &Project, svc: &Service, node: Option<&Node>, l: &mut Lis
                 Some((a, b)) if !t.any_taint() => {
                     add_range(l, a, b, EvidenceKind::Ports, t.span(0, t.s.len()))
                 }
-                _ => l.unknown("a port stacklint cannot read", Some(target.span)),
+                _ => l.unknown("a port stacklint cannot read", Some(target.span())),
             }
         }
     }
     let _ = svc;
     let expose = node.and_then(|n| n.get("expose"));
-    let items: Vec<&Node> = match expose {
+    let items: Vec<NodeRef<'_>> = match expose {
         Some(n) => match n.as_seq() {
             Some(s) => s.iter().collect(),
             None => vec![n],
@@ -296,7 +299,7 @@ fn ports_and_expose(p: &Project, svc: &Service, node: Option<&Node>, l: &mut Lis
             Some((a, b)) if !t.tainted(0, body.len()) => {
                 add_range(l, a, b, EvidenceKind::Expose, t.span(0, body.len()))
             }
-            _ => l.unknown("an exposed port stacklint cannot read", Some(item.span)),
+            _ => l.unknown("an exposed port stacklint cannot read", Some(item.span())),
         }
     }
 }
@@ -389,7 +392,7 @@ impl Settings {
 }
 
 impl RuntimeEnv {
-    pub fn of(p: &Project, svc: &Service, node: Option<&Node>) -> RuntimeEnv {
+    pub fn of(p: &Project, svc: &Service, node: Option<NodeRef<'_>>) -> RuntimeEnv {
         let mut env = Settings::default();
         if let Some((_, d)) = p.dockerfiles.get(svc.name.value.as_str()) {
             for ins in image_instructions(d)
@@ -418,8 +421,8 @@ impl RuntimeEnv {
         }
         let entries = node
             .and_then(|n| n.get("environment"))
-            .and_then(Node::as_map)
-            .unwrap_or(&[]);
+            .and_then(NodeRef::as_map)
+            .unwrap_or_default();
         for (k, v) in entries {
             let Some(key) = k.as_str() else { continue };
             // Mapped once, read twice.
@@ -430,7 +433,7 @@ impl RuntimeEnv {
             });
             let span = match &t {
                 Some(t) if !v.is_null() => t.full_span(),
-                _ => k.span,
+                _ => k.span(),
             };
             env.set(key, known, span);
         }

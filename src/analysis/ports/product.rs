@@ -21,7 +21,7 @@ pub fn product_for_image(image: &str) -> Option<&'static Product> {
 pub(super) fn product_of(
     p: &Project,
     svc: &Service,
-    node: Option<&Node>,
+    node: Option<NodeRef<'_>>,
 ) -> Option<(&'static Product, Span)> {
     use crate::compose::base::Origin;
     let base = crate::compose::base::base_image(p, svc)?;
@@ -54,7 +54,7 @@ pub(super) fn covers(target: &str, path: &str) -> bool {
 pub(super) fn placements(
     p: &Project,
     svc: &Service,
-    node: Option<&Node>,
+    node: Option<NodeRef<'_>>,
     df: Option<&Dockerfile>,
 ) -> Vec<(String, Span, bool)> {
     let mut out = Vec::new();
@@ -65,17 +65,17 @@ pub(super) fn placements(
     }
     let configs = node
         .and_then(|n| n.get("configs"))
-        .and_then(Node::as_seq)
-        .unwrap_or(&[]);
+        .and_then(NodeRef::as_seq)
+        .unwrap_or_default();
     for c in configs {
-        if let Some(t) = c.get("target").and_then(Node::as_str) {
-            out.push((t.to_string(), c.span, false));
+        if let Some(t) = c.get("target").and_then(NodeRef::as_str) {
+            out.push((t.to_string(), c.span(), false));
         } else if let Some(name) = c
             .as_str()
-            .or_else(|| c.get("source").and_then(Node::as_str))
+            .or_else(|| c.get("source").and_then(NodeRef::as_str))
         {
             // A config without a target lands at `/<name>`.
-            out.push((format!("/{name}"), c.span, false));
+            out.push((format!("/{name}"), c.span(), false));
         }
     }
     if let Some(d) = df {
@@ -118,7 +118,7 @@ pub(super) fn var_matches(pattern: &str, name: &str) -> bool {
 pub(super) fn product_ports(
     p: &Project,
     svc: &Service,
-    node: Option<&Node>,
+    node: Option<NodeRef<'_>>,
     df: Option<&Dockerfile>,
     prod: &'static Product,
     cmds: &Commands,

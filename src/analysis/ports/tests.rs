@@ -220,7 +220,7 @@ fn interpolated_values_map_to_their_source() {
         "http://localhost:8000/h $HOME",
         use_(Op::Default { colon: true }, false),
     );
-    let t = Text::from_node(&n, &sources);
+    let t = Text::from_node(n.read(), &sources);
     let at = t.s.find("8000").unwrap_or(0);
     let s = t.span(at, at + 4);
     assert_eq!(&src[s.range()], "${PORT:-8000}");
@@ -237,7 +237,7 @@ fn interpolated_values_map_to_their_source() {
         "http://localhost:9000/h $HOME",
         use_(Op::Alternative { colon: true }, true),
     );
-    let t = Text::from_node(&n, &sources);
+    let t = Text::from_node(n.read(), &sources);
     let at = t.s.find("9000").unwrap_or(0);
     assert!(t.tainted(at, at + 4));
 }

@@ -3,7 +3,7 @@
 //! pointed at exactly.
 
 use crate::parse::interpolate::{Op, VarUse};
-use crate::parse::yaml::{Node, Style};
+use crate::parse::yaml::{NodeRef, Style};
 use crate::source::{Sources, Span};
 use smallvec::SmallVec;
 
@@ -26,7 +26,7 @@ pub fn too_long(words: usize, bytes: usize) -> bool {
 
 /// [`too_long`] for a compose command or healthcheck test: a list of words, or
 /// one string a shell splits.
-pub fn node_too_long(n: &Node) -> bool {
+pub fn node_too_long(n: NodeRef<'_>) -> bool {
     match n.as_seq() {
         Some(items) => too_long(
             items.len(),
@@ -237,12 +237,12 @@ impl Text {
     }
 
     /// The value of a scalar node (after interpolation), mapped to its source.
-    pub fn from_node(n: &Node, sources: &Sources) -> Text {
+    pub fn from_node(n: NodeRef<'_>, sources: &Sources) -> Text {
         let Some(sc) = n.as_scalar() else {
-            return Text::plain(String::new(), n.span);
+            return Text::plain(String::new(), n.span());
         };
         let value = sc.value;
-        let raw = sources.get(n.span.file).slice(&n.span);
+        let raw = sources.get(n.span().file).slice(&n.span());
         let (off, inner) = match sc.style {
             Style::SingleQuoted | Style::DoubleQuoted if raw.len() >= 2 => {
                 (1, &raw[1..raw.len() - 1])
@@ -254,18 +254,18 @@ impl Text {
             },
             _ => (0, raw),
         };
-        let base = n.span.start() + off;
+        let base = n.span().start() + off;
         if sc.vars.is_empty() {
             if inner == value {
-                return Text::exact(value, n.span, base);
+                return Text::exact(value, n.span(), base);
             }
             return match align(value, inner, base) {
                 Some(bytes) => Text {
                     s: value.into(),
                     bytes,
-                    whole: n.span,
+                    whole: n.span(),
                 },
-                None => Text::plain(value.to_string(), n.span),
+                None => Text::plain(value.to_string(), n.span()),
             };
         }
         let simple = !inner.contains('\n')
@@ -276,7 +276,7 @@ impl Text {
                 _ => false,
             };
         if simple {
-            if let Some(t) = map_interpolated(value, inner, base, sc.vars, n.span) {
+            if let Some(t) = map_interpolated(value, inner, base, sc.vars, n.span()) {
                 return t;
             }
         }
@@ -286,7 +286,7 @@ impl Text {
             .vars
             .iter()
             .any(|u| matches!(u.op, Op::Alternative { .. }));
-        Text::plain(value.to_string(), n.span).with_taint(alt)
+        Text::plain(value.to_string(), n.span()).with_taint(alt)
     }
 
     /// A Dockerfile word: written verbatim, or a JSON string with its quotes.
@@ -804,7 +804,7 @@ mod tests {
                 for z in a..=list.len() + 1 {
                     let mut part = Bytes::default();
                     part.extend_from(&b, a, z);
-                    let want = list.get(a..z.min(list.len())).unwrap_or(&[]);
+                    let want = list.get(a..z.min(list.len())).unwrap_or_default();
                     assert_eq!(per_byte(&part), want, "{a}..{z} of {list:?}");
                     assert_eq!(b.tainted(a, z), want.iter().any(|x| x.1));
                 }

@@ -19,6 +19,7 @@
 
 mod aliases;
 mod fast;
+mod handle;
 mod node;
 mod read;
 
@@ -30,6 +31,7 @@ use crate::finding::ParseDiag;
 use crate::source::{FileId, SourceFile, Span};
 use aliases::{Expansion, Size};
 pub use aliases::{ALIAS_BYTES_PER_FILE_BYTE, MAX_NODES, MIN_ALIAS_BYTES};
+pub use handle::{Entries, Items, Kind, NodeRef};
 pub(crate) use node::take_items;
 use node::CompactString;
 pub use node::{Node, Scalar, Style, Value};

@@ -164,6 +164,11 @@ impl Node {
         matches!(self.value, Value::Null)
     }
 
+    /// This node as readers past the loader see it.
+    pub fn read(&self) -> super::NodeRef<'_> {
+        self.into()
+    }
+
     /// The scalar text of this node (`None` for null, sequences and mappings).
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {

@@ -17,7 +17,7 @@ use serde_json::Value as Json;
 use crate::compose::schema::{self, JsonTree};
 use crate::compose::schema_view;
 use crate::finding::{Edit, Finding, Findings, Fix};
-use crate::parse::yaml::Node;
+use crate::parse::yaml::NodeRef;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::{FileId, Sources, Span};
@@ -56,7 +56,7 @@ impl Rule for InvalidCompose {
                 continue;
             }
             let partial = tree.partial || p.lone_override;
-            out.extend(check_file(root, partial, Some(&p.sources)));
+            out.extend(check_file(root.read(), partial, Some(&p.sources)));
         }
     }
 }
@@ -73,7 +73,7 @@ struct Violation {
 }
 
 /// `sources`: where a did-you-mean fix checks that the key is written plainly.
-fn check_file(root: &Node, partial: bool, sources: Option<&Sources>) -> Vec<Finding> {
+fn check_file(root: NodeRef<'_>, partial: bool, sources: Option<&Sources>) -> Vec<Finding> {
     // Valid files are judged by `schema_view`; the `serde_json` validator is
     // compiled only when a file fails, to word its errors.
     // A YAML file without one compose key at its top (a Kubernetes manifest, a Helm
@@ -126,7 +126,7 @@ const MAX_LIST_ITEMS: usize = 10_000;
 /// The length of the longest list in `n`, at most [`MAX_LIST_ITEMS`] + 1 (it stops
 /// there). Aliased subtrees are walked once per use, bounded by the YAML reader's
 /// alias limits; `depth` is bounded by its nesting limit.
-fn longest_list(n: &Node, depth: usize) -> usize {
+fn longest_list(n: NodeRef<'_>, depth: usize) -> usize {
     if depth > 256 {
         return 0;
     }
@@ -213,7 +213,7 @@ fn findings(found: Vec<Violation>, sources: Option<&Sources>) -> Vec<Finding> {
 
 struct FileCx<'a> {
     json: &'a JsonTree,
-    root: &'a Node,
+    root: NodeRef<'a>,
     partial: bool,
 }
 
@@ -508,8 +508,8 @@ fn type_violation(segs: &[String], instance: &Json, expected: &[JsonType], at: S
 
 /// `restart:` is a plain string in the schema, but docker refuses to create a
 /// container with an unknown policy.
-fn restart_policies(root: &Node, out: &mut Vec<Violation>) {
-    let Some(services) = root.get("services").and_then(Node::as_map) else {
+fn restart_policies(root: NodeRef<'_>, out: &mut Vec<Violation>) {
+    let Some(services) = root.get("services").and_then(NodeRef::as_map) else {
         return;
     };
     for (name, svc) in services {
@@ -526,7 +526,7 @@ fn restart_policies(root: &Node, out: &mut Vec<Violation>) {
         let allowed: Vec<String> = schema_view::RESTART.iter().map(|r| r.to_string()).collect();
         let near = crate::names::nearest(policy, schema_view::RESTART.iter().copied());
         out.push(Violation {
-            span: restart.span,
+            span: restart.span(),
             message: format!(
                 "`{}` is not a restart policy (service `{name}`): use {}",
                 s.value,
@@ -653,7 +653,7 @@ mod tests {
     fn run(text: &str, partial: bool) -> Vec<(String, String)> {
         let f = SourceFile::new("c.yaml", FileKind::Compose, text.to_string());
         let y = yaml::parse(FileId(0), &f);
-        check_file(&y.docs[0], partial, None)
+        check_file(y.docs[0].read(), partial, None)
             .into_iter()
             .map(|f| {
                 let at = text[f.primary.range()].to_string();

@@ -11,7 +11,7 @@ use crate::analysis::secrets::values::{
     is_placeholder, is_secret_setting, sets_no_secret, url_password, weakness,
 };
 use crate::finding::{Finding, Findings};
-use crate::parse::yaml::Node;
+use crate::parse::yaml::NodeRef;
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
 use crate::source::Span;
@@ -41,11 +41,10 @@ impl Rule for HardcodedSecret {
         };
         let mut reported: HashSet<Span> = HashSet::new();
         let services = p
-            .tree
-            .as_ref()
+            .root()
             .and_then(|t| t.get("services"))
-            .and_then(Node::as_map)
-            .unwrap_or(&[]);
+            .and_then(NodeRef::as_map)
+            .unwrap_or_default();
         for (sk, svc) in services {
             let Some(sname) = sk.as_str() else { continue };
             let lists = [
@@ -53,7 +52,7 @@ impl Rule for HardcodedSecret {
                 ("build args", svc.get("build").and_then(|b| b.get("args"))),
             ];
             for (what, list) in lists {
-                let Some(map) = list.and_then(Node::as_map) else {
+                let Some(map) = list.and_then(NodeRef::as_map) else {
                     continue;
                 };
                 for (k, v) in map {
@@ -71,7 +70,7 @@ impl Rule for HardcodedSecret {
                         // Weak or not: placeholder-secret does not read URLs.
                         let placeholder =
                             is_placeholder(password) || cx.options.is_extra_placeholder(password);
-                        if span != v.span && !placeholder && reported.insert(span) {
+                        if span != v.span() && !placeholder && reported.insert(span) {
                             out.push(
                                 Finding::new(
                                     &META,
@@ -92,11 +91,11 @@ impl Rule for HardcodedSecret {
                         if sets_no_secret(value) || known(&[key], value) {
                             continue;
                         }
-                        if reported.insert(v.span) {
+                        if reported.insert(v.span()) {
                             out.push(
                                 Finding::new(
                                     &META,
-                                    v.span,
+                                    v.span(),
                                     format!("`{key}` of service `{sname}` is written in the compose file ({what}): the secret is committed with it"),
                                 )
                                 .label("a literal secret")
@@ -149,7 +148,7 @@ impl Rule for HardcodedSecret {
                 .and_then(|n| n.get("healthcheck"))
                 .and_then(|h| h.get("test"));
             let probe = test
-                .filter(|t| may_name_password_option(t))
+                .filter(|t| may_name_password_option(*t))
                 .and_then(|t| crate::analysis::ports::CommandSrc::of_healthcheck(t, &p.sources))
                 .map(|cmd| cmd.invocations())
                 .unwrap_or_default();
@@ -239,7 +238,7 @@ const MYSQL_PASSWORD: &str = "-p";
 /// Whether the words of `test` may hold an option [`option_secrets`] reads: one
 /// of its options is in the text, however quoted. Most healthchecks hold none,
 /// and are then not split into programs a second time (the port rule splits them).
-fn may_name_password_option(test: &crate::parse::yaml::Node) -> bool {
+fn may_name_password_option(test: NodeRef<'_>) -> bool {
     fn holds(s: &str) -> bool {
         // Quotes, and backslashes with the line break they may join, can sit
         // anywhere in a shell word (`-"p"secret`, or `-\\` at a line's end and

@@ -225,7 +225,7 @@ impl Rule for SensitiveHostMount {
                 .service_node(name)
                 .and_then(|n| n.get("devices"))
                 .and_then(|d| d.as_seq())
-                .unwrap_or(&[]);
+                .unwrap_or_default();
             for d in devices {
                 let (source, span) = match d.as_str() {
                     Some(s) => {
@@ -236,7 +236,7 @@ impl Rule for SensitiveHostMount {
                     }
                     None => match d
                         .get("source")
-                        .and_then(|s| s.as_str().map(|v| (v, s.span)))
+                        .and_then(|s| s.as_str().map(|v| (v, s.span())))
                     {
                         Some(found) => found,
                         None => continue,

@@ -253,7 +253,7 @@ const WORKER_HEALTH_PORTS: &[u16] = &[7433];
 fn worker_finding(
     p: &Project,
     svc: &crate::compose::model::Service,
-    node: &crate::parse::yaml::Node,
+    node: crate::parse::yaml::NodeRef<'_>,
     w: &ports::Worker,
     local: &[&Probe],
     env: &RuntimeEnv,
@@ -283,9 +283,9 @@ fn worker_finding(
     let pr = local.first()?;
     let port = pr.port?;
     // Written outside the service: it came through an anchor, a merge key or `extends`.
-    let inherited = p.sources.get(pr.span.file).path != p.sources.get(node.span.file).path
-        || pr.span.start() < node.span.start()
-        || pr.span.end() > node.span.end();
+    let inherited = p.sources.get(pr.span.file).path != p.sources.get(node.span().file).path
+        || pr.span.start() < node.span().start()
+        || pr.span.end() > node.span().end();
     let mut label = format!("probes port {port} of the container itself");
     if inherited {
         label.push_str(&format!(

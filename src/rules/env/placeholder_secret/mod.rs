@@ -12,7 +12,7 @@ use crate::compose::stack::{EnvRole, Project};
 use crate::finding::{Finding, Findings};
 use crate::parse::interpolate::Lookup;
 use crate::parse::interpolate::{Op, VarUse};
-use crate::parse::yaml::Node;
+use crate::parse::yaml::NodeRef;
 use crate::rules::env::{entry, env_file_readers, file_name, templates};
 use crate::rules::{Category, Context, Rule, RuleMeta};
 use crate::severity::Severity;
@@ -116,14 +116,13 @@ impl Rule for PlaceholderSecret {
 
         // `environment:` of each service in the merged tree.
         let services = p
-            .tree
-            .as_ref()
+            .root()
             .and_then(|t| t.get("services"))
-            .and_then(Node::as_map)
-            .unwrap_or(&[]);
+            .and_then(NodeRef::as_map)
+            .unwrap_or_default();
         for (sk, svc) in services {
             let Some(sname) = sk.as_str() else { continue };
-            let Some(env) = svc.get("environment").and_then(Node::as_map) else {
+            let Some(env) = svc.get("environment").and_then(NodeRef::as_map) else {
                 continue;
             };
             for (k, v) in env {
@@ -141,11 +140,11 @@ impl Rule for PlaceholderSecret {
                     let Some(weak) = weakness(&[key], value, extra(value)) else {
                         continue;
                     };
-                    if reported.insert(v.span) {
+                    if reported.insert(v.span()) {
                         out.push(
                             Finding::new(
                                 &META,
-                                v.span,
+                                v.span(),
                                 format!("`{key}` of service `{sname}` has {}", weak.phrase()),
                             )
                             .label(weak.label())
