@@ -702,9 +702,10 @@ pub struct TopLevel {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ComposeModel {
-    /// Service name → position in `services`, so lookups stay constant-time on big stacks.
+    /// Service name → where the service is, so lookups stay constant-time on
+    /// big stacks (a short name is kept inline: no allocation per service).
     #[serde(skip)]
-    pub index: Option<std::collections::HashMap<String, usize>>,
+    pub index: Option<foldhash::HashMap<CompactString, ServiceAt>>,
     pub name: Option<Spanned<CompactString>>,
     pub version: Option<Spanned<CompactString>>,
     pub services: Vec<Service>,
@@ -714,12 +715,31 @@ pub struct ComposeModel {
     pub configs: Vec<TopLevel>,
 }
 
+/// Where a service is: its position in [`ComposeModel::services`], and among
+/// the entries of the tree's `services` mapping (the model leaves out a key
+/// that is not a string).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ServiceAt {
+    model: u32,
+    tree: u32,
+}
+
 impl ComposeModel {
     pub fn service(&self, name: &str) -> Option<&Service> {
         match &self.index {
-            Some(index) => index.get(name).and_then(|&i| self.services.get(i)),
+            Some(index) => index
+                .get(name)
+                .and_then(|at| self.services.get(at.model as usize)),
             None => self.services.iter().find(|s| s.name.value == name),
         }
+    }
+
+    /// The position of service `name` among the entries of the tree's
+    /// `services` mapping the model was built from. (Kept apart from the
+    /// services: code that takes them out of the model for a while still finds
+    /// their nodes.)
+    pub fn tree_position(&self, name: &str) -> Option<usize> {
+        Some(self.index.as_ref()?.get(name)?.tree as usize)
     }
 
     pub fn network(&self, name: &str) -> Option<&TopLevel> {
@@ -771,17 +791,30 @@ pub fn build(
     base_dir: &(dyn Fn(Span) -> PathBuf + Sync),
     sources: &Sources,
 ) -> ComposeModel {
-    let named: Vec<(Spanned<CompactString>, NodeRef<'_>)> = root
+    let named: Vec<(Spanned<CompactString>, NodeRef<'_>, usize)> = root
         .get("services")
         .and_then(NodeRef::as_map)
         .unwrap_or_default()
         .iter()
-        .filter_map(|(k, v)| Some((text(k)?, v)))
+        .enumerate()
+        .filter_map(|(at, (k, v))| Some((text(k)?, v, at)))
         .collect();
     // Mapped one to one, so the services are collected at their exact size (in
     // parallel, each written in its place: a filtered parallel collect gathers
     // pieces and copies them, a second copy of the model at its peak).
-    let one = |(name, v): (Spanned<CompactString>, NodeRef<'_>)| {
+    let at = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    let index = named
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _, tree))| {
+            let place = ServiceAt {
+                model: at(i),
+                tree: at(*tree),
+            };
+            (name.value.clone(), place)
+        })
+        .collect();
+    let one = |(name, v, _): (Spanned<CompactString>, NodeRef<'_>, usize)| {
         build_service(name, v, base_dir, sources)
     };
     let services: Vec<Service> = if named.len() >= crate::PARALLEL_SERVICES {
@@ -790,11 +823,6 @@ pub fn build(
     } else {
         named.into_iter().map(one).collect()
     };
-    let index = services
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.name.value.to_string(), i))
-        .collect();
     ComposeModel {
         index: Some(index),
         name: root.get("name").and_then(text),

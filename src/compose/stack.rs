@@ -134,9 +134,6 @@ pub struct Project {
     pub lone_override: bool,
     /// Each compose file's own interpolated tree, as compose validates it.
     pub file_trees: Vec<crate::compose::load::FileTree>,
-    /// Service name → position in the merged tree's `services` mapping (a
-    /// short name is kept inline: no allocation per service).
-    pub service_positions: foldhash::HashMap<compact_str::CompactString, usize>,
     /// What git says of each env file that is not a template, by file; a file
     /// outside a git work tree has no entry.
     pub git: std::collections::HashMap<FileId, EnvGit>,
@@ -171,9 +168,9 @@ impl Project {
 
     /// The merged tree's node of service `name` (its raw keys, `extends` included).
     pub fn service_node(&self, name: &str) -> Option<NodeRef<'_>> {
-        let i = *self.service_positions.get(name)?;
+        let at = self.model.tree_position(name)?;
         let entries = self.root()?.get("services")?.as_map()?;
-        entries.get(i).map(|(_, v)| v)
+        entries.get(at).map(|(_, v)| v)
     }
 
     /// Whether this project is a piece of a larger stack (included by an ancestor's
@@ -333,15 +330,6 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
         p.model = model::build(root.read(), &base_dir, &p.sources);
     }
     p.tree = loaded.root;
-    p.service_positions = p
-        .root()
-        .and_then(|t| t.get("services"))
-        .and_then(NodeRef::as_map)
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (k, _))| Some((k.as_str()?.into(), i)))
-        .collect();
 
     // Templates beside the compose file.
     for name in ENV_TEMPLATES {
@@ -720,5 +708,30 @@ mod tests {
         let vars = image.map(NodeRef::vars).unwrap_or_default();
         assert_eq!(vars.len(), 2);
         assert!(std::ptr::eq(vars.as_ptr(), p.var_uses[0].as_ptr()));
+    }
+
+    /// A service's node is found by its name, also past a key the model skips
+    /// (not a string): its place in the model is not its place in the tree.
+    #[test]
+    fn a_service_node_is_found_past_a_key_the_model_skips() {
+        let p = project_of_text(
+            "services:\n  ? [odd]\n  : {image: odd}\n  app:\n    image: app\n  db:\n    image: db\n",
+        );
+        let names: Vec<&str> = p
+            .model
+            .services
+            .iter()
+            .map(|s| s.name.value.as_str())
+            .collect();
+        assert_eq!(names, ["app", "db"]);
+        let image = |name: &str| {
+            p.service_node(name)
+                .and_then(|s| s.get("image"))
+                .and_then(NodeRef::as_str)
+        };
+        assert_eq!(
+            (image("app"), image("db"), image("odd")),
+            (Some("app"), Some("db"), None)
+        );
     }
 }
