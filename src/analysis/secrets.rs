@@ -385,11 +385,7 @@ fn collect_yaml<'a>(
     };
     // Only a shared collection (an anchor's) can be met twice: one of a
     // single holder is walked with it (recording each was a sixth of this walk).
-    if n.node()
-        .value
-        .shared_address(1)
-        .is_some_and(|at| !first_visit(at))
-    {
+    if n.shared_key().is_some_and(|at| !first_visit(at)) {
         return;
     }
     match n.kind() {

@@ -704,8 +704,10 @@ pub struct TopLevel {
 pub struct ComposeModel {
     /// Service name → where the service is, so lookups stay constant-time on
     /// big stacks (a short name is kept inline: no allocation per service).
+    /// (`None` in a model not built from a tree: [`ComposeModel::service`]
+    /// then searches, and no service has a tree position.)
     #[serde(skip)]
-    pub index: Option<foldhash::HashMap<CompactString, ServiceAt>>,
+    pub(crate) index: Option<foldhash::HashMap<CompactString, ServiceAt>>,
     pub name: Option<Spanned<CompactString>>,
     pub version: Option<Spanned<CompactString>>,
     pub services: Vec<Service>,
@@ -799,21 +801,22 @@ pub fn build(
         .enumerate()
         .filter_map(|(at, (k, v))| Some((text(k)?, v, at)))
         .collect();
-    // Mapped one to one, so the services are collected at their exact size (in
-    // parallel, each written in its place: a filtered parallel collect gathers
-    // pieces and copies them, a second copy of the model at its peak).
-    let at = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    // A file holds at most `MAX_NODES` (500,000) values: positions fit.
+    let position = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
     let index = named
         .iter()
         .enumerate()
         .map(|(i, (name, _, tree))| {
             let place = ServiceAt {
-                model: at(i),
-                tree: at(*tree),
+                model: position(i),
+                tree: position(*tree),
             };
             (name.value.clone(), place)
         })
         .collect();
+    // Mapped one to one, so the services are collected at their exact size (in
+    // parallel, each written in its place: a filtered parallel collect gathers
+    // pieces and copies them, a second copy of the model at its peak).
     let one = |(name, v, _): (Spanned<CompactString>, NodeRef<'_>, usize)| {
         build_service(name, v, base_dir, sources)
     };
@@ -853,7 +856,7 @@ impl<'a> ServiceKeys<'a> {
         for (k, v) in node.as_map().unwrap_or_default() {
             let place = k.as_str().and_then(service_key);
             if let Some(value) = place.and_then(|i| values.get_mut(i)) {
-                // The first of duplicate keys, as `Node::get` finds it.
+                // The first of duplicate keys, as `NodeRef::get` finds it.
                 value.get_or_insert(v);
             }
         }

@@ -734,4 +734,18 @@ mod tests {
             (Some("app"), Some("db"), None)
         );
     }
+
+    /// A service's node is found while the services are out of the model (the
+    /// Dockerfile reader takes them out to read each one's build).
+    #[test]
+    fn a_service_node_is_found_while_the_services_are_out_of_the_model() {
+        let mut p = project_of_text("services:\n  app:\n    image: app\n");
+        let services = std::mem::take(&mut p.model.services);
+        let image = p
+            .service_node("app")
+            .and_then(|s| s.get("image"))
+            .and_then(NodeRef::as_str);
+        assert_eq!(image, Some("app"));
+        p.model.services = services;
+    }
 }

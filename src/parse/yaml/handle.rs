@@ -4,8 +4,9 @@
 //! [`Entries`] rather than slices, so that readers do not depend on how nodes are
 //! stored. Today a handle is a reference into the `Arc` tree of [`Node`]s; the
 //! tree's storage is meant to become one arena of small nodes per project
-//! (ARCHITECTURE.md, "Not done yet (issue 11)"), and then only this file and the
-//! writers (`compose/load.rs`, `compose/merge.rs`) change.
+//! (ARCHITECTURE.md, "Not done yet (issue 11)"). Then this file changes, the
+//! writers (`compose/load.rs`, `compose/merge.rs`), and the two readers that
+//! still need the `Node` behind a handle ([`NodeRef::node`]).
 
 use super::node::{Node, Scalar, Style, Value};
 use crate::parse::interpolate::VarUse;
@@ -31,16 +32,25 @@ impl<'a> From<&'a Node> for NodeRef<'a> {
 }
 
 impl<'a> NodeRef<'a> {
-    /// The node this handle reads: for the code that owns or rewrites trees
-    /// (the loader, the merge, the schema check's synthetic files).
+    /// The node this handle reads, for the two readers that need the tree
+    /// itself: the model's exec-form command shares the tree's list instead of
+    /// copying it, and the schema check builds a file of one service from the
+    /// service's node.
     pub fn node(self) -> &'a Node {
         self.0
     }
 
     /// This node's identity while its tree lives: two handles to one node have
-    /// the same, two nodes never do (an alias's items are its anchor's nodes).
+    /// the same, two nodes never do. What an alias holds is the anchor's own
+    /// nodes, so they keep the anchor's identities.
     pub fn id(self) -> usize {
         std::ptr::from_ref::<Node>(self.0) as usize
+    }
+
+    /// A key for work done once per shared collection (an anchor's, met again
+    /// through aliases); `None` for a collection held once, and for a scalar.
+    pub fn shared_key(self) -> Option<usize> {
+        self.0.value.shared_address(1)
     }
 
     pub fn span(self) -> Span {
@@ -137,10 +147,6 @@ impl<'a> Items<'a> {
 
     pub fn first(self) -> Option<NodeRef<'a>> {
         self.get(0)
-    }
-
-    pub fn last(self) -> Option<NodeRef<'a>> {
-        self.0.last().map(NodeRef)
     }
 
     pub fn iter(self) -> impl DoubleEndedIterator<Item = NodeRef<'a>> + ExactSizeIterator {

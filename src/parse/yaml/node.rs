@@ -263,7 +263,8 @@ impl Node {
             .map(|(k, v)| (k, v))
     }
 
-    /// A YAML boolean as compose reads it (`true`/`false`, any case).
+    /// A YAML boolean as compose reads it (`true`/`false`, `yes`/`no`, `on`/`off`,
+    /// any case).
     pub fn as_bool(&self) -> Option<bool> {
         match self.as_str()?.to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" => Some(true),
