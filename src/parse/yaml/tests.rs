@@ -3,7 +3,8 @@ use super::*;
 use crate::source::FileKind;
 use libyaml_safer::Parser;
 
-fn load(text: &str) -> (SourceFile, YamlFile) {
+/// A text parsed as a compose file (the handle's tests read it too).
+pub(super) fn load(text: &str) -> (SourceFile, YamlFile) {
     let f = SourceFile::new("t.yaml", FileKind::Compose, text.to_string());
     let y = parse(FileId(0), &f);
     (f, y)
