@@ -149,8 +149,8 @@ impl<'a> Items<'a> {
         self.get(0)
     }
 
-    pub fn iter(self) -> impl DoubleEndedIterator<Item = NodeRef<'a>> + ExactSizeIterator {
-        self.0.iter().map(NodeRef)
+    pub fn iter(self) -> <Self as IntoIterator>::IntoIter {
+        self.into_iter()
     }
 }
 
@@ -180,10 +180,8 @@ impl<'a> Entries<'a> {
         self.0.get(i).map(pair)
     }
 
-    pub fn iter(
-        self,
-    ) -> impl DoubleEndedIterator<Item = (NodeRef<'a>, NodeRef<'a>)> + ExactSizeIterator {
-        self.0.iter().map(pair)
+    pub fn iter(self) -> <Self as IntoIterator>::IntoIter {
+        self.into_iter()
     }
 }
 
