@@ -14,6 +14,11 @@ is what each item added since the size before costs, without it. With
 dotenv-linter on PATH (`cargo install dotenv-linter`) it also times the peer on
 the generated .env.
 
+It ends with issue 11's goals, each judged on the figures of this run: the
+time per service counts the fixed cost of a run, so it also prints what each
+further service costs, and, with `--instructions`, the instructions per service,
+which machine noise does not move.
+
 With `--instructions` (and valgrind installed) it also counts the instructions
 each YAML input takes, stacklint's and the floor's (callgrind; all threads), and
 their ratio. Unlike time, the count does not drift with the machine: it tells
@@ -199,6 +204,8 @@ def main():
     lint = [BIN, ".", "--fail-on", "never", "--format", "json"]
     print(f"{'input':<22}{'N':>7}{'KiB in':>9}{'stacklint':>11}{'floor':>9}{'ratio':>7}"
           f"{'us/item':>9}{'+us/item':>9}{'MiB rss':>9}{'rss/in':>8}  SL001")
+    # What the goals below are judged on: (input, N) -> figures of this run.
+    seen = {}
     for name, make in [("anchored services", one_file), ("base + override", with_override),
                        ("nginx servers", nginx), (".env keys", dotenv)]:
         before = None
@@ -219,6 +226,8 @@ def main():
                 if before and n > before[0]:
                     more = f"{(t - before[1]) / (n - before[0]) * 1e6:.1f}"
                 before = (n, t)
+                seen[name, n] = {"t": t, "ratio": t / ft if yaml else None, "rss": rss,
+                                 "size": size, "more": float(more) if more else None}
                 print(f"{name:<22}{n:>7}{size / 1024:>9.0f}{t * 1000:>9.1f}ms{floor:>9}"
                       f"{ratio:>7}{t / n * 1e6:>9.1f}{more:>9}{rss / 1024:>9.1f}"
                       f"{rss * 1024 / size:>8.1f}  {errors or ''}")
@@ -226,6 +235,7 @@ def main():
                     # The peer reads the .env alone; stacklint above lints the project.
                     pt, st = run_alternating(
                         [peer + [".env"], [BIN, ".env", "--fail-on", "never"]], d, a.runs)
+                    seen["dotenv-linter", n] = {"peer": pt, "mine": st}
                     print(f"{'  dotenv-linter ' + peer_version:<22}{n:>7}{'':>9}{pt * 1000:>9.1f}ms"
                           f"   stacklint .env alone {st * 1000:.1f}ms, peer/stacklint {pt / st:.1f}")
     if a.instructions:
@@ -237,6 +247,7 @@ def main():
                 with tempfile.TemporaryDirectory() as d:
                     yaml = make(d, n)
                     mine, floor = instructions(lint, d), instructions([FLOOR, yaml], d)
+                    seen.setdefault((name, n), {})["instructions"] = mine
                     print(f"{name:<22}{n:>7}{mine / 1e6:>13.1f}M{floor / 1e6:>13.1f}M"
                           f"{mine / floor:>7.2f}{mine / n:>10.0f}")
     if os.path.isdir(a.corpus):
@@ -244,6 +255,10 @@ def main():
         rss = peak_rss(lint, a.corpus)
         print(f"{'corpus':<22}{'':>7}{'':>9}{t * 1000:>9.1f}ms{'':>9}{'':>7}{'':>9}{'':>9}"
               f"{rss / 1024:>9.1f}")
+        seen["corpus"] = {"t": t}
+    print()
+    for line in goals(seen, sizes):
+        print(line)
     print(symbol_order())
     print(relocations())
 
@@ -288,6 +303,51 @@ def symbol_order():
     return (f"symbol order: {found} of {len(listed)} listed functions are in the binary, "
             + ("laid out first" if first else "NOT laid out first")
             + (" (stale: run benches/symbol_order.py)" if stale else ""))
+
+
+def goals(seen, sizes):
+    """Issue 11's goals, judged on this run's figures (a goal whose input this run
+    did not measure is left out)."""
+    out = ["goals (issue 11), judged on this run:"]
+
+    def verdict(ok):
+        return "met" if ok else "NOT met"
+
+    two = seen.get(("anchored services", 2000))
+    if two:
+        out.append(f"  2,000 services in at most 120 ms: {two['t'] * 1000:.1f} ms, "
+                   + verdict(two["t"] <= 0.12))
+        out.append(f"  at most 2x the floor on 2,000 services: {two['ratio']:.2f}, "
+                   + verdict(two["ratio"] <= 2.0))
+        bound = 5 * two["size"] + 10 * 1024 * 1024
+        out.append(f"  peak RSS at most 5x the input + 10 MiB on 2,000 services: "
+                   f"{two['rss'] / 1024:.1f} MiB against {bound / 1048576:.1f}, "
+                   + verdict(two["rss"] * 1024 <= bound))
+    wide = [n for n in sizes if 1000 <= n <= 16000]
+    if len(wide) > 1:
+        for name in ("anchored services", "base + override"):
+            rows = [seen[name, n] for n in wide if (name, n) in seen]
+            per = [r["t"] / n for r, n in zip(rows, wide)]
+            # The time per service counts the run's fixed cost (start, walk: a few
+            # ms), most at 1,000; what each further service costs leaves it out.
+            more = [r["more"] for r in rows if r.get("more")]
+            line = (f"  time per service flat within 20%, {wide[0]:,} to {wide[-1]:,} ({name}): "
+                    f"highest/lowest {max(per) / min(per):.2f}, " + verdict(max(per) <= 1.2 * min(per)))
+            if len(more) > 1:
+                line += f"; per further service {max(more) / min(more):.2f}"
+            ins = [r["instructions"] / n for r, n in zip(rows, wide) if "instructions" in r]
+            if len(ins) > 1:
+                line += f"; instructions per service {max(ins) / min(ins):.2f}"
+            out.append(line)
+    if "corpus" in seen:
+        t = seen["corpus"]["t"]
+        out.append(f"  the corpus in at most 80 ms: {t * 1000:.1f} ms, " + verdict(t <= 0.08))
+    env = [seen["dotenv-linter", n] for n in sizes if ("dotenv-linter", n) in seen]
+    if env:
+        slower = sum(e["mine"] >= e["peer"] for e in env)
+        out.append(f"  .env faster than dotenv-linter: at {len(env) - slower} of {len(env)} sizes, "
+                   + verdict(slower == 0))
+    return out
 
 
 def relocations():
