@@ -15,7 +15,7 @@ fn walk(src: &SourceFile, n: &Node, budget: &mut usize) {
     }
     *budget -= 1;
     check_span(src, &n.span);
-    match &n.value {
+    match n.value() {
         Value::Seq(items) => items.iter().for_each(|i| walk(src, i, budget)),
         Value::Map(entries) => entries.iter().for_each(|(k, v)| {
             walk(src, k, budget);

@@ -258,7 +258,7 @@ impl<'a> Loader<'a> {
         budget: &mut usize,
         unchanged: &mut Unchanged,
     ) {
-        match &mut n.value {
+        match n.value_mut() {
             Value::Map(entries) => {
                 if let Some(entries) = Arc::get_mut(entries) {
                     for (_, v) in entries.iter_mut() {
@@ -277,7 +277,7 @@ impl<'a> Loader<'a> {
             }
             Value::Scalar(_) => {
                 if let Some((value, uses)) = self.interpolated_scalar(n, vars, budget) {
-                    n.value = Value::Scalar(value.into());
+                    n.set_value(Value::Scalar(value.into()));
                     n.set_vars(uses);
                 }
                 return;
@@ -300,7 +300,7 @@ impl<'a> Loader<'a> {
         unchanged: &mut Unchanged,
     ) -> Option<Node> {
         // A scalar, or a collection only this node holds, is walked once anyway.
-        let Some(at) = n.value.shared_address(1) else {
+        let Some(at) = n.value().shared_address(1) else {
             return self.interpolated_walk(n, vars, budget, unchanged);
         };
         if unchanged.at.contains(&at) {
@@ -310,7 +310,7 @@ impl<'a> Loader<'a> {
         let new = self.interpolated_walk(n, vars, budget, unchanged);
         if new.is_none() && said == self.loaded.diags.len() {
             unchanged.at.insert(at);
-            unchanged.held.push(n.value.clone());
+            unchanged.held.push(n.value().clone());
         }
         new
     }
@@ -323,7 +323,7 @@ impl<'a> Loader<'a> {
         budget: &mut usize,
         unchanged: &mut Unchanged,
     ) -> Option<Node> {
-        match &n.value {
+        match n.value() {
             Value::Map(entries) => {
                 let mut out: Option<Arc<[(Node, Node)]>> = None;
                 for (i, (_, v)) in entries.iter().enumerate() {
@@ -415,23 +415,24 @@ impl<'a> Loader<'a> {
         let Some(includes) = node.get("include").cloned() else {
             return;
         };
-        let items: Vec<Node> = match includes.value {
-            Value::Seq(mut items) => take_items(&mut items),
+        // `includes` is a copy sharing the tree's run: its items are copied either way.
+        let items: Vec<Node> = match includes.value() {
+            Value::Seq(items) => items.to_vec(),
             _ => vec![includes],
         };
         for item in items {
-            let (paths, project_dir, env_files) = match &item.value {
+            let (paths, project_dir, env_files) = match item.value() {
                 Value::Scalar(_) => (vec![item.clone()], None, Vec::new()),
                 Value::Map(_) => {
                     let paths = match item.get("path") {
-                        Some(p) => match &p.value {
+                        Some(p) => match p.value() {
                             Value::Seq(v) => v.to_vec(),
                             _ => vec![p.clone()],
                         },
                         None => continue,
                     };
                     let env: Vec<Node> = match item.get("env_file") {
-                        Some(e) => match &e.value {
+                        Some(e) => match e.value() {
                             Value::Seq(v) => v.to_vec(),
                             _ => vec![e.clone()],
                         },
@@ -564,7 +565,7 @@ impl<'a> Loader<'a> {
         let Some(ext) = svc.get("extends") else {
             return Some(svc);
         };
-        let (base_name, file) = match &ext.value {
+        let (base_name, file) = match ext.value() {
             Value::Scalar(s) => (s.to_string(), None),
             Value::Map(_) => (
                 ext.get("service").and_then(Node::as_str)?.to_string(),
@@ -633,13 +634,13 @@ impl<'a> Loader<'a> {
 }
 
 fn root_services_mut(root: &mut Node) -> Option<&mut Value> {
-    let Value::Map(entries) = &mut root.value else {
+    let Value::Map(entries) = root.value_mut() else {
         return None;
     };
     Arc::make_mut(entries)
         .iter_mut()
         .find(|(k, _)| k.as_str() == Some("services"))
-        .map(|(_, v)| &mut v.value)
+        .map(|(_, v)| v.value_mut())
 }
 
 fn normalize_services(root: &mut Node, sources: &Sources) {
@@ -663,10 +664,10 @@ fn normalize_services(root: &mut Node, sources: &Sources) {
 /// Adds the resources of an included project that the including file does not
 /// define itself (compose reports such conflicts; the including file wins here).
 fn add_missing(node: &mut Node, inc: Node) {
-    let Value::Map(inc_entries) = inc.value else {
+    let Value::Map(inc_entries) = inc.into_value() else {
         return;
     };
-    let Value::Map(entries) = &mut node.value else {
+    let Value::Map(entries) = node.value_mut() else {
         return;
     };
     let mut all = take_items(entries);
@@ -685,7 +686,9 @@ fn add_missing_entries(entries: &mut Vec<(Node, Node)>, mut inc_entries: Arc<[(N
         match entries.iter_mut().find(|(ek, _)| ek.as_str() == Some(&key)) {
             None => entries.push((k, v)),
             Some((_, existing)) => {
-                if let (Value::Map(shared), Value::Map(mut new)) = (&mut existing.value, v.value) {
+                if let (Value::Map(shared), Value::Map(mut new)) =
+                    (existing.value_mut(), v.into_value())
+                {
                     let mut ex = take_items(shared);
                     // The names already there, looked up in a set: an included
                     // project of thousands of services was quadratic here.

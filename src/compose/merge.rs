@@ -42,8 +42,8 @@ pub fn merge(base: &mut Node, mut over: Node, path: &mut Vec<String>) {
         return;
     }
     match (
-        &mut base.value,
-        std::mem::replace(&mut over.value, Value::Null),
+        base.value_mut(),
+        std::mem::replace(over.value_mut(), Value::Null),
     ) {
         (Value::Map(base_entries), Value::Map(mut over_entries)) => {
             let mut entries = take_items(base_entries);
@@ -53,7 +53,7 @@ pub fn merge(base: &mut Node, mut over: Node, path: &mut Vec<String>) {
         (Value::Seq(base_items), Value::Seq(over_items)) => {
             let p: Vec<&str> = path.iter().map(String::as_str).collect();
             if seq_merge_for(&p) == SeqMerge::Replace {
-                base.value = Value::Seq(over_items);
+                base.set_value(Value::Seq(over_items));
                 base.span = over.span;
             } else {
                 let keyed = matches!(
@@ -67,7 +67,7 @@ pub fn merge(base: &mut Node, mut over: Node, path: &mut Vec<String>) {
         }
         (_, v) => {
             // `over` whole: its value with its span, style, variables and tag.
-            over.value = v;
+            over.set_value(v);
             *base = strip_tag(over);
         }
     }
@@ -228,7 +228,7 @@ impl Normalized {
         // More than two holders: a list of one service is held twice while the
         // file's tree is kept for invalid-compose (its services copied on write),
         // and an anchored list once more than the services that use it.
-        let (Some(at), Value::Seq(items)) = (v.value.shared_address(2), &v.value) else {
+        let (Some(at), Value::Seq(items)) = (v.value().shared_address(2), v.value()) else {
             return rewrite(v);
         };
         let (items, key) = (Arc::clone(items), (at, kind));
@@ -238,12 +238,12 @@ impl Normalized {
             .ok()
             .and_then(|m| m.get(&key).map(|(_, done)| done.clone()));
         if let Some(done) = seen {
-            v.value = done;
+            v.set_value(done);
             return;
         }
         rewrite(v);
         if let Ok(mut m) = self.0.lock() {
-            m.insert(key, (items, v.value.clone()));
+            m.insert(key, (items, v.value().clone()));
         }
     }
 }
@@ -251,7 +251,7 @@ impl Normalized {
 /// Rewrites list forms of a service into the mapping forms, in place, so merges and
 /// the model see one shape. Spans of the new keys and values point into the list item.
 pub fn normalize_service(svc: &mut Node, sources: &Sources, shared: &Normalized) {
-    let Value::Map(entries) = &mut svc.value else {
+    let Value::Map(entries) = svc.value_mut() else {
         return;
     };
     for (k, v) in Arc::make_mut(entries).iter_mut() {
@@ -261,7 +261,7 @@ pub fn normalize_service(svc: &mut Node, sources: &Sources, shared: &Normalized)
                 shared.rewrite(v, u8::from(hosts), |v| list_to_map(v, sources, hosts))
             }
             Some("build") => {
-                if let Value::Map(b) = &mut v.value {
+                if let Value::Map(b) = v.value_mut() {
                     for (bk, bv) in Arc::make_mut(b).iter_mut() {
                         if matches!(bk.as_str(), Some("args" | "labels")) {
                             list_to_map(bv, sources, false);
@@ -278,7 +278,7 @@ pub fn normalize_service(svc: &mut Node, sources: &Sources, shared: &Normalized)
 
 /// `["A=1", "B"]` → `{A: "1", B: null}`; `extra_hosts` also splits on `:`.
 fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
-    let Value::Seq(items) = &v.value else {
+    let Value::Seq(items) = v.value() else {
         return;
     };
     let mut entries = Vec::with_capacity(items.len());
@@ -324,7 +324,7 @@ fn list_to_map(v: &mut Node, sources: &Sources, hosts: bool) {
         };
         entries.push((key_node, val_node));
     }
-    v.value = Value::map(entries);
+    v.set_value(Value::map(entries));
 }
 
 /// The span of the value part of a `KEY=value` list item in its source text,
@@ -398,17 +398,17 @@ pub fn sub_span(node: NodeRef<'_>, sources: &Sources, from: usize, to: usize) ->
 /// `depends_on: [a, b]` → `{a: null, b: null}` (a name alone waits for the
 /// service to start); `networks: [a, b]` alike.
 fn depends_on_to_map(v: &mut Node) {
-    let Value::Seq(items) = &v.value else {
+    let Value::Seq(items) = v.value() else {
         return;
     };
     // Collected into an exact slice: most of these lists hold one or two names.
-    v.value = Value::Map(
+    v.set_value(Value::Map(
         items
             .iter()
             .filter(|i| i.as_str().is_some())
             .map(|i| (i.clone(), Node::null(i.span)))
             .collect(),
-    );
+    ));
 }
 
 #[cfg(test)]
@@ -554,7 +554,7 @@ mod tests {
         // the first one, and once that is reset, to the next.
         let (_, over) = tree("{K: !reset null, L: 1}\n", 1);
         let (_, mut base) = tree("{K: 1, X: 2}\n", 0);
-        if let Value::Map(entries) = &mut base.value {
+        if let Value::Map(entries) = base.value_mut() {
             let k = entries[0].clone();
             let mut v = take_items(entries);
             v.push((k.0, Node::null(k.1.span)));
@@ -623,7 +623,7 @@ mod tests {
             normalize_service(svc, &sources, &shared);
         }
         drop(shared);
-        let map = |i: usize, key: &str| match &services[i].get(key).unwrap().value {
+        let map = |i: usize, key: &str| match services[i].get(key).unwrap().value() {
             Value::Map(m) => Arc::clone(m),
             v => panic!("{key} of service {i} is not a mapping: {v:?}"),
         };

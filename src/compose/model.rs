@@ -214,7 +214,7 @@ impl Exec {
     fn of(n: NodeRef<'_>, from: u32) -> Exec {
         Exec {
             // Shares the tree's run (a flow list of a million items is not copied).
-            seq: match &n.node().value {
+            seq: match n.node().value() {
                 Value::Seq(items) => Some(items.clone()),
                 _ => None,
             },

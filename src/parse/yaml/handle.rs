@@ -50,7 +50,7 @@ impl<'a> NodeRef<'a> {
     /// A key for work done once per shared collection (an anchor's, met again
     /// through aliases); `None` for a collection held once, and for a scalar.
     pub fn shared_key(self) -> Option<usize> {
-        self.0.value.shared_address(1)
+        self.0.value().shared_address(1)
     }
 
     pub fn span(self) -> Span {
@@ -63,7 +63,7 @@ impl<'a> NodeRef<'a> {
     }
 
     pub fn kind(self) -> Kind<'a> {
-        match &self.0.value {
+        match self.0.value() {
             Value::Null => Kind::Null,
             Value::Scalar(s) => Kind::Scalar(s),
             Value::Seq(items) => Kind::Seq(Items(items)),

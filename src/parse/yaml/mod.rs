@@ -245,7 +245,7 @@ fn style_of(s: ScalarStyle) -> Style {
 /// The text a mapping key is compared by, as go-yaml compares keys: `null` twice
 /// is a duplicate, `null` and `~` are not. None for a key that is a collection.
 fn key_text<'a>(key: &'a Node, src: &'a str) -> Option<&'a str> {
-    match &key.value {
+    match key.value() {
         Value::Scalar(s) => Some(s.as_str()),
         Value::Null => src.get(key.span.range()),
         _ => None,
@@ -699,12 +699,12 @@ impl Builder<'_> {
             // An alias's node keeps the span of the anchored text: worth showing
             // when it is elsewhere.
             let defined_elsewhere = node.span != at;
-            let maps: &[Node] = match &node.value {
+            let maps: &[Node] = match node.value() {
                 Value::Map(_) => std::slice::from_ref(&node),
                 Value::Seq(items) => {
                     let wrong: Vec<Span> = items
                         .iter()
-                        .filter(|m| !matches!(m.value, Value::Map(_)))
+                        .filter(|m| !matches!(m.value(), Value::Map(_)))
                         .map(|m| m.span)
                         .collect();
                     if !wrong.is_empty() {
@@ -752,7 +752,7 @@ impl Builder<'_> {
                 }
             };
             for m in maps {
-                let Value::Map(src_entries) = &m.value else {
+                let Value::Map(src_entries) = m.value() else {
                     continue;
                 };
                 // Copies of the entries; their values stay shared.

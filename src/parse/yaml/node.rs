@@ -34,9 +34,9 @@ pub struct Scalar<'a> {
     pub vars: &'a [VarUse],
 }
 
-/// What few nodes carry: a tag, or the variables a value read. One pointer in
-/// every node, null for almost all of them (a node's size is most of a large
-/// file's memory).
+/// What few nodes carry: a tag, or the variables a value read. Boxed with the
+/// value of the nodes that have it ([`Slot::Rare`]), so that the others pay
+/// nothing for it (a node's size is most of a large file's memory).
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Rare {
     tag: Option<String>,
@@ -47,7 +47,7 @@ struct Rare {
 
 /// A node's value. A scalar's string is inline up to 24 bytes (no allocation for
 /// most scalars); its style and variables are kept by the node, so that a value
-/// is 24 bytes and a node 48.
+/// is 24 bytes and a node 40.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
@@ -122,8 +122,17 @@ pub struct Node {
     pub span: Span,
     /// How a scalar was written (plain for the other nodes).
     pub style: Style,
-    rare: Option<Box<Rare>>,
-    pub value: Value,
+    slot: Slot,
+}
+
+/// A node's value, boxed with its tag and variables when it has either (a tagged
+/// or interpolated node, few of them): a node is then 40 bytes, not 48 with a
+/// pointer of its own for them, and a mapping entry 80, not 96.
+#[derive(Clone, Debug, PartialEq)]
+enum Slot {
+    Plain(Value),
+    /// Never with an empty [`Rare`]: [`Node::update_rare`] unboxes it.
+    Rare(Box<(Value, Rare)>),
 }
 
 impl Node {
@@ -132,8 +141,43 @@ impl Node {
         Node {
             span,
             style: Style::Plain,
-            rare: None,
-            value,
+            slot: Slot::Plain(value),
+        }
+    }
+
+    /// The node's value.
+    pub fn value(&self) -> &Value {
+        match &self.slot {
+            Slot::Plain(v) => v,
+            Slot::Rare(b) => &b.0,
+        }
+    }
+
+    /// The node's value, to change in place (its tag and variables stay).
+    pub fn value_mut(&mut self) -> &mut Value {
+        match &mut self.slot {
+            Slot::Plain(v) => v,
+            Slot::Rare(b) => &mut b.0,
+        }
+    }
+
+    /// Replaces the node's value; its span, style, tag and variables stay.
+    pub fn set_value(&mut self, value: Value) {
+        *self.value_mut() = value;
+    }
+
+    /// The node's value, the node consumed.
+    pub fn into_value(self) -> Value {
+        match self.slot {
+            Slot::Plain(v) => v,
+            Slot::Rare(b) => b.0,
+        }
+    }
+
+    fn rare(&self) -> Option<&Rare> {
+        match &self.slot {
+            Slot::Plain(_) => None,
+            Slot::Rare(b) => Some(&b.1),
         }
     }
 
@@ -155,13 +199,15 @@ impl Node {
         Node {
             span: self.span,
             style: self.style,
-            rare: self.rare.clone(),
-            value,
+            slot: match &self.slot {
+                Slot::Plain(_) => Slot::Plain(value),
+                Slot::Rare(b) => Slot::Rare(Box::new((value, b.1.clone()))),
+            },
         }
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(self.value, Value::Null)
+        matches!(self.value(), Value::Null)
     }
 
     /// This node as readers past the loader see it.
@@ -171,14 +217,14 @@ impl Node {
 
     /// The scalar text of this node (`None` for null, sequences and mappings).
     pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
+        match self.value() {
             Value::Scalar(s) => Some(s),
             _ => None,
         }
     }
 
     pub fn as_scalar(&self) -> Option<Scalar<'_>> {
-        match &self.value {
+        match self.value() {
             Value::Scalar(s) => Some(Scalar {
                 value: s,
                 style: self.style,
@@ -190,21 +236,17 @@ impl Node {
 
     /// The variables interpolation read in this node's value.
     pub fn vars(&self) -> &[VarUse] {
-        self.rare
-            .as_deref()
-            .and_then(|r| r.vars.as_deref())
-            .unwrap_or(&[])
+        self.rare().and_then(|r| r.vars.as_deref()).unwrap_or(&[])
     }
 
     /// Sets the variables this node's value read (a `Vec`, or a list shared
     /// with another holder).
     pub fn set_vars(&mut self, vars: impl Into<Arc<[VarUse]>>) {
         let vars: Arc<[VarUse]> = vars.into();
-        if vars.is_empty() && self.rare.is_none() {
+        if vars.is_empty() && self.rare().is_none() {
             return;
         }
-        self.rare_mut().vars = (!vars.is_empty()).then_some(vars);
-        self.drop_empty_rare();
+        self.update_rare(|r| r.vars = (!vars.is_empty()).then_some(vars));
     }
 
     /// This node with `tag`.
@@ -215,36 +257,36 @@ impl Node {
 
     /// Sets (or with `None`, removes) the node's tag.
     pub fn set_tag(&mut self, tag: Option<String>) {
-        if tag.is_none() && self.rare.is_none() {
+        if tag.is_none() && self.rare().is_none() {
             return;
         }
-        self.rare_mut().tag = tag;
-        self.drop_empty_rare();
+        self.update_rare(|r| r.tag = tag);
     }
 
-    fn rare_mut(&mut self) -> &mut Rare {
-        self.rare.get_or_insert_with(Box::default)
-    }
-
-    fn drop_empty_rare(&mut self) {
-        if self
-            .rare
-            .as_deref()
-            .is_some_and(|r| r.tag.is_none() && r.vars.is_none())
-        {
-            self.rare = None;
-        }
+    /// Changes the node's tag or variables with `f`: the value is boxed with
+    /// them while it has either, and unboxed when it has neither.
+    fn update_rare(&mut self, f: impl FnOnce(&mut Rare)) {
+        let mut b = match std::mem::replace(&mut self.slot, Slot::Plain(Value::Null)) {
+            Slot::Plain(v) => Box::new((v, Rare::default())),
+            Slot::Rare(b) => b,
+        };
+        f(&mut b.1);
+        self.slot = if b.1.tag.is_none() && b.1.vars.is_none() {
+            Slot::Plain(b.0)
+        } else {
+            Slot::Rare(b)
+        };
     }
 
     pub fn as_seq(&self) -> Option<&[Node]> {
-        match &self.value {
+        match self.value() {
             Value::Seq(v) => Some(v),
             _ => None,
         }
     }
 
     pub fn as_map(&self) -> Option<&[(Node, Node)]> {
-        match &self.value {
+        match self.value() {
             Value::Map(v) => Some(v),
             _ => None,
         }
@@ -279,7 +321,7 @@ impl Node {
 
     /// The node's tag as written (`!!str`, `!reset`, ...).
     pub fn tag_str(&self) -> Option<&str> {
-        self.rare.as_deref()?.tag.as_deref()
+        self.rare()?.tag.as_deref()
     }
 
     /// Keys of a mapping, in order.
@@ -331,10 +373,17 @@ mod rare {
         n.set_vars(Vec::new());
         assert_eq!((n.tag_str(), names(&n)), (Some("!!str"), vec![]));
         n.set_tag(None);
-        assert!(n.rare.is_none());
+        assert!(n.rare().is_none());
+        // The value went into the box and out again with them.
+        assert_eq!(n.as_str(), Some("x"));
         // A new value keeps everything else the node carries.
         n.set_tag(Some("!reset".into()));
         n.set_vars(vec![var("B")]);
+        n.set_value(Value::Scalar("z".into()));
+        assert_eq!(
+            (n.tag_str(), names(&n), n.as_str()),
+            (Some("!reset"), vec!["B".to_string()], Some("z"))
+        );
         let m = n.with_value(Value::Scalar("y".into()));
         assert_eq!(
             (m.style, m.tag_str(), names(&m), m.as_str()),
@@ -415,12 +464,13 @@ mod size {
     use super::*;
 
     /// A large flow list is a node per item: keep nodes small (they were 96 bytes,
-    /// plus a heap string per scalar, then 72; 64 with 12-byte spans, and 48 with
-    /// the tag and variables in one box and the style beside the span).
+    /// plus a heap string per scalar, then 72; 64 with 12-byte spans, 48 with the
+    /// tag and variables in one box and the style beside the span, and 40 with
+    /// that box in place of the value, only for the nodes that have one).
     #[test]
     fn a_node_stays_small() {
         assert!(
-            std::mem::size_of::<Node>() <= 48,
+            std::mem::size_of::<Node>() <= 40,
             "{}",
             std::mem::size_of::<Node>()
         );

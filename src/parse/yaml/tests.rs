@@ -181,7 +181,7 @@ c: [*a, *a]
     );
     assert!(y.diags.is_empty(), "{:?}", y.diags);
     let d = &y.docs[0];
-    let items = |n: &Node| match &n.value {
+    let items = |n: &Node| match n.value() {
         Value::Seq(items) => items.clone(),
         _ => panic!("not a sequence"),
     };
