@@ -222,12 +222,13 @@ def main():
                     t = run(lint, d, a.runs)
                 rss = peak_rss(lint, d)
                 errors = parse_errors(lint, d)
-                more = ""
+                more_us = None
                 if before and n > before[0]:
-                    more = f"{(t - before[1]) / (n - before[0]) * 1e6:.1f}"
+                    more_us = (t - before[1]) / (n - before[0]) * 1e6
+                more = "" if more_us is None else f"{more_us:.1f}"
                 before = (n, t)
                 seen[name, n] = {"t": t, "ratio": t / ft if yaml else None, "rss": rss,
-                                 "size": size, "more": float(more) if more else None}
+                                 "size": size, "more": more_us}
                 print(f"{name:<22}{n:>7}{size / 1024:>9.0f}{t * 1000:>9.1f}ms{floor:>9}"
                       f"{ratio:>7}{t / n * 1e6:>9.1f}{more:>9}{rss / 1024:>9.1f}"
                       f"{rss * 1024 / size:>8.1f}  {errors or ''}")
@@ -320,22 +321,27 @@ def goals(seen, sizes):
         out.append(f"  at most 2x the floor on 2,000 services: {two['ratio']:.2f}, "
                    + verdict(two["ratio"] <= 2.0))
         bound = 5 * two["size"] + 10 * 1024 * 1024
-        out.append(f"  peak RSS at most 5x the input + 10 MiB on 2,000 services: "
-                   f"{two['rss'] / 1024:.1f} MiB against {bound / 1048576:.1f}, "
-                   + verdict(two["rss"] * 1024 <= bound))
-    wide = [n for n in sizes if 1000 <= n <= 16000]
+        if two["rss"]:
+            out.append(f"  peak RSS at most 5x the input + 10 MiB on 2,000 services: "
+                       f"{two['rss'] / 1024:.1f} MiB against {bound / 1048576:.1f}, "
+                       + verdict(two["rss"] * 1024 <= bound))
+        else:
+            out.append("  peak RSS: not measured (no GNU time at /usr/bin/time)")
+    wide = sorted(n for n in sizes if 1000 <= n <= 16000)
     if len(wide) > 1:
         for name in ("anchored services", "base + override"):
-            rows = [seen[name, n] for n in wide if (name, n) in seen]
-            per = [r["t"] / n for r, n in zip(rows, wide)]
+            rows = [(n, seen[name, n]) for n in wide if (name, n) in seen]
+            per = [r["t"] / n for n, r in rows]
             # The time per service counts the run's fixed cost (start, walk: a few
-            # ms), most at 1,000; what each further service costs leaves it out.
-            more = [r["more"] for r in rows if r.get("more")]
+            # ms), most at 1,000; what each further service costs leaves it out
+            # (from the second size on, so within the range; noise can make it
+            # negative, and then no ratio is shown).
+            more = [r["more"] for n, r in rows[1:] if r.get("more") is not None]
             line = (f"  time per service flat within 20%, {wide[0]:,} to {wide[-1]:,} ({name}): "
                     f"highest/lowest {max(per) / min(per):.2f}, " + verdict(max(per) <= 1.2 * min(per)))
-            if len(more) > 1:
+            if len(more) > 1 and min(more) > 0:
                 line += f"; per further service {max(more) / min(more):.2f}"
-            ins = [r["instructions"] / n for r, n in zip(rows, wide) if "instructions" in r]
+            ins = [r["instructions"] / n for n, r in rows if "instructions" in r]
             if len(ins) > 1:
                 line += f"; instructions per service {max(ins) / min(ins):.2f}"
             out.append(line)
