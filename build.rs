@@ -71,7 +71,7 @@ fn embed_rule_pages() {
     }
 }
 
-/// Passes the linker the two layout flags below. Only when building on and for
+/// Passes the linker the two flags below. Only when building on and for
 /// x86_64 Linux with glibc, whose default linker is rust-lld from Rust 1.90, and
 /// only when no other linker is chosen: another linker may not know the flags.
 fn link_args() {

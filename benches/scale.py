@@ -358,7 +358,7 @@ def goals(seen, sizes):
 
 def relocations():
     """Whether the binary's relative relocations are packed (build.rs asks LLD to,
-    for glibc 2.36 or later): unpacked, the loader reads 0.35 MB of them at every
+    for glibc 2.36 or later): unpacked, the loader reads 340 KB of them at every
     start, and they stay resident."""
     if not shutil.which("readelf"):
         return "relocations: not checked (no readelf)"

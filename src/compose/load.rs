@@ -412,13 +412,12 @@ impl<'a> Loader<'a> {
         vars: &dyn Lookup,
         depth: usize,
     ) {
-        let Some(includes) = node.get("include").cloned() else {
-            return;
-        };
-        // `includes` is a copy sharing the tree's run: its items are copied either way.
-        let items: Vec<Node> = match includes.value() {
-            Value::Seq(items) => items.to_vec(),
-            _ => vec![includes],
+        let items: Vec<Node> = match node.get("include") {
+            None => return,
+            Some(inc) => match inc.value() {
+                Value::Seq(items) => items.to_vec(),
+                _ => vec![inc.clone()],
+            },
         };
         for item in items {
             let (paths, project_dir, env_files) = match item.value() {
