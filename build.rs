@@ -1,6 +1,7 @@
 //! Embeds every `rules/<name>.md` page in the binary, so `rules/` stays the single
 //! source of the rule documentation (`stacklint explain`, SARIF help), embeds
-//! `src/knowledge/images.toml` as JSON, and, where the linker is known to be
+//! `src/knowledge/images.toml` as JSON, embeds the compose-spec schema without its
+//! prose for the validators compiled at run time, and, where the linker is known to be
 //! LLD, has it lay out the binary's functions in the order of
 //! `benches/symbol-order.txt` and pack its relative relocations.
 
@@ -10,6 +11,7 @@ use std::path::Path;
 fn main() {
     embed_rule_pages();
     embed_knowledge();
+    embed_schema();
     link_args();
 }
 
@@ -36,6 +38,45 @@ fn embed_knowledge() {
     let dest = Path::new(&out_dir()).join("images.json");
     if let Err(e) = std::fs::write(&dest, json) {
         panic!("cannot write {}: {e}", dest.display());
+    }
+}
+
+/// Writes `schemas/compose-spec.json` to `$OUT_DIR/compose-spec.json` without the
+/// keywords that only annotate (`description`, `title`: 375 of them, 60% of the
+/// text) and without indentation, for the validators stacklint compiles at run
+/// time: a large file's run parses and compiles the schema, and the prose was
+/// most of what it parsed and validated against the meta-schema. Validation
+/// ignores annotations, so the verdicts are the same (a unit test compares the
+/// validator compiled from this with the one generated from the whole file).
+/// Values that are data (`enum`, `const`, `default`, `examples`) are kept as
+/// written, whatever keys they hold.
+fn embed_schema() {
+    println!("cargo:rerun-if-changed=schemas/compose-spec.json");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/compose-spec.json");
+    let text = std::fs::read_to_string(&src)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", src.display()));
+    let mut schema: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", src.display()));
+    strip_annotations(&mut schema);
+    let dest = Path::new(&out_dir()).join("compose-spec.json");
+    if let Err(e) = std::fs::write(&dest, schema.to_string()) {
+        panic!("cannot write {}: {e}", dest.display());
+    }
+}
+
+/// Removes `description` and `title` (as text) from `schema` and its subschemas.
+fn strip_annotations(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(m) => {
+            m.retain(|k, v| !(matches!(k.as_str(), "description" | "title") && v.is_string()));
+            for (k, v) in m.iter_mut() {
+                if !matches!(k.as_str(), "enum" | "const" | "default" | "examples") {
+                    strip_annotations(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_annotations),
+        _ => {}
     }
 }
 

@@ -16,12 +16,19 @@ use serde_json::{Map, Number, Value as Json};
 use crate::parse::yaml::{Kind, NodeRef, Style};
 use crate::source::Span;
 
-/// The compose-spec schema, as text.
-pub const SCHEMA_TEXT: &str = include_str!("../../schemas/compose-spec.json");
+/// The compose-spec schema, as text: `schemas/compose-spec.json` without its
+/// prose (`description`, `title`), which build.rs takes out (validation ignores
+/// it, and it was most of what a run parsed).
+pub const SCHEMA_TEXT: &str = include_str!(concat!(env!("OUT_DIR"), "/compose-spec.json"));
 
 /// The parsed schema (to read the allowed keys of a location).
-pub static SCHEMA: LazyLock<Option<Json>> =
-    LazyLock::new(|| serde_json::from_str(SCHEMA_TEXT).ok());
+pub static SCHEMA: LazyLock<Option<Json>> = LazyLock::new(parse);
+
+/// The schema parsed anew, for a validator compiled from it that keeps no
+/// reference to it.
+pub fn parse() -> Option<Json> {
+    serde_json::from_str(SCHEMA_TEXT).ok()
+}
 
 /// The validator, compiled once per process.
 pub static VALIDATOR: LazyLock<Option<jsonschema::Validator>> = LazyLock::new(|| {
@@ -296,6 +303,57 @@ mod tests {
         let (_, t) =
             json_of("a: !reset null\nb: [1, !reset 2, 3]\nc: !override {x: 1}\nd: !!str 5\n");
         assert_eq!(t.value, json!({"b": [1, 3], "c": {"x": 1}, "d": "5"}));
+    }
+
+    /// The schema embedded is `schemas/compose-spec.json` less its prose: the same
+    /// members everywhere else, in the same order, and the data values whole.
+    #[test]
+    fn the_embedded_schema_lacks_only_annotations() {
+        const DATA: [&str; 4] = ["enum", "const", "default", "examples"];
+        let prose = |k: &str, v: &Json| matches!(k, "description" | "title") && v.is_string();
+        // The members `full` has and `lean` lacks, counted; panics at any other difference.
+        fn dropped(
+            full: &Json,
+            lean: &Json,
+            data: bool,
+            prose: &dyn Fn(&str, &Json) -> bool,
+        ) -> usize {
+            match (full, lean) {
+                (Json::Object(f), Json::Object(l)) => {
+                    let kept: Vec<_> = f.iter().filter(|(k, v)| data || !prose(k, v)).collect();
+                    let names: Vec<&String> = kept.iter().map(|(k, _)| *k).collect();
+                    assert_eq!(names, l.keys().collect::<Vec<_>>());
+                    let below: usize = kept
+                        .iter()
+                        .map(|(k, v)| {
+                            let data = data || DATA.contains(&k.as_str());
+                            dropped(v, &l[k.as_str()], data, prose)
+                        })
+                        .sum();
+                    f.len() - kept.len() + below
+                }
+                (Json::Array(f), Json::Array(l)) => {
+                    assert_eq!(f.len(), l.len());
+                    f.iter()
+                        .zip(l)
+                        .map(|(f, l)| dropped(f, l, data, prose))
+                        .sum()
+                }
+                _ => {
+                    assert_eq!(full, lean);
+                    0
+                }
+            }
+        }
+        let text = include_str!("../../schemas/compose-spec.json");
+        let full: Json =
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("the schema is JSON: {e}"));
+        let Some(lean) = SCHEMA.as_ref() else {
+            panic!("the embedded schema is JSON");
+        };
+        // Its 375 descriptions and its title are gone, and nothing else.
+        assert_eq!(dropped(&full, lean, false, &prose), 376);
+        assert!(SCHEMA_TEXT.len() * 2 < text.len());
     }
 
     #[test]

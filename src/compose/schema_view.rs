@@ -24,10 +24,11 @@ use crate::compose::schema;
 use crate::parse::yaml::{self, Entries, Node, NodeRef, Value};
 
 /// The compose-spec validator for [`View`]s, compiled once per process.
+/// It is compiled from a parse of the schema of its own, dropped once compiled: a
+/// run that needs no other use of the schema (a large file found valid) does not
+/// keep it.
 pub static VALIDATOR: LazyLock<Option<jsonschema::Validator<YamlJson>>> = LazyLock::new(|| {
-    let v = schema::SCHEMA
-        .as_ref()
-        .and_then(|s| jsonschema::options_for::<YamlJson>().build(s).ok());
+    let v = schema::parse().and_then(|s| jsonschema::options_for::<YamlJson>().build(&s).ok());
     COMPILED.store(true, Ordering::Release);
     v
 });
