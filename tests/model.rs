@@ -73,9 +73,45 @@ fn render_spans(v: Value, sources: &Sources) -> Value {
     }
 }
 
+/// Each service's `environment` as `Project::environment` reads it from the tree,
+/// shown where the model kept it (after `expose`), in the form it had there.
+fn with_environment(p: &Project, mut model: Value) -> Value {
+    use stacklint::compose::model::{CompactString, EnvVar, Spanned};
+    let owned = |s: Spanned<&str>| Spanned::new(CompactString::from(s.value), s.span);
+    let services = model.get_mut("services").and_then(Value::as_array_mut);
+    for svc in services.into_iter().flatten() {
+        let Some(map) = svc.as_object_mut() else {
+            continue;
+        };
+        let name = map["name"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let env: Vec<EnvVar> = p
+            .environment(&name)
+            .map(|(k, v)| EnvVar {
+                key: owned(k),
+                value: v.map(owned),
+            })
+            .collect();
+        let env = serde_json::to_value(env).expect("environment serializes");
+        let mut out = serde_json::Map::new();
+        for (k, v) in std::mem::take(map) {
+            let after = k == "expose";
+            out.insert(k, v);
+            if after {
+                out.insert("environment".into(), env.clone());
+            }
+        }
+        *map = out;
+    }
+    model
+}
+
 fn snapshot(dir: &str) -> String {
     let p = load(dir);
     let model = serde_json::to_value(&p.model).expect("model serializes");
+    let model = with_environment(&p, model);
     // Host paths are absolute; the checkout's location is not part of the claim.
     let mut out = serde_json::to_string_pretty(&render_spans(model, &p.sources))
         .expect("json")

@@ -89,17 +89,9 @@ fn layout_of(p: &Project, service: &str, configs: &[&NginxConfig]) -> Vec<(Strin
         }
     }
     let env: HashMap<String, String> = p
-        .model
-        .service(service)
-        .map(|s| {
-            s.environment
-                .iter()
-                .filter_map(|e| {
-                    Some((e.key.value.to_string(), e.value.as_ref()?.value.to_string()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+        .environment(service)
+        .filter_map(|(k, v)| Some((k.value.to_string(), v?.value.to_string())))
+        .collect();
     let mut out = Vec::new();
     for c in configs {
         let text = p.sources.get(c.file).text.clone();

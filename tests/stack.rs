@@ -199,12 +199,13 @@ fn later_documents_are_interpolated_where_they_merge() {
         .into_iter()
         .find(|p| !p.compose_files.is_empty())
         .expect("a project");
-    let env: Vec<(String, String)> = p.model.services[0]
-        .environment
-        .iter()
-        .map(|e| {
-            let value = e.value.as_ref().map(|v| v.value.to_string());
-            (e.key.value.to_string(), value.unwrap_or_default())
+    let env: Vec<(String, String)> = p
+        .environment(&p.model.services[0].name.value)
+        .map(|(k, v)| {
+            (
+                k.value.to_string(),
+                v.map(|v| v.value.to_string()).unwrap_or_default(),
+            )
         })
         .collect();
     let want = [("A", "plain"), ("B", "from-env"), ("C", "fallback")];

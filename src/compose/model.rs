@@ -557,6 +557,7 @@ pub struct EnvFileRef {
     pub resolved: PathBuf,
 }
 
+/// A `labels` entry.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvVar {
     pub key: Spanned<CompactString>,
@@ -564,8 +565,10 @@ pub struct EnvVar {
     pub value: Option<Spanned<CompactString>>,
 }
 
-/// The parts most services do not have are boxed: a service is 424 bytes instead
-/// of 1,808, which counts in a stack of a hundred thousand services.
+/// The parts most services do not have are boxed: a service is 408 bytes instead
+/// of 1,808, which counts in a stack of a hundred thousand services. Its
+/// `environment` is not copied: [`crate::compose::stack::Project::environment`]
+/// reads it from the merged tree.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Service {
     pub name: Spanned<CompactString>,
@@ -575,7 +578,6 @@ pub struct Service {
     pub entrypoint: Option<Box<Command>>,
     pub ports: Box<[Port]>,
     pub expose: Box<[Spanned<CompactString>]>,
-    pub environment: Box<[EnvVar]>,
     pub env_files: Box<[EnvFileRef]>,
     pub healthcheck: Option<Box<Healthcheck>>,
     pub depends_on: Box<[Dependency]>,
@@ -840,10 +842,10 @@ pub fn build(
 
 /// How many keys of a service [`build_service`] reads: each has its place in
 /// [`ServiceKeys`] ([`service_key`]).
-const SERVICE_KEYS: usize = 39;
+const SERVICE_KEYS: usize = 38;
 
 /// The values of a service's keys that the model reads, found in one pass over
-/// its mapping: looked up one by one, the 39 keys were each a scan of the
+/// its mapping: looked up one by one, the 38 keys were each a scan of the
 /// mapping (a tenth of building the model).
 struct ServiceKeys<'a> {
     node: NodeRef<'a>,
@@ -904,22 +906,21 @@ fn service_key(k: &str) -> Option<usize> {
         "entrypoint" => 20,
         "ports" => 21,
         "expose" => 22,
-        "environment" => 23,
-        "healthcheck" => 24,
-        "network_mode" => 25,
-        "volumes_from" => 26,
-        "links" => 27,
-        "restart" => 28,
-        "profiles" => 29,
-        "labels" => 30,
-        "container_name" => 31,
-        "hostname" => 32,
-        "privileged" => 33,
-        "user" => 34,
-        "read_only" => 35,
-        "cap_add" => 36,
-        "secrets" => 37,
-        "configs" => 38,
+        "healthcheck" => 23,
+        "network_mode" => 24,
+        "volumes_from" => 25,
+        "links" => 26,
+        "restart" => 27,
+        "profiles" => 28,
+        "labels" => 29,
+        "container_name" => 30,
+        "hostname" => 31,
+        "privileged" => 32,
+        "user" => 33,
+        "read_only" => 34,
+        "cap_add" => 35,
+        "secrets" => 36,
+        "configs" => 37,
         _ => return None,
     })
 }
@@ -1068,7 +1069,6 @@ fn build_service(
             .collect::<Vec<_>>()
             .into(),
         expose: texts(get("expose")).into(),
-        environment: key_value_list(get("environment")).into(),
         env_files: env_files.into(),
         healthcheck: get("healthcheck").map(Healthcheck::from_node).map(Box::new),
         depends_on: depends_on.into(),
@@ -1131,7 +1131,6 @@ mod tests {
             "entrypoint",
             "ports",
             "expose",
-            "environment",
             "healthcheck",
             "network_mode",
             "volumes_from",
@@ -1182,12 +1181,12 @@ mod tests {
     /// A stack can have a hundred thousand services: keep the parts most of them
     /// lack boxed (a service was 1,808 bytes; 840 with the boxed `isolation`,
     /// 856 with the kept base image, which four readers computed each, 776 with
-    /// 12-byte spans, 512 with the uncommon keys boxed, and 424 with its lists
-    /// as boxed slices).
+    /// 12-byte spans, 512 with the uncommon keys boxed, 424 with its lists
+    /// as boxed slices, and 408 with its `environment` read from the tree).
     #[test]
     fn a_service_stays_small() {
         let size = std::mem::size_of::<Service>();
-        assert!(size <= 424, "{size}");
+        assert!(size <= 408, "{size}");
     }
 
     /// The model of one compose file's `text`.

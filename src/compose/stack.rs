@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::compose::discover::{ProjectSpec, ENV_TEMPLATES};
 use crate::compose::env::{load_env_file, EnvFile, NoVars, Vars};
 use crate::compose::load::Loader;
-use crate::compose::model::{self, ComposeModel};
+use crate::compose::model::{self, ComposeModel, Spanned};
 use crate::compose::proxy::NginxConfig;
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::Lookup;
@@ -171,6 +171,26 @@ impl Project {
         let at = self.model.tree_position(name)?;
         let entries = self.root()?.get("services")?.as_map()?;
         entries.get(at).map(|(_, v)| v)
+    }
+
+    /// The `environment` of service `name` as the merged tree holds it: each
+    /// variable's name, and its value unless written `- KEY` (taken from the shell
+    /// that runs `docker compose`); a key that is not text is left out. Read in
+    /// place: the model keeps no copy (it has three readers, and a copy held
+    /// every variable of a large stack twice, for the whole run).
+    pub fn environment(
+        &self,
+        name: &str,
+    ) -> impl Iterator<Item = (Spanned<&str>, Option<Spanned<&str>>)> {
+        fn spanned(n: NodeRef<'_>) -> Option<Spanned<&str>> {
+            n.as_str().map(|s| Spanned::new(s, n.span()))
+        }
+        self.service_node(name)
+            .and_then(|s| s.get("environment"))
+            .and_then(NodeRef::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, v)| Some((spanned(k)?, spanned(v))))
     }
 
     /// Whether this project is a piece of a larger stack (included by an ancestor's

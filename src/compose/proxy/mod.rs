@@ -191,16 +191,11 @@ fn flavor_of(image: &str) -> Flavor {
 pub fn layout(p: &Project, svc: &Service) -> Layout {
     let image = nginx_base(p, svc).map_or("", |b| b.text.as_str());
     let mut layout = Layout::for_flavor(flavor_of(image));
-    for e in &svc.environment {
-        let Some(v) = e
-            .value
-            .as_ref()
-            .map(|v| v.value.trim())
-            .filter(|v| !v.is_empty())
-        else {
+    for (key, value) in p.environment(&svc.name.value) {
+        let Some(v) = value.map(|v| v.value.trim()).filter(|v| !v.is_empty()) else {
             continue;
         };
-        match e.key.value.as_str() {
+        match key.value {
             "NGINX_ENVSUBST_TEMPLATE_DIR" => layout.templates.dir = v.trim_end_matches('/').into(),
             "NGINX_ENVSUBST_TEMPLATE_SUFFIX" => layout.templates.suffix = v.into(),
             "NGINX_ENVSUBST_OUTPUT_DIR" => layout.templates.output = v.trim_end_matches('/').into(),
@@ -417,10 +412,9 @@ fn collect_service(
     let layout = layout(p, svc);
     let templates = layout.renders_templates.then_some(&layout.templates);
     let files = placed_files(placements, &layout.templates);
-    let env: HashMap<String, String> = svc
-        .environment
-        .iter()
-        .filter_map(|e| Some((e.key.value.to_string(), e.value.as_ref()?.value.to_string())))
+    let env: HashMap<String, String> = p
+        .environment(&svc.name.value)
+        .filter_map(|(k, v)| Some((k.value.to_string(), v?.value.to_string())))
         .collect();
     let mut configs: Vec<NginxConfig> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();

@@ -419,7 +419,7 @@ fn shell_variable_of_container(p: &Project, name: &str, m: &Missing) -> bool {
     }
     p.model.services.iter().any(|s| {
         s.name.value == *svc
-            && (s.environment.iter().any(|e| e.key.value == name)
+            && (p.environment(svc).any(|(k, _)| k.value == name)
                 || s.env_files.iter().any(|r| {
                     let shown = crate::paths::display(&r.resolved);
                     p.sources.find(&shown).is_some_and(|id| {
