@@ -73,11 +73,23 @@ fn render_spans(v: Value, sources: &Sources) -> Value {
     }
 }
 
-/// Each service's `environment` as `Project::environment` reads it from the tree,
-/// shown where the model kept it (after `expose`), in the form it had there.
-fn with_environment(p: &Project, mut model: Value) -> Value {
-    use stacklint::compose::model::{CompactString, EnvVar, Spanned};
-    let owned = |s: Spanned<&str>| Spanned::new(CompactString::from(s.value), s.span);
+/// A scalar's text with its span.
+fn spanned(
+    n: stacklint::parse::yaml::NodeRef<'_>,
+) -> Option<stacklint::compose::model::Spanned<&str>> {
+    n.as_str()
+        .map(|s| stacklint::compose::model::Spanned::new(s, n.span()))
+}
+
+/// Each service's `environment` as `Project::environment` reads it, and its
+/// `labels` as the merged tree holds them, shown where the model kept them (after
+/// `expose` and `profiles`) and in the form it had: the model no longer copies them.
+fn with_tree_lists(p: &Project, mut model: Value) -> Value {
+    use stacklint::compose::model::{CompactString, Spanned};
+    let entry = |k: Spanned<&str>, v: Option<Spanned<&str>>| {
+        let owned = |s: Spanned<&str>| Spanned::new(CompactString::from(s.value), s.span);
+        serde_json::json!({ "key": owned(k), "value": v.map(owned) })
+    };
     let services = model.get_mut("services").and_then(Value::as_array_mut);
     for svc in services.into_iter().flatten() {
         let Some(map) = svc.as_object_mut() else {
@@ -87,20 +99,25 @@ fn with_environment(p: &Project, mut model: Value) -> Value {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let env: Vec<EnvVar> = p
-            .environment(&name)
-            .map(|(k, v)| EnvVar {
-                key: owned(k),
-                value: v.map(owned),
-            })
+        let env: Vec<Value> = p.environment(&name).map(|(k, v)| entry(k, v)).collect();
+        let labels: Vec<Value> = p
+            .service_node(&name)
+            .and_then(|s| s.get("labels"))
+            .and_then(|l| l.as_map())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, v)| Some(entry(spanned(k)?, spanned(v))))
             .collect();
-        let env = serde_json::to_value(env).expect("environment serializes");
         let mut out = serde_json::Map::new();
         for (k, v) in std::mem::take(map) {
-            let after = k == "expose";
+            let after = match k.as_str() {
+                "expose" => Some(("environment", &env)),
+                "profiles" => Some(("labels", &labels)),
+                _ => None,
+            };
             out.insert(k, v);
-            if after {
-                out.insert("environment".into(), env.clone());
+            if let Some((key, list)) = after {
+                out.insert(key.into(), Value::Array(list.clone()));
             }
         }
         *map = out;
@@ -111,7 +128,7 @@ fn with_environment(p: &Project, mut model: Value) -> Value {
 fn snapshot(dir: &str) -> String {
     let p = load(dir);
     let model = serde_json::to_value(&p.model).expect("model serializes");
-    let model = with_environment(&p, model);
+    let model = with_tree_lists(&p, model);
     // Host paths are absolute; the checkout's location is not part of the claim.
     let mut out = serde_json::to_string_pretty(&render_spans(model, &p.sources))
         .expect("json")

@@ -557,18 +557,10 @@ pub struct EnvFileRef {
     pub resolved: PathBuf,
 }
 
-/// A `labels` entry.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct EnvVar {
-    pub key: Spanned<CompactString>,
-    /// `None` for `- KEY` (taken from the environment of `docker compose`).
-    pub value: Option<Spanned<CompactString>>,
-}
-
-/// The parts most services do not have are boxed: a service is 408 bytes instead
+/// The parts most services do not have are boxed: a service is 392 bytes instead
 /// of 1,808, which counts in a stack of a hundred thousand services. Its
 /// `environment` is not copied: [`crate::compose::stack::Project::environment`]
-/// reads it from the merged tree.
+/// reads it from the merged tree. Nor are its `labels`, which no rule reads.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Service {
     pub name: Spanned<CompactString>,
@@ -592,7 +584,6 @@ pub struct Service {
     pub resources: Option<Box<Resources>>,
     pub restart: Option<Spanned<CompactString>>,
     pub profiles: Box<[Spanned<CompactString>]>,
-    pub labels: Box<[EnvVar]>,
     /// `container_name` to `configs`: read with [`Service::uncommon`]. Serialized
     /// in place, as fields of the service.
     #[serde(flatten)]
@@ -751,19 +742,6 @@ impl ComposeModel {
     }
 }
 
-fn key_value_list(n: Option<NodeRef<'_>>) -> Vec<EnvVar> {
-    n.and_then(NodeRef::as_map)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|(k, v)| {
-            Some(EnvVar {
-                key: text(k)?,
-                value: text(v),
-            })
-        })
-        .collect()
-}
-
 fn top_level(n: Option<NodeRef<'_>>) -> Vec<TopLevel> {
     n.and_then(NodeRef::as_map)
         .unwrap_or_default()
@@ -842,10 +820,10 @@ pub fn build(
 
 /// How many keys of a service [`build_service`] reads: each has its place in
 /// [`ServiceKeys`] ([`service_key`]).
-const SERVICE_KEYS: usize = 38;
+const SERVICE_KEYS: usize = 37;
 
 /// The values of a service's keys that the model reads, found in one pass over
-/// its mapping: looked up one by one, the 38 keys were each a scan of the
+/// its mapping: looked up one by one, the 37 keys were each a scan of the
 /// mapping (a tenth of building the model).
 struct ServiceKeys<'a> {
     node: NodeRef<'a>,
@@ -912,15 +890,14 @@ fn service_key(k: &str) -> Option<usize> {
         "links" => 26,
         "restart" => 27,
         "profiles" => 28,
-        "labels" => 29,
-        "container_name" => 30,
-        "hostname" => 31,
-        "privileged" => 32,
-        "user" => 33,
-        "read_only" => 34,
-        "cap_add" => 35,
-        "secrets" => 36,
-        "configs" => 37,
+        "container_name" => 29,
+        "hostname" => 30,
+        "privileged" => 31,
+        "user" => 32,
+        "read_only" => 33,
+        "cap_add" => 34,
+        "secrets" => 35,
+        "configs" => 36,
         _ => return None,
     })
 }
@@ -1080,7 +1057,6 @@ fn build_service(
         resources,
         restart: get("restart").and_then(text),
         profiles: texts(get("profiles")).into(),
-        labels: key_value_list(get("labels")).into(),
         uncommon: Sparse::of(Uncommon {
             container_name: get("container_name").and_then(text),
             hostname: get("hostname").and_then(text),
@@ -1137,7 +1113,6 @@ mod tests {
             "links",
             "restart",
             "profiles",
-            "labels",
             "container_name",
             "hostname",
             "privileged",
@@ -1163,7 +1138,7 @@ mod tests {
                 (Node::new(at(3), Value::seq(vec![])), scalar(4, "x")),
                 (scalar(5, "user"), scalar(6, "b")),
                 (scalar(7, "image"), scalar(8, "c")),
-                (scalar(9, "labels"), Node::new(at(10), Value::seq(vec![]))),
+                (scalar(9, "volumes"), Node::new(at(10), Value::seq(vec![]))),
             ]),
         );
         let sk = ServiceKeys::of(root.read());
@@ -1182,11 +1157,12 @@ mod tests {
     /// lack boxed (a service was 1,808 bytes; 840 with the boxed `isolation`,
     /// 856 with the kept base image, which four readers computed each, 776 with
     /// 12-byte spans, 512 with the uncommon keys boxed, 424 with its lists
-    /// as boxed slices, and 408 with its `environment` read from the tree).
+    /// as boxed slices, and 392 with its `environment` read from the tree and
+    /// its `labels`, read by no rule, not kept).
     #[test]
     fn a_service_stays_small() {
         let size = std::mem::size_of::<Service>();
-        assert!(size <= 408, "{size}");
+        assert!(size <= 392, "{size}");
     }
 
     /// The model of one compose file's `text`.
@@ -1279,11 +1255,11 @@ mod tests {
             assert!(b.uncommon.0.is_none(), "{key}");
             let sb = serde_json::to_value(b).unwrap();
             let keys: Vec<&str> = sb.as_object().unwrap().keys().map(String::as_str).collect();
-            let at = keys.iter().position(|k| *k == "labels").unwrap();
+            let at = keys.iter().position(|k| *k == "profiles").unwrap();
             assert_eq!(
                 &keys[at + 1..at + 9],
                 &cases.map(|(k, _)| k)[..],
-                "in place, after `labels`"
+                "in place, after `profiles`"
             );
         }
     }
