@@ -174,8 +174,9 @@ impl Project {
     }
 
     /// The `environment` of service `name` as the merged tree holds it: each
-    /// variable's name, and its value unless written `- KEY` (taken from the shell
-    /// that runs `docker compose`); a key that is not text is left out. Read in
+    /// variable's name, and its value when it has one as text (none for `- KEY`
+    /// or `KEY:`, taken from the shell that runs `docker compose`, nor for a value
+    /// that is not a scalar); a key that is not text is left out. Read in
     /// place: the model keeps no copy (it has three readers, and a copy held
     /// every variable of a large stack twice, for the whole run).
     pub fn environment(
