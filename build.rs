@@ -136,13 +136,9 @@ fn link_args() {
     if std::env::var_os("STACKLINT_NO_SYMBOL_ORDER").is_none() {
         order_symbols();
     }
-    // A static binary is relocated by glibc's own start code, not the loader:
-    // left as it was.
-    let static_crt = var("CARGO_CFG_TARGET_FEATURE")
-        .split(',')
-        .any(|f| f == "crt-static");
-    if !static_crt
-        && std::env::var_os("STACKLINT_NO_PACKED_RELOCS").is_none()
+    // A static binary (`crt-static`) relocates itself with the build host's own
+    // glibc, linked in: the same check holds for it.
+    if std::env::var_os("STACKLINT_NO_PACKED_RELOCS").is_none()
         && glibc_version().is_some_and(|v| v >= (2, 36))
     {
         pack_relative_relocs();
