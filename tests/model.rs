@@ -73,14 +73,6 @@ fn render_spans(v: Value, sources: &Sources) -> Value {
     }
 }
 
-/// A scalar's text with its span.
-fn spanned(
-    n: stacklint::parse::yaml::NodeRef<'_>,
-) -> Option<stacklint::compose::model::Spanned<&str>> {
-    n.as_str()
-        .map(|s| stacklint::compose::model::Spanned::new(s, n.span()))
-}
-
 /// Each service's `environment` as `Project::environment` reads it, and its
 /// `labels` as the merged tree holds them, shown where the model kept them (after
 /// `expose` and `profiles`) and in the form it had: the model no longer copies them.
@@ -101,12 +93,8 @@ fn with_tree_lists(p: &Project, mut model: Value) -> Value {
             .to_string();
         let env: Vec<Value> = p.environment(&name).map(|(k, v)| entry(k, v)).collect();
         let labels: Vec<Value> = p
-            .service_node(&name)
-            .and_then(|s| s.get("labels"))
-            .and_then(|l| l.as_map())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|(k, v)| Some(entry(spanned(k)?, spanned(v))))
+            .service_entries(&name, "labels")
+            .map(|(k, v)| entry(k, v))
             .collect();
         let mut out = serde_json::Map::new();
         for (k, v) in std::mem::take(map) {

@@ -183,11 +183,22 @@ impl Project {
         &self,
         name: &str,
     ) -> impl Iterator<Item = (Spanned<&str>, Option<Spanned<&str>>)> {
+        self.service_entries(name, "environment")
+    }
+
+    /// The entries of mapping `key` of service `name` in the merged tree (list
+    /// forms such as `environment` and `labels` are mappings there), as
+    /// [`Project::environment`] gives them.
+    pub fn service_entries(
+        &self,
+        name: &str,
+        key: &str,
+    ) -> impl Iterator<Item = (Spanned<&str>, Option<Spanned<&str>>)> {
         fn spanned(n: NodeRef<'_>) -> Option<Spanned<&str>> {
             n.as_str().map(|s| Spanned::new(s, n.span()))
         }
         self.service_node(name)
-            .and_then(|s| s.get("environment"))
+            .and_then(|s| s.get(key))
             .and_then(NodeRef::as_map)
             .unwrap_or_default()
             .iter()

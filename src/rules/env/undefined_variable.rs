@@ -417,17 +417,18 @@ fn shell_variable_of_container(p: &Project, name: &str, m: &Missing) -> bool {
     {
         return false;
     }
-    p.model.services.iter().any(|s| {
-        s.name.value == *svc
-            && (p.environment(svc).any(|(k, _)| k.value == name)
-                || s.env_files.iter().any(|r| {
-                    let shown = crate::paths::display(&r.resolved);
-                    p.sources.find(&shown).is_some_and(|id| {
-                        p.env_files
-                            .iter()
-                            .any(|e| e.env.file == id && entry(e, name).is_some())
-                    })
-                }))
+    // Looked up by name: a scan of the services for each such use was quadratic
+    // in a stack whose every healthcheck uses the same shell variable.
+    p.model.service(svc).is_some_and(|s| {
+        p.environment(svc).any(|(k, _)| k.value == name)
+            || s.env_files.iter().any(|r| {
+                let shown = crate::paths::display(&r.resolved);
+                p.sources.find(&shown).is_some_and(|id| {
+                    p.env_files
+                        .iter()
+                        .any(|e| e.env.file == id && entry(e, name).is_some())
+                })
+            })
     })
 }
 
