@@ -410,3 +410,21 @@ fn the_walk_honours_gits_global_excludes_file() {
     assert_eq!(projects(&[], &[("GIT_CONFIG_GLOBAL", "/dev/null")]), 2);
     assert_eq!(projects(&[], &[]), 2);
 }
+
+/// The allocator is built with one arena for all threads (`.cargo/config.toml`
+/// sets it when jemalloc is built): jemalloc's report of its settings says so.
+#[cfg(not(target_env = "msvc"))]
+#[test]
+fn the_allocator_is_built_with_one_arena() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stacklint"))
+        .arg("--version")
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .output()
+        .expect("run stacklint");
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        report.contains("config.malloc_conf: \"narenas:1\""),
+        "built without the setting:\n{report}"
+    );
+    assert!(report.contains("opt.narenas: 1\n"), "{report}");
+}
