@@ -1,7 +1,9 @@
 //! The typed compose model, built from the merged, interpolated tree. Every value
 //! keeps the span of the text that supplied it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
@@ -580,8 +582,10 @@ pub struct Service {
     pub links: Box<[Spanned<CompactString>]>,
     /// None when the service sets no limit and no reservation (serialized as
     /// settings that are all null, as before).
+    /// Shared by the services that take it from one anchored `deploy` (or
+    /// `deploy.resources`) mapping, as a stack's defaults give it to each service.
     #[serde(serialize_with = "resources_or_none_set")]
-    pub resources: Option<Box<Resources>>,
+    pub resources: Option<Arc<Resources>>,
     pub restart: Option<Spanned<CompactString>>,
     pub profiles: Box<[Spanned<CompactString>]>,
     /// `container_name` to `configs`: read with [`Service::uncommon`]. Serialized
@@ -676,7 +680,7 @@ pub struct Isolation {
 }
 
 fn resources_or_none_set<S: serde::Serializer>(
-    r: &Option<Box<Resources>>,
+    r: &Option<Arc<Resources>>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
     match r {
@@ -797,8 +801,9 @@ pub fn build(
     // Mapped one to one, so the services are collected at their exact size (in
     // parallel, each written in its place: a filtered parallel collect gathers
     // pieces and copies them, a second copy of the model at its peak).
+    let shared = SharedResources::default();
     let one = |(name, v, _): (Spanned<CompactString>, NodeRef<'_>, usize)| {
-        build_service(name, v, base_dir, sources)
+        build_service(name, v, base_dir, sources, &shared)
     };
     let services: Vec<Service> = if named.len() >= crate::PARALLEL_SERVICES {
         use rayon::prelude::*;
@@ -902,11 +907,31 @@ fn service_key(k: &str) -> Option<usize> {
     })
 }
 
+/// The [`Resources`] read from each shared `deploy` or `deploy.resources`
+/// mapping (by [`NodeRef::shared_key`]), while the model is built: a stack's
+/// defaults (`<<: *defaults`) give every service the same limits, which were
+/// kept once a service (200 bytes each).
+#[derive(Default)]
+struct SharedResources(Mutex<HashMap<usize, Option<Arc<Resources>>>>);
+
+impl SharedResources {
+    /// The resources kept for `key`, read with `read` the first time.
+    fn get(
+        &self,
+        key: usize,
+        read: impl FnOnce() -> Option<Arc<Resources>>,
+    ) -> Option<Arc<Resources>> {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.entry(key).or_insert_with(read).clone()
+    }
+}
+
 fn build_service(
     name: Spanned<CompactString>,
     n: NodeRef<'_>,
     base_dir: &(dyn Fn(Span) -> PathBuf + Sync),
     sources: &Sources,
+    shared: &SharedResources,
 ) -> Service {
     let keys = ServiceKeys::of(n);
     let get = |k: &str| keys.get(k);
@@ -958,7 +983,8 @@ fn build_service(
                 .collect()
         }
     };
-    let deploy_res = get("deploy").and_then(|d| d.get("resources"));
+    let deploy = get("deploy");
+    let deploy_res = deploy.and_then(|d| d.get("resources"));
     let lim = |k: &str| {
         deploy_res
             .and_then(|r| r.get("limits"))
@@ -971,14 +997,29 @@ fn build_service(
             .and_then(|l| l.get(k))
             .and_then(text)
     };
-    let resources = Resources {
-        mem_limit: lim("memory").or_else(|| get("mem_limit").and_then(text)),
-        cpus_limit: lim("cpus").or_else(|| get("cpus").and_then(text)),
-        pids_limit: lim("pids").or_else(|| get("pids_limit").and_then(text)),
-        mem_reservation: res("memory").or_else(|| get("mem_reservation").and_then(text)),
-        cpus_reservation: res("cpus"),
+    let resources = || {
+        let r = Resources {
+            mem_limit: lim("memory").or_else(|| get("mem_limit").and_then(text)),
+            cpus_limit: lim("cpus").or_else(|| get("cpus").and_then(text)),
+            pids_limit: lim("pids").or_else(|| get("pids_limit").and_then(text)),
+            mem_reservation: res("memory").or_else(|| get("mem_reservation").and_then(text)),
+            cpus_reservation: res("cpus"),
+        };
+        (r != Resources::default()).then(|| Arc::new(r))
     };
-    let resources = (resources != Resources::default()).then(|| Box::new(resources));
+    // Only `deploy` decides them when the service sets none of the keys that
+    // stand in for a limit `deploy` leaves out.
+    let own = ["mem_limit", "cpus", "pids_limit", "mem_reservation"]
+        .into_iter()
+        .any(|k| get(k).is_some());
+    let key = deploy
+        .and_then(NodeRef::shared_key)
+        .or_else(|| deploy_res.and_then(NodeRef::shared_key))
+        .filter(|_| !own);
+    let resources = match key {
+        Some(key) => shared.get(key, resources),
+        None => resources(),
+    };
     let depends_on = get("depends_on")
         .and_then(NodeRef::as_map)
         .unwrap_or_default()
@@ -1174,6 +1215,60 @@ mod tests {
             .docs
             .remove(0);
         build(root.read(), &|_| PathBuf::new(), &sources)
+    }
+
+    /// Services that take `deploy` from one anchor share one `Resources`, as each
+    /// would read it alone; so do two that take `deploy.resources` from one. A
+    /// service with a limit key of its own (`cpus`, `mem_limit`), or its own
+    /// `deploy`, has its own.
+    #[test]
+    fn resources_from_one_anchor_are_shared() {
+        let m = model_of(
+            "x-d: &d\n  deploy:\n    resources:\n      limits: {memory: 256M}\n      \
+             reservations: {cpus: '0.1'}\nx-r: &r\n  limits: {cpus: '0.5'}\nservices:\n  \
+             a:\n    <<: *d\n    image: x\n  b:\n    <<: *d\n    image: x\n  \
+             c:\n    <<: *d\n    image: x\n    cpus: '2'\n  \
+             d:\n    image: x\n    deploy:\n      resources:\n        limits: {memory: 256M}\n        \
+             reservations: {cpus: '0.1'}\n  \
+             e:\n    image: x\n    deploy: {resources: *r}\n  f:\n    image: x\n    deploy: {resources: *r}\n  \
+             g:\n    <<: *d\n    image: x\n    mem_limit: 1g\n  h:\n    image: x\n"
+                .to_string(),
+        );
+        let r = |name: &str| m.service(name).and_then(|s| s.resources.clone());
+        let v = |o: &Option<Spanned<CompactString>>| o.as_ref().map(|s| s.value.to_string());
+        let shown = |name: &str| {
+            r(name).map(|r| {
+                [
+                    &r.mem_limit,
+                    &r.cpus_limit,
+                    &r.pids_limit,
+                    &r.mem_reservation,
+                    &r.cpus_reservation,
+                ]
+                .map(v)
+            })
+        };
+        let same = |x: &str, y: &str| match (r(x), r(y)) {
+            (Some(x), Some(y)) => Arc::ptr_eq(&x, &y),
+            _ => false,
+        };
+        let s = |t: &str| Some(t.to_string());
+        let anchored = Some([s("256M"), None, None, None, s("0.1")]);
+        assert_eq!(shown("a"), anchored);
+        assert!(same("a", "b"));
+        assert_eq!(shown("d"), anchored, "the same values, written elsewhere");
+        assert_ne!(
+            r("a").map(|r| r.mem_limit.clone()),
+            r("d").map(|r| r.mem_limit.clone())
+        );
+        assert!(!same("a", "d"));
+        assert_eq!(shown("c"), Some([s("256M"), s("2"), None, None, s("0.1")]));
+        assert!(!same("a", "c"));
+        assert_eq!(shown("g"), anchored, "deploy's limit wins over mem_limit");
+        assert!(!same("a", "g"));
+        assert_eq!(shown("e"), Some([None, s("0.5"), None, None, None]));
+        assert!(same("e", "f"));
+        assert_eq!(r("h"), None);
     }
 
     /// A healthcheck's timing is boxed only when one of its four keys is set, read
