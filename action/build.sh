@@ -16,7 +16,8 @@ fi
 export CARGO_TARGET_DIR="$root/target"
 
 echo "::group::cargo build --release --locked"
-cargo build --release --locked --bin stacklint --manifest-path "$root/Cargo.toml"
+# From the checkout, so that cargo reads its .cargo/config.toml (how jemalloc is built).
+(cd "$root" && cargo build --release --locked --bin stacklint)
 echo "::endgroup::"
 
 bin="$CARGO_TARGET_DIR/release/stacklint"

@@ -1,7 +1,6 @@
 //! The typed compose model, built from the merged, interpolated tree. Every value
 //! keeps the span of the text that supplied it.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -582,8 +581,9 @@ pub struct Service {
     pub links: Box<[Spanned<CompactString>]>,
     /// None when the service sets no limit and no reservation (serialized as
     /// settings that are all null, as before).
-    /// Shared by the services that take it from one anchored `deploy` (or
-    /// `deploy.resources`) mapping, as a stack's defaults give it to each service.
+    /// Shared by the services that take it from one shared `deploy` (or
+    /// `deploy.resources`) mapping, as a stack's anchored defaults give it to
+    /// each service.
     #[serde(serialize_with = "resources_or_none_set")]
     pub resources: Option<Arc<Resources>>,
     pub restart: Option<Spanned<CompactString>>,
@@ -908,17 +908,24 @@ fn service_key(k: &str) -> Option<usize> {
 }
 
 /// The [`Resources`] read from each shared `deploy` or `deploy.resources`
-/// mapping (by [`NodeRef::shared_key`]), while the model is built: a stack's
-/// defaults (`<<: *defaults`) give every service the same limits, which were
-/// kept once a service (200 bytes each).
+/// mapping, while the model is built: a stack's anchored defaults (`<<:
+/// *defaults`) give every service the same limits, which were kept once a
+/// service (200 bytes each). Keyed by the mapping's [`NodeRef::shared_key`] and
+/// its level (0 for `deploy`, 1 for `deploy.resources`): one anchor can be used
+/// at both (`deploy: *r` and `deploy: {resources: *r}`), and reads differently
+/// at each. (A collection is also shared when the loader keeps a copy of the
+/// tree: an entry per service then, as right and no smaller.)
 #[derive(Default)]
-struct SharedResources(Mutex<HashMap<usize, Option<Arc<Resources>>>>);
+struct SharedResources(Mutex<foldhash::HashMap<ResourcesKey, Option<Arc<Resources>>>>);
+
+/// A shared mapping's [`NodeRef::shared_key`] and its level.
+type ResourcesKey = (usize, u8);
 
 impl SharedResources {
     /// The resources kept for `key`, read with `read` the first time.
     fn get(
         &self,
-        key: usize,
+        key: ResourcesKey,
         read: impl FnOnce() -> Option<Arc<Resources>>,
     ) -> Option<Arc<Resources>> {
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
@@ -1014,7 +1021,8 @@ fn build_service(
         .any(|k| get(k).is_some());
     let key = deploy
         .and_then(NodeRef::shared_key)
-        .or_else(|| deploy_res.and_then(NodeRef::shared_key))
+        .map(|k| (k, 0))
+        .or_else(|| deploy_res.and_then(NodeRef::shared_key).map(|k| (k, 1)))
         .filter(|_| !own);
     let resources = match key {
         Some(key) => shared.get(key, resources),
@@ -1231,7 +1239,8 @@ mod tests {
              d:\n    image: x\n    deploy:\n      resources:\n        limits: {memory: 256M}\n        \
              reservations: {cpus: '0.1'}\n  \
              e:\n    image: x\n    deploy: {resources: *r}\n  f:\n    image: x\n    deploy: {resources: *r}\n  \
-             g:\n    <<: *d\n    image: x\n    mem_limit: 1g\n  h:\n    image: x\n"
+             g:\n    <<: *d\n    image: x\n    mem_limit: 1g\n  h:\n    image: x\n  \
+             i:\n    image: x\n    deploy: *r\n  j:\n    image: x\n    deploy: *r\n"
                 .to_string(),
         );
         let r = |name: &str| m.service(name).and_then(|s| s.resources.clone());
@@ -1250,7 +1259,7 @@ mod tests {
         };
         let same = |x: &str, y: &str| match (r(x), r(y)) {
             (Some(x), Some(y)) => Arc::ptr_eq(&x, &y),
-            _ => false,
+            (x, y) => panic!("{x:?} and {y:?}: not two resources"),
         };
         let s = |t: &str| Some(t.to_string());
         let anchored = Some([s("256M"), None, None, None, s("0.1")]);
@@ -1269,6 +1278,9 @@ mod tests {
         assert_eq!(shown("e"), Some([None, s("0.5"), None, None, None]));
         assert!(same("e", "f"));
         assert_eq!(r("h"), None);
+        // `*r` as `deploy` itself holds no `resources`: nothing, whichever of
+        // `e`, `f`, `i` and `j` is read first.
+        assert_eq!((r("i"), r("j")), (None, None));
     }
 
     /// A healthcheck's timing is boxed only when one of its four keys is set, read
