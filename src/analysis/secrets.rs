@@ -383,6 +383,18 @@ fn collect_yaml<'a>(
         }
         _ => true,
     };
+    // A list of plain values holds no `key: value` pair, so nothing is found
+    // below it. Not recorded either: a service's command and healthcheck test
+    // are lists shared with the model, and recording them kept two entries a
+    // service until the run's end.
+    if let Kind::Seq(items) = n.kind() {
+        if items
+            .iter()
+            .all(|i| matches!(i.kind(), Kind::Scalar(_) | Kind::Null))
+        {
+            return;
+        }
+    }
     // Only a shared collection (an anchor's) can be met twice: one of a
     // single holder is walked with it (recording each was a sixth of this walk).
     if n.shared_key().is_some_and(|at| !first_visit(at)) {
@@ -672,6 +684,27 @@ mod tests {
         // Not references: `${` without a name, `$1`.
         assert_eq!(shown("${}x"), "****");
         assert_eq!(shown("$1ab"), "****");
+    }
+
+    /// The walk of the tree records only the shared collections that can hold a
+    /// secret: an anchored mapping, not the list-form commands the model shares,
+    /// and finds the same values either way.
+    #[test]
+    fn the_walk_records_no_list_of_plain_values() {
+        let p = crate::compose::stack::project_of_text(
+            "x-env: &env\n  API_TOKEN: t0ken\nservices:\n  a:\n    image: app\n    \
+             command: [run, --password, hunter2]\n    healthcheck: {test: [CMD, curl, x]}\n    \
+             environment: *env\n  b:\n    image: app\n    environment: *env\n    \
+             entrypoint: [sh, -c, x]\n",
+        );
+        let (mut out, mut seen) = (Vec::new(), HashMap::new());
+        let root = p.root().expect("a tree");
+        collect_yaml(&p, root, &mut out, 0, &mut seen, &mut HashMap::new());
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        let text = |s: &Span| p.sources.get(s.file).slice(s).to_string();
+        let mut found: Vec<String> = out.iter().map(text).collect();
+        found.dedup();
+        assert_eq!(found, ["t0ken"]);
     }
 
     /// A large compose file's text scanned while it is parsed (as the command
