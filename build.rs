@@ -62,6 +62,145 @@ fn embed_schema() {
     if let Err(e) = std::fs::write(&dest, schema.to_string()) {
         panic!("cannot write {}: {e}", dest.display());
     }
+    let checks = SchemaChecks::compile(&schema);
+    let dest = Path::new(&out_dir()).join("schema_checks.rs");
+    if let Err(e) = std::fs::write(&dest, checks) {
+        panic!("cannot write {}: {e}", dest.display());
+    }
+}
+
+/// The compose-spec schema as the `Check`s of `src/compose/schema_view.rs`, one
+/// Rust expression (`&[Check { .. }, ..]`, the root's first), so that a run
+/// judges files without parsing or compiling the schema. A keyword that the
+/// check does not know stops the build here; a pattern it does not know, or a
+/// type, stops it where the generated code is compiled.
+struct SchemaChecks {
+    /// Each check as Rust, by index.
+    checks: Vec<String>,
+    /// `$ref` values and the checks they name.
+    defs: Vec<(String, usize)>,
+}
+
+impl SchemaChecks {
+    fn compile(root: &serde_json::Value) -> String {
+        let defs = root.get("$defs").and_then(serde_json::Value::as_object);
+        let mut c = SchemaChecks {
+            checks: vec![String::new()],
+            defs: Vec::new(),
+        };
+        // Each definition gets its place first, so that a reference reaches it
+        // whatever the order (and a definition can refer to itself).
+        for (name, _) in defs.into_iter().flatten() {
+            c.defs.push((format!("#/$defs/{name}"), c.checks.len()));
+            c.checks.push(String::new());
+        }
+        for (i, (_, def)) in defs.into_iter().flatten().enumerate() {
+            let at = c.defs[i].1;
+            c.checks[at] = c.check(def);
+        }
+        c.checks[0] = c.check(root);
+        let mut out = String::from("&[\n");
+        for (i, check) in c.checks.iter().enumerate() {
+            let _ = writeln!(out, "    /* {i} */ {check},");
+        }
+        out.push(']');
+        out
+    }
+
+    /// `s` compiled as a check of its own: its index.
+    fn sub(&mut self, s: &serde_json::Value) -> usize {
+        let check = self.check(s);
+        self.checks.push(check);
+        self.checks.len() - 1
+    }
+
+    fn check(&mut self, s: &serde_json::Value) -> String {
+        use serde_json::Value;
+        let map = match s {
+            Value::Bool(b) => return format!("Check {{ never: {}, ..Check::ANY }}", !b),
+            Value::Object(map) => map,
+            _ => panic!("compose-spec.json: a schema that is neither an object nor a boolean: {s}"),
+        };
+        let strings = |v: &Value, what: &str| -> Vec<String> {
+            let items = v
+                .as_array()
+                .unwrap_or_else(|| panic!("compose-spec.json: {what} {v}"));
+            let each = |x: &Value| x.as_str().map(|s| format!("{s:?}"));
+            items
+                .iter()
+                .map(|x| each(x).unwrap_or_else(|| panic!("compose-spec.json: {what} {x}")))
+                .collect()
+        };
+        let mut fields = Vec::new();
+        for (key, v) in map {
+            let field = match key.as_str() {
+                // Reached through `$ref`; only annotations besides.
+                "$defs" | "$comment" | "$id" | "$schema" | "default" | "deprecated"
+                | "description" | "examples" | "title" => continue,
+                "type" => {
+                    let names: Vec<&Value> = match v {
+                        Value::Array(a) => a.iter().collect(),
+                        one => vec![one],
+                    };
+                    let bits: Vec<String> = names
+                        .iter()
+                        .map(|n| match n.as_str() {
+                            Some(name) => format!("Types::{}", name.to_uppercase()),
+                            None => panic!("compose-spec.json: type {n}"),
+                        })
+                        .collect();
+                    format!("types: {}", bits.join(" | "))
+                }
+                "$ref" => {
+                    let r = v.as_str().unwrap_or_default();
+                    match self.defs.iter().find(|(name, _)| name == r) {
+                        Some((_, at)) => format!("reference: Some({at})"),
+                        None => panic!("compose-spec.json: $ref {v}"),
+                    }
+                }
+                "oneOf" => {
+                    let alternatives = v.as_array().unwrap_or_else(|| panic!("oneOf {v}"));
+                    let at: Vec<String> =
+                        alternatives.iter().map(|a| self.sub(a).to_string()).collect();
+                    format!("one_of: &[{}]", at.join(", "))
+                }
+                "enum" => format!("enumeration: Some(&[{}])", strings(v, "enum").join(", ")),
+                "required" => format!("required: &[{}]", strings(v, "required").join(", ")),
+                "properties" => {
+                    let props = v.as_object().unwrap_or_else(|| panic!("properties {v}"));
+                    let mut at: Vec<(&str, usize)> =
+                        props.iter().map(|(name, p)| (name.as_str(), self.sub(p))).collect();
+                    // The order `Check::property` searches in.
+                    at.sort_unstable_by(|a, b| (a.0.len(), a.0).cmp(&(b.0.len(), b.0)));
+                    let at: Vec<String> = at.iter().map(|(n, i)| format!("({n:?}, {i})")).collect();
+                    format!("properties: &[{}]", at.join(", "))
+                }
+                "patternProperties" => {
+                    let props = v.as_object().unwrap_or_else(|| panic!("patternProperties {v}"));
+                    let at: Vec<String> = props
+                        .iter()
+                        .map(|(source, p)| format!("(Pattern::of({source:?}), {})", self.sub(p)))
+                        .collect();
+                    format!("pattern_properties: &[{}]", at.join(", "))
+                }
+                "additionalProperties" => format!("additional: Some({})", self.sub(v)),
+                "items" => format!("items: Some({})", self.sub(v)),
+                "uniqueItems" => format!("unique_items: {}", v.as_bool() == Some(true)),
+                "minimum" | "maximum" => match v.as_i64() {
+                    Some(n) => format!("{key}: Some({n})"),
+                    None => panic!("compose-spec.json: {key} {v} is not an integer"),
+                },
+                "pattern" => match v.as_str() {
+                    Some(source) => format!("pattern: Some(Pattern::of({source:?}))"),
+                    None => panic!("compose-spec.json: pattern {v}"),
+                },
+                k => panic!("compose-spec.json: the keyword {k} is not checked (src/compose/schema_view.rs)"),
+            };
+            fields.push(field);
+        }
+        fields.push("..Check::ANY".to_string());
+        format!("Check {{ {} }}", fields.join(", "))
+    }
 }
 
 /// Removes `description` and `title` (as text) from `schema` and its subschemas.

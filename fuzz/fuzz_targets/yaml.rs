@@ -1,9 +1,11 @@
 #![no_main]
 //! parse::yaml on arbitrary bytes: no panic (except the reader's own, which the
 //! parser catches), no hang, and spans inside the text. And the fast reader gives
-//! libyaml's own events wherever it does not decline the text.
+//! libyaml's own events wherever it does not decline the text. And the
+//! compose-spec check judges each mapping as `jsonschema` does.
 
 use libfuzzer_sys::fuzz_target;
+use stacklint::compose::{schema, schema_view};
 use stacklint::parse::yaml::{self, Node, Value};
 use stacklint::source::{FileKind, SourceFile, Sources};
 use stacklint_fuzz::{check_diags, check_span, init, text};
@@ -44,5 +46,16 @@ fuzz_target!(|data: &[u8]| {
     let mut budget = 1_000_000;
     for doc in &parsed.docs {
         walk(src, doc, &mut budget);
+        // A short text keeps the JSON copy small, whatever its aliases.
+        if doc.as_map().is_some() && src.text.len() <= 4096 {
+            let copy = schema::VALIDATOR
+                .as_ref()
+                .map(|v| v.is_valid(&schema::to_json_value(doc.read())));
+            assert_eq!(
+                Some(schema_view::is_valid(doc.read())),
+                copy,
+                "the compose-spec check and jsonschema differ"
+            );
+        }
     }
 });

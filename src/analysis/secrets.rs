@@ -718,7 +718,7 @@ mod tests {
                  environment:\n      DB_URL: postgres://u:secret{i}@db/x\n"
             ));
         }
-        assert!(text.len() >= crate::compose::schema_view::LARGE_TEXT);
+        assert!(text.len() >= crate::compose::load::PARALLEL_TEXT);
         let during = project_of_text_with(
             &text,
             &LoadOptions {

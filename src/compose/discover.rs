@@ -635,17 +635,6 @@ fn walk_each(
                 // or a device is loaded and reported as unreadable, not skipped.
                 let parent = path.parent().unwrap_or(Path::new(""));
                 let name = entry.file_name().to_string_lossy().into_owned();
-                // A compose file large enough to be judged by the compiled schema
-                // validator: its compile (milliseconds) starts now, on a core the
-                // walk leaves idle, rather than when the file is read, where it
-                // took CPU from the parse.
-                let large = |e: &ignore::DirEntry| {
-                    e.metadata()
-                        .is_ok_and(|m| m.len() >= crate::compose::schema_view::LARGE_TEXT as u64)
-                };
-                if t.is_file() && is_compose_name(&name) && large(&entry) {
-                    crate::compose::schema_view::compile_soon();
-                }
                 match open.dirs.iter_mut().rev().find(|(d, _)| d == parent) {
                     Some((_, names)) => names.push(name),
                     None => open.dirs.push((parent.to_path_buf(), vec![name])),

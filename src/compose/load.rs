@@ -16,6 +16,11 @@ use crate::source::{FileId, FileKind, ReadError, SourceFile, Sources, Span};
 /// Bound on `include` and `extends` chains: deeper means a loop we did not spot.
 const MAX_CHAIN: usize = 16;
 
+/// A compose text of this many bytes or more is parsed while the text pass (if
+/// any) runs on another core (most compose files are a few KiB, and for them the
+/// hand-over costs more than it saves).
+pub const PARALLEL_TEXT: usize = 16 * 1024;
+
 /// The loaded compose files of a project.
 pub struct Loaded {
     /// The merged tree; `None` when no compose file could be read.
@@ -47,7 +52,6 @@ pub struct Loaded {
 pub struct FileTree {
     pub file: FileId,
     /// `None`: the file is clean ([`schema_view::is_clean`]), so its tree is not kept.
-    /// A small file loaded before the validator was compiled keeps its tree unjudged.
     pub root: Option<Node>,
     /// An override file (`-f base -f this`, `compose.override.yaml`): it may hold
     /// part of an object whose other keys come from the base file.
@@ -166,9 +170,6 @@ impl<'a> Loader<'a> {
                 return None;
             }
         };
-        if text.len() >= schema_view::LARGE_TEXT {
-            schema_view::compile_soon();
-        }
         let id = self.sources.add(SourceFile::new(
             crate::paths::display(path),
             FileKind::Compose,
@@ -177,10 +178,7 @@ impl<'a> Loader<'a> {
         self.loaded.files.push(id);
         self.loaded.base_dirs.insert(id, base_dir.to_path_buf());
         let src = self.sources.get(id);
-        let parsed = match self
-            .text_pass
-            .filter(|_| src.text.len() >= schema_view::LARGE_TEXT)
-        {
+        let parsed = match self.text_pass.filter(|_| src.text.len() >= PARALLEL_TEXT) {
             // The parse takes one core (and, for a text large enough to be read
             // on a thread of its own, about half of another): the pass and the
             // line index run on what is left.
@@ -216,13 +214,7 @@ impl<'a> Loader<'a> {
         }
         let mut budget = MAX_FILE_SUBSTITUTED;
         self.interpolate_tree(&mut node, vars, &mut budget, &mut Unchanged::default());
-        // A small file is judged here by the validator built with stacklint. A
-        // larger one read before the runtime validator is compiled (it takes
-        // milliseconds) keeps its tree unjudged instead of waiting here:
-        // invalid-compose judges it while the other rules run, and finds in a clean
-        // file what it finds when judged here, nothing.
-        let judge_now = schema_view::judged_now(node.read());
-        let clean = judge_now && schema_view::is_clean(node.read());
+        let clean = schema_view::is_clean(node.read());
         self.loaded.trees.push(FileTree {
             file: id,
             root: (!clean).then(|| node.clone()),

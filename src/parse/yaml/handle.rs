@@ -5,8 +5,8 @@
 //! stored. Today a handle is a reference into the `Arc` tree of [`Node`]s; the
 //! tree's storage is meant to become one arena of small nodes per project
 //! (ARCHITECTURE.md, "Not done yet (issue 11)"). Then this file changes, the
-//! writers (`compose/load.rs`, `compose/merge.rs`), and the two readers that
-//! still need the `Node` behind a handle ([`NodeRef::node`]).
+//! writers (`compose/load.rs`, `compose/merge.rs`), and the reader that still
+//! needs the `Node` behind a handle ([`NodeRef::node`]).
 
 use super::node::{Node, Scalar, Style, Value};
 use crate::parse::interpolate::VarUse;
@@ -32,10 +32,8 @@ impl<'a> From<&'a Node> for NodeRef<'a> {
 }
 
 impl<'a> NodeRef<'a> {
-    /// The node this handle reads, for the two readers that need the tree
-    /// itself: the model's exec-form command shares the tree's list instead of
-    /// copying it, and the schema check builds a file of one service from the
-    /// service's node.
+    /// The node this handle reads, for the reader that needs the tree itself:
+    /// the model's exec-form command shares the tree's list instead of copying it.
     pub fn node(self) -> &'a Node {
         self.0
     }

@@ -97,7 +97,7 @@ fn check_file(root: NodeRef<'_>, partial: bool, sources: Option<&Sources>) -> Ve
         return findings(found, sources);
     }
     // The common case, a valid file, costs one conversion and one pass.
-    if schema_view::is_valid(root) != Some(false) {
+    if schema_view::is_valid(root) {
         return findings(found, sources);
     }
     let Some(validator) = schema::VALIDATOR.as_ref() else {
