@@ -69,16 +69,28 @@ fn embed_schema() {
     }
 }
 
-/// The compose-spec schema as the `Check`s of `src/compose/schema_view.rs`, one
-/// Rust expression (`&[Check { .. }, ..]`, the root's first), so that a run
-/// judges files without parsing or compiling the schema. A keyword that the
-/// check does not know stops the build here; a pattern it does not know, or a
-/// type, stops it where the generated code is compiled.
+/// The compose-spec schema as the tables of `src/compose/schema_view.rs` (Rust
+/// items: `CHECKS`, the root's first, and the runs of names and indices they
+/// point into), so that a run judges files without parsing or compiling the
+/// schema. The tables hold numbers, not references, so the loader relocates
+/// nothing in them (600 checks of references were 94 KB of pages written at
+/// every start). A keyword that the check does not know stops the build here;
+/// a pattern it does not know, or a type, stops it where the generated code is
+/// compiled.
+#[derive(Default)]
 struct SchemaChecks {
     /// Each check as Rust, by index.
     checks: Vec<String>,
     /// `$ref` values and the checks they name.
     defs: Vec<(String, usize)>,
+    /// Every name, once: `TEXT`, and where each name is in it.
+    text: String,
+    at: std::collections::HashMap<String, (usize, usize)>,
+    /// `LISTS` (check indices), `STRINGS` (names), `PROPERTIES`, `PATTERN_PROPERTIES`.
+    lists: Vec<String>,
+    strings: Vec<String>,
+    properties: Vec<String>,
+    patterns: Vec<String>,
 }
 
 impl SchemaChecks {
@@ -86,7 +98,7 @@ impl SchemaChecks {
         let defs = root.get("$defs").and_then(serde_json::Value::as_object);
         let mut c = SchemaChecks {
             checks: vec![String::new()],
-            defs: Vec::new(),
+            ..SchemaChecks::default()
         };
         // Each definition gets its place first, so that a reference reaches it
         // whatever the order (and a definition can refer to itself).
@@ -99,11 +111,23 @@ impl SchemaChecks {
             c.checks[at] = c.check(def);
         }
         c.checks[0] = c.check(root);
-        let mut out = String::from("&[\n");
+        let table = |name: &str, ty: &str, items: &[String]| {
+            format!(
+                "static {name}: [{ty}; {}] = [{}];\n",
+                items.len(),
+                items.join(", ")
+            )
+        };
+        let mut out = format!("const TEXT: &str = {:?};\n", c.text);
+        out += &table("LISTS", "u16", &c.lists);
+        out += &table("STRINGS", "Text", &c.strings);
+        out += &table("PROPERTIES", "(Text, u16)", &c.properties);
+        out += &table("PATTERN_PROPERTIES", "(Pattern, u16)", &c.patterns);
+        let _ = writeln!(out, "static CHECKS: [Check; {}] = [", c.checks.len());
         for (i, check) in c.checks.iter().enumerate() {
             let _ = writeln!(out, "    /* {i} */ {check},");
         }
-        out.push(']');
+        out.push_str("];\n");
         out
     }
 
@@ -112,6 +136,27 @@ impl SchemaChecks {
         let check = self.check(s);
         self.checks.push(check);
         self.checks.len() - 1
+    }
+
+    /// `name` as a `Text` (offset and length in `TEXT`).
+    fn name(&mut self, name: &str) -> String {
+        let (at, len) = match self.at.get(name) {
+            Some(&found) => found,
+            None => {
+                let found = (self.text.len(), name.len());
+                self.text.push_str(name);
+                self.at.insert(name.to_string(), found);
+                found
+            }
+        };
+        format!("Text({at}, {len})")
+    }
+
+    /// A run of `table` from its length before `items` were added.
+    fn run(table: &mut Vec<String>, items: Vec<String>) -> String {
+        let at = table.len();
+        table.extend(items);
+        format!("Run({at}, {})", table.len() - at)
     }
 
     fn check(&mut self, s: &serde_json::Value) -> String {
@@ -125,7 +170,7 @@ impl SchemaChecks {
             let items = v
                 .as_array()
                 .unwrap_or_else(|| panic!("compose-spec.json: {what} {v}"));
-            let each = |x: &Value| x.as_str().map(|s| format!("{s:?}"));
+            let each = |x: &Value| x.as_str().map(str::to_string);
             items
                 .iter()
                 .map(|x| each(x).unwrap_or_else(|| panic!("compose-spec.json: {what} {x}")))
@@ -162,18 +207,26 @@ impl SchemaChecks {
                     let alternatives = v.as_array().unwrap_or_else(|| panic!("oneOf {v}"));
                     let at: Vec<String> =
                         alternatives.iter().map(|a| self.sub(a).to_string()).collect();
-                    format!("one_of: &[{}]", at.join(", "))
+                    format!("one_of: {}", Self::run(&mut self.lists, at))
                 }
-                "enum" => format!("enumeration: Some(&[{}])", strings(v, "enum").join(", ")),
-                "required" => format!("required: &[{}]", strings(v, "required").join(", ")),
+                "enum" | "required" => {
+                    let names: Vec<String> =
+                        strings(v, key).iter().map(|n| self.name(n)).collect();
+                    let run = Self::run(&mut self.strings, names);
+                    match key.as_str() {
+                        "enum" => format!("enumeration: Some({run})"),
+                        _ => format!("required: {run}"),
+                    }
+                }
                 "properties" => {
                     let props = v.as_object().unwrap_or_else(|| panic!("properties {v}"));
                     let mut at: Vec<(&str, usize)> =
                         props.iter().map(|(name, p)| (name.as_str(), self.sub(p))).collect();
                     // The order `Check::property` searches in.
                     at.sort_unstable_by(|a, b| (a.0.len(), a.0).cmp(&(b.0.len(), b.0)));
-                    let at: Vec<String> = at.iter().map(|(n, i)| format!("({n:?}, {i})")).collect();
-                    format!("properties: &[{}]", at.join(", "))
+                    let at: Vec<String> =
+                        at.iter().map(|(n, i)| format!("({}, {i})", self.name(n))).collect();
+                    format!("properties: {}", Self::run(&mut self.properties, at))
                 }
                 "patternProperties" => {
                     let props = v.as_object().unwrap_or_else(|| panic!("patternProperties {v}"));
@@ -181,14 +234,14 @@ impl SchemaChecks {
                         .iter()
                         .map(|(source, p)| format!("(Pattern::of({source:?}), {})", self.sub(p)))
                         .collect();
-                    format!("pattern_properties: &[{}]", at.join(", "))
+                    format!("pattern_properties: {}", Self::run(&mut self.patterns, at))
                 }
                 "additionalProperties" => format!("additional: Some({})", self.sub(v)),
                 "items" => format!("items: Some({})", self.sub(v)),
                 "uniqueItems" => format!("unique_items: {}", v.as_bool() == Some(true)),
-                "minimum" | "maximum" => match v.as_i64() {
+                "minimum" | "maximum" => match v.as_i64().and_then(|n| i32::try_from(n).ok()) {
                     Some(n) => format!("{key}: Some({n})"),
-                    None => panic!("compose-spec.json: {key} {v} is not an integer"),
+                    None => panic!("compose-spec.json: {key} {v} is not a 32-bit integer"),
                 },
                 "pattern" => match v.as_str() {
                     Some(source) => format!("pattern: Some(Pattern::of({source:?}))"),
