@@ -1,7 +1,7 @@
 //! Embeds every `rules/<name>.md` page in the binary, so `rules/` stays the single
 //! source of the rule documentation (`stacklint explain`, SARIF help), embeds
 //! `src/knowledge/images.toml` as JSON, embeds the compose-spec schema without its
-//! prose for the validators compiled at run time, and, where the linker is known to be
+//! prose and writes it as the tables of our own schema check, and, where the linker is known to be
 //! LLD, has it lay out the binary's functions in the order of
 //! `benches/symbol-order.txt` and pack its relative relocations.
 
@@ -43,13 +43,12 @@ fn embed_knowledge() {
 
 /// Writes `schemas/compose-spec.json` to `$OUT_DIR/compose-spec.json` without the
 /// keywords that only annotate (375 `description`s and a `title`, 60% of the
-/// text) and without indentation, for the validators stacklint compiles at run
-/// time: a large file's run parses and compiles the schema, and the prose was
-/// most of what it parsed and validated against the meta-schema. Validation
-/// ignores annotations, so the verdicts are the same (a unit test compares the
-/// validator compiled from this with the one generated from the whole file).
-/// Values that are data (`enum`, `const`, `default`, `examples`) are kept as
-/// written, whatever keys they hold.
+/// text) and without indentation, for `jsonschema`, which stacklint compiles at
+/// run time to word the errors of a file found invalid (the prose was most of
+/// what it parsed and validated against the meta-schema), and writes it as the
+/// tables of our own check ([`SchemaChecks`]). Validation ignores annotations,
+/// so the verdicts are the same. Values that are data (`enum`, `const`,
+/// `default`, `examples`) are kept as written, whatever keys they hold.
 fn embed_schema() {
     println!("cargo:rerun-if-changed=schemas/compose-spec.json");
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/compose-spec.json");
@@ -83,6 +82,9 @@ struct SchemaChecks {
     checks: Vec<String>,
     /// `$ref` values and the checks they name.
     defs: Vec<(String, usize)>,
+    /// The checks each check applies to the same value (`$ref`, `oneOf`): a
+    /// cycle of them would never end, so there must be none.
+    same_value: Vec<(usize, usize)>,
     /// Every name, once: `TEXT`, and where each name is in it.
     text: String,
     at: std::collections::HashMap<String, (usize, usize)>,
@@ -108,9 +110,21 @@ impl SchemaChecks {
         }
         for (i, (_, def)) in defs.into_iter().flatten().enumerate() {
             let at = c.defs[i].1;
-            c.checks[at] = c.check(def);
+            c.checks[at] = c.check(at, def);
         }
-        c.checks[0] = c.check(root);
+        // Only the root says which draft it is written in (the check knows
+        // 2020-12) and where it lives; a nested `$id` would start a resource
+        // of its own, which the `$ref`s here do not resolve.
+        let draft = root.get("$schema").and_then(serde_json::Value::as_str);
+        if draft != Some("https://json-schema.org/draft/2020-12/schema") {
+            panic!("compose-spec.json: $schema {draft:?}, not draft 2020-12");
+        }
+        let mut top = root.clone();
+        if let Some(m) = top.as_object_mut() {
+            m.retain(|k, _| !matches!(k.as_str(), "$schema" | "$id" | "$defs"));
+        }
+        c.checks[0] = c.check(0, &top);
+        c.refuse_cycles();
         let table = |name: &str, ty: &str, items: &[String]| {
             format!(
                 "static {name}: [{ty}; {}] = [{}];\n",
@@ -133,9 +147,43 @@ impl SchemaChecks {
 
     /// `s` compiled as a check of its own: its index.
     fn sub(&mut self, s: &serde_json::Value) -> usize {
-        let check = self.check(s);
-        self.checks.push(check);
-        self.checks.len() - 1
+        let at = self.checks.len();
+        self.checks.push(String::new());
+        self.checks[at] = self.check(at, s);
+        at
+    }
+
+    /// Panics if a check reaches itself through `$ref`s and `oneOf`s alone,
+    /// without reading a part of the value (a check would recurse forever).
+    fn refuse_cycles(&self) {
+        let mut next = vec![Vec::new(); self.checks.len()];
+        for &(from, to) in &self.same_value {
+            next[from].push(to);
+        }
+        // 0: not seen, 1: on the path, 2: done.
+        let mut state = vec![0u8; self.checks.len()];
+        for start in 0..self.checks.len() {
+            let mut path = vec![(start, 0)];
+            while let Some(&mut (at, ref mut i)) = path.last_mut() {
+                if *i == 0 {
+                    state[at] = 1;
+                }
+                match next[at].get(*i).copied() {
+                    Some(to) => {
+                        *i += 1;
+                        match state[to] {
+                            0 => path.push((to, 0)),
+                            1 => panic!("compose-spec.json: check {to} applies to itself"),
+                            _ => {}
+                        }
+                    }
+                    None => {
+                        state[at] = 2;
+                        path.pop();
+                    }
+                }
+            }
+        }
     }
 
     /// `name` as a `Text` (offset and length in `TEXT`).
@@ -159,7 +207,7 @@ impl SchemaChecks {
         format!("Run({at}, {})", table.len() - at)
     }
 
-    fn check(&mut self, s: &serde_json::Value) -> String {
+    fn check(&mut self, at: usize, s: &serde_json::Value) -> String {
         use serde_json::Value;
         let map = match s {
             Value::Bool(b) => return format!("Check {{ never: {}, ..Check::ANY }}", !b),
@@ -179,9 +227,10 @@ impl SchemaChecks {
         let mut fields = Vec::new();
         for (key, v) in map {
             let field = match key.as_str() {
-                // Reached through `$ref`; only annotations besides.
-                "$defs" | "$comment" | "$id" | "$schema" | "default" | "deprecated"
-                | "description" | "examples" | "title" => continue,
+                // Annotations only.
+                "$comment" | "default" | "deprecated" | "description" | "examples" | "title" => {
+                    continue
+                }
                 "type" => {
                     let names: Vec<&Value> = match v {
                         Value::Array(a) => a.iter().collect(),
@@ -198,16 +247,25 @@ impl SchemaChecks {
                 }
                 "$ref" => {
                     let r = v.as_str().unwrap_or_default();
-                    match self.defs.iter().find(|(name, _)| name == r) {
-                        Some((_, at)) => format!("reference: Some({at})"),
+                    match self.defs.iter().find(|(name, _)| name == r).map(|d| d.1) {
+                        Some(to) => {
+                            self.same_value.push((at, to));
+                            format!("reference: Some({to})")
+                        }
                         None => panic!("compose-spec.json: $ref {v}"),
                     }
                 }
                 "oneOf" => {
-                    let alternatives = v.as_array().unwrap_or_else(|| panic!("oneOf {v}"));
-                    let at: Vec<String> =
-                        alternatives.iter().map(|a| self.sub(a).to_string()).collect();
-                    format!("one_of: {}", Self::run(&mut self.lists, at))
+                    let alternatives = v
+                        .as_array()
+                        .unwrap_or_else(|| panic!("compose-spec.json: oneOf {v}"));
+                    let mut to = Vec::new();
+                    for a in alternatives {
+                        let alternative = self.sub(a);
+                        self.same_value.push((at, alternative));
+                        to.push(alternative.to_string());
+                    }
+                    format!("one_of: {}", Self::run(&mut self.lists, to))
                 }
                 "enum" | "required" => {
                     let names: Vec<String> =
@@ -219,26 +277,33 @@ impl SchemaChecks {
                     }
                 }
                 "properties" => {
-                    let props = v.as_object().unwrap_or_else(|| panic!("properties {v}"));
-                    let mut at: Vec<(&str, usize)> =
+                    let props = v
+                        .as_object()
+                        .unwrap_or_else(|| panic!("compose-spec.json: properties {v}"));
+                    let mut named: Vec<(&str, usize)> =
                         props.iter().map(|(name, p)| (name.as_str(), self.sub(p))).collect();
                     // The order `Check::property` searches in.
-                    at.sort_unstable_by(|a, b| (a.0.len(), a.0).cmp(&(b.0.len(), b.0)));
-                    let at: Vec<String> =
-                        at.iter().map(|(n, i)| format!("({}, {i})", self.name(n))).collect();
-                    format!("properties: {}", Self::run(&mut self.properties, at))
+                    named.sort_unstable_by(|a, b| (a.0.len(), a.0).cmp(&(b.0.len(), b.0)));
+                    let entries: Vec<String> =
+                        named.iter().map(|(n, i)| format!("({}, {i})", self.name(n))).collect();
+                    format!("properties: {}", Self::run(&mut self.properties, entries))
                 }
                 "patternProperties" => {
-                    let props = v.as_object().unwrap_or_else(|| panic!("patternProperties {v}"));
-                    let at: Vec<String> = props
+                    let props = v
+                        .as_object()
+                        .unwrap_or_else(|| panic!("compose-spec.json: patternProperties {v}"));
+                    let entries: Vec<String> = props
                         .iter()
                         .map(|(source, p)| format!("(Pattern::of({source:?}), {})", self.sub(p)))
                         .collect();
-                    format!("pattern_properties: {}", Self::run(&mut self.patterns, at))
+                    format!("pattern_properties: {}", Self::run(&mut self.patterns, entries))
                 }
                 "additionalProperties" => format!("additional: Some({})", self.sub(v)),
                 "items" => format!("items: Some({})", self.sub(v)),
-                "uniqueItems" => format!("unique_items: {}", v.as_bool() == Some(true)),
+                "uniqueItems" => match v.as_bool() {
+                    Some(b) => format!("unique_items: {b}"),
+                    None => panic!("compose-spec.json: uniqueItems {v}"),
+                },
                 "minimum" | "maximum" => match v.as_i64().and_then(|n| i32::try_from(n).ok()) {
                     Some(n) => format!("{key}: Some({n})"),
                     None => panic!("compose-spec.json: {key} {v} is not a 32-bit integer"),

@@ -24,8 +24,7 @@ pub const SCHEMA_TEXT: &str = include_str!(concat!(env!("OUT_DIR"), "/compose-sp
 /// The parsed schema (to read the allowed keys of a location).
 pub static SCHEMA: LazyLock<Option<Json>> = LazyLock::new(parse);
 
-/// The schema parsed anew, for a validator compiled from it that keeps no
-/// reference to it.
+/// The schema parsed anew ([`SCHEMA`] keeps one parse for the process).
 pub fn parse() -> Option<Json> {
     serde_json::from_str(SCHEMA_TEXT).ok()
 }

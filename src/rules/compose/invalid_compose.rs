@@ -96,7 +96,7 @@ fn check_file(root: NodeRef<'_>, partial: bool, sources: Option<&Sources>) -> Ve
     if longest_list(root, 0) > MAX_LIST_ITEMS {
         return findings(found, sources);
     }
-    // The common case, a valid file, costs one conversion and one pass.
+    // The common case, a valid file, costs one pass over its tree.
     if schema_view::is_valid(root) {
         return findings(found, sources);
     }
