@@ -135,7 +135,7 @@ impl SchemaChecks {
         let mut out = format!("const TEXT: &str = {:?};\n", c.text);
         out += &table("LISTS", "u16", &c.lists);
         out += &table("STRINGS", "Text", &c.strings);
-        out += &table("PROPERTIES", "(Text, u16)", &c.properties);
+        out += &table("PROPERTIES", "(u32, Text, u16)", &c.properties);
         out += &table("PATTERN_PROPERTIES", "(Pattern, u16)", &c.patterns);
         let _ = writeln!(out, "static CHECKS: [Check; {}] = [", c.checks.len());
         for (i, check) in c.checks.iter().enumerate() {
@@ -280,12 +280,16 @@ impl SchemaChecks {
                     let props = v
                         .as_object()
                         .unwrap_or_else(|| panic!("compose-spec.json: properties {v}"));
-                    let mut named: Vec<(&str, usize)> =
-                        props.iter().map(|(name, p)| (name.as_str(), self.sub(p))).collect();
+                    let mut named: Vec<(u32, &str, usize)> = props
+                        .iter()
+                        .map(|(name, p)| (name_hash(name), name.as_str(), self.sub(p)))
+                        .collect();
                     // The order `Check::property` searches in.
-                    named.sort_unstable_by(|a, b| (a.0.len(), a.0).cmp(&(b.0.len(), b.0)));
-                    let entries: Vec<String> =
-                        named.iter().map(|(n, i)| format!("({}, {i})", self.name(n))).collect();
+                    named.sort_unstable();
+                    let entries: Vec<String> = named
+                        .iter()
+                        .map(|(h, n, i)| format!("({h}, {}, {i})", self.name(n)))
+                        .collect();
                     format!("properties: {}", Self::run(&mut self.properties, entries))
                 }
                 "patternProperties" => {
@@ -319,6 +323,14 @@ impl SchemaChecks {
         fields.push("..Check::ANY".to_string());
         format!("Check {{ {} }}", fields.join(", "))
     }
+}
+
+/// FNV-1a of `name`: `schema_view::name_hash`, which a unit test compares with
+/// the hashes written here.
+fn name_hash(name: &str) -> u32 {
+    name.bytes().fold(0x811c_9dc5, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// Removes `description` and `title` (as text) from `schema` and its subschemas.

@@ -29,6 +29,13 @@ use crate::parse::yaml::{self, Entries, NodeRef};
 // `PATTERN_PROPERTIES`.
 include!(concat!(env!("OUT_DIR"), "/schema_checks.rs"));
 
+/// FNV-1a of a property's name, as build.rs hashes the names of `PROPERTIES`.
+fn name_hash(name: &str) -> u32 {
+    name.bytes().fold(0x811c_9dc5, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// A name: where it is in `TEXT` (offset, length).
 #[derive(Clone, Copy)]
 struct Text(u16, u16);
@@ -65,7 +72,8 @@ struct Check {
     one_of: Run,
     /// `enum` (strings only, as in the compose-spec schema), in `STRINGS`.
     enumeration: Option<Run>,
-    /// `properties`, in `PROPERTIES`, by length and then name ([`Check::property`]).
+    /// `properties`, in `PROPERTIES`: (hash of the name, name, check), by hash
+    /// ([`Check::property`]).
     properties: Run,
     /// `patternProperties`, in `PATTERN_PROPERTIES`.
     pattern_properties: Run,
@@ -99,15 +107,19 @@ impl Check {
         pattern: None,
     };
 
-    /// The check of property `name`: found by length first, which settles most
-    /// comparisons without reading a byte.
+    /// The check of property `name`: found by its hash (a binary search over
+    /// integers, then one comparison of names; a search by name compared
+    /// about seven names for each key of a file).
     fn property(&self, name: &str) -> Option<u16> {
         let properties = self.properties.of(&PROPERTIES);
-        let at = properties.binary_search_by(|(p, _)| {
-            let p = p.get();
-            (p.len(), p).cmp(&(name.len(), name))
-        });
-        at.ok().map(|i| properties[i].1)
+        let hash = name_hash(name);
+        let first = properties.partition_point(|p| p.0 < hash);
+        let same_hash = properties.get(first..).unwrap_or_default();
+        same_hash
+            .iter()
+            .take_while(|p| p.0 == hash)
+            .find(|p| p.1.get() == name)
+            .map(|p| p.2)
     }
 
     /// Whether `s` is one of the `enum` strings (true without `enum`).
@@ -533,7 +545,7 @@ mod tests {
         assert_eq!(root.property("service"), None);
         let named = |c: &Check| -> Vec<usize> {
             let mut v: Vec<u16> = c.one_of.of(&LISTS).to_vec();
-            v.extend(c.properties.of(&PROPERTIES).iter().map(|p| p.1));
+            v.extend(c.properties.of(&PROPERTIES).iter().map(|p| p.2));
             v.extend(
                 c.pattern_properties
                     .of(&PATTERN_PROPERTIES)
@@ -557,7 +569,9 @@ mod tests {
         // as empty).
         let within = |r: Run, len: usize| usize::from(r.0) + usize::from(r.1) <= len;
         let names = |r: Run| r.of(&STRINGS).to_vec();
-        let mut texts: Vec<Text> = PROPERTIES.iter().map(|p| p.0).collect();
+        let mut texts: Vec<Text> = PROPERTIES.iter().map(|p| p.1).collect();
+        // build.rs hashes names as `name_hash` does.
+        assert!(PROPERTIES.iter().all(|p| p.0 == name_hash(p.1.get())));
         for c in &CHECKS {
             assert!(within(c.one_of, LISTS.len()));
             assert!(within(c.properties, PROPERTIES.len()));
