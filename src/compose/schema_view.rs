@@ -395,18 +395,40 @@ fn in_range(x: &Number, minimum: Option<i32>, maximum: Option<i32>) -> bool {
 /// Equal as JSON Schema compares: `1` and `1.0` are, `1` and `"1"` are not, nor
 /// are mappings that differ only in the order of their keys.
 fn unique(items: yaml::Items<'_>) -> bool {
+    use std::hash::BuildHasher as _;
     if items.len() < 2 {
         return true;
     }
-    let mut keys: Vec<String> = kept_items(items)
-        .map(|n| {
-            let mut key = String::new();
-            canonical(n, &mut key);
-            key
-        })
+    // Each item's canonical text is hashed, not kept: a hostile list of a
+    // million items would hold a million strings. Items of one hash are then
+    // compared by their texts, written again.
+    let items: Vec<NodeRef<'_>> = kept_items(items).collect();
+    let hasher = foldhash::fast::RandomState::default();
+    let text = |n: NodeRef<'_>| {
+        let mut t = String::new();
+        canonical(n, &mut t);
+        t
+    };
+    let mut hashes: Vec<(u64, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (hasher.hash_one(text(n)), i))
         .collect();
-    keys.sort_unstable();
-    keys.windows(2).all(|w| w[0] != w[1])
+    hashes.sort_unstable();
+    hashes.chunk_by(|a, b| a.0 == b.0).all(|same| {
+        // One item (nothing to compare), or equal ones (the second settles
+        // it); distinct texts of one hash are next to never met.
+        if same.len() == 1 {
+            return true;
+        }
+        let mut seen: Vec<String> = Vec::new();
+        same.iter().all(|&(_, i)| {
+            let t = text(items[i]);
+            let new = !seen.contains(&t);
+            seen.push(t);
+            new
+        })
+    })
 }
 
 /// Writes `n` as a text that is equal for two values exactly when they are equal
