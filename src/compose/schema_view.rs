@@ -743,105 +743,63 @@ mod tests {
 
     #[test]
     fn the_check_judges_as_jsonschema_does() {
-        assert!(same_verdict(
-            "services:\n  web:\n    image: nginx\n    ports: [\"80:80\", 443]\n    \
-             cpus: 0.5\n    restart: always\n    environment: {A: 1, B: yes, C: ~}\n"
-        ));
-        assert!(same_verdict(
-            "x-a: &a {restart: always}\nservices:\n  w:\n    <<: *a\n    image: x\n"
-        ));
-        // Wrong types, an unknown key, a number where a list belongs.
-        assert!(!same_verdict("services:\n  web:\n    imagee: nginx\n"));
-        assert!(!same_verdict("services:\n  web:\n    ports: 80\n"));
-        assert!(!same_verdict("services:\n  web:\n    privileged: 1.5\n"));
-        assert!(!same_verdict(
-            "services:\n  web:\n    deploy: {replicass: 1}\n"
-        ));
-        // `!reset` entries are gone, quoted numbers stay strings.
-        assert!(same_verdict(
-            "services:\n  web:\n    image: !reset 5\n    user: '1000'\n"
-        ));
-        assert!(!same_verdict(
-            "services:\n  web:\n    scale: '2'\n    mem_limit: [1]\n"
-        ));
-        // An integer may be written as a float with no fraction.
-        assert!(same_verdict("services:\n  web:\n    scale: 2.0\n"));
-        assert!(!same_verdict("services:\n  web:\n    scale: 2.5\n"));
-        // Bounds, inclusive, on integers and floats.
-        assert!(same_verdict(
-            "services:\n  web:\n    oom_score_adj: -1000\n"
-        ));
-        assert!(same_verdict(
-            "services:\n  web:\n    oom_score_adj: 1000.0\n"
-        ));
-        assert!(!same_verdict(
-            "services:\n  web:\n    oom_score_adj: 1001\n"
-        ));
-        assert!(!same_verdict(
-            "services:\n  web:\n    oom_score_adj: -1e4\n"
-        ));
-        assert!(!same_verdict(
-            "services:\n  web:\n    oom_score_adj: 18446744073709551615\n"
-        ));
-        // `enum`: a value of the list, of its type.
-        assert!(same_verdict(
-            "services:\n  a:\n    depends_on: {b: {condition: service_healthy}}\n  b: {}\n"
-        ));
-        assert!(!same_verdict(
-            "services:\n  a:\n    depends_on: {b: {condition: service_sick}}\n  b: {}\n"
-        ));
-        assert!(!same_verdict(
-            "services:\n  a:\n    depends_on: {b: {condition: 1}}\n  b: {}\n"
-        ));
-        // `uniqueItems`: equal as JSON (1 and 1.0 are, 1 and '1' are not; mappings
-        // whatever the order of their keys).
-        assert!(same_verdict("services:\n  a:\n    cap_add: [A, B]\n"));
-        assert!(!same_verdict("services:\n  a:\n    cap_add: [A, B, A]\n"));
-        assert!(same_verdict("services:\n  a:\n    expose: [1, '1', 2.5]\n"));
-        assert!(!same_verdict("services:\n  a:\n    expose: [1, 1.0]\n"));
-        assert!(!same_verdict(
-            "services:\n  a:\n    group_add: [0x10, 16]\n"
-        ));
-        assert!(same_verdict(
-            "services:\n  a:\n    cap_add: [A, !reset A]\n"
-        ));
-        assert!(same_verdict(
-            "services:\n  a:\n    ports: [{target: 80, published: 8080}, {target: 80}]\n"
-        ));
-        assert!(!same_verdict(
-            "services:\n  a:\n    ports: [{target: 80, published: 8080}, {published: 8080, target: 80}]\n"
-        ));
-        // Keys checked by pattern and extensions.
-        assert!(same_verdict(
-            "services:\n  web:\n    image: a\n    x-own: {any: 1}\nx-top: 1\n"
-        ));
-        assert!(!same_verdict("services:\n  \"bad name!\":\n    image: a\n"));
-        // The schema's patterns at their edges: `$` before a final line break, a
-        // name of other letters, an alternation matched in part.
-        assert!(!same_verdict("services:\n  \"web\\n\":\n    image: a\n"));
-        assert!(!same_verdict("services:\n  wéb:\n    image: a\n"));
-        assert!(same_verdict(
-            "services:\n  w:\n    image: a\n    pull_policy: every_12h\n"
-        ));
-        assert!(same_verdict(
-            "services:\n  w:\n    image: a\n    pull_policy: \"never\\n\"\n"
-        ));
-        assert!(!same_verdict(
-            "services:\n  w:\n    image: a\n    pull_policy: sometimes\n"
-        ));
-        // (The pattern is not anchored.)
-        assert!(same_verdict(
-            "services:\n  w:\n    image: a\n    pull_policy: xalwaysx\n"
-        ));
-        assert!(same_verdict(
-            "services:\n  w:\n    image: a\n    \"x-\\n\": 1\n"
-        ));
-        assert!(!same_verdict(
-            "services:\n  w:\n    image: a\n    \"\\nx-\": 1\n"
-        ));
-        // `oneOf`: exactly one alternative (a string or a list, not a number).
-        assert!(same_verdict("services:\n  w:\n    command: [a, b]\n"));
-        assert!(!same_verdict("services:\n  w:\n    command: 5\n"));
+        // (file, valid): each judged by both, alike.
+        let cases = [
+            ("services:\n  web:\n    image: nginx\n    ports: [\"80:80\", 443]\n    \
+                 cpus: 0.5\n    restart: always\n    environment: {A: 1, B: yes, C: ~}\n", true),
+            ("x-a: &a {restart: always}\nservices:\n  w:\n    <<: *a\n    image: x\n", true),
+            // Wrong types, an unknown key, a number where a list belongs.
+            ("services:\n  web:\n    imagee: nginx\n", false),
+            ("services:\n  web:\n    ports: 80\n", false),
+            ("services:\n  web:\n    privileged: 1.5\n", false),
+            ("services:\n  web:\n    deploy: {replicass: 1}\n", false),
+            // `!reset` entries are gone, quoted numbers stay strings.
+            ("services:\n  web:\n    image: !reset 5\n    user: '1000'\n", true),
+            ("services:\n  web:\n    scale: '2'\n    mem_limit: [1]\n", false),
+            // An integer may be written as a float with no fraction.
+            ("services:\n  web:\n    scale: 2.0\n", true),
+            ("services:\n  web:\n    scale: 2.5\n", false),
+            // Bounds, inclusive, on integers and floats.
+            ("services:\n  web:\n    oom_score_adj: -1000\n", true),
+            ("services:\n  web:\n    oom_score_adj: 1000.0\n", true),
+            ("services:\n  web:\n    oom_score_adj: 1001\n", false),
+            ("services:\n  web:\n    oom_score_adj: -1e4\n", false),
+            ("services:\n  web:\n    oom_score_adj: 18446744073709551615\n", false),
+            // `enum`: a value of the list, of its type.
+            ("services:\n  a:\n    depends_on: {b: {condition: service_healthy}}\n  b: {}\n", true),
+            ("services:\n  a:\n    depends_on: {b: {condition: service_sick}}\n  b: {}\n", false),
+            ("services:\n  a:\n    depends_on: {b: {condition: 1}}\n  b: {}\n", false),
+            // `uniqueItems`: equal as JSON (1 and 1.0 are, 1 and '1' are not; mappings
+            // whatever the order of their keys).
+            ("services:\n  a:\n    cap_add: [A, B]\n", true),
+            ("services:\n  a:\n    cap_add: [A, B, A]\n", false),
+            ("services:\n  a:\n    expose: [1, '1', 2.5]\n", true),
+            ("services:\n  a:\n    expose: [1, 1.0]\n", false),
+            ("services:\n  a:\n    group_add: [0x10, 16]\n", false),
+            ("services:\n  a:\n    cap_add: [A, !reset A]\n", true),
+            ("services:\n  a:\n    ports: [{target: 80, published: 8080}, {target: 80}]\n", true),
+            ("services:\n  a:\n    ports: [{target: 80, published: 8080}, {published: 8080, target: 80}]\n", false),
+            // Keys checked by pattern and extensions.
+            ("services:\n  web:\n    image: a\n    x-own: {any: 1}\nx-top: 1\n", true),
+            ("services:\n  \"bad name!\":\n    image: a\n", false),
+            // The schema's patterns at their edges: `$` before a final line break, a
+            // name of other letters, an alternation matched in part.
+            ("services:\n  \"web\\n\":\n    image: a\n", false),
+            ("services:\n  wéb:\n    image: a\n", false),
+            ("services:\n  w:\n    image: a\n    pull_policy: every_12h\n", true),
+            ("services:\n  w:\n    image: a\n    pull_policy: \"never\\n\"\n", true),
+            ("services:\n  w:\n    image: a\n    pull_policy: sometimes\n", false),
+            // (The pattern is not anchored.)
+            ("services:\n  w:\n    image: a\n    pull_policy: xalwaysx\n", true),
+            ("services:\n  w:\n    image: a\n    \"x-\\n\": 1\n", true),
+            ("services:\n  w:\n    image: a\n    \"\\nx-\": 1\n", false),
+            // `oneOf`: exactly one alternative (a string or a list, not a number).
+            ("services:\n  w:\n    command: [a, b]\n", true),
+            ("services:\n  w:\n    command: 5\n", false),
+        ];
+        for (text, valid) in cases {
+            assert_eq!(same_verdict(text), valid, "{text}");
+        }
     }
 
     /// A file of many services has them judged in parallel: the verdict of the
