@@ -96,7 +96,7 @@ def main():
         os.makedirs(empty)
         os.makedirs(stack)
         scale.one_file(stack, 2000)
-        runs = [([empty], tmp), ([".", "--fail-on", "never", "--format", "json"], stack),
+        runs = [([empty], tmp), (scale.LINT_ARGS, stack),
                 ([stack], tmp), ([fixtures], tmp), ([fixtures, "--format", "json"], tmp),
                 ([fixtures, "--format", "sarif"], tmp)]
         if a.corpus:
