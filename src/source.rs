@@ -25,6 +25,13 @@ fn offset(at: usize) -> u32 {
 }
 
 impl Span {
+    /// An empty span at the start of file 0: what a slot holds before it is filled.
+    pub const EMPTY: Span = Span {
+        file: FileId(0),
+        start: 0,
+        end: 0,
+    };
+
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
         Span {
             file,

@@ -411,11 +411,12 @@ fn the_walk_honours_gits_global_excludes_file() {
     assert_eq!(projects(&[], &[]), 2);
 }
 
-/// The allocator is built with one arena for all threads (`.cargo/config.toml`
-/// sets it when jemalloc is built): jemalloc's report of its settings says so.
+/// The allocator is built with one arena for all threads, gives freed pages
+/// back at once and makes slabs of 8 pages (`.cargo/config.toml` sets these
+/// when jemalloc is built): jemalloc's report of its settings says so.
 #[cfg(not(target_env = "msvc"))]
 #[test]
-fn the_allocator_is_built_with_one_arena() {
+fn the_allocator_is_built_with_one_arena_and_no_decay() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stacklint"))
         .arg("--version")
         .env("_RJEM_MALLOC_CONF", "stats_print:true")
@@ -427,8 +428,11 @@ fn the_allocator_is_built_with_one_arena() {
         .lines()
         .find(|l| l.trim_start().starts_with("config.malloc_conf:"));
     assert!(
-        built.is_some_and(|l| l.contains("narenas:1")),
-        "built without the setting:\n{report}"
+        built.is_some_and(|l| l.contains("narenas:1")
+            && l.contains("dirty_decay_ms:0")
+            && l.contains("slab_sizes:1-4096:8")),
+        "built without the settings:\n{report}"
     );
     assert!(report.contains("opt.narenas: 1\n"), "{report}");
+    assert!(report.contains("opt.dirty_decay_ms: 0 "), "{report}");
 }

@@ -153,7 +153,7 @@ fn every_service_construct() {
 #[test]
 fn interpolation_records_variables_and_env_lines() {
     let p = load("interpolation");
-    let tree = p.tree.as_ref().expect("loaded");
+    let tree = p.root().expect("loaded");
     let env = tree
         .get("services")
         .and_then(|s| s.get("app"))
@@ -197,7 +197,7 @@ fn crlf_bom_and_non_ascii_spans() {
 /// its scalars' style.
 #[test]
 fn a_scalars_style_tag_and_variables_travel_with_its_value() {
-    use stacklint::parse::yaml::{Node, Style};
+    use stacklint::parse::yaml::{NodeRef, Style};
     let dir = common::tree(&[
         (
             "compose.yaml",
@@ -216,9 +216,9 @@ fn a_scalars_style_tag_and_variables_travel_with_its_value() {
     let projects = common::projects_in(&dir, &Default::default());
     let p = projects.first().expect("one project");
     assert!(p.diags.is_empty(), "{:?}", p.diags);
-    let tree = p.tree.as_ref().expect("loaded");
+    let tree = p.root().expect("loaded");
     let services = tree.get("services").expect("services");
-    let parts = |n: &Node| {
+    let parts = |n: NodeRef<'_>| {
         let s = n.as_scalar().expect("a scalar");
         (
             s.value.to_string(),
@@ -310,12 +310,8 @@ fn an_anchor_is_interpolated_at_every_use() {
         .count();
     // x-bad itself and its four aliases.
     assert_eq!(broken, 5, "{:?}", p.diags);
-    let services = p
-        .tree
-        .as_ref()
-        .and_then(|t| t.get("services"))
-        .expect("services");
-    let text_at = |n: &stacklint::parse::yaml::Node, path: &[&str]| {
+    let services = p.root().and_then(|t| t.get("services")).expect("services");
+    let text_at = |n: stacklint::parse::yaml::NodeRef<'_>, path: &[&str]| {
         let n = path
             .iter()
             .try_fold(n, |n, k| n.get(k))

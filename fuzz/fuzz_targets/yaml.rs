@@ -2,7 +2,8 @@
 //! parse::yaml on arbitrary bytes: no panic (except the reader's own, which the
 //! parser catches), no hang, and spans inside the text. And the fast reader gives
 //! libyaml's own events wherever it does not decline the text. And the
-//! compose-spec check judges each mapping as `jsonschema` does.
+//! compose-spec check judges each mapping as `jsonschema` does. And a tree
+//! frozen into an arena reads as the tree itself.
 
 use libfuzzer_sys::fuzz_target;
 use stacklint::compose::{schema, schema_view};
@@ -48,6 +49,14 @@ fuzz_target!(|data: &[u8]| {
         walk(src, doc, &mut budget);
         // A short text bounds the JSON copy (its aliases may still expand it
         // to a few hundred thousand nodes, within what the reader allows).
+        if src.text.len() <= 4096 {
+            let frozen = std::sync::Arc::new(yaml::Frozen::freeze(doc, src.text.len()));
+            let diffs = yaml::differences(doc.read(), frozen.root());
+            assert!(
+                diffs.is_empty(),
+                "the frozen tree reads otherwise: {diffs:?}"
+            );
+        }
         if doc.as_map().is_some() && src.text.len() <= 4096 {
             let copy = schema::VALIDATOR
                 .as_ref()

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::compose::merge::sub_span;
 use crate::parse::interpolate::VarUse;
-use crate::parse::yaml::{Kind, Node, NodeRef, Value};
+use crate::parse::yaml::{Kind, NodeRef, SharedItems};
 use crate::paths::normalize_path;
 use crate::source::{Sources, Span};
 pub use compact_str::CompactString;
@@ -201,12 +201,18 @@ pub struct Command {
 /// The list form of a command: its items stay in the YAML tree, shared rather than
 /// copied (a command can be a list of a million items). Serialized as the list of
 /// spanned strings it reads as.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Exec {
-    /// The list's items (the list itself, a node, would be three times the size).
-    seq: Option<std::sync::Arc<[Node]>>,
+    /// The list's items.
+    seq: Option<SharedItems>,
     /// Items before this one are not arguments (a healthcheck's `CMD`).
     from: u32,
+}
+
+impl PartialEq for Exec {
+    fn eq(&self, other: &Exec) -> bool {
+        self.iter().eq(other.iter())
+    }
 }
 
 impl Exec {
@@ -215,22 +221,22 @@ impl Exec {
     fn of(n: NodeRef<'_>, from: u32) -> Exec {
         Exec {
             // Shares the tree's run (a flow list of a million items is not copied).
-            seq: match n.node().value() {
-                Value::Seq(items) => Some(items.clone()),
-                _ => None,
-            },
+            seq: n.shared_items(),
             from,
         }
     }
 
     /// The arguments (scalar items), in order.
     pub fn iter(&self) -> impl Iterator<Item = Spanned<&str>> {
-        let items: &[Node] = self.seq.as_deref().unwrap_or_default();
+        let items = self
+            .seq
+            .as_ref()
+            .map(SharedItems::items)
+            .unwrap_or_default();
         items
-            .get(self.from as usize..)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|n| Some(Spanned::new(n.as_str()?, n.span)))
+            .into_iter()
+            .skip(self.from as usize)
+            .filter_map(|n| Some(Spanned::new(n.as_str()?, n.span())))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -1126,6 +1132,7 @@ fn build_service(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::yaml::{Node, Value};
 
     /// Each key the model reads has a place of its own in `ServiceKeys`, and
     /// reading through it finds what `Node::get` finds.

@@ -2,6 +2,7 @@
 //! files, and the NGINX configs mounted into its proxies, all over one [`Sources`].
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::compose::discover::{ProjectSpec, ENV_TEMPLATES};
 use crate::compose::env::{load_env_file, EnvFile, NoVars, Vars};
@@ -10,7 +11,7 @@ use crate::compose::model::{self, ComposeModel, Spanned};
 use crate::compose::proxy::NginxConfig;
 use crate::finding::ParseDiag;
 use crate::parse::interpolate::Lookup;
-use crate::parse::yaml::{Node, NodeRef};
+use crate::parse::yaml::{Frozen, NodeRef};
 use crate::source::{Boundary, FileId, FileKind, ReadError, SourceFile, Sources, Span};
 
 /// How variables are found, from the command line.
@@ -101,7 +102,7 @@ pub struct Project {
     pub sources: Sources,
     pub compose_files: Vec<FileId>,
     /// The merged, interpolated compose tree.
-    pub tree: Option<Node>,
+    pub tree: Option<Arc<Frozen>>,
     /// Every `${VAR}` use of every compose file read, overridden values included
     /// (see [`crate::compose::load::Loaded::uses`]): a list per value, read
     /// through [`Project::each_var_use`].
@@ -163,7 +164,7 @@ impl Project {
 
     /// The root of the merged tree.
     pub fn root(&self) -> Option<NodeRef<'_>> {
-        self.tree.as_ref().map(Node::read)
+        self.tree.as_ref().map(Frozen::root)
     }
 
     /// The merged tree's node of service `name` (its raw keys, `extends` included).
@@ -350,7 +351,18 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
                 referenced_at: at,
             }),
     );
-    if let Some(root) = &loaded.root {
+    // The merged tree, final: copied into an arena and the loader's tree dropped
+    // before the model and the facts are built, which reuse its pages.
+    let read: usize = loaded
+        .files
+        .iter()
+        .map(|&f| p.sources.get(f).text.len())
+        .sum();
+    p.tree = loaded
+        .root
+        .take()
+        .map(|root| Arc::new(Frozen::freeze(&root, read)));
+    if let Some(root) = &p.tree {
         let base_dirs = &loaded.base_dirs;
         let dir = spec.dir.clone();
         let base_dir = |span: Span| {
@@ -359,9 +371,8 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
                 .cloned()
                 .unwrap_or_else(|| dir.clone())
         };
-        p.model = model::build(root.read(), &base_dir, &p.sources);
+        p.model = model::build(root.root(), &base_dir, &p.sources);
     }
-    p.tree = loaded.root;
 
     // Templates beside the compose file.
     for name in ENV_TEMPLATES {

@@ -2,19 +2,26 @@
 //!
 //! A `Copy` handle rather than `&Node`, and runs of children as [`Items`] and
 //! [`Entries`] rather than slices, so that readers do not depend on how nodes are
-//! stored. Today a handle is a reference into the `Arc` tree of [`Node`]s; the
-//! tree's storage is meant to become one arena of small nodes per project
-//! (ARCHITECTURE.md, "Not done yet (issue 11)"). Then this file changes, the
-//! writers (`compose/load.rs`, `compose/merge.rs`), and the reader that still
-//! needs the `Node` behind a handle ([`NodeRef::node`]).
+//! stored. A handle reads one of two trees: the loader's, of [`Node`]s (each
+//! file's while it is loaded and checked), or a [`Frozen`] arena (a project's
+//! merged tree once it is final, which the model, the facts and the rules read).
 
+use std::sync::Arc;
+
+use super::frozen::{Frozen, Read};
 use super::node::{Node, Scalar, Style, Value};
 use crate::parse::interpolate::VarUse;
 use crate::source::Span;
 
 /// A node of a tree, read.
 #[derive(Clone, Copy, Debug)]
-pub struct NodeRef<'a>(&'a Node);
+pub struct NodeRef<'a>(At<'a>);
+
+#[derive(Clone, Copy, Debug)]
+enum At<'a> {
+    Node(&'a Node),
+    Frozen(&'a Arc<Frozen>, u32),
+}
 
 /// What a node holds, as a reader meets it.
 #[derive(Clone, Copy, Debug)]
@@ -27,175 +34,430 @@ pub enum Kind<'a> {
 
 impl<'a> From<&'a Node> for NodeRef<'a> {
     fn from(n: &'a Node) -> NodeRef<'a> {
-        NodeRef(n)
+        NodeRef(At::Node(n))
+    }
+}
+
+impl Frozen {
+    /// The tree's root.
+    pub fn root(self: &Arc<Frozen>) -> NodeRef<'_> {
+        NodeRef(At::Frozen(self, 0))
+    }
+}
+
+/// A YAML boolean as compose reads it (`true`/`false`, `yes`/`no`, `on`/`off`,
+/// any case).
+pub(super) fn yaml_bool(s: &str) -> Option<bool> {
+    let is = |w: &str| s.eq_ignore_ascii_case(w);
+    if is("true") || is("yes") || is("on") {
+        Some(true)
+    } else if is("false") || is("no") || is("off") {
+        Some(false)
+    } else {
+        None
     }
 }
 
 impl<'a> NodeRef<'a> {
-    /// The node this handle reads, for the reader that needs the tree itself:
-    /// the model's exec-form command shares the tree's list instead of copying it.
-    pub fn node(self) -> &'a Node {
-        self.0
+    /// The items of this sequence as a handle that keeps them (the model's
+    /// exec-form command shares the tree's list instead of copying it).
+    pub fn shared_items(self) -> Option<SharedItems> {
+        match self.0 {
+            At::Node(n) => match n.value() {
+                Value::Seq(items) => Some(SharedItems(Shared::Nodes(items.clone()))),
+                _ => None,
+            },
+            At::Frozen(t, i) => match t.read(i) {
+                Read::Seq(at, len) => Some(SharedItems(Shared::Frozen(t.clone(), at, len))),
+                _ => None,
+            },
+        }
     }
 
     /// This node's identity while its tree lives: two handles to one node have
     /// the same, two nodes never do. What an alias holds is the anchor's own
     /// nodes, so they keep the anchor's identities.
     pub fn id(self) -> usize {
-        std::ptr::from_ref::<Node>(self.0) as usize
+        match self.0 {
+            At::Node(n) => std::ptr::from_ref::<Node>(n) as usize,
+            At::Frozen(t, i) => t.address(i),
+        }
     }
 
     /// A key for work done once per shared collection (an anchor's, met again
     /// through aliases); `None` for a collection held once, and for a scalar.
     pub fn shared_key(self) -> Option<usize> {
-        self.0.value().shared_address(1)
-    }
-
-    pub fn span(self) -> Span {
-        self.0.span
-    }
-
-    /// How a scalar was written (plain for the other nodes).
-    pub fn style(self) -> Style {
-        self.0.style
-    }
-
-    pub fn kind(self) -> Kind<'a> {
-        match self.0.value() {
-            Value::Null => Kind::Null,
-            Value::Scalar(s) => Kind::Scalar(s),
-            Value::Seq(items) => Kind::Seq(Items(items)),
-            Value::Map(entries) => Kind::Map(Entries(entries)),
+        match self.0 {
+            At::Node(n) => n.value().shared_address(1),
+            At::Frozen(t, i) => match t.read(i) {
+                Read::Seq(at, _) | Read::Map(at, _) if t.shared(i) => Some(t.address(at)),
+                _ => None,
+            },
         }
     }
 
+    #[inline]
+    pub fn span(self) -> Span {
+        match self.0 {
+            At::Node(n) => n.span,
+            At::Frozen(t, i) => t.span(i),
+        }
+    }
+
+    /// How a scalar was written (plain for the other nodes).
+    #[inline]
+    pub fn style(self) -> Style {
+        match self.0 {
+            At::Node(n) => n.style,
+            At::Frozen(t, i) => t.style(i),
+        }
+    }
+
+    #[inline]
+    pub fn kind(self) -> Kind<'a> {
+        match self.0 {
+            At::Node(n) => match n.value() {
+                Value::Null => Kind::Null,
+                Value::Scalar(s) => Kind::Scalar(s),
+                Value::Seq(items) => Kind::Seq(Items(Run::Nodes(items))),
+                Value::Map(entries) => Kind::Map(Entries(Pairs::Nodes(entries))),
+            },
+            At::Frozen(t, i) => match t.read(i) {
+                Read::Null => Kind::Null,
+                Read::Scalar(s) => Kind::Scalar(s),
+                Read::Seq(at, len) => Kind::Seq(Items(Run::Frozen(t, at, len))),
+                Read::Map(at, len) => Kind::Map(Entries(Pairs::Frozen(t, at, len))),
+            },
+        }
+    }
+
+    #[inline]
     pub fn is_null(self) -> bool {
-        self.0.is_null()
+        matches!(self.kind(), Kind::Null)
     }
 
     /// The scalar text of this node (`None` for null, sequences and mappings).
+    #[inline]
     pub fn as_str(self) -> Option<&'a str> {
-        self.0.as_str()
+        match self.0 {
+            At::Node(n) => n.as_str(),
+            At::Frozen(t, i) => t.as_str(i),
+        }
     }
 
+    #[inline]
     pub fn as_scalar(self) -> Option<Scalar<'a>> {
-        self.0.as_scalar()
+        match self.0 {
+            At::Node(n) => n.as_scalar(),
+            At::Frozen(t, i) => Some(Scalar {
+                value: t.as_str(i)?,
+                style: t.style(i),
+                vars: t.vars(i),
+            }),
+        }
     }
 
     /// A YAML boolean as compose reads it (`true`/`false`, `yes`/`no`, `on`/`off`,
     /// any case).
+    #[inline]
     pub fn as_bool(self) -> Option<bool> {
-        self.0.as_bool()
+        yaml_bool(self.as_str()?)
     }
 
+    #[inline]
     pub fn as_seq(self) -> Option<Items<'a>> {
-        self.0.as_seq().map(Items)
+        match self.kind() {
+            Kind::Seq(items) => Some(items),
+            _ => None,
+        }
     }
 
+    #[inline]
     pub fn as_map(self) -> Option<Entries<'a>> {
-        self.0.as_map().map(Entries)
+        match self.kind() {
+            Kind::Map(entries) => Some(entries),
+            _ => None,
+        }
     }
 
     /// The value of `key` in a mapping.
+    #[inline]
     pub fn get(self, key: &str) -> Option<NodeRef<'a>> {
-        self.0.get(key).map(NodeRef)
+        self.get_entry(key).map(|(_, v)| v)
     }
 
     /// The key node and value node of `key` in a mapping.
+    #[inline]
     pub fn get_entry(self, key: &str) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
-        self.0.get_entry(key).map(|(k, v)| (NodeRef(k), NodeRef(v)))
+        match self.0 {
+            At::Node(n) => n
+                .get_entry(key)
+                .map(|(k, v)| (NodeRef::from(k), NodeRef::from(v))),
+            At::Frozen(t, i) => t
+                .find_key(i, key)
+                .map(|k| (NodeRef(At::Frozen(t, k)), NodeRef(At::Frozen(t, k + 1)))),
+        }
     }
 
     /// Keys of a mapping, in order.
     pub fn keys(self) -> impl Iterator<Item = &'a str> {
-        self.0.keys()
+        self.as_map()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, _)| k.as_str())
     }
 
     /// The variables interpolation read in this node's value.
+    #[inline]
     pub fn vars(self) -> &'a [VarUse] {
-        self.0.vars()
+        match self.0 {
+            At::Node(n) => n.vars(),
+            At::Frozen(t, i) => t.vars(i),
+        }
     }
 
     /// The node's tag as written (`!!str`, `!reset`, ...).
+    #[inline]
     pub fn tag_str(self) -> Option<&'a str> {
-        self.0.tag_str()
+        match self.0 {
+            At::Node(n) => n.tag_str(),
+            At::Frozen(t, i) => t.tag_str(i),
+        }
     }
 
+    #[inline]
     pub fn has_tag(self, tag: &str) -> bool {
-        self.0.has_tag(tag)
+        self.tag_str() == Some(tag)
+    }
+}
+
+/// The items of a sequence, kept: see [`NodeRef::shared_items`].
+#[derive(Clone, Debug)]
+pub struct SharedItems(Shared);
+
+#[derive(Clone, Debug)]
+enum Shared {
+    Nodes(Arc<[Node]>),
+    Frozen(Arc<Frozen>, u32, u32),
+}
+
+impl SharedItems {
+    #[inline]
+    pub fn items(&self) -> Items<'_> {
+        match &self.0 {
+            Shared::Nodes(items) => Items(Run::Nodes(items)),
+            Shared::Frozen(t, at, len) => Items(Run::Frozen(t, *at, *len)),
+        }
     }
 }
 
 /// The items of a sequence, in order.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Items<'a>(&'a [Node]);
+#[derive(Clone, Copy, Debug)]
+pub struct Items<'a>(Run<'a>);
+
+#[derive(Clone, Copy, Debug)]
+enum Run<'a> {
+    Nodes(&'a [Node]),
+    /// The first slot and the number of items.
+    Frozen(&'a Arc<Frozen>, u32, u32),
+}
+
+impl Default for Items<'_> {
+    fn default() -> Self {
+        Items(Run::Nodes(&[]))
+    }
+}
 
 impl<'a> Items<'a> {
+    #[inline]
     pub fn len(self) -> usize {
-        self.0.len()
+        match self.0 {
+            Run::Nodes(items) => items.len(),
+            Run::Frozen(_, _, len) => len as usize,
+        }
     }
 
+    #[inline]
     pub fn is_empty(self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
+    #[inline]
     pub fn get(self, i: usize) -> Option<NodeRef<'a>> {
-        self.0.get(i).map(NodeRef)
+        match self.0 {
+            Run::Nodes(items) => items.get(i).map(NodeRef::from),
+            Run::Frozen(t, at, len) => {
+                (i < len as usize).then(|| NodeRef(At::Frozen(t, at + i as u32)))
+            }
+        }
     }
 
+    #[inline]
     pub fn first(self) -> Option<NodeRef<'a>> {
         self.get(0)
     }
 
-    pub fn iter(self) -> <Self as IntoIterator>::IntoIter {
+    #[inline]
+    pub fn iter(self) -> ItemsIter<'a> {
         self.into_iter()
     }
 }
 
+/// An iterator over [`Items`].
+#[derive(Clone, Debug)]
+pub struct ItemsIter<'a> {
+    items: Items<'a>,
+    next: usize,
+    end: usize,
+}
+
+impl<'a> Iterator for ItemsIter<'a> {
+    type Item = NodeRef<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<NodeRef<'a>> {
+        if self.next >= self.end {
+            return None;
+        }
+        self.next += 1;
+        self.items.get(self.next - 1)
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.end.saturating_sub(self.next);
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for ItemsIter<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.next >= self.end {
+            return None;
+        }
+        self.end -= 1;
+        self.items.get(self.end)
+    }
+}
+
+impl ExactSizeIterator for ItemsIter<'_> {}
+
 impl<'a> IntoIterator for Items<'a> {
     type Item = NodeRef<'a>;
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, Node>, fn(&'a Node) -> NodeRef<'a>>;
+    type IntoIter = ItemsIter<'a>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(NodeRef)
+    #[inline]
+    fn into_iter(self) -> ItemsIter<'a> {
+        ItemsIter {
+            items: self,
+            next: 0,
+            end: self.len(),
+        }
     }
 }
 
 /// The entries of a mapping (key, value), in order.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Entries<'a>(&'a [(Node, Node)]);
+#[derive(Clone, Copy, Debug)]
+pub struct Entries<'a>(Pairs<'a>);
+
+#[derive(Clone, Copy, Debug)]
+enum Pairs<'a> {
+    Nodes(&'a [(Node, Node)]),
+    /// The first slot (a key; its value follows) and the number of entries.
+    Frozen(&'a Arc<Frozen>, u32, u32),
+}
+
+impl Default for Entries<'_> {
+    fn default() -> Self {
+        Entries(Pairs::Nodes(&[]))
+    }
+}
 
 impl<'a> Entries<'a> {
+    #[inline]
     pub fn len(self) -> usize {
-        self.0.len()
+        match self.0 {
+            Pairs::Nodes(entries) => entries.len(),
+            Pairs::Frozen(_, _, len) => len as usize,
+        }
     }
 
+    #[inline]
     pub fn is_empty(self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
+    #[inline]
     pub fn get(self, i: usize) -> Option<(NodeRef<'a>, NodeRef<'a>)> {
-        self.0.get(i).map(pair)
+        match self.0 {
+            Pairs::Nodes(entries) => entries
+                .get(i)
+                .map(|(k, v)| (NodeRef::from(k), NodeRef::from(v))),
+            Pairs::Frozen(t, at, len) => (i < len as usize).then(|| {
+                let k = at + 2 * i as u32;
+                (NodeRef(At::Frozen(t, k)), NodeRef(At::Frozen(t, k + 1)))
+            }),
+        }
     }
 
-    pub fn iter(self) -> <Self as IntoIterator>::IntoIter {
+    #[inline]
+    pub fn iter(self) -> EntriesIter<'a> {
         self.into_iter()
     }
 }
 
-fn pair((k, v): &(Node, Node)) -> (NodeRef<'_>, NodeRef<'_>) {
-    (NodeRef(k), NodeRef(v))
+/// An iterator over [`Entries`].
+#[derive(Clone, Debug)]
+pub struct EntriesIter<'a> {
+    entries: Entries<'a>,
+    next: usize,
+    end: usize,
 }
+
+impl<'a> Iterator for EntriesIter<'a> {
+    type Item = (NodeRef<'a>, NodeRef<'a>);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.end {
+            return None;
+        }
+        self.next += 1;
+        self.entries.get(self.next - 1)
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.end.saturating_sub(self.next);
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for EntriesIter<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.next >= self.end {
+            return None;
+        }
+        self.end -= 1;
+        self.entries.get(self.end)
+    }
+}
+
+impl ExactSizeIterator for EntriesIter<'_> {}
 
 impl<'a> IntoIterator for Entries<'a> {
     type Item = (NodeRef<'a>, NodeRef<'a>);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (Node, Node)>,
-        fn(&'a (Node, Node)) -> (NodeRef<'a>, NodeRef<'a>),
-    >;
+    type IntoIter = EntriesIter<'a>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(pair)
+    #[inline]
+    fn into_iter(self) -> EntriesIter<'a> {
+        EntriesIter {
+            entries: self,
+            next: 0,
+            end: self.len(),
+        }
     }
 }
 

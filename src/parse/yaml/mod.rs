@@ -19,6 +19,7 @@
 
 mod aliases;
 mod fast;
+mod frozen;
 mod handle;
 mod node;
 mod read;
@@ -31,7 +32,8 @@ use crate::finding::ParseDiag;
 use crate::source::{FileId, SourceFile, Span};
 use aliases::{Expansion, Size};
 pub use aliases::{ALIAS_BYTES_PER_FILE_BYTE, MAX_NODES, MIN_ALIAS_BYTES};
-pub use handle::{Entries, Items, Kind, NodeRef};
+pub use frozen::{differences, Frozen};
+pub use handle::{Entries, EntriesIter, Items, ItemsIter, Kind, NodeRef, SharedItems};
 pub(crate) use node::take_items;
 use node::CompactString;
 pub use node::{Node, Scalar, Style, Value};

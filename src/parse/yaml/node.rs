@@ -239,6 +239,11 @@ impl Node {
         self.rare().and_then(|r| r.vars.as_deref()).unwrap_or(&[])
     }
 
+    /// The variables of [`Node::vars`] as the list this node shares.
+    pub(crate) fn shared_vars(&self) -> Option<&Arc<[VarUse]>> {
+        self.rare()?.vars.as_ref()
+    }
+
     /// Sets the variables this node's value read (a `Vec`, or a list shared
     /// with another holder).
     pub fn set_vars(&mut self, vars: impl Into<Arc<[VarUse]>>) {
@@ -308,11 +313,7 @@ impl Node {
     /// A YAML boolean as compose reads it (`true`/`false`, `yes`/`no`, `on`/`off`,
     /// any case).
     pub fn as_bool(&self) -> Option<bool> {
-        match self.as_str()?.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "on" => Some(true),
-            "false" | "no" | "off" => Some(false),
-            _ => None,
-        }
+        super::handle::yaml_bool(self.as_str()?)
     }
 
     pub fn has_tag(&self, tag: &str) -> bool {
