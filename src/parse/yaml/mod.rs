@@ -799,4 +799,4 @@ impl Present {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

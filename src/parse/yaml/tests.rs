@@ -10,6 +10,27 @@ pub(super) fn load(text: &str) -> (SourceFile, YamlFile) {
     (f, y)
 }
 
+/// A sequence nested `levels` deep around the scalar `leaf`: deeper than a
+/// text may nest, as chains of aliases make (tests of code that must not recurse).
+pub(crate) fn nested(leaf: &str, levels: usize) -> Node {
+    let at = Span::new(FileId(0), 0, 0);
+    let mut n = Node::scalar(at, leaf, Style::Plain);
+    for _ in 0..levels {
+        n = Node::new(at, Value::seq(vec![n]));
+    }
+    n
+}
+
+/// Drops `value` on a stack large enough for a [`nested`] tree, whose drop
+/// recurses (not what the tests that build one are about).
+pub(crate) fn drop_nested<T: Send + 'static>(value: T) {
+    let dropped = std::thread::Builder::new()
+        .stack_size(512 * 1024 * 1024)
+        .spawn(move || drop(value))
+        .map(|t| t.join().is_ok());
+    assert!(matches!(dropped, Ok(true)));
+}
+
 #[test]
 fn spans_are_bytes_even_after_non_ascii() {
     let (f, y) = load("a: \"é😀\"\nb: ünï value\n");
