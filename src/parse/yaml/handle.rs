@@ -303,57 +303,13 @@ impl<'a> Items<'a> {
     }
 }
 
-/// An iterator over [`Items`].
-#[derive(Clone, Debug)]
-pub struct ItemsIter<'a> {
-    items: Items<'a>,
-    next: usize,
-    end: usize,
-}
-
-impl<'a> Iterator for ItemsIter<'a> {
-    type Item = NodeRef<'a>;
-
-    #[inline]
-    fn next(&mut self) -> Option<NodeRef<'a>> {
-        if self.next >= self.end {
-            return None;
-        }
-        self.next += 1;
-        self.items.get(self.next - 1)
-    }
-
-    #[inline]
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.end.saturating_sub(self.next);
-        (n, Some(n))
-    }
-}
-
-impl DoubleEndedIterator for ItemsIter<'_> {
-    #[inline]
-    fn next_back(&mut self) -> Option<Self::Item> {
-        if self.next >= self.end {
-            return None;
-        }
-        self.end -= 1;
-        self.items.get(self.end)
-    }
-}
-
-impl ExactSizeIterator for ItemsIter<'_> {}
-
 impl<'a> IntoIterator for Items<'a> {
     type Item = NodeRef<'a>;
     type IntoIter = ItemsIter<'a>;
 
     #[inline]
     fn into_iter(self) -> ItemsIter<'a> {
-        ItemsIter {
-            items: self,
-            next: 0,
-            end: self.len(),
-        }
+        Iter::over(self)
     }
 }
 
@@ -407,24 +363,85 @@ impl<'a> Entries<'a> {
     }
 }
 
+impl<'a> IntoIterator for Entries<'a> {
+    type Item = (NodeRef<'a>, NodeRef<'a>);
+    type IntoIter = EntriesIter<'a>;
+
+    #[inline]
+    fn into_iter(self) -> EntriesIter<'a> {
+        Iter::over(self)
+    }
+}
+
+/// An iterator over [`Items`].
+pub type ItemsIter<'a> = Iter<Items<'a>>;
+
 /// An iterator over [`Entries`].
+pub type EntriesIter<'a> = Iter<Entries<'a>>;
+
+mod indexed {
+    /// A run of children read by position: [`super::Items`], [`super::Entries`].
+    pub trait Indexed: Copy {
+        type Item;
+        fn count(self) -> usize;
+        fn at(self, i: usize) -> Option<Self::Item>;
+    }
+}
+use indexed::Indexed;
+
+impl<'a> Indexed for Items<'a> {
+    type Item = NodeRef<'a>;
+    #[inline]
+    fn count(self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn at(self, i: usize) -> Option<NodeRef<'a>> {
+        self.get(i)
+    }
+}
+
+impl<'a> Indexed for Entries<'a> {
+    type Item = (NodeRef<'a>, NodeRef<'a>);
+    #[inline]
+    fn count(self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn at(self, i: usize) -> Option<Self::Item> {
+        self.get(i)
+    }
+}
+
+/// An iterator over a run of children, from both ends.
 #[derive(Clone, Debug)]
-pub struct EntriesIter<'a> {
-    entries: Entries<'a>,
+pub struct Iter<C> {
+    of: C,
     next: usize,
     end: usize,
 }
 
-impl<'a> Iterator for EntriesIter<'a> {
-    type Item = (NodeRef<'a>, NodeRef<'a>);
+impl<C: Indexed> Iter<C> {
+    #[inline]
+    fn over(of: C) -> Self {
+        Iter {
+            of,
+            next: 0,
+            end: of.count(),
+        }
+    }
+}
+
+impl<C: Indexed> Iterator for Iter<C> {
+    type Item = C::Item;
 
     #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next(&mut self) -> Option<C::Item> {
         if self.next >= self.end {
             return None;
         }
         self.next += 1;
-        self.entries.get(self.next - 1)
+        self.of.at(self.next - 1)
     }
 
     #[inline]
@@ -434,32 +451,18 @@ impl<'a> Iterator for EntriesIter<'a> {
     }
 }
 
-impl DoubleEndedIterator for EntriesIter<'_> {
+impl<C: Indexed> DoubleEndedIterator for Iter<C> {
     #[inline]
-    fn next_back(&mut self) -> Option<Self::Item> {
+    fn next_back(&mut self) -> Option<C::Item> {
         if self.next >= self.end {
             return None;
         }
         self.end -= 1;
-        self.entries.get(self.end)
+        self.of.at(self.end)
     }
 }
 
-impl ExactSizeIterator for EntriesIter<'_> {}
-
-impl<'a> IntoIterator for Entries<'a> {
-    type Item = (NodeRef<'a>, NodeRef<'a>);
-    type IntoIter = EntriesIter<'a>;
-
-    #[inline]
-    fn into_iter(self) -> EntriesIter<'a> {
-        EntriesIter {
-            entries: self,
-            next: 0,
-            end: self.len(),
-        }
-    }
-}
+impl<C: Indexed> ExactSizeIterator for Iter<C> {}
 
 #[cfg(test)]
 mod tests {
