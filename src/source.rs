@@ -437,33 +437,59 @@ impl Boundary {
     /// a path whose last component is not a symlink is where its directory
     /// really is, plus its name (one `lstat` instead of a `readlink` per component).
     fn resolve_cached(&self, path: &Path) -> (PathBuf, bool) {
+        let found = self.resolve_found(path);
+        (found.real, found.exists)
+    }
+
+    /// [`Boundary::resolve_cached`], keeping what the `lstat` of the path said
+    /// where a `stat` would say the same (the path is not a symlink, or nothing
+    /// is there), so a read does not ask again.
+    fn resolve_found(&self, path: &Path) -> Found {
         let abs = crate::paths::absolute(path);
         let plain_name = matches!(
             abs.components().next_back(),
             Some(std::path::Component::Normal(_))
         ) && !abs.as_os_str().to_string_lossy().ends_with('/');
         if let (true, Some(dir), Some(name)) = (plain_name, abs.parent(), abs.file_name()) {
-            match std::fs::symlink_metadata(&abs).map(|m| m.file_type().is_symlink()) {
-                Ok(false) => {
+            match std::fs::symlink_metadata(&abs) {
+                Ok(meta) if !meta.file_type().is_symlink() => {
                     if let Some(real_dir) = self.real_dir(dir) {
-                        return (real_dir.join(name), true);
+                        return Found {
+                            real: real_dir.join(name),
+                            exists: true,
+                            seen: Seen::Meta(meta),
+                        };
                     }
                 }
                 // Missing: its deepest directory that resolves, plus the rest,
                 // as `resolve` does (without a `readlink` per component for
                 // each missing ancestor).
-                Err(_) => {
+                Err(e) => {
                     for anc in abs.ancestors().skip(1) {
                         if let (Some(real), Ok(rest)) = (self.real_dir(anc), abs.strip_prefix(anc))
                         {
-                            return (crate::paths::normalize_path(&real.join(rest)), false);
+                            let missing = e.kind() == std::io::ErrorKind::NotFound;
+                            return Found {
+                                real: crate::paths::normalize_path(&real.join(rest)),
+                                exists: false,
+                                seen: if missing {
+                                    Seen::Missing
+                                } else {
+                                    Seen::Unasked
+                                },
+                            };
                         }
                     }
                 }
-                Ok(true) => {}
+                Ok(_) => {}
             }
         }
-        resolve(&abs)
+        let (real, exists) = resolve(&abs);
+        Found {
+            real,
+            exists,
+            seen: Seen::Unasked,
+        }
     }
 
     /// Whether a file at `path` may be read: where it really is lies under a root.
@@ -472,17 +498,39 @@ impl Boundary {
     }
 
     /// [`Boundary::admits`], with where `path` really is when that was resolved
-    /// (the file exists), so a read does not resolve it twice.
-    fn judge(&self, path: &Path) -> (bool, Option<PathBuf>) {
+    /// (the file exists) and what a `stat` of it says when that is known, so a
+    /// read does not ask twice.
+    fn judge(&self, path: &Path) -> (bool, Option<PathBuf>, Seen) {
         match &self.roots {
-            None => (true, None),
+            None => (true, None, Seen::Unasked),
             Some(roots) => {
-                let (real, exact) = self.resolve_cached(path);
-                let inside = roots.iter().any(|r| real.starts_with(r));
-                (inside, exact.then_some(real))
+                let found = self.resolve_found(path);
+                let inside = roots.iter().any(|r| found.real.starts_with(r));
+                (inside, found.exists.then_some(found.real), found.seen)
             }
         }
     }
+}
+
+/// Where a path really is, whether it exists, and what a `stat` of it says
+/// when that is already known.
+struct Found {
+    real: PathBuf,
+    exists: bool,
+    seen: Seen,
+}
+
+/// What a `stat` of a path says, when a check on the way has learnt it: most
+/// files a project names are read right after their boundary is checked, and
+/// many are missing (build contexts without a Dockerfile, optional env files).
+#[derive(Debug)]
+enum Seen {
+    /// Its metadata (from an `lstat` of a path that is not a symlink).
+    Meta(std::fs::Metadata),
+    /// Nothing is there.
+    Missing,
+    /// Not known: ask.
+    Unasked,
 }
 
 /// Where `path` really is: absolute, symlinks and `..` resolved as the
@@ -555,12 +603,12 @@ impl Sources {
             }
             return Ok(text.to_string());
         }
-        let (inside, real) = self.boundary.judge(path);
+        let (inside, real, seen) = self.boundary.judge(path);
         // `/dev/null` over a config is an idiom: refused as a system path, as before.
         if !inside && !is_system_path(path) {
             return Err(ReadError::Outside);
         }
-        read_resolved(path, real)
+        read_resolved(path, real, seen)
     }
 
     /// Whether there is a file at `path` for this project: an overlay's text (an
@@ -723,17 +771,22 @@ const O_NONBLOCK: i32 = 0o4000;
 /// bytes counted as they are read (a length in metadata may be 0 for a file
 /// that never ends), never a path under `/proc`, `/sys` or `/dev`.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
-    read_resolved(path, None)
+    read_resolved(path, None, Seen::Unasked)
 }
 
-/// [`read_text`]; `real`: where `path` really is, when already resolved.
-fn read_resolved(path: &Path, real: Option<PathBuf>) -> Result<String, ReadError> {
+/// [`read_text`]; `real`: where `path` really is, when already resolved; `seen`:
+/// what a `stat` of `path` says, when already known (one system call fewer a file).
+fn read_resolved(path: &Path, real: Option<PathBuf>, seen: Seen) -> Result<String, ReadError> {
     use std::io::Read;
     let unreadable = |e: std::io::Error| ReadError::Unreadable(e.kind());
     if is_forbidden(path) {
         return Err(ReadError::Forbidden);
     }
-    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    let meta = match seen {
+        Seen::Meta(meta) => meta,
+        Seen::Missing => return Err(unreadable(std::io::ErrorKind::NotFound.into())),
+        Seen::Unasked => std::fs::metadata(path).map_err(unreadable)?,
+    };
     // A symlink is judged by where it leads.
     let real = real.or_else(|| std::fs::canonicalize(crate::paths::absolute(path)).ok());
     if let Some(real) = real {
@@ -937,7 +990,7 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_path_resolves_as_without_the_cache() {
+    fn a_path_resolves_as_without_the_cache_missing_or_not() {
         let dir = std::env::temp_dir().join(format!("stacklint-miss-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("real/a")).unwrap();
@@ -955,10 +1008,35 @@ mod tests {
             ("real/file/x", true),
             ("real/a/../../outside/missing/x", false),
             ("real/missing/../../outside/x", false),
+            // And paths that are there: a file, a directory, links.
+            ("real/file", true),
+            ("real/a", true),
+            ("real/out", false),
+            ("real/dangling", true),
         ] {
             let path = dir.join(rel);
             let (cached, exists) = b.resolve_cached(&path);
             assert_eq!((cached.clone(), exists), resolve(&path), "{rel}");
+            // What is kept for a read is what a `stat` says: its metadata where
+            // the path is not a symlink, and that nothing is there.
+            let seen = b.resolve_found(&path).seen;
+            let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink());
+            match (seen, std::fs::metadata(&path)) {
+                (Seen::Meta(k), Ok(m)) => {
+                    assert!(!linked, "{rel}");
+                    assert_eq!((k.file_type(), k.len()), (m.file_type(), m.len()), "{rel}");
+                }
+                (Seen::Unasked, Ok(_)) => assert!(linked, "{rel}: not kept"),
+                (Seen::Missing, Err(e)) => {
+                    assert_eq!(e.kind(), std::io::ErrorKind::NotFound, "{rel}")
+                }
+                // A dangling link, or a file named as a directory.
+                (Seen::Unasked, Err(e)) => assert!(
+                    linked || e.kind() != std::io::ErrorKind::NotFound,
+                    "{rel}: {e}"
+                ),
+                (seen, Ok(_) | Err(_)) => panic!("{rel}: {seen:?}"),
+            }
             assert_eq!(b.admits(&path), inside, "{rel}: {}", cached.display());
         }
         std::fs::remove_dir_all(&dir).unwrap();
