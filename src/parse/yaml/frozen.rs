@@ -104,45 +104,49 @@ impl Frozen {
             let mut bits = style_bits(n.style);
             let value = n.value();
             let shared = || value.shared_address(1).is_some();
-            let (kind, first, len) = match value {
-                Value::Null => (NULL, 0, 0),
-                Value::Scalar(s) => (SCALAR, f.store(s, &mut interned), s.len()),
+            // A collection's run is new (its children are copied next) or one
+            // already copied, which this node shares.
+            let (kind, first, len, seen) = match value {
+                Value::Null => (NULL, 0, 0, false),
+                Value::Scalar(s) => (SCALAR, f.store(s, &mut interned), s.len(), false),
                 Value::Seq(items) => {
-                    let len = items.len();
-                    let run = match f.run(&mut runs, items.as_ptr() as usize, len, 1, at, shared())
-                    {
-                        Run::New(run) => {
-                            for (i, item) in items.iter().enumerate() {
-                                work.push((run + i as u32, item));
-                            }
-                            run
-                        }
-                        Run::Seen(run) => {
-                            bits |= SHARED;
-                            run
-                        }
-                    };
-                    (SEQ, run, len)
+                    let (run, new) = f.run(
+                        &mut runs,
+                        items.as_ptr() as usize,
+                        items.len(),
+                        1,
+                        at,
+                        shared(),
+                    );
+                    if new {
+                        work.extend(items.iter().enumerate().map(|(i, n)| (run + i as u32, n)));
+                    }
+                    (SEQ, run, items.len(), !new)
                 }
                 Value::Map(entries) => {
-                    let len = entries.len();
-                    let run =
-                        match f.run(&mut runs, entries.as_ptr() as usize, len, 2, at, shared()) {
-                            Run::New(run) => {
-                                for (i, (k, v)) in entries.iter().enumerate() {
-                                    work.push((run + 2 * i as u32, k));
-                                    work.push((run + 2 * i as u32 + 1, v));
-                                }
-                                run
-                            }
-                            Run::Seen(run) => {
-                                bits |= SHARED;
-                                run
-                            }
-                        };
-                    (MAP, run, len)
+                    let (run, new) = f.run(
+                        &mut runs,
+                        entries.as_ptr() as usize,
+                        entries.len(),
+                        2,
+                        at,
+                        shared(),
+                    );
+                    if new {
+                        let slot = |i: usize, side: u32| run + 2 * i as u32 + side;
+                        work.extend(
+                            entries
+                                .iter()
+                                .enumerate()
+                                .flat_map(|(i, (k, v))| [(slot(i, 0), k), (slot(i, 1), v)]),
+                        );
+                    }
+                    (MAP, run, entries.len(), !new)
                 }
             };
+            if seen {
+                bits |= SHARED;
+            }
             let tag = n.tag_str();
             let vars = n.shared_vars();
             if tag.is_some() || vars.is_some() {
@@ -167,8 +171,9 @@ impl Frozen {
     }
 
     /// The run of a collection of `len` items of `width` slots each, at
-    /// `address`, held by slot `holder`: new (to fill), or one already copied.
-    /// Only a `shared` collection (held by another node too) can be met again.
+    /// `address`, held by slot `holder`, and whether it is new (to fill) rather
+    /// than one already copied. Only a `shared` collection (held by another node
+    /// too) can be met again; an empty one has no run to share.
     fn run(
         &mut self,
         runs: &mut HashMap<usize, (u32, u32)>,
@@ -177,16 +182,16 @@ impl Frozen {
         width: usize,
         holder: u32,
         shared: bool,
-    ) -> Run {
+    ) -> (u32, bool) {
         if len == 0 {
-            return Run::Seen(0);
+            return (0, true);
         }
         if shared {
             if let Some(&(run, first)) = runs.get(&address) {
                 if let Some(s) = self.slots.get_mut(first as usize) {
                     s.len_bits |= SHARED;
                 }
-                return Run::Seen(run);
+                return (run, false);
             }
         }
         let run = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
@@ -194,7 +199,7 @@ impl Frozen {
         if shared {
             runs.insert(address, (run, holder));
         }
-        Run::New(run)
+        (run, true)
     }
 
     /// Where `s` is in the text, stored now unless a short string already is.
@@ -332,11 +337,6 @@ impl Frozen {
     }
 }
 
-enum Run {
-    New(u32),
-    Seen(u32),
-}
-
 fn style_bits(style: Style) -> u32 {
     let n = match style {
         Style::Plain => 0,
@@ -385,11 +385,8 @@ pub fn differences(a: NodeRef<'_>, b: NodeRef<'_>) -> Vec<String> {
         // What the copy shares, the tree shares. Not the other way round: a
         // tree's collection may also be held outside it (by a later document's
         // alias, or a file's own tree), which a copy of the tree alone cannot
-        // see; which nodes are one node is checked above. (An empty collection
-        // holds nothing to share: either answer will do.)
-        let empty =
-            a.as_seq().is_some_and(|s| s.is_empty()) || a.as_map().is_some_and(|m| m.is_empty());
-        if !empty && b.shared_key().is_some() && a.shared_key().is_none() {
+        // see; which nodes are one node is checked above.
+        if b.shared_key().is_some() && a.shared_key().is_none() {
             out.push(said("shared in the copy only"));
         }
         match (a.kind(), b.kind()) {
