@@ -47,8 +47,7 @@ fuzz_target!(|data: &[u8]| {
     let mut budget = 1_000_000;
     for doc in &parsed.docs {
         walk(src, doc, &mut budget);
-        // A short text bounds the JSON copy (its aliases may still expand it
-        // to a few hundred thousand nodes, within what the reader allows).
+        // A short text bounds the frozen copy, walked beside the tree.
         if src.text.len() <= 4096 {
             let frozen = std::sync::Arc::new(yaml::Frozen::freeze(doc, src.text.len()));
             let diffs = yaml::differences(doc.read(), frozen.root());
@@ -57,6 +56,8 @@ fuzz_target!(|data: &[u8]| {
                 "the frozen tree reads otherwise: {diffs:?}"
             );
         }
+        // A short text bounds the JSON copy (its aliases may still expand it
+        // to a few hundred thousand nodes, within what the reader allows).
         if doc.as_map().is_some() && src.text.len() <= 4096 {
             let copy = schema::VALIDATOR
                 .as_ref()

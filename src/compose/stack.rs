@@ -352,7 +352,8 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
             }),
     );
     // The merged tree, final: copied into an arena and the loader's tree dropped
-    // before the model and the facts are built, which reuse its pages.
+    // before the model and the facts are built (its pages go back to the system:
+    // parse/yaml/frozen.rs says why).
     let read: usize = loaded
         .files
         .iter()
