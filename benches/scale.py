@@ -7,7 +7,8 @@ override, an NGINX config of N servers mounted into a proxy, and a .env of N key
 For each it prints stacklint's median wall time over several runs, its peak RSS,
 the time of a bare saphyr event parse of the same YAML (examples/yaml_floor.rs),
 their ratio (the two take turns run by run, so a drift in the machine's speed
-moves both), and the time per service, so growth faster than N shows. The time
+moves both), and the time per service, so growth faster than N shows (the sizes
+of a YAML input take turns too, round by round, for the same reason). The time
 per item includes the fixed cost of a run (starting the process, finding the
 files: a few milliseconds), which weighs most on the smallest input; `+us/item`
 is what each item added since the size before costs, without it. With
@@ -32,6 +33,7 @@ It says nothing of page faults, cache misses or how well the cores are used.
 """
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -131,9 +133,15 @@ def run_alternating(cmds, cwd, runs):
     drifts, a ratio of two medians is then measured under the same conditions.
     (Peak memory is measured apart, by `peak_rss`: the rusage of children is a
     maximum over all of them.)"""
-    times = [[] for _ in cmds]
+    return run_rounds([(cmd, cwd) for cmd in cmds], runs)
+
+
+def run_rounds(jobs, runs):
+    """Median wall time (s) of each job, a command and the directory it runs in,
+    over `runs` rounds in which every job runs once, in turn."""
+    times = [[] for _ in jobs]
     for _ in range(runs):
-        for k, cmd in enumerate(cmds):
+        for k, (cmd, cwd) in enumerate(jobs):
             t = time.perf_counter()
             p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             times[k].append(time.perf_counter() - t)
@@ -190,6 +198,27 @@ def dotenv_linter():
     return [exe] + sub, version
 
 
+def timings(lint, make, dirs, sizes, runs):
+    """Median times of one input at every size: N -> (stacklint, floor or None).
+
+    For a YAML input the sizes take turns round by round, each with its floor
+    (and the one-service stack, N = 1), so the time per service compares sizes
+    measured under the same conditions: measured one size after the other, a
+    slow spell of the machine (the floor itself then runs up to 1.5 times
+    slower) falls on some sizes only, and the ratio of their times per service
+    measured the spell rather than stacklint."""
+    if make not in (one_file, with_override):
+        return {n: (run(lint, dirs[n], runs), None) for n in sizes}
+    jobs, at = [], {}
+    for n in [1] + sizes:
+        at[n] = len(jobs)
+        jobs.append((lint, dirs[n]))
+        if n != 1:
+            jobs.append(([FLOOR, dirs[n, "yaml"]], dirs[n]))
+    got = run_rounds(jobs, runs)
+    return {n: (got[at[n]], got[at[n] + 1] if n != 1 else None) for n in [1] + sizes}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
@@ -212,25 +241,26 @@ def main():
     seen = {}
     for name, make in [("anchored services", one_file), ("base + override", with_override),
                        ("nginx servers", nginx), (".env keys", dotenv)]:
-        before = None
-        if make in (one_file, with_override):
-            # The fixed cost of a run (start, walk, the schema, output) is that of
-            # the same stack with one service: the goals below show the time per
-            # service without it too.
-            with tempfile.TemporaryDirectory() as d:
-                make(d, 1)
-                seen[name, "fixed"] = run(lint, d, a.runs)
-        for n in sizes:
-            with tempfile.TemporaryDirectory() as d:
-                yaml = make(d, n)
+        with contextlib.ExitStack() as stack:
+            dirs = {}
+            for n in ([1] if make in (one_file, with_override) else []) + sizes:
+                dirs[n] = stack.enter_context(tempfile.TemporaryDirectory())
+                dirs[n, "yaml"] = make(dirs[n], n)
+            times = timings(lint, make, dirs, sizes, a.runs)
+            if 1 in dirs:
+                # The fixed cost of a run (start, walk, output) is that of the same
+                # stack with one service: the goals below show the time per service
+                # without it too.
+                seen[name, "fixed"] = times[1][0]
+            before = None
+            for n in sizes:
+                d, yaml = dirs[n], dirs[n, "yaml"]
                 size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+                t, ft = times[n]
                 floor = ratio = ""
                 if yaml:
-                    t, ft = run_alternating([lint, [FLOOR, yaml]], d, a.runs)
                     # Two decimals: the goal is a bound (2.0), and 1.97 and 2.04 differ there.
                     floor, ratio = f"{ft * 1000:.1f}", f"{t / ft:.2f}"
-                else:
-                    t = run(lint, d, a.runs)
                 rss = peak_rss(lint, d)
                 errors = parse_errors(lint, d)
                 more_us = None
