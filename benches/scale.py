@@ -202,21 +202,22 @@ def timings(lint, make, dirs, sizes, runs):
     """Median times of one input at every size: N -> (stacklint, floor or None).
 
     For a YAML input the sizes take turns round by round, each with its floor
-    (and the one-service stack, N = 1), so the time per service compares sizes
+    (and the one-service stack, "fixed"), so the time per service compares sizes
     measured under the same conditions: measured one size after the other, a
     slow spell of the machine (the floor itself then runs up to 1.5 times
     slower) falls on some sizes only, and the ratio of their times per service
     measured the spell rather than stacklint."""
     if make not in (one_file, with_override):
         return {n: (run(lint, dirs[n], runs), None) for n in sizes}
-    jobs, at = [], {}
-    for n in [1] + sizes:
+    jobs, at = [(lint, dirs["fixed"])], {}
+    for n in sizes:
         at[n] = len(jobs)
         jobs.append((lint, dirs[n]))
-        if n != 1:
-            jobs.append(([FLOOR, dirs[n, "yaml"]], dirs[n]))
+        jobs.append(([FLOOR, dirs[n, "yaml"]], dirs[n]))
     got = run_rounds(jobs, runs)
-    return {n: (got[at[n]], got[at[n] + 1] if n != 1 else None) for n in [1] + sizes}
+    times = {n: (got[at[n]], got[at[n] + 1]) for n in sizes}
+    times["fixed"] = (got[0], None)
+    return times
 
 
 def main():
@@ -243,15 +244,16 @@ def main():
                        ("nginx servers", nginx), (".env keys", dotenv)]:
         with contextlib.ExitStack() as stack:
             dirs = {}
-            for n in ([1] if make in (one_file, with_override) else []) + sizes:
+            yaml_input = make in (one_file, with_override)
+            for n in (["fixed"] if yaml_input else []) + sizes:
                 dirs[n] = stack.enter_context(tempfile.TemporaryDirectory())
-                dirs[n, "yaml"] = make(dirs[n], n)
+                dirs[n, "yaml"] = make(dirs[n], 1 if n == "fixed" else n)
             times = timings(lint, make, dirs, sizes, a.runs)
-            if 1 in dirs:
+            if yaml_input:
                 # The fixed cost of a run (start, walk, output) is that of the same
                 # stack with one service: the goals below show the time per service
                 # without it too.
-                seen[name, "fixed"] = times[1][0]
+                seen[name, "fixed"] = times["fixed"][0]
             before = None
             for n in sizes:
                 d, yaml = dirs[n], dirs[n, "yaml"]
