@@ -103,44 +103,28 @@ impl Frozen {
         while let Some((at, n)) = work.pop() {
             let mut bits = style_bits(n.style);
             let value = n.value();
-            let shared = || value.shared_address(1).is_some();
+            let shared = value.shared_address(1);
             // A collection's run is new (its children are copied next) or one
             // already copied, which this node shares.
             let (kind, first, len, seen) = match value {
                 Value::Null => (NULL, 0, 0, false),
                 Value::Scalar(s) => (SCALAR, f.store(s, &mut interned), s.len(), false),
                 Value::Seq(items) => {
-                    let (run, new) = f.run(
-                        &mut runs,
-                        items.as_ptr() as usize,
-                        items.len(),
-                        1,
-                        at,
-                        shared(),
-                    );
-                    if new {
-                        work.extend(items.iter().enumerate().map(|(i, n)| (run + i as u32, n)));
-                    }
+                    let (run, new) =
+                        f.run(&mut runs, &mut work, shared, at, items.len(), items.iter());
                     (SEQ, run, items.len(), !new)
                 }
                 Value::Map(entries) => {
+                    // A mapping's run is its keys and values in turn.
+                    let children = entries.iter().flat_map(|(k, v)| [k, v]);
                     let (run, new) = f.run(
                         &mut runs,
-                        entries.as_ptr() as usize,
-                        entries.len(),
-                        2,
+                        &mut work,
+                        shared,
                         at,
-                        shared(),
+                        2 * entries.len(),
+                        children,
                     );
-                    if new {
-                        let slot = |i: usize, side: u32| run + 2 * i as u32 + side;
-                        work.extend(
-                            entries
-                                .iter()
-                                .enumerate()
-                                .flat_map(|(i, (k, v))| [(slot(i, 0), k), (slot(i, 1), v)]),
-                        );
-                    }
                     (MAP, run, entries.len(), !new)
                 }
             };
@@ -170,35 +154,35 @@ impl Frozen {
         f
     }
 
-    /// The run of a collection of `len` items of `width` slots each, at
-    /// `address`, held by slot `holder`, and whether it is new (to fill) rather
-    /// than one already copied. Only a `shared` collection (held by another node
-    /// too) can be met again; an empty one has no run to share.
-    fn run(
+    /// The run of a collection of `slots` slots, held by slot `holder`, and
+    /// whether it is new rather than one already copied: a new run's `children`
+    /// (in slot order) are queued on `work` to be copied. Only a shared
+    /// collection (`shared`: its address, when another node holds it too) can
+    /// be met again; an empty one has no run to share.
+    fn run<'n>(
         &mut self,
         runs: &mut HashMap<usize, (u32, u32)>,
-        address: usize,
-        len: usize,
-        width: usize,
+        work: &mut Vec<(u32, &'n Node)>,
+        shared: Option<usize>,
         holder: u32,
-        shared: bool,
+        slots: usize,
+        children: impl Iterator<Item = &'n Node>,
     ) -> (u32, bool) {
-        if len == 0 {
+        if slots == 0 {
             return (0, true);
         }
-        if shared {
-            if let Some(&(run, first)) = runs.get(&address) {
-                if let Some(s) = self.slots.get_mut(first as usize) {
-                    s.len_bits |= SHARED;
-                }
-                return (run, false);
+        if let Some(&(run, first)) = shared.and_then(|address| runs.get(&address)) {
+            if let Some(s) = self.slots.get_mut(first as usize) {
+                s.len_bits |= SHARED;
             }
+            return (run, false);
         }
         let run = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
-        self.slots.resize(self.slots.len() + len * width, BLANK);
-        if shared {
+        self.slots.resize(self.slots.len() + slots, BLANK);
+        if let Some(address) = shared {
             runs.insert(address, (run, holder));
         }
+        work.extend(children.enumerate().map(|(i, n)| (run + i as u32, n)));
         (run, true)
     }
 
