@@ -424,6 +424,7 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
     // they are sorted into the order `discover_with` gives.
     let loaded: std::sync::Mutex<Vec<(Place, Project)>> = Default::default();
     let facts_queued = std::sync::atomic::AtomicBool::new(false);
+    let mut found = 0usize;
     rayon::in_place_scope(|s| {
         let (opts, loaded, facts_queued) = (&opts, &loaded, &facts_queued);
         discover_each(
@@ -432,6 +433,10 @@ pub fn load_all_with(args: &Input, cfg: &Config) -> Result<Vec<Project>, String>
             &exclude,
             &dirs,
             &mut |place, target| {
+                found += 1;
+                if found == 2 {
+                    crate::memory::many_projects();
+                }
                 s.spawn(move |_| {
                     // The image facts (half a millisecond to read) are needed once
                     // a project is parsed: queued by the first load, they are read

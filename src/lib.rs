@@ -10,6 +10,7 @@ pub mod finding;
 
 pub mod image;
 pub mod knowledge;
+pub mod memory;
 pub mod names;
 pub mod output;
 pub mod parse;

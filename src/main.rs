@@ -11,6 +11,11 @@ static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     quiet_yaml_reader_panics();
+    #[cfg(not(target_env = "msvc"))]
+    stacklint::memory::set(stacklint::memory::Allocator {
+        keep_freed: keep_freed_pages,
+        give_back: give_back_freed_pages,
+    });
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Rules) => Ok(cli::Outcome::text(cli::rules_table())),
@@ -53,6 +58,27 @@ fn main() -> ExitCode {
             eprintln!("stacklint: error: {message}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// jemalloc's one arena (`narenas:1`) is built to give freed pages back at once
+/// (`dirty_decay_ms:0`, `.cargo/config.toml`); from here on it keeps them for
+/// its default ten seconds, longer than a run.
+#[cfg(not(target_env = "msvc"))]
+fn keep_freed_pages() {
+    use tikv_jemalloc_ctl::{Access, AsName};
+    let _ = b"arena.0.dirty_decay_ms\0".name().write(10_000isize);
+}
+
+/// Setting the arena's decay to zero gives back every freed page at once; the
+/// setting it had is then restored.
+#[cfg(not(target_env = "msvc"))]
+fn give_back_freed_pages() {
+    use tikv_jemalloc_ctl::{Access, AsName};
+    let decay = b"arena.0.dirty_decay_ms\0".name();
+    if let Ok(kept) = Access::<isize>::read(decay) {
+        let _ = decay.write(0isize);
+        let _ = decay.write(kept);
     }
 }
 

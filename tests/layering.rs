@@ -31,7 +31,7 @@ const LAYERS: &[&str] = &[
 fn layer_of_module(m: &str) -> Option<&'static str> {
     Some(match m {
         // The shared vocabulary every layer speaks: spans, findings, severities.
-        "source" | "paths" | "finding" | "severity" | "names" | "steps" => "base",
+        "source" | "paths" | "finding" | "severity" | "names" | "steps" | "memory" => "base",
         "parse" | "image" => "parse",
         "knowledge" => "knowledge",
         "compose" => "compose",

@@ -352,17 +352,21 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
             }),
     );
     // The merged tree, final: copied into an arena and the loader's tree dropped
-    // before the model and the facts are built (its pages go back to the system:
-    // parse/yaml/frozen.rs says why).
+    // before the model and the facts are built; its pages go back to the system
+    // (`RELEASE_FROM`, parse/yaml/frozen.rs says why).
     let read: usize = loaded
         .files
         .iter()
         .map(|&f| p.sources.get(f).text.len())
         .sum();
-    p.tree = loaded
-        .root
-        .take()
-        .map(|root| Arc::new(Frozen::freeze(&root, read)));
+    p.tree = loaded.root.take().map(|root| {
+        let frozen = Arc::new(Frozen::freeze(&root, read));
+        drop(root);
+        if read >= RELEASE_FROM {
+            crate::memory::give_back();
+        }
+        frozen
+    });
     if let Some(root) = &p.tree {
         let base_dirs = &loaded.base_dirs;
         let dir = spec.dir.clone();
@@ -591,6 +595,13 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 pub type IncludeCache = std::sync::Arc<
     std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<Vec<PathBuf>>>>,
 >;
+
+/// From this much compose text read on, a project's loaded tree (about five times
+/// the text) is given back to the system once it is dropped, even in a run that
+/// keeps freed pages for its next projects (`crate::memory`): the model and the
+/// facts, built next, seldom fit its freed runs, so the pages kept would only add
+/// to the peak.
+const RELEASE_FROM: usize = 256 * 1024;
 
 /// How many directories up [`included_by_ancestor`] looks for an including file.
 const INCLUDE_LOOKUP_LEVELS: usize = 3;
