@@ -455,11 +455,21 @@ impl RuntimeEnv {
     /// The value of `name` and where it is set; the value is `None` when it is set
     /// in a way stacklint cannot read (inherited from the shell, or from a variable).
     pub fn get(&self, name: &str) -> Option<(Option<&str>, Span)> {
-        let at = self
-            .vars
-            .binary_search_by(|(k, _, _)| k.as_str().cmp(name))
-            .ok()?;
-        self.vars.get(at).map(|(_, v, s)| (v.as_deref(), *s))
+        // The rules ask for dozens of names a container seldom sets (2,000
+        // services: 174,000 questions). Among a few variables, one that differs
+        // in length is passed over without reading a byte; a search by halves
+        // compared bytes three times a question, for half the rules' lookups.
+        const FEW: usize = 16;
+        let found = if self.vars.len() <= FEW {
+            self.vars.iter().find(|(k, _, _)| k.as_str() == name)
+        } else {
+            let at = self
+                .vars
+                .binary_search_by(|(k, _, _)| k.as_str().cmp(name))
+                .ok()?;
+            self.vars.get(at)
+        };
+        found.map(|(_, v, s)| (v.as_deref(), *s))
     }
 
     /// A port written as digits, or as `$NAME` / `${NAME}` / `${NAME:-8000}` with

@@ -146,6 +146,30 @@ fn server_flags() {
     ));
 }
 
+/// A few variables are looked through, many searched by halves: each way finds
+/// every name set, and none that is not (a prefix, a longer name, another case).
+#[test]
+fn a_variable_is_found_among_few_and_among_many() {
+    let at = |n: usize| Span::new(FileId(0), n, n + 1);
+    for count in [0, 1, 5, 16, 17, 40] {
+        let mut settings = Settings::default();
+        for i in (0..count).rev() {
+            settings.set(format!("VAR_{i}"), Some(i.to_string().into()), at(i));
+        }
+        let env = settings.finish();
+        for i in 0..count {
+            let value = i.to_string();
+            assert_eq!(
+                env.get(&format!("VAR_{i}")),
+                Some((Some(value.as_str()), at(i)))
+            );
+        }
+        for absent in ["VAR_", "VAR_1000", "var_1", "", "VAR_0 "] {
+            assert_eq!(env.get(absent), None, "{count} variables: {absent:?}");
+        }
+    }
+}
+
 #[test]
 fn runtime_variables_resolve_from_the_environment() {
     let mut settings = Settings::default();
