@@ -455,10 +455,11 @@ impl RuntimeEnv {
     /// The value of `name` and where it is set; the value is `None` when it is set
     /// in a way stacklint cannot read (inherited from the shell, or from a variable).
     pub fn get(&self, name: &str) -> Option<(Option<&str>, Span)> {
-        // The rules ask for dozens of names a container seldom sets (2,000
-        // services: 174,000 questions). Among a few variables, one that differs
-        // in length is passed over without reading a byte; a search by halves
-        // compared bytes three times a question, for half the rules' lookups.
+        // The rules ask for names a container seldom sets: 58,000 questions on
+        // 2,000 services, where a search by halves compared bytes three times
+        // each (174,000 `memcmp` calls, 10.5 M instructions). Among a few
+        // variables, a scan passes over a name of another length without
+        // reading a byte.
         const FEW: usize = 16;
         let found = if self.vars.len() <= FEW {
             self.vars.iter().find(|(k, _, _)| k.as_str() == name)
