@@ -839,10 +839,17 @@ fn run_with(args: &Args, leak: bool) -> Result<Outcome, String> {
         })
         .collect();
     // Counted in a set: sorting the paths compared them component by component.
-    let files: foldhash::HashSet<&std::path::Path> = projects
-        .iter()
-        .flat_map(|p| p.sources.iter().map(|(_, f)| f.path.as_path()))
-        .collect();
+    // Sized first: grown as it was filled, it hashed every path again each time.
+    let mut files: foldhash::HashSet<&std::path::Path> =
+        foldhash::HashSet::with_capacity_and_hasher(
+            projects.iter().map(|p| p.sources.len()).sum(),
+            Default::default(),
+        );
+    files.extend(
+        projects
+            .iter()
+            .flat_map(|p| p.sources.iter().map(|(_, f)| f.path.as_path())),
+    );
     let project_count = projects
         .iter()
         .filter(|p| !p.compose_files.is_empty())

@@ -99,6 +99,17 @@ pub fn slash(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+/// `dir.join(name)`, allocated once at its final length: `Path::join` copies
+/// `dir` and then grows the copy for `name`, a second allocation and a copy
+/// (32,000 joins on the corpus, a twentieth of its instructions).
+pub fn join(dir: &Path, name: impl AsRef<Path>) -> PathBuf {
+    let name = name.as_ref();
+    let mut out = PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.as_os_str().len());
+    out.push(dir);
+    out.push(name);
+    out
+}
+
 /// `a/./b/../c` → `a/c`, without touching the file system.
 pub fn normalize_path(p: &Path) -> PathBuf {
     match already_normal(p) {
@@ -109,7 +120,8 @@ pub fn normalize_path(p: &Path) -> PathBuf {
 
 /// [`normalize_path`] the long way, component by component.
 fn normalize_by_components(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
+    // At most as long as `p`: one allocation, not one per growth.
+    let mut out = PathBuf::with_capacity(p.as_os_str().len());
     for c in p.components() {
         match c {
             std::path::Component::CurDir => {}
@@ -127,6 +139,23 @@ fn normalize_by_components(p: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joins_as_path_join_does() {
+        let parts = [
+            "", "a", "a/", "/", "/a", "./a", "a/..", "..", ".env", "//x/",
+        ];
+        for a in parts {
+            for b in parts {
+                assert_eq!(join(Path::new(a), b), Path::new(a).join(b), "{a:?} {b:?}");
+                assert_eq!(
+                    join(Path::new(a), b).as_os_str(),
+                    Path::new(a).join(b).as_os_str(),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+    }
 
     /// The shortcut for paths already normalized changes nothing.
     #[test]

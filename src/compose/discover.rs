@@ -251,14 +251,14 @@ fn projects_in(dir: &Path, names: &[String], dirs: &RealDirs) -> Vec<ProjectSpec
         .collect();
     match base {
         Some(base) => {
-            let mut files = vec![dir.join(base)];
+            let mut files = vec![crate::paths::join(dir, base)];
             // docker compose merges the override whether or not git ignores it (a local
             // override is often ignored): so do we.
             if let Some(ov) = OVERRIDE_NAMES
                 .iter()
-                .find(|n| dirs.probe(&dir.join(n), false))
+                .find(|n| dirs.probe(&crate::paths::join(dir, n), false))
             {
-                files.push(dir.join(ov));
+                files.push(crate::paths::join(dir, ov));
             }
             out.push(ProjectSpec {
                 dir: dir.to_path_buf(),
@@ -269,7 +269,7 @@ fn projects_in(dir: &Path, names: &[String], dirs: &RealDirs) -> Vec<ProjectSpec
             for o in others {
                 out.push(ProjectSpec {
                     dir: dir.to_path_buf(),
-                    files: vec![dir.join(base), dir.join(o)],
+                    files: vec![crate::paths::join(dir, base), crate::paths::join(dir, o)],
                     explicit: true,
                     root: None,
                 });
@@ -289,7 +289,7 @@ fn projects_in(dir: &Path, names: &[String], dirs: &RealDirs) -> Vec<ProjectSpec
             for o in others {
                 out.push(ProjectSpec {
                     dir: dir.to_path_buf(),
-                    files: vec![dir.join(o)],
+                    files: vec![crate::paths::join(dir, o)],
                     explicit: true,
                     root: None,
                 });
@@ -301,7 +301,7 @@ fn projects_in(dir: &Path, names: &[String], dirs: &RealDirs) -> Vec<ProjectSpec
 
 /// Does the directory's `.env` set `COMPOSE_FILE`? (A cheap look; the loader parses it.)
 fn env_names_compose_file(dir: &Path, dirs: &RealDirs) -> bool {
-    let env = dir.join(".env");
+    let env = crate::paths::join(dir, ".env");
     dirs.probe(&env, false)
         && crate::source::read_text(&env).is_ok_and(|t| {
             t.lines().any(|l| {
@@ -549,10 +549,10 @@ fn unreadable_ignore_files(dir: &Path, dirs: Option<&RealDirs>) -> Vec<PathBuf> 
     let probe = |p: &Path| dirs.is_none_or(|d| d.probe(p, false));
     let mut files: Vec<PathBuf> = [".gitignore", ".ignore"]
         .iter()
-        .map(|name| dir.join(name))
+        .map(|name| crate::paths::join(dir, name))
         .filter(|p| probe(p))
         .collect();
-    let git = dir.join(".git");
+    let git = crate::paths::join(dir, ".git");
     if probe(&git) {
         files.push(git.join("info/exclude"));
         files.extend(worktree_files(&git));

@@ -1,7 +1,8 @@
 //! The variables of a project: `.env` files read in order, each value expanded
 //! with the keys before it, as compose does.
 
-use std::collections::HashMap;
+// foldhash, not SipHash: asked for every variable a project sets or reads.
+use foldhash::HashMap;
 use std::path::Path;
 
 use compact_str::CompactString;

@@ -1,7 +1,8 @@
 //! Loading the compose files of one project into one merged, interpolated tree:
 //! override files, `include` and `extends`, as docker compose does.
 
-use std::collections::HashMap;
+// foldhash, not SipHash: every key of every file and every include goes through these.
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -117,11 +117,10 @@ pub struct Project {
     pub env_files: Vec<EnvFileInfo>,
     pub nginx: Vec<NginxConfig>,
     /// The parsed Dockerfile of each service with a local build, by service name.
-    pub dockerfiles:
-        std::collections::HashMap<String, (FileId, crate::parse::dockerfile::Dockerfile)>,
+    pub dockerfiles: foldhash::HashMap<String, (FileId, crate::parse::dockerfile::Dockerfile)>,
     /// The `gunicorn.conf.py` of each service's build context, by service name:
     /// gunicorn reads it from its working directory (SL112 reads its `workers`).
-    pub gunicorn_configs: std::collections::HashMap<String, FileId>,
+    pub gunicorn_configs: foldhash::HashMap<String, FileId>,
     /// Problems found while reading files; each becomes a `parse-error` finding.
     pub diags: Vec<ParseDiag>,
     pub unreadable: Vec<Unreadable>,
@@ -137,7 +136,7 @@ pub struct Project {
     pub file_trees: Vec<crate::compose::load::FileTree>,
     /// What git says of each env file that is not a template, by file; a file
     /// outside a git work tree has no entry.
-    pub git: std::collections::HashMap<FileId, EnvGit>,
+    pub git: foldhash::HashMap<FileId, EnvGit>,
     /// What [`LoadOptions::text_pass`] found in each compose file it ran over.
     /// `analysis::secrets::secret_spans` takes it for that file's secret scan:
     /// only that scan may be set as the pass.
@@ -277,7 +276,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
 
     // Variables: --env-file replaces the project's .env, as in compose.
     let env_paths: Vec<PathBuf> = if opts.env_files.is_empty() {
-        let dot = spec.dir.join(".env");
+        let dot = crate::paths::join(&spec.dir, ".env");
         // `exists`, not `is_file`: a `.env` that is a FIFO or a device is reported.
         if p.sources.exists(&dot) {
             vec![dot]
@@ -381,7 +380,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
 
     // Templates beside the compose file.
     for name in ENV_TEMPLATES {
-        let path = spec.dir.join(name);
+        let path = crate::paths::join(&spec.dir, name);
         if p.sources.is_file(&path) {
             let mut scratch = Vars::default();
             if let Ok(env) = load_env_file(&mut p.sources, &path, &mut scratch, &NoVars) {
@@ -462,7 +461,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
             && !default_name(base)
             && !crate::compose::discover::COMPOSE_NAMES
                 .iter()
-                .any(|n| p.sources.is_file(&spec.dir.join(n)));
+                .any(|n| p.sources.is_file(&crate::paths::join(&spec.dir, n)));
     }
 
     crate::compose::proxy::collect(&mut p);
@@ -475,7 +474,7 @@ pub fn load_project(spec: &ProjectSpec, opts: &LoadOptions) -> Project {
 /// is not a template. A `.gitignore` whose pattern decides is added to the
 /// sources, so the finding can point at the line.
 fn record_git(p: &mut Project, cache: &crate::compose::git::GitCache) {
-    let mut added: std::collections::HashMap<PathBuf, FileId> = Default::default();
+    let mut added: foldhash::HashMap<PathBuf, FileId> = Default::default();
     for e in &p.env_files {
         if matches!(e.role, EnvRole::Template | EnvRole::TemplateOf(_)) {
             continue;
@@ -564,7 +563,7 @@ fn load_own_templates(p: &mut Project) {
             continue;
         }
         for t in template_names(&name) {
-            let tpath = dir.join(&t);
+            let tpath = crate::paths::join(&dir, &t);
             if !p.sources.is_file(&tpath) {
                 continue;
             }
@@ -592,9 +591,8 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 }
 
 /// Compose file → the files its `include:` names (absolute, normalized).
-pub type IncludeCache = std::sync::Arc<
-    std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<Vec<PathBuf>>>>,
->;
+pub type IncludeCache =
+    std::sync::Arc<std::sync::Mutex<foldhash::HashMap<PathBuf, std::sync::Arc<Vec<PathBuf>>>>>;
 
 /// From this much compose text read on, a project's loaded tree (about five times
 /// the text) is given back to the system once it is dropped, even in a run that
@@ -629,7 +627,7 @@ pub fn included_by_ancestor(
 
 /// Directory → its compose-named regular files, sorted; `None`: not readable.
 pub type DirCache = std::sync::Arc<
-    std::sync::Mutex<std::collections::HashMap<PathBuf, Option<std::sync::Arc<Vec<PathBuf>>>>>,
+    std::sync::Mutex<foldhash::HashMap<PathBuf, Option<std::sync::Arc<Vec<PathBuf>>>>>,
 >;
 
 /// The compose files of `dir`, listed once per run: sibling projects share their
