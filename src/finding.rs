@@ -223,8 +223,8 @@ pub type CapKey = (crate::source::FileId, &'static str);
 #[derive(Default)]
 pub struct Findings {
     list: Vec<Finding>,
-    kept: std::collections::HashMap<CapKey, usize>,
-    overflow: std::collections::HashMap<CapKey, Overflow>,
+    kept: foldhash::HashMap<CapKey, usize>,
+    overflow: foldhash::HashMap<CapKey, Overflow>,
 }
 
 /// The findings of one rule in one file past [`Findings::MAX_KEPT`].
@@ -318,7 +318,7 @@ impl Findings {
     }
 
     /// The findings kept, and what went past the bound.
-    pub fn into_parts(self) -> (Vec<Finding>, std::collections::HashMap<CapKey, Overflow>) {
+    pub fn into_parts(self) -> (Vec<Finding>, foldhash::HashMap<CapKey, Overflow>) {
         (self.list, self.overflow)
     }
 }

@@ -6,7 +6,7 @@
 //! so that `environment: [A=1]` in one file merges with `environment: {B: 2}` in
 //! another.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use crate::parse::yaml::{take_items, Node, NodeRef, Style, Value};

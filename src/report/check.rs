@@ -4,8 +4,8 @@
 
 use crate::analysis::Analysis;
 use crate::compose::stack::Project;
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 use crate::finding::{CapKey, Finding, Findings, Overflow, Suppression};
 use crate::rules::RuleOptions;

@@ -1,7 +1,7 @@
 //! Which NGINX configs a proxy never reads: the mounts (or COPYs) that place
 //! server or main configs where nginx does not look, and where they were meant.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 use crate::compose::model::{MountKind, Service};

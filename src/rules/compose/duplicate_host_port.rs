@@ -1,7 +1,7 @@
 //! SL109 `duplicate-host-port`: two services that run together publish the same
 //! host address, port and protocol.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::compose::model::{Port, Service};
 use crate::finding::{Finding, Findings};

@@ -1,6 +1,6 @@
 //! SL104 `depends-on-cycle`: startup dependencies that form a cycle.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;

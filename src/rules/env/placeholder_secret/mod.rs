@@ -5,7 +5,7 @@
 //! (`.env.example`) are skipped unless a service uses one as its `env_file`:
 //! placeholders are what a template is for. No output holds the value.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 pub use crate::analysis::secrets::values::{is_placeholder, is_secret_setting, weakness, Weakness};
 use crate::compose::stack::{EnvRole, Project};
