@@ -37,30 +37,7 @@ fn norm<const DASH: bool>(c: u8) -> u8 {
 }
 
 fn secret_key<const DASH: bool>(k: &[u8]) -> bool {
-    // One pass, where a word's first two letters are: a table says which bytes
-    // may start one, and nearly every such place fails on the second letter
-    // (before, every byte was lowered and every candidate letter compared word
-    // by word: 375 instructions a key on the corpus).
-    let has_word = (0..k.len().saturating_sub(2)).any(|i| {
-        if !MAY_START[usize::from(k[i])] {
-            return false;
-        }
-        let at = |w: &[u8]| starts_with_ci::<DASH>(&k[i..], w);
-        match (norm::<DASH>(k[i]), norm::<DASH>(k[i + 1])) {
-            (b'p', b'a') => at(b"password") || at(b"passwd"),
-            (b'p', b'w') => at(b"pwd"),
-            (b'p', b'r') => at(b"private_key") || at(b"privatekey"),
-            (b's', b'e') => at(b"secret"),
-            (b't', b'o') => at(b"token"),
-            (b'a', b'p') => at(b"apikey") || at(b"api_key") || at(b"api-key"),
-            (b'a', b'u') => at(b"auth_key"),
-            (b'c', b'r') => at(b"credential"),
-            // RabbitMQ's `RABBITMQ_ERLANG_COOKIE`: the shared secret of a cluster.
-            (b'e', b'r') => at(b"erlang_cookie"),
-            _ => false,
-        }
-    });
-    if has_word {
+    if holds_secret_word::<DASH>(k) {
         return true;
     }
     // `*_KEY` names are secrets unless they obviously are not (`*_PUBLIC_KEY`, `SORT_KEY`).
@@ -88,6 +65,33 @@ fn secret_key<const DASH: bool>(k: &[u8]) -> bool {
         && !contains_ci::<DASH>(k, b"public")
         && !contains_ci::<DASH>(k, b"sort")
         && !contains_ci::<DASH>(k, b"partition")
+}
+
+/// Whether `k` holds a secret word (`password`, `token`, `api_key`, ...) anywhere.
+/// One pass, where a word's first two letters are: a table says which bytes may
+/// start one, and nearly every such place fails on the second letter (before,
+/// every byte was lowered and every candidate letter compared word by word: 375
+/// instructions a key on the corpus).
+fn holds_secret_word<const DASH: bool>(k: &[u8]) -> bool {
+    (0..k.len().saturating_sub(2)).any(|i| {
+        if !MAY_START[usize::from(k[i])] {
+            return false;
+        }
+        let at = |w: &[u8]| starts_with_ci::<DASH>(&k[i..], w);
+        match (norm::<DASH>(k[i]), norm::<DASH>(k[i + 1])) {
+            (b'p', b'a') => at(b"password") || at(b"passwd"),
+            (b'p', b'w') => at(b"pwd"),
+            (b'p', b'r') => at(b"private_key") || at(b"privatekey"),
+            (b's', b'e') => at(b"secret"),
+            (b't', b'o') => at(b"token"),
+            (b'a', b'p') => at(b"apikey") || at(b"api_key") || at(b"api-key"),
+            (b'a', b'u') => at(b"auth_key"),
+            (b'c', b'r') => at(b"credential"),
+            // RabbitMQ's `RABBITMQ_ERLANG_COOKIE`: the shared secret of a cluster.
+            (b'e', b'r') => at(b"erlang_cookie"),
+            _ => false,
+        }
+    })
 }
 
 /// The bytes a secret word starts with, in either case: `p`, `s`, `t`, `a`, `c`, `e`.
@@ -552,9 +556,9 @@ pub fn unquote(value: &str) -> &str {
 mod tests {
     use super::*;
 
-    /// [`secret_key`] as first written: every word tried wherever its first
-    /// letter is, each byte lowered where it is compared.
-    fn secret_key_plainly<const DASH: bool>(k: &[u8]) -> bool {
+    /// [`holds_secret_word`] as first written: every word tried wherever its
+    /// first letter is, each byte lowered where it is compared.
+    fn holds_secret_word_plainly<const DASH: bool>(k: &[u8]) -> bool {
         let words: [&[u8]; 13] = [
             b"password",
             b"passwd",
@@ -570,33 +574,11 @@ mod tests {
             b"credential",
             b"erlang_cookie",
         ];
-        if (0..k.len()).any(|i| words.iter().any(|w| starts_with_ci::<DASH>(&k[i..], w))) {
-            return true;
-        }
-        if ends_with_ci::<DASH>(k, b"_pass")
-            || eq_ci::<DASH>(k, b"pass")
-            || ends_with_ci::<DASH>(k, b"_dsn")
-            || eq_ci::<DASH>(k, b"dsn")
-        {
-            return true;
-        }
-        let digits = k.iter().rev().take_while(|c| c.is_ascii_digit()).count();
-        let head = &k[..k.len() - digits];
-        let k = if digits > 0 && ends_with_ci::<DASH>(head, b"_v") {
-            &head[..head.len() - 2]
-        } else {
-            k
-        };
-        (ends_with_ci::<DASH>(k, b"_key")
-            || ends_with_ci::<DASH>(k, b"-key")
-            || eq_ci::<DASH>(k, b"key"))
-            && !contains_ci::<DASH>(k, b"public")
-            && !contains_ci::<DASH>(k, b"sort")
-            && !contains_ci::<DASH>(k, b"partition")
+        (0..k.len()).any(|i| words.iter().any(|w| starts_with_ci::<DASH>(&k[i..], w)))
     }
 
     #[test]
-    fn secret_keys_are_judged_as_they_are_plainly() {
+    fn secret_words_are_found_as_they_are_plainly() {
         let pieces = [
             "",
             "_",
@@ -641,13 +623,13 @@ mod tests {
         for k in &keys {
             let k = k.as_bytes();
             assert_eq!(
-                secret_key::<false>(k),
-                secret_key_plainly::<false>(k),
+                holds_secret_word::<false>(k),
+                holds_secret_word_plainly::<false>(k),
                 "{k:?}"
             );
             assert_eq!(
-                secret_key::<true>(k),
-                secret_key_plainly::<true>(k),
+                holds_secret_word::<true>(k),
+                holds_secret_word_plainly::<true>(k),
                 "{k:?} (dash)"
             );
         }
