@@ -17,7 +17,7 @@ pub fn absolute(p: &Path) -> PathBuf {
         return p.to_path_buf();
     }
     match cwd() {
-        Some(c) => c.join(p),
+        Some(c) => join(c, p),
         None => p.to_path_buf(),
     }
 }
@@ -147,7 +147,6 @@ mod tests {
         ];
         for a in parts {
             for b in parts {
-                assert_eq!(join(Path::new(a), b), Path::new(a).join(b), "{a:?} {b:?}");
                 assert_eq!(
                     join(Path::new(a), b).as_os_str(),
                     Path::new(a).join(b).as_os_str(),

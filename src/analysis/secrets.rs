@@ -278,7 +278,8 @@ pub fn redact(findings: &mut [crate::finding::Finding], sources: &Sources, secre
         // Searched in all the texts at once, joined by NUL: `str::contains` set
         // up a searcher for every value and text (half of this function's cost on
         // the corpus). A value holding a NUL may match across two texts and be
-        // kept for nothing, which changes no match.
+        // kept though no text holds it: it masks nothing, as when this search is
+        // skipped, and only counts toward `public_values`' budget.
         let mut all = String::with_capacity(bytes + texts);
         for f in findings.iter_mut() {
             each_text(f, |t| {

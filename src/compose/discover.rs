@@ -674,6 +674,8 @@ impl Open<'_> {
 /// Whether `path` is `dir` or lies in it, for paths of one walk (its root with
 /// names joined on): a comparison of bytes. `Path::starts_with` parses both into
 /// components, 1,500 instructions a call on the corpus, a fifth of the walk's.
+/// It differs from this where the texts differ but the components do not (`a`
+/// in `a/`, `a/.b` in `a/.`): a walk never compares such a pair.
 fn within(path: &Path, dir: &Path) -> bool {
     if !cfg!(unix) {
         return path.starts_with(dir);
@@ -690,7 +692,8 @@ fn within(path: &Path, dir: &Path) -> bool {
 mod tests {
     use super::*;
 
-    /// For a walk's paths, bytes say what components say.
+    /// For a walk's paths, bytes say what components say. (Pairs whose texts
+    /// differ by a trailing `/` or `.` are left out: see [`within`].)
     #[test]
     fn within_a_directory_as_components_say() {
         let paths = [

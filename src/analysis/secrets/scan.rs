@@ -161,16 +161,12 @@ fn key_lines(kind: FileKind, text: &str, out: &mut Vec<(usize, usize)>) {
         }
         let mut rest = &body[indent..];
         let mut at = start + indent;
-        // Most lines start with none of the prefixes' first letters.
-        let prefixes: &[&str] = match rest.as_bytes().first() {
-            Some(b'-') => &["- "],
-            Some(b'e') => &["export ", "env "],
-            Some(b'E') => &["ENV "],
-            Some(b'A') => &["ARG "],
-            Some(b'a') => &["arg "],
-            _ => &[],
-        };
-        for prefix in prefixes {
+        // Compared only where the first byte agrees: most lines start with none.
+        let first = rest.as_bytes().first();
+        for prefix in ["- ", "export ", "ENV ", "ARG ", "env ", "arg "]
+            .iter()
+            .filter(|p| p.as_bytes().first() == first)
+        {
             if let Some(r) = rest.strip_prefix(prefix) {
                 let skip = prefix.len() + (r.len() - r.trim_start().len());
                 at += skip;
