@@ -490,7 +490,8 @@ fn the_fast_reader_gives_libyamls_events_where_it_reads() {
     );
     eprintln!("the fast reader read {read} of {texts} texts");
     if !corpus.is_empty() {
-        // 1,172 of 1,347 when written.
+        // 1,172 of 1,347 when written; 1,233 once it read block scalars,
+        // escapes and a first `---`.
         assert!(read * 10 > texts * 8, "it read only {read} of {texts}");
     }
 }

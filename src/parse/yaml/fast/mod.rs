@@ -4,10 +4,11 @@
 //! libyaml-safer decodes the text one `char` at a time into a queue and builds each
 //! scalar a character at a time: on a large compose file it is most of the parse.
 //! Most compose files use a small part of YAML: block mappings and sequences
-//! indented with spaces, one-line plain and quoted scalars, anchors, aliases and
-//! one-line flow collections of scalars. This reader reads that part straight from
-//! the bytes. At the first thing outside it (a tab, a block scalar, a tag, a
-//! multi-line scalar, a document marker, an escape, anything it is not sure of) it
+//! indented with spaces, one-line plain and quoted scalars, block scalars (`|`,
+//! `>`), anchors, aliases and one-line flow collections of scalars. This reader
+//! reads that part straight from the bytes. At the first thing outside it (a tab,
+//! a tag, a multi-line plain or quoted scalar, a document marker, an escape,
+//! anything it is not sure of) it
 //! declines, and the caller reads the whole text again with libyaml, which also
 //! gives every error: this reader never rejects a text, it only declines.
 //!
@@ -17,6 +18,7 @@
 //! Events handed over before it declines are not libyaml's prefix in general (libyaml
 //! looks a token ahead and may fail first): the caller starts over.
 
+mod block;
 mod scalars;
 
 use std::borrow::Cow;
@@ -254,20 +256,24 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
             zero,
             zero,
         );
-        if matches!(self.s.get(..3), Some(b"---" | b"...")) {
+        let marker = self.document_start()?;
+        // A `---` and nothing after it: libyaml's document holds an empty scalar.
+        if marker.is_some() && self.eof() {
             return Err(Declined);
         }
-        self.skip_to_token()?;
         if !self.eof() {
-            let start = self.here();
+            let (start, end) = marker.unwrap_or_else(|| {
+                let at = self.here();
+                (at, at)
+            });
             self.emit(
                 || EventData::DocumentStart {
                     version_directive: None,
                     tag_directives: Vec::new(),
-                    implicit: true,
+                    implicit: marker.is_none(),
                 },
                 start,
-                start,
+                end,
             );
             let col = self.column(self.pos);
             if self.dash_entry() {
@@ -286,6 +292,41 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
         let end = self.here();
         self.emit(|| EventData::StreamEnd, end, end);
         Ok(())
+    }
+
+    /// Skips the comments and blank lines before the document, and its `---`
+    /// when it starts with one on a line of its own (or with a comment): that
+    /// marker's start and end. The cursor is left on the first token after them.
+    /// Any other document marker (`...`, a second `---`, a `---` with a node on
+    /// its line) is declined.
+    fn document_start(&mut self) -> R<Option<(Mark, Mark)>> {
+        let head = |r: &Self| r.s.get(r.pos..r.pos + 3);
+        // The first line is not preceded by a break, which skip_to_token looks at.
+        if self.pos == 0 && matches!(head(self), Some(b"---" | b"...")) {
+            return self.marker_line().map(Some);
+        }
+        match self.skip_to_token() {
+            Ok(()) => Ok(None),
+            Err(Declined) if head(self) == Some(b"---") && self.pos == self.line_start => {
+                self.marker_line().map(Some)
+            }
+            Err(d) => Err(d),
+        }
+    }
+
+    /// `---` at the cursor, at the start of a line, then spaces and a comment
+    /// up to the line's end; the cursor moves to the next token.
+    fn marker_line(&mut self) -> R<(Mark, Mark)> {
+        let ends = matches!(self.at(self.pos + 3), Some(b' ' | b'\n'));
+        if self.s.get(self.pos..self.pos + 3) != Some(b"---") || !ends {
+            return Err(Declined);
+        }
+        let start = self.mark(self.pos);
+        self.pos += 3;
+        let end = self.mark(self.pos);
+        self.end_of_line()?;
+        self.skip_to_token()?;
+        Ok((start, end))
     }
 
     /// A `-` followed by a space or a line break: a block sequence entry.
@@ -420,6 +461,7 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
     /// in libyaml (or be an error), so it is declined.
     fn inline(&mut self, col: u64, anchor: Option<Anchor<'_>>) -> R<()> {
         match self.peek() {
+            Some(b'|' | b'>') => return self.block_scalar(col, anchor),
             Some(b'*') => {
                 if anchor.is_some() {
                     return Err(Declined);

@@ -32,6 +32,48 @@ pub(super) fn plain_characters(s: &[u8]) -> Option<bool> {
     known.then_some(false)
 }
 
+/// The character an escape in a double-quoted scalar stands for, as libyaml reads
+/// it, and how many bytes after the `\` it takes; `rest` is what follows the `\`.
+/// Declined: a `\` ending the line (the scalar goes on, folded) and every escape
+/// libyaml rejects (`\'` among them).
+fn escape(rest: &[u8]) -> R<(char, usize)> {
+    let c = match rest.first().copied().ok_or(Declined)? {
+        b'0' => '\0',
+        b'a' => '\x07',
+        b'b' => '\x08',
+        b't' => '\t',
+        b'n' => '\n',
+        b'v' => '\x0b',
+        b'f' => '\x0c',
+        b'r' => '\r',
+        b'e' => '\x1b',
+        b' ' => ' ',
+        b'"' => '"',
+        b'/' => '/',
+        b'\\' => '\\',
+        b'N' => '\u{85}',
+        b'_' => '\u{a0}',
+        b'L' => '\u{2028}',
+        b'P' => '\u{2029}',
+        hex @ (b'x' | b'u' | b'U') => {
+            let digits = match hex {
+                b'x' => 2,
+                b'u' => 4,
+                _ => 8,
+            };
+            let code = rest.get(1..1 + digits).ok_or(Declined)?;
+            let code = std::str::from_utf8(code).map_err(|_| Declined)?;
+            if !code.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Declined);
+            }
+            let code = u32::from_str_radix(code, 16).map_err(|_| Declined)?;
+            return Ok((char::from_u32(code).ok_or(Declined)?, 1 + digits));
+        }
+        _ => return Err(Declined),
+    };
+    Ok((c, 1))
+}
+
 pub(super) fn blank_or_break(b: Option<u8>) -> bool {
     matches!(b, None | Some(b' ' | b'\n'))
 }
@@ -113,25 +155,38 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
     }
 
     /// The quoted scalar starting at `start` (a quote): its value and the byte
-    /// after its closing quote. Declines escapes and line breaks inside. The value
-    /// is borrowed from the text unless a `''` (one quote) is in it.
+    /// after its closing quote. Declines line breaks inside, and escapes other than
+    /// [`escape`]'s. The value is borrowed from the text unless a `''` (one quote)
+    /// or an escape is in it.
     pub(super) fn quoted_at(&self, start: usize) -> R<(Cow<'a, str>, usize)> {
         let q = self.at(start).ok_or(Declined)?;
         let s = self.s;
         let (mut from, mut i) = (start + 1, start + 1);
         let mut owned: Option<String> = None;
         loop {
+            // Plain bytes first, in a loop of their own: most quoted scalars hold
+            // nothing else.
+            while s
+                .get(i)
+                .is_some_and(|&c| c != q && c != b'\\' && c != b'\n')
+            {
+                i += 1;
+            }
             match s.get(i).copied() {
                 None | Some(b'\n') => return Err(Declined),
-                Some(b'\\') if q == b'"' => return Err(Declined),
-                Some(b'\'') if q == b'\'' && s.get(i + 1) == Some(&b'\'') => {
+                Some(b'\\') if q == b'"' => {
+                    i = self.unescape(&mut owned, from, i)?;
+                    from = i;
+                }
+                Some(b'\\') => i += 1,
+                Some(_) if q == b'\'' && s.get(i + 1) == Some(&b'\'') => {
                     let o = owned.get_or_insert_with(String::new);
                     o.push_str(self.text.get(from..i).ok_or(Declined)?);
                     o.push('\'');
                     i += 2;
                     from = i;
                 }
-                Some(c) if c == q => {
+                Some(_) => {
                     let rest = self.text.get(from..i).ok_or(Declined)?;
                     let value = match owned {
                         None => Cow::Borrowed(rest),
@@ -142,9 +197,20 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
                     };
                     return Ok((value, i + 1));
                 }
-                Some(_) => i += 1,
             }
         }
+    }
+
+    /// The escape whose `\\` is at `at`, read into `owned` after the text from
+    /// `from`: the byte after it. Apart, so that the loop over plain bytes stays
+    /// small.
+    #[cold]
+    fn unescape(&self, owned: &mut Option<String>, from: usize, at: usize) -> R<usize> {
+        let (c, len) = escape(self.s.get(at + 1..).unwrap_or_default())?;
+        let o = owned.get_or_insert_with(String::new);
+        o.push_str(self.text.get(from..at).ok_or(Declined)?);
+        o.push(c);
+        Ok(at + 1 + len)
     }
 
     /// A scalar (plain or quoted) at the cursor, emitted; the cursor moves past it.

@@ -84,6 +84,25 @@ fn random_texts(seed: u64, count: usize) -> usize {
         "k: *x # c",
         "k: [*x]",
         "k: {a: *x}",
+        "---",
+        "--- # c",
+        "k: \"a\\\"b\"",
+        "k: \"\\x41\\u00e9\"",
+        "k: \"\\q\"",
+        "\"k\\\\\": v",
+        "k: |-",
+        "k: >+",
+        "k: |2",
+        "k: >-1",
+        "k: |0",
+        "k: | # c",
+        "k: |x",
+        "k: &x |",
+        "- |",
+        "- >-",
+        "  more text",
+        "    deeper",
+        "   ",
     ];
     let mut state = seed;
     let mut next = move |n: usize| {
@@ -123,6 +142,26 @@ fn the_common_shapes_are_read_with_libyamls_events() {
         "  indented: root\n  second: key\n",
         "- a\n- b\n",
         "a: 1   \n   \n",
+        // Block scalars: chomping, explicit indentation, folding, blank and
+        // more indented lines, comments after them, anchored, in sequences.
+        "a: |\n  x\n  y\n",
+        "a: >\n  x\n  y\n\n  z\n    w\n  v\nb: 1\n",
+        "a: |-\n  x\n\n\nb: |+\n  y\n\n\nc: >+\n\n",
+        "a: |2\n    x\n  y\n",
+        "s:\n  k: >-1\n    x\n   y\n",
+        "a: | # note\n\n   \n   x\n\n   é ü\n# after\nb: &y >\n  z\n",
+        "- |\n  one\n- >-\n two\n  three\n-   k: |\n      v\n    j: w\n",
+        "a:\n  b: |\n  c: d\n",
+        "a: |\n  x\n  # not a comment\n\n",
+        "a: >\n\n  x\n\n\n  y\n   z\n  w\n",
+        "a: |\n",
+        // A document that starts with `---`, after comments or not.
+        "---\na: 1\n",
+        "--- # the stack\n\n- a\n",
+        "# one\n\n---   \n  a: b\n",
+        // Escapes in double-quoted scalars, keys too.
+        "a: \"x \\\"y\\\" \\\\ \\/ \\t\\n\\0 \\e\\ \\N\\_\\L\\P\"\n\"k\\x41\": \"\\u00e9\\U0001F600\"\n",
+        "- [\"a\\\"b\"]\n- {\"c\\\\\": \"\\x7e\"}\n",
     ] {
         // `- - ` and the empty anchored scalar are declined; the rest is read.
         let want = !text.contains("- - ") && !text.contains("&e\n");
@@ -140,15 +179,30 @@ fn what_is_not_sure_is_declined() {
     for text in [
         "a:\tb\n",
         "a: 1\r\nb: 2\r\n",
-        "a: |\n  x\n",
-        "a: >\n  x\n",
         "a: !t x\n",
+        // libyaml's errors in block scalars, and a document marker after one.
+        "a: |0\n  x\n",
+        "a: |-0\n  x\n",
+        "a: | x\n",
+        "a: |\n  x\n---\nb: 1\n",
+        "a: |\n    x\n  y\n",
+        "a: |4\n  x\n",
         "a: b\n  c\n",
-        "---\na: 1\n",
         "a: 1\n---\nb: 2\n",
         "a: 1\n...\n",
         "%YAML 1.1\n---\na: 1\n",
-        "a: \"x\\ny\"\n",
+        "a: \"x\\qy\"\n",
+        "a: \"x\\'y\"\n",
+        "a: \"x\\\n  y\"\n",
+        "a: \"\\x4\"\n",
+        "a: \"\\xZZ\"\n",
+        "a: \"\\uD800\"\n",
+        "a: \"\\U00110000\"\n",
+        "---\n",
+        "--- a\n",
+        "---\na: 1\n---\nb: 2\n",
+        "...\na: 1\n",
+        "---x: 1\n",
         "a: \"x\n  y\"\n",
         "? a\n: b\n",
         "a: [b,\n  c]\n",
@@ -172,7 +226,7 @@ fn what_is_not_sure_is_declined() {
 fn a_stop_still_reads_to_the_end_before_saying_ok() {
     // Answered false at once, the reader hands nothing more over but still
     // declines a text it cannot read, so the caller knows to start over.
-    for (text, ok) in [("a: 1\nb: [c]\n", true), ("a: 1\nb: |\n  c\n", false)] {
+    for (text, ok) in [("a: 1\nb: [c]\n", true), ("a: 1\nb: !t c\n", false)] {
         let mut n = 0;
         let r = super::read(text, |_| {
             n += 1;
@@ -259,6 +313,20 @@ fn tree(r: &mut Rng, out: &mut String, col: usize, step: usize, depth: usize, in
                 tree(r, out, inner, step, depth - 1, false);
             }
             2 => out.push('\n'),
+            3 => {
+                // A block scalar: its header, then lines indented past the
+                // entry (more for some, and blank ones).
+                out.push_str(["|", ">", "|-", ">+", "|2", ">-1", "| # c"][r.below(7)]);
+                out.push('\n');
+                let inner = col + step;
+                for _ in 0..r.below(4) {
+                    match r.below(5) {
+                        0 => out.push('\n'),
+                        1 => out.push_str(&format!("{}  more\n", " ".repeat(inner))),
+                        _ => out.push_str(&format!("{}text {}\n", " ".repeat(inner), r.below(9))),
+                    }
+                }
+            }
             _ => {
                 out.push_str(SCALARS[r.below(SCALARS.len())]);
                 if r.below(6) == 0 {
