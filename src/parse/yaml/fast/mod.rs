@@ -5,12 +5,12 @@
 //! scalar a character at a time: on a large compose file it is most of the parse.
 //! Most compose files use a small part of YAML: block mappings and sequences
 //! indented with spaces, one-line plain and quoted scalars, block scalars (`|`,
-//! `>`), anchors, aliases and one-line flow collections of scalars. This reader
-//! reads that part straight from the bytes. At the first thing outside it (a tab,
-//! a tag, a multi-line plain or quoted scalar, a document marker, an escape,
-//! anything it is not sure of) it
-//! declines, and the caller reads the whole text again with libyaml, which also
-//! gives every error: this reader never rejects a text, it only declines.
+//! `>`), anchors, aliases, one-line flow collections of scalars and a first
+//! `---`. This reader reads that part straight from the bytes. At the first thing
+//! outside it (a tab, a tag, a plain or quoted scalar over several lines, any
+//! other document marker, an escape libyaml rejects, anything it is not sure of)
+//! it declines, and the caller reads the whole text again with libyaml, which
+//! also gives every error: this reader never rejects a text, it only declines.
 //!
 //! The invariant: when [`read`] returns `Ok`, the events it handed over are exactly
 //! libyaml's for the same text, marks included (tests compare the two on every
