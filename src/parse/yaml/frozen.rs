@@ -166,7 +166,7 @@ impl Frozen {
         shared: Option<usize>,
         holder: u32,
         slots: usize,
-        children: impl Iterator<Item = &'n Node>,
+        children: impl DoubleEndedIterator<Item = &'n Node>,
     ) -> (u32, bool) {
         if slots == 0 {
             return (0, true);
@@ -182,7 +182,10 @@ impl Frozen {
         if let Some(address) = shared {
             runs.insert(address, (run, holder));
         }
-        work.extend(children.enumerate().map(|(i, n)| (run + i as u32, n)));
+        // Queued last first, so that the first is copied first: the arena then
+        // holds the tree in the text's order, the order it is read in.
+        let at = (run..run.saturating_add(slots as u32)).rev();
+        work.extend(children.rev().zip(at).map(|(n, i)| (i, n)));
         (run, true)
     }
 
