@@ -29,13 +29,12 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
         let header = self.header()?;
         // The header's line break.
         self.next_line();
-        let mut end = self.mark(self.pos);
         let mut indent = match header.increment {
             0 => 0,
             n => col + n,
         };
         let mut value = String::new();
-        let mut trailing = self.breaks(&mut indent, col, &mut end);
+        let mut trailing = self.breaks(&mut indent, col);
         // The line break that ended the last content line, not yet added.
         let mut leading_break = false;
         let mut leading_blank = false;
@@ -57,7 +56,7 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
             self.pos = line_end;
             self.next_line();
             leading_break = true;
-            trailing = self.breaks(&mut indent, col, &mut end);
+            trailing = self.breaks(&mut indent, col);
         }
         if header.chomping != -1 && leading_break {
             value.push('\n');
@@ -69,6 +68,9 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
             true => ScalarStyle::Literal,
             false => ScalarStyle::Folded,
         };
+        // libyaml's end: the start of the line that ended it (every skip of
+        // breaks starts at a line's start, and ends at one after its last break).
+        let end = self.mark(self.line_start);
         self.scalar(anchor, Cow::Owned(value), style, start, end);
         // What ended it: a line less indented (or the end). A document marker
         // there is left to libyaml, as anywhere else.
@@ -155,12 +157,10 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
     /// libyaml's `scan_block_scalar_breaks`: skips the indentation and the empty
     /// lines before the next content line (or the line that ends the scalar),
     /// counting the line breaks skipped, and settles the indentation (`indent`,
-    /// 0 until known) on the first content line. `end` becomes the start of the
-    /// line after the last break skipped.
-    fn breaks(&mut self, indent: &mut u64, col: u64, end: &mut libyaml_safer::Mark) -> usize {
+    /// 0 until known) on the first content line. Called at a line's start.
+    fn breaks(&mut self, indent: &mut u64, col: u64) -> usize {
         let mut max_indent = 0;
         let mut breaks = 0;
-        *end = self.mark(self.pos);
         loop {
             while (*indent == 0 || self.column_of_indent() < *indent) && self.peek() == Some(b' ') {
                 self.pos += 1;
@@ -171,7 +171,6 @@ impl<'a, F: FnMut(Step<'a>) -> bool> Reader<'a, F> {
             }
             self.next_line();
             breaks += 1;
-            *end = self.mark(self.pos);
         }
         if *indent == 0 {
             *indent = max_indent.max(col + 1);
